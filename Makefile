@@ -1,0 +1,148 @@
+# tbtwarn: one non-recursive Makefile. `make`, `make test`, `make bench`, `make install`, `make run`.
+.DEFAULT_GOAL := all
+.SUFFIXES:
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+DATADIR ?= $(PREFIX)/share/tbtwarn
+MANDIR ?= $(PREFIX)/share/man
+DESTDIR ?=
+CC ?= cc
+CXX ?= c++
+ifeq ($(CC),cc)
+CC := gcc
+endif
+ifeq ($(CXX),c++)
+CXX := g++
+endif
+B := build
+V ?= 0
+Q := $(if $(filter 1,$(V)),,@)
+msg = $(if $(filter 1,$(V)),,@printf '  %-6s %s\n' $(1) $(2);)
+
+PKGS := sqlite3 xapian-core jansson libcrypto
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CMOCKA_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null)
+
+WARN := -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes -Wvla -Wwrite-strings -Wformat-security \
+	-Wshadow -Wno-missing-field-initializers
+CPPFLAGS_ALL := -D_GNU_SOURCE -Ilib -Iindexer -I$(B)/gen
+OPT ?= -O2
+CFLAGS_ALL = -std=c11 $(OPT) -g $(WARN) -MMD -MP $(CPPFLAGS_ALL) $(PKG_CFLAGS) $(CFLAGS)
+CXXFLAGS_ALL = -std=c++17 $(OPT) -g -Wall -Wextra -Werror -MMD -MP $(CPPFLAGS_ALL) $(PKG_CFLAGS) $(CXXFLAGS)
+SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+LIB_C := $(wildcard lib/*.c) $(wildcard indexer/*.c)
+LIB_CXX := $(wildcard indexer/*.cc)
+CLI_C := $(wildcard cli/*.c)
+UNIT_C := $(wildcard tests/unit/test_*.c)
+GEN_C := $(B)/gen/embedded.c
+
+# Object lists for the normal build ($(B)/) and the sanitizer build ($(B)/san/).
+objs = $(patsubst %.c,$(1)/%.o,$(LIB_C)) $(patsubst %.cc,$(1)/%.o,$(LIB_CXX)) $(1)/gen/embedded.o
+LIB_OBJS := $(call objs,$(B)/o)
+SAN_OBJS := $(call objs,$(B)/san)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/o/tests/%,$(UNIT_C))
+SAN_UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/san/tests/%,$(UNIT_C))
+
+all: tbtwarn
+
+# Missing Debian packages are installed once; the stamp is redone when the list changes.
+$(B)/.deps: scripts/deps.sh
+	$(Q)mkdir -p $(B)
+	$(Q)sh scripts/deps.sh build
+	$(Q)touch $@
+
+deps: $(B)/.deps
+
+$(GEN_C): config/members.tsv scripts/embed.sh | $(B)/.deps
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)sh scripts/embed.sh $@ tbt_members_tsv config/members.tsv
+
+$(B)/o/%.o: %.c | $(B)/.deps
+	$(call msg,CC,$<)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS_ALL) -c $< -o $@
+$(B)/o/%.o: %.cc | $(B)/.deps
+	$(call msg,CXX,$<)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CXX) $(CXXFLAGS_ALL) -c $< -o $@
+$(B)/o/gen/embedded.o: $(GEN_C)
+	$(call msg,CC,$<)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS_ALL) -c $< -o $@
+$(B)/san/%.o: %.c | $(B)/.deps
+	$(call msg,CC-SAN,$<)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS_ALL) -O1 $(SAN) -c $< -o $@
+$(B)/san/%.o: %.cc | $(B)/.deps
+	$(call msg,CXX-SAN,$<)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CXX) $(CXXFLAGS_ALL) -O1 $(SAN) -c $< -o $@
+$(B)/san/gen/embedded.o: $(GEN_C)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS_ALL) $(SAN) -c $< -o $@
+
+tbtwarn: $(LIB_OBJS) $(patsubst %.c,$(B)/o/%.o,$(CLI_C))
+	$(call msg,LINK,$@)
+	$(Q)$(CXX) -o $@ $^ $(PKG_LIBS) $(LDFLAGS)
+
+$(B)/san/tbtwarn: $(SAN_OBJS) $(patsubst %.c,$(B)/san/%.o,$(CLI_C))
+	$(call msg,LINK,$@)
+	$(Q)$(CXX) $(SAN) -o $@ $^ $(PKG_LIBS) $(LDFLAGS)
+
+$(B)/o/tests/%: $(B)/o/tests/unit/%.o $(LIB_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CXX) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS)
+$(B)/san/tests/%: $(B)/san/tests/unit/%.o $(SAN_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CXX) $(SAN) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS)
+
+# Benchmarks: the generator, our import and search, and the bare Xapian baselines.
+BENCH_C := $(wildcard bench/*.c)
+BENCH_CXX := $(wildcard bench/*.cc)
+BENCH_BINS := $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_C)) $(patsubst bench/%.cc,$(B)/bench/%,$(BENCH_CXX))
+$(B)/bench/%: bench/%.c $(LIB_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS_ALL) -o $@ $< $(LIB_OBJS) $(PKG_LIBS) -lstdc++ -lm
+$(B)/bench/%: bench/%.cc
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CXX) $(CXXFLAGS_ALL) -o $@ $< $(PKG_LIBS)
+
+test: tbtwarn $(UNIT_BINS) $(B)/san/tbtwarn $(SAN_UNIT_BINS) check-banned
+	$(Q)sh tests/run.sh $(B)
+
+bench: tbtwarn $(BENCH_BINS)
+	$(Q)sh bench/run.sh $(B)
+
+# Functions we do not use (see ../STYLE): a grep keeps them out.
+check-banned:
+	$(Q)! grep -nE '\b(strcpy|strcat|sprintf|strncpy|strtok|atoi|gets|localtime|gmtime)\(' lib/*.[ch] indexer/*.[ch] cli/*.[ch] \
+		|| (echo "banned function used (see docs/design.md)"; exit 1)
+
+check: test
+
+valgrind: tbtwarn $(UNIT_BINS)
+	$(Q)for t in $(UNIT_BINS); do valgrind -q --error-exitcode=1 --leak-check=full $$t || exit 1; done
+
+run: tbtwarn
+	$(Q)sh scripts/demo.sh
+
+install: tbtwarn
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 755 tbtwarn $(DESTDIR)$(BINDIR)/tbtwarn
+	install -m 644 config/members.tsv $(DESTDIR)$(DATADIR)/
+	cp -R tests/data/samples $(DESTDIR)$(DATADIR)/samples
+	install -m 644 docs/tbtwarn.1 $(DESTDIR)$(MANDIR)/man1/tbtwarn.1
+
+clean:
+	rm -rf $(B) tbtwarn
+
+.PHONY: all deps test bench check check-banned valgrind run install clean
+.SECONDARY:
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

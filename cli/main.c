@@ -1,0 +1,558 @@
+/* main.c: the tbtwarn command line: import, search, show, reindex. */
+#include "archive.h"
+#include "buf.h"
+#include "text.h"
+#include "util.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#define VERSION "0.1.0"
+/* Largest input file accepted by import: a page of the ePing API is well under a megabyte. */
+#define MAX_INPUT (256u * 1024 * 1024)
+
+static const char usage[] =
+	"usage: tbtwarn [--data DIR] COMMAND [ARGS]\n"
+	"\n"
+	"commands:\n"
+	"  import [--format eping|wto-text|auto] FILE...   load notifications into the archive\n"
+	"  search [--json|--csv] [--limit N] [--offset N] [--sort relevance|date] QUERY...\n"
+	"  show [--json] SYMBOL                             print one notification and its related documents\n"
+	"  reindex                                          rebuild the search index from the store\n"
+	"  version                                          print the version\n"
+	"\n"
+	"--data DIR defaults to $TBTWARN_DATA, then ./var. See docs/cli.md for the query language.\n";
+
+static int term_cols(void)
+{
+	struct winsize ws;
+	const char *c = getenv("COLUMNS");
+	long v;
+	if (isatty(STDOUT_FILENO) && !ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) && ws.ws_col >= 40)
+		return ws.ws_col;
+	if (c && !parse_long(c, 40, 1000, &v))
+		return (int)v;
+	return 120;
+}
+
+static void print_reject(void *arg, const char *name, const char *where, const char *msg)
+{
+	(void)arg;
+	fprintf(stderr, "tbtwarn: %s: %s: rejected: %s\n", name, where, msg);
+}
+
+static int cmd_import(const char *data, int argc, char **argv)
+{
+	static const struct option opts[] = {{"format", required_argument, NULL, 'f'}, {"help", no_argument, NULL, 'h'}, {0}};
+	int fmt = FMT_AUTO, c, rc = 0;
+	struct archive *a;
+	struct import_stats st = {0};
+	char err[ERRBUF_SIZE];
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "f:h", opts, NULL)) != -1) {
+		if (c == 'f') {
+			fmt = parse_format_from_name(optarg);
+			if (fmt < 0) {
+				fprintf(stderr, "tbtwarn: import: unknown format '%s' (eping, wto-text or auto)\n", optarg);
+				return 2;
+			}
+		} else {
+			fputs(usage, c == 'h' ? stdout : stderr);
+			return c == 'h' ? 0 : 2;
+		}
+	}
+	if (optind >= argc) {
+		fputs("tbtwarn: import: no files given\n", stderr);
+		return 2;
+	}
+	if ((rc = archive_open(data, ARCHIVE_WRITE, &a, err, sizeof(err)))) {
+		fprintf(stderr, "tbtwarn: %s\n", err);
+		return 2;
+	}
+	FILE *tty = isatty(STDERR_FILENO) ? stderr : NULL;
+	archive_set_progress(a, tty);
+	int nfiles = argc - optind, failed = 0;
+	for (int i = optind; i < argc; i++) {
+		struct buf b;
+		const char *path = argv[i];
+		buf_init(&b, MAX_INPUT);
+		if (tty && nfiles > 1)
+			fprintf(tty, "\rimporting %d/%d %.60s\033[K", i - optind + 1, nfiles, path);
+		rc = buf_read_file(&b, path);
+		if (rc) {
+			if (tty)
+				fputc('\n', tty);
+			fprintf(stderr, "tbtwarn: %s: file: rejected: %s\n", path,
+				rc == -E2BIG ? "larger than the 256 MiB limit" : strerror(-rc));
+			st.rejected++;
+			st.files_failed++;
+			buf_release(&b);
+			continue;
+		}
+		char *abs = realpath(path, NULL);
+		struct buf url;
+		buf_init(&url, BUF_NOMAX);
+		buf_addf(&url, "file://%s", abs ? abs : path);
+		free(abs);
+		rc = archive_import(a, "import", path, url.s, (enum parse_format)fmt, b.s, b.len, &st, print_reject, NULL,
+				    err, sizeof(err));
+		buf_release(&url);
+		buf_release(&b);
+		if (rc) {
+			fprintf(stderr, "tbtwarn: import '%s' failed: %s\n", path, err);
+			failed = 1;
+			break;
+		}
+	}
+	if (tty && nfiles > 1)
+		fputc('\n', tty);
+	archive_free(a);
+	printf("added %u, updated %u, unchanged %u, rejected %u\n", st.added, st.updated, st.unchanged, st.rejected);
+	if (failed)
+		return 2;
+	return st.rejected ? 1 : 0;
+}
+
+static void csv_field(struct buf *b, const char *s)
+{
+	buf_addch(b, '"');
+	for (; s && *s; s++) {
+		if (*s == '"')
+			buf_addch(b, '"');
+		buf_addch(b, *s);
+	}
+	buf_addch(b, '"');
+}
+
+static const char *jstr(const json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+	return s ? s : "";
+}
+
+static void join_array(struct buf *b, const json_t *a, const char *sep)
+{
+	size_t i;
+	json_t *x;
+	json_array_foreach(a, i, x)
+	{
+		if (i)
+			buf_addstr(b, sep);
+		buf_addstr(b, json_string_value(x));
+	}
+}
+
+static void print_csv(const json_t *res)
+{
+	static const char *const cols[] = {"symbol", "type", "kind", "member", "member_name", "distributed",
+					   "comment_deadline", "title", "title_zh", NULL};
+	struct buf b;
+	size_t i;
+	json_t *h;
+	buf_init(&b, BUF_NOMAX);
+	for (int k = 0; cols[k]; k++)
+		buf_addf(&b, "%s,", cols[k]);
+	buf_addstr(&b, "hs,ics,score\r\n");
+	json_array_foreach(json_object_get(res, "hits"), i, h)
+	{
+		struct buf codes;
+		for (int k = 0; cols[k]; k++) {
+			csv_field(&b, jstr(h, cols[k]));
+			buf_addch(&b, ',');
+		}
+		buf_init(&codes, BUF_NOMAX);
+		join_array(&codes, json_object_get(h, "hs"), " ");
+		csv_field(&b, codes.s);
+		buf_addch(&b, ',');
+		buf_reset(&codes);
+		join_array(&codes, json_object_get(h, "ics"), " ");
+		csv_field(&b, codes.s);
+		buf_release(&codes);
+		buf_addf(&b, ",%.3f\r\n", json_real_value(json_object_get(h, "score")));
+	}
+	fwrite(b.s, 1, b.len, stdout);
+	buf_release(&b);
+}
+
+/* Pads or cuts s to exactly cols terminal columns. */
+static void cell(struct buf *b, const char *s, size_t cols)
+{
+	size_t fit = text_fit(s, cols);
+	char *part = xstrndup(s, fit);
+	size_t w = text_width(part);
+	buf_addstr(b, part);
+	free(part);
+	for (; w < cols; w++)
+		buf_addch(b, ' ');
+}
+
+static void print_table(const json_t *res, unsigned offset)
+{
+	struct buf b;
+	size_t i, n = json_array_size(json_object_get(res, "hits"));
+	json_t *h;
+	int cols = term_cols();
+	size_t title_w = cols > 70 ? (size_t)cols - 62 : 8;
+	buf_init(&b, BUF_NOMAX);
+	long long total = json_integer_value(json_object_get(res, "total"));
+	if (!n) {
+		printf("no notifications match (%lld in all)\n", total);
+		return;
+	}
+	cell(&b, "SYMBOL", 26);
+	cell(&b, " MEMBER", 7);
+	cell(&b, " DISTRIBUTED", 12);
+	cell(&b, " DEADLINE", 12);
+	buf_addstr(&b, " TITLE\n");
+	json_array_foreach(json_object_get(res, "hits"), i, h)
+	{
+		char *title = text_fold_space(jstr(h, "title"));
+		cell(&b, jstr(h, "symbol"), 26);
+		buf_addch(&b, ' ');
+		cell(&b, jstr(h, "member"), 6);
+		buf_addch(&b, ' ');
+		cell(&b, jstr(h, "distributed"), 11);
+		buf_addch(&b, ' ');
+		cell(&b, *jstr(h, "comment_deadline") ? jstr(h, "comment_deadline") : "-", 11);
+		buf_addch(&b, ' ');
+		size_t fit = text_fit(title, title_w);
+		buf_add(&b, title, fit);
+		if (title[fit])
+			buf_addstr(&b, "…");
+		buf_addch(&b, '\n');
+		free(title);
+	}
+	buf_addf(&b, "%u-%zu of %lld\n", offset + 1, offset + n, total);
+	fwrite(b.s, 1, b.len, stdout);
+	buf_release(&b);
+}
+
+static int cmd_search(const char *data, int argc, char **argv)
+{
+	static const struct option opts[] = {{"json", no_argument, NULL, 'j'},         {"csv", no_argument, NULL, 'c'},
+					     {"limit", required_argument, NULL, 'l'}, {"offset", required_argument, NULL, 'o'},
+					     {"sort", required_argument, NULL, 's'},  {"help", no_argument, NULL, 'h'},
+					     {0}};
+	struct search_opts so = {0, 20, 0, 1};
+	int c, as_json = 0, as_csv = 0, rc;
+	long v;
+	struct buf q;
+	char err[ERRBUF_SIZE];
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+jcl:o:s:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			as_json = 1;
+			break;
+		case 'c':
+			as_csv = 1;
+			break;
+		case 'l':
+			if (parse_long(optarg, 0, 100000000, &v)) {
+				fprintf(stderr, "tbtwarn: search: --limit wants a number from 0, got '%s'\n", optarg);
+				return 2;
+			}
+			so.limit = (unsigned)v;
+			break;
+		case 'o':
+			if (parse_long(optarg, 0, 100000000, &v)) {
+				fprintf(stderr, "tbtwarn: search: --offset wants a number from 0, got '%s'\n", optarg);
+				return 2;
+			}
+			so.offset = (unsigned)v;
+			break;
+		case 's':
+			if (strcmp(optarg, "relevance") && strcmp(optarg, "date")) {
+				fprintf(stderr, "tbtwarn: search: --sort wants relevance or date, got '%s'\n", optarg);
+				return 2;
+			}
+			so.by_date = !strcmp(optarg, "date");
+			break;
+		default:
+			fputs(usage, c == 'h' ? stdout : stderr);
+			return c == 'h' ? 0 : 2;
+		}
+	}
+	buf_init(&q, 64 * 1024);
+	for (int i = optind; i < argc; i++) {
+		if (q.len)
+			buf_addch(&q, ' ');
+		/* A word with a space came quoted from the shell: keep it a phrase. */
+		if (strchr(argv[i], ' ') && !strchr(argv[i], '"') && !strchr(argv[i], ':'))
+			buf_addf(&q, "\"%s\"", argv[i]);
+		else if (buf_addstr(&q, argv[i])) {
+			fputs("tbtwarn: search: query longer than 64 KiB\n", stderr);
+			return 2;
+		}
+	}
+	struct archive *a;
+	if ((rc = archive_open(data, ARCHIVE_READ, &a, err, sizeof(err)))) {
+		fprintf(stderr, "tbtwarn: %s\n", err);
+		buf_release(&q);
+		return 2;
+	}
+	json_t *res;
+	rc = archive_search(a, q.s, &so, &res, err, sizeof(err));
+	buf_release(&q);
+	archive_free(a);
+	if (rc) {
+		fprintf(stderr, "tbtwarn: search: %s\n", err);
+		return 2;
+	}
+	if (as_json) {
+		json_dumpf(res, stdout, JSON_INDENT(2));
+		fputc('\n', stdout);
+	} else if (as_csv) {
+		print_csv(res);
+	} else {
+		print_table(res, so.offset);
+	}
+	json_decref(res);
+	return 0;
+}
+
+/* Prints "label  value" with the value wrapped under itself. */
+static void field(const char *label, const char *value, int cols)
+{
+	size_t indent = 19, width = cols > 40 ? (size_t)cols - indent : 40;
+	if (!value || !*value)
+		return;
+	/* Pad by display columns: a Chinese label is twice as wide as its character count. */
+	printf("%s%*s ", label, (int)(18 - (text_width(label) < 18 ? text_width(label) : 18)), "");
+	const char *p = value;
+	int first = 1;
+	while (*p) {
+		size_t n = strcspn(p, "\n");
+		char *line = xstrndup(p, n);
+		const char *l = line;
+		do {
+			size_t fit = text_fit(l, width);
+			if (l[fit]) {
+				/* Break at the last space that fits, if there is one. */
+				size_t k = fit;
+				while (k > width / 2 && l[k] != ' ')
+					k--;
+				if (l[k] == ' ')
+					fit = k;
+			}
+			printf("%*s%.*s\n", first ? 0 : (int)indent, "", (int)fit, l);
+			first = 0;
+			l += fit;
+			while (*l == ' ')
+				l++;
+		} while (*l);
+		free(line);
+		p += n;
+		if (*p)
+			p++;
+	}
+}
+
+static void field_array(const char *label, const json_t *a, const char *sep, int cols)
+{
+	struct buf b;
+	buf_init(&b, BUF_NOMAX);
+	join_array(&b, a, sep);
+	field(label, b.s, cols);
+	buf_release(&b);
+}
+
+static void field_date(const json_t *dates, const char *key, const char *label, int cols)
+{
+	const json_t *d = json_object_get(dates, key);
+	const char *iso = json_string_value(json_object_get(d, "date"));
+	const char *text = json_string_value(json_object_get(d, "text"));
+	struct buf b;
+	buf_init(&b, BUF_NOMAX);
+	if (iso)
+		buf_addstr(&b, iso);
+	if (text && (!iso || strcmp(text, iso)))
+		buf_addf(&b, "%s%s%s", iso ? " (" : "", text, iso ? ")" : "");
+	field(label, b.s, cols);
+	buf_release(&b);
+}
+
+static void print_show(const json_t *j)
+{
+	int cols = term_cols();
+	const json_t *text = json_object_get(j, "text"), *en = json_object_get(text, "en"), *zh = json_object_get(text, "zh");
+	const json_t *dates = json_object_get(j, "dates");
+	printf("%s  (%s %s)\n\n", jstr(j, "symbol"), jstr(j, "type"), jstr(j, "kind"));
+	struct buf m;
+	buf_init(&m, BUF_NOMAX);
+	buf_addf(&m, "%s (%s)", *jstr(en, "member_name") ? jstr(en, "member_name") : jstr(j, "member"), jstr(j, "member"));
+	if (*jstr(zh, "member_name"))
+		buf_addf(&m, " %s", jstr(zh, "member_name"));
+	field("Member", m.s, cols);
+	buf_release(&m);
+	field("Agency", jstr(en, "agency"), cols);
+	field("机构", jstr(zh, "agency"), cols);
+	field_array("Notified under", json_object_get(j, "articles"), ", ", cols);
+	field("Title", jstr(en, "title"), cols);
+	field("标题", jstr(zh, "title"), cols);
+	field("Products", jstr(en, "products"), cols);
+	field("产品", jstr(zh, "products"), cols);
+	field_array("HS codes", json_object_get(j, "hs"), ", ", cols);
+	field_array("ICS codes", json_object_get(j, "ics"), ", ", cols);
+	field("Regions affected", jstr(en, "regions"), cols);
+	field_array("Objectives", json_object_get(j, "objectives"), "; ", cols);
+	field_array("Keywords", json_object_get(j, "keywords"), "; ", cols);
+	field_date(dates, "distributed", "Distributed", cols);
+	field_date(dates, "comment_deadline", "Comments until", cols);
+	field_date(dates, "adoption", "Adoption", cols);
+	field_date(dates, "entry_into_force", "Entry into force", cols);
+	field("Reason", jstr(en, "reason"), cols);
+	field("理由", jstr(zh, "reason"), cols);
+	field("Description", jstr(en, "description"), cols);
+	field("内容简述", jstr(zh, "description"), cols);
+	field("Objective text", jstr(en, "objectives"), cols);
+	field("Standards", jstr(en, "standards"), cols);
+	field_array("Document languages", json_object_get(j, "doc_languages"), ", ", cols);
+	field("Notification", jstr(j, "notification_url"), cols);
+	field_array("Documents", json_object_get(j, "document_urls"), "\n", cols);
+	field_array("Joint with", json_object_get(j, "also_symbols"), ", ", cols);
+	const json_t *rel = json_object_get(j, "related");
+	if (json_array_size(rel)) {
+		size_t i;
+		json_t *r;
+		printf("\nRelated documents:\n");
+		json_array_foreach(rel, i, r)
+		{
+			printf("  %-28s %-12s %-10s %.*s\n", jstr(r, "symbol"), jstr(r, "relation"), jstr(r, "distributed"),
+			       (int)text_fit(jstr(r, "title"), cols > 60 ? (size_t)cols - 56 : 20), jstr(r, "title"));
+		}
+	}
+	const json_t *p = json_object_get(j, "provenance");
+	printf("\n");
+	struct buf src;
+	buf_init(&src, BUF_NOMAX);
+	buf_addf(&src, "%s, fetched %s, sha256 %.16s…", jstr(p, "source"), jstr(p, "fetched_at"), jstr(p, "raw_sha256"));
+	field("Source", src.s, cols);
+	buf_release(&src);
+	if (json_array_size(json_object_get(j, "history")))
+		printf("%-18s %zu earlier version(s)\n", "History", json_array_size(json_object_get(j, "history")));
+}
+
+static int cmd_show(const char *data, int argc, char **argv)
+{
+	static const struct option opts[] = {{"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'}, {0}};
+	int c, as_json = 0, rc;
+	char err[ERRBUF_SIZE];
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+		if (c == 'j') {
+			as_json = 1;
+		} else {
+			fputs(usage, c == 'h' ? stdout : stderr);
+			return c == 'h' ? 0 : 2;
+		}
+	}
+	if (optind + 1 != argc) {
+		fputs("tbtwarn: show: give exactly one symbol, such as G/TBT/N/USA/1364\n", stderr);
+		return 2;
+	}
+	struct archive *a;
+	if ((rc = archive_open(data, ARCHIVE_READ, &a, err, sizeof(err)))) {
+		fprintf(stderr, "tbtwarn: %s\n", err);
+		return 2;
+	}
+	json_t *j;
+	rc = archive_show(a, argv[optind], &j, err, sizeof(err));
+	archive_free(a);
+	if (rc) {
+		fprintf(stderr, "tbtwarn: show: %s\n", err);
+		return rc == -ENOENT || rc == -EINVAL ? 1 : 2;
+	}
+	if (as_json) {
+		json_dumpf(j, stdout, JSON_INDENT(2));
+		fputc('\n', stdout);
+	} else {
+		print_show(j);
+	}
+	json_decref(j);
+	return 0;
+}
+
+static int cmd_reindex(const char *data, int argc, char **argv)
+{
+	struct archive *a;
+	char err[ERRBUF_SIZE];
+	int rc;
+	(void)argv;
+	if (argc > 1) {
+		fputs("tbtwarn: reindex takes no arguments\n", stderr);
+		return 2;
+	}
+	if ((rc = archive_open(data, ARCHIVE_WRITE, &a, err, sizeof(err)))) {
+		fprintf(stderr, "tbtwarn: %s\n", err);
+		return 2;
+	}
+	archive_set_progress(a, isatty(STDERR_FILENO) ? stderr : NULL);
+	rc = archive_reindex(a, err, sizeof(err));
+	long long n = store_count(archive_store(a));
+	archive_free(a);
+	if (rc) {
+		fprintf(stderr, "tbtwarn: reindex: %s\n", err);
+		return 2;
+	}
+	printf("reindexed %lld notifications\n", n);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {{"data", required_argument, NULL, 'd'},
+					     {"help", no_argument, NULL, 'h'},
+					     {"version", no_argument, NULL, 'V'},
+					     {0}};
+	const char *data = getenv("TBTWARN_DATA");
+	int c;
+	if (!data || !*data)
+		data = "./var";
+	while ((c = getopt_long(argc, argv, "+d:hV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			data = optarg;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return 0;
+		case 'V':
+			puts("tbtwarn " VERSION);
+			return 0;
+		default:
+			fputs(usage, stderr);
+			return 2;
+		}
+	}
+	if (optind >= argc) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	const char *cmd = argv[optind];
+	int sub_argc = argc - optind;
+	char **sub_argv = argv + optind;
+	if (!strcmp(cmd, "import"))
+		return cmd_import(data, sub_argc, sub_argv);
+	if (!strcmp(cmd, "search"))
+		return cmd_search(data, sub_argc, sub_argv);
+	if (!strcmp(cmd, "show"))
+		return cmd_show(data, sub_argc, sub_argv);
+	if (!strcmp(cmd, "reindex"))
+		return cmd_reindex(data, sub_argc, sub_argv);
+	if (!strcmp(cmd, "version")) {
+		puts("tbtwarn " VERSION);
+		return 0;
+	}
+	if (!strcmp(cmd, "help")) {
+		fputs(usage, stdout);
+		return 0;
+	}
+	fprintf(stderr, "tbtwarn: unknown command '%s'\n\n%s", cmd, usage);
+	return 2;
+}

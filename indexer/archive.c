@@ -1,0 +1,545 @@
+/* archive.c: ties the store and the index together; SQLite commits first, Xapian follows and records how far. */
+#include "archive.h"
+
+#include "buf.h"
+#include "hash.h"
+#include "idx.h"
+#include "query.h"
+
+#include <errno.h>
+#include <ftw.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Records per SQLite transaction during import, and index commits every so many documents. */
+#define IMPORT_BATCH 2000
+#define INDEX_COMMIT_EVERY 50000
+
+struct archive {
+	char *dir;
+	enum archive_mode mode;
+	struct store *store;
+	struct idx *idx; /* writer in ARCHIVE_WRITE mode, else reader */
+	FILE *progress;
+	unsigned uncommitted; /* documents indexed since the last index commit */
+	int64_t indexed_seq;  /* store sequence that the index has reached (in memory, committed or not) */
+};
+
+static char *path_in(const char *dir, const char *name)
+{
+	struct buf b;
+	buf_init(&b, BUF_NOMAX);
+	buf_addf(&b, "%s/%s", dir, name);
+	return buf_detach(&b);
+}
+
+static int mkdir_p(const char *dir, char *err, size_t errlen)
+{
+	char *d = xstrdup(dir);
+	for (char *p = d + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(d, 0755) && errno != EEXIST) {
+			errf(err, errlen, "create directory '%s': %s", d, strerror(errno));
+			free(d);
+			return -errno;
+		}
+		*p = '/';
+	}
+	if (mkdir(d, 0755) && errno != EEXIST) {
+		errf(err, errlen, "create directory '%s': %s", d, strerror(errno));
+		free(d);
+		return -errno;
+	}
+	free(d);
+	return 0;
+}
+
+static int64_t index_seq(struct idx *x)
+{
+	char *v = NULL, err[ERRBUF_SIZE];
+	long long seq = 0;
+	if (!idx_get_meta(x, "store_seq", &v, err, sizeof(err)) && v && *v)
+		seq = strtoll(v, NULL, 10);
+	free(v);
+	return seq;
+}
+
+static int index_commit(struct archive *a, char *err, size_t errlen)
+{
+	char v[32];
+	snprintf(v, sizeof(v), "%lld", (long long)a->indexed_seq);
+	if (idx_set_meta(a->idx, "store_seq", v, err, errlen) || idx_commit(a->idx, err, errlen))
+		return -TBT_EIDX;
+	a->uncommitted = 0;
+	return 0;
+}
+
+static int index_one(struct archive *a, int64_t id, const struct notif *n, char *err, size_t errlen)
+{
+	idx_doc_begin(a->idx);
+	query_index_record(a->idx, n);
+	return idx_doc_replace(a->idx, (unsigned)id, err, errlen);
+}
+
+struct sync_ctx {
+	struct archive *a;
+	int count;
+	int rc;
+	char *err;
+	size_t errlen;
+	int64_t total;
+};
+
+static int sync_one(void *arg, int64_t id, int64_t seq, struct notif *n)
+{
+	struct sync_ctx *c = arg;
+	if ((c->rc = index_one(c->a, id, n, c->err, c->errlen)))
+		return c->rc;
+	c->a->indexed_seq = seq;
+	c->count++;
+	if (++c->a->uncommitted >= INDEX_COMMIT_EVERY && (c->rc = index_commit(c->a, c->err, c->errlen)))
+		return c->rc;
+	if (c->a->progress && c->count % 1000 == 0)
+		fprintf(c->a->progress, "\rindexing %d/%lld", c->count, (long long)c->total);
+	return 0;
+}
+
+int archive_sync_index(struct archive *a, char *err, size_t errlen)
+{
+	struct sync_ctx c = {a, 0, 0, err, errlen, 0};
+	int rc;
+	if (a->mode != ARCHIVE_WRITE) {
+		errf(err, errlen, "archive opened read-only");
+		return -EPERM;
+	}
+	c.total = store_max_seq(a->store) - a->indexed_seq;
+	rc = store_changes_since(a->store, a->indexed_seq, sync_one, &c, err, errlen);
+	if (!rc && c.rc)
+		rc = c.rc;
+	if (a->progress && c.count >= 1000)
+		fprintf(a->progress, "\rindexing %d/%d, done\n", c.count, c.count);
+	if (rc)
+		return rc;
+	if (c.count && (rc = index_commit(a, err, errlen)))
+		return rc;
+	return c.count;
+}
+
+int archive_open(const char *dir, enum archive_mode mode, struct archive **out, char *err, size_t errlen)
+{
+	struct archive *a = xcalloc(1, sizeof(*a));
+	char *dbpath, *ixpath;
+	int rc;
+	*out = NULL;
+	a->dir = xstrdup(dir);
+	a->mode = mode;
+	if (mode == ARCHIVE_WRITE && (rc = mkdir_p(dir, err, errlen))) {
+		archive_free(a);
+		return rc;
+	}
+	dbpath = path_in(dir, "tbtwarn.db");
+	ixpath = path_in(dir, "index");
+	if (mode == ARCHIVE_READ && access(dbpath, F_OK)) {
+		errf(err, errlen, "no archive in '%s' (import some notifications first, or set --data)", dir);
+		rc = -ENOENT;
+		goto fail;
+	}
+	if ((rc = store_open(dbpath, &a->store, err, errlen)))
+		goto fail;
+	/* The index follows the store: if it is behind (a crash between the two commits), catch up now. */
+	rc = idx_open(ixpath, 1, &a->idx, err, errlen);
+	if (rc == -EBUSY && mode == ARCHIVE_READ) {
+		/* An import is running: search what is indexed so far. */
+		rc = idx_open(ixpath, 0, &a->idx, err, errlen);
+		if (!rc) {
+			a->indexed_seq = index_seq(a->idx);
+			goto done;
+		}
+	}
+	if (rc)
+		goto fail;
+	a->indexed_seq = index_seq(a->idx);
+	a->mode = ARCHIVE_WRITE;
+	if (a->indexed_seq > store_max_seq(a->store)) {
+		/* The store was replaced (a restore): the index is not derived from it. Rebuild. */
+		rc = archive_reindex(a, err, errlen);
+	} else if (a->indexed_seq < store_max_seq(a->store)) {
+		rc = archive_sync_index(a, err, errlen);
+		rc = rc < 0 ? rc : 0;
+	}
+	a->mode = mode;
+	if (rc)
+		goto fail;
+	if (mode == ARCHIVE_READ) {
+		/* Readers do not hold the write lock. */
+		idx_free(a->idx);
+		a->idx = NULL;
+		if ((rc = idx_open(ixpath, 0, &a->idx, err, errlen)))
+			goto fail;
+	}
+done:
+	free(dbpath);
+	free(ixpath);
+	*out = a;
+	return 0;
+fail:
+	free(dbpath);
+	free(ixpath);
+	archive_free(a);
+	return rc;
+}
+
+void archive_free(struct archive *a)
+{
+	if (!a)
+		return;
+	if (a->idx && a->mode == ARCHIVE_WRITE && a->uncommitted) {
+		char err[ERRBUF_SIZE];
+		if (index_commit(a, err, sizeof(err)))
+			fprintf(stderr, "tbtwarn: %s (the next start catches up)\n", err);
+	}
+	idx_free(a->idx);
+	store_free(a->store);
+	free(a->dir);
+	free(a);
+}
+
+struct store *archive_store(struct archive *a)
+{
+	return a->store;
+}
+
+void archive_set_progress(struct archive *a, FILE *tty)
+{
+	a->progress = tty;
+}
+
+/* Import: records are buffered, written to SQLite in batches, then indexed. */
+struct import_ctx {
+	struct archive *a;
+	struct import_stats *st;
+	const char *sha;
+	const char *source;
+	const char *url;
+	struct notif **batch;
+	size_t n;
+	int rc;
+	char *err;
+	size_t errlen;
+	archive_reject_fn on_reject;
+	void *arg;
+};
+
+static int flush_batch(struct import_ctx *c)
+{
+	struct archive *a = c->a;
+	struct notif **finals = xcalloc(c->n, sizeof(*finals));
+	int64_t *ids = xcalloc(c->n, sizeof(*ids));
+	int rc;
+	if ((rc = store_begin(a->store, c->err, c->errlen)))
+		goto out;
+	for (size_t i = 0; i < c->n; i++) {
+		enum store_outcome o;
+		rc = store_upsert(a->store, c->batch[i], &o, &ids[i], &finals[i], c->err, c->errlen);
+		if (rc) {
+			store_rollback(a->store);
+			goto out;
+		}
+		if (o == STORE_UNCHANGED) {
+			notif_free(finals[i]);
+			finals[i] = NULL;
+		}
+	}
+	if ((rc = store_commit(a->store, c->err, c->errlen)))
+		goto out;
+	/* Count only once the batch is durable. */
+	for (size_t i = 0; i < c->n; i++) {
+		if (!finals[i])
+			c->st->unchanged++;
+	}
+	/* Now the index: if this fails or we crash, the next open catches up from the store. */
+	for (size_t i = 0; i < c->n; i++) {
+		if (!finals[i])
+			continue;
+		if ((rc = index_one(a, ids[i], finals[i], c->err, c->errlen)))
+			goto out;
+		a->uncommitted++;
+	}
+	a->indexed_seq = store_max_seq(a->store);
+	if (a->uncommitted >= INDEX_COMMIT_EVERY)
+		rc = index_commit(a, c->err, c->errlen);
+out:
+	for (size_t i = 0; i < c->n; i++) {
+		notif_free(c->batch[i]);
+		notif_free(finals[i]);
+	}
+	c->n = 0;
+	free(finals);
+	free(ids);
+	return rc;
+}
+
+static int on_record(void *arg, struct notif *n)
+{
+	struct import_ctx *c = arg;
+	free(n->raw_sha256);
+	n->raw_sha256 = xstrdup(c->sha);
+	if (c->url) {
+		free(n->source_url);
+		n->source_url = xstrdup(c->url);
+	}
+	if (c->source) {
+		free(n->source);
+		n->source = xstrdup(c->source);
+	}
+	char now[21];
+	now_iso(now);
+	free(n->fetched_at);
+	n->fetched_at = xstrdup(now);
+	c->batch[c->n++] = n;
+	if (c->n == IMPORT_BATCH && (c->rc = flush_batch(c)))
+		return c->rc;
+	return 0;
+}
+
+static void on_reject(void *arg, const char *name, const char *where, const char *msg)
+{
+	struct import_ctx *c = arg;
+	c->st->rejected++;
+	if (c->on_reject)
+		c->on_reject(c->arg, name, where, msg);
+}
+
+int archive_import(struct archive *a, const char *source, const char *name, const char *url, enum parse_format fmt,
+		   const char *data, size_t len, struct import_stats *st, archive_reject_fn rej, void *arg, char *err,
+		   size_t errlen)
+{
+	char sha[65];
+	struct import_ctx c = {a, st, sha, source, url, NULL, 0, 0, err, errlen, rej, arg};
+	struct parse_sink sink = {name, on_record, on_reject, &c};
+	int rc;
+	if (a->mode != ARCHIVE_WRITE) {
+		errf(err, errlen, "archive opened read-only");
+		return -EPERM;
+	}
+	sha256_hex(data, len, sha);
+	c.batch = xcalloc(IMPORT_BATCH, sizeof(*c.batch));
+	int64_t count_before = store_count(a->store);
+	int64_t seq_before = store_max_seq(a->store);
+	rc = parse_any(&sink, fmt, data, len);
+	if (rc == -TBT_EPARSE)
+		st->files_failed++;
+	rc = c.rc;
+	if (!rc && c.n)
+		rc = flush_batch(&c);
+	for (size_t i = 0; i < c.n; i++)
+		notif_free(c.batch[i]);
+	free(c.batch);
+	if (rc)
+		return rc;
+	/* Added and updated, from the store itself: a record seen twice in one file counts once. */
+	int64_t count_after = store_count(a->store);
+	int64_t changed = store_max_seq(a->store) - seq_before;
+	st->added += (unsigned)(count_after - count_before);
+	st->updated += (unsigned)(changed - (count_after - count_before));
+	/* Keep the raw document for audit and reprocessing, once per distinct content. */
+	if (count_after != count_before || changed) {
+		if ((rc = store_put_raw(a->store, sha, source, url ? url : name,
+					fmt == FMT_EPING ? "eping" : fmt == FMT_WTO_TEXT ? "wto-text" : "auto", data, len, err,
+					errlen)))
+			return rc;
+	}
+	return 0;
+}
+
+static int rm_entry(const char *path, const struct stat *sb, int type, struct FTW *ftw)
+{
+	(void)sb;
+	(void)type;
+	(void)ftw;
+	return remove(path);
+}
+
+/* Removes a directory tree; a missing one is fine. */
+static int rm_rf(const char *path, char *err, size_t errlen)
+{
+	if (nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS) && errno != ENOENT) {
+		errf(err, errlen, "remove '%s': %s", path, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+int archive_reindex(struct archive *a, char *err, size_t errlen)
+{
+	char *ixpath = path_in(a->dir, "index"), *newpath = path_in(a->dir, "index.new");
+	char *oldpath = path_in(a->dir, "index.old");
+	struct idx *live = a->idx;
+	int64_t live_seq = a->indexed_seq;
+	int rc;
+	/* Build beside the live index, then swap: searches keep working, and a crash leaves the old index. */
+	if ((rc = rm_rf(newpath, err, errlen)) || (rc = idx_open(newpath, 1, &a->idx, err, errlen))) {
+		a->idx = live;
+		goto out;
+	}
+	a->indexed_seq = 0;
+	a->uncommitted = 0;
+	rc = archive_sync_index(a, err, errlen);
+	if (rc >= 0)
+		rc = index_commit(a, err, errlen);
+	idx_free(a->idx);
+	a->idx = live;
+	if (rc < 0) {
+		a->indexed_seq = live_seq;
+		goto out;
+	}
+	int64_t new_seq = a->indexed_seq;
+	idx_free(live);
+	a->idx = NULL;
+	if ((rc = rm_rf(oldpath, err, errlen)))
+		goto reopen;
+	if (rename(ixpath, oldpath) && errno != ENOENT) {
+		errf(err, errlen, "move old index aside: %s", strerror(errno));
+		rc = -errno;
+		goto reopen;
+	}
+	if (rename(newpath, ixpath)) {
+		errf(err, errlen, "move new index into place: %s", strerror(errno));
+		rc = -errno;
+		rename(oldpath, ixpath);
+		goto reopen;
+	}
+	rm_rf(oldpath, NULL, 0);
+	a->indexed_seq = new_seq;
+reopen:
+	{
+		char sub[ERRBUF_SIZE];
+		int r2 = idx_open(ixpath, a->mode == ARCHIVE_WRITE, &a->idx, sub, sizeof(sub));
+		if (r2 && !rc) {
+			errf(err, errlen, "%s", sub);
+			rc = r2;
+		}
+	}
+out:
+	free(ixpath);
+	free(newpath);
+	free(oldpath);
+	return rc < 0 ? rc : 0;
+}
+
+json_t *archive_hit_json(const struct notif *n)
+{
+	json_t *h = json_object(), *hs = json_array(), *ics = json_array();
+	json_object_set_new(h, "symbol", json_string(n->symbol));
+	json_object_set_new(h, "type", json_string(n->type == NT_SPS ? "SPS" : "TBT"));
+	json_object_set_new(h, "kind", json_string(notif_rel_name(n->relation)));
+	json_object_set_new(h, "member", json_string(n->member));
+	json_object_set_new(h, "member_name", n->text[LANG_EN].member_name ? json_string(n->text[LANG_EN].member_name)
+									 : json_null());
+	json_object_set_new(h, "title", json_string(notif_title(n)));
+	json_object_set_new(h, "title_zh", n->text[LANG_ZH].title ? json_string(n->text[LANG_ZH].title) : json_null());
+	json_object_set_new(h, "distributed",
+			    n->dates[D_DISTRIBUTED].iso[0] ? json_string(n->dates[D_DISTRIBUTED].iso) : json_null());
+	json_object_set_new(h, "comment_deadline",
+			    n->dates[D_COMMENTS].iso[0] ? json_string(n->dates[D_COMMENTS].iso) : json_null());
+	for (size_t i = 0; i < n->hs.n; i++)
+		json_array_append_new(hs, json_string(n->hs.items[i]));
+	for (size_t i = 0; i < n->ics.n; i++)
+		json_array_append_new(ics, json_string(n->ics.items[i]));
+	json_object_set_new(h, "hs", hs);
+	json_object_set_new(h, "ics", ics);
+	return h;
+}
+
+int archive_search(struct archive *a, const char *query, const struct search_opts *o, json_t **out, char *err,
+		   size_t errlen)
+{
+	struct idx_query *q = idx_query_new();
+	struct idx_results *r = NULL;
+	int rc;
+	*out = NULL;
+	if ((rc = query_parse(query, q, err, errlen)))
+		goto done;
+	idx_query_sort_date(q, o->by_date);
+	idx_query_facets(q, o->facets);
+	if ((rc = idx_search(a->idx, q, o->offset, o->limit, &r, err, errlen)))
+		goto done;
+	json_t *res = json_object(), *hits = json_array();
+	json_object_set_new(res, "total", json_integer(idx_results_total(r)));
+	for (size_t i = 0; i < idx_results_count(r); i++) {
+		struct notif *n;
+		if ((rc = store_get_by_id(a->store, idx_results_docid(r, i), &n, err, errlen))) {
+			if (rc == -ENOENT)
+				continue; /* removed from the store since it was indexed */
+			json_decref(hits);
+			json_decref(res);
+			goto done;
+		}
+		json_t *h = archive_hit_json(n);
+		json_object_set_new(h, "score", json_real(o->by_date ? 0.0 : idx_results_score(r, i)));
+		json_array_append_new(hits, h);
+		notif_free(n);
+	}
+	rc = 0;
+	json_object_set_new(res, "hits", hits);
+	if (o->facets) {
+		static const struct {
+			const char *name;
+			enum idx_slot slot;
+		} fs[] = {{"member", IDX_SLOT_MEMBER}, {"type", IDX_SLOT_TYPE}, {"year", IDX_SLOT_YEAR}, {"kind", IDX_SLOT_KIND}};
+		json_t *facets = json_object();
+		for (size_t k = 0; k < sizeof(fs) / sizeof(fs[0]); k++) {
+			const char *const *vals;
+			const unsigned *counts;
+			size_t n = idx_results_facet(r, fs[k].slot, &vals, &counts);
+			json_t *f = json_object();
+			for (size_t i = 0; i < n; i++)
+				json_object_set_new(f, vals[i], json_integer(counts[i]));
+			json_object_set_new(facets, fs[k].name, f);
+		}
+		json_object_set_new(res, "facets", facets);
+	}
+	*out = res;
+done:
+	idx_results_free(r);
+	idx_query_free(q);
+	return rc;
+}
+
+int archive_show(struct archive *a, const char *symbol, json_t **out, char *err, size_t errlen)
+{
+	struct notif *n;
+	struct strv rel;
+	int rc;
+	*out = NULL;
+	if ((rc = store_get(a->store, symbol, &n, NULL, err, errlen)))
+		return rc;
+	json_t *j = notif_to_json(n, 1), *related = json_array();
+	strv_init(&rel);
+	if ((rc = store_related(a->store, n->root_symbol, &rel, err, errlen))) {
+		strv_release(&rel);
+		json_decref(j);
+		notif_free(n);
+		return rc;
+	}
+	for (size_t i = 0; i < rel.n; i++) {
+		struct notif *r;
+		if (!strcmp(rel.items[i], n->symbol) || store_get(a->store, rel.items[i], &r, NULL, err, errlen))
+			continue;
+		json_t *h = archive_hit_json(r);
+		json_object_set_new(h, "relation", json_string(!strcmp(r->symbol, n->root_symbol) ? "base"
+											       : notif_rel_name(r->relation)));
+		json_array_append_new(related, h);
+		notif_free(r);
+	}
+	strv_release(&rel);
+	json_object_set_new(j, "related", related);
+	json_object_set_new(j, "history", store_history(a->store, n->symbol));
+	notif_free(n);
+	*out = j;
+	return 0;
+}

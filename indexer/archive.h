@@ -1,0 +1,68 @@
+/* archive.h: the archive as one object: the SQLite store, the Xapian index derived from it, import and search. */
+#ifndef TBT_ARCHIVE_H
+#define TBT_ARCHIVE_H
+
+#include "parse.h"
+#include "store.h"
+
+#include <stdio.h>
+
+struct archive;
+
+/* What an import did. */
+struct import_stats {
+	unsigned added, updated, unchanged, rejected, files_failed;
+};
+
+/* Called for each rejected record or file (name, "item 3" / "line 40" / "file", reason). */
+typedef void (*archive_reject_fn)(void *arg, const char *name, const char *where, const char *msg);
+
+enum archive_mode { ARCHIVE_READ = 0, ARCHIVE_WRITE = 1 };
+
+/*
+ * Opens the archive in dir (created for ARCHIVE_WRITE): dir/tbtwarn.db and dir/index. Opening brings the index up
+ * to date with the store when a previous run stopped between the two commits. Returns 0 or a negative code with err.
+ */
+int archive_open(const char *dir, enum archive_mode mode, struct archive **out, char *err, size_t errlen);
+void archive_free(struct archive *a);
+
+struct store *archive_store(struct archive *a);
+
+/* Shows progress on this stream (a terminal) during long work; NULL for none. */
+void archive_set_progress(struct archive *a, FILE *tty);
+
+/*
+ * Imports one document (its bytes, with name for messages, and source and url for provenance). Good records go in even when
+ * others are rejected. Returns 0, or a negative code when the store or index failed (nothing half-written stays).
+ */
+int archive_import(struct archive *a, const char *source, const char *name, const char *url, enum parse_format fmt,
+		   const char *data, size_t len, struct import_stats *st, archive_reject_fn on_reject, void *arg, char *err,
+		   size_t errlen);
+
+/* Brings the index up to date with the store; returns the number of documents indexed, or a negative code. */
+int archive_sync_index(struct archive *a, char *err, size_t errlen);
+/* Rebuilds the index from the store, into a new directory swapped in at the end. */
+int archive_reindex(struct archive *a, char *err, size_t errlen);
+
+/* Search options and results. */
+struct search_opts {
+	unsigned offset, limit;
+	int by_date;
+	int facets;
+};
+
+/*
+ * Runs a query in the query language (see query.h). *out receives
+ * {"total": N, "hits": [...], "facets": {...}} (caller json_decref()s). Returns 0, -EINVAL for a bad query
+ * (err says why) or another negative code.
+ */
+int archive_search(struct archive *a, const char *query, const struct search_opts *o, json_t **out, char *err,
+		   size_t errlen);
+
+/* A hit's JSON for a record (symbol, type, member, title, dates, codes). Caller json_decref()s. */
+json_t *archive_hit_json(const struct notif *n);
+
+/* The whole record for `show`: the canonical document plus related documents and history. */
+int archive_show(struct archive *a, const char *symbol, json_t **out, char *err, size_t errlen);
+
+#endif

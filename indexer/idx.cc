@@ -1,0 +1,384 @@
+// idx.cc: the Xapian shim. Every entry point catches every exception, so C callers only ever see error codes.
+#include "idx.h"
+
+#include <xapian.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#define TBT_EIDX 1003
+
+struct idx {
+	Xapian::Database *db = nullptr;          // the reader (or the writer, seen as a reader)
+	Xapian::WritableDatabase *wdb = nullptr; // only when writable
+	Xapian::TermGenerator tg;
+	Xapian::Stem stem{"english"};
+	Xapian::Document doc;
+	std::string path;
+};
+
+struct qgroup {
+	std::vector<std::string> terms;
+	struct range {
+		enum idx_slot slot;
+		std::string lo, hi;
+		bool has_lo, has_hi;
+	};
+	std::vector<range> ranges;
+};
+
+struct idx_query {
+	std::string text;
+	std::map<int, qgroup> groups;
+	std::vector<std::string> negated;
+	bool by_date = false;
+	bool facets = false;
+};
+
+struct idx_results {
+	unsigned total = 0;
+	std::vector<unsigned> docids;
+	std::vector<double> scores;
+	struct facet {
+		std::vector<std::string> values;
+		std::vector<const char *> ptrs;
+		std::vector<unsigned> counts;
+	};
+	facet facets[IDX_SLOT_N];
+};
+
+static void set_err(char *err, size_t errlen, const char *what, const std::string &msg)
+{
+	if (err && errlen)
+		std::snprintf(err, errlen, "%s: %s", what, msg.c_str());
+}
+
+// The body of every entry point runs inside this, so that no exception reaches C.
+template <typename F> static int guarded(const char *what, char *err, size_t errlen, F f)
+{
+	try {
+		return f();
+	} catch (const Xapian::DatabaseLockError &e) {
+		set_err(err, errlen, what, "index is locked by another writer: " + e.get_msg());
+		return -EBUSY;
+	} catch (const Xapian::QueryParserError &e) {
+		set_err(err, errlen, what, e.get_msg());
+		return -EINVAL;
+	} catch (const Xapian::Error &e) {
+		set_err(err, errlen, what, e.get_description());
+		return -TBT_EIDX;
+	} catch (const std::bad_alloc &) {
+		std::fputs("tbtwarn: out of memory in the index\n", stderr);
+		std::abort();
+	} catch (const std::exception &e) {
+		set_err(err, errlen, what, e.what());
+		return -TBT_EIDX;
+	} catch (...) {
+		set_err(err, errlen, what, "unknown error");
+		return -TBT_EIDX;
+	}
+}
+
+extern "C" int idx_open(const char *path, int writable, struct idx **out, char *err, size_t errlen)
+{
+	*out = nullptr;
+	return guarded("open index", err, errlen, [&]() {
+		std::unique_ptr<idx> x(new idx);
+		x->path = path;
+		if (writable) {
+			x->wdb = new Xapian::WritableDatabase(path, Xapian::DB_CREATE_OR_OPEN);
+			x->db = x->wdb;
+			x->tg.set_database(*x->wdb);
+		} else {
+			x->db = new Xapian::Database(path);
+		}
+		x->tg.set_stemmer(x->stem);
+		x->tg.set_stemming_strategy(Xapian::TermGenerator::STEM_SOME);
+		x->tg.set_flags(Xapian::TermGenerator::FLAG_CJK_NGRAM);
+		*out = x.release();
+		return 0;
+	});
+}
+
+extern "C" void idx_free(struct idx *x)
+{
+	if (!x)
+		return;
+	try {
+		if (x->wdb)
+			x->wdb->close();
+		delete x->db;
+	} catch (...) {
+		// Closing only fails when the database is already unusable; nothing more can be done.
+	}
+	delete x;
+}
+
+extern "C" unsigned idx_doccount(struct idx *x)
+{
+	unsigned n = 0;
+	guarded("count", nullptr, 0, [&]() {
+		n = x->db->get_doccount();
+		return 0;
+	});
+	return n;
+}
+
+extern "C" int idx_get_meta(struct idx *x, const char *key, char **value, char *err, size_t errlen)
+{
+	*value = nullptr;
+	return guarded("read index metadata", err, errlen, [&]() {
+		std::string v = x->db->get_metadata(key);
+		*value = strdup(v.c_str());
+		if (!*value)
+			throw std::bad_alloc();
+		return 0;
+	});
+}
+
+extern "C" int idx_set_meta(struct idx *x, const char *key, const char *value, char *err, size_t errlen)
+{
+	return guarded("write index metadata", err, errlen, [&]() {
+		if (!x->wdb)
+			throw Xapian::InvalidOperationError("index opened read-only");
+		x->wdb->set_metadata(key, value);
+		return 0;
+	});
+}
+
+extern "C" int idx_commit(struct idx *x, char *err, size_t errlen)
+{
+	return guarded("commit index", err, errlen, [&]() {
+		if (x->wdb)
+			x->wdb->commit();
+		return 0;
+	});
+}
+
+extern "C" void idx_doc_begin(struct idx *x)
+{
+	guarded("begin document", nullptr, 0, [&]() {
+		x->doc = Xapian::Document();
+		x->tg.set_document(x->doc);
+		return 0;
+	});
+}
+
+extern "C" void idx_doc_text(struct idx *x, const char *text, unsigned weight, const char *prefix)
+{
+	guarded("index text", nullptr, 0, [&]() {
+		x->tg.index_text(text, weight ? weight : 1, prefix ? prefix : "");
+		x->tg.increase_termpos();
+		return 0;
+	});
+}
+
+extern "C" void idx_doc_term(struct idx *x, const char *term)
+{
+	guarded("add term", nullptr, 0, [&]() {
+		// Xapian refuses terms over 245 bytes; such a code would be junk anyway.
+		if (std::strlen(term) < 240)
+			x->doc.add_boolean_term(term);
+		return 0;
+	});
+}
+
+extern "C" void idx_doc_value(struct idx *x, enum idx_slot slot, const char *value)
+{
+	guarded("add value", nullptr, 0, [&]() {
+		x->doc.add_value(slot, value);
+		return 0;
+	});
+}
+
+extern "C" int idx_doc_replace(struct idx *x, unsigned docid, char *err, size_t errlen)
+{
+	return guarded("index document", err, errlen, [&]() {
+		if (!x->wdb)
+			throw Xapian::InvalidOperationError("index opened read-only");
+		x->wdb->replace_document(docid, x->doc);
+		return 0;
+	});
+}
+
+extern "C" int idx_delete(struct idx *x, unsigned docid, char *err, size_t errlen)
+{
+	return guarded("delete document", err, errlen, [&]() {
+		try {
+			x->wdb->delete_document(docid);
+		} catch (const Xapian::DocNotFoundError &) {
+		}
+		return 0;
+	});
+}
+
+extern "C" struct idx_query *idx_query_new(void)
+{
+	return new idx_query;
+}
+
+extern "C" void idx_query_free(struct idx_query *q)
+{
+	delete q;
+}
+
+extern "C" void idx_query_text(struct idx_query *q, const char *text)
+{
+	if (!q->text.empty())
+		q->text += ' ';
+	q->text += text;
+}
+
+extern "C" void idx_query_filter(struct idx_query *q, int group, const char *term, int negate)
+{
+	if (negate)
+		q->negated.push_back(term);
+	else
+		q->groups[group].terms.push_back(term);
+}
+
+extern "C" void idx_query_range(struct idx_query *q, int group, enum idx_slot slot, const char *lo, const char *hi)
+{
+	qgroup::range r{slot, lo ? lo : "", hi ? hi : "", lo != nullptr, hi != nullptr};
+	q->groups[group].ranges.push_back(r);
+}
+
+extern "C" void idx_query_sort_date(struct idx_query *q, int by_date)
+{
+	q->by_date = by_date != 0;
+}
+
+extern "C" void idx_query_facets(struct idx_query *q, int on)
+{
+	q->facets = on != 0;
+}
+
+static Xapian::Query build_query(struct idx *x, const idx_query *q)
+{
+	Xapian::Query text_q = Xapian::Query::MatchAll;
+	if (q->text.find_first_not_of(" \t\n") != std::string::npos) {
+		Xapian::QueryParser qp;
+		qp.set_stemmer(x->stem);
+		qp.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
+		qp.set_default_op(Xapian::Query::OP_AND);
+		qp.set_database(*x->db);
+		qp.add_prefix("title", "S");
+		unsigned flags = Xapian::QueryParser::FLAG_PHRASE | Xapian::QueryParser::FLAG_BOOLEAN |
+				 Xapian::QueryParser::FLAG_LOVEHATE | Xapian::QueryParser::FLAG_WILDCARD |
+				 Xapian::QueryParser::FLAG_PURE_NOT | Xapian::QueryParser::FLAG_CJK_NGRAM;
+		try {
+			text_q = qp.parse_query(q->text, flags);
+		} catch (const Xapian::QueryParserError &) {
+			// Stray operators ("AND" at the end, an unbalanced quote): read the words as words.
+			text_q = qp.parse_query(q->text, Xapian::QueryParser::FLAG_CJK_NGRAM);
+		}
+		if (text_q.empty())
+			text_q = Xapian::Query::MatchAll;
+	}
+	std::vector<Xapian::Query> filters;
+	for (const auto &g : q->groups) {
+		std::vector<Xapian::Query> alts;
+		for (const auto &t : g.second.terms)
+			alts.emplace_back(t);
+		for (const auto &r : g.second.ranges) {
+			if (r.has_lo && r.has_hi)
+				alts.emplace_back(Xapian::Query::OP_VALUE_RANGE, r.slot, r.lo, r.hi);
+			else if (r.has_lo)
+				alts.emplace_back(Xapian::Query::OP_VALUE_GE, r.slot, r.lo);
+			else if (r.has_hi)
+				alts.emplace_back(Xapian::Query::OP_VALUE_LE, r.slot, r.hi);
+		}
+		filters.emplace_back(Xapian::Query::OP_OR, alts.begin(), alts.end());
+	}
+	Xapian::Query result = text_q;
+	if (!filters.empty())
+		result = Xapian::Query(Xapian::Query::OP_FILTER, result,
+				       Xapian::Query(Xapian::Query::OP_AND, filters.begin(), filters.end()));
+	if (!q->negated.empty()) {
+		Xapian::Query neg(Xapian::Query::OP_OR, q->negated.begin(), q->negated.end());
+		result = Xapian::Query(Xapian::Query::OP_AND_NOT, result, neg);
+	}
+	return result;
+}
+
+extern "C" int idx_search(struct idx *x, const struct idx_query *q, unsigned offset, unsigned limit,
+			  struct idx_results **out, char *err, size_t errlen)
+{
+	*out = nullptr;
+	return guarded("search", err, errlen, [&]() {
+		std::unique_ptr<idx_results> r(new idx_results);
+		Xapian::Enquire enq(*x->db);
+		enq.set_query(build_query(x, q));
+		if (q->by_date)
+			enq.set_sort_by_value_then_relevance(IDX_SLOT_DISTRIBUTED, true);
+		Xapian::ValueCountMatchSpy spies[4] = {
+			Xapian::ValueCountMatchSpy(IDX_SLOT_MEMBER), Xapian::ValueCountMatchSpy(IDX_SLOT_TYPE),
+			Xapian::ValueCountMatchSpy(IDX_SLOT_YEAR), Xapian::ValueCountMatchSpy(IDX_SLOT_KIND)};
+		const enum idx_slot spy_slots[4] = {IDX_SLOT_MEMBER, IDX_SLOT_TYPE, IDX_SLOT_YEAR, IDX_SLOT_KIND};
+		if (q->facets)
+			for (auto &s : spies)
+				enq.add_matchspy(&s);
+		// With facets every match is visited, so the total and the counts are exact.
+		Xapian::doccount check = q->facets ? x->db->get_doccount() : 0;
+		Xapian::MSet mset = enq.get_mset(offset, limit, check);
+		r->total = q->facets ? mset.get_matches_estimated() : mset.get_matches_estimated();
+		for (auto it = mset.begin(); it != mset.end(); ++it) {
+			r->docids.push_back(*it);
+			r->scores.push_back(it.get_weight());
+		}
+		if (q->facets) {
+			for (int i = 0; i < 4; i++) {
+				auto &f = r->facets[spy_slots[i]];
+				for (auto t = spies[i].top_values_begin(100); t != spies[i].top_values_end(100); ++t) {
+					f.values.push_back(*t);
+					f.counts.push_back(t.get_termfreq());
+				}
+				for (const auto &v : f.values)
+					f.ptrs.push_back(v.c_str());
+			}
+		}
+		*out = r.release();
+		return 0;
+	});
+}
+
+extern "C" void idx_results_free(struct idx_results *r)
+{
+	delete r;
+}
+
+extern "C" unsigned idx_results_total(const struct idx_results *r)
+{
+	return r->total;
+}
+
+extern "C" size_t idx_results_count(const struct idx_results *r)
+{
+	return r->docids.size();
+}
+
+extern "C" unsigned idx_results_docid(const struct idx_results *r, size_t i)
+{
+	return r->docids[i];
+}
+
+extern "C" double idx_results_score(const struct idx_results *r, size_t i)
+{
+	return r->scores[i];
+}
+
+extern "C" size_t idx_results_facet(const struct idx_results *r, enum idx_slot slot, const char *const **values,
+				    const unsigned **counts)
+{
+	const auto &f = r->facets[slot];
+	*values = f.ptrs.data();
+	*counts = f.counts.data();
+	return f.values.size();
+}

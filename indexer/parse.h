@@ -1,0 +1,32 @@
+/* parse.h: the parsers that turn source documents (ePing JSON, WTO notification text) into records. */
+#ifndef TBT_PARSE_H
+#define TBT_PARSE_H
+
+#include "record.h"
+
+#include <stddef.h>
+
+/* What a parser reports to its caller. */
+struct parse_sink {
+	/* Name of the input for messages ("page1.json"). Borrowed. */
+	const char *name;
+	/* Called for each good record; takes ownership of n. Returns 0, or non-zero to stop parsing. */
+	int (*on_record)(void *arg, struct notif *n);
+	/* Called for each rejected record: where is "item 3" or "line 40", msg says why. */
+	void (*on_reject)(void *arg, const char *name, const char *where, const char *msg);
+	void *arg;
+};
+
+enum parse_format { FMT_AUTO = 0, FMT_EPING, FMT_WTO_TEXT };
+
+/* Parses an ePing search page ({currentPage, pageSize, totalCount, items[]}), an array of items or one item. */
+int parse_eping(const struct parse_sink *sink, const char *data, size_t len);
+/* Parses one or more WTO notification forms as plain text, English or Chinese, UTF-8 or GB18030. */
+int parse_wto_text(const struct parse_sink *sink, const char *data, size_t len);
+/* Chooses the parser by content when fmt is FMT_AUTO. Both return 0, or a negative code when the whole input was
+ * unusable (that is reported through on_reject too, with where "file"). */
+int parse_any(const struct parse_sink *sink, enum parse_format fmt, const char *data, size_t len);
+/* "eping", "wto-text", "auto" to the enum; returns -1 when unknown. */
+int parse_format_from_name(const char *name);
+
+#endif

@@ -1,0 +1,281 @@
+/* parse_eping.c: maps the WTO ePing API's notification items onto records. */
+#include "parse.h"
+
+#include "norm.h"
+#include "text.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A text field: the HTML version stripped, else the ...Plain twin, else NULL. */
+static char *text_field(const json_t *item, const char *key)
+{
+	char plain_key[64];
+	const char *s = json_string_value(json_object_get(item, key));
+	snprintf(plain_key, sizeof(plain_key), "%sPlain", key);
+	if (!s || !*s)
+		s = json_string_value(json_object_get(item, plain_key));
+	if (!s)
+		return NULL;
+	char *t = html_to_text(s);
+	if (!*t) {
+		free(t);
+		return NULL;
+	}
+	return t;
+}
+
+static void date_field(const json_t *item, const char *key, struct notif_datev *dv)
+{
+	char text_key[64];
+	const char *s = json_string_value(json_object_get(item, key));
+	snprintf(text_key, sizeof(text_key), "%sText", key);
+	const char *t = json_string_value(json_object_get(item, text_key));
+	/* "2025-03-14T00:00:00+01:00": the calendar date is the one written, whatever the offset. */
+	if (s)
+		date_parse(s, dv->iso);
+	if (t && *t) {
+		char *clean = html_to_text(t);
+		if (*clean)
+			dv->text = clean;
+		else
+			free(clean);
+		if (!dv->iso[0] && dv->text)
+			date_parse(dv->text, dv->iso);
+	}
+}
+
+/* [{id, code, name}] or ["8507"] lists of codes. */
+static void codes_field(const json_t *item, const char *key, int ics, struct strv *out)
+{
+	const json_t *a = json_object_get(item, key), *x;
+	size_t i;
+	json_array_foreach(a, i, x)
+	{
+		const char *code = json_is_string(x) ? json_string_value(x) : json_string_value(json_object_get(x, "code"));
+		char norm[32];
+		if (!code)
+			continue;
+		if (!(ics ? ics_normalize(code, norm, sizeof(norm)) : hs_normalize(code, norm, sizeof(norm))))
+			strv_push_unique(out, norm);
+	}
+}
+
+static void names_field(const json_t *item, const char *key, struct strv *out)
+{
+	const json_t *a = json_object_get(item, key), *x;
+	size_t i;
+	json_array_foreach(a, i, x)
+	{
+		const char *name = json_is_string(x) ? json_string_value(x) : json_string_value(json_object_get(x, "name"));
+		if (name && *name) {
+			char *t = html_to_text(name);
+			if (*t)
+				strv_push_unique(out, t);
+			free(t);
+		}
+	}
+}
+
+/* URLs separated by commas, semicolons, white space or newlines. */
+static void split_urls(const char *s, struct strv *out)
+{
+	while (s && *s) {
+		size_t n = strcspn(s, ",; \t\r\n");
+		if (n >= 8 && (starts_with_ci(s, "http://") || starts_with_ci(s, "https://"))) {
+			char *u = xstrndup(s, n);
+			strv_push_unique(out, u);
+			free(u);
+		}
+		s += n;
+		if (*s)
+			s++;
+	}
+}
+
+/* Fills one record for symbol sym from the item; the joint symbols go to also_symbols. */
+static struct notif *item_to_record(const json_t *item, const struct strv *symbols, size_t which, char *err, size_t errlen)
+{
+	struct notif *n = notif_new();
+	if (notif_set_symbol(n, symbols->items[which], err, errlen)) {
+		notif_free(n);
+		return NULL;
+	}
+	for (size_t i = 0; i < symbols->n; i++) {
+		struct symbol_parts sp;
+		if (i != which && !symbol_parse(symbols->items[i], &sp))
+			strv_push_unique(&n->also_symbols, sp.norm);
+	}
+	struct notif_text *en = &n->text[LANG_EN];
+	const char *member = json_string_value(json_object_get(item, "notifyingMember"));
+	if (member && *member)
+		en->member_name = html_to_text(member);
+	en->title = text_field(item, "title");
+	en->description = text_field(item, "description");
+	en->products = text_field(item, "productsFreeText");
+	en->agency = text_field(item, "agency");
+	date_field(item, "distributionDate", &n->dates[D_DISTRIBUTED]);
+	date_field(item, "commentDeadlineDate", &n->dates[D_COMMENTS]);
+	date_field(item, "proposedAdoptionDate", &n->dates[D_ADOPTION]);
+	date_field(item, "proposedEntryIntoForceDate", &n->dates[D_ENTRY_FORCE]);
+	codes_field(item, "hsCodes", 0, &n->hs);
+	codes_field(item, "icsCodes", 1, &n->ics);
+	/* Codes written in the products text count too: many items leave hsCodes empty. */
+	codes_extract(en->products, &n->hs, &n->ics);
+	names_field(item, "objectives", &n->objectives);
+	names_field(item, "keywords", &n->keywords);
+	if (n->objectives.n) {
+		/* Keep the names as given, and canonical names where we know them. */
+		struct strv canon;
+		strv_init(&canon);
+		for (size_t i = 0; i < n->objectives.n; i++)
+			objectives_extract(n->objectives.items[i], &canon);
+		for (size_t i = 0; i < canon.n; i++)
+			strv_push_unique(&n->objectives, canon.items[i]);
+		strv_release(&canon);
+	}
+	split_urls(json_string_value(json_object_get(item, "notifiedDocumentLink")), &n->document_urls);
+	const char *link = json_string_value(json_object_get(item, "linkToNotification"));
+	if (link && *link)
+		n->notification_url = xstrdup(link);
+	const json_t *id = json_object_get(item, "id");
+	if (json_is_integer(id)) {
+		char b[32];
+		snprintf(b, sizeof(b), "%lld", (long long)json_integer_value(id));
+		n->eping_id = xstrdup(b);
+	} else if (json_is_string(id)) {
+		n->eping_id = xstrdup(json_string_value(id));
+	}
+	n->source = xstrdup("eping");
+	notif_finish(n);
+	return n;
+}
+
+static void reject(const struct parse_sink *sink, const char *where, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void reject(const struct parse_sink *sink, const char *where, const char *fmt, ...)
+{
+	char msg[ERRBUF_SIZE];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (sink->on_reject)
+		sink->on_reject(sink->arg, sink->name, where, msg);
+}
+
+static int parse_item(const struct parse_sink *sink, const json_t *item, size_t index)
+{
+	char where[48], err[ERRBUF_SIZE];
+	struct strv symbols;
+	int rc = 0;
+	snprintf(where, sizeof(where), "item %zu", index + 1);
+	if (!json_is_object(item)) {
+		reject(sink, where, "expected an object, found %s", json_is_array(item) ? "an array" : "a scalar");
+		return 0;
+	}
+	const json_t *sym = json_object_get(item, "documentSymbol");
+	if (!json_is_string(sym) || !*json_string_value(sym)) {
+		reject(sink, where, "missing documentSymbol");
+		return 0;
+	}
+	/* A joint notification lists several symbols in one field. */
+	strv_init(&symbols);
+	const char *s = json_string_value(sym);
+	while (*s) {
+		size_t n = strcspn(s, ",;\n");
+		char *one = strndup_trim(s, n);
+		if (*one)
+			strv_push_owned(&symbols, one);
+		else
+			free(one);
+		s += n;
+		if (*s)
+			s++;
+	}
+	for (size_t i = 0; i < symbols.n && !rc; i++) {
+		struct notif *n = item_to_record(item, &symbols, i, err, sizeof(err));
+		if (!n) {
+			reject(sink, where, "%s", err);
+			continue;
+		}
+		rc = sink->on_record(sink->arg, n);
+	}
+	strv_release(&symbols);
+	return rc;
+}
+
+int parse_eping(const struct parse_sink *sink, const char *data, size_t len)
+{
+	json_error_t jerr;
+	json_t *root = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
+	const json_t *items;
+	int rc = 0;
+	if (!root) {
+		char where[64];
+		snprintf(where, sizeof(where), "line %d, column %d", jerr.line, jerr.column);
+		reject(sink, where, "invalid JSON: %s", jerr.text);
+		return -TBT_EPARSE;
+	}
+	if (json_is_array(root)) {
+		items = root;
+	} else if (json_is_object(root) && json_object_get(root, "items")) {
+		items = json_object_get(root, "items");
+		if (!json_is_array(items)) {
+			reject(sink, "items", "'items' is not an array");
+			json_decref(root);
+			return -TBT_EPARSE;
+		}
+	} else if (json_is_object(root) && json_object_get(root, "documentSymbol")) {
+		rc = parse_item(sink, root, 0);
+		json_decref(root);
+		return rc > 0 ? 0 : rc;
+	} else {
+		reject(sink, "file", "not an ePing page: no 'items' array and no 'documentSymbol'");
+		json_decref(root);
+		return -TBT_EPARSE;
+	}
+	size_t i;
+	const json_t *item;
+	json_array_foreach(items, i, item)
+	{
+		if (parse_item(sink, item, i))
+			break;
+	}
+	json_decref(root);
+	return 0;
+}
+
+int parse_format_from_name(const char *name)
+{
+	if (!strcmp(name, "auto"))
+		return FMT_AUTO;
+	if (!strcmp(name, "eping") || !strcmp(name, "json"))
+		return FMT_EPING;
+	if (!strcmp(name, "wto-text") || !strcmp(name, "text"))
+		return FMT_WTO_TEXT;
+	return -1;
+}
+
+int parse_any(const struct parse_sink *sink, enum parse_format fmt, const char *data, size_t len)
+{
+	if (fmt == FMT_AUTO) {
+		size_t i = 0;
+		if (len >= 3 && !memcmp(data, "\xEF\xBB\xBF", 3))
+			i = 3;
+		while (i < len && (data[i] == ' ' || data[i] == '\n' || data[i] == '\r' || data[i] == '\t'))
+			i++;
+		fmt = i < len && (data[i] == '{' || data[i] == '[') ? FMT_EPING : FMT_WTO_TEXT;
+	}
+	if (fmt == FMT_EPING) {
+		if (len >= 3 && !memcmp(data, "\xEF\xBB\xBF", 3)) {
+			data += 3;
+			len -= 3;
+		}
+		return parse_eping(sink, data, len);
+	}
+	return parse_wto_text(sink, data, len);
+}

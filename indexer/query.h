@@ -1,0 +1,21 @@
+/* query.h: the archive's query language (free words and phrases mixed with field:value filters) and index terms. */
+#ifndef TBT_QUERY_H
+#define TBT_QUERY_H
+
+#include "idx.h"
+#include "record.h"
+
+#include <stddef.h>
+
+/*
+ * Parses a query such as `lithium battery member:USA hs:8507 date:2025-01-01..2025-06-30 open:yes -kind:addendum`
+ * into q. Fields: member (code or name, English or Chinese), hs, ics, type, kind, objective, symbol, lang, date,
+ * deadline, open. A field given twice matches either value; different fields must all match; a leading '-'
+ * excludes. Returns 0, or -EINVAL with err naming the field, the value and what was expected.
+ */
+int query_parse(const char *text, struct idx_query *q, char *err, size_t errlen);
+
+/* Adds the record's free text, boolean terms and values to the index document being built (idx_doc_begin). */
+void query_index_record(struct idx *x, const struct notif *n);
+
+#endif

@@ -1,0 +1,313 @@
+/* record.c: lifecycle, merging and the canonical JSON form of the notification record. */
+#include "record.h"
+
+#include "members.h"
+#include "norm.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const type_names[] = {"", "tbt", "sps"};
+static const char *const rel_names[] = {"notification", "addendum", "corrigendum", "revision", "supplement"};
+static const char *const date_names[] = {"distributed", "adoption", "entry_into_force", "comment_deadline"};
+static const char *const lang_names[] = {"en", "zh"};
+
+/* The text fields in a fixed order, so that loops replace repeated code. */
+#define TEXT_FIELDS(X)                                                                                                 \
+	X(member_name) X(agency) X(products) X(regions) X(title) X(description) X(objectives) X(standards)         \
+	    X(documents) X(reason) X(texts_from)
+
+/* The vector fields with their JSON names. */
+#define STRV_FIELDS(X)                                                                                                 \
+	X(also_symbols) X(articles) X(hs) X(ics) X(objectives) X(keywords) X(doc_languages) X(document_urls)
+
+const char *notif_type_name(enum notif_type t)
+{
+	return type_names[t];
+}
+
+const char *notif_rel_name(enum notif_rel r)
+{
+	return rel_names[r];
+}
+
+const char *notif_date_name(enum notif_date d)
+{
+	return date_names[d];
+}
+
+const char *notif_title(const struct notif *n)
+{
+	if (n->text[LANG_EN].title)
+		return n->text[LANG_EN].title;
+	if (n->text[LANG_ZH].title)
+		return n->text[LANG_ZH].title;
+	return "";
+}
+
+struct notif *notif_new(void)
+{
+	struct notif *n = xcalloc(1, sizeof(*n));
+#define INIT(f) strv_init(&n->f);
+	STRV_FIELDS(INIT)
+#undef INIT
+	return n;
+}
+
+void notif_free(struct notif *n)
+{
+	if (!n)
+		return;
+	free(n->symbol);
+	free(n->root_symbol);
+	free(n->parent_symbol);
+#define REL(f) strv_release(&n->f);
+	STRV_FIELDS(REL)
+#undef REL
+	for (int l = 0; l < LANG_N; l++) {
+#define FREE_T(f) free(n->text[l].f);
+		TEXT_FIELDS(FREE_T)
+#undef FREE_T
+	}
+	for (int d = 0; d < D_N; d++)
+		free(n->dates[d].text);
+	free(n->notification_url);
+	free(n->eping_id);
+	free(n->source);
+	free(n->source_url);
+	free(n->fetched_at);
+	free(n->raw_sha256);
+	free(n);
+}
+
+static void set_str(char **dst, const char *src)
+{
+	char *copy = src ? xstrdup(src) : NULL;
+	free(*dst);
+	*dst = copy;
+}
+
+int notif_set_symbol(struct notif *n, const char *raw, char *err, size_t errlen)
+{
+	struct symbol_parts sp;
+	if (symbol_parse(raw, &sp)) {
+		errf(err, errlen, "'%.80s' is not a notification symbol", raw);
+		return -EINVAL;
+	}
+	set_str(&n->symbol, sp.norm);
+	set_str(&n->root_symbol, sp.root);
+	set_str(&n->parent_symbol, sp.parent[0] ? sp.parent : NULL);
+	n->relation = sp.relation;
+	n->type = sp.type;
+	memcpy(n->member, sp.member, sizeof(n->member));
+	return 0;
+}
+
+static void sort_unique(struct strv *v)
+{
+	size_t o = 0;
+	strv_sort(v);
+	for (size_t i = 0; i < v->n; i++) {
+		if (o && !strcmp(v->items[o - 1], v->items[i])) {
+			free(v->items[i]);
+			continue;
+		}
+		v->items[o++] = v->items[i];
+	}
+	v->n = o;
+	if (v->items)
+		v->items[o] = NULL;
+}
+
+void notif_finish(struct notif *n)
+{
+	const struct member *m = member_by_code(n->member);
+	if (m) {
+		/* One spelling of the EU, whatever the symbol says (EEC in old documents). */
+		snprintf(n->member, sizeof(n->member), "%s", m->code);
+		set_str(&n->text[LANG_EN].member_name, m->name_en);
+		set_str(&n->text[LANG_ZH].member_name, m->name_zh);
+	}
+	sort_unique(&n->hs);
+	sort_unique(&n->ics);
+	for (int d = 0; d < D_N; d++) {
+		struct notif_datev *dv = &n->dates[d];
+		if (!dv->iso[0] && dv->text)
+			date_parse(dv->text, dv->iso);
+	}
+	/* "60 days after notification" becomes a date once the distribution date is known. */
+	struct notif_datev *c = &n->dates[D_COMMENTS];
+	if (!c->iso[0] && c->text && n->dates[D_DISTRIBUTED].iso[0]) {
+		int days = date_relative_days(c->text);
+		if (days > 0)
+			date_add_days(n->dates[D_DISTRIBUTED].iso, days, c->iso);
+	}
+}
+
+static void merge_strv(struct strv *dst, const struct strv *src)
+{
+	if (!src->n)
+		return;
+	strv_release(dst);
+	strv_init(dst);
+	for (size_t i = 0; i < src->n; i++)
+		strv_push(dst, src->items[i]);
+}
+
+static void merge_str(char **dst, const char *src)
+{
+	if (src && *src)
+		set_str(dst, src);
+}
+
+void notif_merge(struct notif *dst, const struct notif *src)
+{
+	if (src->symbol && (!dst->symbol || strcmp(dst->symbol, src->symbol)))
+		notif_set_symbol(dst, src->symbol, NULL, 0);
+	if (src->member[0])
+		memcpy(dst->member, src->member, sizeof(dst->member));
+#define M_V(f) merge_strv(&dst->f, &src->f);
+	STRV_FIELDS(M_V)
+#undef M_V
+	for (int l = 0; l < LANG_N; l++) {
+#define M_T(f) merge_str(&dst->text[l].f, src->text[l].f);
+		TEXT_FIELDS(M_T)
+#undef M_T
+	}
+	for (int d = 0; d < D_N; d++) {
+		if (src->dates[d].iso[0] || src->dates[d].text) {
+			memcpy(dst->dates[d].iso, src->dates[d].iso, sizeof(dst->dates[d].iso));
+			set_str(&dst->dates[d].text, src->dates[d].text);
+		}
+	}
+	merge_str(&dst->notification_url, src->notification_url);
+	merge_str(&dst->eping_id, src->eping_id);
+	merge_str(&dst->source, src->source);
+	merge_str(&dst->source_url, src->source_url);
+	merge_str(&dst->fetched_at, src->fetched_at);
+	merge_str(&dst->raw_sha256, src->raw_sha256);
+}
+
+static json_t *jstr(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+static json_t *jstrv(const struct strv *v)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < v->n; i++)
+		json_array_append_new(a, json_string(v->items[i]));
+	return a;
+}
+
+json_t *notif_to_json(const struct notif *n, int with_provenance)
+{
+	json_t *j = json_object(), *texts = json_object(), *dates = json_object(), *langs = json_array();
+	json_object_set_new(j, "symbol", jstr(n->symbol));
+	json_object_set_new(j, "root_symbol", jstr(n->root_symbol));
+	json_object_set_new(j, "parent_symbol", jstr(n->parent_symbol));
+	json_object_set_new(j, "kind", json_string(rel_names[n->relation]));
+	json_object_set_new(j, "type", json_string(n->type == NT_SPS ? "SPS" : "TBT"));
+	json_object_set_new(j, "member", json_string(n->member));
+#define J_V(f) json_object_set_new(j, #f, jstrv(&n->f));
+	STRV_FIELDS(J_V)
+#undef J_V
+	for (int l = 0; l < LANG_N; l++) {
+		json_t *t = json_object();
+#define J_T(f)                                                                                                         \
+	if (n->text[l].f)                                                                                              \
+		json_object_set_new(t, #f, json_string(n->text[l].f));
+		TEXT_FIELDS(J_T)
+#undef J_T
+		/* The member's name alone does not make a language of the record. */
+		if (json_object_size(t) > (n->text[l].member_name ? 1u : 0u))
+			json_array_append_new(langs, json_string(lang_names[l]));
+		json_object_set_new(texts, lang_names[l], t);
+	}
+	json_object_set_new(j, "text", texts);
+	json_object_set_new(j, "languages", langs);
+	for (int d = 0; d < D_N; d++) {
+		json_t *dj = json_object();
+		json_object_set_new(dj, "date", n->dates[d].iso[0] ? json_string(n->dates[d].iso) : json_null());
+		json_object_set_new(dj, "text", jstr(n->dates[d].text));
+		json_object_set_new(dates, date_names[d], dj);
+	}
+	json_object_set_new(j, "dates", dates);
+	json_object_set_new(j, "notification_url", jstr(n->notification_url));
+	json_object_set_new(j, "eping_id", jstr(n->eping_id));
+	if (with_provenance) {
+		json_t *p = json_object();
+		json_object_set_new(p, "source", jstr(n->source));
+		json_object_set_new(p, "url", jstr(n->source_url));
+		json_object_set_new(p, "fetched_at", jstr(n->fetched_at));
+		json_object_set_new(p, "raw_sha256", jstr(n->raw_sha256));
+		json_object_set_new(j, "provenance", p);
+	}
+	return j;
+}
+
+static char *jdup(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	return s ? xstrdup(s) : NULL;
+}
+
+static void jstrv_load(const json_t *a, struct strv *v)
+{
+	size_t i;
+	json_t *x;
+	json_array_foreach(a, i, x)
+	{
+		if (json_is_string(x))
+			strv_push(v, json_string_value(x));
+	}
+}
+
+struct notif *notif_from_json(const json_t *j)
+{
+	struct notif *n;
+	const char *sym = json_string_value(json_object_get(j, "symbol"));
+	const json_t *texts, *dates, *p;
+	if (!sym)
+		return NULL;
+	n = notif_new();
+	if (notif_set_symbol(n, sym, NULL, 0)) {
+		notif_free(n);
+		return NULL;
+	}
+	const char *member = json_string_value(json_object_get(j, "member"));
+	if (member)
+		snprintf(n->member, sizeof(n->member), "%s", member);
+#define L_V(f) jstrv_load(json_object_get(j, #f), &n->f);
+	STRV_FIELDS(L_V)
+#undef L_V
+	texts = json_object_get(j, "text");
+	for (int l = 0; l < LANG_N; l++) {
+		const json_t *t = json_object_get(texts, lang_names[l]);
+		if (!t)
+			continue;
+#define L_T(f) n->text[l].f = jdup(t, #f);
+		TEXT_FIELDS(L_T)
+#undef L_T
+	}
+	dates = json_object_get(j, "dates");
+	for (int d = 0; d < D_N; d++) {
+		const json_t *dj = json_object_get(dates, date_names[d]);
+		const char *iso = json_string_value(json_object_get(dj, "date"));
+		if (iso && strlen(iso) == 10)
+			memcpy(n->dates[d].iso, iso, 11);
+		n->dates[d].text = jdup(dj, "text");
+	}
+	n->notification_url = jdup(j, "notification_url");
+	n->eping_id = jdup(j, "eping_id");
+	p = json_object_get(j, "provenance");
+	if (p) {
+		n->source = jdup(p, "source");
+		n->source_url = jdup(p, "url");
+		n->fetched_at = jdup(p, "fetched_at");
+		n->raw_sha256 = jdup(p, "raw_sha256");
+	}
+	return n;
+}

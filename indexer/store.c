@@ -1,0 +1,549 @@
+/* store.c: the SQLite store. Every statement is prepared once and bound; no SQL is ever built from input. */
+#include "store.h"
+
+#include "hash.h"
+#include "norm.h"
+
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum stmt_id {
+	S_GET_BY_SYMBOL,
+	S_GET_BY_ID,
+	S_INSERT,
+	S_UPDATE,
+	S_HISTORY_ADD,
+	S_RAW_ADD,
+	S_RELATED,
+	S_CHANGES,
+	S_MAX_SEQ,
+	S_COUNT,
+	S_HISTORY,
+	S_N
+};
+
+static const char *const stmt_sql[S_N] = {
+	[S_GET_BY_SYMBOL] = "SELECT id, doc, content_hash, version FROM notifications WHERE symbol = ?1",
+	[S_GET_BY_ID] = "SELECT doc FROM notifications WHERE id = ?1",
+	[S_INSERT] = "INSERT INTO notifications (symbol, root_symbol, parent_symbol, kind, type, member, distributed, "
+		     "comment_deadline, content_hash, version, seq, created_at, updated_at, doc) "
+		     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1, ?10, ?11, ?11, ?12)",
+	[S_UPDATE] = "UPDATE notifications SET member = ?2, distributed = ?3, comment_deadline = ?4, content_hash = ?5, "
+		     "version = version + 1, seq = ?6, updated_at = ?7, doc = ?8 WHERE id = ?1",
+	[S_HISTORY_ADD] = "INSERT INTO notification_history (notification_id, symbol, version, replaced_at, "
+			  "changed_fields, doc) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[S_RAW_ADD] = "INSERT OR IGNORE INTO raw_documents (sha256, source, url, format, fetched_at, size, body) "
+		      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[S_RELATED] = "SELECT symbol FROM notifications WHERE root_symbol = ?1 ORDER BY symbol",
+	[S_CHANGES] = "SELECT id, seq, doc FROM notifications WHERE seq > ?1 ORDER BY seq",
+	[S_MAX_SEQ] = "SELECT coalesce(max(seq), 0) FROM notifications",
+	[S_COUNT] = "SELECT count(*) FROM notifications",
+	[S_HISTORY] = "SELECT version, replaced_at, changed_fields, json_extract(doc, '$.provenance.source') "
+		      "FROM notification_history WHERE symbol = ?1 ORDER BY version",
+};
+
+/* Migrations: entry k takes the schema from version k to k + 1. Only ever append. */
+static const char *const migrations[] = {
+	"CREATE TABLE notifications ("
+	"  id INTEGER PRIMARY KEY,"
+	"  symbol TEXT NOT NULL UNIQUE,"
+	"  root_symbol TEXT NOT NULL,"
+	"  parent_symbol TEXT,"
+	"  kind TEXT NOT NULL,"
+	"  type TEXT NOT NULL,"
+	"  member TEXT NOT NULL,"
+	"  distributed TEXT,"
+	"  comment_deadline TEXT,"
+	"  content_hash TEXT NOT NULL,"
+	"  version INTEGER NOT NULL,"
+	"  seq INTEGER NOT NULL,"
+	"  created_at TEXT NOT NULL,"
+	"  updated_at TEXT NOT NULL,"
+	"  doc TEXT NOT NULL);"
+	"CREATE INDEX notifications_root ON notifications (root_symbol);"
+	"CREATE INDEX notifications_seq ON notifications (seq);"
+	"CREATE INDEX notifications_deadline ON notifications (comment_deadline);"
+	"CREATE TABLE notification_history ("
+	"  id INTEGER PRIMARY KEY,"
+	"  notification_id INTEGER NOT NULL REFERENCES notifications (id),"
+	"  symbol TEXT NOT NULL,"
+	"  version INTEGER NOT NULL,"
+	"  replaced_at TEXT NOT NULL,"
+	"  changed_fields TEXT NOT NULL,"
+	"  doc TEXT NOT NULL);"
+	"CREATE INDEX notification_history_symbol ON notification_history (symbol, version);"
+	"CREATE TABLE raw_documents ("
+	"  sha256 TEXT PRIMARY KEY,"
+	"  source TEXT,"
+	"  url TEXT,"
+	"  format TEXT,"
+	"  fetched_at TEXT NOT NULL,"
+	"  size INTEGER NOT NULL,"
+	"  body BLOB NOT NULL);",
+};
+
+struct store {
+	sqlite3 *db;
+	sqlite3_stmt *st[S_N];
+	int64_t next_seq;
+};
+
+static int db_err(struct store *s, char *err, size_t errlen, const char *what)
+{
+	errf(err, errlen, "%s: %s", what, sqlite3_errmsg(s->db));
+	return -TBT_EDB;
+}
+
+static sqlite3_stmt *stmt(struct store *s, enum stmt_id id)
+{
+	sqlite3_stmt *st = s->st[id];
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return st;
+}
+
+static int exec(struct store *s, const char *sql, char *err, size_t errlen)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		errf(err, errlen, "%s", msg ? msg : sqlite3_errmsg(s->db));
+		sqlite3_free(msg);
+		return -TBT_EDB;
+	}
+	return 0;
+}
+
+static int migrate(struct store *s, const char *path, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	int version = 0, n = (int)(sizeof(migrations) / sizeof(migrations[0]));
+	char sub[ERRBUF_SIZE];
+	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+		return db_err(s, err, errlen, "read schema version");
+	if (sqlite3_step(st) == SQLITE_ROW)
+		version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (version > n) {
+		errf(err, errlen, "database '%s' has schema version %d, newer than this tbtwarn knows (%d)", path, version, n);
+		return -TBT_EDB;
+	}
+	if (version == n)
+		return 0;
+	if (exec(s, "BEGIN IMMEDIATE", sub, sizeof(sub)))
+		goto fail;
+	for (int v = version; v < n; v++) {
+		char pragma[64];
+		if (exec(s, migrations[v], sub, sizeof(sub)))
+			goto fail_rollback;
+		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", v + 1);
+		if (exec(s, pragma, sub, sizeof(sub)))
+			goto fail_rollback;
+	}
+	if (exec(s, "COMMIT", sub, sizeof(sub)))
+		goto fail_rollback;
+	return 0;
+fail_rollback:
+	exec(s, "ROLLBACK", NULL, 0);
+fail:
+	errf(err, errlen, "migrate '%s' to schema version %d: %s", path, n, sub);
+	return -TBT_EDB;
+}
+
+int store_open(const char *path, struct store **out, char *err, size_t errlen)
+{
+	struct store *s = xcalloc(1, sizeof(*s));
+	char sub[ERRBUF_SIZE];
+	*out = NULL;
+	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+		errf(err, errlen, "open database '%s': %s", path, s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		store_free(s);
+		return -TBT_EDB;
+	}
+	sqlite3_busy_timeout(s->db, 10000);
+	/* WAL with synchronous=NORMAL: a crash of the process loses no committed transaction. */
+	if (exec(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;", sub,
+		 sizeof(sub))) {
+		errf(err, errlen, "open database '%s': %s", path, sub);
+		store_free(s);
+		return -TBT_EDB;
+	}
+	if (migrate(s, path, err, errlen)) {
+		store_free(s);
+		return -TBT_EDB;
+	}
+	for (int i = 0; i < S_N; i++) {
+		if (sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL) != SQLITE_OK) {
+			db_err(s, err, errlen, "prepare statement");
+			store_free(s);
+			return -TBT_EDB;
+		}
+	}
+	*out = s;
+	return 0;
+}
+
+void store_free(struct store *s)
+{
+	if (!s)
+		return;
+	for (int i = 0; i < S_N; i++)
+		sqlite3_finalize(s->st[i]);
+	sqlite3_close(s->db);
+	free(s);
+}
+
+int store_begin(struct store *s, char *err, size_t errlen)
+{
+	char sub[ERRBUF_SIZE];
+	if (exec(s, "BEGIN IMMEDIATE", sub, sizeof(sub))) {
+		errf(err, errlen, "begin transaction: %s", sub);
+		return -TBT_EDB;
+	}
+	/* Another writer may have moved the sequence while we waited for the lock. */
+	s->next_seq = store_max_seq(s) + 1;
+	return 0;
+}
+
+int store_commit(struct store *s, char *err, size_t errlen)
+{
+	char sub[ERRBUF_SIZE];
+	if (exec(s, "COMMIT", sub, sizeof(sub))) {
+		errf(err, errlen, "commit: %s", sub);
+		store_rollback(s);
+		return -TBT_EDB;
+	}
+	return 0;
+}
+
+void store_rollback(struct store *s)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		exec(s, "ROLLBACK", NULL, 0);
+}
+
+int store_put_raw(struct store *s, const char *sha256, const char *source, const char *url, const char *format,
+		  const void *body, size_t len, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = stmt(s, S_RAW_ADD);
+	char now[21];
+	now_iso(now);
+	sqlite3_bind_text(st, 1, sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, source, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, url, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, format, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, now, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, (sqlite3_int64)len);
+	sqlite3_bind_blob64(st, 7, body, len, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return db_err(s, err, errlen, "store raw document");
+	sqlite3_reset(st);
+	return 0;
+}
+
+static char *dump(const json_t *j)
+{
+	return json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+}
+
+/* Names the fields that differ between two canonical documents: "title.en", "dates.comment_deadline". */
+static void changed_fields(const json_t *a, const json_t *b, const char *prefix, json_t *out, int depth)
+{
+	const char *key;
+	json_t *va;
+	json_object_foreach((json_t *)a, key, va)
+	{
+		json_t *vb = json_object_get(b, key);
+		char name[128];
+		snprintf(name, sizeof(name), "%s%s%s", prefix, *prefix ? "." : "", key);
+		if (vb && json_equal(va, vb))
+			continue;
+		if (depth < 2 && json_is_object(va) && json_is_object(vb))
+			changed_fields(va, vb, name, out, depth + 1);
+		else
+			json_array_append_new(out, json_string(name));
+	}
+	json_object_foreach((json_t *)b, key, va)
+	{
+		if (!json_object_get(a, key)) {
+			char name[128];
+			snprintf(name, sizeof(name), "%s%s%s", prefix, *prefix ? "." : "", key);
+			json_array_append_new(out, json_string(name));
+		}
+	}
+}
+
+int store_upsert(struct store *s, const struct notif *n, enum store_outcome *outcome, int64_t *id,
+		 struct notif **final, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = stmt(s, S_GET_BY_SYMBOL);
+	struct notif *merged = NULL;
+	int64_t rowid = 0;
+	int rc = 0, exists = 0;
+	char hash[65], now[21], *old_doc = NULL, old_hash[65] = "";
+	int old_version = 0;
+	if (final)
+		*final = NULL;
+	sqlite3_bind_text(st, 1, n->symbol, -1, SQLITE_STATIC);
+	int step = sqlite3_step(st);
+	if (step == SQLITE_ROW) {
+		exists = 1;
+		rowid = sqlite3_column_int64(st, 0);
+		old_doc = xstrdup((const char *)sqlite3_column_text(st, 1));
+		snprintf(old_hash, sizeof(old_hash), "%s", (const char *)sqlite3_column_text(st, 2));
+		old_version = sqlite3_column_int(st, 3);
+	} else if (step != SQLITE_DONE) {
+		return db_err(s, err, errlen, "look up notification");
+	}
+	sqlite3_reset(st);
+
+	if (exists) {
+		json_error_t jerr;
+		json_t *oj = json_loads(old_doc, 0, &jerr);
+		merged = oj ? notif_from_json(oj) : NULL;
+		json_decref(oj);
+		if (!merged) {
+			errf(err, errlen, "stored document of '%s' is corrupt", n->symbol);
+			free(old_doc);
+			return -TBT_EDB;
+		}
+		notif_merge(merged, n);
+	} else {
+		merged = notif_new();
+		notif_merge(merged, n);
+	}
+	notif_finish(merged);
+
+	json_t *content = notif_to_json(merged, 0);
+	char *content_s = dump(content);
+	sha256_hex(content_s, strlen(content_s), hash);
+	free(content_s);
+	if (exists && !strcmp(hash, old_hash)) {
+		json_decref(content);
+		free(old_doc);
+		*outcome = STORE_UNCHANGED;
+		if (id)
+			*id = rowid;
+		if (final)
+			*final = merged;
+		else
+			notif_free(merged);
+		return 0;
+	}
+	json_t *full = notif_to_json(merged, 1);
+	char *doc = dump(full);
+	json_decref(full);
+	int64_t seq = s->next_seq++;
+	now_iso(now);
+	const char *dist = merged->dates[D_DISTRIBUTED].iso[0] ? merged->dates[D_DISTRIBUTED].iso : NULL;
+	const char *dl = merged->dates[D_COMMENTS].iso[0] ? merged->dates[D_COMMENTS].iso : NULL;
+	if (!exists) {
+		st = stmt(s, S_INSERT);
+		sqlite3_bind_text(st, 1, merged->symbol, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, merged->root_symbol, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, merged->parent_symbol, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, notif_rel_name(merged->relation), -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, merged->type == NT_SPS ? "SPS" : "TBT", -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 6, merged->member, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 7, dist, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 8, dl, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 9, hash, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 10, seq);
+		sqlite3_bind_text(st, 11, now, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 12, doc, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			rc = db_err(s, err, errlen, "insert notification");
+			goto out;
+		}
+		rowid = sqlite3_last_insert_rowid(s->db);
+		*outcome = STORE_ADDED;
+	} else {
+		json_error_t jerr;
+		json_t *oj = json_loads(old_doc, 0, &jerr), *changes = json_array();
+		json_object_del(oj, "provenance");
+		changed_fields(oj, content, "", changes, 0);
+		char *changes_s = json_dumps(changes, JSON_COMPACT);
+		json_decref(oj);
+		json_decref(changes);
+		st = stmt(s, S_HISTORY_ADD);
+		sqlite3_bind_int64(st, 1, rowid);
+		sqlite3_bind_text(st, 2, merged->symbol, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 3, old_version);
+		sqlite3_bind_text(st, 4, now, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, changes_s, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 6, old_doc, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : db_err(s, err, errlen, "keep history");
+		free(changes_s);
+		if (rc)
+			goto out;
+		st = stmt(s, S_UPDATE);
+		sqlite3_bind_int64(st, 1, rowid);
+		sqlite3_bind_text(st, 2, merged->member, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, dist, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, dl, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, hash, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 6, seq);
+		sqlite3_bind_text(st, 7, now, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 8, doc, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			rc = db_err(s, err, errlen, "update notification");
+			goto out;
+		}
+		*outcome = STORE_UPDATED;
+	}
+	sqlite3_reset(st);
+	if (id)
+		*id = rowid;
+out:
+	json_decref(content);
+	free(doc);
+	free(old_doc);
+	if (!rc && final)
+		*final = merged;
+	else
+		notif_free(merged);
+	return rc;
+}
+
+static struct notif *parse_doc(const unsigned char *doc)
+{
+	json_error_t jerr;
+	json_t *j = doc ? json_loads((const char *)doc, 0, &jerr) : NULL;
+	struct notif *n = j ? notif_from_json(j) : NULL;
+	json_decref(j);
+	return n;
+}
+
+int store_get(struct store *s, const char *symbol, struct notif **out, int64_t *id, char *err, size_t errlen)
+{
+	struct symbol_parts sp;
+	sqlite3_stmt *st = stmt(s, S_GET_BY_SYMBOL);
+	int rc;
+	*out = NULL;
+	if (symbol_parse(symbol, &sp)) {
+		errf(err, errlen, "'%s' is not a notification symbol", symbol);
+		return -EINVAL;
+	}
+	sqlite3_bind_text(st, 1, sp.norm, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		sqlite3_reset(st);
+		errf(err, errlen, "no notification '%s' in the archive", sp.norm);
+		return -ENOENT;
+	}
+	if (rc != SQLITE_ROW)
+		return db_err(s, err, errlen, "look up notification");
+	if (id)
+		*id = sqlite3_column_int64(st, 0);
+	*out = parse_doc(sqlite3_column_text(st, 1));
+	sqlite3_reset(st);
+	if (!*out) {
+		errf(err, errlen, "stored document of '%s' is corrupt", sp.norm);
+		return -TBT_EDB;
+	}
+	return 0;
+}
+
+int store_get_by_id(struct store *s, int64_t id, struct notif **out, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = stmt(s, S_GET_BY_ID);
+	int rc;
+	*out = NULL;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		sqlite3_reset(st);
+		errf(err, errlen, "no notification with id %lld", (long long)id);
+		return -ENOENT;
+	}
+	if (rc != SQLITE_ROW)
+		return db_err(s, err, errlen, "load notification");
+	*out = parse_doc(sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	if (!*out) {
+		errf(err, errlen, "stored document %lld is corrupt", (long long)id);
+		return -TBT_EDB;
+	}
+	return 0;
+}
+
+int store_related(struct store *s, const char *root, struct strv *out, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = stmt(s, S_RELATED);
+	int rc;
+	sqlite3_bind_text(st, 1, root, -1, SQLITE_TRANSIENT);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		strv_push(out, (const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : db_err(s, err, errlen, "list related documents");
+}
+
+json_t *store_history(struct store *s, const char *symbol)
+{
+	sqlite3_stmt *st = stmt(s, S_HISTORY);
+	json_t *a = json_array();
+	json_error_t jerr;
+	sqlite3_bind_text(st, 1, symbol, -1, SQLITE_TRANSIENT);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		json_t *h = json_object();
+		const char *src = (const char *)sqlite3_column_text(st, 3);
+		json_object_set_new(h, "version", json_integer(sqlite3_column_int(st, 0)));
+		json_object_set_new(h, "replaced_at", json_string((const char *)sqlite3_column_text(st, 1)));
+		json_t *ch = json_loads((const char *)sqlite3_column_text(st, 2), 0, &jerr);
+		json_object_set_new(h, "changed_fields", ch ? ch : json_array());
+		json_object_set_new(h, "source", src ? json_string(src) : json_null());
+		json_array_append_new(a, h);
+	}
+	sqlite3_reset(st);
+	return a;
+}
+
+int store_changes_since(struct store *s, int64_t seq, int (*fn)(void *arg, int64_t id, int64_t seq, struct notif *n),
+			void *arg, char *err, size_t errlen)
+{
+	/* A statement of its own: fn may call back into the store. */
+	sqlite3_stmt *st;
+	int rc, stop = 0;
+	if (sqlite3_prepare_v2(s->db, stmt_sql[S_CHANGES], -1, &st, NULL) != SQLITE_OK)
+		return db_err(s, err, errlen, "list changes");
+	sqlite3_bind_int64(st, 1, seq);
+	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0), sq = sqlite3_column_int64(st, 1);
+		struct notif *n = parse_doc(sqlite3_column_text(st, 2));
+		if (!n) {
+			errf(err, errlen, "stored document %lld is corrupt", (long long)id);
+			sqlite3_finalize(st);
+			return -TBT_EDB;
+		}
+		stop = fn(arg, id, sq, n);
+		notif_free(n);
+	}
+	if (!stop && rc != SQLITE_DONE) {
+		db_err(s, err, errlen, "list changes");
+		sqlite3_finalize(st);
+		return -TBT_EDB;
+	}
+	sqlite3_finalize(st);
+	return stop < 0 ? stop : 0;
+}
+
+static int64_t scalar(struct store *s, enum stmt_id id)
+{
+	sqlite3_stmt *st = stmt(s, id);
+	int64_t v = 0;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return v;
+}
+
+int64_t store_max_seq(struct store *s)
+{
+	return scalar(s, S_MAX_SEQ);
+}
+
+int64_t store_count(struct store *s)
+{
+	return scalar(s, S_COUNT);
+}

@@ -1,0 +1,59 @@
+/* store.h: the SQLite system of record: notifications, their history, raw documents, schema migrations. */
+#ifndef TBT_STORE_H
+#define TBT_STORE_H
+
+#include "record.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct store;
+
+enum store_outcome { STORE_ADDED = 0, STORE_UPDATED, STORE_UNCHANGED };
+
+/* The schema version this build writes. */
+#define STORE_SCHEMA_VERSION 1
+
+/*
+ * Opens or creates the database at path (WAL mode) and migrates it to STORE_SCHEMA_VERSION. *out is freed with
+ * store_free(). Returns 0 or -TBT_EDB with err set (a schema newer than this build is refused, not touched).
+ */
+int store_open(const char *path, struct store **out, char *err, size_t errlen);
+void store_free(struct store *s);
+
+/* Transactions: begin takes the write lock at once, so that two writers queue instead of failing midway. */
+int store_begin(struct store *s, char *err, size_t errlen);
+int store_commit(struct store *s, char *err, size_t errlen);
+void store_rollback(struct store *s);
+
+/* Keeps a raw document by its SHA-256 (a second copy of the same bytes is not stored again). */
+int store_put_raw(struct store *s, const char *sha256, const char *source, const char *url, const char *format,
+		  const void *body, size_t len, char *err, size_t errlen);
+
+/*
+ * Adds a record or merges it into the stored one (fields that n leaves empty keep their stored value). When the
+ * content changes, the previous version goes to the history with the names of the fields that changed.
+ * *final (if not NULL) receives the record as stored now (caller frees with notif_free()), *id its row id.
+ */
+int store_upsert(struct store *s, const struct notif *n, enum store_outcome *outcome, int64_t *id,
+		 struct notif **final, char *err, size_t errlen);
+
+/* Loads a record by symbol (normalised or not) or by id. Returns 0, -ENOENT or -TBT_EDB. */
+int store_get(struct store *s, const char *symbol, struct notif **out, int64_t *id, char *err, size_t errlen);
+int store_get_by_id(struct store *s, int64_t id, struct notif **out, char *err, size_t errlen);
+
+/* Appends the symbols sharing root (the base and its addenda, corrigenda, revisions), in symbol order. */
+int store_related(struct store *s, const char *root, struct strv *out, char *err, size_t errlen);
+
+/* The history of a symbol as a JSON array of {version, replaced_at, changed_fields, source}; caller json_decref()s. */
+json_t *store_history(struct store *s, const char *symbol);
+
+/* Calls fn for each record changed after seq, in seq order; stops early when fn returns non-zero. */
+int store_changes_since(struct store *s, int64_t seq, int (*fn)(void *arg, int64_t id, int64_t seq, struct notif *n),
+			void *arg, char *err, size_t errlen);
+/* The highest change sequence number so far (0 for an empty store). */
+int64_t store_max_seq(struct store *s);
+/* Number of notifications. */
+int64_t store_count(struct store *s);
+
+#endif

@@ -1,0 +1,164 @@
+/* buf.c: growable byte buffer with a hard cap. */
+#include "buf.h"
+
+#include "util.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char empty[1];
+
+void buf_init(struct buf *b, size_t max)
+{
+	b->s = empty;
+	b->len = b->cap = 0;
+	b->max = max;
+}
+
+void buf_release(struct buf *b)
+{
+	if (b->cap)
+		free(b->s);
+	buf_init(b, b->max);
+}
+
+void buf_reset(struct buf *b)
+{
+	b->len = 0;
+	if (b->cap)
+		b->s[0] = '\0';
+}
+
+char *buf_detach(struct buf *b)
+{
+	char *s = b->cap ? b->s : xstrdup("");
+	buf_init(b, b->max);
+	return s;
+}
+
+static int grow(struct buf *b, size_t extra)
+{
+	size_t want;
+	if (extra > b->max || b->len > b->max - extra)
+		return -E2BIG;
+	want = b->len + extra + 1;
+	if (want <= b->cap)
+		return 0;
+	size_t cap = b->cap ? b->cap : 64;
+	while (cap < want)
+		cap = cap * 2;
+	if (b->cap) {
+		b->s = xrealloc(b->s, cap);
+	} else {
+		b->s = xmalloc(cap);
+		b->s[0] = '\0';
+	}
+	b->cap = cap;
+	return 0;
+}
+
+int buf_add(struct buf *b, const void *p, size_t n)
+{
+	int rc = grow(b, n);
+	if (rc)
+		return rc;
+	if (n)
+		memcpy(b->s + b->len, p, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+	return 0;
+}
+
+int buf_addstr(struct buf *b, const char *s)
+{
+	return buf_add(b, s, strlen(s));
+}
+
+int buf_addch(struct buf *b, char c)
+{
+	return buf_add(b, &c, 1);
+}
+
+int buf_vaddf(struct buf *b, const char *fmt, va_list ap)
+{
+	va_list cp;
+	int n;
+	va_copy(cp, ap);
+	n = vsnprintf(NULL, 0, fmt, cp);
+	va_end(cp);
+	if (n < 0)
+		return -EINVAL;
+	int rc = grow(b, (size_t)n);
+	if (rc)
+		return rc;
+	vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
+	b->len += (size_t)n;
+	return 0;
+}
+
+int buf_addf(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+	va_start(ap, fmt);
+	rc = buf_vaddf(b, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+int buf_add_utf8(struct buf *b, unsigned cp)
+{
+	char out[4];
+	if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+		cp = 0xFFFD;
+	if (cp < 0x80) {
+		out[0] = (char)cp;
+		return buf_add(b, out, 1);
+	}
+	if (cp < 0x800) {
+		out[0] = (char)(0xC0 | (cp >> 6));
+		out[1] = (char)(0x80 | (cp & 0x3F));
+		return buf_add(b, out, 2);
+	}
+	if (cp < 0x10000) {
+		out[0] = (char)(0xE0 | (cp >> 12));
+		out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		out[2] = (char)(0x80 | (cp & 0x3F));
+		return buf_add(b, out, 3);
+	}
+	out[0] = (char)(0xF0 | (cp >> 18));
+	out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+	out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+	out[3] = (char)(0x80 | (cp & 0x3F));
+	return buf_add(b, out, 4);
+}
+
+void buf_rtrim(struct buf *b)
+{
+	while (b->len && isspace((unsigned char)b->s[b->len - 1]))
+		b->len--;
+	if (b->cap)
+		b->s[b->len] = '\0';
+}
+
+int buf_read_file(struct buf *b, const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char chunk[65536];
+	size_t n;
+	int rc = 0;
+	if (!f)
+		return -errno;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		rc = buf_add(b, chunk, n);
+		if (rc)
+			break;
+	}
+	if (!rc && ferror(f))
+		rc = -EIO;
+	fclose(f);
+	return rc;
+}

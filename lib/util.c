@@ -1,0 +1,206 @@
+/* util.c: allocation wrappers, string vectors and small string helpers. */
+#include "util.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static void oom(size_t n)
+{
+	fprintf(stderr, "tbtwarn: out of memory allocating %zu bytes\n", n);
+	abort();
+}
+
+void *xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+	if (!p)
+		oom(n);
+	return p;
+}
+
+void *xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+	if (!p)
+		oom(n * size);
+	return p;
+}
+
+void *xrealloc(void *p, size_t n)
+{
+	void *q = realloc(p, n ? n : 1);
+	if (!q)
+		oom(n);
+	return q;
+}
+
+char *xstrdup(const char *s)
+{
+	return xstrndup(s, strlen(s));
+}
+
+char *xstrndup(const char *s, size_t n)
+{
+	char *p = xmalloc(n + 1);
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+void die(const char *fmt, ...)
+{
+	va_list ap;
+	fputs("tbtwarn: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(2);
+}
+
+void errf(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	if (!err || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+void strv_init(struct strv *v)
+{
+	v->n = 0;
+	v->cap = 4;
+	v->items = xcalloc(v->cap, sizeof(char *));
+}
+
+void strv_release(struct strv *v)
+{
+	if (!v->items)
+		return;
+	for (size_t i = 0; i < v->n; i++)
+		free(v->items[i]);
+	free(v->items);
+	v->items = NULL;
+	v->n = v->cap = 0;
+}
+
+void strv_push_owned(struct strv *v, char *s)
+{
+	if (!v->items)
+		strv_init(v);
+	if (v->n + 1 >= v->cap) {
+		v->cap *= 2;
+		v->items = xrealloc(v->items, v->cap * sizeof(char *));
+	}
+	v->items[v->n++] = s;
+	v->items[v->n] = NULL;
+}
+
+void strv_push(struct strv *v, const char *s)
+{
+	strv_push_owned(v, xstrdup(s));
+}
+
+int strv_contains(const struct strv *v, const char *s)
+{
+	for (size_t i = 0; i < v->n; i++)
+		if (!strcmp(v->items[i], s))
+			return 1;
+	return 0;
+}
+
+int strv_push_unique(struct strv *v, const char *s)
+{
+	if (strv_contains(v, s))
+		return 0;
+	strv_push(v, s);
+	return 1;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void strv_sort(struct strv *v)
+{
+	if (v->n > 1)
+		qsort(v->items, v->n, sizeof(char *), cmp_str);
+}
+
+int starts_with(const char *s, const char *prefix)
+{
+	return !strncmp(s, prefix, strlen(prefix));
+}
+
+int starts_with_ci(const char *s, const char *prefix)
+{
+	return !strncasecmp(s, prefix, strlen(prefix));
+}
+
+const char *strcasestr_ascii(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle);
+	for (; *hay; hay++)
+		if (!strncasecmp(hay, needle, n))
+			return hay;
+	return n ? NULL : hay;
+}
+
+char *strndup_trim(const char *s, size_t n)
+{
+	while (n && isspace((unsigned char)*s)) {
+		s++;
+		n--;
+	}
+	while (n && isspace((unsigned char)s[n - 1]))
+		n--;
+	return xstrndup(s, n);
+}
+
+void str_lower_ascii(char *s)
+{
+	for (; *s; s++)
+		*s = (char)tolower((unsigned char)*s);
+}
+
+int parse_long(const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v;
+	if (!s || !*s)
+		return -EINVAL;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+void today_iso(char out[11])
+{
+	const char *fixed = getenv("TBTWARN_TODAY");
+	time_t t = time(NULL);
+	struct tm tm;
+	if (fixed && strlen(fixed) == 10) {
+		memcpy(out, fixed, 11);
+		return;
+	}
+	gmtime_r(&t, &tm);
+	strftime(out, 11, "%Y-%m-%d", &tm);
+}
+
+void now_iso(char out[21])
+{
+	time_t t = time(NULL);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}

@@ -1,0 +1,65 @@
+/* util.h: allocation wrappers that abort on exhaustion, string vectors and small string helpers. */
+#ifndef TBT_UTIL_H
+#define TBT_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+/* Our own error codes, beyond the negative errno values every module returns. */
+#define TBT_EPARSE 1001 /* input could not be parsed */
+#define TBT_EDB 1002    /* SQLite failed */
+#define TBT_EIDX 1003   /* Xapian failed */
+
+/* Size of the fixed error buffers that modules fill with detail. */
+#define ERRBUF_SIZE 512
+
+/* Allocation wrappers: abort the process with a message when memory runs out. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+
+/* Prints "tbtwarn: MESSAGE" to stderr and exits with status 2; only for main and configuration loading. */
+void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+/* Formats into a fixed buffer, always NUL-terminated (truncation is fine for messages). */
+void errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* A growable vector of owned strings; items[n] is always NULL. Embedded: strv_init/strv_release. */
+struct strv {
+	char **items;
+	size_t n, cap;
+};
+
+void strv_init(struct strv *v);
+void strv_release(struct strv *v);
+/* Appends a copy of s. */
+void strv_push(struct strv *v, const char *s);
+/* Appends s and takes ownership of it. */
+void strv_push_owned(struct strv *v, char *s);
+/* Appends a copy of s unless an equal string is already there; returns 1 if appended. */
+int strv_push_unique(struct strv *v, const char *s);
+int strv_contains(const struct strv *v, const char *s);
+/* Sorts the strings bytewise. */
+void strv_sort(struct strv *v);
+
+/* Returns 1 if s starts with prefix. */
+int starts_with(const char *s, const char *prefix);
+/* Returns 1 if s starts with prefix, ignoring ASCII case. */
+int starts_with_ci(const char *s, const char *prefix);
+/* Finds needle in hay ignoring ASCII case; NULL when absent. */
+const char *strcasestr_ascii(const char *hay, const char *needle);
+/* Returns a copy of s[0..n) with leading and trailing ASCII white space removed. */
+char *strndup_trim(const char *s, size_t n);
+/* Lower-cases ASCII letters in place. */
+void str_lower_ascii(char *s);
+/* Parses a whole decimal string into *out; returns 0 or -EINVAL. */
+int parse_long(const char *s, long min, long max, long *out);
+
+/* Today's date as YYYY-MM-DD (UTC, or TBTWARN_TODAY when set, so that tests can fix the clock). */
+void today_iso(char out[11]);
+/* The current UTC time as YYYY-MM-DDTHH:MM:SSZ. */
+void now_iso(char out[21]);
+
+#endif

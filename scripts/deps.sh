@@ -1,0 +1,28 @@
+#!/bin/sh
+# deps.sh [build|test|all]: installs the Debian packages tbtwarn needs that are missing (as root, with apt-get).
+set -eu
+build="gcc g++ make pkg-config libsqlite3-dev libxapian-dev libjansson-dev libssl-dev libcmocka-dev"
+test="sqlite3 python3"
+case "${1:-build}" in
+build) want=$build ;;
+test) want="$build $test" ;;
+all) want="$build $test" ;;
+*) echo "usage: deps.sh [build|test|all]" >&2; exit 2 ;;
+esac
+missing=""
+for p in $want; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "tbtwarn: installing missing packages:$missing" >&2
+if [ "$(id -u)" != 0 ]; then
+	if command -v sudo >/dev/null 2>&1; then SUDO=sudo; else
+		echo "tbtwarn: run as root or install:$missing" >&2; exit 1
+	fi
+else
+	SUDO=
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q >/dev/null || true
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -q --no-install-recommends $missing >/dev/null

@@ -1,0 +1,385 @@
+/* test_parse.c: the ePing and WTO-form parsers on our fixtures, including broken and hostile input. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "buf.h"
+#include "parse.h"
+
+#include <iconv.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Collects what a parser reports. */
+struct collect {
+	struct notif *recs[64];
+	size_t n;
+	char rejects[16][600];
+	size_t nrej;
+};
+
+static int on_rec(void *arg, struct notif *n)
+{
+	struct collect *c = arg;
+	assert_true(c->n < 64);
+	c->recs[c->n++] = n;
+	return 0;
+}
+
+static void on_rej(void *arg, const char *name, const char *where, const char *msg)
+{
+	struct collect *c = arg;
+	if (c->nrej < 16)
+		snprintf(c->rejects[c->nrej], sizeof(c->rejects[0]), "%s: %s: %s", name, where, msg);
+	c->nrej++;
+}
+
+static void collect_free(struct collect *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		notif_free(c->recs[i]);
+	free(c);
+}
+
+static struct collect *parse_file(const char *rel, enum parse_format fmt, int *rc)
+{
+	struct collect *c = calloc(1, sizeof(*c));
+	struct buf b;
+	char path[512];
+	struct parse_sink sink = {rel, on_rec, on_rej, c};
+	snprintf(path, sizeof(path), "tests/data/%s", rel);
+	buf_init(&b, BUF_NOMAX);
+	if (buf_read_file(&b, path))
+		fail_msg("cannot read fixture %s", path);
+	*rc = parse_any(&sink, fmt, b.s, b.len);
+	buf_release(&b);
+	return c;
+}
+
+static struct notif *find(struct collect *c, const char *symbol)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (!strcmp(c->recs[i]->symbol, symbol))
+			return c->recs[i];
+	fail_msg("no record %s among %zu", symbol, c->n);
+	return NULL;
+}
+
+static void eping_page_maps_every_field(void **state)
+{
+	int rc;
+	struct collect *c = parse_file("samples/eping-2025-03-a.json", FMT_AUTO, &rc);
+	(void)state;
+	assert_int_equal(rc, 0);
+	assert_int_equal(c->nrej, 0);
+	/* 10 items, one of them a joint notification under 5 symbols. */
+	assert_int_equal(c->n, 14);
+	struct notif *n = find(c, "G/TBT/N/USA/2201"); /* the leading space is gone */
+	assert_int_equal(n->type, NT_TBT);
+	assert_string_equal(n->member, "USA");
+	assert_string_equal(n->dates[D_DISTRIBUTED].iso, "2025-03-14");
+	assert_string_equal(n->dates[D_COMMENTS].iso, "2025-05-13");
+	assert_string_equal(n->dates[D_ADOPTION].text, "To be determined");
+	assert_string_equal(n->dates[D_ADOPTION].iso, "");
+	assert_string_equal(n->text[LANG_EN].title,
+			    "Safety Standard for Lithium-Ion Batteries in Micromobility Products; Notice of Proposed Rulemaking");
+	/* HTML stripped, entities decoded, list items kept as lines. */
+	assert_non_null(strstr(n->text[LANG_EN].description, "meet UL 2271 and"));
+	assert_non_null(strstr(n->text[LANG_EN].description, "battery\u2019s chemistry"));
+	assert_non_null(strstr(n->text[LANG_EN].description, "\n- Performance requirements for cells & packs\n"));
+	assert_null(strchr(n->text[LANG_EN].description, '<'));
+	assert_int_equal(n->hs.n, 2);
+	assert_string_equal(n->hs.items[0], "850760");
+	assert_string_equal(n->hs.items[1], "871160");
+	assert_int_equal(n->ics.n, 2);
+	assert_string_equal(n->ics.items[0], "29.220.30");
+	assert_int_equal(n->document_urls.n, 2);
+	assert_string_equal(n->eping_id, "184201");
+	assert_true(strv_contains(&n->objectives, "Protection of human health or safety"));
+	assert_true(strv_contains(&n->keywords, "Fire safety"));
+	assert_string_equal(n->text[LANG_ZH].member_name, "美国");
+
+	/* Null and missing fields: codes come from the products text instead. */
+	n = find(c, "G/SPS/N/JPN/1342");
+	assert_int_equal(n->type, NT_SPS);
+	assert_int_equal(n->hs.n, 3);
+	assert_string_equal(n->hs.items[0], "070999");
+	assert_int_equal(n->keywords.n, 0);
+	assert_null(n->notification_url);
+
+	/* A joint notification: one record per symbol, each naming the others. */
+	n = find(c, "G/SPS/N/KEN/358");
+	assert_string_equal(n->member, "KEN");
+	assert_int_equal(n->also_symbols.n, 4);
+	assert_true(strv_contains(&n->also_symbols, "G/SPS/N/BDI/149"));
+	assert_string_equal(n->dates[D_COMMENTS].iso, "");
+	n = find(c, "G/SPS/N/UGA/330");
+	assert_string_equal(n->member, "UGA");
+	assert_string_equal(n->hs.items[0], "0409");
+
+	/* The EU's old EEC spelling in links does not change the member. */
+	n = find(c, "G/TBT/N/EU/1121");
+	assert_string_equal(n->member, "EU");
+	assert_string_equal(n->text[LANG_EN].member_name, "European Union");
+
+	n = find(c, "G/TBT/N/USA/1364/Add.5");
+	assert_int_equal(n->relation, REL_ADDENDUM);
+	assert_string_equal(n->root_symbol, "G/TBT/N/USA/1364");
+	assert_int_equal(n->hs.n, 0);
+	collect_free(c);
+}
+
+static void eping_bad_items_are_rejected_one_by_one(void **state)
+{
+	int rc;
+	struct collect *c = parse_file("bad/eping-mixed.json", FMT_EPING, &rc);
+	(void)state;
+	assert_int_equal(rc, 0);
+	assert_int_equal(c->n, 2);
+	/* Item 4 holds two junk symbols ("...; DROP TABLE ..."): each is rejected. */
+	assert_int_equal(c->nrej, 4);
+	assert_string_equal(c->rejects[0], "bad/eping-mixed.json: item 2: missing documentSymbol");
+	assert_string_equal(c->rejects[1], "bad/eping-mixed.json: item 3: expected an object, found a scalar");
+	assert_non_null(strstr(c->rejects[2], "item 4: 'G/TBT/N/XX1/5' is not a notification symbol"));
+	assert_non_null(strstr(c->rejects[3], "item 4: 'DROP TABLE notifications' is not a notification symbol"));
+	struct notif *n = find(c, "G/SPS/N/CHL/801");
+	/* A number where text belongs falls back to the plain twin; a string where a list belongs is ignored. */
+	assert_string_equal(n->text[LANG_EN].title, "Phytosanitary requirements for the import of citrus fruit from Peru");
+	assert_int_equal(n->hs.n, 0);
+	assert_true(strv_contains(&n->objectives, "Plant protection"));
+	collect_free(c);
+}
+
+static void truncated_json_names_line_and_column(void **state)
+{
+	int rc;
+	struct collect *c = parse_file("bad/eping-truncated.json", FMT_AUTO, &rc);
+	(void)state;
+	assert_int_equal(rc, -TBT_EPARSE);
+	assert_int_equal(c->n, 0);
+	assert_int_equal(c->nrej, 1);
+	assert_non_null(strstr(c->rejects[0], "bad/eping-truncated.json: line 4, column"));
+	assert_non_null(strstr(c->rejects[0], "invalid JSON"));
+	collect_free(c);
+}
+
+static void tbt_form_in_english(void **state)
+{
+	int rc;
+	struct collect *c = parse_file("samples/wto-tbt-vnm-245.txt", FMT_AUTO, &rc);
+	(void)state;
+	assert_int_equal(rc, 0);
+	assert_int_equal(c->n, 1);
+	struct notif *n = c->recs[0];
+	assert_string_equal(n->symbol, "G/TBT/N/VNM/245");
+	assert_string_equal(n->dates[D_DISTRIBUTED].iso, "2025-04-02");
+	assert_string_equal(n->text[LANG_EN].agency, "Ministry of Science and Technology (MOST)");
+	assert_int_equal(n->articles.n, 2);
+	assert_string_equal(n->articles.items[1], "5.6.2");
+	assert_string_equal(n->text[LANG_EN].title, "Draft National Technical Regulation on energy efficiency and safety of "
+						    "LED lighting products (QCVN xx:2025/BKHCN)");
+	assert_true(strv_contains(&n->doc_languages, "Vietnamese"));
+	assert_int_equal(n->hs.n, 3);
+	assert_string_equal(n->hs.items[0], "853952");
+	assert_string_equal(n->ics.items[0], "29.140.99");
+	assert_int_equal(n->objectives.n, 3);
+	assert_string_equal(n->dates[D_ADOPTION].text, "December 2025");
+	assert_string_equal(n->dates[D_ENTRY_FORCE].iso, "2026-07-01");
+	/* "60 days from notification" is kept as written and becomes a date from the distribution date. */
+	assert_string_equal(n->dates[D_COMMENTS].text, "60 days from notification");
+	assert_string_equal(n->dates[D_COMMENTS].iso, "2025-06-01");
+	assert_true(strv_contains(&n->document_urls, "https://tbtvn.org/dataupload/QCVN-LED-2025.pdf"));
+	/* The form's wrapping is undone. */
+	assert_non_null(strstr(n->text[LANG_EN].description, "power factor and flicker limits"));
+	collect_free(c);
+}
+
+static void sps_form_numbers_differently(void **state)
+{
+	int rc;
+	struct collect *c = parse_file("samples/wto-sps-aus-612.txt", FMT_WTO_TEXT, &rc);
+	(void)state;
+	assert_int_equal(rc, 0);
+	assert_int_equal(c->n, 1);
+	struct notif *n = c->recs[0];
+	assert_int_equal(n->type, NT_SPS);
+	assert_string_equal(n->hs.items[0], "081090");
+	assert_string_equal(n->text[LANG_EN].regions, "Specific regions or countries: China");
+	assert_int_equal(n->objectives.n, 2);
+	assert_string_equal(n->objectives.items[0], "Plant protection");
+	assert_string_equal(n->dates[D_ADOPTION].iso, "2025-09-30");
+	assert_string_equal(n->dates[D_ENTRY_FORCE].text, "Upon publication of the final report");
+	assert_string_equal(n->dates[D_COMMENTS].iso, "2025-06-06");
+	assert_non_null(strstr(n->text[LANG_EN].standards, "ISPM 28"));
+	assert_null(strstr(n->text[LANG_EN].standards, "Codex"));
+	collect_free(c);
+}
+
+static void addenda_corrigenda_and_revisions(void **state)
+{
+	int rc;
+	struct collect *c = parse_file("samples/wto-addenda-2025-04.txt", FMT_AUTO, &rc);
+	(void)state;
+	assert_int_equal(rc, 0);
+	assert_int_equal(c->nrej, 0);
+	assert_int_equal(c->n, 3);
+	struct notif *n = find(c, "G/TBT/N/USA/2201/Add.1");
+	assert_int_equal(n->relation, REL_ADDENDUM);
+	assert_string_equal(n->dates[D_DISTRIBUTED].iso, "2025-04-09");
+	assert_string_equal(n->text[LANG_EN].reason, "Comment period changed");
+	assert_string_equal(n->dates[D_COMMENTS].iso, "2025-06-12");
+	assert_non_null(strstr(n->text[LANG_EN].title, "extension of comment period"));
+	assert_non_null(strstr(n->text[LANG_EN].description, "extended the comment period"));
+	n = find(c, "G/TBT/N/EU/1098/Add.2");
+	assert_string_equal(n->text[LANG_EN].reason, "Notified measure adopted; Notified measure published; Notified "
+						     "measure enters into force; Text of final measure available from: "
+						     "https://eur-lex.europa.eu/eli/reg/2023/1670/oj");
+	assert_string_equal(n->dates[D_ADOPTION].iso, "2023-06-16");
+	assert_string_equal(n->dates[D_ENTRY_FORCE].iso, "2025-06-20");
+	n = find(c, "G/TBT/N/BRA/1588/Corr.1");
+	assert_int_equal(n->relation, REL_CORRIGENDUM);
+	assert_non_null(strstr(n->text[LANG_EN].description, "should read 24 June 2025"));
+	collect_free(c);
+
+	c = parse_file("samples/wto-tbt-bhr-704-rev1.txt", FMT_AUTO, &rc);
+	n = c->recs[0];
+	assert_int_equal(n->relation, REL_REVISION);
+	assert_string_equal(n->root_symbol, "G/TBT/N/BHR/704");
+	assert_int_equal(n->hs.n, 4);
+	assert_true(strv_contains(&n->doc_languages, "Arabic"));
+	assert_string_equal(n->dates[D_COMMENTS].iso, "2025-06-13");
+	collect_free(c);
+}
+
+static void chinese_translations(void **state)
+{
+	int rc;
+	struct collect *c = parse_file("samples/zh-tbt-mex-560.txt", FMT_AUTO, &rc);
+	(void)state;
+	assert_int_equal(rc, 0);
+	assert_int_equal(c->n, 1);
+	struct notif *n = c->recs[0];
+	struct notif_text *zh = &n->text[LANG_ZH];
+	assert_null(n->text[LANG_EN].title);
+	assert_string_equal(zh->agency, "经济部标准总局");
+	assert_string_equal(zh->title, "墨西哥官方标准草案PROY-NOM-212-SCFI-2025 锂电池安全要求及试验方法");
+	assert_true(strv_contains(&n->doc_languages, "Spanish"));
+	assert_int_equal(n->hs.n, 2);
+	assert_string_equal(n->hs.items[0], "850650");
+	assert_string_equal(n->dates[D_DISTRIBUTED].iso, "2025-04-15");
+	assert_string_equal(n->dates[D_ADOPTION].text, "待定");
+	assert_string_equal(n->dates[D_COMMENTS].iso, "2025-06-14");
+	assert_int_equal(n->objectives.n, 2);
+	assert_string_equal(n->articles.items[0], "2.9.2");
+	collect_free(c);
+
+	c = parse_file("samples/zh-sps-kor-800.txt", FMT_AUTO, &rc);
+	n = c->recs[0];
+	assert_int_equal(n->type, NT_SPS);
+	assert_string_equal(n->text[LANG_ZH].regions, "所有贸易伙伴");
+	assert_int_equal(n->objectives.n, 1);
+	assert_string_equal(n->objectives.items[0], "Food safety");
+	assert_string_equal(n->dates[D_ADOPTION].iso, "2025-10-01");
+	assert_string_equal(n->dates[D_COMMENTS].iso, "2025-06-15");
+	assert_string_equal(n->hs.items[0], "392410");
+	collect_free(c);
+
+	c = parse_file("samples/zh-tbt-eu-1121.txt", FMT_AUTO, &rc);
+	n = c->recs[0];
+	assert_string_equal(n->symbol, "G/TBT/N/EU/1121");
+	assert_string_equal(n->dates[D_DISTRIBUTED].iso, "2025-03-17");
+	assert_string_equal(n->ics.items[0], "97.200.50");
+	collect_free(c);
+}
+
+static void gb18030_text_is_converted(void **state)
+{
+	struct buf b;
+	(void)state;
+	buf_init(&b, BUF_NOMAX);
+	assert_int_equal(buf_read_file(&b, "tests/data/samples/zh-tbt-mex-560.txt"), 0);
+	iconv_t cd = iconv_open("GB18030", "UTF-8");
+	assert_true(cd != (iconv_t)-1);
+	size_t il = b.len, ol = b.len * 2;
+	char *gb = malloc(ol), *ip = b.s, *op = gb;
+	assert_true(iconv(cd, &ip, &il, &op, &ol) != (size_t)-1);
+	iconv_close(cd);
+	struct collect *c = calloc(1, sizeof(*c));
+	struct parse_sink sink = {"gbk.txt", on_rec, on_rej, c};
+	assert_int_equal(parse_wto_text(&sink, gb, (size_t)(op - gb)), 0);
+	assert_int_equal(c->n, 1);
+	assert_string_equal(c->recs[0]->text[LANG_ZH].agency, "经济部标准总局");
+	collect_free(c);
+	free(gb);
+	buf_release(&b);
+}
+
+static void broken_text_is_rejected_with_its_line(void **state)
+{
+	int rc;
+	struct collect *c = parse_file("bad/wto-mixed.txt", FMT_AUTO, &rc);
+	(void)state;
+	/* The good form still goes in. */
+	assert_int_equal(c->n, 1);
+	assert_string_equal(c->recs[0]->symbol, "G/TBT/N/ISR/1400");
+	assert_string_equal(c->recs[0]->dates[D_COMMENTS].iso, "2025-07-04");
+	assert_int_equal(c->nrej, 1);
+	assert_non_null(strstr(c->rejects[0], "bad/wto-mixed.txt: line 20: G/TBT/N/ISR/1401: no title"));
+	collect_free(c);
+
+	c = parse_file("bad/wto-nosymbol.txt", FMT_AUTO, &rc);
+	assert_int_equal(rc, -TBT_EPARSE);
+	assert_int_equal(c->n, 0);
+	assert_string_equal(c->rejects[0], "bad/wto-nosymbol.txt: file: no notification symbol found (expected a line "
+					   "such as G/TBT/N/USA/1234)");
+	collect_free(c);
+}
+
+static void hostile_bytes_are_refused_cleanly(void **state)
+{
+	struct collect *c = calloc(1, sizeof(*c));
+	struct parse_sink sink = {"x", on_rec, on_rej, c};
+	(void)state;
+	/* Invalid UTF-8 that is not GB18030 either. */
+	static const char bad_utf8[] = "G/TBT/N/USA/1\n1. Notifying Member: \xff\xfe\xff\n";
+	assert_int_equal(parse_wto_text(&sink, bad_utf8, sizeof(bad_utf8) - 1), -TBT_EPARSE);
+	assert_non_null(strstr(c->rejects[0], "x: line 2: invalid UTF-8 at byte"));
+	/* A NUL byte: binary data. */
+	static const char nul[] = "G/TBT/N/USA/1\n\0\x01\x02";
+	assert_int_equal(parse_wto_text(&sink, nul, sizeof(nul) - 1), -TBT_EPARSE);
+	assert_non_null(strstr(c->rejects[1], "binary data"));
+	/* JSON nested far beyond reason. */
+	size_t depth = 100000;
+	char *deep = malloc(depth * 2 + 1);
+	memset(deep, '[', depth);
+	memset(deep + depth, ']', depth);
+	assert_int_equal(parse_eping(&sink, deep, depth * 2), -TBT_EPARSE);
+	assert_non_null(strstr(c->rejects[2], "invalid JSON"));
+	free(deep);
+	/* Invalid UTF-8 inside JSON strings. */
+	static const char badjson[] = "{\"items\": [{\"documentSymbol\": \"G/TBT/N/USA/1\", \"title\": \"\xc3\x28\"}]}";
+	assert_int_equal(parse_eping(&sink, badjson, sizeof(badjson) - 1), -TBT_EPARSE);
+	assert_int_equal(c->n, 0);
+	assert_int_equal(c->nrej, 4);
+	collect_free(c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(eping_page_maps_every_field),
+		cmocka_unit_test(eping_bad_items_are_rejected_one_by_one),
+		cmocka_unit_test(truncated_json_names_line_and_column),
+		cmocka_unit_test(tbt_form_in_english),
+		cmocka_unit_test(sps_form_numbers_differently),
+		cmocka_unit_test(addenda_corrigenda_and_revisions),
+		cmocka_unit_test(chinese_translations),
+		cmocka_unit_test(gb18030_text_is_converted),
+		cmocka_unit_test(broken_text_is_rejected_with_its_line),
+		cmocka_unit_test(hostile_bytes_are_refused_cleanly),
+	};
+	return cmocka_run_group_tests_name("parse", tests, NULL, NULL);
+}
