@@ -330,7 +330,9 @@ static void field(const char *label, const char *value, int cols)
 		size_t n = strcspn(p, "\n");
 		char *line = xstrndup(p, n);
 		const char *l = line;
-		do {
+		if (!*l && !first)
+			putchar('\n');
+		while (*l) {
 			size_t fit = text_fit(l, width);
 			if (l[fit]) {
 				/* Break at the last space that fits, if there is one. */
@@ -345,7 +347,7 @@ static void field(const char *label, const char *value, int cols)
 			l += fit;
 			while (*l == ' ')
 				l++;
-		} while (*l);
+		}
 		free(line);
 		p += n;
 		if (*p)
@@ -366,13 +368,19 @@ static void field_date(const json_t *dates, const char *key, const char *label, 
 {
 	const json_t *d = json_object_get(dates, key);
 	const char *iso = json_string_value(json_object_get(d, "date"));
-	const char *text = json_string_value(json_object_get(d, "text"));
+	const char *texts[] = {json_string_value(json_object_get(d, "text")),
+			       json_string_value(json_object_get(d, "text_zh"))};
 	struct buf b;
 	buf_init(&b, BUF_NOMAX);
 	if (iso)
 		buf_addstr(&b, iso);
-	if (text && (!iso || strcmp(text, iso)))
-		buf_addf(&b, "%s%s%s", iso ? " (" : "", text, iso ? ")" : "");
+	/* The source's words beside the date, when they say more than the date. */
+	for (int i = 0; i < 2; i++) {
+		const char *text = texts[i];
+		if (!text || (iso && !strcmp(text, iso)))
+			continue;
+		buf_addf(&b, "%s%s%s", b.len ? " (" : "", text, b.len ? ")" : "");
+	}
 	field(label, b.s, cols);
 	buf_release(&b);
 }

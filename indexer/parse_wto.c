@@ -260,12 +260,14 @@ static char *labelled(const char *text, const char *const *labels, const char *c
 	return f;
 }
 
-static void set_date(struct notif_datev *dv, char *text)
+/* Sets a date from the form's words in lang (takes ownership of text). */
+static void set_date(struct notif_datev *dv, enum notif_lang lang, char *text)
 {
+	char **slot = lang == LANG_ZH ? &dv->text_zh : &dv->text;
 	if (!text)
 		return;
-	free(dv->text);
-	dv->text = text;
+	free(*slot);
+	*slot = text;
 	dv->iso[0] = '\0';
 	date_parse(text, dv->iso);
 }
@@ -507,17 +509,17 @@ static void apply_item(struct notif *n, enum notif_lang lang, enum field f, cons
 		take(&t->documents, v);
 		return;
 	case F_DATES:
-		set_date(&n->dates[D_ADOPTION], labelled(raw, adopt_labels, date_stops));
-		set_date(&n->dates[D_ENTRY_FORCE], labelled(raw, entry_labels, date_stops));
+		set_date(&n->dates[D_ADOPTION], lang, labelled(raw, adopt_labels, date_stops));
+		set_date(&n->dates[D_ENTRY_FORCE], lang, labelled(raw, entry_labels, date_stops));
 		break;
 	case F_ADOPTION:
-		set_date(&n->dates[D_ADOPTION], labelled(raw, adopt_labels, date_stops));
+		set_date(&n->dates[D_ADOPTION], lang, labelled(raw, adopt_labels, date_stops));
 		break;
 	case F_ENTRY:
-		set_date(&n->dates[D_ENTRY_FORCE], *v ? ticked_only(text_fold_space(v)) : NULL);
+		set_date(&n->dates[D_ENTRY_FORCE], lang, *v ? ticked_only(text_fold_space(v)) : NULL);
 		break;
 	case F_COMMENTS:
-		set_date(&n->dates[D_COMMENTS], *v ? ticked_only(text_fold_space(v)) : NULL);
+		set_date(&n->dates[D_COMMENTS], lang, *v ? ticked_only(text_fold_space(v)) : NULL);
 		break;
 	case F_TEXTS:
 		urls_in(raw, &n->document_urls);
@@ -617,7 +619,7 @@ static int parse_addendum(struct notif *n, enum notif_lang lang, const struct li
 					which = D_ENTRY_FORCE;
 				if (which != D_N) {
 					const char *c = after_colon(datepart, 200);
-					set_date(&n->dates[which], text_fold_space(c ? c : datepart));
+					set_date(&n->dates[which], lang, text_fold_space(c ? c : datepart));
 				}
 			}
 			free(reason);
@@ -626,7 +628,7 @@ static int parse_addendum(struct notif *n, enum notif_lang lang, const struct li
 			const char *c = after_colon(ln, 200);
 			char iso[11];
 			if (c && !date_parse(c, iso))
-				set_date(&n->dates[D_COMMENTS], text_fold_space(c));
+				set_date(&n->dates[D_COMMENTS], lang, text_fold_space(c));
 		}
 		free(ln);
 	}

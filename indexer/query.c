@@ -418,10 +418,11 @@ int query_parse(const char *text, struct idx_query *q, char *err, size_t errlen)
 			continue;
 		}
 		char *value = unquote(colon + 1);
-		/* member:USA,EU is member:USA member:EU */
+		/* member:USA,EU is member:USA member:EU; a quoted value is one value ("Korea, Republic of"). */
+		int whole = colon[1] == '"' || f == QF_DATE || f == QF_DEADLINE || f == QF_OBJECTIVE;
 		char *save = value;
 		do {
-			size_t n = f == QF_DATE || f == QF_DEADLINE || f == QF_OBJECTIVE ? strlen(save) : strcspn(save, ",");
+			size_t n = whole ? strlen(save) : strcspn(save, ",");
 			char *one = strndup_trim(save, n);
 			if (!*one && f != QF_DATE && f != QF_DEADLINE) {
 				errf(err, errlen, "%s: missing value", name);

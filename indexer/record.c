@@ -70,8 +70,10 @@ void notif_free(struct notif *n)
 		TEXT_FIELDS(FREE_T)
 #undef FREE_T
 	}
-	for (int d = 0; d < D_N; d++)
+	for (int d = 0; d < D_N; d++) {
 		free(n->dates[d].text);
+		free(n->dates[d].text_zh);
+	}
 	free(n->notification_url);
 	free(n->eping_id);
 	free(n->source);
@@ -135,11 +137,15 @@ void notif_finish(struct notif *n)
 		struct notif_datev *dv = &n->dates[d];
 		if (!dv->iso[0] && dv->text)
 			date_parse(dv->text, dv->iso);
+		if (!dv->iso[0] && dv->text_zh)
+			date_parse(dv->text_zh, dv->iso);
 	}
 	/* "60 days after notification" becomes a date once the distribution date is known. */
 	struct notif_datev *c = &n->dates[D_COMMENTS];
-	if (!c->iso[0] && c->text && n->dates[D_DISTRIBUTED].iso[0]) {
+	if (!c->iso[0] && n->dates[D_DISTRIBUTED].iso[0]) {
 		int days = date_relative_days(c->text);
+		if (days <= 0)
+			days = date_relative_days(c->text_zh);
 		if (days > 0)
 			date_add_days(n->dates[D_DISTRIBUTED].iso, days, c->iso);
 	}
@@ -176,9 +182,20 @@ void notif_merge(struct notif *dst, const struct notif *src)
 #undef M_T
 	}
 	for (int d = 0; d < D_N; d++) {
-		if (src->dates[d].iso[0] || src->dates[d].text) {
-			memcpy(dst->dates[d].iso, src->dates[d].iso, sizeof(dst->dates[d].iso));
-			set_str(&dst->dates[d].text, src->dates[d].text);
+		const struct notif_datev *sd = &src->dates[d];
+		struct notif_datev *dd = &dst->dates[d];
+		if (sd->text || sd->text_zh) {
+			/* Each language keeps its own wording, so re-importing either source changes nothing. */
+			if (sd->text)
+				set_str(&dd->text, sd->text);
+			if (sd->text_zh)
+				set_str(&dd->text_zh, sd->text_zh);
+			memcpy(dd->iso, sd->iso, sizeof(dd->iso));
+		} else if (sd->iso[0] && strcmp(dd->iso, sd->iso)) {
+			/* A new date without words: the old words described the old date. */
+			memcpy(dd->iso, sd->iso, sizeof(dd->iso));
+			set_str(&dd->text, NULL);
+			set_str(&dd->text_zh, NULL);
 		}
 	}
 	merge_str(&dst->notification_url, src->notification_url);
@@ -232,6 +249,7 @@ json_t *notif_to_json(const struct notif *n, int with_provenance)
 		json_t *dj = json_object();
 		json_object_set_new(dj, "date", n->dates[d].iso[0] ? json_string(n->dates[d].iso) : json_null());
 		json_object_set_new(dj, "text", jstr(n->dates[d].text));
+		json_object_set_new(dj, "text_zh", jstr(n->dates[d].text_zh));
 		json_object_set_new(dates, date_names[d], dj);
 	}
 	json_object_set_new(j, "dates", dates);
@@ -299,6 +317,7 @@ struct notif *notif_from_json(const json_t *j)
 		if (iso && strlen(iso) == 10)
 			memcpy(n->dates[d].iso, iso, 11);
 		n->dates[d].text = jdup(dj, "text");
+		n->dates[d].text_zh = jdup(dj, "text_zh");
 	}
 	n->notification_url = jdup(j, "notification_url");
 	n->eping_id = jdup(j, "eping_id");

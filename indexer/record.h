@@ -28,7 +28,8 @@ struct notif_text {
 
 struct notif_datev {
 	char iso[11]; /* YYYY-MM-DD, or "" when the source gave no definite date */
-	char *text;   /* the source's own wording, kept when it is prose ("60 days after notification") */
+	char *text;    /* the source's own wording in English, kept when it is prose ("60 days after notification") */
+	char *text_zh; /* the same in a Chinese translation ("通报后60天") */
 };
 
 /* One notification. Heap object: notif_new/notif_free; every string is owned. */

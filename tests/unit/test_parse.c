@@ -270,7 +270,7 @@ static void chinese_translations(void **state)
 	assert_int_equal(n->hs.n, 2);
 	assert_string_equal(n->hs.items[0], "850650");
 	assert_string_equal(n->dates[D_DISTRIBUTED].iso, "2025-04-15");
-	assert_string_equal(n->dates[D_ADOPTION].text, "待定");
+	assert_string_equal(n->dates[D_ADOPTION].text_zh, "待定");
 	assert_string_equal(n->dates[D_COMMENTS].iso, "2025-06-14");
 	assert_int_equal(n->objectives.n, 2);
 	assert_string_equal(n->articles.items[0], "2.9.2");

@@ -1,0 +1,65 @@
+#!/bin/sh
+# run.sh BUILD: runs every test: the cmocka unit tests of the normal and the ASan+UBSan builds, then the
+# end-to-end scripts against both binaries. Ends with the line "N passed, N failed"; exits non-zero on a failure.
+set -u
+B=${1:-build}
+cd "$(dirname "$0")/.." || exit 2
+pass=0
+fail=0
+failed_names=""
+
+export CMOCKA_MESSAGE_OUTPUT=stdout
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:halt_on_error=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+run_unit() { # binary label
+	out=$("$1" 2>&1)
+	rc=$?
+	p=$(printf '%s\n' "$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' | tail -n 1)
+	f=$(printf '%s\n' "$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' | tail -n 1)
+	p=${p:-0}
+	f=${f:-0}
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		f=1 # crashed, or a sanitizer stopped it
+	fi
+	pass=$((pass + p))
+	fail=$((fail + f))
+	if [ "$f" -ne 0 ]; then
+		printf '%s\n' "$out" | grep -v '^\[ RUN\|^\[       OK' >&2
+		failed_names="$failed_names $2"
+	fi
+	printf '%-8s %-28s %3s passed, %s failed\n' unit "$2" "$p" "$f"
+}
+
+for t in "$B"/o/tests/test_*; do
+	[ -x "$t" ] && run_unit "$t" "$(basename "$t")"
+done
+for t in "$B"/san/tests/test_*; do
+	[ -x "$t" ] && run_unit "$t" "$(basename "$t") (asan+ubsan)"
+done
+
+run_e2e() { # script binary label
+	out=$(TBTWARN="$2" sh "$1" 2>&1)
+	rc=$?
+	p=$(printf '%s\n' "$out" | grep -c '^ok ')
+	f=$(printf '%s\n' "$out" | grep -c '^not ok ')
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		f=1
+	fi
+	pass=$((pass + p))
+	fail=$((fail + f))
+	if [ "$f" -ne 0 ]; then
+		printf '%s\n' "$out" | grep -v '^ok ' >&2
+		failed_names="$failed_names $3"
+	fi
+	printf '%-8s %-28s %3s passed, %s failed\n' e2e "$3" "$p" "$f"
+}
+
+for s in tests/e2e/t*.sh; do
+	run_e2e "$s" "$PWD/tbtwarn" "$(basename "$s" .sh)"
+	run_e2e "$s" "$PWD/$B/san/tbtwarn" "$(basename "$s" .sh) (asan+ubsan)"
+done
+
+[ -n "$failed_names" ] && echo "failed:$failed_names"
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
