@@ -203,7 +203,11 @@ extern "C" int idx_doc_replace(struct idx *x, unsigned docid, char *err, size_t 
 	return guarded("index document", err, errlen, [&]() {
 		if (!x->wdb)
 			throw Xapian::InvalidOperationError("index opened read-only");
-		x->wdb->replace_document(docid, x->doc);
+		// A brand-new document takes the next id: adding skips the look-up of an old version.
+		if (docid == x->wdb->get_lastdocid() + 1)
+			x->wdb->add_document(x->doc);
+		else
+			x->wdb->replace_document(docid, x->doc);
 		return 0;
 	});
 }

@@ -52,16 +52,16 @@ static void slug(const char *s, struct buf *out)
 		out->s[--out->len] = '\0';
 }
 
-static void term(struct idx *x, const char *prefix, const char *value)
+static void term(const struct doc_sink *x, const char *prefix, const char *value)
 {
 	struct buf t;
 	buf_init(&t, 512);
 	if (!buf_addstr(&t, prefix) && !buf_addstr(&t, value))
-		idx_doc_term(x, t.s);
+		x->term(x->arg, t.s);
 	buf_release(&t);
 }
 
-static void objective_terms(struct idx *x, const char *name)
+static void objective_terms(const struct doc_sink *x, const char *name)
 {
 	struct buf s;
 	buf_init(&s, 512);
@@ -83,7 +83,28 @@ static void objective_terms(struct idx *x, const char *name)
 	buf_release(&s);
 }
 
+static void idx_text(void *arg, const char *text, unsigned weight, const char *prefix)
+{
+	idx_doc_text(arg, text, weight, prefix);
+}
+
+static void idx_term(void *arg, const char *t)
+{
+	idx_doc_term(arg, t);
+}
+
+static void idx_value(void *arg, enum idx_slot slot, const char *value)
+{
+	idx_doc_value(arg, slot, value);
+}
+
 void query_index_record(struct idx *x, const struct notif *n)
+{
+	struct doc_sink sink = {idx_text, idx_term, idx_value, x};
+	query_record_doc(n, &sink);
+}
+
+void query_record_doc(const struct notif *n, const struct doc_sink *x)
 {
 	static const char *const lang_codes[] = {"en", "zh"};
 	char year[5];
@@ -122,35 +143,35 @@ void query_index_record(struct idx *x, const struct notif *n)
 		term(x, P_ID, n->also_symbols.items[i]);
 
 	/* Free text: the title counts most, and is also searchable alone as title:... */
-	idx_doc_text(x, n->symbol, 1, "");
+	x->text(x->arg, n->symbol, 1, "");
 	for (int l = 0; l < LANG_N; l++) {
 		const struct notif_text *t = &n->text[l];
 		if (t->title || t->description)
 			term(x, P_LANG, lang_codes[l]);
 		if (t->title) {
-			idx_doc_text(x, t->title, 3, "");
-			idx_doc_text(x, t->title, 1, "S");
+			x->text(x->arg, t->title, 3, "");
+			x->text(x->arg, t->title, 1, "S");
 		}
 		const char *rest[] = {t->products, t->description, t->objectives, t->agency, t->member_name, t->reason,
 				      t->regions};
 		for (size_t k = 0; k < sizeof(rest) / sizeof(rest[0]); k++)
 			if (rest[k])
-				idx_doc_text(x, rest[k], 1, "");
+				x->text(x->arg, rest[k], 1, "");
 	}
 	for (size_t i = 0; i < n->keywords.n; i++)
-		idx_doc_text(x, n->keywords.items[i], 1, "");
+		x->text(x->arg, n->keywords.items[i], 1, "");
 
 	const char *dist = n->dates[D_DISTRIBUTED].iso;
 	if (dist[0]) {
-		idx_doc_value(x, IDX_SLOT_DISTRIBUTED, dist);
+		x->value(x->arg, IDX_SLOT_DISTRIBUTED, dist);
 		snprintf(year, sizeof(year), "%.4s", dist);
-		idx_doc_value(x, IDX_SLOT_YEAR, year);
+		x->value(x->arg, IDX_SLOT_YEAR, year);
 	}
 	if (n->dates[D_COMMENTS].iso[0])
-		idx_doc_value(x, IDX_SLOT_DEADLINE, n->dates[D_COMMENTS].iso);
-	idx_doc_value(x, IDX_SLOT_MEMBER, n->member);
-	idx_doc_value(x, IDX_SLOT_TYPE, n->type == NT_SPS ? "SPS" : "TBT");
-	idx_doc_value(x, IDX_SLOT_KIND, notif_rel_name(n->relation));
+		x->value(x->arg, IDX_SLOT_DEADLINE, n->dates[D_COMMENTS].iso);
+	x->value(x->arg, IDX_SLOT_MEMBER, n->member);
+	x->value(x->arg, IDX_SLOT_TYPE, n->type == NT_SPS ? "SPS" : "TBT");
+	x->value(x->arg, IDX_SLOT_KIND, notif_rel_name(n->relation));
 }
 
 /* ---- parsing ---- */

@@ -15,7 +15,18 @@
  */
 int query_parse(const char *text, struct idx_query *q, char *err, size_t errlen);
 
-/* Adds the record's free text, boolean terms and values to the index document being built (idx_doc_begin). */
+/* Where the parts of an index document go: Xapian (query_index_record) or, for the benchmark's baseline, a file. */
+struct doc_sink {
+	void (*text)(void *arg, const char *text, unsigned weight, const char *prefix);
+	void (*term)(void *arg, const char *term);
+	void (*value)(void *arg, enum idx_slot slot, const char *value);
+	void *arg;
+};
+
+/* Describes the index document of a record: its free text, boolean terms and values, in that order. */
+void query_record_doc(const struct notif *n, const struct doc_sink *sink);
+
+/* Adds the record's document to the index document being built (after idx_doc_begin). */
 void query_index_record(struct idx *x, const struct notif *n);
 
 #endif

@@ -25,22 +25,25 @@ enum stmt_id {
 };
 
 static const char *const stmt_sql[S_N] = {
-	[S_GET_BY_SYMBOL] = "SELECT id, doc, content_hash, version FROM notifications WHERE symbol = ?1",
-	[S_GET_BY_ID] = "SELECT doc FROM notifications WHERE id = ?1",
+	[S_GET_BY_SYMBOL] = "SELECT id, doc, source, source_url, fetched_at, raw_sha256, content_hash "
+			    "FROM notifications WHERE symbol = ?1",
+	[S_GET_BY_ID] = "SELECT doc, source, source_url, fetched_at, raw_sha256 FROM notifications WHERE id = ?1",
 	[S_INSERT] = "INSERT INTO notifications (symbol, root_symbol, parent_symbol, kind, type, member, distributed, "
-		     "comment_deadline, content_hash, version, seq, created_at, updated_at, doc) "
-		     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1, ?10, ?11, ?11, ?12)",
+		     "comment_deadline, content_hash, version, seq, created_at, updated_at, doc, source, source_url, fetched_at, raw_sha256) "
+		     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1, ?10, ?11, ?11, ?12, ?13, ?14, ?15, ?16)",
 	[S_UPDATE] = "UPDATE notifications SET member = ?2, distributed = ?3, comment_deadline = ?4, content_hash = ?5, "
-		     "version = version + 1, seq = ?6, updated_at = ?7, doc = ?8 WHERE id = ?1",
+		     "version = version + 1, seq = ?6, updated_at = ?7, doc = ?8, source = ?9, source_url = ?10, "
+		     "fetched_at = ?11, raw_sha256 = ?12 WHERE id = ?1",
 	[S_HISTORY_ADD] = "INSERT INTO notification_history (notification_id, symbol, version, replaced_at, "
-			  "changed_fields, doc) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+			  "changed_fields, doc, source, source_url, fetched_at, raw_sha256) SELECT id, symbol, version, ?2, ?3, doc, source, source_url, fetched_at, raw_sha256 "
+			  "FROM notifications WHERE id = ?1",
 	[S_RAW_ADD] = "INSERT OR IGNORE INTO raw_documents (sha256, source, url, format, fetched_at, size, body) "
 		      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 	[S_RELATED] = "SELECT symbol FROM notifications WHERE root_symbol = ?1 ORDER BY symbol",
-	[S_CHANGES] = "SELECT id, seq, doc FROM notifications WHERE seq > ?1 ORDER BY seq",
+	[S_CHANGES] = "SELECT id, seq, doc, source, source_url, fetched_at, raw_sha256 FROM notifications WHERE seq > ?1 ORDER BY seq",
 	[S_MAX_SEQ] = "SELECT coalesce(max(seq), 0) FROM notifications",
 	[S_COUNT] = "SELECT count(*) FROM notifications",
-	[S_HISTORY] = "SELECT version, replaced_at, changed_fields, json_extract(doc, '$.provenance.source') "
+	[S_HISTORY] = "SELECT version, replaced_at, changed_fields, source "
 		      "FROM notification_history WHERE symbol = ?1 ORDER BY version",
 };
 
@@ -61,7 +64,8 @@ static const char *const migrations[] = {
 	"  seq INTEGER NOT NULL,"
 	"  created_at TEXT NOT NULL,"
 	"  updated_at TEXT NOT NULL,"
-	"  doc TEXT NOT NULL);"
+	"  doc TEXT NOT NULL," /* the canonical JSON without provenance; content_hash is its SHA-256 */
+	"  source TEXT, source_url TEXT, fetched_at TEXT, raw_sha256 TEXT);"
 	"CREATE INDEX notifications_root ON notifications (root_symbol);"
 	"CREATE INDEX notifications_seq ON notifications (seq);"
 	"CREATE INDEX notifications_deadline ON notifications (comment_deadline);"
@@ -72,7 +76,8 @@ static const char *const migrations[] = {
 	"  version INTEGER NOT NULL,"
 	"  replaced_at TEXT NOT NULL,"
 	"  changed_fields TEXT NOT NULL,"
-	"  doc TEXT NOT NULL);"
+	"  doc TEXT NOT NULL,"
+	"  source TEXT, source_url TEXT, fetched_at TEXT, raw_sha256 TEXT);"
 	"CREATE INDEX notification_history_symbol ON notification_history (symbol, version);"
 	"CREATE TABLE raw_documents ("
 	"  sha256 TEXT PRIMARY KEY,"
@@ -242,11 +247,6 @@ int store_put_raw(struct store *s, const char *sha256, const char *source, const
 	return 0;
 }
 
-static char *dump(const json_t *j)
-{
-	return json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
-}
-
 /* Names the fields that differ between two canonical documents: "title.en", "dates.comment_deadline". */
 static void changed_fields(const json_t *a, const json_t *b, const char *prefix, json_t *out, int depth)
 {
@@ -274,71 +274,62 @@ static void changed_fields(const json_t *a, const json_t *b, const char *prefix,
 	}
 }
 
+static void bind_provenance(sqlite3_stmt *st, int first, const struct notif *n)
+{
+	sqlite3_bind_text(st, first, n->source, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, first + 1, n->source_url, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, first + 2, n->fetched_at, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, first + 3, n->raw_sha256, -1, SQLITE_STATIC);
+}
+
 int store_upsert(struct store *s, const struct notif *n, enum store_outcome *outcome, int64_t *id,
 		 struct notif **final, char *err, size_t errlen)
 {
 	sqlite3_stmt *st = stmt(s, S_GET_BY_SYMBOL);
 	struct notif *merged = NULL;
+	json_t *old = NULL;
 	int64_t rowid = 0;
-	int rc = 0, exists = 0;
-	char hash[65], now[21], *old_doc = NULL, old_hash[65] = "";
-	int old_version = 0;
+	int rc = 0;
+	char hash[65], now[21], old_hash[65] = "";
 	if (final)
 		*final = NULL;
 	sqlite3_bind_text(st, 1, n->symbol, -1, SQLITE_STATIC);
 	int step = sqlite3_step(st);
 	if (step == SQLITE_ROW) {
-		exists = 1;
+		json_error_t jerr;
 		rowid = sqlite3_column_int64(st, 0);
-		old_doc = xstrdup((const char *)sqlite3_column_text(st, 1));
-		snprintf(old_hash, sizeof(old_hash), "%s", (const char *)sqlite3_column_text(st, 2));
-		old_version = sqlite3_column_int(st, 3);
+		snprintf(old_hash, sizeof(old_hash), "%s", (const char *)sqlite3_column_text(st, 6));
+		old = json_loads((const char *)sqlite3_column_text(st, 1), 0, &jerr);
+		merged = old ? notif_from_json(old) : NULL;
+		if (!merged) {
+			sqlite3_reset(st);
+			json_decref(old);
+			errf(err, errlen, "stored document of '%s' is corrupt", n->symbol);
+			return -TBT_EDB;
+		}
 	} else if (step != SQLITE_DONE) {
 		return db_err(s, err, errlen, "look up notification");
 	}
 	sqlite3_reset(st);
 
-	if (exists) {
-		json_error_t jerr;
-		json_t *oj = json_loads(old_doc, 0, &jerr);
-		merged = oj ? notif_from_json(oj) : NULL;
-		json_decref(oj);
-		if (!merged) {
-			errf(err, errlen, "stored document of '%s' is corrupt", n->symbol);
-			free(old_doc);
-			return -TBT_EDB;
-		}
-		notif_merge(merged, n);
-	} else {
+	/* What is stored is the merge of what we had and what came, so that a partial source never erases. */
+	if (!merged)
 		merged = notif_new();
-		notif_merge(merged, n);
-	}
+	notif_merge(merged, n);
 	notif_finish(merged);
 
 	json_t *content = notif_to_json(merged, 0);
-	char *content_s = dump(content);
-	sha256_hex(content_s, strlen(content_s), hash);
-	free(content_s);
-	if (exists && !strcmp(hash, old_hash)) {
-		json_decref(content);
-		free(old_doc);
+	char *doc = json_dumps(content, JSON_COMPACT | JSON_SORT_KEYS);
+	sha256_hex(doc, strlen(doc), hash);
+	if (old && !strcmp(hash, old_hash)) {
 		*outcome = STORE_UNCHANGED;
-		if (id)
-			*id = rowid;
-		if (final)
-			*final = merged;
-		else
-			notif_free(merged);
-		return 0;
+		goto out;
 	}
-	json_t *full = notif_to_json(merged, 1);
-	char *doc = dump(full);
-	json_decref(full);
 	int64_t seq = s->next_seq++;
 	now_iso(now);
 	const char *dist = merged->dates[D_DISTRIBUTED].iso[0] ? merged->dates[D_DISTRIBUTED].iso : NULL;
 	const char *dl = merged->dates[D_COMMENTS].iso[0] ? merged->dates[D_COMMENTS].iso : NULL;
-	if (!exists) {
+	if (!old) {
 		st = stmt(s, S_INSERT);
 		sqlite3_bind_text(st, 1, merged->symbol, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, merged->root_symbol, -1, SQLITE_STATIC);
@@ -352,6 +343,7 @@ int store_upsert(struct store *s, const struct notif *n, enum store_outcome *out
 		sqlite3_bind_int64(st, 10, seq);
 		sqlite3_bind_text(st, 11, now, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 12, doc, -1, SQLITE_STATIC);
+		bind_provenance(st, 13, merged);
 		if (sqlite3_step(st) != SQLITE_DONE) {
 			rc = db_err(s, err, errlen, "insert notification");
 			goto out;
@@ -359,20 +351,15 @@ int store_upsert(struct store *s, const struct notif *n, enum store_outcome *out
 		rowid = sqlite3_last_insert_rowid(s->db);
 		*outcome = STORE_ADDED;
 	} else {
-		json_error_t jerr;
-		json_t *oj = json_loads(old_doc, 0, &jerr), *changes = json_array();
-		json_object_del(oj, "provenance");
-		changed_fields(oj, content, "", changes, 0);
+		/* The version being replaced goes to the history, with the names of the fields that changed. */
+		json_t *changes = json_array();
+		changed_fields(old, content, "", changes, 0);
 		char *changes_s = json_dumps(changes, JSON_COMPACT);
-		json_decref(oj);
 		json_decref(changes);
 		st = stmt(s, S_HISTORY_ADD);
 		sqlite3_bind_int64(st, 1, rowid);
-		sqlite3_bind_text(st, 2, merged->symbol, -1, SQLITE_STATIC);
-		sqlite3_bind_int(st, 3, old_version);
-		sqlite3_bind_text(st, 4, now, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 5, changes_s, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 6, old_doc, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, changes_s, -1, SQLITE_STATIC);
 		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : db_err(s, err, errlen, "keep history");
 		free(changes_s);
 		if (rc)
@@ -386,6 +373,7 @@ int store_upsert(struct store *s, const struct notif *n, enum store_outcome *out
 		sqlite3_bind_int64(st, 6, seq);
 		sqlite3_bind_text(st, 7, now, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 8, doc, -1, SQLITE_STATIC);
+		bind_provenance(st, 9, merged);
 		if (sqlite3_step(st) != SQLITE_DONE) {
 			rc = db_err(s, err, errlen, "update notification");
 			goto out;
@@ -393,12 +381,12 @@ int store_upsert(struct store *s, const struct notif *n, enum store_outcome *out
 		*outcome = STORE_UPDATED;
 	}
 	sqlite3_reset(st);
-	if (id)
-		*id = rowid;
 out:
+	if (!rc && id)
+		*id = rowid;
 	json_decref(content);
+	json_decref(old);
 	free(doc);
-	free(old_doc);
 	if (!rc && final)
 		*final = merged;
 	else
@@ -406,12 +394,22 @@ out:
 	return rc;
 }
 
-static struct notif *parse_doc(const unsigned char *doc)
+/* Builds a record from a row: the document at column doc, the provenance in the four columns after it. */
+static struct notif *load_row(sqlite3_stmt *st, int doc)
 {
 	json_error_t jerr;
-	json_t *j = doc ? json_loads((const char *)doc, 0, &jerr) : NULL;
+	const unsigned char *text = sqlite3_column_text(st, doc);
+	json_t *j = text ? json_loads((const char *)text, 0, &jerr) : NULL;
 	struct notif *n = j ? notif_from_json(j) : NULL;
 	json_decref(j);
+	if (!n)
+		return NULL;
+	char **prov[] = {&n->source, &n->source_url, &n->fetched_at, &n->raw_sha256};
+	for (int i = 0; i < 4; i++) {
+		const unsigned char *v = sqlite3_column_text(st, doc + 1 + i);
+		free(*prov[i]);
+		*prov[i] = v ? xstrdup((const char *)v) : NULL;
+	}
 	return n;
 }
 
@@ -436,7 +434,7 @@ int store_get(struct store *s, const char *symbol, struct notif **out, int64_t *
 		return db_err(s, err, errlen, "look up notification");
 	if (id)
 		*id = sqlite3_column_int64(st, 0);
-	*out = parse_doc(sqlite3_column_text(st, 1));
+	*out = load_row(st, 1);
 	sqlite3_reset(st);
 	if (!*out) {
 		errf(err, errlen, "stored document of '%s' is corrupt", sp.norm);
@@ -459,7 +457,7 @@ int store_get_by_id(struct store *s, int64_t id, struct notif **out, char *err, 
 	}
 	if (rc != SQLITE_ROW)
 		return db_err(s, err, errlen, "load notification");
-	*out = parse_doc(sqlite3_column_text(st, 0));
+	*out = load_row(st, 0);
 	sqlite3_reset(st);
 	if (!*out) {
 		errf(err, errlen, "stored document %lld is corrupt", (long long)id);
@@ -510,7 +508,7 @@ int store_changes_since(struct store *s, int64_t seq, int (*fn)(void *arg, int64
 	sqlite3_bind_int64(st, 1, seq);
 	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int64_t id = sqlite3_column_int64(st, 0), sq = sqlite3_column_int64(st, 1);
-		struct notif *n = parse_doc(sqlite3_column_text(st, 2));
+		struct notif *n = load_row(st, 2);
 		if (!n) {
 			errf(err, errlen, "stored document %lld is corrupt", (long long)id);
 			sqlite3_finalize(st);
