@@ -1,0 +1,55 @@
+#!/bin/sh
+# run.sh BUILD: the benchmarks, each against its baseline in the same run. BENCH_N notifications (default 100000).
+#   import: tbtwarn import of the synthetic ePing pages  vs  bare Xapian adding the very same index documents
+#   search: 1,000 mixed queries in process               vs  the same queries straight through the Xapian API
+# Prints a table; docs/performance.md records the figures with this command.
+set -eu
+B=${1:-build}
+cd "$(dirname "$0")/.."
+N=${BENCH_N:-100000}
+W=${BENCH_DIR:-$B/benchdata}
+BIN=$PWD/tbtwarn
+mkdir -p "$W"
+if [ ! -f "$W/pages-$N/.done" ]; then
+	echo "generating $N synthetic notifications in $W/pages-$N"
+	rm -rf "$W/pages-$N"
+	python3 bench/gen.py "$N" "$W/pages-$N" 1000
+	touch "$W/pages-$N/.done"
+fi
+"$B"/bench/dump_docs "$W/docs.txt" "$W/pages-$N"/*.json
+python3 bench/queries.py 1000 > "$W/queries.txt"
+
+rm -rf "$W/bare" "$W/ours"
+echo "import: bare Xapian loop"
+bare=$(python3 bench/measure.py "$B"/bench/bare_xapian "$W/bare" "$W/docs.txt" 2>"$W/bare.mem")
+echo "import: tbtwarn import"
+t0=$(date +%s.%N)
+python3 bench/measure.py "$BIN" --data "$W/ours" import "$W/pages-$N"/*.json 2>"$W/ours.mem" >/dev/null
+t1=$(date +%s.%N)
+echo "search: tbtwarn in process"
+ours_s=$(python3 bench/measure.py "$B"/bench/search_bench "$W/ours" "$W/queries.txt" 2>"$W/ours-search.mem")
+echo "search: Xapian API"
+bare_s=$(python3 bench/measure.py "$B"/bench/xapian_search "$W/ours/index" "$W/queries.txt" 2>"$W/bare-search.mem")
+
+python3 - "$N" "$bare" "$t0" "$t1" "$ours_s" "$bare_s" "$W" <<'PY'
+import sys
+n, bare, t0, t1, ours_s, bare_s, w = sys.argv[1:]
+n = int(n)
+bd, bsec, brate = bare.split()
+osec = float(t1) - float(t0)
+orate = n / osec
+def mem(f):
+    return int(open(w + "/" + f).read().split("peak_rss_kib=")[1]) // 1024
+o = [float(x) for x in ours_s.split()[1:]]
+x = [float(x) for x in bare_s.split()[1:]]
+print()
+print("| measure | tbtwarn | baseline | ratio | goal |")
+print("|---|---|---|---|---|")
+print("| import of %d notifications, docs/s | %.0f | %s (bare Xapian) | %.0f %% | >= 70 %% |" % (n, orate, brate, 100 * orate / float(brate)))
+print("| import wall time, s | %.1f | %s | | |" % (osec, bsec))
+print("| import peak memory, MiB | %d | %d | | |" % (mem("ours.mem"), mem("bare.mem")))
+print("| search median, us | %.0f | %.0f (Xapian API) | %.2fx | |" % (o[0], x[0], o[0] / x[0]))
+print("| search p90, us | %.0f | %.0f | %.2fx | |" % (o[1], x[1], o[1] / x[1]))
+print("| search p99, us | %.0f | %.0f | %.2fx | <= 1.5x |" % (o[2], x[2], o[2] / x[2]))
+print("| search peak memory, MiB | %d | %d | | |" % (mem("ours-search.mem"), mem("bare-search.mem")))
+PY
