@@ -443,12 +443,20 @@ void codes_extract(const char *text, struct strv *hs, struct strv *ics)
 {
 	static const char *const hs_markers[] = {"HS", "H.S.", "Harmonized System", "Harmonised System", "税号",
 						 "税则号", "海关编码", "商品编码", NULL};
+	/* National tariff lines begin with the HS code, so they match by prefix like HS codes. */
+	static const char *const tariff_markers[] = {"tariff item", "tariff line", "tariff code", "tariff heading",
+						     "tariff number", "tariff subheading", NULL};
 	if (!text)
 		return;
 	for (const char *p = text; *p; p++) {
 		for (int i = 0; hs_markers[i]; i++) {
 			size_t l = strlen(hs_markers[i]);
 			if (!strncmp(p, hs_markers[i], l) && ((unsigned char)*p >= 0x80 || word_at(text, p, l - (p[l - 1] == '.'))))
+				read_codes(p + l, 0, hs);
+		}
+		for (int i = 0; tariff_markers[i]; i++) {
+			size_t l = strlen(tariff_markers[i]);
+			if (!strncasecmp(p, tariff_markers[i], l) && (p == text || !isalpha((unsigned char)p[-1])))
 				read_codes(p + l, 0, hs);
 		}
 		if (!strncmp(p, "ICS", 3) && word_at(text, p, 3))

@@ -143,6 +143,8 @@ static void codes_written_in_prose_are_extracted(void **state)
 		{"锂电池（HS编码：8507.60、8506.50）", "850760 850650", ""},
 		{"Toys; ICS 97.200.50, 13.120", "", "97.200.50 13.120"},
 		{"Products of THS 12 series, no codes here", "", ""},
+		{"Power banks. Tariff items: 8504.40, 8507.60", "850440 850760", ""},
+		{"national tariff lines 8516.60.10 and 8516.60.90", "85166010 85166090", ""},
 		{"Medical devices. The HS nomenclature does not apply", "", ""},
 	};
 	(void)state;

@@ -197,6 +197,27 @@ static void tbt_form_in_english(void **state)
 	collect_free(c);
 }
 
+static void newer_form_wording_of_items_4_and_5(void **state)
+{
+	int rc;
+	struct collect *c = parse_file("samples/wto-tbt-chl-712.txt", FMT_AUTO, &rc);
+	(void)state;
+	assert_int_equal(c->n, 1);
+	struct notif *n = c->recs[0];
+	/* "Details of notified document(s)" with Title / Number of pages / Language(s) / Link lines. */
+	assert_string_equal(n->text[LANG_EN].title,
+			    "Draft safety certification protocol for portable power banks (PE No. 2/31:2025)");
+	assert_true(strv_contains(&n->doc_languages, "Spanish"));
+	assert_true(strv_contains(&n->document_urls, "https://www.sec.cl/consulta-publica/pe-2-31-2025.pdf"));
+	/* National tariff items count as codes: they start with the HS code. */
+	assert_int_equal(n->hs.n, 2);
+	assert_string_equal(n->hs.items[0], "850440");
+	assert_string_equal(n->dates[D_COMMENTS].iso, "2025-06-21");
+	assert_string_equal(n->dates[D_ADOPTION].iso, "2025-09-30");
+	assert_string_equal(n->dates[D_ENTRY_FORCE].iso, "2026-03-01");
+	collect_free(c);
+}
+
 static void sps_form_numbers_differently(void **state)
 {
 	int rc;
@@ -374,6 +395,7 @@ int main(void)
 		cmocka_unit_test(eping_bad_items_are_rejected_one_by_one),
 		cmocka_unit_test(truncated_json_names_line_and_column),
 		cmocka_unit_test(tbt_form_in_english),
+		cmocka_unit_test(newer_form_wording_of_items_4_and_5),
 		cmocka_unit_test(sps_form_numbers_differently),
 		cmocka_unit_test(addenda_corrigenda_and_revisions),
 		cmocka_unit_test(chinese_translations),
