@@ -56,6 +56,11 @@ $(B)/.deps: scripts/deps.sh
 
 deps: $(B)/.deps
 
+# The tests and benchmarks also need sqlite3 and python3.
+$(B)/.deps-test: scripts/deps.sh | $(B)/.deps
+	$(Q)sh scripts/deps.sh test
+	$(Q)touch $@
+
 $(GEN_C): config/members.tsv scripts/embed.sh | $(B)/.deps
 	$(call msg,GEN,$@)
 	$(Q)mkdir -p $(dir $@)
@@ -113,10 +118,10 @@ $(B)/bench/%: bench/%.cc
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CXX) $(CXXFLAGS_ALL) -o $@ $< $(PKG_LIBS)
 
-test: tbtwarn $(UNIT_BINS) $(B)/san/tbtwarn $(SAN_UNIT_BINS) check-banned
+test: $(B)/.deps-test tbtwarn $(UNIT_BINS) $(B)/san/tbtwarn $(SAN_UNIT_BINS) check-banned
 	$(Q)sh tests/run.sh $(B)
 
-bench: tbtwarn $(BENCH_BINS)
+bench: $(B)/.deps-test tbtwarn $(BENCH_BINS)
 	$(Q)sh bench/run.sh $(B)
 
 # Functions we do not use (see ../STYLE): a grep keeps them out.
@@ -136,7 +141,8 @@ install: tbtwarn
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR) $(DESTDIR)$(MANDIR)/man1
 	install -m 755 tbtwarn $(DESTDIR)$(BINDIR)/tbtwarn
 	install -m 644 config/members.tsv $(DESTDIR)$(DATADIR)/
-	cp -R tests/data/samples $(DESTDIR)$(DATADIR)/samples
+	install -d $(DESTDIR)$(DATADIR)/samples
+	install -m 644 tests/data/samples/* $(DESTDIR)$(DATADIR)/samples/
 	install -m 644 docs/tbtwarn.1 $(DESTDIR)$(MANDIR)/man1/tbtwarn.1
 
 clean:

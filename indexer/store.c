@@ -12,8 +12,7 @@
 enum stmt_id {
 	S_GET_BY_SYMBOL,
 	S_GET_BY_ID,
-	S_INSERT,
-	S_UPDATE,
+	S_UPSERT,
 	S_HISTORY_ADD,
 	S_RAW_ADD,
 	S_RELATED,
@@ -28,12 +27,16 @@ static const char *const stmt_sql[S_N] = {
 	[S_GET_BY_SYMBOL] = "SELECT id, doc, source, source_url, fetched_at, raw_sha256, content_hash "
 			    "FROM notifications WHERE symbol = ?1",
 	[S_GET_BY_ID] = "SELECT doc, source, source_url, fetched_at, raw_sha256 FROM notifications WHERE id = ?1",
-	[S_INSERT] = "INSERT INTO notifications (symbol, root_symbol, parent_symbol, kind, type, member, distributed, "
-		     "comment_deadline, content_hash, version, seq, created_at, updated_at, doc, source, source_url, fetched_at, raw_sha256) "
-		     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1, ?10, ?11, ?11, ?12, ?13, ?14, ?15, ?16)",
-	[S_UPDATE] = "UPDATE notifications SET member = ?2, distributed = ?3, comment_deadline = ?4, content_hash = ?5, "
-		     "version = version + 1, seq = ?6, updated_at = ?7, doc = ?8, source = ?9, source_url = ?10, "
-		     "fetched_at = ?11, raw_sha256 = ?12 WHERE id = ?1",
+	/* One statement for new and changed records: the row keeps its id, creation time and kind. */
+	[S_UPSERT] = "INSERT INTO notifications (symbol, root_symbol, parent_symbol, kind, type, member, distributed, "
+		     "comment_deadline, content_hash, version, seq, created_at, updated_at, doc, source, source_url, "
+		     "fetched_at, raw_sha256) "
+		     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1, ?10, ?11, ?11, ?12, ?13, ?14, ?15, ?16) "
+		     "ON CONFLICT (symbol) DO UPDATE SET member = excluded.member, distributed = excluded.distributed, "
+		     "comment_deadline = excluded.comment_deadline, content_hash = excluded.content_hash, "
+		     "version = version + 1, seq = excluded.seq, updated_at = excluded.updated_at, doc = excluded.doc, "
+		     "source = excluded.source, source_url = excluded.source_url, fetched_at = excluded.fetched_at, "
+		     "raw_sha256 = excluded.raw_sha256",
 	[S_HISTORY_ADD] = "INSERT INTO notification_history (notification_id, symbol, version, replaced_at, "
 			  "changed_fields, doc, source, source_url, fetched_at, raw_sha256) SELECT id, symbol, version, ?2, ?3, doc, source, source_url, fetched_at, raw_sha256 "
 			  "FROM notifications WHERE id = ?1",
@@ -274,14 +277,6 @@ static void changed_fields(const json_t *a, const json_t *b, const char *prefix,
 	}
 }
 
-static void bind_provenance(sqlite3_stmt *st, int first, const struct notif *n)
-{
-	sqlite3_bind_text(st, first, n->source, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, first + 1, n->source_url, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, first + 2, n->fetched_at, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, first + 3, n->raw_sha256, -1, SQLITE_STATIC);
-}
-
 int store_upsert(struct store *s, const struct notif *n, enum store_outcome *outcome, int64_t *id,
 		 struct notif **final, char *err, size_t errlen)
 {
@@ -329,28 +324,7 @@ int store_upsert(struct store *s, const struct notif *n, enum store_outcome *out
 	now_iso(now);
 	const char *dist = merged->dates[D_DISTRIBUTED].iso[0] ? merged->dates[D_DISTRIBUTED].iso : NULL;
 	const char *dl = merged->dates[D_COMMENTS].iso[0] ? merged->dates[D_COMMENTS].iso : NULL;
-	if (!old) {
-		st = stmt(s, S_INSERT);
-		sqlite3_bind_text(st, 1, merged->symbol, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, merged->root_symbol, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, merged->parent_symbol, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 4, notif_rel_name(merged->relation), -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 5, merged->type == NT_SPS ? "SPS" : "TBT", -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 6, merged->member, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 7, dist, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 8, dl, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 9, hash, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 10, seq);
-		sqlite3_bind_text(st, 11, now, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 12, doc, -1, SQLITE_STATIC);
-		bind_provenance(st, 13, merged);
-		if (sqlite3_step(st) != SQLITE_DONE) {
-			rc = db_err(s, err, errlen, "insert notification");
-			goto out;
-		}
-		rowid = sqlite3_last_insert_rowid(s->db);
-		*outcome = STORE_ADDED;
-	} else {
+	if (old) {
 		/* The version being replaced goes to the history, with the names of the fields that changed. */
 		json_t *changes = json_array();
 		changed_fields(old, content, "", changes, 0);
@@ -361,25 +335,35 @@ int store_upsert(struct store *s, const struct notif *n, enum store_outcome *out
 		sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 3, changes_s, -1, SQLITE_STATIC);
 		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : db_err(s, err, errlen, "keep history");
+		sqlite3_reset(st);
 		free(changes_s);
 		if (rc)
 			goto out;
-		st = stmt(s, S_UPDATE);
-		sqlite3_bind_int64(st, 1, rowid);
-		sqlite3_bind_text(st, 2, merged->member, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, dist, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 4, dl, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 5, hash, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 6, seq);
-		sqlite3_bind_text(st, 7, now, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 8, doc, -1, SQLITE_STATIC);
-		bind_provenance(st, 9, merged);
-		if (sqlite3_step(st) != SQLITE_DONE) {
-			rc = db_err(s, err, errlen, "update notification");
-			goto out;
-		}
-		*outcome = STORE_UPDATED;
 	}
+	st = stmt(s, S_UPSERT);
+	sqlite3_bind_text(st, 1, merged->symbol, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, merged->root_symbol, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, merged->parent_symbol, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, notif_rel_name(merged->relation), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, merged->type == NT_SPS ? "SPS" : "TBT", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, merged->member, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, dist, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 8, dl, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 9, hash, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 10, seq);
+	sqlite3_bind_text(st, 11, now, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 12, doc, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 13, merged->source, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 14, merged->source_url, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 15, merged->fetched_at, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 16, merged->raw_sha256, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		rc = db_err(s, err, errlen, old ? "update notification" : "insert notification");
+		goto out;
+	}
+	if (!old)
+		rowid = sqlite3_last_insert_rowid(s->db);
+	*outcome = old ? STORE_UPDATED : STORE_ADDED;
 	sqlite3_reset(st);
 out:
 	if (!rc && id)

@@ -8,6 +8,7 @@
 #include "norm.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 static void symbols_are_normalised_and_split(void **state)
@@ -128,6 +129,14 @@ static void hs_and_ics_codes_normalise(void **state)
 	assert_int_equal(ics_normalize("971.200", out, sizeof(out)), -EINVAL);
 }
 
+/* Joins the strings with spaces into out. */
+static void join(const struct strv *v, char *out, size_t outlen)
+{
+	out[0] = '\0';
+	for (size_t k = 0; k < v->n; k++)
+		snprintf(out + strlen(out), outlen - strlen(out), "%s%s", k ? " " : "", v->items[k]);
+}
+
 static void codes_written_in_prose_are_extracted(void **state)
 {
 	static const struct {
@@ -154,17 +163,10 @@ static void codes_written_in_prose_are_extracted(void **state)
 		strv_init(&hs);
 		strv_init(&ics);
 		codes_extract(cases[i].text, &hs, &ics);
-		for (size_t k = 0; k < hs.n; k++) {
-			strncat(got, k ? " " : "", sizeof(got) - strlen(got) - 1);
-			strncat(got, hs.items[k], sizeof(got) - strlen(got) - 1);
-		}
+		join(&hs, got, sizeof(got));
 		if (strcmp(got, cases[i].hs))
 			fail_msg("HS in '%s': got '%s', want '%s'", cases[i].text, got, cases[i].hs);
-		got[0] = '\0';
-		for (size_t k = 0; k < ics.n; k++) {
-			strncat(got, k ? " " : "", sizeof(got) - strlen(got) - 1);
-			strncat(got, ics.items[k], sizeof(got) - strlen(got) - 1);
-		}
+		join(&ics, got, sizeof(got));
 		if (strcmp(got, cases[i].ics))
 			fail_msg("ICS in '%s': got '%s', want '%s'", cases[i].text, got, cases[i].ics);
 		strv_release(&hs);
