@@ -1,10 +1,14 @@
 /* main.c: the tbtwarn command line: import, search, show, reindex. */
 #include "archive.h"
 #include "buf.h"
+#include "crawl.h"
+#include "ini.h"
 #include "text.h"
 #include "util.h"
 
 #include <errno.h>
+#include <ev.h>
+#include <signal.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,9 +28,13 @@ static const char usage[] =
 	"  search [--json|--csv] [--limit N] [--offset N] [--sort relevance|date] QUERY...\n"
 	"  show [--json] SYMBOL                             print one notification and its related documents\n"
 	"  reindex                                          rebuild the search index from the store\n"
+	"  crawl [--once] [--source NAME]                   poll the configured sources (all at once with --once)\n"
+	"  sources [--json]                                 list the sources with their health\n"
+	"  fetch [--format eping|wto-text|html|feed|auto] URL...   fetch documents once and import them\n"
 	"  version                                          print the version\n"
 	"\n"
-	"--data DIR defaults to $TBTWARN_DATA, then ./var. See docs/cli.md for the query language.\n";
+	"--data DIR defaults to $TBTWARN_DATA, then ./var. --config FILE defaults to $TBTWARN_CONFIG, then the\n"
+	"built-in configuration of the real sources. See docs/cli.md.\n";
 
 static int term_cols(void)
 {
@@ -512,20 +520,251 @@ static int cmd_reindex(const char *data, int argc, char **argv)
 	return 0;
 }
 
+extern const char tbt_default_ini[];
+
+/* The configuration: --config, else $TBTWARN_CONFIG, else the built-in one. Dies with file, line and reason. */
+static struct ini *load_config(const char *path)
+{
+	char err[ERRBUF_SIZE];
+	struct ini *ini;
+	if (!path || !*path)
+		path = getenv("TBTWARN_CONFIG");
+	if (path && *path)
+		ini = ini_load(path, err, sizeof(err));
+	else
+		ini = ini_parse("(built-in tbtwarn.ini)", tbt_default_ini, err, sizeof(err));
+	if (!ini)
+		die("configuration: %s", err);
+	return ini;
+}
+
+static void on_stop_signal(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	(void)w;
+	(void)revents;
+	ev_break(loop, EVBREAK_ALL);
+}
+
+static int cmd_crawl(const char *data, const char *config, int argc, char **argv)
+{
+	static const struct option opts[] = {{"once", no_argument, NULL, 'o'},
+					     {"source", required_argument, NULL, 's'},
+					     {"help", no_argument, NULL, 'h'},
+					     {0}};
+	int c, once = 0, rc;
+	const char *only = NULL;
+	char err[ERRBUF_SIZE];
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "os:h", opts, NULL)) != -1) {
+		if (c == 'o') {
+			once = 1;
+		} else if (c == 's') {
+			only = optarg;
+		} else {
+			fputs(usage, c == 'h' ? stdout : stderr);
+			return c == 'h' ? 0 : 2;
+		}
+	}
+	struct ini *cfg = load_config(config);
+	struct archive *a;
+	if ((rc = archive_open(data, ARCHIVE_WRITE, &a, err, sizeof(err)))) {
+		fprintf(stderr, "tbtwarn: %s\n", err);
+		ini_free(cfg);
+		return 2;
+	}
+	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+	struct crawler *cr = crawler_new(loop, a, cfg, err, sizeof(err));
+	ini_free(cfg);
+	if (!cr) {
+		fprintf(stderr, "tbtwarn: configuration: %s\n", err);
+		archive_free(a);
+		ev_loop_destroy(loop);
+		return 2;
+	}
+	crawler_set_report(cr, stdout);
+	ev_signal sigint, sigterm;
+	ev_signal_init(&sigint, on_stop_signal, SIGINT);
+	ev_signal_init(&sigterm, on_stop_signal, SIGTERM);
+	ev_signal_start(loop, &sigint);
+	ev_signal_start(loop, &sigterm);
+	ev_unref(loop); /* the signal watchers alone do not keep the loop running */
+	ev_unref(loop);
+	int status = 0;
+	if (once || only) {
+		int started = crawler_run_now(cr, only);
+		if (started == -ENOENT) {
+			fprintf(stderr, "tbtwarn: crawl: no source named '%s' in the configuration\n", only);
+			status = 2;
+		} else {
+			if (started > 0)
+				ev_run(loop, 0);
+			status = crawler_failed(cr) ? 1 : 0;
+		}
+	} else {
+		crawler_start(cr);
+		ev_run(loop, 0);
+	}
+	ev_ref(loop);
+	ev_ref(loop);
+	ev_signal_stop(loop, &sigint);
+	ev_signal_stop(loop, &sigterm);
+	crawler_free(cr);
+	archive_free(a);
+	ev_loop_destroy(loop);
+	return status;
+}
+
+static int cmd_sources(const char *data, const char *config, int argc, char **argv)
+{
+	int as_json = argc > 1 && !strcmp(argv[1], "--json");
+	char err[ERRBUF_SIZE];
+	struct ini *cfg = load_config(config);
+	struct archive *a;
+	if (archive_open(data, ARCHIVE_WRITE, &a, err, sizeof(err))) {
+		fprintf(stderr, "tbtwarn: %s\n", err);
+		ini_free(cfg);
+		return 2;
+	}
+	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+	struct crawler *cr = crawler_new(loop, a, cfg, err, sizeof(err));
+	ini_free(cfg);
+	if (!cr) {
+		fprintf(stderr, "tbtwarn: configuration: %s\n", err);
+		archive_free(a);
+		ev_loop_destroy(loop);
+		return 2;
+	}
+	json_t *list = crawler_sources_json(cr);
+	if (as_json) {
+		json_dumpf(list, stdout, JSON_INDENT(2));
+		fputc('\n', stdout);
+	} else {
+		size_t i;
+		json_t *o;
+		printf("%-16s %-10s %-10s %-21s %-21s %s\n", "SOURCE", "KIND", "HEALTH", "LAST SUCCESS", "NEXT RUN", "LAST ERROR");
+		json_array_foreach(list, i, o)
+		{
+			const char *why = json_string_value(json_object_get(o, "disabled_because"));
+			printf("%-16s %-10s %-10s %-21s %-21s %s\n", jstr(o, "name"), jstr(o, "kind"), jstr(o, "health"),
+			       *jstr(o, "last_success") ? jstr(o, "last_success") : "-",
+			       *jstr(o, "next_run") ? jstr(o, "next_run") : "-",
+			       why ? why : *jstr(o, "last_error") ? jstr(o, "last_error") : "");
+		}
+	}
+	json_decref(list);
+	crawler_free(cr);
+	archive_free(a);
+	ev_loop_destroy(loop);
+	return 0;
+}
+
+struct fetch_ctx {
+	struct archive *a;
+	enum parse_format fmt;
+	int failures;
+};
+
+static void on_fetch_done(void *arg, struct fetch_result *r)
+{
+	struct fetch_ctx *fc = arg;
+	struct import_stats st = {0};
+	char err[ERRBUF_SIZE];
+	if (r->failed) {
+		printf("%s: error: %s\n", r->url, r->error);
+		fc->failures++;
+		return;
+	}
+	if (archive_import(fc->a, "fetch", r->url, r->effective_url, fc->fmt, r->body.s, r->body.len, &st, print_reject,
+			   NULL, err, sizeof(err))) {
+		printf("%s: error: %s\n", r->url, err);
+		fc->failures++;
+		return;
+	}
+	printf("%s: added %u, updated %u, unchanged %u, rejected %u\n", r->url, st.added, st.updated, st.unchanged,
+	       st.rejected);
+	if (st.rejected)
+		fc->failures++;
+}
+
+static int cmd_fetch(const char *data, const char *config, int argc, char **argv)
+{
+	static const struct option opts[] = {{"format", required_argument, NULL, 'f'}, {"help", no_argument, NULL, 'h'}, {0}};
+	int c, fmt = FMT_AUTO;
+	char err[ERRBUF_SIZE];
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "f:h", opts, NULL)) != -1) {
+		if (c == 'f' && (fmt = parse_format_from_name(optarg)) >= 0)
+			continue;
+		if (c == 'f')
+			fprintf(stderr, "tbtwarn: fetch: unknown format '%s' (eping, wto-text, html, feed or auto)\n", optarg);
+		else
+			fputs(usage, c == 'h' ? stdout : stderr);
+		return c == 'h' ? 0 : 2;
+	}
+	if (optind >= argc) {
+		fputs("tbtwarn: fetch: no URLs given\n", stderr);
+		return 2;
+	}
+	/* The [crawler] settings (timeouts, caps, proxy, CA bundle) apply to fetch too. */
+	struct ini *cfg = load_config(config);
+	struct fetch_opts fo;
+	fetch_opts_default(&fo);
+	for (size_t i = 0; i < cfg->n; i++) {
+		const struct ini_section *s = &cfg->sections[i];
+		if (strcmp(s->name, "crawler"))
+			continue;
+		const char *v;
+		if ((v = ini_get(s, "max_body")))
+			ini_size(v, &fo.max_body);
+		if ((v = ini_get(s, "timeout")))
+			ini_duration(v, &fo.timeout);
+		if ((v = ini_get(s, "connect_timeout")))
+			ini_duration(v, &fo.connect_timeout);
+		fo.ca_file = ini_get(s, "ca_file");
+		fo.proxy = ini_get(s, "proxy");
+	}
+	struct archive *a;
+	if (archive_open(data, ARCHIVE_WRITE, &a, err, sizeof(err))) {
+		fprintf(stderr, "tbtwarn: %s\n", err);
+		ini_free(cfg);
+		return 2;
+	}
+	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+	struct fetcher *f = fetcher_new(loop, &fo);
+	ini_free(cfg);
+	struct fetch_ctx fc = {a, (enum parse_format)fmt, 0};
+	for (int i = optind; i < argc; i++) {
+		struct fetch_req req = {argv[i], NULL, NULL, NULL, NULL};
+		if (fetch_start(f, &req, on_fetch_done, &fc)) {
+			printf("%s: error: not an http, https or file URL\n", argv[i]);
+			fc.failures++;
+		}
+	}
+	ev_run(loop, 0);
+	fetcher_free(f);
+	archive_free(a);
+	ev_loop_destroy(loop);
+	return fc.failures ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {{"data", required_argument, NULL, 'd'},
+					     {"config", required_argument, NULL, 'c'},
 					     {"help", no_argument, NULL, 'h'},
 					     {"version", no_argument, NULL, 'V'},
 					     {0}};
-	const char *data = getenv("TBTWARN_DATA");
+	const char *data = getenv("TBTWARN_DATA"), *config = NULL;
 	int c;
 	if (!data || !*data)
 		data = "./var";
-	while ((c = getopt_long(argc, argv, "+d:hV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+d:c:hV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			data = optarg;
+			break;
+		case 'c':
+			config = optarg;
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -553,6 +792,12 @@ int main(int argc, char **argv)
 		return cmd_show(data, sub_argc, sub_argv);
 	if (!strcmp(cmd, "reindex"))
 		return cmd_reindex(data, sub_argc, sub_argv);
+	if (!strcmp(cmd, "crawl"))
+		return cmd_crawl(data, config, sub_argc, sub_argv);
+	if (!strcmp(cmd, "sources"))
+		return cmd_sources(data, config, sub_argc, sub_argv);
+	if (!strcmp(cmd, "fetch"))
+		return cmd_fetch(data, config, sub_argc, sub_argv);
 	if (!strcmp(cmd, "version")) {
 		puts("tbtwarn " VERSION);
 		return 0;

@@ -318,9 +318,17 @@ int archive_import(struct archive *a, const char *source, const char *name, cons
 		   const char *data, size_t len, struct import_stats *st, archive_reject_fn rej, void *arg, char *err,
 		   size_t errlen)
 {
+	return archive_import_ex(a, source, name, url, fmt, data, len, NULL, NULL, st, rej, arg, err, errlen);
+}
+
+int archive_import_ex(struct archive *a, const char *source, const char *name, const char *url,
+		      enum parse_format fmt, const char *data, size_t len, const char *html_xpath,
+		      const char *html_encoding, struct import_stats *st, archive_reject_fn rej, void *arg,
+		      char *err, size_t errlen)
+{
 	char sha[65];
 	struct import_ctx c = {a, st, sha, source, url, NULL, 0, 0, err, errlen, rej, arg};
-	struct parse_sink sink = {name, on_record, on_reject, &c};
+	struct parse_sink sink = {name, on_record, on_reject, &c, html_xpath, html_encoding};
 	int rc;
 	if (a->mode != ARCHIVE_WRITE) {
 		errf(err, errlen, "archive opened read-only");
@@ -349,7 +357,12 @@ int archive_import(struct archive *a, const char *source, const char *name, cons
 	/* Keep the raw document for audit and reprocessing, once per distinct content. */
 	if (count_after != count_before || changed) {
 		if ((rc = store_put_raw(a->store, sha, source, url ? url : name,
-					fmt == FMT_EPING ? "eping" : fmt == FMT_WTO_TEXT ? "wto-text" : "auto", data, len, err,
+					fmt == FMT_EPING	 ? "eping"
+					: fmt == FMT_WTO_TEXT ? "wto-text"
+					: fmt == FMT_FEED     ? "feed"
+					: fmt == FMT_HTML     ? "html"
+							      : "auto",
+					data, len, err,
 					errlen)))
 			return rc;
 	}

@@ -39,6 +39,12 @@ int archive_import(struct archive *a, const char *source, const char *name, cons
 		   const char *data, size_t len, struct import_stats *st, archive_reject_fn on_reject, void *arg, char *err,
 		   size_t errlen);
 
+/* The same, for HTML pages with the XPath of the form's node and an encoding override (either may be NULL). */
+int archive_import_ex(struct archive *a, const char *source, const char *name, const char *url,
+		      enum parse_format fmt, const char *data, size_t len, const char *html_xpath,
+		      const char *html_encoding, struct import_stats *st, archive_reject_fn on_reject, void *arg,
+		      char *err, size_t errlen);
+
 /* Brings the index up to date with the store; returns the number of documents indexed, or a negative code. */
 int archive_sync_index(struct archive *a, char *err, size_t errlen);
 /* Rebuilds the index from the store, into a new directory swapped in at the end. */

@@ -15,18 +15,26 @@ struct parse_sink {
 	/* Called for each rejected record: where is "item 3" or "line 40", msg says why. */
 	void (*on_reject)(void *arg, const char *name, const char *where, const char *msg);
 	void *arg;
+	/* For HTML pages: the XPath of the form's node and an encoding that overrides the page's; NULL for defaults. */
+	const char *html_xpath;
+	const char *html_encoding;
 };
 
-enum parse_format { FMT_AUTO = 0, FMT_EPING, FMT_WTO_TEXT };
+enum parse_format { FMT_AUTO = 0, FMT_EPING, FMT_WTO_TEXT, FMT_FEED, FMT_HTML };
 
 /* Parses an ePing search page ({currentPage, pageSize, totalCount, items[]}), an array of items or one item. */
 int parse_eping(const struct parse_sink *sink, const char *data, size_t len);
 /* Parses one or more WTO notification forms as plain text, English or Chinese, UTF-8 or GB18030. */
 int parse_wto_text(const struct parse_sink *sink, const char *data, size_t len);
+/* Parses an RSS 2.0 or Atom feed: each item naming a notification symbol becomes a record. */
+int parse_feed(const struct parse_sink *sink, const char *data, size_t len);
+/* Parses an HTML page holding a notification form: the text of the nodes that xpath selects (the whole body when
+ * NULL) is read as the WTO form. encoding overrides the page's own declaration when not NULL. */
+int parse_html(const struct parse_sink *sink, const char *data, size_t len, const char *xpath, const char *encoding);
 /* Chooses the parser by content when fmt is FMT_AUTO. Both return 0, or a negative code when the whole input was
  * unusable (that is reported through on_reject too, with where "file"). */
 int parse_any(const struct parse_sink *sink, enum parse_format fmt, const char *data, size_t len);
-/* "eping", "wto-text", "auto" to the enum; returns -1 when unknown. */
+/* "eping", "wto-text", "feed", "html", "auto" to the enum; returns -1 when unknown. */
 int parse_format_from_name(const char *name);
 
 #endif

@@ -257,6 +257,10 @@ int parse_format_from_name(const char *name)
 		return FMT_EPING;
 	if (!strcmp(name, "wto-text") || !strcmp(name, "text"))
 		return FMT_WTO_TEXT;
+	if (!strcmp(name, "feed") || !strcmp(name, "rss") || !strcmp(name, "atom"))
+		return FMT_FEED;
+	if (!strcmp(name, "html"))
+		return FMT_HTML;
 	return -1;
 }
 
@@ -268,8 +272,22 @@ int parse_any(const struct parse_sink *sink, enum parse_format fmt, const char *
 			i = 3;
 		while (i < len && (data[i] == ' ' || data[i] == '\n' || data[i] == '\r' || data[i] == '\t'))
 			i++;
-		fmt = i < len && (data[i] == '{' || data[i] == '[') ? FMT_EPING : FMT_WTO_TEXT;
+		if (i < len && (data[i] == '{' || data[i] == '['))
+			fmt = FMT_EPING;
+		else if (i < len && data[i] == '<') {
+			/* XML with <rss or <feed is a feed; other markup is an HTML page. */
+			size_t n = len - i < 2048 ? len - i : 2048;
+			char head[2049];
+			memcpy(head, data + i, n);
+			head[n] = '\0';
+			fmt = (strstr(head, "<rss") || strstr(head, "<feed")) ? FMT_FEED : FMT_HTML;
+		} else
+			fmt = FMT_WTO_TEXT;
 	}
+	if (fmt == FMT_FEED)
+		return parse_feed(sink, data, len);
+	if (fmt == FMT_HTML)
+		return parse_html(sink, data, len, sink->html_xpath, sink->html_encoding);
 	if (fmt == FMT_EPING) {
 		if (len >= 3 && !memcmp(data, "\xEF\xBB\xBF", 3)) {
 			data += 3;

@@ -20,6 +20,10 @@ enum stmt_id {
 	S_MAX_SEQ,
 	S_COUNT,
 	S_HISTORY,
+	S_SOURCE_GET,
+	S_SOURCE_PUT,
+	S_URL_GET,
+	S_URL_PUT,
 	S_N
 };
 
@@ -48,6 +52,14 @@ static const char *const stmt_sql[S_N] = {
 	[S_COUNT] = "SELECT count(*) FROM notifications",
 	[S_HISTORY] = "SELECT version, replaced_at, changed_fields, source "
 		      "FROM notification_history WHERE symbol = ?1 ORDER BY version",
+	[S_SOURCE_GET] = "SELECT cursor, etag, last_modified, last_attempt, last_success, last_new, last_error, failures, "
+			 "next_run, fetches, records FROM source_state WHERE name = ?1",
+	[S_SOURCE_PUT] = "INSERT OR REPLACE INTO source_state (name, cursor, etag, last_modified, last_attempt, "
+			 "last_success, last_new, last_error, failures, next_run, fetches, records) "
+			 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+	[S_URL_GET] = "SELECT etag, last_modified, sha256 FROM url_state WHERE url = ?1",
+	[S_URL_PUT] = "INSERT OR REPLACE INTO url_state (url, source, etag, last_modified, sha256, fetched_at) "
+		      "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 };
 
 /* Migrations: entry k takes the schema from version k to k + 1. Only ever append. */
@@ -90,6 +102,27 @@ static const char *const migrations[] = {
 	"  fetched_at TEXT NOT NULL,"
 	"  size INTEGER NOT NULL,"
 	"  body BLOB NOT NULL);",
+	/* 2: the crawler's state, so that a restart resumes where it stopped. */
+	"CREATE TABLE source_state ("
+	"  name TEXT PRIMARY KEY,"
+	"  cursor TEXT,"
+	"  etag TEXT,"
+	"  last_modified TEXT,"
+	"  last_attempt TEXT,"
+	"  last_success TEXT,"
+	"  last_new TEXT,"
+	"  last_error TEXT,"
+	"  failures INTEGER NOT NULL DEFAULT 0,"
+	"  next_run REAL NOT NULL DEFAULT 0,"
+	"  fetches INTEGER NOT NULL DEFAULT 0,"
+	"  records INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE url_state ("
+	"  url TEXT PRIMARY KEY,"
+	"  source TEXT NOT NULL,"
+	"  etag TEXT,"
+	"  last_modified TEXT,"
+	"  sha256 TEXT,"
+	"  fetched_at TEXT NOT NULL);",
 };
 
 struct store {
@@ -528,4 +561,98 @@ int64_t store_max_seq(struct store *s)
 int64_t store_count(struct store *s)
 {
 	return scalar(s, S_COUNT);
+}
+
+static char *col_dup(sqlite3_stmt *st, int i)
+{
+	const unsigned char *v = sqlite3_column_text(st, i);
+	return v ? xstrdup((const char *)v) : NULL;
+}
+
+void source_state_release(struct source_state *ss)
+{
+	free(ss->cursor);
+	free(ss->etag);
+	free(ss->last_modified);
+	free(ss->last_attempt);
+	free(ss->last_success);
+	free(ss->last_new);
+	free(ss->last_error);
+	memset(ss, 0, sizeof(*ss));
+}
+
+int store_source_load(struct store *s, const char *name, struct source_state *out, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = stmt(s, S_SOURCE_GET);
+	int rc;
+	memset(out, 0, sizeof(*out));
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		out->cursor = col_dup(st, 0);
+		out->etag = col_dup(st, 1);
+		out->last_modified = col_dup(st, 2);
+		out->last_attempt = col_dup(st, 3);
+		out->last_success = col_dup(st, 4);
+		out->last_new = col_dup(st, 5);
+		out->last_error = col_dup(st, 6);
+		out->failures = sqlite3_column_int(st, 7);
+		out->next_run = sqlite3_column_double(st, 8);
+		out->fetches = sqlite3_column_int64(st, 9);
+		out->records = sqlite3_column_int64(st, 10);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_err(s, err, errlen, "load source state");
+}
+
+int store_source_save(struct store *s, const char *name, const struct source_state *ss, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = stmt(s, S_SOURCE_PUT);
+	const char *texts[] = {name, ss->cursor, ss->etag, ss->last_modified, ss->last_attempt, ss->last_success,
+			       ss->last_new, ss->last_error};
+	for (int i = 0; i < 8; i++)
+		sqlite3_bind_text(st, i + 1, texts[i], -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 9, ss->failures);
+	sqlite3_bind_double(st, 10, ss->next_run);
+	sqlite3_bind_int64(st, 11, ss->fetches);
+	sqlite3_bind_int64(st, 12, ss->records);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : db_err(s, err, errlen, "save source state");
+}
+
+int store_url_get(struct store *s, const char *url, char **etag, char **last_modified, char sha256[65])
+{
+	sqlite3_stmt *st = stmt(s, S_URL_GET);
+	int found = 0;
+	*etag = *last_modified = NULL;
+	sha256[0] = '\0';
+	sqlite3_bind_text(st, 1, url, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		found = 1;
+		*etag = col_dup(st, 0);
+		*last_modified = col_dup(st, 1);
+		const unsigned char *h = sqlite3_column_text(st, 2);
+		if (h)
+			snprintf(sha256, 65, "%s", (const char *)h);
+	}
+	sqlite3_reset(st);
+	return found;
+}
+
+int store_url_put(struct store *s, const char *url, const char *source, const char *etag, const char *last_modified,
+		  const char *sha256, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = stmt(s, S_URL_PUT);
+	char now[21];
+	now_iso(now);
+	sqlite3_bind_text(st, 1, url, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, source, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, etag, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, last_modified, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, now, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : db_err(s, err, errlen, "save URL state");
 }

@@ -12,7 +12,7 @@ struct store;
 enum store_outcome { STORE_ADDED = 0, STORE_UPDATED, STORE_UNCHANGED };
 
 /* The schema version this build writes. */
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 /*
  * Opens or creates the database at path (WAL mode) and migrates it to STORE_SCHEMA_VERSION. *out is freed with
@@ -55,5 +55,26 @@ int store_changes_since(struct store *s, int64_t seq, int (*fn)(void *arg, int64
 int64_t store_max_seq(struct store *s);
 /* Number of notifications. */
 int64_t store_count(struct store *s);
+
+/* The crawler's state of one source, persisted so that a restart resumes where it stopped. Strings are owned. */
+struct source_state {
+	char *cursor;              /* ePing: the distribution date the next window starts from */
+	char *etag, *last_modified; /* validators of the source's main URL */
+	char *last_attempt, *last_success, *last_new, *last_error; /* ISO times; the error's text */
+	int failures;      /* consecutive */
+	double next_run;   /* epoch seconds */
+	long long fetches; /* in all */
+	long long records; /* added or updated, in all */
+};
+
+void source_state_release(struct source_state *ss);
+/* Loads the state of a source (all empty when it never ran). */
+int store_source_load(struct store *s, const char *name, struct source_state *out, char *err, size_t errlen);
+int store_source_save(struct store *s, const char *name, const struct source_state *ss, char *err, size_t errlen);
+
+/* Validators and content hash of a fetched URL: returns 1 if known (*etag, *last_modified malloc'd or NULL). */
+int store_url_get(struct store *s, const char *url, char **etag, char **last_modified, char sha256[65]);
+int store_url_put(struct store *s, const char *url, const char *source, const char *etag, const char *last_modified,
+		  const char *sha256, char *err, size_t errlen);
 
 #endif

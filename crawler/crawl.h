@@ -1,0 +1,40 @@
+/* crawl.h: the crawler: configured sources polled on the libev loop, everything fetched imported into the archive. */
+#ifndef TBT_CRAWL_H
+#define TBT_CRAWL_H
+
+#include "archive.h"
+#include "fetch.h"
+#include "ini.h"
+
+#include <ev.h>
+#include <stdio.h>
+
+struct crawler;
+
+/*
+ * Builds a crawler from a parsed configuration ([crawler] and [source NAME] sections; see docs/operations.md).
+ * loop and archive are borrowed and must outlive the crawler. Returns NULL with err naming file, line and key for
+ * a bad setting.
+ */
+struct crawler *crawler_new(struct ev_loop *loop, struct archive *archive, const struct ini *cfg, char *err,
+			    size_t errlen);
+void crawler_free(struct crawler *c);
+
+/* Where the crawler reports each finished round (one line per source), or NULL for silence. */
+void crawler_set_report(struct crawler *c, FILE *out);
+
+/* Starts a round now for the named source (NULL: every enabled source). Returns how many started, or -ENOENT
+ * when no source has that name. */
+int crawler_run_now(struct crawler *c, const char *name);
+/* Starts polling: each enabled source runs when due (its interval, or its retry time after a failure). */
+void crawler_start(struct crawler *c);
+void crawler_stop(struct crawler *c);
+/* Rounds still running. */
+int crawler_busy(const struct crawler *c);
+/* Number of sources whose last round failed. */
+int crawler_failed(const struct crawler *c);
+
+/* Every source with its health as JSON: [{name, kind, enabled, health, last_success, last_error, ...}]. */
+json_t *crawler_sources_json(struct crawler *c);
+
+#endif

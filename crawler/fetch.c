@@ -1,0 +1,462 @@
+/* fetch.c: curl_multi on libev. Socket and timer callbacks translate events into curl_multi_socket_action; a small
+ * per-host queue adds the politeness delay that curl does not have. */
+#include "fetch.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+struct host {
+	char *name;
+	int active;
+	ev_tstamp next_allowed;
+	struct host *next;
+};
+
+struct transfer {
+	struct fetcher *f;
+	CURL *easy;
+	struct curl_slist *headers;
+	struct host *host;
+	char *url, *etag, *last_modified;
+	char **extra; /* copied header lines */
+	fetch_done_fn done;
+	void *arg;
+	struct fetch_result res;
+	int over_cap;
+	ev_tstamp started;
+	struct transfer *next;               /* in the wait queue */
+	struct transfer *act_prev, *act_next; /* in the list of running transfers */
+};
+
+/* The ev_io watcher of one socket, kept with curl_multi_assign. */
+struct sock {
+	ev_io io;
+	struct fetcher *f;
+};
+
+struct fetcher {
+	struct ev_loop *loop;
+	CURLM *multi;
+	ev_timer timer; /* curl's timeout */
+	ev_timer pump;  /* wakes the queue when a politeness delay ends */
+	struct fetch_opts o;
+	char *ca_file, *proxy, *user_agent;
+	struct host *hosts;
+	struct transfer *queue, *queue_tail;
+	struct transfer *active;
+	size_t running, queued;
+};
+
+void fetch_opts_default(struct fetch_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->connect_timeout = 10;
+	o->timeout = 120;
+	o->max_body = 64u * 1024 * 1024;
+	o->max_host_connections = 4;
+	o->max_connections = 64;
+	o->polite_delay = 0.2;
+	o->user_agent = "tbtwarn/0.1 (+https://github.com/tbtwarn)";
+	o->allow_file = 1;
+}
+
+static void check_done(struct fetcher *f);
+static void pump_queue(struct fetcher *f);
+
+static void on_timer(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct fetcher *f = w->data;
+	int running;
+	(void)loop;
+	(void)revents;
+	curl_multi_socket_action(f->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	check_done(f);
+}
+
+static void on_io(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct sock *s = (struct sock *)w;
+	int running, action = (revents & EV_READ ? CURL_CSELECT_IN : 0) | (revents & EV_WRITE ? CURL_CSELECT_OUT : 0);
+	(void)loop;
+	curl_multi_socket_action(s->f->multi, w->fd, action, &running);
+	check_done(s->f);
+}
+
+/* CURLMOPT_SOCKETFUNCTION: start, change or stop the watcher of a socket. */
+static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
+{
+	struct fetcher *f = userp;
+	struct sock *s = socketp;
+	(void)easy;
+	if (what == CURL_POLL_REMOVE) {
+		if (s) {
+			ev_io_stop(f->loop, &s->io);
+			free(s);
+			curl_multi_assign(f->multi, fd, NULL);
+		}
+		return 0;
+	}
+	int events = (what & CURL_POLL_IN ? EV_READ : 0) | (what & CURL_POLL_OUT ? EV_WRITE : 0);
+	if (!s) {
+		s = xcalloc(1, sizeof(*s));
+		s->f = f;
+		curl_multi_assign(f->multi, fd, s);
+	} else {
+		ev_io_stop(f->loop, &s->io);
+	}
+	ev_io_init(&s->io, on_io, fd, events);
+	ev_io_start(f->loop, &s->io);
+	return 0;
+}
+
+/* CURLMOPT_TIMERFUNCTION: one timer; 0 means "soon" (never call curl from inside its own callback). */
+static int on_curl_timer(CURLM *multi, long timeout_ms, void *userp)
+{
+	struct fetcher *f = userp;
+	(void)multi;
+	ev_timer_stop(f->loop, &f->timer);
+	if (timeout_ms >= 0) {
+		ev_timer_set(&f->timer, (double)timeout_ms / 1000.0, 0.0);
+		ev_timer_start(f->loop, &f->timer);
+	}
+	return 0;
+}
+
+static size_t on_body(char *data, size_t size, size_t n, void *arg)
+{
+	struct transfer *t = arg;
+	if (buf_add(&t->res.body, data, size * n)) {
+		t->over_cap = 1;
+		return 0; /* curl stops the transfer with CURLE_WRITE_ERROR */
+	}
+	return size * n;
+}
+
+static char *header_value(const char *line, size_t len, const char *name)
+{
+	size_t nl = strlen(name);
+	if (len <= nl + 1 || strncasecmp(line, name, nl) || line[nl] != ':')
+		return NULL;
+	return strndup_trim(line + nl + 1, len - nl - 1);
+}
+
+static size_t on_header(char *data, size_t size, size_t n, void *arg)
+{
+	struct transfer *t = arg;
+	size_t len = size * n;
+	char *v;
+	/* A new response (after a redirect) starts with its status line: forget the previous one's headers. */
+	if (len > 5 && !strncmp(data, "HTTP/", 5)) {
+		free(t->res.etag);
+		free(t->res.last_modified);
+		t->res.etag = t->res.last_modified = NULL;
+		t->res.retry_after = 0;
+	}
+	if ((v = header_value(data, len, "ETag"))) {
+		free(t->res.etag);
+		t->res.etag = v;
+	} else if ((v = header_value(data, len, "Last-Modified"))) {
+		free(t->res.last_modified);
+		t->res.last_modified = v;
+	} else if ((v = header_value(data, len, "Retry-After"))) {
+		long secs;
+		if (!parse_long(v, 0, 7 * 86400, &secs)) {
+			t->res.retry_after = (double)secs;
+		} else {
+			/* An HTTP date. */
+			time_t when = curl_getdate(v, NULL);
+			if (when > 0)
+				t->res.retry_after = fmax(0.0, (double)(when - time(NULL)));
+		}
+		free(v);
+	}
+	return len;
+}
+
+static struct host *host_of(struct fetcher *f, const char *url)
+{
+	char name[256] = "";
+	CURLU *u = curl_url();
+	char *h = NULL;
+	if (u && !curl_url_set(u, CURLUPART_URL, url, 0) && !curl_url_get(u, CURLUPART_HOST, &h, 0) && h)
+		snprintf(name, sizeof(name), "%s", h);
+	curl_free(h);
+	curl_url_cleanup(u);
+	for (struct host *x = f->hosts; x; x = x->next)
+		if (!strcmp(x->name, name))
+			return x;
+	struct host *x = xcalloc(1, sizeof(*x));
+	x->name = xstrdup(name);
+	x->next = f->hosts;
+	f->hosts = x;
+	return x;
+}
+
+struct fetcher *fetcher_new(struct ev_loop *loop, const struct fetch_opts *o)
+{
+	struct fetcher *f = xcalloc(1, sizeof(*f));
+	static int global_done;
+	if (!global_done) {
+		curl_global_init(CURL_GLOBAL_DEFAULT);
+		global_done = 1;
+	}
+	f->loop = loop;
+	f->o = *o;
+	f->ca_file = o->ca_file ? xstrdup(o->ca_file) : NULL;
+	f->proxy = o->proxy ? xstrdup(o->proxy) : NULL;
+	f->user_agent = xstrdup(o->user_agent ? o->user_agent : "tbtwarn");
+	f->o.ca_file = f->ca_file;
+	f->o.proxy = f->proxy;
+	f->o.user_agent = f->user_agent;
+	f->multi = curl_multi_init();
+	if (!f->multi)
+		die("curl_multi_init failed");
+	curl_multi_setopt(f->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
+	curl_multi_setopt(f->multi, CURLMOPT_SOCKETDATA, f);
+	curl_multi_setopt(f->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer);
+	curl_multi_setopt(f->multi, CURLMOPT_TIMERDATA, f);
+	curl_multi_setopt(f->multi, CURLMOPT_MAX_HOST_CONNECTIONS, o->max_host_connections);
+	curl_multi_setopt(f->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, o->max_connections);
+	curl_multi_setopt(f->multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
+	ev_timer_init(&f->timer, on_timer, 0., 0.);
+	f->timer.data = f;
+	ev_timer_init(&f->pump, NULL, 0., 0.);
+	return f;
+}
+
+static void transfer_free(struct transfer *t)
+{
+	if (t->easy)
+		curl_easy_cleanup(t->easy);
+	curl_slist_free_all(t->headers);
+	free(t->url);
+	free(t->etag);
+	free(t->last_modified);
+	for (char **h = t->extra; h && *h; h++)
+		free(*h);
+	free(t->extra);
+	buf_release(&t->res.body);
+	free(t->res.effective_url);
+	free(t->res.etag);
+	free(t->res.last_modified);
+	free(t->res.content_type);
+	free(t);
+}
+
+void fetcher_free(struct fetcher *f)
+{
+	if (!f)
+		return;
+	/* Transfers still running: remove them from the multi handle first, then free. */
+	for (struct transfer *t = f->active, *nx; t; t = nx) {
+		nx = t->act_next;
+		curl_multi_remove_handle(f->multi, t->easy);
+		transfer_free(t);
+	}
+	for (struct transfer *t = f->queue, *nx; t; t = nx) {
+		nx = t->next;
+		transfer_free(t);
+	}
+	ev_timer_stop(f->loop, &f->timer);
+	ev_timer_stop(f->loop, &f->pump);
+	curl_multi_cleanup(f->multi);
+	for (struct host *h = f->hosts, *nx; h; h = nx) {
+		nx = h->next;
+		free(h->name);
+		free(h);
+	}
+	free(f->ca_file);
+	free(f->proxy);
+	free(f->user_agent);
+	free(f);
+}
+
+size_t fetch_pending(const struct fetcher *f)
+{
+	return f->running + f->queued;
+}
+
+static void begin(struct fetcher *f, struct transfer *t)
+{
+	CURL *e = curl_easy_init();
+	if (!e)
+		die("curl_easy_init failed");
+	t->easy = e;
+	t->started = ev_now(f->loop);
+	t->host->active++;
+	curl_easy_setopt(e, CURLOPT_URL, t->url);
+	curl_easy_setopt(e, CURLOPT_PRIVATE, t);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, t);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, t);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->res.error);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(e, CURLOPT_MAXREDIRS, 5L);
+	/* Redirects only ever to http or https: never to file:, whatever the first URL was. */
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, f->o.allow_file ? "http,https,file" : "http,https");
+	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, ""); /* every encoding curl was built with */
+	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)(f->o.connect_timeout * 1000));
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)(f->o.timeout * 1000));
+	curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)f->o.max_body);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(e, CURLOPT_USERAGENT, f->o.user_agent);
+	if (f->o.ca_file)
+		curl_easy_setopt(e, CURLOPT_CAINFO, f->o.ca_file);
+	if (f->o.proxy)
+		curl_easy_setopt(e, CURLOPT_PROXY, f->o.proxy);
+	for (char **h = t->extra; h && *h; h++)
+		t->headers = curl_slist_append(t->headers, *h);
+	if (t->etag) {
+		char line[512];
+		snprintf(line, sizeof(line), "If-None-Match: %s", t->etag);
+		t->headers = curl_slist_append(t->headers, line);
+	}
+	if (t->last_modified) {
+		char line[256];
+		snprintf(line, sizeof(line), "If-Modified-Since: %s", t->last_modified);
+		t->headers = curl_slist_append(t->headers, line);
+	}
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers);
+	f->running++;
+	t->act_next = f->active;
+	if (f->active)
+		f->active->act_prev = t;
+	f->active = t;
+	curl_multi_add_handle(f->multi, e);
+}
+
+static void on_pump(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	pump_queue(w->data);
+}
+
+/* Starts every queued transfer whose host allows it now; arms the pump timer for the earliest that does not. */
+static void pump_queue(struct fetcher *f)
+{
+	ev_tstamp now = ev_now(f->loop), wake = 0;
+	struct transfer **pp = &f->queue, *prev = NULL;
+	while (*pp) {
+		struct transfer *t = *pp;
+		struct host *h = t->host;
+		if (h->active < f->o.max_host_connections && h->next_allowed <= now) {
+			*pp = t->next;
+			if (f->queue_tail == t)
+				f->queue_tail = prev;
+			f->queued--;
+			t->next = NULL;
+			/* The politeness delay spaces out the starts of requests to one host. */
+			h->next_allowed = now + f->o.polite_delay;
+			begin(f, t);
+			continue;
+		}
+		if (h->next_allowed > now && (!wake || h->next_allowed < wake))
+			wake = h->next_allowed;
+		prev = t;
+		pp = &t->next;
+	}
+	ev_timer_stop(f->loop, &f->pump);
+	if (wake) {
+		ev_timer_init(&f->pump, on_pump, wake - now, 0.);
+		f->pump.data = f;
+		ev_timer_start(f->loop, &f->pump);
+	}
+}
+
+int fetch_start(struct fetcher *f, const struct fetch_req *req, fetch_done_fn done, void *arg)
+{
+	if (!starts_with_ci(req->url, "http://") && !starts_with_ci(req->url, "https://") &&
+	    !(f->o.allow_file && starts_with_ci(req->url, "file://")))
+		return -EINVAL;
+	struct transfer *t = xcalloc(1, sizeof(*t));
+	size_t nh = 0;
+	t->f = f;
+	t->url = xstrdup(req->url);
+	t->etag = req->etag && *req->etag ? xstrdup(req->etag) : NULL;
+	t->last_modified = req->last_modified && *req->last_modified ? xstrdup(req->last_modified) : NULL;
+	while (req->headers && req->headers[nh])
+		nh++;
+	t->extra = xcalloc(nh + 1, sizeof(char *));
+	for (size_t i = 0; i < nh; i++)
+		t->extra[i] = xstrdup(req->headers[i]);
+	t->done = done;
+	t->arg = arg;
+	t->res.url = t->url;
+	buf_init(&t->res.body, f->o.max_body);
+	t->host = host_of(f, t->url);
+	if (f->queue_tail)
+		f->queue_tail->next = t;
+	else
+		f->queue = t;
+	f->queue_tail = t;
+	f->queued++;
+	pump_queue(f);
+	return 0;
+}
+
+static void finish(struct fetcher *f, struct transfer *t, CURLcode code)
+{
+	struct fetch_result *r = &t->res;
+	char *ct = NULL, *eff = NULL;
+	curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &r->status);
+	curl_easy_getinfo(t->easy, CURLINFO_CONTENT_TYPE, &ct);
+	curl_easy_getinfo(t->easy, CURLINFO_EFFECTIVE_URL, &eff);
+	r->content_type = ct ? xstrdup(ct) : NULL;
+	r->effective_url = xstrdup(eff ? eff : t->url);
+	r->seconds = ev_now(f->loop) - t->started;
+	if (t->over_cap || code == CURLE_FILESIZE_EXCEEDED) {
+		r->failed = 1;
+		errf(r->error, sizeof(r->error), "body larger than the %zu-byte limit", f->o.max_body);
+	} else if (code != CURLE_OK) {
+		r->failed = 1;
+		if (!r->error[0])
+			errf(r->error, sizeof(r->error), "%s", curl_easy_strerror(code));
+	} else if (r->status == 304) {
+		r->not_modified = 1;
+	} else if (r->status >= 400) {
+		r->failed = 1;
+		errf(r->error, sizeof(r->error), "HTTP %ld", r->status);
+	} else if (r->status != 0 && r->status != 200 && r->status != 203) {
+		/* 2xx without a body we can use (204, 206...) is not a document. */
+		if (r->status >= 300 || r->status == 204) {
+			r->failed = 1;
+			errf(r->error, sizeof(r->error), "unexpected HTTP %ld", r->status);
+		}
+	}
+	curl_multi_remove_handle(f->multi, t->easy);
+	if (t->act_prev)
+		t->act_prev->act_next = t->act_next;
+	else
+		f->active = t->act_next;
+	if (t->act_next)
+		t->act_next->act_prev = t->act_prev;
+	f->running--;
+	t->host->active--;
+	t->host->next_allowed = fmax(t->host->next_allowed, ev_now(f->loop) + f->o.polite_delay);
+	t->done(t->arg, r);
+	transfer_free(t);
+}
+
+static void check_done(struct fetcher *f)
+{
+	CURLMsg *m;
+	int left;
+	while ((m = curl_multi_info_read(f->multi, &left))) {
+		if (m->msg != CURLMSG_DONE)
+			continue;
+		struct transfer *t = NULL;
+		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&t);
+		finish(f, t, m->data.result);
+	}
+	pump_queue(f);
+}
