@@ -3,6 +3,7 @@
 #include "fetch.h"
 
 #include <curl/curl.h>
+#include <zlib.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -27,6 +28,12 @@ struct transfer {
 	void *arg;
 	struct fetch_result res;
 	int over_cap;
+	/* Content decoding is ours, so that the cap applies to the decoded size (a gzip bomb stops at the cap) and a
+	 * stream cut short is an error (libcurl 7.88 passes a truncated gzip body as good). */
+	int encoded;      /* 1 while a gzip or deflate body is being inflated */
+	int stream_end;   /* the compressed stream ended properly */
+	int bad_encoding; /* inflate failed */
+	z_stream z;
 	ev_tstamp started;
 	struct transfer *next;               /* in the wait queue */
 	struct transfer *act_prev, *act_next; /* in the list of running transfers */
@@ -79,11 +86,12 @@ static void on_timer(struct ev_loop *loop, ev_timer *w, int revents)
 
 static void on_io(struct ev_loop *loop, ev_io *w, int revents)
 {
-	struct sock *s = (struct sock *)w;
+	/* curl may close the socket inside the call and free its watcher (on_socket): keep what we need first. */
+	struct fetcher *f = ((struct sock *)w)->f;
 	int running, action = (revents & EV_READ ? CURL_CSELECT_IN : 0) | (revents & EV_WRITE ? CURL_CSELECT_OUT : 0);
 	(void)loop;
-	curl_multi_socket_action(s->f->multi, w->fd, action, &running);
-	check_done(s->f);
+	curl_multi_socket_action(f->multi, w->fd, action, &running);
+	check_done(f);
 }
 
 /* CURLMOPT_SOCKETFUNCTION: start, change or stop the watcher of a socket. */
@@ -129,9 +137,30 @@ static int on_curl_timer(CURLM *multi, long timeout_ms, void *userp)
 static size_t on_body(char *data, size_t size, size_t n, void *arg)
 {
 	struct transfer *t = arg;
-	if (buf_add(&t->res.body, data, size * n)) {
-		t->over_cap = 1;
-		return 0; /* curl stops the transfer with CURLE_WRITE_ERROR */
+	if (!t->encoded) {
+		if (buf_add(&t->res.body, data, size * n)) {
+			t->over_cap = 1;
+			return 0; /* curl stops the transfer with CURLE_WRITE_ERROR */
+		}
+		return size * n;
+	}
+	t->z.next_in = (Bytef *)data;
+	t->z.avail_in = (uInt)(size * n);
+	while (t->z.avail_in && !t->stream_end) {
+		unsigned char out[16384];
+		t->z.next_out = out;
+		t->z.avail_out = sizeof(out);
+		int zr = inflate(&t->z, Z_NO_FLUSH);
+		if (zr != Z_OK && zr != Z_STREAM_END) {
+			t->bad_encoding = 1;
+			return 0;
+		}
+		if (buf_add(&t->res.body, out, sizeof(out) - t->z.avail_out)) {
+			t->over_cap = 1;
+			return 0;
+		}
+		if (zr == Z_STREAM_END)
+			t->stream_end = 1;
 	}
 	return size * n;
 }
@@ -156,7 +185,17 @@ static size_t on_header(char *data, size_t size, size_t n, void *arg)
 		t->res.etag = t->res.last_modified = NULL;
 		t->res.retry_after = 0;
 	}
-	if ((v = header_value(data, len, "ETag"))) {
+	if ((v = header_value(data, len, "Content-Encoding"))) {
+		if (!strcasecmp(v, "gzip") || !strcasecmp(v, "x-gzip") || !strcasecmp(v, "deflate")) {
+			if (t->encoded)
+				inflateEnd(&t->z);
+			memset(&t->z, 0, sizeof(t->z));
+			/* 15 + 32: zlib or gzip, detected from the header. */
+			t->encoded = inflateInit2(&t->z, 15 + 32) == Z_OK;
+			t->stream_end = 0;
+		}
+		free(v);
+	} else if ((v = header_value(data, len, "ETag"))) {
 		free(t->res.etag);
 		t->res.etag = v;
 	} else if ((v = header_value(data, len, "Last-Modified"))) {
@@ -232,6 +271,8 @@ static void transfer_free(struct transfer *t)
 {
 	if (t->easy)
 		curl_easy_cleanup(t->easy);
+	if (t->encoded)
+		inflateEnd(&t->z);
 	curl_slist_free_all(t->headers);
 	free(t->url);
 	free(t->etag);
@@ -301,7 +342,8 @@ static void begin(struct fetcher *f, struct transfer *t)
 	/* Redirects only ever to http or https: never to file:, whatever the first URL was. */
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, f->o.allow_file ? "http,https,file" : "http,https");
 	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, ""); /* every encoding curl was built with */
+	curl_easy_setopt(e, CURLOPT_HTTP_CONTENT_DECODING, 0L);
+	t->headers = curl_slist_append(t->headers, "Accept-Encoding: gzip, deflate");
 	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)(f->o.connect_timeout * 1000));
 	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)(f->o.timeout * 1000));
@@ -417,10 +459,16 @@ static void finish(struct fetcher *f, struct transfer *t, CURLcode code)
 	if (t->over_cap || code == CURLE_FILESIZE_EXCEEDED) {
 		r->failed = 1;
 		errf(r->error, sizeof(r->error), "body larger than the %zu-byte limit", f->o.max_body);
+	} else if (t->bad_encoding) {
+		r->failed = 1;
+		errf(r->error, sizeof(r->error), "compressed body is corrupt: %s", t->z.msg ? t->z.msg : "inflate failed");
 	} else if (code != CURLE_OK) {
 		r->failed = 1;
 		if (!r->error[0])
 			errf(r->error, sizeof(r->error), "%s", curl_easy_strerror(code));
+	} else if (t->encoded && !t->stream_end && r->status != 304) {
+		r->failed = 1;
+		errf(r->error, sizeof(r->error), "compressed body cut short (the gzip or deflate stream did not end)");
 	} else if (r->status == 304) {
 		r->not_modified = 1;
 	} else if (r->status >= 400) {

@@ -1,8 +1,8 @@
 #!/bin/sh
 # deps.sh [build|test|all]: installs the Debian packages tbtwarn needs that are missing (as root, with apt-get).
 set -eu
-build="gcc g++ make pkg-config libsqlite3-dev libxapian-dev libjansson-dev libssl-dev libcmocka-dev libcurl4-openssl-dev libev-dev libxml2-dev"
-test="sqlite3 python3"
+build="gcc g++ make pkg-config libsqlite3-dev libxapian-dev libjansson-dev libssl-dev libcmocka-dev libcurl4-openssl-dev libev-dev libxml2-dev zlib1g-dev"
+test="sqlite3 python3 curl"
 case "${1:-build}" in
 build) want=$build ;;
 test) want="$build $test" ;;
