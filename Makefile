@@ -120,6 +120,21 @@ $(B)/bench/%: bench/%.cc
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CXX) $(CXXFLAGS_ALL) -o $@ $< $(PKG_LIBS)
 
+# Fuzzing: libFuzzer with ASan and UBSan (clang). FUZZ_SECONDS per target; crashes go to build/fuzz/crashes/.
+FUZZ_TARGETS := eping wto feed html
+FUZZ_SECONDS ?= 60
+FUZZ_SRC := $(wildcard lib/*.c) indexer/record.c indexer/norm.c indexer/members.c indexer/parse_eping.c \
+	indexer/parse_wto.c indexer/parse_feed.c indexer/parse_html.c
+FUZZ_CFLAGS = -std=c11 -g -O1 -D_GNU_SOURCE -Ilib -Iindexer -I$(B)/gen $(PKG_CFLAGS) \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+$(B)/fuzz/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz_common.h $(FUZZ_SRC) $(GEN_C)
+	$(call msg,FUZZ,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRC) $(GEN_C) $(PKG_LIBS)
+
+fuzz: $(patsubst %,$(B)/fuzz/fuzz_%,$(FUZZ_TARGETS))
+	$(Q)sh fuzz/run.sh $(B) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
 test: $(B)/.deps-test tbtwarn $(UNIT_BINS) $(B)/san/tbtwarn $(SAN_UNIT_BINS) check-banned
 	$(Q)sh tests/run.sh $(B)
 
@@ -150,7 +165,7 @@ install: tbtwarn
 clean:
 	rm -rf $(B) tbtwarn
 
-.PHONY: all deps test bench check check-banned valgrind run install clean
+.PHONY: all deps test bench fuzz check check-banned valgrind run install clean
 .SECONDARY:
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -153,6 +153,7 @@ int parse_feed(const struct parse_sink *sink, const char *data, size_t len)
 		reject(sink, "file", "feed larger than 2 GiB");
 		return -TBT_EPARSE;
 	}
+	xmlResetLastError();
 	xmlDoc *doc = xmlReadMemory(data, (int)len, sink->name, NULL, opts);
 	if (!doc) {
 		const xmlError *e = xmlGetLastError();

@@ -4,6 +4,7 @@
 #include "parse.h"
 
 #include "buf.h"
+#include "text.h"
 
 #include <libxml/HTMLparser.h>
 #include <libxml/xpath.h>
@@ -49,12 +50,46 @@ static void node_text(const xmlNode *n, struct buf *out, int depth)
 
 htmlDocPtr html_read(const char *data, size_t len, const char *url, const char *encoding);
 
+static void quiet(void *ctx, const char *msg, ...)
+{
+	(void)ctx;
+	(void)msg;
+}
+
+/* The encoding to decode a page with. Chinese pages often declare gb2312 or gbk and use characters only GB18030
+ * has, so every GB declaration reads as GB18030 (a superset); a page that is valid UTF-8 throughout is UTF-8
+ * whatever it declares, since GBK text with Chinese in it is practically never valid UTF-8. */
+static const char *choose_encoding(const char *data, size_t len, const char *given)
+{
+	if (given && *given)
+		return (!strncasecmp(given, "gb", 2) || !strcasecmp(given, "x-gbk")) ? "GB18030" : given;
+	if (utf8_valid(data, len, NULL))
+		return "UTF-8";
+	size_t n = len < 4096 ? len : 4096;
+	for (size_t i = 0; i + 8 < n; i++)
+		if (!strncasecmp(data + i, "charset=", 8)) {
+			const char *v = data + i + 8;
+			while (*v == '"' || *v == '\'')
+				v++;
+			if (!strncasecmp(v, "gb", 2))
+				return "GB18030";
+			return NULL; /* libxml2 reads the declaration itself */
+		}
+	return "GB18030"; /* undeclared and not UTF-8: the common case of the Chinese platforms */
+}
+
 htmlDocPtr html_read(const char *data, size_t len, const char *url, const char *encoding)
 {
+	static int init;
 	int opts = HTML_PARSE_RECOVER | HTML_PARSE_NONET | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NOBLANKS;
+	if (!init) {
+		/* libxml2 prints encoding errors itself, whatever the options: we report failures our way. */
+		xmlSetGenericErrorFunc(NULL, quiet);
+		init = 1;
+	}
 	if (len > (size_t)0x7fffffff)
 		return NULL;
-	return htmlReadMemory(data, (int)len, url ? url : "page.html", encoding, opts);
+	return htmlReadMemory(data, (int)len, url ? url : "page.html", choose_encoding(data, len, encoding), opts);
 }
 
 int parse_html(const struct parse_sink *sink, const char *data, size_t len, const char *xpath, const char *encoding)
