@@ -111,7 +111,7 @@ $(B)/san/tests/%: $(B)/san/tests/unit/%.o $(SAN_OBJS)
 BENCH_C := $(wildcard bench/*.c)
 BENCH_CXX := $(wildcard bench/*.cc)
 BENCH_BINS := $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_C)) $(patsubst bench/%.cc,$(B)/bench/%,$(BENCH_CXX))
-$(B)/bench/%: bench/%.c $(LIB_OBJS)
+$(B)/bench/%: bench/%.c $(LIB_OBJS) | $(B)/.deps
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS_ALL) -o $@ $< $(LIB_OBJS) $(PKG_LIBS) -lstdc++ -lm
@@ -133,12 +133,14 @@ $(B)/fuzz/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz_common.h $(FUZZ_SRC) $(GEN_C)
 	$(Q)clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRC) $(GEN_C) $(PKG_LIBS)
 
 fuzz: $(patsubst %,$(B)/fuzz/fuzz_%,$(FUZZ_TARGETS))
+	$(Q)sh scripts/deps.sh bench
 	$(Q)sh fuzz/run.sh $(B) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 test: $(B)/.deps-test tbtwarn $(UNIT_BINS) $(B)/san/tbtwarn $(SAN_UNIT_BINS) check-banned
 	$(Q)sh tests/run.sh $(B)
 
 bench: $(B)/.deps-test tbtwarn $(BENCH_BINS)
+	$(Q)sh scripts/deps.sh bench
 	$(Q)sh bench/run.sh $(B)
 
 # Functions we do not use (see ../STYLE): a grep keeps them out.

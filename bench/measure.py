@@ -9,5 +9,5 @@ t0 = time.monotonic()
 rc = subprocess.call(sys.argv[1:])
 wall = time.monotonic() - t0
 rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-print("wall_s=%.2f peak_rss_kib=%d" % (wall, rss), file=sys.stderr)
+print("wall_s=%.4f peak_rss_kib=%d" % (wall, rss), file=sys.stderr)
 sys.exit(rc)

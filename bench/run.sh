@@ -19,6 +19,8 @@ fi
 "$B"/bench/dump_docs "$W/docs.txt" "$W/pages-$N"/*.json
 python3 bench/queries.py 1000 > "$W/queries.txt"
 
+sh bench/crawl_bench.sh "$B" "$W"
+
 rm -rf "$W/bare" "$W/ours"
 echo "import: bare Xapian loop"
 bare=$(python3 bench/measure.py "$B"/bench/bare_xapian "$W/bare" "$W/docs.txt" 2>"$W/bare.mem")

@@ -1,13 +1,15 @@
 #!/bin/sh
-# deps.sh [build|test|all]: installs the Debian packages tbtwarn needs that are missing (as root, with apt-get).
+# deps.sh [build|test|bench|all]: installs the Debian packages tbtwarn needs that are missing (as root, with apt-get).
 set -eu
 build="gcc g++ make pkg-config libsqlite3-dev libxapian-dev libjansson-dev libssl-dev libcmocka-dev libcurl4-openssl-dev libev-dev libxml2-dev zlib1g-dev"
 test="sqlite3 python3 curl"
+bench="nginx-light clang hyperfine"
 case "${1:-build}" in
 build) want=$build ;;
 test) want="$build $test" ;;
-all) want="$build $test" ;;
-*) echo "usage: deps.sh [build|test|all]" >&2; exit 2 ;;
+bench) want="$build $test $bench" ;;
+all) want="$build $test $bench" ;;
+*) echo "usage: deps.sh [build|test|bench|all]" >&2; exit 2 ;;
 esac
 missing=""
 for p in $want; do
