@@ -1,12 +1,14 @@
 #!/bin/sh
-# demo.sh: what `make run` does for now: import the bundled sample notifications into ./var and show searches.
+# demo.sh: what `make run` does for now: crawl the bundled sample notifications (config/demo.ini: a directory
+# source, fetched as file:// URLs through the same crawler as the network) into ./var and show searches.
 # A later stage turns this into the whole service (crawler, alerter, web UI) on the same data.
 set -eu
 cd "$(dirname "$0")/.."
 BIN=./tbtwarn
 export TBTWARN_DATA=${TBTWARN_DATA:-./var}
-echo "== importing the bundled samples into $TBTWARN_DATA"
-$BIN import tests/data/samples/*
+echo "== crawling the bundled samples into $TBTWARN_DATA (config/demo.ini)"
+$BIN --config config/demo.ini crawl --once
+$BIN --config config/demo.ini sources
 echo
 echo "== search: lithium batteries, any market"
 $BIN search lithium batteries
