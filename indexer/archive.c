@@ -354,8 +354,8 @@ int archive_import_ex(struct archive *a, const char *source, const char *name, c
 	int64_t changed = store_max_seq(a->store) - seq_before;
 	st->added += (unsigned)(count_after - count_before);
 	st->updated += (unsigned)(changed - (count_after - count_before));
-	/* Keep the raw document for audit and reprocessing, once per distinct content. */
-	if (count_after != count_before || changed) {
+	/* Keep the raw document for audit and reprocessing, once per distinct content (its SHA-256 is the key). */
+	{
 		if ((rc = store_put_raw(a->store, sha, source, url ? url : name,
 					fmt == FMT_EPING	 ? "eping"
 					: fmt == FMT_WTO_TEXT ? "wto-text"

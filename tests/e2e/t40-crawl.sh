@@ -46,6 +46,7 @@ url = $U/web/feed.xml
 [source atom]
 kind = feed
 url = $U/web/atom.xml
+stale_after = 0s
 
 [source flaky]
 kind = documents
@@ -137,6 +138,14 @@ run "$TBTWARN" --config "$TMP/crawl.ini" crawl --once --source flaky
 expect_match "the next good response is picked up" "$out" "^flaky: ok, 1 fetched .*added 0, updated 0, unchanged 1"
 run "$TBTWARN" --config "$TMP/crawl.ini" crawl --once --source gd-platform
 expect_match "detail pages already fetched are not fetched again" "$out" "^gd-platform: ok, 1 fetched"
+run "$TBTWARN" --config "$TMP/crawl.ini" crawl --once --source e500
+run "$TBTWARN" --config "$TMP/crawl.ini" crawl --once --source e500
+expect_match "a source that keeps failing backs off further each time" "$out" "failure 3; retry in [0-9]+ s"
+run "$TBTWARN" --config "$TMP/crawl.ini" crawl --once --source eping
+run "$TBTWARN" --config "$TMP/crawl.ini" sources --json
+printf '%s' "$out" > "$TMP/sources2.json"
+got=$(python3 -c 'import json,sys; d={s["name"]: s for s in json.load(open(sys.argv[1]))}; print(d["e500"]["health"], d["e500"]["failures"], d["atom"]["health"], d["docs"]["health"], d["eping"]["fetches"])' "$TMP/sources2.json")
+expect_eq "3 failures in a row: unhealthy; nothing new past stale_after: stale; others ok" "$got" "unhealthy 3 stale ok 8"
 run "$TBTWARN" --config "$TMP/crawl.ini" crawl --once --source nosuch
 expect_eq "an unknown source is a usage error" "$rc" 2
 
@@ -144,10 +153,14 @@ curl -s "$U/requests" > "$TMP/requests.json"
 got=$(python3 -c '
 import json,sys
 log = json.load(open(sys.argv[1]))
+import datetime
 ep = [r for r in log if r["path"] == "/eping/search"]
+first, second = ep[:4], ep[4:]
+resume = (datetime.date.today() - datetime.timedelta(days=7)).isoformat()
 print(len(ep), all(r["key"] == "test-key-123" for r in ep), all(r["accept"] == "application/json" for r in ep),
-      all("distributionDateFrom=2025-03-01" in r["query"] for r in ep), any(r["path"] == "/leak" for r in log))' "$TMP/requests.json")
-expect_eq "ePing requests carry the key and Accept header, the window starts at 'start'; /leak never fetched" "$got" "4 True True True False"
+      all("distributionDateFrom=2025-03-01" in r["query"] for r in first),
+      all("distributionDateFrom=" + resume in r["query"] for r in second), any(r["path"] == "/leak" for r in log))' "$TMP/requests.json")
+expect_eq "ePing: key and Accept sent; first window from 'start', the next from the saved cursor less the overlap; /leak never fetched" "$got" "8 True True True True False"
 all=$(cat "$TMP/round1"; "$TBTWARN" --config "$TMP/crawl.ini" sources)
 expect_eq "the API key appears in no output" "$(printf '%s' "$all" | grep -c test-key-123)" 0
 
