@@ -28,7 +28,7 @@ static const char usage[] =
 	"  search [--json|--csv] [--limit N] [--offset N] [--sort relevance|date] QUERY...\n"
 	"  show [--json] SYMBOL                             print one notification and its related documents\n"
 	"  reindex                                          rebuild the search index from the store\n"
-	"  crawl [--once] [--source NAME]                   poll the configured sources (all at once with --once)\n"
+	"  crawl [--once|--watch] [--source NAME]           crawl the due sources (all with --once; for ever with --watch)\n"
 	"  sources [--json]                                 list the sources with their health\n"
 	"  fetch [--format eping|wto-text|html|feed|auto] URL...   fetch documents once and import them\n"
 	"  version                                          print the version\n"
@@ -548,16 +548,19 @@ static void on_stop_signal(struct ev_loop *loop, ev_signal *w, int revents)
 static int cmd_crawl(const char *data, const char *config, int argc, char **argv)
 {
 	static const struct option opts[] = {{"once", no_argument, NULL, 'o'},
+					     {"watch", no_argument, NULL, 'w'},
 					     {"source", required_argument, NULL, 's'},
 					     {"help", no_argument, NULL, 'h'},
 					     {0}};
-	int c, once = 0, rc;
+	int c, once = 0, watch = 0, rc;
 	const char *only = NULL;
 	char err[ERRBUF_SIZE];
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "os:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "ows:h", opts, NULL)) != -1) {
 		if (c == 'o') {
 			once = 1;
+		} else if (c == 'w') {
+			watch = 1;
 		} else if (c == 's') {
 			only = optarg;
 		} else {
@@ -600,9 +603,17 @@ static int cmd_crawl(const char *data, const char *config, int argc, char **argv
 				ev_run(loop, 0);
 			status = crawler_failed(cr) ? 1 : 0;
 		}
-	} else {
+	} else if (watch) {
 		crawler_start(cr);
 		ev_run(loop, 0);
+	} else {
+		/* The sources that are due now (for cron, or a quick look), then exit. */
+		int started = crawler_run_due(cr);
+		if (started > 0)
+			ev_run(loop, 0);
+		else
+			puts("no source is due");
+		status = crawler_failed(cr) ? 1 : 0;
 	}
 	ev_ref(loop);
 	ev_ref(loop);

@@ -746,17 +746,25 @@ int crawler_run_now(struct crawler *c, const char *name)
 	return name && !found ? -ENOENT : started;
 }
 
-static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
+int crawler_run_due(struct crawler *c)
 {
-	struct crawler *c = w->data;
 	double t = now_epoch();
-	(void)loop;
-	(void)revents;
+	int started = 0;
 	for (size_t i = 0; i < c->n; i++) {
 		struct source *s = &c->sources[i];
-		if (s->enabled && !s->active && s->st.next_run <= t)
+		if (s->enabled && !s->active && s->st.next_run <= t) {
 			start_round(s);
+			started++;
+		}
 	}
+	return started;
+}
+
+static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	crawler_run_due(w->data);
 }
 
 void crawler_start(struct crawler *c)

@@ -26,6 +26,8 @@ void crawler_set_report(struct crawler *c, FILE *out);
 /* Starts a round now for the named source (NULL: every enabled source). Returns how many started, or -ENOENT
  * when no source has that name. */
 int crawler_run_now(struct crawler *c, const char *name);
+/* Starts a round for every enabled source that is due now; returns how many started. */
+int crawler_run_due(struct crawler *c);
 /* Starts polling: each enabled source runs when due (its interval, or its retry time after a failure). */
 void crawler_start(struct crawler *c);
 void crawler_stop(struct crawler *c);
