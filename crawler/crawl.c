@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 enum source_kind { SK_EPING, SK_DOCUMENTS, SK_HTML, SK_FEED, SK_DIR };
 static const char *const kind_names[] = {"eping", "documents", "html", "feed", "dir"};
@@ -263,6 +264,8 @@ struct crawler *crawler_new(struct ev_loop *loop, struct archive *archive, const
 	const char *v;
 	c->loop = loop;
 	c->archive = archive;
+	/* Jitter must differ between processes, or many restarted crawlers retry in step. */
+	srand((unsigned)(now_epoch() * 1000) ^ (unsigned)getpid());
 	c->retry_base = 60;
 	c->retry_max = 6 * 3600;
 	c->unhealthy_after = 3;
