@@ -10,10 +10,14 @@
 #include <string.h>
 #include <strings.h>
 
+struct transfer;
+
+/* A host with its own queue, so that starting the next request costs a look at each host, not at each request. */
 struct host {
 	char *name;
 	int active;
 	ev_tstamp next_allowed;
+	struct transfer *queue, *queue_tail;
 	struct host *next;
 };
 
@@ -53,7 +57,6 @@ struct fetcher {
 	struct fetch_opts o;
 	char *ca_file, *proxy, *user_agent;
 	struct host *hosts;
-	struct transfer *queue, *queue_tail;
 	struct transfer *active;
 	size_t running, queued;
 };
@@ -298,10 +301,11 @@ void fetcher_free(struct fetcher *f)
 		curl_multi_remove_handle(f->multi, t->easy);
 		transfer_free(t);
 	}
-	for (struct transfer *t = f->queue, *nx; t; t = nx) {
-		nx = t->next;
-		transfer_free(t);
-	}
+	for (struct host *h = f->hosts; h; h = h->next)
+		for (struct transfer *t = h->queue, *nx; t; t = nx) {
+			nx = t->next;
+			transfer_free(t);
+		}
 	ev_timer_stop(f->loop, &f->timer);
 	ev_timer_stop(f->loop, &f->pump);
 	curl_multi_cleanup(f->multi);
@@ -383,29 +387,25 @@ static void on_pump(struct ev_loop *loop, ev_timer *w, int revents)
 	pump_queue(w->data);
 }
 
-/* Starts every queued transfer whose host allows it now; arms the pump timer for the earliest that does not. */
+/* Starts every queued transfer whose host allows it now; arms the pump timer for the earliest host that does not. */
 static void pump_queue(struct fetcher *f)
 {
 	ev_tstamp now = ev_now(f->loop), wake = 0;
-	struct transfer **pp = &f->queue, *prev = NULL;
-	while (*pp) {
-		struct transfer *t = *pp;
-		struct host *h = t->host;
-		if (h->active < f->o.max_host_connections && h->next_allowed <= now) {
-			*pp = t->next;
-			if (f->queue_tail == t)
-				f->queue_tail = prev;
-			f->queued--;
+	for (struct host *h = f->hosts; h; h = h->next) {
+		while (h->queue && h->active < f->o.max_host_connections && h->next_allowed <= now) {
+			struct transfer *t = h->queue;
+			h->queue = t->next;
+			if (!h->queue)
+				h->queue_tail = NULL;
 			t->next = NULL;
+			f->queued--;
 			/* The politeness delay spaces out the starts of requests to one host. */
-			h->next_allowed = now + f->o.polite_delay;
+			if (f->o.polite_delay > 0)
+				h->next_allowed = now + f->o.polite_delay;
 			begin(f, t);
-			continue;
 		}
-		if (h->next_allowed > now && (!wake || h->next_allowed < wake))
+		if (h->queue && h->next_allowed > now && (!wake || h->next_allowed < wake))
 			wake = h->next_allowed;
-		prev = t;
-		pp = &t->next;
 	}
 	ev_timer_stop(f->loop, &f->pump);
 	if (wake) {
@@ -435,12 +435,12 @@ int fetch_start(struct fetcher *f, const struct fetch_req *req, fetch_done_fn do
 	t->arg = arg;
 	t->res.url = t->url;
 	buf_init(&t->res.body, f->o.max_body);
-	t->host = host_of(f, t->url);
-	if (f->queue_tail)
-		f->queue_tail->next = t;
+	struct host *h = t->host = host_of(f, t->url);
+	if (h->queue_tail)
+		h->queue_tail->next = t;
 	else
-		f->queue = t;
-	f->queue_tail = t;
+		h->queue = t;
+	h->queue_tail = t;
 	f->queued++;
 	pump_queue(f);
 	return 0;
@@ -490,7 +490,8 @@ static void finish(struct fetcher *f, struct transfer *t, CURLcode code)
 		t->act_next->act_prev = t->act_prev;
 	f->running--;
 	t->host->active--;
-	t->host->next_allowed = fmax(t->host->next_allowed, ev_now(f->loop) + f->o.polite_delay);
+	if (f->o.polite_delay > 0)
+		t->host->next_allowed = fmax(t->host->next_allowed, ev_now(f->loop) + f->o.polite_delay);
 	t->done(t->arg, r);
 	transfer_free(t);
 }
