@@ -61,12 +61,14 @@ $(B)/.deps-test: scripts/deps.sh | $(B)/.deps
 	$(Q)sh scripts/deps.sh test
 	$(Q)touch $@
 
-$(GEN_C): config/members.tsv config/tbtwarn.ini scripts/embed.sh | $(B)/.deps
+EMBED := tbt_members_tsv:config/members.tsv tbt_default_ini:config/tbtwarn.ini \
+	tbt_categories_tsv:config/categories.tsv tbt_hs_csv:data/hs-2022.csv tbt_ics_tsv:data/ics-ed7.tsv
+$(GEN_C): config/members.tsv config/tbtwarn.ini config/categories.tsv data/hs-2022.csv data/ics-ed7.tsv \
+		scripts/embed.sh | $(B)/.deps
 	$(call msg,GEN,$@)
 	$(Q)mkdir -p $(dir $@)
-	$(Q)sh scripts/embed.sh $@.1 tbt_members_tsv config/members.tsv
-	$(Q)sh scripts/embed.sh $@.2 tbt_default_ini config/tbtwarn.ini
-	$(Q)cat $@.1 $@.2 > $@ && rm -f $@.1 $@.2
+	$(Q)rm -f $@.all; for e in $(EMBED); do sh scripts/embed.sh $@.one $${e%%:*} $${e#*:} && cat $@.one >> $@.all; done
+	$(Q)rm -f $@.one && mv $@.all $@
 
 $(B)/o/%.o: %.c | $(B)/.deps
 	$(call msg,CC,$<)
@@ -123,7 +125,7 @@ $(B)/bench/%: bench/%.cc
 # Fuzzing: libFuzzer with ASan and UBSan (clang). FUZZ_SECONDS per target; crashes go to build/fuzz/crashes/.
 FUZZ_TARGETS := eping wto feed html
 FUZZ_SECONDS ?= 60
-FUZZ_SRC := $(wildcard lib/*.c) indexer/record.c indexer/norm.c indexer/members.c indexer/parse_eping.c \
+FUZZ_SRC := $(wildcard lib/*.c) indexer/classify.c indexer/record.c indexer/norm.c indexer/members.c indexer/parse_eping.c \
 	indexer/parse_wto.c indexer/parse_feed.c indexer/parse_html.c
 FUZZ_CFLAGS = -std=c11 -g -O1 -D_GNU_SOURCE -Ilib -Iindexer -I$(B)/gen $(PKG_CFLAGS) \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined

@@ -36,7 +36,18 @@ static void d_value(void *arg, enum idx_slot slot, const char *value)
 static int on_record(void *arg, struct notif *n)
 {
 	struct doc_sink sink = {d_text, d_term, d_value, arg};
-	query_record_doc(n, &sink);
+	struct cat_result cats;
+	struct risk risk;
+	static struct risk_config rc;
+	static int init;
+	if (!init) {
+		risk_config_default(&rc);
+		init = 1;
+	}
+	/* The same document as tbtwarn's, categories and risk included (computed here, outside the baseline's time). */
+	classify(catalog_default(), n, NULL, 0, &cats);
+	risk_assess(&rc, n, &cats, &risk);
+	query_record_doc(n, &cats, &risk, &sink);
 	fputs("E\n", arg);
 	notif_free(n);
 	return 0;

@@ -1,8 +1,10 @@
 /* main.c: the tbtwarn command line: import, search, show, reindex. */
 #include "archive.h"
 #include "buf.h"
+#include "classify.h"
 #include "crawl.h"
 #include "ini.h"
+#include "norm.h"
 #include "text.h"
 #include "util.h"
 
@@ -31,10 +33,27 @@ static const char usage[] =
 	"  crawl [--once|--watch] [--source NAME]           crawl the due sources (all with --once; for ever with --watch)\n"
 	"  sources [--json]                                 list the sources with their health\n"
 	"  fetch [--format eping|wto-text|html|feed|auto] URL...   fetch documents once and import them\n"
+	"  categories                                       list the Guangdong export categories\n"
+	"  codes hs|ics CODE...                             name HS 2022 or ICS codes and their categories\n"
+	"  reclassify                                       classify the archive again with the current categories\n"
+	"  eval-categories [--text-only] [--min-precision P] [--min-recall R] LABELS FILE...\n"
+	"                                                   measure the classifier against labelled notifications\n"
 	"  version                                          print the version\n"
 	"\n"
 	"--data DIR defaults to $TBTWARN_DATA, then ./var. --config FILE defaults to $TBTWARN_CONFIG, then the\n"
-	"built-in configuration of the real sources. See docs/cli.md.\n";
+	"built-in configuration of the real sources. --categories FILE defaults to $TBTWARN_CATEGORIES, then the\n"
+	"built-in table. See docs/cli.md.\n";
+
+/* The category table and risk weights in force (set up in main, used by every command that indexes). */
+static struct catalog *g_cats;
+static struct risk_config g_risk;
+
+/* Opens the archive with the category table and risk weights in force. */
+static int open_archive(const char *data, enum archive_mode mode, struct archive **a, char *err, size_t errlen)
+{
+	int rc = archive_open_with(data, mode, g_cats, &g_risk, a, err, errlen);
+	return rc;
+}
 
 static int term_cols(void)
 {
@@ -78,7 +97,7 @@ static int cmd_import(const char *data, int argc, char **argv)
 		fputs("tbtwarn: import: no files given\n", stderr);
 		return 2;
 	}
-	if ((rc = archive_open(data, ARCHIVE_WRITE, &a, err, sizeof(err)))) {
+	if ((rc = open_archive(data, ARCHIVE_WRITE, &a, err, sizeof(err)))) {
 		fprintf(stderr, "tbtwarn: %s\n", err);
 		return 2;
 	}
@@ -299,7 +318,7 @@ static int cmd_search(const char *data, int argc, char **argv)
 		}
 	}
 	struct archive *a;
-	if ((rc = archive_open(data, ARCHIVE_READ, &a, err, sizeof(err)))) {
+	if ((rc = open_archive(data, ARCHIVE_READ, &a, err, sizeof(err)))) {
 		fprintf(stderr, "tbtwarn: %s\n", err);
 		buf_release(&q);
 		return 2;
@@ -432,6 +451,36 @@ static void print_show(const json_t *j)
 	field("Notification", jstr(j, "notification_url"), cols);
 	field_array("Documents", json_object_get(j, "document_urls"), "\n", cols);
 	field_array("Joint with", json_object_get(j, "also_symbols"), ", ", cols);
+	const json_t *cats = json_object_get(j, "categories");
+	if (json_array_size(cats)) {
+		struct buf cb;
+		size_t i;
+		json_t *c;
+		buf_init(&cb, BUF_NOMAX);
+		json_array_foreach(cats, i, c)
+		{
+			buf_addf(&cb, "%s%s %s (%.2f): %s", i ? "\n" : "", jstr(c, "name_zh"), jstr(c, "id"),
+				 json_real_value(json_object_get(c, "confidence")), jstr(c, "evidence"));
+		}
+		field("Categories", cb.s, cols);
+		buf_release(&cb);
+	} else {
+		field("Categories", "none of Guangdong's export categories", cols);
+	}
+	const json_t *risk = json_object_get(j, "risk");
+	if (risk) {
+		struct buf rb;
+		buf_init(&rb, BUF_NOMAX);
+		buf_addf(&rb, "%s (score %g)", jstr(risk, "level"), json_real_value(json_object_get(risk, "score")));
+		size_t i;
+		json_t *r;
+		json_array_foreach(json_object_get(risk, "reasons"), i, r)
+		{
+			buf_addf(&rb, "\n%s", json_string_value(r));
+		}
+		field("Risk", rb.s, cols);
+		buf_release(&rb);
+	}
 	const json_t *rel = json_object_get(j, "related");
 	if (json_array_size(rel)) {
 		size_t i;
@@ -473,7 +522,7 @@ static int cmd_show(const char *data, int argc, char **argv)
 		return 2;
 	}
 	struct archive *a;
-	if ((rc = archive_open(data, ARCHIVE_READ, &a, err, sizeof(err)))) {
+	if ((rc = open_archive(data, ARCHIVE_READ, &a, err, sizeof(err)))) {
 		fprintf(stderr, "tbtwarn: %s\n", err);
 		return 2;
 	}
@@ -504,7 +553,7 @@ static int cmd_reindex(const char *data, int argc, char **argv)
 		fputs("tbtwarn: reindex takes no arguments\n", stderr);
 		return 2;
 	}
-	if ((rc = archive_open(data, ARCHIVE_WRITE, &a, err, sizeof(err)))) {
+	if ((rc = open_archive(data, ARCHIVE_WRITE, &a, err, sizeof(err)))) {
 		fprintf(stderr, "tbtwarn: %s\n", err);
 		return 2;
 	}
@@ -570,7 +619,7 @@ static int cmd_crawl(const char *data, const char *config, int argc, char **argv
 	}
 	struct ini *cfg = load_config(config);
 	struct archive *a;
-	if ((rc = archive_open(data, ARCHIVE_WRITE, &a, err, sizeof(err)))) {
+	if ((rc = open_archive(data, ARCHIVE_WRITE, &a, err, sizeof(err)))) {
 		fprintf(stderr, "tbtwarn: %s\n", err);
 		ini_free(cfg);
 		return 2;
@@ -631,7 +680,7 @@ static int cmd_sources(const char *data, const char *config, int argc, char **ar
 	char err[ERRBUF_SIZE];
 	struct ini *cfg = load_config(config);
 	struct archive *a;
-	if (archive_open(data, ARCHIVE_WRITE, &a, err, sizeof(err))) {
+	if (open_archive(data, ARCHIVE_WRITE, &a, err, sizeof(err))) {
 		fprintf(stderr, "tbtwarn: %s\n", err);
 		ini_free(cfg);
 		return 2;
@@ -735,7 +784,7 @@ static int cmd_fetch(const char *data, const char *config, int argc, char **argv
 		fo.proxy = ini_get(s, "proxy");
 	}
 	struct archive *a;
-	if (archive_open(data, ARCHIVE_WRITE, &a, err, sizeof(err))) {
+	if (open_archive(data, ARCHIVE_WRITE, &a, err, sizeof(err))) {
 		fprintf(stderr, "tbtwarn: %s\n", err);
 		ini_free(cfg);
 		return 2;
@@ -758,24 +807,296 @@ static int cmd_fetch(const char *data, const char *config, int argc, char **argv
 	return fc.failures ? 1 : 0;
 }
 
+static int cmd_categories(void)
+{
+	for (size_t i = 0; i < catalog_count(g_cats); i++) {
+		const struct category *k = catalog_get(g_cats, i);
+		printf("%-30s %s / %s\n", k->id, k->name_zh, k->name_en);
+	}
+	return 0;
+}
+
+static int cmd_codes(int argc, char **argv)
+{
+	int status = 0;
+	if (argc < 3 || (strcmp(argv[1], "hs") && strcmp(argv[1], "ics"))) {
+		fputs("tbtwarn: codes: usage: tbtwarn codes hs|ics CODE...\n", stderr);
+		return 2;
+	}
+	int hs = !strcmp(argv[1], "hs");
+	for (int i = 2; i < argc; i++) {
+		char norm[32];
+		if (hs ? hs_normalize(argv[i], norm, sizeof(norm)) : ics_normalize(argv[i], norm, sizeof(norm))) {
+			fprintf(stderr, "tbtwarn: codes: '%s' is not %s code\n", argv[i], hs ? "an HS" : "an ICS");
+			status = 1;
+			continue;
+		}
+		const char *desc = hs ? hs_describe(norm) : ics_describe(norm);
+		if (!desc) {
+			fprintf(stderr, "tbtwarn: codes: %s %s is not in %s\n", hs ? "HS" : "ICS", norm,
+				hs ? "HS 2022 (chapters, headings, subheadings)" : "ICS 7th edition");
+			status = 1;
+			continue;
+		}
+		struct buf cats;
+		buf_init(&cats, BUF_NOMAX);
+		for (size_t c = 0; c < catalog_count(g_cats); c++) {
+			const struct category *k = catalog_get(g_cats, c);
+			const struct strv *codes = hs ? &k->hs : &k->ics;
+			for (size_t j = 0; j < codes->n; j++)
+				if (starts_with(norm, codes->items[j]) || starts_with(codes->items[j], norm)) {
+					buf_addf(&cats, "%s%s", cats.len ? ", " : "", k->id);
+					break;
+				}
+		}
+		printf("%s %s  %s\n    categories: %s\n", hs ? "HS" : "ICS", norm, desc, cats.len ? cats.s : "none");
+		buf_release(&cats);
+	}
+	return status;
+}
+
+static int cmd_reclassify(const char *data)
+{
+	struct archive *a;
+	char err[ERRBUF_SIZE];
+	if (open_archive(data, ARCHIVE_WRITE, &a, err, sizeof(err))) {
+		fprintf(stderr, "tbtwarn: %s\n", err);
+		return 2;
+	}
+	archive_set_progress(a, isatty(STDERR_FILENO) ? stderr : NULL);
+	int rc = archive_reindex(a, err, sizeof(err));
+	if (rc) {
+		fprintf(stderr, "tbtwarn: reclassify: %s\n", err);
+		archive_free(a);
+		return 2;
+	}
+	json_t *res;
+	struct search_opts so = {0, 0, 0, 1};
+	if (!archive_search(a, "", &so, &res, err, sizeof(err))) {
+		json_t *cf = json_object_get(json_object_get(res, "facets"), "category");
+		printf("reclassified %lld notifications; by category:\n", (long long)json_integer_value(json_object_get(res, "total")));
+		const char *k;
+		json_t *v;
+		json_object_foreach(cf, k, v)
+		{
+			printf("  %-30s %lld\n", k, (long long)json_integer_value(v));
+		}
+		json_decref(res);
+	}
+	archive_free(a);
+	return 0;
+}
+
+/* Collects records for eval-categories. */
+struct eval_ctx {
+	struct notif **recs;
+	size_t n, cap;
+};
+
+static int eval_on_record(void *arg, struct notif *n)
+{
+	struct eval_ctx *e = arg;
+	if (e->n == e->cap) {
+		e->cap = e->cap ? e->cap * 2 : 256;
+		e->recs = xrealloc(e->recs, e->cap * sizeof(*e->recs));
+	}
+	e->recs[e->n++] = n;
+	return 0;
+}
+
+static int cmd_eval(int argc, char **argv)
+{
+	static const struct option opts[] = {{"text-only", no_argument, NULL, 't'},
+					     {"min-precision", required_argument, NULL, 'p'},
+					     {"min-recall", required_argument, NULL, 'r'},
+					     {"help", no_argument, NULL, 'h'},
+					     {0}};
+	int c, text_only = 0;
+	double min_p = 0, min_r = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "tp:r:h", opts, NULL)) != -1) {
+		if (c == 't')
+			text_only = 1;
+		else if (c == 'p')
+			min_p = strtod(optarg, NULL);
+		else if (c == 'r')
+			min_r = strtod(optarg, NULL);
+		else {
+			fputs(usage, c == 'h' ? stdout : stderr);
+			return c == 'h' ? 0 : 2;
+		}
+	}
+	if (argc - optind < 2) {
+		fputs("tbtwarn: eval-categories: give a labels file and notification files\n", stderr);
+		return 2;
+	}
+	/* Labels: "SYMBOL<TAB>cat cat ..." ("-" for none). */
+	struct buf lb;
+	buf_init(&lb, 64 * 1024 * 1024);
+	if (buf_read_file(&lb, argv[optind])) {
+		fprintf(stderr, "tbtwarn: eval-categories: cannot read '%s'\n", argv[optind]);
+		return 2;
+	}
+	struct strv lsym, lcats;
+	strv_init(&lsym);
+	strv_init(&lcats);
+	int line = 0;
+	for (char *p = lb.s; *p;) {
+		size_t n = strcspn(p, "\n");
+		char *ln = strndup_trim(p, n);
+		line++;
+		p += n;
+		if (*p)
+			p++;
+		if (!*ln || *ln == '#') {
+			free(ln);
+			continue;
+		}
+		char *tab = strchr(ln, '\t');
+		struct symbol_parts sp;
+		if (!tab || (*tab = '\0', symbol_parse(ln, &sp))) {
+			fprintf(stderr, "tbtwarn: eval-categories: %s:%d: expected 'SYMBOL<TAB>categories'\n", argv[optind], line);
+			free(ln);
+			return 2;
+		}
+		char *cats = strndup_trim(tab + 1, strlen(tab + 1));
+		for (char *w = cats; *w;) {
+			size_t k = strcspn(w, " ,");
+			char *id = xstrndup(w, k);
+			if (strcmp(id, "-") && *id && !catalog_find(g_cats, id)) {
+				fprintf(stderr, "tbtwarn: eval-categories: %s:%d: unknown category '%s'\n", argv[optind], line, id);
+				free(id);
+				return 2;
+			}
+			free(id);
+			w += k;
+			while (*w == ' ' || *w == ',')
+				w++;
+		}
+		strv_push(&lsym, sp.norm);
+		strv_push_owned(&lcats, cats);
+		free(ln);
+	}
+	buf_release(&lb);
+	struct eval_ctx ev = {0};
+	for (int i = optind + 1; i < argc; i++) {
+		struct buf b;
+		buf_init(&b, 256 * 1024 * 1024);
+		if (buf_read_file(&b, argv[i])) {
+			fprintf(stderr, "tbtwarn: eval-categories: cannot read '%s'\n", argv[i]);
+			return 2;
+		}
+		struct parse_sink sink = {argv[i], eval_on_record, print_reject, &ev, NULL, NULL};
+		parse_any(&sink, FMT_AUTO, b.s, b.len);
+		buf_release(&b);
+	}
+	size_t ncat = catalog_count(g_cats);
+	unsigned *tp = xcalloc(ncat, sizeof(unsigned)), *fp = xcalloc(ncat, sizeof(unsigned)),
+		 *fn = xcalloc(ncat, sizeof(unsigned));
+	struct buf errors;
+	buf_init(&errors, BUF_NOMAX);
+	size_t evaluated = 0;
+	for (size_t i = 0; i < lsym.n; i++) {
+		struct notif *n = NULL, *base = NULL;
+		for (size_t k = 0; k < ev.n; k++) {
+			if (!strcmp(ev.recs[k]->symbol, lsym.items[i]))
+				n = ev.recs[k];
+		}
+		if (!n) {
+			fprintf(stderr, "tbtwarn: eval-categories: %s is labelled but in none of the files\n", lsym.items[i]);
+			continue;
+		}
+		for (size_t k = 0; k < ev.n; k++)
+			if (n->relation != REL_NONE && !strcmp(ev.recs[k]->symbol, n->root_symbol))
+				base = ev.recs[k];
+		struct cat_result got;
+		classify(g_cats, n, base, text_only, &got);
+		evaluated++;
+		for (size_t k = 0; k < ncat; k++) {
+			const struct category *cat = catalog_get(g_cats, k);
+			int predicted = 0, labelled = 0;
+			const char *evid = "";
+			for (size_t m = 0; m < got.n; m++)
+				if (got.m[m].cat == cat) {
+					predicted = 1;
+					evid = got.m[m].evidence;
+				}
+			for (char *w = lcats.items[i]; *w;) {
+				size_t l = strcspn(w, " ,");
+				if (l == strlen(cat->id) && !strncmp(w, cat->id, l))
+					labelled = 1;
+				w += l;
+				while (*w == ' ' || *w == ',')
+					w++;
+			}
+			if (predicted && labelled)
+				tp[k]++;
+			else if (predicted) {
+				fp[k]++;
+				buf_addf(&errors, "  false positive  %-26s %-28s %s\n", n->symbol, cat->id, evid);
+			} else if (labelled) {
+				fn[k]++;
+				buf_addf(&errors, "  false negative  %-26s %-28s %.70s\n", n->symbol, cat->id, notif_title(n));
+			}
+		}
+	}
+	unsigned TP = 0, FP = 0, FN = 0;
+	printf("%-30s %4s %4s %4s %9s %6s %6s\n", "category", "tp", "fp", "fn", "precision", "recall", "f1");
+	for (size_t k = 0; k < ncat; k++) {
+		TP += tp[k];
+		FP += fp[k];
+		FN += fn[k];
+		if (!tp[k] && !fp[k] && !fn[k])
+			continue;
+		double p = tp[k] + fp[k] ? (double)tp[k] / (tp[k] + fp[k]) : 1, r = tp[k] + fn[k] ? (double)tp[k] / (tp[k] + fn[k]) : 1;
+		printf("%-30s %4u %4u %4u %9.3f %6.3f %6.3f\n", catalog_get(g_cats, k)->id, tp[k], fp[k], fn[k], p, r,
+		       p + r > 0 ? 2 * p * r / (p + r) : 0);
+	}
+	double P = TP + FP ? (double)TP / (TP + FP) : 1, R = TP + FN ? (double)TP / (TP + FN) : 1;
+	double F = P + R > 0 ? 2 * P * R / (P + R) : 0;
+	if (errors.len)
+		printf("\nerrors:\n%s", errors.s);
+	printf("\noverall (%zu notifications, %s): precision %.3f recall %.3f f1 %.3f\n", evaluated,
+	       text_only ? "text only" : "with codes", P, R, F);
+	buf_release(&errors);
+	free(tp);
+	free(fp);
+	free(fn);
+	for (size_t k = 0; k < ev.n; k++)
+		notif_free(ev.recs[k]);
+	free(ev.recs);
+	strv_release(&lsym);
+	strv_release(&lcats);
+	if (P < min_p || R < min_r) {
+		fprintf(stderr, "tbtwarn: eval-categories: below the goal (precision %.3f < %.2f or recall %.3f < %.2f)\n", P,
+			min_p, R, min_r);
+		return 1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {{"data", required_argument, NULL, 'd'},
 					     {"config", required_argument, NULL, 'c'},
+					     {"categories", required_argument, NULL, 'C'},
 					     {"help", no_argument, NULL, 'h'},
 					     {"version", no_argument, NULL, 'V'},
 					     {0}};
-	const char *data = getenv("TBTWARN_DATA"), *config = NULL;
+	const char *data = getenv("TBTWARN_DATA"), *config = NULL, *categories = getenv("TBTWARN_CATEGORIES");
 	int c;
 	if (!data || !*data)
 		data = "./var";
-	while ((c = getopt_long(argc, argv, "+d:c:hV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+d:c:C:hV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			data = optarg;
 			break;
 		case 'c':
 			config = optarg;
+			break;
+		case 'C':
+			categories = optarg;
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -793,6 +1114,20 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	const char *cmd = argv[optind];
+	{
+		char err[ERRBUF_SIZE];
+		g_cats = catalog_load(categories && *categories ? categories : NULL, err, sizeof(err));
+		if (!g_cats)
+			die("categories: %s", err);
+		risk_config_default(&g_risk);
+		/* The [risk] weights come from the configuration file when one is given. */
+		if ((config && *config) || (getenv("TBTWARN_CONFIG") && *getenv("TBTWARN_CONFIG"))) {
+			struct ini *cfg = load_config(config);
+			if (risk_config_load(&g_risk, cfg, err, sizeof(err)))
+				die("configuration: %s", err);
+			ini_free(cfg);
+		}
+	}
 	int sub_argc = argc - optind;
 	char **sub_argv = argv + optind;
 	if (!strcmp(cmd, "import"))
@@ -809,6 +1144,14 @@ int main(int argc, char **argv)
 		return cmd_sources(data, config, sub_argc, sub_argv);
 	if (!strcmp(cmd, "fetch"))
 		return cmd_fetch(data, config, sub_argc, sub_argv);
+	if (!strcmp(cmd, "categories"))
+		return cmd_categories();
+	if (!strcmp(cmd, "codes"))
+		return cmd_codes(sub_argc, sub_argv);
+	if (!strcmp(cmd, "reclassify"))
+		return cmd_reclassify(data);
+	if (!strcmp(cmd, "eval-categories"))
+		return cmd_eval(sub_argc, sub_argv);
 	if (!strcmp(cmd, "version")) {
 		puts("tbtwarn " VERSION);
 		return 0;

@@ -25,6 +25,9 @@ struct archive {
 	FILE *progress;
 	unsigned uncommitted; /* documents indexed since the last index commit */
 	int64_t indexed_seq;  /* store sequence that the index has reached (in memory, committed or not) */
+	const struct catalog *cats;
+	const struct risk_config *risk;
+	struct risk_config default_risk;
 };
 
 static char *path_in(const char *dir, const char *name)
@@ -78,11 +81,65 @@ static int index_commit(struct archive *a, char *err, size_t errlen)
 	return 0;
 }
 
+void archive_set_classifier(struct archive *a, const struct catalog *cats, const struct risk_config *risk)
+{
+	a->cats = cats ? cats : catalog_default();
+	a->risk = risk ? risk : &a->default_risk;
+}
+
+/* A derived document without product information of its own takes its base's categories. */
+static int needs_base(const struct notif *n)
+{
+	if (n->relation == REL_NONE || n->hs.n || n->ics.n)
+		return 0;
+	for (int l = 0; l < LANG_N; l++)
+		if (n->text[l].products && *n->text[l].products)
+			return 0;
+	return 1;
+}
+
+void archive_classify(struct archive *a, const struct notif *n, struct cat_result *cats, struct risk *risk)
+{
+	struct notif *base = NULL;
+	char err[ERRBUF_SIZE];
+	if (needs_base(n) && store_get(a->store, n->root_symbol, &base, NULL, err, sizeof(err)))
+		base = NULL;
+	classify(a->cats, n, base, 0, cats);
+	risk_assess(a->risk, n, cats, risk);
+	notif_free(base);
+}
+
+static int index_doc(struct archive *a, int64_t id, const struct notif *n, char *err, size_t errlen)
+{
+	struct cat_result cats;
+	struct risk risk;
+	archive_classify(a, n, &cats, &risk);
+	idx_doc_begin(a->idx);
+	query_index_record(a->idx, n, &cats, &risk);
+	return idx_doc_replace(a->idx, (unsigned)id, err, errlen);
+}
+
 static int index_one(struct archive *a, int64_t id, const struct notif *n, char *err, size_t errlen)
 {
-	idx_doc_begin(a->idx);
-	query_index_record(a->idx, n);
-	return idx_doc_replace(a->idx, (unsigned)id, err, errlen);
+	int rc = index_doc(a, id, n, err, errlen);
+	if (rc || n->relation != REL_NONE)
+		return rc;
+	/* A base that arrives after its addenda: those that inherit from it are classified again. */
+	struct strv rel;
+	strv_init(&rel);
+	if (!store_related(a->store, n->root_symbol, &rel, err, errlen) && rel.n > 1) {
+		for (size_t i = 0; i < rel.n && !rc; i++) {
+			struct notif *d;
+			int64_t did;
+			if (!strcmp(rel.items[i], n->symbol) || store_get(a->store, rel.items[i], &d, &did, err, errlen))
+				continue;
+			if (needs_base(d))
+				rc = index_doc(a, did, d, err, errlen);
+			notif_free(d);
+		}
+	}
+	strv_release(&rel);
+	return rc;
 }
 
 struct sync_ctx {
@@ -131,12 +188,20 @@ int archive_sync_index(struct archive *a, char *err, size_t errlen)
 
 int archive_open(const char *dir, enum archive_mode mode, struct archive **out, char *err, size_t errlen)
 {
+	return archive_open_with(dir, mode, NULL, NULL, out, err, errlen);
+}
+
+int archive_open_with(const char *dir, enum archive_mode mode, const struct catalog *cats, const struct risk_config *risk,
+		      struct archive **out, char *err, size_t errlen)
+{
 	struct archive *a = xcalloc(1, sizeof(*a));
 	char *dbpath, *ixpath;
 	int rc;
 	*out = NULL;
 	a->dir = xstrdup(dir);
 	a->mode = mode;
+	risk_config_default(&a->default_risk);
+	archive_set_classifier(a, cats, risk);
 	if (mode == ARCHIVE_WRITE && (rc = mkdir_p(dir, err, errlen))) {
 		archive_free(a);
 		return rc;
@@ -204,6 +269,7 @@ void archive_free(struct archive *a)
 	}
 	idx_free(a->idx);
 	store_free(a->store);
+	risk_config_release(&a->default_risk);
 	free(a->dir);
 	free(a);
 }
@@ -475,7 +541,7 @@ int archive_search(struct archive *a, const char *query, const struct search_opt
 	struct idx_results *r = NULL;
 	int rc;
 	*out = NULL;
-	if ((rc = query_parse(query, q, err, errlen)))
+	if ((rc = query_parse_ex(query, a->cats, q, err, errlen)))
 		goto done;
 	idx_query_sort_date(q, o->by_date);
 	idx_query_facets(q, o->facets);
@@ -493,6 +559,14 @@ int archive_search(struct archive *a, const char *query, const struct search_opt
 			goto done;
 		}
 		json_t *h = archive_hit_json(n);
+		struct cat_result cats;
+		struct risk risk;
+		archive_classify(a, n, &cats, &risk);
+		json_t *ids = json_array();
+		for (size_t k = 0; k < cats.n; k++)
+			json_array_append_new(ids, json_string(cats.m[k].cat->id));
+		json_object_set_new(h, "categories", ids);
+		json_object_set_new(h, "risk", json_string(risk.level));
 		json_object_set_new(h, "score", json_real(o->by_date ? 0.0 : idx_results_score(r, i)));
 		json_array_append_new(hits, h);
 		notif_free(n);
@@ -503,7 +577,8 @@ int archive_search(struct archive *a, const char *query, const struct search_opt
 		static const struct {
 			const char *name;
 			enum idx_slot slot;
-		} fs[] = {{"member", IDX_SLOT_MEMBER}, {"type", IDX_SLOT_TYPE}, {"year", IDX_SLOT_YEAR}, {"kind", IDX_SLOT_KIND}};
+		} fs[] = {{"member", IDX_SLOT_MEMBER}, {"type", IDX_SLOT_TYPE},	      {"year", IDX_SLOT_YEAR},
+			  {"kind", IDX_SLOT_KIND},     {"category", IDX_SLOT_CATEGORY}, {"risk", IDX_SLOT_RISK}};
 		json_t *facets = json_object();
 		for (size_t k = 0; k < sizeof(fs) / sizeof(fs[0]); k++) {
 			const char *const *vals;
@@ -552,6 +627,11 @@ int archive_show(struct archive *a, const char *symbol, json_t **out, char *err,
 	strv_release(&rel);
 	json_object_set_new(j, "related", related);
 	json_object_set_new(j, "history", store_history(a->store, n->symbol));
+	struct cat_result cats;
+	struct risk risk;
+	archive_classify(a, n, &cats, &risk);
+	json_object_set_new(j, "categories", classify_json(&cats));
+	json_object_set_new(j, "risk", risk_json(&risk));
 	notif_free(n);
 	*out = j;
 	return 0;

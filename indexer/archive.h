@@ -2,6 +2,7 @@
 #ifndef TBT_ARCHIVE_H
 #define TBT_ARCHIVE_H
 
+#include "classify.h"
 #include "parse.h"
 #include "store.h"
 
@@ -24,9 +25,20 @@ enum archive_mode { ARCHIVE_READ = 0, ARCHIVE_WRITE = 1 };
  * to date with the store when a previous run stopped between the two commits. Returns 0 or a negative code with err.
  */
 int archive_open(const char *dir, enum archive_mode mode, struct archive **out, char *err, size_t errlen);
+/* The same, classifying with cats and risk (NULL for the built-in ones; borrowed, must outlive the archive). The
+ * classifier must be known when opening, since opening may bring the index up to date. */
+int archive_open_with(const char *dir, enum archive_mode mode, const struct catalog *cats, const struct risk_config *risk,
+		      struct archive **out, char *err, size_t errlen);
 void archive_free(struct archive *a);
 
 struct store *archive_store(struct archive *a);
+
+/* Uses this category table and risk rule from now on (borrowed; both must outlive the archive). The defaults are
+ * the built-in table and weights. */
+void archive_set_classifier(struct archive *a, const struct catalog *cats, const struct risk_config *risk);
+
+/* The categories and risk of a record as the index sees them (looking up its base when it needs one). */
+void archive_classify(struct archive *a, const struct notif *n, struct cat_result *cats, struct risk *risk);
 
 /* Shows progress on this stream (a terminal) during long work; NULL for none. */
 void archive_set_progress(struct archive *a, FILE *tty);

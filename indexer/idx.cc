@@ -42,6 +42,39 @@ struct idx_query {
 	bool facets = false;
 };
 
+// Counts a value slot that holds several tab-separated values (a notification's categories), each once.
+class MultiValueCountSpy : public Xapian::MatchSpy {
+      public:
+	explicit MultiValueCountSpy(Xapian::valueno slot) : slot_(slot) {}
+	void operator()(const Xapian::Document &doc, double) override
+	{
+		const std::string v = doc.get_value(slot_);
+		size_t start = 0;
+		while (start < v.size()) {
+			size_t end = v.find('\t', start);
+			if (end == std::string::npos)
+				end = v.size();
+			if (end > start)
+				counts_[v.substr(start, end - start)]++;
+			start = end + 1;
+		}
+	}
+	std::vector<std::pair<std::string, unsigned>> top(size_t n) const
+	{
+		std::vector<std::pair<std::string, unsigned>> all(counts_.begin(), counts_.end());
+		std::sort(all.begin(), all.end(), [](const auto &a, const auto &b) {
+			return a.second != b.second ? a.second > b.second : a.first < b.first;
+		});
+		if (all.size() > n)
+			all.resize(n);
+		return all;
+	}
+
+      private:
+	Xapian::valueno slot_;
+	std::map<std::string, unsigned> counts_;
+};
+
 struct idx_results {
 	unsigned total = 0;
 	std::vector<unsigned> docids;
@@ -322,13 +355,18 @@ extern "C" int idx_search(struct idx *x, const struct idx_query *q, unsigned off
 		enq.set_query(build_query(x, q));
 		if (q->by_date)
 			enq.set_sort_by_value_then_relevance(IDX_SLOT_DISTRIBUTED, true);
-		Xapian::ValueCountMatchSpy spies[4] = {
+		Xapian::ValueCountMatchSpy spies[5] = {
 			Xapian::ValueCountMatchSpy(IDX_SLOT_MEMBER), Xapian::ValueCountMatchSpy(IDX_SLOT_TYPE),
-			Xapian::ValueCountMatchSpy(IDX_SLOT_YEAR), Xapian::ValueCountMatchSpy(IDX_SLOT_KIND)};
-		const enum idx_slot spy_slots[4] = {IDX_SLOT_MEMBER, IDX_SLOT_TYPE, IDX_SLOT_YEAR, IDX_SLOT_KIND};
-		if (q->facets)
+			Xapian::ValueCountMatchSpy(IDX_SLOT_YEAR), Xapian::ValueCountMatchSpy(IDX_SLOT_KIND),
+			Xapian::ValueCountMatchSpy(IDX_SLOT_RISK)};
+		const enum idx_slot spy_slots[5] = {IDX_SLOT_MEMBER, IDX_SLOT_TYPE, IDX_SLOT_YEAR, IDX_SLOT_KIND,
+						    IDX_SLOT_RISK};
+		MultiValueCountSpy cats(IDX_SLOT_CATEGORY);
+		if (q->facets) {
 			for (auto &s : spies)
 				enq.add_matchspy(&s);
+			enq.add_matchspy(&cats);
+		}
 		// With facets every match is visited, so the total and the counts are exact.
 		Xapian::doccount check = q->facets ? x->db->get_doccount() : 0;
 		Xapian::MSet mset = enq.get_mset(offset, limit, check);
@@ -338,7 +376,14 @@ extern "C" int idx_search(struct idx *x, const struct idx_query *q, unsigned off
 			r->scores.push_back(it.get_weight());
 		}
 		if (q->facets) {
-			for (int i = 0; i < 4; i++) {
+			auto &cf = r->facets[IDX_SLOT_CATEGORY];
+			for (const auto &kv : cats.top(100)) {
+				cf.values.push_back(kv.first);
+				cf.counts.push_back(kv.second);
+			}
+			for (const auto &v : cf.values)
+				cf.ptrs.push_back(v.c_str());
+			for (int i = 0; i < 5; i++) {
 				auto &f = r->facets[spy_slots[i]];
 				for (auto t = spies[i].top_values_begin(100); t != spies[i].top_values_end(100); ++t) {
 					f.values.push_back(*t);

@@ -16,6 +16,8 @@ enum idx_slot {
 	IDX_SLOT_TYPE = 3,
 	IDX_SLOT_YEAR = 4,
 	IDX_SLOT_KIND = 5,
+	IDX_SLOT_CATEGORY = 6, /* several ids, separated by tabs */
+	IDX_SLOT_RISK = 7,
 	IDX_SLOT_N
 };
 
@@ -66,7 +68,7 @@ void idx_query_filter(struct idx_query *q, int group, const char *term, int nega
 void idx_query_range(struct idx_query *q, int group, enum idx_slot slot, const char *lo, const char *hi);
 /* Orders by distribution date, newest first, instead of by relevance. */
 void idx_query_sort_date(struct idx_query *q, int by_date);
-/* Count facets (member, type, year, kind) over all matches, not only the page. */
+/* Count facets (member, type, year, kind, category, risk) over all matches, not only the page. */
 void idx_query_facets(struct idx_query *q, int on);
 
 /* Runs the query. *out is freed with idx_results_free(). Returns 0, -EINVAL (bad query syntax) or -TBT_EIDX. */

@@ -25,8 +25,24 @@
 #define P_OBJ_WORD "XOW"
 #define P_LANG "XL"
 #define P_ARTICLE "XA"
+#define P_CATEGORY "XC"
+#define P_RISK "XR"
 
-enum qfield { QF_MEMBER = 1, QF_HS, QF_ICS, QF_TYPE, QF_KIND, QF_OBJECTIVE, QF_SYMBOL, QF_LANG, QF_DATE, QF_DEADLINE, QF_OPEN };
+enum qfield {
+	QF_MEMBER = 1,
+	QF_HS,
+	QF_ICS,
+	QF_TYPE,
+	QF_KIND,
+	QF_OBJECTIVE,
+	QF_SYMBOL,
+	QF_LANG,
+	QF_DATE,
+	QF_DEADLINE,
+	QF_OPEN,
+	QF_CATEGORY,
+	QF_RISK
+};
 
 static const struct {
 	const char *name;
@@ -35,7 +51,7 @@ static const struct {
 	{"member", QF_MEMBER}, {"market", QF_MEMBER}, {"hs", QF_HS},           {"ics", QF_ICS},
 	{"type", QF_TYPE},     {"kind", QF_KIND},     {"objective", QF_OBJECTIVE}, {"symbol", QF_SYMBOL},
 	{"lang", QF_LANG},     {"date", QF_DATE},     {"distributed", QF_DATE}, {"deadline", QF_DEADLINE},
-	{"open", QF_OPEN},
+	{"open", QF_OPEN},     {"category", QF_CATEGORY}, {"risk", QF_RISK},
 };
 
 static void slug(const char *s, struct buf *out)
@@ -98,13 +114,14 @@ static void idx_value(void *arg, enum idx_slot slot, const char *value)
 	idx_doc_value(arg, slot, value);
 }
 
-void query_index_record(struct idx *x, const struct notif *n)
+void query_index_record(struct idx *x, const struct notif *n, const struct cat_result *cats, const struct risk *risk)
 {
 	struct doc_sink sink = {idx_text, idx_term, idx_value, x};
-	query_record_doc(n, &sink);
+	query_record_doc(n, cats, risk, &sink);
 }
 
-void query_record_doc(const struct notif *n, const struct doc_sink *x)
+void query_record_doc(const struct notif *n, const struct cat_result *cats, const struct risk *risk,
+		      const struct doc_sink *x)
 {
 	static const char *const lang_codes[] = {"en", "zh"};
 	char year[5];
@@ -172,6 +189,22 @@ void query_record_doc(const struct notif *n, const struct doc_sink *x)
 	x->value(x->arg, IDX_SLOT_MEMBER, n->member);
 	x->value(x->arg, IDX_SLOT_TYPE, n->type == NT_SPS ? "SPS" : "TBT");
 	x->value(x->arg, IDX_SLOT_KIND, notif_rel_name(n->relation));
+	if (cats && cats->n) {
+		struct buf v;
+		buf_init(&v, BUF_NOMAX);
+		for (size_t i = 0; i < cats->n; i++) {
+			term(x, P_CATEGORY, cats->m[i].cat->id);
+			if (v.len)
+				buf_addch(&v, '\t');
+			buf_addstr(&v, cats->m[i].cat->id);
+		}
+		x->value(x->arg, IDX_SLOT_CATEGORY, v.s);
+		buf_release(&v);
+	}
+	if (risk && risk->level) {
+		term(x, P_RISK, risk->level);
+		x->value(x->arg, IDX_SLOT_RISK, risk->level);
+	}
 }
 
 /* ---- parsing ---- */
@@ -257,8 +290,8 @@ static int add_range(struct idx_query *q, int group, enum idx_slot slot, const c
 	return 0;
 }
 
-static int add_value(struct idx_query *q, enum qfield f, const char *name, const char *v, int neg, char *err,
-		     size_t errlen)
+static int add_value(struct idx_query *q, const struct catalog *cats, enum qfield f, const char *name, const char *v,
+		     int neg, char *err, size_t errlen)
 {
 	char norm[64];
 	struct buf t;
@@ -384,6 +417,24 @@ static int add_value(struct idx_query *q, enum qfield f, const char *name, const
 	case QF_DEADLINE:
 		rc = add_range(q, group, IDX_SLOT_DEADLINE, name, v, err, errlen);
 		break;
+	case QF_CATEGORY:
+		if (!catalog_find(cats ? cats : catalog_default(), v)) {
+			errf(err, errlen, "%s: unknown category '%s' (see tbtwarn categories)", name, v);
+			rc = -EINVAL;
+			break;
+		}
+		buf_addf(&t, P_CATEGORY "%s", v);
+		idx_query_filter(q, group, t.s, neg);
+		break;
+	case QF_RISK:
+		if (strcmp(v, "high") && strcmp(v, "medium") && strcmp(v, "low")) {
+			errf(err, errlen, "%s: expected high, medium or low, got '%s'", name, v);
+			rc = -EINVAL;
+			break;
+		}
+		buf_addf(&t, P_RISK "%s", v);
+		idx_query_filter(q, group, t.s, neg);
+		break;
 	case QF_OPEN: {
 		char today[11], y[11];
 		today_iso(today);
@@ -404,6 +455,11 @@ static int add_value(struct idx_query *q, enum qfield f, const char *name, const
 }
 
 int query_parse(const char *text, struct idx_query *q, char *err, size_t errlen)
+{
+	return query_parse_ex(text, NULL, q, err, errlen);
+}
+
+int query_parse_ex(const char *text, const struct catalog *cats, struct idx_query *q, char *err, size_t errlen)
 {
 	const char *p = text;
 	char *tok;
@@ -449,7 +505,7 @@ int query_parse(const char *text, struct idx_query *q, char *err, size_t errlen)
 				errf(err, errlen, "%s: missing value", name);
 				rc = -EINVAL;
 			} else if (*one || n) {
-				rc = add_value(q, f, name, one, neg, err, errlen);
+				rc = add_value(q, cats, f, name, one, neg, err, errlen);
 			} else {
 				errf(err, errlen, "%s: missing value", name);
 				rc = -EINVAL;

@@ -2,6 +2,7 @@
 #ifndef TBT_QUERY_H
 #define TBT_QUERY_H
 
+#include "classify.h"
 #include "idx.h"
 #include "record.h"
 
@@ -14,6 +15,8 @@
  * excludes. Returns 0, or -EINVAL with err naming the field, the value and what was expected.
  */
 int query_parse(const char *text, struct idx_query *q, char *err, size_t errlen);
+/* The same, checking category:ID against a category table (NULL: the built-in one). */
+int query_parse_ex(const char *text, const struct catalog *cats, struct idx_query *q, char *err, size_t errlen);
 
 /* Where the parts of an index document go: Xapian (query_index_record) or, for the benchmark's baseline, a file. */
 struct doc_sink {
@@ -24,9 +27,10 @@ struct doc_sink {
 };
 
 /* Describes the index document of a record: its free text, boolean terms and values, in that order. */
-void query_record_doc(const struct notif *n, const struct doc_sink *sink);
+void query_record_doc(const struct notif *n, const struct cat_result *cats, const struct risk *risk,
+		      const struct doc_sink *sink);
 
-/* Adds the record's document to the index document being built (after idx_doc_begin). */
-void query_index_record(struct idx *x, const struct notif *n);
+/* Adds the record's document to the index document being built (after idx_doc_begin); cats and risk may be NULL. */
+void query_index_record(struct idx *x, const struct notif *n, const struct cat_result *cats, const struct risk *risk);
 
 #endif

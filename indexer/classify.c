@@ -1,0 +1,779 @@
+/* classify.c: matching notifications to Guangdong's export categories, the risk rule, and the HS/ICS tables. */
+#include "classify.h"
+
+#include "buf.h"
+#include "members.h"
+#include "norm.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+extern const char tbt_categories_tsv[];
+extern const char tbt_hs_csv[];
+extern const char tbt_ics_tsv[];
+
+struct catalog {
+	struct category *cats;
+	size_t n;
+};
+
+static void split_list(const char *s, struct strv *out, int lower)
+{
+	strv_init(out);
+	while (s && *s) {
+		size_t n = strcspn(s, ";");
+		char *v = strndup_trim(s, n);
+		if (*v) {
+			if (lower)
+				str_lower_ascii(v);
+			strv_push_owned(out, v);
+		} else {
+			free(v);
+		}
+		s += n;
+		if (*s)
+			s++;
+	}
+}
+
+static char *field(const char **p)
+{
+	const char *s = *p, *e = s;
+	while (*e && *e != '\t' && *e != '\n')
+		e++;
+	*p = *e == '\t' ? e + 1 : e;
+	return xstrndup(s, (size_t)(e - s));
+}
+
+struct catalog *catalog_parse(const char *path, const char *tsv, char *err, size_t errlen)
+{
+	struct catalog *c = xcalloc(1, sizeof(*c));
+	int line = 0, header = 1;
+	for (const char *p = tsv; *p;) {
+		const char *eol = strchr(p, '\n');
+		if (!eol)
+			eol = p + strlen(p);
+		line++;
+		if (*p == '#' || eol == p) {
+			p = *eol ? eol + 1 : eol;
+			continue;
+		}
+		if (header) {
+			header = 0;
+			p = *eol ? eol + 1 : eol;
+			continue;
+		}
+		int tabs = 0;
+		for (const char *q = p; q < eol; q++)
+			tabs += *q == '\t';
+		if (tabs < 7) {
+			errf(err, errlen, "%s:%d: expected 9 tab-separated columns (id, name_en, name_zh, hs_prefixes, ics_codes, "
+					  "keywords_en, keywords_zh, exclude, evidence), found %d",
+			     path, line, tabs + 1);
+			catalog_free(c);
+			return NULL;
+		}
+		c->cats = xrealloc(c->cats, (c->n + 1) * sizeof(*c->cats));
+		struct category *k = &c->cats[c->n++];
+		memset(k, 0, sizeof(*k));
+		char *hs, *ics, *en, *zh, *ex;
+		k->id = field(&p);
+		k->name_en = field(&p);
+		k->name_zh = field(&p);
+		hs = field(&p);
+		ics = field(&p);
+		en = field(&p);
+		zh = field(&p);
+		ex = field(&p);
+		k->evidence = *p && *p != '\n' ? field(&p) : xstrdup("");
+		split_list(hs, &k->hs, 0);
+		split_list(ics, &k->ics, 0);
+		split_list(en, &k->kw_en, 1);
+		split_list(zh, &k->kw_zh, 0);
+		split_list(ex, &k->exclude, 1);
+		free(hs);
+		free(ics);
+		free(en);
+		free(zh);
+		free(ex);
+		for (size_t i = 0; i < k->hs.n; i++) {
+			char norm[32];
+			if (hs_normalize(k->hs.items[i], norm, sizeof(norm))) {
+				errf(err, errlen, "%s:%d: category '%s': '%s' is not an HS code", path, line, k->id, k->hs.items[i]);
+				catalog_free(c);
+				return NULL;
+			}
+		}
+		for (size_t i = 0; i + 1 < c->n; i++)
+			if (!strcmp(c->cats[i].id, k->id)) {
+				errf(err, errlen, "%s:%d: category id '%s' defined twice", path, line, k->id);
+				catalog_free(c);
+				return NULL;
+			}
+		p = *eol ? eol + 1 : eol;
+	}
+	if (!c->n) {
+		errf(err, errlen, "%s: no categories", path);
+		catalog_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+struct catalog *catalog_default(void)
+{
+	static struct catalog *def;
+	char err[ERRBUF_SIZE];
+	if (!def) {
+		def = catalog_parse("(built-in categories.tsv)", tbt_categories_tsv, err, sizeof(err));
+		if (!def)
+			die("%s", err);
+	}
+	return def;
+}
+
+struct catalog *catalog_load(const char *path, char *err, size_t errlen)
+{
+	struct buf b;
+	if (!path)
+		return catalog_default();
+	buf_init(&b, 16 * 1024 * 1024);
+	int rc = buf_read_file(&b, path);
+	if (rc) {
+		errf(err, errlen, "%s: %s", path, strerror(-rc));
+		buf_release(&b);
+		return NULL;
+	}
+	struct catalog *c = catalog_parse(path, b.s, err, errlen);
+	buf_release(&b);
+	return c;
+}
+
+void catalog_free(struct catalog *c)
+{
+	if (!c || c == catalog_default())
+		return;
+	for (size_t i = 0; i < c->n; i++) {
+		struct category *k = &c->cats[i];
+		free(k->id);
+		free(k->name_en);
+		free(k->name_zh);
+		free(k->evidence);
+		strv_release(&k->hs);
+		strv_release(&k->ics);
+		strv_release(&k->kw_en);
+		strv_release(&k->kw_zh);
+		strv_release(&k->exclude);
+	}
+	free(c->cats);
+	free(c);
+}
+
+size_t catalog_count(const struct catalog *c)
+{
+	return c->n;
+}
+
+const struct category *catalog_get(const struct catalog *c, size_t i)
+{
+	return i < c->n ? &c->cats[i] : NULL;
+}
+
+const struct category *catalog_find(const struct catalog *c, const char *id)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (!strcmp(c->cats[i].id, id))
+			return &c->cats[i];
+	return NULL;
+}
+
+/* ---- text matching ---- */
+
+/* Is the English term at s[i..i+n) a whole word, allowing a plural ending (s, es, ies for y)? Returns its end. */
+static const char *word_match(const char *text, const char *at, size_t n)
+{
+	if (at > text && (isalnum((unsigned char)at[-1]) || at[-1] == '-'))
+		return NULL;
+	const char *e = at + n;
+	if (*e == '-')
+		return NULL; /* "plug" is not "plug-in" */
+	if (!isalnum((unsigned char)*e))
+		return e;
+	if (*e == 's' && !isalnum((unsigned char)e[1]))
+		return e + 1;
+	if (!strncmp(e, "es", 2) && !isalnum((unsigned char)e[2]))
+		return e + 2;
+	return NULL;
+}
+
+static int has_term_en(const char *lower, const char *term)
+{
+	size_t n = strlen(term);
+	/* "battery" also matches "batteries". */
+	char alt[128] = "";
+	if (n > 2 && n < sizeof(alt) - 3 && term[n - 1] == 'y') {
+		memcpy(alt, term, n - 1);
+		memcpy(alt + n - 1, "ies", 4);
+	}
+	for (const char *p = lower; (p = strstr(p, term)) != NULL; p++)
+		if (word_match(lower, p, n))
+			return 1;
+	if (alt[0])
+		for (const char *p = lower; (p = strstr(p, alt)) != NULL; p++)
+			if (word_match(lower, p, strlen(alt)))
+				return 1;
+	return 0;
+}
+
+struct texts {
+	char *field[4]; /* title, products, keywords, description: English lower-cased, Chinese as is */
+};
+
+enum { TX_TITLE, TX_PRODUCTS, TX_KEYWORDS, TX_DESC };
+static const char *const tx_names[] = {"title", "products", "keywords", "description"};
+static const double tx_weight[] = {0.8, 0.8, 0.7, 0.55};
+
+static void texts_build(const struct notif *n, struct texts *t)
+{
+	for (int f = 0; f < 4; f++) {
+		struct buf b;
+		buf_init(&b, BUF_NOMAX);
+		for (int l = 0; l < LANG_N; l++) {
+			const struct notif_text *x = &n->text[l];
+			const char *v = f == TX_TITLE ? x->title : f == TX_PRODUCTS ? x->products : f == TX_DESC ? x->description : NULL;
+			if (v) {
+				buf_addstr(&b, v);
+				buf_addch(&b, '\n');
+			}
+		}
+		if (f == TX_KEYWORDS)
+			for (size_t i = 0; i < n->keywords.n; i++) {
+				buf_addstr(&b, n->keywords.items[i]);
+				buf_addch(&b, '\n');
+			}
+		str_lower_ascii(b.s);
+		t->field[f] = buf_detach(&b);
+	}
+}
+
+static void texts_free(struct texts *t)
+{
+	for (int f = 0; f < 4; f++)
+		free(t->field[f]);
+}
+
+static int has_term(const char *text, const char *term, int zh)
+{
+	return zh ? strstr(text, term) != NULL : has_term_en(text, term);
+}
+
+static void add_evidence(char *ev, size_t evlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void add_evidence(char *ev, size_t evlen, const char *fmt, ...)
+{
+	va_list ap;
+	size_t l = strlen(ev);
+	if (l + 4 >= evlen)
+		return;
+	if (l)
+		l += (size_t)snprintf(ev + l, evlen - l, "; ");
+	va_start(ap, fmt);
+	vsnprintf(ev + l, evlen - l, fmt, ap);
+	va_end(ap);
+}
+
+/* How many categories a code relates to (by prefix, either way): a heading that spans several is weak evidence. */
+static int hs_spread(const struct catalog *c, const char *h)
+{
+	int k = 0;
+	for (size_t i = 0; i < c->n; i++)
+		for (size_t j = 0; j < c->cats[i].hs.n; j++) {
+			const char *p = c->cats[i].hs.items[j];
+			if (starts_with(h, p) || starts_with(p, h)) {
+				k++;
+				break;
+			}
+		}
+	return k;
+}
+
+static int ics_related(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	/* 33.050 relates to 33.050.10 and to 33.050, but 33 alone is too coarse to count. */
+	if (la < 6 || lb < 6)
+		return 0;
+	return (starts_with(a, b) && (a[lb] == '\0' || a[lb] == '.')) || (starts_with(b, a) && (b[la] == '\0' || b[la] == '.'));
+}
+
+static int ics_spread(const struct catalog *c, const char *code)
+{
+	int k = 0;
+	for (size_t i = 0; i < c->n; i++)
+		for (size_t j = 0; j < c->cats[i].ics.n; j++)
+			if (ics_related(code, c->cats[i].ics.items[j])) {
+				k++;
+				break;
+			}
+	return k;
+}
+
+static int has_product_info(const struct notif *n)
+{
+	if (n->hs.n || n->ics.n)
+		return 1;
+	for (int l = 0; l < LANG_N; l++)
+		if (n->text[l].products && *n->text[l].products)
+			return 1;
+	return 0;
+}
+
+static void classify_own(const struct catalog *c, const struct notif *n, int text_only, struct cat_result *out)
+{
+	struct texts t;
+	out->n = 0;
+	texts_build(n, &t);
+	int has_codes = !text_only && (n->hs.n > 0);
+	for (size_t i = 0; i < c->n && out->n < 64; i++) {
+		const struct category *k = &c->cats[i];
+		double code = 0, text = 0;
+		char ev[400] = "";
+		int related_code = 0;
+		if (!text_only) {
+			for (size_t a = 0; a < n->hs.n; a++) {
+				const char *h = n->hs.items[a];
+				for (size_t b = 0; b < k->hs.n; b++) {
+					const char *p = k->hs.items[b];
+					double s = 0;
+					if (starts_with(h, p)) {
+						s = 0.95; /* the notified code is inside the category */
+					} else if (starts_with(p, h)) {
+						/* A broader code: sure only when no other category shares it. */
+						int spread = hs_spread(c, h);
+						s = spread == 1 ? (strlen(h) >= 4 ? 0.8 : 0.6) : (strlen(h) >= 4 ? 0.45 : 0.3);
+					}
+					if (s > 0) {
+						related_code = 1;
+						if (s > code)
+							code = s;
+						if (!strstr(ev, h))
+							add_evidence(ev, sizeof(ev), "HS %s", h);
+					}
+				}
+			}
+			for (size_t a = 0; a < n->ics.n; a++)
+				for (size_t b = 0; b < k->ics.n; b++)
+					if (ics_related(n->ics.items[a], k->ics.items[b])) {
+						double s = ics_spread(c, n->ics.items[a]) == 1 ? 0.6 : 0.4;
+						if (s > code)
+							code = s;
+						if (!strstr(ev, n->ics.items[a]))
+							add_evidence(ev, sizeof(ev), "ICS %s", n->ics.items[a]);
+					}
+		}
+		/* Words that rule the text out. */
+		int excluded = 0;
+		for (size_t x = 0; x < k->exclude.n && !excluded; x++)
+			for (int f = 0; f < 4 && !excluded; f++)
+				excluded = has_term(t.field[f], k->exclude.items[x], (unsigned char)k->exclude.items[x][0] >= 0x80);
+		int desc_hits = 0, title_and_products = 0;
+		if (!excluded) {
+			int in[2] = {0, 0};
+			for (int f = TX_TITLE; f <= TX_PRODUCTS; f++)
+				for (size_t w = 0; w < k->kw_en.n + k->kw_zh.n && !in[f]; w++) {
+					int zh = w >= k->kw_en.n;
+					in[f] = has_term(t.field[f], zh ? k->kw_zh.items[w - k->kw_en.n] : k->kw_en.items[w], zh);
+				}
+			title_and_products = in[0] && in[1];
+		}
+		for (int f = 0; f < 4 && !excluded; f++) {
+			const char *found = NULL;
+			for (size_t w = 0; w < k->kw_en.n + k->kw_zh.n; w++) {
+				int zh = w >= k->kw_en.n;
+				const char *term = zh ? k->kw_zh.items[w - k->kw_en.n] : k->kw_en.items[w];
+				if (has_term(t.field[f], term, zh)) {
+					if (!found)
+						found = term;
+					if (f == TX_DESC)
+						desc_hits++;
+				}
+			}
+			if (found) {
+				double s = tx_weight[f];
+				/* One word in the description is often a passing mention ("other than toys", "pressure
+				 * vessels"); two different product terms there make it the subject. */
+				if (f == TX_DESC)
+					s = desc_hits > 1 ? 0.6 : 0.45;
+				/* When the notification gives codes and none belongs to this category, the codes say what the
+				 * subject is: words count only when both the title and the products text name the category. */
+				if (has_codes && !related_code)
+					s = title_and_products ? 0.6 : 0.3;
+				if (s > text)
+					text = s;
+				add_evidence(ev, sizeof(ev), "'%s' in %s", found, tx_names[f]);
+			}
+		}
+		double conf = code > text ? code : text;
+		if (code >= 0.3 && text >= 0.5)
+			conf = conf > 0.9 ? conf : 0.9; /* a code and the words agree */
+		if (conf >= 0.5) {
+			struct cat_match *m = &out->m[out->n++];
+			m->cat = k;
+			m->confidence = conf;
+			snprintf(m->evidence, sizeof(m->evidence), "%s", ev);
+		}
+	}
+	texts_free(&t);
+}
+
+void classify(const struct catalog *c, const struct notif *n, const struct notif *base, int text_only,
+	      struct cat_result *out)
+{
+	out->n = 0;
+	if (base && n->relation != REL_NONE && !has_product_info(n)) {
+		struct cat_result b;
+		classify_own(c, base, text_only, &b);
+		for (size_t i = 0; i < b.n; i++) {
+			out->m[out->n] = b.m[i];
+			snprintf(out->m[out->n].evidence, sizeof(out->m[0].evidence), "inherited from %s (%s)", base->symbol,
+				 b.m[i].evidence);
+			out->n++;
+		}
+		/* Its own words may still add a category (an addendum that widens the scope). */
+		struct cat_result own;
+		classify_own(c, n, text_only, &own);
+		for (size_t i = 0; i < own.n && out->n < 64; i++) {
+			int dup = 0;
+			for (size_t k = 0; k < out->n; k++)
+				dup |= out->m[k].cat == own.m[i].cat;
+			if (!dup)
+				out->m[out->n++] = own.m[i];
+		}
+		return;
+	}
+	classify_own(c, n, text_only, out);
+}
+
+json_t *classify_json(const struct cat_result *r)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < r->n; i++) {
+		json_t *o = json_object();
+		json_object_set_new(o, "id", json_string(r->m[i].cat->id));
+		json_object_set_new(o, "name_zh", json_string(r->m[i].cat->name_zh));
+		json_object_set_new(o, "name_en", json_string(r->m[i].cat->name_en));
+		json_object_set_new(o, "confidence", json_real((double)(int)(r->m[i].confidence * 100 + 0.5) / 100.0));
+		json_object_set_new(o, "evidence", json_string(r->m[i].evidence));
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+/* ---- risk ---- */
+
+void risk_config_default(struct risk_config *rc)
+{
+	memset(rc, 0, sizeof(*rc));
+	strv_init(&rc->key_markets);
+	strv_init(&rc->priority_categories);
+	/* Guangdong's largest markets (customs figures): the US, the EU, ASEAN members, Hong Kong, Japan, Korea. */
+	static const char *const markets[] = {"USA:3", "EU:3", "JPN:2", "KOR:2", "GBR:2", "HKG:2", "VNM:1", "THA:1",
+					      "MYS:1", "IDN:1", "PHL:1", "SGP:1", "IND:1", "AUS:1", "CAN:1", "MEX:1",
+					      "BRA:1", "SAU:1", "ARE:1", NULL};
+	for (int i = 0; markets[i]; i++)
+		strv_push(&rc->key_markets, markets[i]);
+	static const char *const prio[] = {"mobile_phones", "computers_it", "lithium_batteries", "large_home_appliances",
+					   "small_home_appliances", "electric_vehicles", "toys_games", "furniture_mattresses",
+					   "apparel", "lighting_led", NULL};
+	for (int i = 0; prio[i]; i++)
+		strv_push(&rc->priority_categories, prio[i]);
+	rc->w_category = 1;
+	rc->w_many_categories = 1;
+	rc->w_priority_category = 1;
+	rc->w_regulation = 1;
+	rc->w_conformity = 1;
+	rc->w_urgent = 2;
+	rc->w_voluntary = -1;
+	rc->w_adopted = 1;
+	rc->w_deadline_14 = 2;
+	rc->w_deadline_30 = 1;
+	rc->w_force_90 = 1;
+	rc->high = 6;
+	rc->medium = 3;
+}
+
+int risk_config_load(struct risk_config *rc, const struct ini *cfg, char *err, size_t errlen)
+{
+	const struct ini_section *s = NULL;
+	for (size_t i = 0; cfg && i < cfg->n; i++)
+		if (!strcmp(cfg->sections[i].name, "risk"))
+			s = &cfg->sections[i];
+	if (!s)
+		return 0;
+	const char *v;
+	if ((v = ini_get(s, "key_markets"))) {
+		strv_release(&rc->key_markets);
+		strv_init(&rc->key_markets);
+		for (const char *p = v; *p;) {
+			size_t n = strcspn(p, " ,");
+			if (n)
+				strv_push_owned(&rc->key_markets, xstrndup(p, n));
+			p += n;
+			while (*p == ' ' || *p == ',')
+				p++;
+		}
+	}
+	if ((v = ini_get(s, "priority_categories"))) {
+		strv_release(&rc->priority_categories);
+		strv_init(&rc->priority_categories);
+		for (const char *p = v; *p;) {
+			size_t n = strcspn(p, " ,");
+			if (n)
+				strv_push_owned(&rc->priority_categories, xstrndup(p, n));
+			p += n;
+			while (*p == ' ' || *p == ',')
+				p++;
+		}
+	}
+	static const struct {
+		const char *key;
+		size_t off;
+	} w[] = {
+		{"category", offsetof(struct risk_config, w_category)},
+		{"many_categories", offsetof(struct risk_config, w_many_categories)},
+		{"priority_category", offsetof(struct risk_config, w_priority_category)},
+		{"regulation", offsetof(struct risk_config, w_regulation)},
+		{"conformity_assessment", offsetof(struct risk_config, w_conformity)},
+		{"urgent", offsetof(struct risk_config, w_urgent)},
+		{"voluntary", offsetof(struct risk_config, w_voluntary)},
+		{"adopted", offsetof(struct risk_config, w_adopted)},
+		{"deadline_within_14_days", offsetof(struct risk_config, w_deadline_14)},
+		{"deadline_within_30_days", offsetof(struct risk_config, w_deadline_30)},
+		{"in_force_within_90_days", offsetof(struct risk_config, w_force_90)},
+		{"high_from", offsetof(struct risk_config, high)},
+		{"medium_from", offsetof(struct risk_config, medium)},
+	};
+	for (size_t i = 0; i < sizeof(w) / sizeof(w[0]); i++) {
+		if (!(v = ini_get(s, w[i].key)))
+			continue;
+		char *end;
+		double d = strtod(v, &end);
+		if (end == v || *end) {
+			errf(err, errlen, "%s:%d: [risk] %s: expected a number", cfg->path, ini_line(s, w[i].key), w[i].key);
+			return -EINVAL;
+		}
+		*(double *)((char *)rc + w[i].off) = d;
+	}
+	return 0;
+}
+
+void risk_config_release(struct risk_config *rc)
+{
+	strv_release(&rc->key_markets);
+	strv_release(&rc->priority_categories);
+}
+
+static void reason(struct risk *r, double w, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void reason(struct risk *r, double w, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+	if (w == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	r->score += w;
+	add_evidence(r->reasons, sizeof(r->reasons), "%s (%+g)", msg, w);
+}
+
+static long days_between(const char *from, const char *to)
+{
+	struct tm a = {0}, b = {0};
+	if (!strptime(from, "%Y-%m-%d", &a) || !strptime(to, "%Y-%m-%d", &b))
+		return 0;
+	return (long)((timegm(&b) - timegm(&a)) / 86400);
+}
+
+void risk_assess(const struct risk_config *rc, const struct notif *n, const struct cat_result *cats, struct risk *out)
+{
+	char today[11];
+	memset(out, 0, sizeof(*out));
+	today_iso(today);
+	for (size_t i = 0; i < rc->key_markets.n; i++) {
+		const char *m = rc->key_markets.items[i], *colon = strchr(m, ':');
+		size_t l = colon ? (size_t)(colon - m) : strlen(m);
+		if (strlen(n->member) == l && !strncmp(n->member, m, l)) {
+			const struct member *mm = member_by_code(n->member);
+			reason(out, colon ? strtod(colon + 1, NULL) : 1, "key market for Guangdong: %s",
+			       mm ? mm->name_en : n->member);
+		}
+	}
+	if (cats->n) {
+		reason(out, rc->w_category, "concerns %s", cats->m[0].cat->id);
+		if (cats->n > 1)
+			reason(out, rc->w_many_categories, "%zu categories", cats->n);
+		for (size_t i = 0; i < cats->n; i++)
+			if (strv_contains(&rc->priority_categories, cats->m[i].cat->id)) {
+				reason(out, rc->w_priority_category, "major export: %s", cats->m[i].cat->id);
+				break;
+			}
+	}
+	int urgent = strv_contains(&n->articles, "2.10.1") || strv_contains(&n->articles, "5.7.1");
+	if (urgent)
+		reason(out, rc->w_urgent, "urgent measure (Article %s)", strv_contains(&n->articles, "2.10.1") ? "2.10.1" : "5.7.1");
+	else if (strv_contains(&n->articles, "5.6.2"))
+		reason(out, rc->w_conformity, "conformity assessment procedure");
+	else if (strv_contains(&n->articles, "2.9.2") || n->type == NT_SPS)
+		reason(out, rc->w_regulation, "mandatory regulation");
+	const char *title = notif_title(n);
+	if (strcasestr_ascii(title, "voluntary") || strstr(title, "自愿"))
+		reason(out, rc->w_voluntary, "voluntary standard");
+	const char *why = n->text[LANG_EN].reason ? n->text[LANG_EN].reason : n->text[LANG_ZH].reason;
+	if (n->relation == REL_ADDENDUM && why &&
+	    (strcasestr_ascii(why, "adopted") || strcasestr_ascii(why, "into force") || strstr(why, "批准") || strstr(why, "生效")))
+		reason(out, rc->w_adopted, "adopted or entering into force");
+	if (n->dates[D_COMMENTS].iso[0]) {
+		long d = days_between(today, n->dates[D_COMMENTS].iso);
+		if (d >= 0 && d <= 14)
+			reason(out, rc->w_deadline_14, "comments close in %ld days", d);
+		else if (d > 14 && d <= 30)
+			reason(out, rc->w_deadline_30, "comments close in %ld days", d);
+	}
+	if (n->dates[D_ENTRY_FORCE].iso[0]) {
+		long d = days_between(today, n->dates[D_ENTRY_FORCE].iso);
+		if (d >= 0 && d <= 90)
+			reason(out, rc->w_force_90, "in force in %ld days", d);
+	}
+	/* A notification that touches none of Guangdong's categories is low, whatever else it is. */
+	out->level = !cats->n ? "low" : out->score >= rc->high ? "high" : out->score >= rc->medium ? "medium" : "low";
+}
+
+json_t *risk_json(const struct risk *r)
+{
+	json_t *o = json_object(), *a = json_array();
+	json_object_set_new(o, "level", json_string(r->level));
+	json_object_set_new(o, "score", json_real(r->score));
+	for (const char *p = r->reasons; *p;) {
+		size_t n = strcspn(p, ";");
+		char *s = strndup_trim(p, n);
+		json_array_append_new(a, json_string(s));
+		free(s);
+		p += n;
+		if (*p)
+			p++;
+	}
+	json_object_set_new(o, "reasons", a);
+	return o;
+}
+
+/* ---- HS and ICS tables ---- */
+
+struct code_row {
+	char *code, *desc;
+};
+
+static struct code_row *hs_rows, *ics_rows;
+static size_t n_hs, n_ics;
+
+/* Reads one CSV field (quotes doubled inside quoted fields). */
+static char *csv_field(const char **pp)
+{
+	const char *p = *pp;
+	struct buf b;
+	buf_init(&b, BUF_NOMAX);
+	if (*p == '"') {
+		p++;
+		while (*p) {
+			if (*p == '"' && p[1] == '"') {
+				buf_addch(&b, '"');
+				p += 2;
+			} else if (*p == '"') {
+				p++;
+				break;
+			} else {
+				buf_addch(&b, *p++);
+			}
+		}
+	} else {
+		while (*p && *p != ',' && *p != '\n' && *p != '\r')
+			buf_addch(&b, *p++);
+	}
+	if (*p == ',')
+		p++;
+	*pp = p;
+	return buf_detach(&b);
+}
+
+static void load_tables(void)
+{
+	if (hs_rows)
+		return;
+	size_t cap = 8192;
+	hs_rows = xcalloc(cap, sizeof(*hs_rows));
+	const char *p = strchr(tbt_hs_csv, '\n');
+	p = p ? p + 1 : tbt_hs_csv;
+	while (*p) {
+		char *section = csv_field(&p), *code = csv_field(&p), *desc = csv_field(&p);
+		free(section);
+		while (*p && *p != '\n')
+			p++;
+		if (*p)
+			p++;
+		if (n_hs == cap) {
+			cap *= 2;
+			hs_rows = xrealloc(hs_rows, cap * sizeof(*hs_rows));
+		}
+		hs_rows[n_hs].code = code;
+		hs_rows[n_hs].desc = desc;
+		n_hs++;
+	}
+	cap = 8192;
+	ics_rows = xcalloc(cap, sizeof(*ics_rows));
+	p = strchr(tbt_ics_tsv, '\n');
+	p = p ? p + 1 : tbt_ics_tsv;
+	while (*p) {
+		const char *eol = strchr(p, '\n');
+		if (!eol)
+			eol = p + strlen(p);
+		/* code, level, field, group, subgroup, parent, description, ... */
+		const char *q = p;
+		char *code = field(&q);
+		for (int i = 0; i < 5; i++)
+			free(field(&q));
+		char *desc = field(&q);
+		if (n_ics == cap) {
+			cap *= 2;
+			ics_rows = xrealloc(ics_rows, cap * sizeof(*ics_rows));
+		}
+		ics_rows[n_ics].code = code;
+		ics_rows[n_ics].desc = desc;
+		n_ics++;
+		p = *eol ? eol + 1 : eol;
+	}
+}
+
+const char *hs_describe(const char *code)
+{
+	load_tables();
+	for (size_t i = 0; i < n_hs; i++)
+		if (!strcmp(hs_rows[i].code, code))
+			return hs_rows[i].desc;
+	return NULL;
+}
+
+const char *ics_describe(const char *code)
+{
+	load_tables();
+	for (size_t i = 0; i < n_ics; i++)
+		if (!strcmp(ics_rows[i].code, code))
+			return ics_rows[i].desc;
+	return NULL;
+}
