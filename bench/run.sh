@@ -28,14 +28,16 @@ echo "import: tbtwarn import"
 t0=$(date +%s.%N)
 python3 bench/measure.py "$BIN" --data "$W/ours" import "$W/pages-$N"/*.json 2>"$W/ours.mem" >/dev/null
 t1=$(date +%s.%N)
+echo "classification alone"
+cls=$("$B"/bench/classify_bench "$W/pages-$N"/*.json)
 echo "search: tbtwarn in process"
 ours_s=$(python3 bench/measure.py "$B"/bench/search_bench "$W/ours" "$W/queries.txt" 2>"$W/ours-search.mem")
 echo "search: Xapian API"
 bare_s=$(python3 bench/measure.py "$B"/bench/xapian_search "$W/ours/index" "$W/queries.txt" 2>"$W/bare-search.mem")
 
-python3 - "$N" "$bare" "$t0" "$t1" "$ours_s" "$bare_s" "$W" <<'PY'
+python3 - "$N" "$bare" "$t0" "$t1" "$ours_s" "$bare_s" "$W" "$cls" <<'PY'
 import sys
-n, bare, t0, t1, ours_s, bare_s, w = sys.argv[1:]
+n, bare, t0, t1, ours_s, bare_s, w, cls = sys.argv[1:]
 n = int(n)
 bd, bsec, brate = bare.split()
 osec = float(t1) - float(t0)
@@ -50,6 +52,8 @@ print("|---|---|---|---|---|")
 print("| import of %d notifications, docs/s | %.0f | %s (bare Xapian) | %.0f %% | >= 70 %% |" % (n, orate, brate, 100 * orate / float(brate)))
 print("| import wall time, s | %.1f | %s | | |" % (osec, bsec))
 print("| import peak memory, MiB | %d | %d | | |" % (mem("ours.mem"), mem("bare.mem")))
+cn, cs = cls.split()
+print("| classification (categories and risk) within the import, s | %.1f of %.1f | | %.1f %% | <= 20 %% |" % (float(cs), osec, 100 * float(cs) / osec))
 print("| search median, us | %.0f | %.0f (Xapian API) | %.2fx | |" % (o[0], x[0], o[0] / x[0]))
 print("| search p90, us | %.0f | %.0f | %.2fx | |" % (o[1], x[1], o[1] / x[1]))
 print("| search p99, us | %.0f | %.0f | %.2fx | <= 1.5x |" % (o[2], x[2], o[2] / x[2]))
