@@ -559,14 +559,18 @@ int archive_search(struct archive *a, const char *query, const struct search_opt
 			goto done;
 		}
 		json_t *h = archive_hit_json(n);
-		struct cat_result cats;
-		struct risk risk;
-		archive_classify(a, n, &cats, &risk);
+		/* Categories and risk as indexed: classifying every hit again would double the cost of a page. */
 		json_t *ids = json_array();
-		for (size_t k = 0; k < cats.n; k++)
-			json_array_append_new(ids, json_string(cats.m[k].cat->id));
+		for (const char *p = idx_results_value(r, i, IDX_SLOT_CATEGORY); *p;) {
+			size_t l = strcspn(p, "\t");
+			json_array_append_new(ids, json_stringn(p, l));
+			p += l;
+			if (*p)
+				p++;
+		}
 		json_object_set_new(h, "categories", ids);
-		json_object_set_new(h, "risk", json_string(risk.level));
+		const char *risk = idx_results_value(r, i, IDX_SLOT_RISK);
+		json_object_set_new(h, "risk", *risk ? json_string(risk) : json_null());
 		json_object_set_new(h, "score", json_real(o->by_date ? 0.0 : idx_results_score(r, i)));
 		json_array_append_new(hits, h);
 		notif_free(n);

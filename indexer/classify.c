@@ -18,9 +18,22 @@ extern const char tbt_categories_tsv[];
 extern const char tbt_hs_csv[];
 extern const char tbt_ics_tsv[];
 
+/* One product term or exclusion, indexed by its first two bytes so that a text is scanned once for all of them. */
+struct term_ref {
+	const char *term;    /* what is matched (a plural form for "battery": "batteries") */
+	const char *display; /* the term as written in the table */
+	size_t len;
+	unsigned short cat;
+	unsigned char exclude, zh;
+};
+
 struct catalog {
 	struct category *cats;
 	size_t n;
+	struct term_ref *terms;
+	size_t nterms;
+	unsigned *bucket; /* 65537 offsets into terms, by the first two bytes */
+	struct strv plurals; /* owned storage of the generated plural forms */
 };
 
 static void split_list(const char *s, struct strv *out, int lower)
@@ -49,6 +62,67 @@ static char *field(const char **p)
 		e++;
 	*p = *e == '\t' ? e + 1 : e;
 	return xstrndup(s, (size_t)(e - s));
+}
+
+static unsigned key2(const char *t)
+{
+	return ((unsigned)(unsigned char)t[0] << 8) | (unsigned char)t[1];
+}
+
+static void add_term(struct catalog *c, struct term_ref **v, size_t *cap, const char *term, const char *display,
+		     unsigned short cat, int exclude)
+{
+	if (strlen(term) < 2)
+		return;
+	if (c->nterms == *cap) {
+		*cap = *cap ? *cap * 2 : 1024;
+		*v = xrealloc(*v, *cap * sizeof(**v));
+	}
+	struct term_ref *r = &(*v)[c->nterms++];
+	r->term = term;
+	r->display = display;
+	r->len = strlen(term);
+	r->cat = cat;
+	r->exclude = (unsigned char)exclude;
+	r->zh = (unsigned char)term[0] >= 0x80;
+}
+
+static int cmp_term(const void *a, const void *b)
+{
+	unsigned ka = key2(((const struct term_ref *)a)->term), kb = key2(((const struct term_ref *)b)->term);
+	return ka < kb ? -1 : ka > kb;
+}
+
+/* Indexes every term by its first two bytes (a counting sort), with the "-ies" plural of English terms in -y. */
+static void build_index(struct catalog *c)
+{
+	struct term_ref *v = NULL;
+	size_t cap = 0;
+	strv_init(&c->plurals);
+	for (size_t i = 0; i < c->n; i++) {
+		const struct category *k = &c->cats[i];
+		const struct strv *lists[3] = {&k->kw_en, &k->kw_zh, &k->exclude};
+		for (int l = 0; l < 3; l++)
+			for (size_t j = 0; j < lists[l]->n; j++) {
+				const char *t = lists[l]->items[j];
+				add_term(c, &v, &cap, t, t, (unsigned short)i, l == 2);
+				size_t n = strlen(t);
+				if ((unsigned char)t[0] < 0x80 && n > 2 && t[n - 1] == 'y') {
+					char *pl = xmalloc(n + 3);
+					memcpy(pl, t, n - 1);
+					memcpy(pl + n - 1, "ies", 4);
+					strv_push_owned(&c->plurals, pl);
+					add_term(c, &v, &cap, pl, t, (unsigned short)i, l == 2);
+				}
+			}
+	}
+	qsort(v, c->nterms, sizeof(*v), cmp_term);
+	c->terms = v;
+	c->bucket = xcalloc(65537, sizeof(unsigned));
+	for (size_t i = 0; i < c->nterms; i++)
+		c->bucket[key2(v[i].term) + 1]++;
+	for (unsigned k = 0; k < 65536; k++)
+		c->bucket[k + 1] += c->bucket[k];
 }
 
 struct catalog *catalog_parse(const char *path, const char *tsv, char *err, size_t errlen)
@@ -123,6 +197,7 @@ struct catalog *catalog_parse(const char *path, const char *tsv, char *err, size
 		catalog_free(c);
 		return NULL;
 	}
+	build_index(c);
 	return c;
 }
 
@@ -172,6 +247,9 @@ void catalog_free(struct catalog *c)
 		strv_release(&k->exclude);
 	}
 	free(c->cats);
+	free(c->terms);
+	free(c->bucket);
+	strv_release(&c->plurals);
 	free(c);
 }
 
@@ -212,25 +290,6 @@ static const char *word_match(const char *text, const char *at, size_t n)
 	return NULL;
 }
 
-static int has_term_en(const char *lower, const char *term)
-{
-	size_t n = strlen(term);
-	/* "battery" also matches "batteries". */
-	char alt[128] = "";
-	if (n > 2 && n < sizeof(alt) - 3 && term[n - 1] == 'y') {
-		memcpy(alt, term, n - 1);
-		memcpy(alt + n - 1, "ies", 4);
-	}
-	for (const char *p = lower; (p = strstr(p, term)) != NULL; p++)
-		if (word_match(lower, p, n))
-			return 1;
-	if (alt[0])
-		for (const char *p = lower; (p = strstr(p, alt)) != NULL; p++)
-			if (word_match(lower, p, strlen(alt)))
-				return 1;
-	return 0;
-}
-
 struct texts {
 	char *field[4]; /* title, products, keywords, description: English lower-cased, Chinese as is */
 };
@@ -266,11 +325,6 @@ static void texts_free(struct texts *t)
 {
 	for (int f = 0; f < 4; f++)
 		free(t->field[f]);
-}
-
-static int has_term(const char *text, const char *term, int zh)
-{
-	return zh ? strstr(text, term) != NULL : has_term_en(text, term);
 }
 
 static void add_evidence(char *ev, size_t evlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -334,90 +388,105 @@ static int has_product_info(const struct notif *n)
 	return 0;
 }
 
+/* What one scan of a record's texts found for one category. */
+struct hits {
+	const char *first[4]; /* the first term found in each field (its display form) */
+	const char *desc2;    /* a second, different term in the description */
+	int excluded;
+};
+
+/* Scans each field once, looking up every position's first two bytes among the terms of all categories. */
+static void scan(const struct catalog *c, const struct texts *t, struct hits *h)
+{
+	for (int f = 0; f < 4; f++) {
+		const char *s = t->field[f];
+		size_t len = strlen(s);
+		for (size_t i = 0; i + 1 < len; i++) {
+			unsigned k = key2(s + i);
+			for (unsigned j = c->bucket[k]; j < c->bucket[k + 1]; j++) {
+				const struct term_ref *r = &c->terms[j];
+				if (r->len > len - i || memcmp(s + i, r->term, r->len))
+					continue;
+				if (!r->zh && !word_match(s, s + i, r->len))
+					continue;
+				struct hits *x = &h[r->cat];
+				if (r->exclude) {
+					x->excluded = 1;
+				} else if (!x->first[f]) {
+					x->first[f] = r->display;
+				} else if (f == TX_DESC && !x->desc2 && strcmp(x->first[f], r->display)) {
+					x->desc2 = r->display;
+				}
+			}
+		}
+	}
+}
+
 static void classify_own(const struct catalog *c, const struct notif *n, int text_only, struct cat_result *out)
 {
 	struct texts t;
+	struct hits stack_hits[64], *hits = c->n <= 64 ? stack_hits : xcalloc(c->n, sizeof(*hits));
 	out->n = 0;
+	memset(hits, 0, (c->n <= 64 ? 64 : c->n) * sizeof(*hits));
 	texts_build(n, &t);
+	scan(c, &t, hits);
+	texts_free(&t);
 	int has_codes = !text_only && (n->hs.n > 0);
 	for (size_t i = 0; i < c->n && out->n < 64; i++) {
 		const struct category *k = &c->cats[i];
+		const struct hits *h = &hits[i];
 		double code = 0, text = 0;
 		char ev[400] = "";
 		int related_code = 0;
 		if (!text_only) {
 			for (size_t a = 0; a < n->hs.n; a++) {
-				const char *h = n->hs.items[a];
+				const char *hc = n->hs.items[a];
 				for (size_t b = 0; b < k->hs.n; b++) {
 					const char *p = k->hs.items[b];
-					double s = 0;
-					if (starts_with(h, p)) {
-						s = 0.95; /* the notified code is inside the category */
-					} else if (starts_with(p, h)) {
+					double sc = 0;
+					if (starts_with(hc, p)) {
+						sc = 0.95; /* the notified code is inside the category */
+					} else if (starts_with(p, hc)) {
 						/* A broader code: sure only when no other category shares it. */
-						int spread = hs_spread(c, h);
-						s = spread == 1 ? (strlen(h) >= 4 ? 0.8 : 0.6) : (strlen(h) >= 4 ? 0.45 : 0.3);
+						int spread = hs_spread(c, hc);
+						sc = spread == 1 ? (strlen(hc) >= 4 ? 0.8 : 0.6) : (strlen(hc) >= 4 ? 0.45 : 0.3);
 					}
-					if (s > 0) {
+					if (sc > 0) {
 						related_code = 1;
-						if (s > code)
-							code = s;
-						if (!strstr(ev, h))
-							add_evidence(ev, sizeof(ev), "HS %s", h);
+						if (sc > code)
+							code = sc;
+						if (!strstr(ev, hc))
+							add_evidence(ev, sizeof(ev), "HS %s", hc);
 					}
 				}
 			}
 			for (size_t a = 0; a < n->ics.n; a++)
 				for (size_t b = 0; b < k->ics.n; b++)
 					if (ics_related(n->ics.items[a], k->ics.items[b])) {
-						double s = ics_spread(c, n->ics.items[a]) == 1 ? 0.6 : 0.4;
-						if (s > code)
-							code = s;
+						double sc = ics_spread(c, n->ics.items[a]) == 1 ? 0.6 : 0.4;
+						if (sc > code)
+							code = sc;
 						if (!strstr(ev, n->ics.items[a]))
 							add_evidence(ev, sizeof(ev), "ICS %s", n->ics.items[a]);
 					}
 		}
 		/* Words that rule the text out. */
-		int excluded = 0;
-		for (size_t x = 0; x < k->exclude.n && !excluded; x++)
-			for (int f = 0; f < 4 && !excluded; f++)
-				excluded = has_term(t.field[f], k->exclude.items[x], (unsigned char)k->exclude.items[x][0] >= 0x80);
-		int desc_hits = 0, title_and_products = 0;
-		if (!excluded) {
-			int in[2] = {0, 0};
-			for (int f = TX_TITLE; f <= TX_PRODUCTS; f++)
-				for (size_t w = 0; w < k->kw_en.n + k->kw_zh.n && !in[f]; w++) {
-					int zh = w >= k->kw_en.n;
-					in[f] = has_term(t.field[f], zh ? k->kw_zh.items[w - k->kw_en.n] : k->kw_en.items[w], zh);
-				}
-			title_and_products = in[0] && in[1];
-		}
-		for (int f = 0; f < 4 && !excluded; f++) {
-			const char *found = NULL;
-			for (size_t w = 0; w < k->kw_en.n + k->kw_zh.n; w++) {
-				int zh = w >= k->kw_en.n;
-				const char *term = zh ? k->kw_zh.items[w - k->kw_en.n] : k->kw_en.items[w];
-				if (has_term(t.field[f], term, zh)) {
-					if (!found)
-						found = term;
-					if (f == TX_DESC)
-						desc_hits++;
-				}
-			}
-			if (found) {
-				double s = tx_weight[f];
-				/* One word in the description is often a passing mention ("other than toys", "pressure
-				 * vessels"); two different product terms there make it the subject. */
-				if (f == TX_DESC)
-					s = desc_hits > 1 ? 0.6 : 0.45;
-				/* When the notification gives codes and none belongs to this category, the codes say what the
-				 * subject is: words count only when both the title and the products text name the category. */
-				if (has_codes && !related_code)
-					s = title_and_products ? 0.6 : 0.3;
-				if (s > text)
-					text = s;
-				add_evidence(ev, sizeof(ev), "'%s' in %s", found, tx_names[f]);
-			}
+		int title_and_products = h->first[TX_TITLE] && h->first[TX_PRODUCTS];
+		for (int f = 0; f < 4 && !h->excluded; f++) {
+			if (!h->first[f])
+				continue;
+			double sc = tx_weight[f];
+			/* One word in the description is often a passing mention ("other than toys", "pressure vessels");
+			 * two different product terms there make it the subject. */
+			if (f == TX_DESC)
+				sc = h->desc2 ? 0.6 : 0.45;
+			/* When the notification gives codes and none belongs to this category, the codes say what the subject
+			 * is: words count only when both the title and the products text name the category. */
+			if (has_codes && !related_code)
+				sc = title_and_products ? 0.6 : 0.3;
+			if (sc > text)
+				text = sc;
+			add_evidence(ev, sizeof(ev), "'%s' in %s", h->first[f], tx_names[f]);
 		}
 		double conf = code > text ? code : text;
 		if (code >= 0.3 && text >= 0.5)
@@ -429,7 +498,8 @@ static void classify_own(const struct catalog *c, const struct notif *n, int tex
 			snprintf(m->evidence, sizeof(m->evidence), "%s", ev);
 		}
 	}
-	texts_free(&t);
+	if (hits != stack_hits)
+		free(hits);
 }
 
 void classify(const struct catalog *c, const struct notif *n, const struct notif *base, int text_only,

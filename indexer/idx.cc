@@ -79,6 +79,7 @@ struct idx_results {
 	unsigned total = 0;
 	std::vector<unsigned> docids;
 	std::vector<double> scores;
+	std::vector<std::string> cat_values, risk_values;
 	struct facet {
 		std::vector<std::string> values;
 		std::vector<const char *> ptrs;
@@ -374,6 +375,9 @@ extern "C" int idx_search(struct idx *x, const struct idx_query *q, unsigned off
 		for (auto it = mset.begin(); it != mset.end(); ++it) {
 			r->docids.push_back(*it);
 			r->scores.push_back(it.get_weight());
+			Xapian::Document d = it.get_document();
+			r->cat_values.push_back(d.get_value(IDX_SLOT_CATEGORY));
+			r->risk_values.push_back(d.get_value(IDX_SLOT_RISK));
 		}
 		if (q->facets) {
 			auto &cf = r->facets[IDX_SLOT_CATEGORY];
@@ -421,6 +425,15 @@ extern "C" unsigned idx_results_docid(const struct idx_results *r, size_t i)
 extern "C" double idx_results_score(const struct idx_results *r, size_t i)
 {
 	return r->scores[i];
+}
+
+extern "C" const char *idx_results_value(const struct idx_results *r, size_t i, enum idx_slot slot)
+{
+	if (slot == IDX_SLOT_CATEGORY)
+		return r->cat_values[i].c_str();
+	if (slot == IDX_SLOT_RISK)
+		return r->risk_values[i].c_str();
+	return "";
 }
 
 extern "C" size_t idx_results_facet(const struct idx_results *r, enum idx_slot slot, const char *const **values,

@@ -80,6 +80,8 @@ unsigned idx_results_total(const struct idx_results *r);
 size_t idx_results_count(const struct idx_results *r);
 unsigned idx_results_docid(const struct idx_results *r, size_t i);
 double idx_results_score(const struct idx_results *r, size_t i);
+/* The value of slot in the i-th hit's document (categories and risk as indexed), "" when none. Borrowed. */
+const char *idx_results_value(const struct idx_results *r, size_t i, enum idx_slot slot);
 /* Facet counts for a slot, most frequent first: returns how many; value/count of the k-th via the out arrays
  * (borrowed, valid until idx_results_free). */
 size_t idx_results_facet(const struct idx_results *r, enum idx_slot slot, const char *const **values,
