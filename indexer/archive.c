@@ -122,7 +122,7 @@ static int index_doc(struct archive *a, int64_t id, const struct notif *n, char 
 static int index_one(struct archive *a, int64_t id, const struct notif *n, char *err, size_t errlen)
 {
 	int rc = index_doc(a, id, n, err, errlen);
-	if (rc || n->relation != REL_NONE)
+	if (rc || n->relation != REL_NONE || !store_has_derived(a->store, n->symbol))
 		return rc;
 	/* A base that arrives after its addenda: those that inherit from it are classified again. */
 	struct strv rel;
@@ -304,6 +304,7 @@ static int flush_batch(struct import_ctx *c)
 {
 	struct archive *a = c->a;
 	struct notif **finals = xcalloc(c->n, sizeof(*finals));
+	enum store_outcome *outcome = xcalloc(c->n, sizeof(*outcome));
 	int64_t *ids = xcalloc(c->n, sizeof(*ids));
 	int rc;
 	if ((rc = store_begin(a->store, c->err, c->errlen)))
@@ -315,23 +316,21 @@ static int flush_batch(struct import_ctx *c)
 			store_rollback(a->store);
 			goto out;
 		}
-		if (o == STORE_UNCHANGED) {
-			notif_free(finals[i]);
-			finals[i] = NULL;
-		}
+		outcome[i] = o;
 	}
 	if ((rc = store_commit(a->store, c->err, c->errlen)))
 		goto out;
 	/* Count only once the batch is durable. */
 	for (size_t i = 0; i < c->n; i++) {
-		if (!finals[i])
+		if (outcome[i] == STORE_UNCHANGED)
 			c->st->unchanged++;
 	}
 	/* Now the index: if this fails or we crash, the next open catches up from the store. */
 	for (size_t i = 0; i < c->n; i++) {
-		if (!finals[i])
+		if (outcome[i] == STORE_UNCHANGED)
 			continue;
-		if ((rc = index_one(a, ids[i], finals[i], c->err, c->errlen)))
+		/* A merged record comes back as finals[i]; a new one was stored as it came. */
+		if ((rc = index_one(a, ids[i], finals[i] ? finals[i] : c->batch[i], c->err, c->errlen)))
 			goto out;
 		a->uncommitted++;
 	}
@@ -345,6 +344,7 @@ out:
 	}
 	c->n = 0;
 	free(finals);
+	free(outcome);
 	free(ids);
 	return rc;
 }

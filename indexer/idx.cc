@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <unordered_map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -49,6 +50,12 @@ class MultiValueCountSpy : public Xapian::MatchSpy {
 	void operator()(const Xapian::Document &doc, double) override
 	{
 		const std::string v = doc.get_value(slot_);
+		if (v.empty())
+			return;
+		if (v.find('\t') == std::string::npos) {
+			counts_[v]++; /* the common case: one category */
+			return;
+		}
 		size_t start = 0;
 		while (start < v.size()) {
 			size_t end = v.find('\t', start);
@@ -72,7 +79,7 @@ class MultiValueCountSpy : public Xapian::MatchSpy {
 
       private:
 	Xapian::valueno slot_;
-	std::map<std::string, unsigned> counts_;
+	std::unordered_map<std::string, unsigned> counts_;
 };
 
 struct idx_results {

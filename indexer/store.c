@@ -24,6 +24,7 @@ enum stmt_id {
 	S_SOURCE_PUT,
 	S_URL_GET,
 	S_URL_PUT,
+	S_HAS_DERIVED,
 	S_N
 };
 
@@ -57,6 +58,7 @@ static const char *const stmt_sql[S_N] = {
 	[S_SOURCE_PUT] = "INSERT OR REPLACE INTO source_state (name, cursor, etag, last_modified, last_attempt, "
 			 "last_success, last_new, last_error, failures, next_run, fetches, records) "
 			 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+	[S_HAS_DERIVED] = "SELECT 1 FROM notifications WHERE root_symbol = ?1 AND symbol <> ?1 LIMIT 1",
 	[S_URL_GET] = "SELECT etag, last_modified, sha256 FROM url_state WHERE url = ?1",
 	[S_URL_PUT] = "INSERT OR REPLACE INTO url_state (url, source, etag, last_modified, sha256, fetched_at) "
 		      "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -340,11 +342,16 @@ int store_upsert(struct store *s, const struct notif *n, enum store_outcome *out
 	}
 	sqlite3_reset(st);
 
-	/* What is stored is the merge of what we had and what came, so that a partial source never erases. */
-	if (!merged)
-		merged = notif_new();
-	notif_merge(merged, n);
-	notif_finish(merged);
+	/* What is stored is the merge of what we had and what came, so that a partial source never erases. A new
+	 * record needs no merge: it is stored as it came (parsers hand over finished records). */
+	struct notif *owned = NULL;
+	if (merged) {
+		notif_merge(merged, n);
+		notif_finish(merged);
+		owned = merged;
+	} else {
+		merged = (struct notif *)n;
+	}
 
 	json_t *content = notif_to_json(merged, 0);
 	char *doc = json_dumps(content, JSON_COMPACT | JSON_SORT_KEYS);
@@ -404,10 +411,10 @@ out:
 	json_decref(content);
 	json_decref(old);
 	free(doc);
-	if (!rc && final)
-		*final = merged;
+	if (!rc && final && owned)
+		*final = owned;
 	else
-		notif_free(merged);
+		notif_free(owned);
 	return rc;
 }
 
@@ -655,4 +662,13 @@ int store_url_put(struct store *s, const char *url, const char *source, const ch
 	int rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : db_err(s, err, errlen, "save URL state");
+}
+
+int store_has_derived(struct store *s, const char *root)
+{
+	sqlite3_stmt *st = stmt(s, S_HAS_DERIVED);
+	sqlite3_bind_text(st, 1, root, -1, SQLITE_STATIC);
+	int found = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_reset(st);
+	return found;
 }

@@ -33,7 +33,8 @@ int store_put_raw(struct store *s, const char *sha256, const char *source, const
 /*
  * Adds a record or merges it into the stored one (fields that n leaves empty keep their stored value). When the
  * content changes, the previous version goes to the history with the names of the fields that changed.
- * *final (if not NULL) receives the record as stored now (caller frees with notif_free()), *id its row id.
+ * *final (if not NULL) receives the record as stored now when it differs from n, that is after a merge (caller
+ * frees with notif_free()); it is NULL when n was stored as it is (a new record). *id receives the row id.
  */
 int store_upsert(struct store *s, const struct notif *n, enum store_outcome *outcome, int64_t *id,
 		 struct notif **final, char *err, size_t errlen);
@@ -44,6 +45,9 @@ int store_get_by_id(struct store *s, int64_t id, struct notif **out, char *err, 
 
 /* Appends the symbols sharing root (the base and its addenda, corrigenda, revisions), in symbol order. */
 int store_related(struct store *s, const char *root, struct strv *out, char *err, size_t errlen);
+
+/* Whether any addendum, corrigendum or revision of root is stored (a cheap check before store_related). */
+int store_has_derived(struct store *s, const char *root);
 
 /* The history of a symbol as a JSON array of {version, replaced_at, changed_fields, source}; caller json_decref()s. */
 json_t *store_history(struct store *s, const char *symbol);
