@@ -594,6 +594,42 @@ static void on_stop_signal(struct ev_loop *loop, ev_signal *w, int revents)
 	ev_break(loop, EVBREAK_ALL);
 }
 
+/* The archive, a loop and a crawler on the configuration, as crawl and sources need them. */
+struct crawl_env {
+	struct archive *a;
+	struct ev_loop *loop;
+	struct crawler *cr;
+};
+
+static int crawl_env_open(const char *data, const char *config, struct crawl_env *e)
+{
+	char err[ERRBUF_SIZE];
+	struct ini *cfg = load_config(config);
+	memset(e, 0, sizeof(*e));
+	if (open_archive(data, ARCHIVE_WRITE, &e->a, err, sizeof(err))) {
+		fprintf(stderr, "tbtwarn: %s\n", err);
+		ini_free(cfg);
+		return -1;
+	}
+	e->loop = ev_loop_new(EVFLAG_AUTO);
+	e->cr = crawler_new(e->loop, e->a, cfg, err, sizeof(err));
+	ini_free(cfg);
+	if (!e->cr) {
+		fprintf(stderr, "tbtwarn: configuration: %s\n", err);
+		archive_free(e->a);
+		ev_loop_destroy(e->loop);
+		return -1;
+	}
+	return 0;
+}
+
+static void crawl_env_close(struct crawl_env *e)
+{
+	crawler_free(e->cr);
+	archive_free(e->a);
+	ev_loop_destroy(e->loop);
+}
+
 static int cmd_crawl(const char *data, const char *config, int argc, char **argv)
 {
 	static const struct option opts[] = {{"once", no_argument, NULL, 'o'},
@@ -601,9 +637,8 @@ static int cmd_crawl(const char *data, const char *config, int argc, char **argv
 					     {"source", required_argument, NULL, 's'},
 					     {"help", no_argument, NULL, 'h'},
 					     {0}};
-	int c, once = 0, watch = 0, rc;
+	int c, once = 0, watch = 0;
 	const char *only = NULL;
-	char err[ERRBUF_SIZE];
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "ows:h", opts, NULL)) != -1) {
 		if (c == 'o') {
@@ -617,22 +652,11 @@ static int cmd_crawl(const char *data, const char *config, int argc, char **argv
 			return c == 'h' ? 0 : 2;
 		}
 	}
-	struct ini *cfg = load_config(config);
-	struct archive *a;
-	if ((rc = open_archive(data, ARCHIVE_WRITE, &a, err, sizeof(err)))) {
-		fprintf(stderr, "tbtwarn: %s\n", err);
-		ini_free(cfg);
+	struct crawl_env env;
+	if (crawl_env_open(data, config, &env))
 		return 2;
-	}
-	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
-	struct crawler *cr = crawler_new(loop, a, cfg, err, sizeof(err));
-	ini_free(cfg);
-	if (!cr) {
-		fprintf(stderr, "tbtwarn: configuration: %s\n", err);
-		archive_free(a);
-		ev_loop_destroy(loop);
-		return 2;
-	}
+	struct ev_loop *loop = env.loop;
+	struct crawler *cr = env.cr;
 	crawler_set_report(cr, stdout);
 	ev_signal sigint, sigterm;
 	ev_signal_init(&sigint, on_stop_signal, SIGINT);
@@ -668,32 +692,17 @@ static int cmd_crawl(const char *data, const char *config, int argc, char **argv
 	ev_ref(loop);
 	ev_signal_stop(loop, &sigint);
 	ev_signal_stop(loop, &sigterm);
-	crawler_free(cr);
-	archive_free(a);
-	ev_loop_destroy(loop);
+	crawl_env_close(&env);
 	return status;
 }
 
 static int cmd_sources(const char *data, const char *config, int argc, char **argv)
 {
 	int as_json = argc > 1 && !strcmp(argv[1], "--json");
-	char err[ERRBUF_SIZE];
-	struct ini *cfg = load_config(config);
-	struct archive *a;
-	if (open_archive(data, ARCHIVE_WRITE, &a, err, sizeof(err))) {
-		fprintf(stderr, "tbtwarn: %s\n", err);
-		ini_free(cfg);
+	struct crawl_env env;
+	if (crawl_env_open(data, config, &env))
 		return 2;
-	}
-	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
-	struct crawler *cr = crawler_new(loop, a, cfg, err, sizeof(err));
-	ini_free(cfg);
-	if (!cr) {
-		fprintf(stderr, "tbtwarn: configuration: %s\n", err);
-		archive_free(a);
-		ev_loop_destroy(loop);
-		return 2;
-	}
+	struct crawler *cr = env.cr;
 	json_t *list = crawler_sources_json(cr);
 	if (as_json) {
 		json_dumpf(list, stdout, JSON_INDENT(2));
@@ -712,9 +721,7 @@ static int cmd_sources(const char *data, const char *config, int argc, char **ar
 		}
 	}
 	json_decref(list);
-	crawler_free(cr);
-	archive_free(a);
-	ev_loop_destroy(loop);
+	crawl_env_close(&env);
 	return 0;
 }
 

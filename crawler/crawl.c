@@ -461,6 +461,24 @@ static void job_free(struct job *j)
 	free(j);
 }
 
+/* Queues the links that were never fetched (detail pages rarely change; list pages and feeds are polled). */
+static void fetch_new_links(struct source *s, const struct strv *links, enum parse_format fmt)
+{
+	for (size_t i = 0; i < links->n; i++) {
+		char *etag = NULL, *lm = NULL, sha[65];
+		if (store_url_get(archive_store(s->c->archive), links->items[i], &etag, &lm, sha)) {
+			free(etag);
+			free(lm);
+			continue;
+		}
+		struct job *nj = xcalloc(1, sizeof(*nj));
+		nj->s = s;
+		nj->kind = J_DOCUMENT;
+		nj->format = fmt;
+		fetch_job(s, nj, links->items[i], NULL, NULL);
+	}
+}
+
 static void on_fetched(void *arg, struct fetch_result *r)
 {
 	struct job *j = arg;
@@ -505,19 +523,7 @@ static void on_fetched(void *arg, struct fetch_result *r)
 			strv_init(&links);
 			if (feed_links(r->body.s, r->body.len, &links, err, sizeof(err)) < 0)
 				round_error(s, "feed '%s': %s", r->url, err);
-			for (size_t i = 0; i < links.n; i++) {
-				char *e2 = NULL, *l2 = NULL, h2[65];
-				if (store_url_get(archive_store(s->c->archive), links.items[i], &e2, &l2, h2)) {
-					free(e2);
-					free(l2);
-					continue; /* a detail already fetched */
-				}
-				struct job *nj = xcalloc(1, sizeof(*nj));
-				nj->s = s;
-				nj->kind = J_DOCUMENT;
-				nj->format = s->format;
-				fetch_job(s, nj, links.items[i], NULL, NULL);
-			}
+			fetch_new_links(s, &links, s->format);
 			strv_release(&links);
 		}
 		break;
@@ -531,19 +537,7 @@ static void on_fetched(void *arg, struct fetch_result *r)
 		} else if (!links.n) {
 			round_error(s, "list page '%s': link_xpath '%s' found no links", r->url, s->link_xpath);
 		}
-		for (size_t i = 0; i < links.n; i++) {
-			char *e2 = NULL, *l2 = NULL, h2[65];
-			if (store_url_get(archive_store(s->c->archive), links.items[i], &e2, &l2, h2)) {
-				free(e2);
-				free(l2);
-				continue;
-			}
-			struct job *nj = xcalloc(1, sizeof(*nj));
-			nj->s = s;
-			nj->kind = J_DOCUMENT;
-			nj->format = FMT_HTML;
-			fetch_job(s, nj, links.items[i], NULL, NULL);
-		}
+		fetch_new_links(s, &links, FMT_HTML);
 		strv_release(&links);
 		break;
 	}

@@ -55,15 +55,6 @@ static void split_list(const char *s, struct strv *out, int lower)
 	}
 }
 
-static char *field(const char **p)
-{
-	const char *s = *p, *e = s;
-	while (*e && *e != '\t' && *e != '\n')
-		e++;
-	*p = *e == '\t' ? e + 1 : e;
-	return xstrndup(s, (size_t)(e - s));
-}
-
 static unsigned key2(const char *t)
 {
 	return ((unsigned)(unsigned char)t[0] << 8) | (unsigned char)t[1];
@@ -157,15 +148,15 @@ struct catalog *catalog_parse(const char *path, const char *tsv, char *err, size
 		struct category *k = &c->cats[c->n++];
 		memset(k, 0, sizeof(*k));
 		char *hs, *ics, *en, *zh, *ex;
-		k->id = field(&p);
-		k->name_en = field(&p);
-		k->name_zh = field(&p);
-		hs = field(&p);
-		ics = field(&p);
-		en = field(&p);
-		zh = field(&p);
-		ex = field(&p);
-		k->evidence = *p && *p != '\n' ? field(&p) : xstrdup("");
+		k->id = tsv_field(&p);
+		k->name_en = tsv_field(&p);
+		k->name_zh = tsv_field(&p);
+		hs = tsv_field(&p);
+		ics = tsv_field(&p);
+		en = tsv_field(&p);
+		zh = tsv_field(&p);
+		ex = tsv_field(&p);
+		k->evidence = *p && *p != '\n' ? tsv_field(&p) : xstrdup("");
 		split_list(hs, &k->hs, 0);
 		split_list(ics, &k->ics, 0);
 		split_list(en, &k->kw_en, 1);
@@ -815,10 +806,10 @@ static void load_tables(void)
 			eol = p + strlen(p);
 		/* code, level, field, group, subgroup, parent, description, ... */
 		const char *q = p;
-		char *code = field(&q);
+		char *code = tsv_field(&q);
 		for (int i = 0; i < 5; i++)
-			free(field(&q));
-		char *desc = field(&q);
+			free(tsv_field(&q));
+		char *desc = tsv_field(&q);
 		if (n_ics == cap) {
 			cap *= 2;
 			ics_rows = xrealloc(ics_rows, cap * sizeof(*ics_rows));

@@ -48,15 +48,6 @@ static void add_alias(const char *name, size_t n, const struct member *m)
 	n_aliases++;
 }
 
-static char *field(const char **p)
-{
-	const char *s = *p, *e = s;
-	while (*e && *e != '\t' && *e != '\n')
-		e++;
-	*p = *e == '\t' ? e + 1 : e;
-	return xstrndup(s, (size_t)(e - s));
-}
-
 static void load(void)
 {
 	const char *p = tbt_members_tsv;
@@ -82,11 +73,11 @@ static void load(void)
 			members = xrealloc(members, cap * sizeof(*members));
 		}
 		struct member *m = &members[n_members++];
-		m->code = field(&p);
-		m->numeric = field(&p);
-		m->name_en = field(&p);
-		m->name_zh = field(&p);
-		char *al = field(&p);
+		m->code = tsv_field(&p);
+		m->numeric = tsv_field(&p);
+		m->name_en = tsv_field(&p);
+		m->name_zh = tsv_field(&p);
+		char *al = tsv_field(&p);
 		free(al); /* aliases are indexed in a second pass, once the member array stops moving */
 		p = *p == '\n' ? p + 1 : p;
 	}

@@ -22,6 +22,10 @@ struct parse_sink {
 
 enum parse_format { FMT_AUTO = 0, FMT_EPING, FMT_WTO_TEXT, FMT_FEED, FMT_HTML };
 
+/* Reports a rejected record to the sink: where ("item 3", "line 40", "file") and why. */
+void parse_reject(const struct parse_sink *sink, const char *where, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* Parses an ePing search page ({currentPage, pageSize, totalCount, items[]}), an array of items or one item. */
 int parse_eping(const struct parse_sink *sink, const char *data, size_t len);
 /* Parses one or more WTO notification forms as plain text, English or Chinese, UTF-8 or GB18030. */

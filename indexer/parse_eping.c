@@ -153,10 +153,7 @@ static struct notif *item_to_record(const json_t *item, const struct strv *symbo
 	return n;
 }
 
-static void reject(const struct parse_sink *sink, const char *where, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void reject(const struct parse_sink *sink, const char *where, const char *fmt, ...)
+void parse_reject(const struct parse_sink *sink, const char *where, const char *fmt, ...)
 {
 	char msg[ERRBUF_SIZE];
 	va_list ap;
@@ -174,12 +171,12 @@ static int parse_item(const struct parse_sink *sink, const json_t *item, size_t 
 	int rc = 0;
 	snprintf(where, sizeof(where), "item %zu", index + 1);
 	if (!json_is_object(item)) {
-		reject(sink, where, "expected an object, found %s", json_is_array(item) ? "an array" : "a scalar");
+		parse_reject(sink, where, "expected an object, found %s", json_is_array(item) ? "an array" : "a scalar");
 		return 0;
 	}
 	const json_t *sym = json_object_get(item, "documentSymbol");
 	if (!json_is_string(sym) || !*json_string_value(sym)) {
-		reject(sink, where, "missing documentSymbol");
+		parse_reject(sink, where, "missing documentSymbol");
 		return 0;
 	}
 	/* A joint notification lists several symbols in one field. */
@@ -199,7 +196,7 @@ static int parse_item(const struct parse_sink *sink, const json_t *item, size_t 
 	for (size_t i = 0; i < symbols.n && !rc; i++) {
 		struct notif *n = item_to_record(item, &symbols, i, err, sizeof(err));
 		if (!n) {
-			reject(sink, where, "%s", err);
+			parse_reject(sink, where, "%s", err);
 			continue;
 		}
 		rc = sink->on_record(sink->arg, n);
@@ -217,7 +214,7 @@ int parse_eping(const struct parse_sink *sink, const char *data, size_t len)
 	if (!root) {
 		char where[64];
 		snprintf(where, sizeof(where), "line %d, column %d", jerr.line, jerr.column);
-		reject(sink, where, "invalid JSON: %s", jerr.text);
+		parse_reject(sink, where, "invalid JSON: %s", jerr.text);
 		return -TBT_EPARSE;
 	}
 	if (json_is_array(root)) {
@@ -225,7 +222,7 @@ int parse_eping(const struct parse_sink *sink, const char *data, size_t len)
 	} else if (json_is_object(root) && json_object_get(root, "items")) {
 		items = json_object_get(root, "items");
 		if (!json_is_array(items)) {
-			reject(sink, "items", "'items' is not an array");
+			parse_reject(sink, "items", "'items' is not an array");
 			json_decref(root);
 			return -TBT_EPARSE;
 		}
@@ -234,7 +231,7 @@ int parse_eping(const struct parse_sink *sink, const char *data, size_t len)
 		json_decref(root);
 		return rc > 0 ? 0 : rc;
 	} else {
-		reject(sink, "file", "not an ePing page: no 'items' array and no 'documentSymbol'");
+		parse_reject(sink, "file", "not an ePing page: no 'items' array and no 'documentSymbol'");
 		json_decref(root);
 		return -TBT_EPARSE;
 	}

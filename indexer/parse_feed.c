@@ -14,19 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void reject(const struct parse_sink *sink, const char *where, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void reject(const struct parse_sink *sink, const char *where, const char *fmt, ...)
-{
-	char msg[ERRBUF_SIZE];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (sink->on_reject)
-		sink->on_reject(sink->arg, sink->name, where, msg);
-}
 
 static int named(const xmlNode *n, const char *name)
 {
@@ -107,12 +94,12 @@ static int item_record(const struct parse_sink *sink, const xmlNode *item, size_
 	}
 	int rc = 0;
 	if (find_symbol(title, sym, sizeof(sym)) && find_symbol(desc, sym, sizeof(sym))) {
-		reject(sink, where, "no notification symbol in the title or description ('%.60s')", title);
+		parse_reject(sink, where, "no notification symbol in the title or description ('%.60s')", title);
 		goto out;
 	}
 	struct notif *n = notif_new();
 	if (notif_set_symbol(n, sym, err, sizeof(err))) {
-		reject(sink, where, "%s", err);
+		parse_reject(sink, where, "%s", err);
 		notif_free(n);
 		goto out;
 	}
@@ -150,7 +137,7 @@ int parse_feed(const struct parse_sink *sink, const char *data, size_t len)
 	 * and not XML_PARSE_HUGE, so that libxml2's limits on entity amplification stay on. */
 	int opts = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA;
 	if (len > (size_t)0x7fffffff) {
-		reject(sink, "file", "feed larger than 2 GiB");
+		parse_reject(sink, "file", "feed larger than 2 GiB");
 		return -TBT_EPARSE;
 	}
 	xmlResetLastError();
@@ -159,7 +146,7 @@ int parse_feed(const struct parse_sink *sink, const char *data, size_t len)
 		const xmlError *e = xmlGetLastError();
 		char where[48];
 		snprintf(where, sizeof(where), "line %d", e ? e->line : 0);
-		reject(sink, where, "invalid XML: %s", e && e->message ? e->message : "unknown error");
+		parse_reject(sink, where, "invalid XML: %s", e && e->message ? e->message : "unknown error");
 		char *nl;
 		(void)nl;
 		return -TBT_EPARSE;
@@ -177,7 +164,7 @@ int parse_feed(const struct parse_sink *sink, const char *data, size_t len)
 			if (named(c, "entry"))
 				rc = item_record(sink, c, ++index, 1);
 	} else {
-		reject(sink, "file", "not an RSS 2.0 or Atom feed (root element <%s>)", root ? (const char *)root->name : "");
+		parse_reject(sink, "file", "not an RSS 2.0 or Atom feed (root element <%s>)", root ? (const char *)root->name : "");
 		xmlFreeDoc(doc);
 		return -TBT_EPARSE;
 	}

@@ -134,6 +134,15 @@ void strv_sort(struct strv *v)
 		qsort(v->items, v->n, sizeof(char *), cmp_str);
 }
 
+char *tsv_field(const char **p)
+{
+	const char *s = *p, *e = s;
+	while (*e && *e != '\t' && *e != '\n')
+		e++;
+	*p = *e == '\t' ? e + 1 : e;
+	return xstrndup(s, (size_t)(e - s));
+}
+
 int starts_with(const char *s, const char *prefix)
 {
 	return !strncmp(s, prefix, strlen(prefix));

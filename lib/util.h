@@ -44,6 +44,9 @@ int strv_contains(const struct strv *v, const char *s);
 /* Sorts the strings bytewise. */
 void strv_sort(struct strv *v);
 
+/* Reads one tab-separated field at *p (up to a tab or a newline) and moves *p past its tab. Caller frees. */
+char *tsv_field(const char **p);
+
 /* Returns 1 if s starts with prefix. */
 int starts_with(const char *s, const char *prefix);
 /* Returns 1 if s starts with prefix, ignoring ASCII case. */
