@@ -330,3 +330,173 @@ struct notif *notif_from_json(const json_t *j)
 	}
 	return n;
 }
+
+/* ---- the canonical JSON, written directly ---- */
+
+static void put_string(struct buf *b, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	buf_addch(b, '"');
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		switch (*p) {
+		case '"':
+			buf_addstr(b, "\\\"");
+			break;
+		case '\\':
+			buf_addstr(b, "\\\\");
+			break;
+		case '\n':
+			buf_addstr(b, "\\n");
+			break;
+		case '\r':
+			buf_addstr(b, "\\r");
+			break;
+		case '\t':
+			buf_addstr(b, "\\t");
+			break;
+		case '\b':
+			buf_addstr(b, "\\b");
+			break;
+		case '\f':
+			buf_addstr(b, "\\f");
+			break;
+		default:
+			if (*p < 0x20) {
+				char esc[7] = {'\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 15], 0};
+				buf_addstr(b, esc);
+			} else {
+				buf_addch(b, (char)*p);
+			}
+		}
+	}
+	buf_addch(b, '"');
+}
+
+static void put_key(struct buf *b, const char *key, int *first)
+{
+	if (!*first)
+		buf_addch(b, ',');
+	*first = 0;
+	put_string(b, key);
+	buf_addch(b, ':');
+}
+
+static void put_str_or_null(struct buf *b, const char *s)
+{
+	if (s)
+		put_string(b, s);
+	else
+		buf_addstr(b, "null");
+}
+
+static void put_strv(struct buf *b, const struct strv *v)
+{
+	buf_addch(b, '[');
+	for (size_t i = 0; i < v->n; i++) {
+		if (i)
+			buf_addch(b, ',');
+		put_string(b, v->items[i]);
+	}
+	buf_addch(b, ']');
+}
+
+int notif_write_json(const struct notif *n, struct buf *out)
+{
+	/* Keys in byte order at every level, as JSON_SORT_KEYS orders them. */
+	static const char *const date_keys[] = {"adoption", "comment_deadline", "distributed", "entry_into_force"};
+	static const enum notif_date date_ids[] = {D_ADOPTION, D_COMMENTS, D_DISTRIBUTED, D_ENTRY_FORCE};
+	int first = 1;
+	buf_addch(out, '{');
+	put_key(out, "also_symbols", &first);
+	put_strv(out, &n->also_symbols);
+	put_key(out, "articles", &first);
+	put_strv(out, &n->articles);
+	put_key(out, "dates", &first);
+	buf_addch(out, '{');
+	for (int i = 0; i < 4; i++) {
+		const struct notif_datev *d = &n->dates[date_ids[i]];
+		int f2 = 1;
+		if (i)
+			buf_addch(out, ',');
+		put_string(out, date_keys[i]);
+		buf_addstr(out, ":{");
+		put_key(out, "date", &f2);
+		put_str_or_null(out, d->iso[0] ? d->iso : NULL);
+		put_key(out, "text", &f2);
+		put_str_or_null(out, d->text);
+		put_key(out, "text_zh", &f2);
+		put_str_or_null(out, d->text_zh);
+		buf_addch(out, '}');
+	}
+	buf_addch(out, '}');
+	put_key(out, "doc_languages", &first);
+	put_strv(out, &n->doc_languages);
+	put_key(out, "document_urls", &first);
+	put_strv(out, &n->document_urls);
+	put_key(out, "eping_id", &first);
+	put_str_or_null(out, n->eping_id);
+	put_key(out, "hs", &first);
+	put_strv(out, &n->hs);
+	put_key(out, "ics", &first);
+	put_strv(out, &n->ics);
+	put_key(out, "keywords", &first);
+	put_strv(out, &n->keywords);
+	put_key(out, "kind", &first);
+	put_string(out, rel_names[n->relation]);
+	put_key(out, "languages", &first);
+	buf_addch(out, '[');
+	int nl = 0;
+	for (int l = 0; l < LANG_N; l++) {
+		const struct notif_text *t = &n->text[l];
+		int fields = 0;
+#define COUNT_T(f) fields += t->f != NULL;
+		TEXT_FIELDS(COUNT_T)
+#undef COUNT_T
+		if (fields > (t->member_name ? 1 : 0)) {
+			if (nl++)
+				buf_addch(out, ',');
+			put_string(out, lang_names[l]);
+		}
+	}
+	buf_addch(out, ']');
+	put_key(out, "member", &first);
+	put_string(out, n->member);
+	put_key(out, "notification_url", &first);
+	put_str_or_null(out, n->notification_url);
+	put_key(out, "objectives", &first);
+	put_strv(out, &n->objectives);
+	put_key(out, "parent_symbol", &first);
+	put_str_or_null(out, n->parent_symbol);
+	put_key(out, "root_symbol", &first);
+	put_str_or_null(out, n->root_symbol);
+	put_key(out, "symbol", &first);
+	put_str_or_null(out, n->symbol);
+	put_key(out, "text", &first);
+	buf_addch(out, '{');
+	for (int l = 0; l < LANG_N; l++) {
+		const struct notif_text *t = &n->text[l];
+		/* The fields of a language, in byte order of their names. */
+		const struct {
+			const char *k;
+			const char *v;
+		} fs[] = {{"agency", t->agency},	   {"description", t->description}, {"documents", t->documents},
+			  {"member_name", t->member_name}, {"objectives", t->objectives},   {"products", t->products},
+			  {"reason", t->reason},	   {"regions", t->regions},	    {"standards", t->standards},
+			  {"texts_from", t->texts_from},   {"title", t->title}};
+		int f2 = 1;
+		if (l)
+			buf_addch(out, ',');
+		put_string(out, lang_names[l]);
+		buf_addstr(out, ":{");
+		for (size_t k = 0; k < sizeof(fs) / sizeof(fs[0]); k++)
+			if (fs[k].v) {
+				put_key(out, fs[k].k, &f2);
+				put_string(out, fs[k].v);
+			}
+		buf_addch(out, '}');
+	}
+	buf_addch(out, '}');
+	put_key(out, "type", &first);
+	put_string(out, n->type == NT_SPS ? "SPS" : "TBT");
+	return buf_addch(out, '}');
+}

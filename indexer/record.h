@@ -2,6 +2,7 @@
 #ifndef TBT_RECORD_H
 #define TBT_RECORD_H
 
+#include "buf.h"
 #include "util.h"
 
 #include <jansson.h>
@@ -76,6 +77,13 @@ void notif_merge(struct notif *dst, const struct notif *src);
 
 /* Canonical JSON; with_provenance 0 leaves provenance out (for the content hash). Caller json_decref()s. */
 json_t *notif_to_json(const struct notif *n, int with_provenance);
+/*
+ * Writes the canonical JSON without provenance straight into out (keys sorted at every level, compact): the same
+ * document as json_dumps(notif_to_json(n, 0), JSON_COMPACT | JSON_SORT_KEYS), without building a tree. It is what
+ * the store keeps and hashes. Returns 0 or -E2BIG.
+ */
+int notif_write_json(const struct notif *n, struct buf *out);
+
 /* Parses the canonical JSON back; NULL on a malformed document. Caller frees with notif_free(). */
 struct notif *notif_from_json(const json_t *j);
 

@@ -28,6 +28,17 @@ static int on_rec(void *arg, struct notif *n)
 	assert_non_null(s); /* valid UTF-8 throughout */
 	free(s);
 	json_decref(j);
+	/* The store's direct writer produces exactly jansson's canonical form. */
+	json_t *c = notif_to_json(n, 0);
+	char *want = json_dumps(c, JSON_COMPACT | JSON_SORT_KEYS);
+	struct buf got;
+	buf_init(&got, BUF_NOMAX);
+	assert_int_equal(notif_write_json(n, &got), 0);
+	if (strcmp(got.s, want))
+		fail_msg("canonical JSON differs for %s:\n got  %s\n want %s", n->symbol, got.s, want);
+	buf_release(&got);
+	free(want);
+	json_decref(c);
 	notif_free(n);
 	records++;
 	return 0;
