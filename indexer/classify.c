@@ -34,7 +34,16 @@ struct catalog {
 	size_t nterms;
 	unsigned *bucket; /* 65537 offsets into terms, by the first two bytes */
 	struct strv plurals; /* owned storage of the generated plural forms */
+	/* Proximity terms, "lithium ~ battery": both words within PROXIMITY_WORDS of each other, in either order. */
+	struct prox {
+		char *a, *b;
+		const char *display;
+		unsigned short cat;
+	} *prox;
+	size_t nprox;
 };
+
+#define PROXIMITY_WORDS 5
 
 static void split_list(const char *s, struct strv *out, int lower)
 {
@@ -96,6 +105,16 @@ static void build_index(struct catalog *c)
 		for (int l = 0; l < 3; l++)
 			for (size_t j = 0; j < lists[l]->n; j++) {
 				const char *t = lists[l]->items[j];
+				const char *tilde = strstr(t, " ~ ");
+				if (tilde && l == 0) {
+					c->prox = xrealloc(c->prox, (c->nprox + 1) * sizeof(*c->prox));
+					struct prox *p = &c->prox[c->nprox++];
+					p->a = strndup_trim(t, (size_t)(tilde - t));
+					p->b = strndup_trim(tilde + 3, strlen(tilde + 3));
+					p->display = t;
+					p->cat = (unsigned short)i;
+					continue;
+				}
 				add_term(c, &v, &cap, t, t, (unsigned short)i, l == 2);
 				size_t n = strlen(t);
 				if ((unsigned char)t[0] < 0x80 && n > 2 && t[n - 1] == 'y') {
@@ -241,6 +260,11 @@ void catalog_free(struct catalog *c)
 	free(c->terms);
 	free(c->bucket);
 	strv_release(&c->plurals);
+	for (size_t i = 0; i < c->nprox; i++) {
+		free(c->prox[i].a);
+		free(c->prox[i].b);
+	}
+	free(c->prox);
 	free(c);
 }
 
@@ -413,6 +437,48 @@ static void scan(const struct catalog *c, const struct texts *t, struct hits *h)
 	}
 }
 
+/* Word positions (counted from the start of the text) where an English word occurs, plurals included. */
+static size_t word_positions(const char *text, const char *w, size_t *pos, size_t max)
+{
+	size_t n = 0, len = strlen(w);
+	for (const char *p = text; n < max && (p = strstr(p, w)) != NULL; p++) {
+		if (!word_match(text, p, len))
+			continue;
+		size_t words = 0;
+		for (const char *q = text; q < p; q++)
+			words += (*q == ' ' || *q == '\n') && q[1] != ' ';
+		pos[n++] = words;
+	}
+	return n;
+}
+
+/* Proximity terms: both words within PROXIMITY_WORDS words ("batteries containing lithium" for "lithium ~ battery"). */
+static void scan_proximity(const struct catalog *c, const struct texts *t, struct hits *h)
+{
+	for (size_t i = 0; i < c->nprox; i++) {
+		const struct prox *p = &c->prox[i];
+		for (int f = 0; f < 4; f++) {
+			size_t pa[32], pb[32];
+			if (h[p->cat].first[f] || !strstr(t->field[f], p->a))
+				continue;
+			size_t na = word_positions(t->field[f], p->a, pa, 32), nb = word_positions(t->field[f], p->b, pb, 32);
+			/* "battery" also as "batteries". */
+			char plural[128];
+			size_t lb = strlen(p->b);
+			if (!nb && lb > 2 && lb < sizeof(plural) - 3 && p->b[lb - 1] == 'y') {
+				snprintf(plural, sizeof(plural), "%.*sies", (int)(lb - 1), p->b);
+				nb = word_positions(t->field[f], plural, pb, 32);
+			}
+			for (size_t x = 0; x < na; x++)
+				for (size_t y = 0; y < nb; y++) {
+					size_t d = pa[x] > pb[y] ? pa[x] - pb[y] : pb[y] - pa[x];
+					if (d > 0 && d <= PROXIMITY_WORDS && !h[p->cat].first[f])
+						h[p->cat].first[f] = p->display;
+				}
+		}
+	}
+}
+
 static void classify_own(const struct catalog *c, const struct notif *n, int text_only, struct cat_result *out)
 {
 	struct texts t;
@@ -421,6 +487,7 @@ static void classify_own(const struct catalog *c, const struct notif *n, int tex
 	memset(hits, 0, (c->n <= 64 ? 64 : c->n) * sizeof(*hits));
 	texts_build(n, &t);
 	scan(c, &t, hits);
+	scan_proximity(c, &t, hits);
 	texts_free(&t);
 	int has_codes = !text_only && (n->hs.n > 0);
 	for (size_t i = 0; i < c->n && out->n < 64; i++) {

@@ -97,6 +97,11 @@ static void words_in_english_and_chinese_with_exclusions(void **state)
 		/* Words that rule a category out. */
 		{"Safety Standard for Clothing Storage Units", "Clothing storage furniture", NULL, "furniture_mattresses"},
 		{"手机充电器合格评定要求", "手机充电器", NULL, "chargers_power_supplies"},
+		/* Proximity: "lithium ~ battery" finds the two words apart. */
+		{"Transport rules for batteries containing lithium metal", "Batteries", NULL, "lithium_batteries"},
+		/* ...but not too far apart. */
+		{"Lithium content of lubricating greases and of the oils sold with them, but not in batteries",
+		 "Greases", NULL, ""},
 		/* A "plug-in" is no plug. */
 		{"Plug-in hybrid emissions", "Passenger cars", NULL, "electric_vehicles"},
 		/* Codes elsewhere: a word in the title alone does not make a second category. */
