@@ -27,13 +27,13 @@ CMOCKA_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null)
 
 WARN := -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes -Wvla -Wwrite-strings -Wformat-security \
 	-Wshadow -Wno-missing-field-initializers
-CPPFLAGS_ALL := -D_GNU_SOURCE -Ilib -Iindexer -Icrawler -I$(B)/gen
+CPPFLAGS_ALL := -D_GNU_SOURCE -Ilib -Iindexer -Icrawler -Ialerter -I$(B)/gen
 OPT ?= -O2
 CFLAGS_ALL = -std=c11 $(OPT) -g $(WARN) -MMD -MP $(CPPFLAGS_ALL) $(PKG_CFLAGS) $(CFLAGS)
 CXXFLAGS_ALL = -std=c++17 $(OPT) -g -Wall -Wextra -Werror -MMD -MP $(CPPFLAGS_ALL) $(PKG_CFLAGS) $(CXXFLAGS)
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-LIB_C := $(wildcard lib/*.c) $(wildcard indexer/*.c) $(wildcard crawler/*.c)
+LIB_C := $(wildcard lib/*.c) $(wildcard indexer/*.c) $(wildcard crawler/*.c) $(wildcard alerter/*.c)
 LIB_CXX := $(wildcard indexer/*.cc)
 CLI_C := $(wildcard cli/*.c)
 UNIT_C := $(wildcard tests/unit/test_*.c)
@@ -147,7 +147,7 @@ bench: $(B)/.deps-test tbtwarn $(BENCH_BINS)
 
 # Functions we do not use (see ../STYLE): a grep keeps them out.
 check-banned:
-	$(Q)! grep -nE '\b(strcpy|strcat|sprintf|strncpy|strtok|atoi|gets|localtime|gmtime)\(' lib/*.[ch] indexer/*.[ch] crawler/*.[ch] cli/*.[ch] \
+	$(Q)! grep -nE '\b(strcpy|strcat|sprintf|strncpy|strtok|atoi|gets|localtime|gmtime)\(' lib/*.[ch] indexer/*.[ch] crawler/*.[ch] alerter/*.[ch] cli/*.[ch] \
 		|| (echo "banned function used (see docs/design.md)"; exit 1)
 
 check: test

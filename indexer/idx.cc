@@ -36,6 +36,10 @@ struct qgroup {
 };
 
 struct idx_query {
+	// The built query, kept when it does not depend on the database's terms (no wildcard), so that a stored
+	// subscription is parsed once, not once per notification it is checked against.
+	mutable std::unique_ptr<Xapian::Query> built;
+	mutable const idx *built_for = nullptr;
 	std::string text;
 	std::map<int, qgroup> groups;
 	std::vector<std::string> negated;
@@ -144,6 +148,34 @@ extern "C" int idx_open(const char *path, int writable, struct idx **out, char *
 		x->tg.set_stemming_strategy(Xapian::TermGenerator::STEM_SOME);
 		x->tg.set_flags(Xapian::TermGenerator::FLAG_CJK_NGRAM);
 		*out = x.release();
+		return 0;
+	});
+}
+
+extern "C" int idx_open_memory(struct idx **out, char *err, size_t errlen)
+{
+	*out = nullptr;
+	return guarded("open index in memory", err, errlen, [&]() {
+		std::unique_ptr<idx> x(new idx);
+		x->wdb = new Xapian::WritableDatabase(std::string(), Xapian::DB_BACKEND_INMEMORY);
+		x->db = x->wdb;
+		x->tg.set_database(*x->wdb);
+		x->tg.set_stemmer(x->stem);
+		x->tg.set_stemming_strategy(Xapian::TermGenerator::STEM_SOME);
+		x->tg.set_flags(Xapian::TermGenerator::FLAG_CJK_NGRAM);
+		*out = x.release();
+		return 0;
+	});
+}
+
+extern "C" void idx_stem(struct idx *x, const char *word, char *out, size_t outlen)
+{
+	if (!outlen)
+		return;
+	out[0] = '\0';
+	guarded("stem", nullptr, 0, [&]() {
+		std::string s = x->stem(word);
+		std::snprintf(out, outlen, "%s", s.c_str());
 		return 0;
 	});
 }
@@ -276,6 +308,7 @@ extern "C" void idx_query_free(struct idx_query *q)
 
 extern "C" void idx_query_text(struct idx_query *q, const char *text)
 {
+	q->built.reset();
 	if (!q->text.empty())
 		q->text += ' ';
 	q->text += text;
@@ -283,6 +316,7 @@ extern "C" void idx_query_text(struct idx_query *q, const char *text)
 
 extern "C" void idx_query_filter(struct idx_query *q, int group, const char *term, int negate)
 {
+	q->built.reset();
 	if (negate)
 		q->negated.push_back(term);
 	else
@@ -291,6 +325,7 @@ extern "C" void idx_query_filter(struct idx_query *q, int group, const char *ter
 
 extern "C" void idx_query_range(struct idx_query *q, int group, enum idx_slot slot, const char *lo, const char *hi)
 {
+	q->built.reset();
 	qgroup::range r{slot, lo ? lo : "", hi ? hi : "", lo != nullptr, hi != nullptr};
 	q->groups[group].ranges.push_back(r);
 }
@@ -360,7 +395,16 @@ extern "C" int idx_search(struct idx *x, const struct idx_query *q, unsigned off
 	return guarded("search", err, errlen, [&]() {
 		std::unique_ptr<idx_results> r(new idx_results);
 		Xapian::Enquire enq(*x->db);
-		enq.set_query(build_query(x, q));
+		if (q->built && q->built_for == x) {
+			enq.set_query(*q->built);
+		} else {
+			Xapian::Query bq = build_query(x, q);
+			if (q->text.find('*') == std::string::npos) {
+				q->built.reset(new Xapian::Query(bq));
+				q->built_for = x;
+			}
+			enq.set_query(bq);
+		}
 		if (q->by_date)
 			enq.set_sort_by_value_then_relevance(IDX_SLOT_DISTRIBUTED, true);
 		Xapian::ValueCountMatchSpy spies[5] = {

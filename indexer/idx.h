@@ -31,6 +31,10 @@ struct idx_results;
  */
 int idx_open(const char *path, int writable, struct idx **out, char *err, size_t errlen);
 void idx_free(struct idx *x);
+/* Opens a writable index in memory (for matching one document against stored queries). */
+int idx_open_memory(struct idx **out, char *err, size_t errlen);
+/* The English stem of a lower-case word, as the index stores it, into out (truncated to outlen). */
+void idx_stem(struct idx *x, const char *word, char *out, size_t outlen);
 
 /* Number of documents in the index. */
 unsigned idx_doccount(struct idx *x);

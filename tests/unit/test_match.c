@@ -1,0 +1,166 @@
+/* test_match.c: the subscription index finds exactly what checking every subscription finds. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "buf.h"
+#include "match.h"
+#include "parse.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static struct notif *recs[64];
+static size_t nrecs;
+
+static int on_rec(void *arg, struct notif *n)
+{
+	(void)arg;
+	if (nrecs < 64)
+		recs[nrecs++] = n;
+	else
+		notif_free(n);
+	return 0;
+}
+
+static int load(void **state)
+{
+	static const char *const files[] = {"tests/data/samples/eping-2025-03-a.json", "tests/data/samples/wto-tbt-vnm-245.txt",
+					    "tests/data/samples/zh-tbt-mex-560.txt", "tests/data/samples/wto-addenda-2025-04.txt",
+					    "tests/data/samples/wto-sps-aus-612.txt"};
+	(void)state;
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		struct buf b;
+		struct parse_sink sink = {files[i], on_rec, NULL, NULL, NULL, NULL};
+		buf_init(&b, BUF_NOMAX);
+		assert_int_equal(buf_read_file(&b, files[i]), 0);
+		parse_any(&sink, FMT_AUTO, b.s, b.len);
+		buf_release(&b);
+	}
+	return 0;
+}
+
+static int unload(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < nrecs; i++)
+		notif_free(recs[i]);
+	nrecs = 0;
+	return 0;
+}
+
+static uint32_t rng = 12345;
+static uint32_t next(void)
+{
+	rng = rng * 1103515245u + 12345u;
+	return (rng >> 8) & 0xFFFFFF;
+}
+
+static void random_filter(struct sub_filter *f)
+{
+	static const char *const cats[] = {"lithium_batteries", "toys_games", "small_home_appliances", "two_wheelers",
+					   "fruits_vegetables", "mobile_phones", "furniture_mattresses", "apparel"};
+	static const char *const hs[] = {"85", "8507", "850760", "9503", "0810", "8516", "871160", "94", "64"};
+	static const char *const ics[] = {"29", "29.220", "97.200.50", "43.150", "33.060"};
+	static const char *const members[] = {"USA", "EU", "KOR", "JPN", "MEX", "VNM", "AUS", "IND"};
+	static const char *const queries[] = {"lithium", "batteries safety", "\"energy efficiency\"", "锂电池", "toys",
+					      "formaldehyde", "lychee OR mango", "member:USA battery", "-addendum"};
+	static const char *const kinds[] = {"notification", "addendum"};
+	sub_filter_init(f);
+	uint32_t r = next();
+	if (r % 3 == 0)
+		strv_push(&f->categories, cats[next() % 8]);
+	if (r % 5 == 1)
+		strv_push(&f->hs, hs[next() % 9]);
+	if (r % 7 == 2)
+		strv_push(&f->ics, ics[next() % 5]);
+	if (r % 4 == 3)
+		strv_push(&f->members, members[next() % 8]);
+	if (r % 11 == 4)
+		strv_push(&f->kinds, kinds[next() % 2]);
+	if (r % 6 == 5)
+		f->query = xstrdup(queries[next() % 9]);
+	if (r % 13 == 6)
+		f->type = next() % 2 ? NT_TBT : NT_SPS;
+	if (r % 9 == 7)
+		f->min_risk = (int)(next() % 3);
+	/* A firm always says what it exports or where: at least one of category, code, market or words. */
+	if (!f->categories.n && !f->hs.n && !f->ics.n && !f->members.n && !f->query)
+		strv_push(&f->categories, cats[next() % 8]);
+	/* One in a hundred asks only by kind or type: those are checked for every notification. */
+	if (r % 100 == 99) {
+		strv_release(&f->categories);
+		strv_init(&f->categories);
+	}
+}
+
+static void the_index_agrees_with_checking_everything(void **state)
+{
+	char err[ERRBUF_SIZE];
+	struct matcher *m = matcher_new(err, sizeof(err));
+	struct risk_config rc;
+	(void)state;
+	assert_non_null(m);
+	risk_config_default(&rc);
+	for (int64_t id = 1; id <= 3000; id++) {
+		struct sub_filter f;
+		random_filter(&f);
+		if (matcher_add(m, id, &f, err, sizeof(err)))
+			fail_msg("add: %s", err);
+		sub_filter_release(&f);
+	}
+	assert_int_equal(matcher_remove(m, 17), 0);
+	assert_int_equal(matcher_count(m), 2999);
+	size_t total = 0, checked_index = 0, checked_all = 0;
+	for (size_t i = 0; i < nrecs; i++) {
+		struct cat_result cats;
+		struct risk risk;
+		classify(catalog_default(), recs[i], NULL, 0, &cats);
+		risk_assess(&rc, recs[i], &cats, &risk);
+		struct match_doc d = {recs[i], &cats, risk.level};
+		int64_t *a = NULL, *b = NULL;
+		size_t na = 0, nb = 0;
+		checked_index += matcher_match(m, &d, &a, &na);
+		checked_all += matcher_match_all(m, &d, &b, &nb);
+		if (na != nb || (na && memcmp(a, b, na * sizeof(*a))))
+			fail_msg("%s: the index found %zu subscriptions, checking all found %zu", recs[i]->symbol, na, nb);
+		for (size_t k = 0; k < na; k++)
+			assert_true(a[k] != 17);
+		total += na;
+		free(a);
+		free(b);
+	}
+	/* Something matched, and far fewer subscriptions were looked at than all of them. */
+	assert_true(total > 0);
+	assert_true(checked_index * 3 < checked_all);
+	risk_config_release(&rc);
+	matcher_free(m);
+}
+
+static void a_bad_query_is_refused(void **state)
+{
+	char err[ERRBUF_SIZE];
+	struct matcher *m = matcher_new(err, sizeof(err));
+	struct sub_filter f;
+	(void)state;
+	sub_filter_init(&f);
+	f.query = xstrdup("date:someday");
+	assert_int_equal(matcher_add(m, 1, &f, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "date:"));
+	assert_int_equal(matcher_count(m), 0);
+	sub_filter_release(&f);
+	matcher_free(m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(the_index_agrees_with_checking_everything),
+		cmocka_unit_test(a_bad_query_is_refused),
+	};
+	return cmocka_run_group_tests_name("match", tests, load, unload);
+}
