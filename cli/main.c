@@ -4,7 +4,13 @@
 #include "classify.h"
 #include "crawl.h"
 #include "ini.h"
+#include "members.h"
 #include "norm.h"
+#include "query.h"
+#include "subs.h"
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
 #include "text.h"
 #include "util.h"
 
@@ -12,6 +18,7 @@
 #include <ev.h>
 #include <signal.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +27,7 @@
 
 #define VERSION "0.1.0"
 /* Largest input file accepted by import: a page of the ePing API is well under a megabyte. */
-#define MAX_INPUT (256u * 1024 * 1024)
+#define IMPORT_MAX_BYTES (256u * 1024 * 1024)
 
 static const char usage[] =
 	"usage: tbtwarn [--data DIR] COMMAND [ARGS]\n"
@@ -33,6 +40,12 @@ static const char usage[] =
 	"  crawl [--once|--watch] [--source NAME]           crawl the due sources (all with --once; for ever with --watch)\n"
 	"  sources [--json]                                 list the sources with their health\n"
 	"  fetch [--format eping|wto-text|html|feed|auto] URL...   fetch documents once and import them\n"
+	"  subscriber add --email ADDR [--name N] [--org O] [--lang zh|en] [--tz TZ] [--confirmed]\n"
+	"  subscriber list [--json] | show ID | remove ID\n"
+	"  subscription add SUBSCRIBER --channel email|webhook|wecom|dingtalk|feishu [--url URL] [--secret S]\n"
+	"      [--category ID]... [--hs PREFIX]... [--ics CODE]... [--member CODE]... [--kind K]... [--type tbt|sps]\n"
+	"      [--query Q] [--min-risk low|medium|high] [--frequency immediate|daily|weekly] [--hour H]\n"
+	"  subscription list [SUBSCRIBER] | remove ID\n"
 	"  categories                                       list the Guangdong export categories\n"
 	"  codes hs|ics CODE...                             name HS 2022 or ICS codes and their categories\n"
 	"  reclassify                                       classify the archive again with the current categories\n"
@@ -107,7 +120,7 @@ static int cmd_import(const char *data, int argc, char **argv)
 	for (int i = optind; i < argc; i++) {
 		struct buf b;
 		const char *path = argv[i];
-		buf_init(&b, MAX_INPUT);
+		buf_init(&b, IMPORT_MAX_BYTES);
 		if (tty && nfiles > 1)
 			fprintf(tty, "\rimporting %d/%d %.60s\033[K", i - optind + 1, nfiles, path);
 		rc = buf_read_file(&b, path);
@@ -894,6 +907,333 @@ static int cmd_reclassify(const char *data)
 	return 0;
 }
 
+static int cmd_subscriber(const char *data, int argc, char **argv)
+{
+	struct archive *a;
+	char err[ERRBUF_SIZE];
+	int rc = 0;
+	if (argc < 2) {
+		fputs("tbtwarn: subscriber: add, list, show or remove\n", stderr);
+		return 2;
+	}
+	if (open_archive(data, ARCHIVE_WRITE, &a, err, sizeof(err))) {
+		fprintf(stderr, "tbtwarn: %s\n", err);
+		return 2;
+	}
+	struct store *st = archive_store(a);
+	if (!strcmp(argv[1], "add")) {
+		static const struct option opts[] = {{"email", required_argument, NULL, 'e'}, {"name", required_argument, NULL, 'n'},
+						     {"org", required_argument, NULL, 'o'},   {"lang", required_argument, NULL, 'l'},
+						     {"tz", required_argument, NULL, 't'},    {"confirmed", no_argument, NULL, 'c'},
+						     {0}};
+		struct subscriber sub = {0};
+		int c, confirmed = 0;
+		optind = 2;
+		while ((c = getopt_long(argc, argv, "e:n:o:l:t:c", opts, NULL)) != -1) {
+			switch (c) {
+			case 'e':
+				sub.email = optarg;
+				break;
+			case 'n':
+				sub.name = optarg;
+				break;
+			case 'o':
+				sub.org = optarg;
+				break;
+			case 'l':
+				sub.lang = optarg;
+				break;
+			case 't':
+				sub.tz = optarg;
+				break;
+			case 'c':
+				confirmed = 1;
+				break;
+			default:
+				rc = 2;
+			}
+		}
+		if (!rc && !sub.email) {
+			fputs("tbtwarn: subscriber add: --email is required\n", stderr);
+			rc = 2;
+		} else if (!rc && sub.lang && strcmp(sub.lang, "zh") && strcmp(sub.lang, "en")) {
+			fprintf(stderr, "tbtwarn: subscriber add: --lang wants zh or en, got '%s'\n", sub.lang);
+			rc = 2;
+		} else if (!rc) {
+			int64_t id;
+			int r = subs_add_subscriber(st, &sub, confirmed, &id, err, sizeof(err));
+			if (r) {
+				fprintf(stderr, "tbtwarn: subscriber add: %s\n", err);
+				rc = r == -EINVAL ? 2 : 1;
+			} else {
+				printf("%lld\n", (long long)id);
+			}
+		}
+	} else if (!strcmp(argv[1], "list")) {
+		json_t *l = subs_list_subscribers(st);
+		if (argc > 2 && !strcmp(argv[2], "--json")) {
+			json_dumpf(l, stdout, JSON_INDENT(2));
+			fputc('\n', stdout);
+		} else {
+			size_t i;
+			json_t *o;
+			printf("%-6s %-32s %-10s %-4s %-5s %s\n", "ID", "E-MAIL", "STATUS", "LANG", "SUBS", "ORGANISATION");
+			json_array_foreach(l, i, o)
+			{
+				printf("%-6lld %-32s %-10s %-4s %-5lld %s\n", (long long)json_integer_value(json_object_get(o, "id")),
+				       jstr(o, "email"), jstr(o, "status"), jstr(o, "lang"),
+				       (long long)json_integer_value(json_object_get(o, "subscriptions")), jstr(o, "org"));
+			}
+		}
+		json_decref(l);
+	} else if ((!strcmp(argv[1], "show") || !strcmp(argv[1], "remove")) && argc == 3) {
+		long id;
+		if (parse_long(argv[2], 1, LONG_MAX, &id)) {
+			fprintf(stderr, "tbtwarn: subscriber: '%s' is not an id\n", argv[2]);
+			rc = 2;
+		} else if (!strcmp(argv[1], "remove")) {
+			if (subs_remove_subscriber(st, id, err, sizeof(err))) {
+				fprintf(stderr, "tbtwarn: subscriber remove: %s\n", err);
+				rc = 1;
+			}
+		} else {
+			struct subscriber sub;
+			if (subs_get_subscriber(st, id, &sub, err, sizeof(err))) {
+				fprintf(stderr, "tbtwarn: subscriber show: %s\n", err);
+				rc = 1;
+			} else {
+				json_t *o = json_object();
+				json_object_set_new(o, "id", json_integer(sub.id));
+				json_object_set_new(o, "email", json_string(sub.email));
+				json_object_set_new(o, "name", sub.name ? json_string(sub.name) : json_null());
+				json_object_set_new(o, "org", sub.org ? json_string(sub.org) : json_null());
+				json_object_set_new(o, "lang", json_string(sub.lang));
+				json_object_set_new(o, "tz", json_string(sub.tz));
+				json_object_set_new(o, "status", json_string(sub.status));
+				json_object_set_new(o, "subscriptions", subs_list_subscriptions(st, id));
+				json_dumpf(o, stdout, JSON_INDENT(2));
+				fputc('\n', stdout);
+				json_decref(o);
+				subscriber_release(&sub);
+			}
+		}
+	} else {
+		fprintf(stderr, "tbtwarn: subscriber: unknown action '%s' (add, list, show ID, remove ID)\n", argv[1]);
+		rc = 2;
+	}
+	archive_free(a);
+	return rc;
+}
+
+/* A Standard Webhooks secret: whsec_ and 24 random bytes in base64. Caller frees. */
+static char *new_webhook_secret(void)
+{
+	unsigned char raw[24], b64[64];
+	if (RAND_bytes(raw, sizeof(raw)) != 1)
+		die("no random bytes for a webhook secret");
+	int n = EVP_EncodeBlock(b64, raw, sizeof(raw));
+	struct buf b;
+	buf_init(&b, 128);
+	buf_addf(&b, "whsec_%.*s", n, (const char *)b64);
+	return buf_detach(&b);
+}
+
+static int cmd_subscription(const char *data, int argc, char **argv)
+{
+	struct archive *a;
+	char err[ERRBUF_SIZE];
+	int rc = 0;
+	if (argc < 2) {
+		fputs("tbtwarn: subscription: add, list or remove\n", stderr);
+		return 2;
+	}
+	if (open_archive(data, ARCHIVE_WRITE, &a, err, sizeof(err))) {
+		fprintf(stderr, "tbtwarn: %s\n", err);
+		return 2;
+	}
+	struct store *st = archive_store(a);
+	if (!strcmp(argv[1], "add")) {
+		static const struct option opts[] = {
+			{"channel", required_argument, NULL, 'c'},  {"url", required_argument, NULL, 'u'},
+			{"secret", required_argument, NULL, 's'},   {"category", required_argument, NULL, 'C'},
+			{"hs", required_argument, NULL, 'H'},       {"ics", required_argument, NULL, 'I'},
+			{"member", required_argument, NULL, 'm'},   {"kind", required_argument, NULL, 'k'},
+			{"type", required_argument, NULL, 't'},     {"query", required_argument, NULL, 'q'},
+			{"min-risk", required_argument, NULL, 'r'}, {"frequency", required_argument, NULL, 'f'},
+			{"hour", required_argument, NULL, 'h'},     {0}};
+		struct subscription sub;
+		long v;
+		int c, chan = -1;
+		memset(&sub, 0, sizeof(sub));
+		sub_filter_init(&sub.filter);
+		sub.hour = 9;
+		optind = 3;
+		if (argc < 3 || parse_long(argv[2], 1, LONG_MAX, &v)) {
+			fputs("tbtwarn: subscription add: give the subscriber's id first\n", stderr);
+			rc = 2;
+			goto add_done;
+		}
+		sub.subscriber_id = v;
+		while (!rc && (c = getopt_long(argc, argv, "c:u:s:C:H:I:m:k:t:q:r:f:h:", opts, NULL)) != -1) {
+			char norm[32];
+			switch (c) {
+			case 'c':
+				if ((chan = channel_from_name(optarg)) < 0) {
+					fprintf(stderr, "tbtwarn: subscription add: --channel wants email, webhook, wecom, dingtalk or feishu, got '%s'\n", optarg);
+					rc = 2;
+				}
+				break;
+			case 'u':
+				sub.url = optarg;
+				break;
+			case 's':
+				sub.secret = optarg;
+				break;
+			case 'C':
+				if (!catalog_find(g_cats, optarg)) {
+					fprintf(stderr, "tbtwarn: subscription add: unknown category '%s' (see tbtwarn categories)\n", optarg);
+					rc = 2;
+				} else {
+					strv_push_unique(&sub.filter.categories, optarg);
+				}
+				break;
+			case 'H':
+				if (hs_normalize(optarg, norm, sizeof(norm))) {
+					fprintf(stderr, "tbtwarn: subscription add: '%s' is not an HS code\n", optarg);
+					rc = 2;
+				} else {
+					strv_push_unique(&sub.filter.hs, norm);
+				}
+				break;
+			case 'I':
+				if (ics_normalize(optarg, norm, sizeof(norm))) {
+					fprintf(stderr, "tbtwarn: subscription add: '%s' is not an ICS code\n", optarg);
+					rc = 2;
+				} else {
+					strv_push_unique(&sub.filter.ics, norm);
+				}
+				break;
+			case 'm': {
+				const struct member *mm = member_by_code(optarg);
+				if (!mm)
+					mm = member_by_name(optarg);
+				if (!mm) {
+					fprintf(stderr, "tbtwarn: subscription add: unknown WTO member '%s'\n", optarg);
+					rc = 2;
+				} else {
+					strv_push_unique(&sub.filter.members, mm->code);
+				}
+				break;
+			}
+			case 'k':
+				if (strcmp(optarg, "notification") && strcmp(optarg, "addendum") && strcmp(optarg, "corrigendum") &&
+				    strcmp(optarg, "revision") && strcmp(optarg, "supplement")) {
+					fprintf(stderr, "tbtwarn: subscription add: unknown kind '%s'\n", optarg);
+					rc = 2;
+				} else {
+					strv_push_unique(&sub.filter.kinds, optarg);
+				}
+				break;
+			case 't':
+				if (!strcmp(optarg, "tbt"))
+					sub.filter.type = NT_TBT;
+				else if (!strcmp(optarg, "sps"))
+					sub.filter.type = NT_SPS;
+				else {
+					fprintf(stderr, "tbtwarn: subscription add: --type wants tbt or sps, got '%s'\n", optarg);
+					rc = 2;
+				}
+				break;
+			case 'q': {
+				struct idx_query *q = idx_query_new();
+				if (query_parse_ex(optarg, g_cats, q, err, sizeof(err))) {
+					fprintf(stderr, "tbtwarn: subscription add: --query: %s\n", err);
+					rc = 2;
+				} else {
+					free(sub.filter.query);
+					sub.filter.query = xstrdup(optarg);
+				}
+				idx_query_free(q);
+				break;
+			}
+			case 'r':
+				sub.filter.min_risk = !strcmp(optarg, "high") ? 2 : !strcmp(optarg, "medium") ? 1 : !strcmp(optarg, "low") ? 0 : -1;
+				if (sub.filter.min_risk < 0) {
+					fprintf(stderr, "tbtwarn: subscription add: --min-risk wants low, medium or high, got '%s'\n", optarg);
+					rc = 2;
+				}
+				break;
+			case 'f': {
+				int f = frequency_from_name(optarg);
+				if (f < 0) {
+					fprintf(stderr, "tbtwarn: subscription add: --frequency wants immediate, daily or weekly, got '%s'\n", optarg);
+					rc = 2;
+				} else {
+					sub.frequency = (enum frequency)f;
+				}
+				break;
+			}
+			case 'h':
+				if (parse_long(optarg, 0, 23, &v)) {
+					fprintf(stderr, "tbtwarn: subscription add: --hour wants 0 to 23, got '%s'\n", optarg);
+					rc = 2;
+				} else {
+					sub.hour = (int)v;
+				}
+				break;
+			default:
+				rc = 2;
+			}
+		}
+		if (!rc && chan < 0) {
+			fputs("tbtwarn: subscription add: --channel is required\n", stderr);
+			rc = 2;
+		}
+		if (!rc) {
+			char *generated = NULL;
+			int64_t id;
+			sub.channel = (enum channel)chan;
+			if (sub.channel == CH_WEBHOOK && !sub.secret)
+				sub.secret = generated = new_webhook_secret();
+			int r = subs_add_subscription(st, &sub, &id, err, sizeof(err));
+			if (r) {
+				fprintf(stderr, "tbtwarn: subscription add: %s\n", err);
+				rc = r == -ENOENT ? 1 : 2;
+			} else {
+				printf("%lld\n", (long long)id);
+			}
+			free(generated);
+		}
+	add_done:
+		sub_filter_release(&sub.filter);
+	} else if (!strcmp(argv[1], "list")) {
+		long who = 0;
+		if (argc > 2 && parse_long(argv[2], 1, LONG_MAX, &who)) {
+			fprintf(stderr, "tbtwarn: subscription list: '%s' is not a subscriber id\n", argv[2]);
+			rc = 2;
+		} else {
+			json_t *l = subs_list_subscriptions(st, who);
+			json_dumpf(l, stdout, JSON_INDENT(2));
+			fputc('\n', stdout);
+			json_decref(l);
+		}
+	} else if (!strcmp(argv[1], "remove") && argc == 3) {
+		long id;
+		if (parse_long(argv[2], 1, LONG_MAX, &id)) {
+			fprintf(stderr, "tbtwarn: subscription remove: '%s' is not an id\n", argv[2]);
+			rc = 2;
+		} else if (subs_remove_subscription(st, id, err, sizeof(err))) {
+			fprintf(stderr, "tbtwarn: subscription remove: %s\n", err);
+			rc = 1;
+		}
+	} else {
+		fprintf(stderr, "tbtwarn: subscription: unknown action '%s' (add, list, remove ID)\n", argv[1]);
+		rc = 2;
+	}
+	archive_free(a);
+	return rc;
+}
+
 /* Collects records for eval-categories. */
 struct eval_ctx {
 	struct notif **recs;
@@ -1153,6 +1493,10 @@ int main(int argc, char **argv)
 		return cmd_fetch(data, config, sub_argc, sub_argv);
 	if (!strcmp(cmd, "categories"))
 		return cmd_categories();
+	if (!strcmp(cmd, "subscriber"))
+		return cmd_subscriber(data, sub_argc, sub_argv);
+	if (!strcmp(cmd, "subscription"))
+		return cmd_subscription(data, sub_argc, sub_argv);
 	if (!strcmp(cmd, "codes"))
 		return cmd_codes(sub_argc, sub_argv);
 	if (!strcmp(cmd, "reclassify"))

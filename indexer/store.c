@@ -125,6 +125,29 @@ static const char *const migrations[] = {
 	"  last_modified TEXT,"
 	"  sha256 TEXT,"
 	"  fetched_at TEXT NOT NULL);",
+	/* 3: subscribers and their subscriptions (the alerter). */
+	"CREATE TABLE subscribers ("
+	"  id INTEGER PRIMARY KEY,"
+	"  email TEXT NOT NULL UNIQUE,"
+	"  name TEXT,"
+	"  org TEXT,"
+	"  lang TEXT NOT NULL DEFAULT 'zh',"
+	"  tz TEXT NOT NULL DEFAULT 'Asia/Shanghai',"
+	"  status TEXT NOT NULL DEFAULT 'pending'," /* pending, confirmed, unsubscribed */
+	"  created_at TEXT NOT NULL,"
+	"  confirmed_at TEXT);"
+	"CREATE TABLE subscriptions ("
+	"  id INTEGER PRIMARY KEY,"
+	"  subscriber_id INTEGER NOT NULL REFERENCES subscribers (id) ON DELETE CASCADE,"
+	"  channel TEXT NOT NULL,"
+	"  url TEXT,"
+	"  secret TEXT,"
+	"  filter TEXT NOT NULL," /* JSON: categories, hs, ics, members, kinds, type, query, min_risk */
+	"  frequency TEXT NOT NULL DEFAULT 'immediate',"
+	"  hour INTEGER NOT NULL DEFAULT 9,"
+	"  active INTEGER NOT NULL DEFAULT 1,"
+	"  created_at TEXT NOT NULL);"
+	"CREATE INDEX subscriptions_subscriber ON subscriptions (subscriber_id);",
 };
 
 struct store {
@@ -572,6 +595,11 @@ int64_t store_max_seq(struct store *s)
 int64_t store_count(struct store *s)
 {
 	return scalar(s, S_COUNT);
+}
+
+struct sqlite3 *store_db(struct store *s)
+{
+	return s->db;
 }
 
 static char *col_dup(sqlite3_stmt *st, int i)

@@ -12,7 +12,7 @@ struct store;
 enum store_outcome { STORE_ADDED = 0, STORE_UPDATED, STORE_UNCHANGED };
 
 /* The schema version this build writes. */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 /*
  * Opens or creates the database at path (WAL mode) and migrates it to STORE_SCHEMA_VERSION. *out is freed with
@@ -59,6 +59,9 @@ int store_changes_since(struct store *s, int64_t seq, int (*fn)(void *arg, int64
 int64_t store_max_seq(struct store *s);
 /* Number of notifications. */
 int64_t store_count(struct store *s);
+
+/* The database connection, for the stages whose tables the store's migrations create (subscriptions). Borrowed. */
+struct sqlite3 *store_db(struct store *s);
 
 /* The crawler's state of one source, persisted so that a restart resumes where it stopped. Strings are owned. */
 struct source_state {

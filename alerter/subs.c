@@ -1,0 +1,365 @@
+/* subs.c: subscribers and subscriptions in SQLite (tables created by the store's migrations). */
+#include "subs.h"
+
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const channel_names[] = {"email", "webhook", "wecom", "dingtalk", "feishu"};
+static const char *const frequency_names[] = {"immediate", "daily", "weekly"};
+static const char *const risk_names[] = {"low", "medium", "high"};
+
+const char *channel_name(enum channel c)
+{
+	return channel_names[c];
+}
+
+int channel_from_name(const char *s)
+{
+	for (int i = 0; i < 5; i++)
+		if (!strcmp(s, channel_names[i]))
+			return i;
+	return -1;
+}
+
+const char *frequency_name(enum frequency f)
+{
+	return frequency_names[f];
+}
+
+int frequency_from_name(const char *s)
+{
+	for (int i = 0; i < 3; i++)
+		if (!strcmp(s, frequency_names[i]))
+			return i;
+	return -1;
+}
+
+int email_valid(const char *a)
+{
+	const char *at = strchr(a, '@');
+	if (!at || at == a || strchr(at + 1, '@') || strlen(a) > 254)
+		return 0;
+	for (const char *p = a; *p; p++)
+		if ((unsigned char)*p <= ' ' || *p == '<' || *p == '>' || *p == ',' || *p == ';' || *p == '"')
+			return 0;
+	const char *dot = strrchr(at + 1, '.');
+	return dot && dot > at + 1 && dot[1] != '\0';
+}
+
+static int prep(struct store *st, const char *sql, sqlite3_stmt **out, char *err, size_t errlen)
+{
+	sqlite3 *db = (sqlite3 *)store_db(st);
+	if (sqlite3_prepare_v2(db, sql, -1, out, NULL) != SQLITE_OK) {
+		errf(err, errlen, "%s", sqlite3_errmsg(db));
+		return -TBT_EDB;
+	}
+	return 0;
+}
+
+static int db_fail(struct store *st, sqlite3_stmt *stmt, char *err, size_t errlen, const char *what)
+{
+	errf(err, errlen, "%s: %s", what, sqlite3_errmsg((sqlite3 *)store_db(st)));
+	sqlite3_finalize(stmt);
+	return -TBT_EDB;
+}
+
+static char *col(sqlite3_stmt *s, int i)
+{
+	const unsigned char *v = sqlite3_column_text(s, i);
+	return v ? xstrdup((const char *)v) : NULL;
+}
+
+int subs_add_subscriber(struct store *st, const struct subscriber *s, int confirmed, int64_t *id, char *err, size_t errlen)
+{
+	sqlite3_stmt *q;
+	char now[21];
+	if (!email_valid(s->email)) {
+		errf(err, errlen, "'%s' is not an e-mail address", s->email);
+		return -EINVAL;
+	}
+	if (prep(st, "SELECT id FROM subscribers WHERE email = ?1", &q, err, errlen))
+		return -TBT_EDB;
+	sqlite3_bind_text(q, 1, s->email, -1, SQLITE_STATIC);
+	if (sqlite3_step(q) == SQLITE_ROW) {
+		*id = sqlite3_column_int64(q, 0);
+		sqlite3_finalize(q);
+		errf(err, errlen, "a subscriber with the address '%s' exists already (id %lld)", s->email, (long long)*id);
+		return -EEXIST;
+	}
+	sqlite3_finalize(q);
+	now_iso(now);
+	if (prep(st, "INSERT INTO subscribers (email, name, org, lang, tz, status, created_at, confirmed_at) "
+		     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+		 &q, err, errlen))
+		return -TBT_EDB;
+	sqlite3_bind_text(q, 1, s->email, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, s->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, s->org, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 4, s->lang ? s->lang : "zh", -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 5, s->tz ? s->tz : "Asia/Shanghai", -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 6, confirmed ? "confirmed" : "pending", -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 7, now, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 8, confirmed ? now : NULL, -1, SQLITE_STATIC);
+	if (sqlite3_step(q) != SQLITE_DONE)
+		return db_fail(st, q, err, errlen, "add subscriber");
+	sqlite3_finalize(q);
+	*id = sqlite3_last_insert_rowid((sqlite3 *)store_db(st));
+	return 0;
+}
+
+void subscriber_release(struct subscriber *s)
+{
+	free(s->email);
+	free(s->name);
+	free(s->org);
+	free(s->lang);
+	free(s->tz);
+	free(s->status);
+	memset(s, 0, sizeof(*s));
+}
+
+int subs_get_subscriber(struct store *st, int64_t id, struct subscriber *out, char *err, size_t errlen)
+{
+	sqlite3_stmt *q;
+	memset(out, 0, sizeof(*out));
+	if (prep(st, "SELECT email, name, org, lang, tz, status FROM subscribers WHERE id = ?1", &q, err, errlen))
+		return -TBT_EDB;
+	sqlite3_bind_int64(q, 1, id);
+	if (sqlite3_step(q) != SQLITE_ROW) {
+		sqlite3_finalize(q);
+		errf(err, errlen, "no subscriber %lld", (long long)id);
+		return -ENOENT;
+	}
+	out->id = id;
+	out->email = col(q, 0);
+	out->name = col(q, 1);
+	out->org = col(q, 2);
+	out->lang = col(q, 3);
+	out->tz = col(q, 4);
+	out->status = col(q, 5);
+	sqlite3_finalize(q);
+	return 0;
+}
+
+static int delete_by_id(struct store *st, const char *sql, int64_t id, const char *what, char *err, size_t errlen)
+{
+	sqlite3_stmt *q;
+	if (prep(st, sql, &q, err, errlen))
+		return -TBT_EDB;
+	sqlite3_bind_int64(q, 1, id);
+	if (sqlite3_step(q) != SQLITE_DONE)
+		return db_fail(st, q, err, errlen, what);
+	sqlite3_finalize(q);
+	if (!sqlite3_changes((sqlite3 *)store_db(st))) {
+		errf(err, errlen, "no %s %lld", what, (long long)id);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+int subs_remove_subscriber(struct store *st, int64_t id, char *err, size_t errlen)
+{
+	return delete_by_id(st, "DELETE FROM subscribers WHERE id = ?1", id, "subscriber", err, errlen);
+}
+
+int subs_remove_subscription(struct store *st, int64_t id, char *err, size_t errlen)
+{
+	return delete_by_id(st, "DELETE FROM subscriptions WHERE id = ?1", id, "subscription", err, errlen);
+}
+
+json_t *subs_list_subscribers(struct store *st)
+{
+	sqlite3_stmt *q;
+	char err[ERRBUF_SIZE];
+	json_t *a = json_array();
+	if (prep(st,
+		 "SELECT s.id, email, name, org, lang, tz, status, (SELECT count(*) FROM subscriptions WHERE "
+		 "subscriber_id = s.id) FROM subscribers s ORDER BY s.id",
+		 &q, err, sizeof(err)))
+		return a;
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		json_t *o = json_object();
+		static const char *const keys[] = {"email", "name", "org", "lang", "tz", "status"};
+		json_object_set_new(o, "id", json_integer(sqlite3_column_int64(q, 0)));
+		for (int i = 0; i < 6; i++) {
+			const unsigned char *v = sqlite3_column_text(q, i + 1);
+			json_object_set_new(o, keys[i], v ? json_string((const char *)v) : json_null());
+		}
+		json_object_set_new(o, "subscriptions", json_integer(sqlite3_column_int64(q, 7)));
+		json_array_append_new(a, o);
+	}
+	sqlite3_finalize(q);
+	return a;
+}
+
+static json_t *jstrv(const struct strv *v)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < v->n; i++)
+		json_array_append_new(a, json_string(v->items[i]));
+	return a;
+}
+
+json_t *sub_filter_json(const struct sub_filter *f)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "categories", jstrv(&f->categories));
+	json_object_set_new(o, "hs", jstrv(&f->hs));
+	json_object_set_new(o, "ics", jstrv(&f->ics));
+	json_object_set_new(o, "members", jstrv(&f->members));
+	json_object_set_new(o, "kinds", jstrv(&f->kinds));
+	json_object_set_new(o, "type", f->type == NT_TBT ? json_string("tbt") : f->type == NT_SPS ? json_string("sps") : json_null());
+	json_object_set_new(o, "query", f->query ? json_string(f->query) : json_null());
+	json_object_set_new(o, "min_risk", json_string(risk_names[f->min_risk]));
+	return o;
+}
+
+static void load_strv(const json_t *a, struct strv *v)
+{
+	size_t i;
+	json_t *x;
+	json_array_foreach(a, i, x)
+	{
+		if (json_is_string(x))
+			strv_push(v, json_string_value(x));
+	}
+}
+
+int sub_filter_from_json(const json_t *j, struct sub_filter *f)
+{
+	sub_filter_init(f);
+	if (!json_is_object(j))
+		return -EINVAL;
+	load_strv(json_object_get(j, "categories"), &f->categories);
+	load_strv(json_object_get(j, "hs"), &f->hs);
+	load_strv(json_object_get(j, "ics"), &f->ics);
+	load_strv(json_object_get(j, "members"), &f->members);
+	load_strv(json_object_get(j, "kinds"), &f->kinds);
+	const char *t = json_string_value(json_object_get(j, "type"));
+	f->type = t && !strcmp(t, "tbt") ? NT_TBT : t && !strcmp(t, "sps") ? NT_SPS : 0;
+	const char *q = json_string_value(json_object_get(j, "query"));
+	f->query = q ? xstrdup(q) : NULL;
+	const char *r = json_string_value(json_object_get(j, "min_risk"));
+	f->min_risk = r && !strcmp(r, "high") ? 2 : r && !strcmp(r, "medium") ? 1 : 0;
+	return 0;
+}
+
+int subs_add_subscription(struct store *st, const struct subscription *s, int64_t *id, char *err, size_t errlen)
+{
+	struct subscriber who;
+	sqlite3_stmt *q;
+	char now[21];
+	int rc = subs_get_subscriber(st, s->subscriber_id, &who, err, errlen);
+	if (rc)
+		return rc;
+	subscriber_release(&who);
+	if (s->channel != CH_EMAIL && (!s->url || (!starts_with_ci(s->url, "https://") && !starts_with_ci(s->url, "http://")))) {
+		errf(err, errlen, "a %s subscription needs --url with an http or https address", channel_name(s->channel));
+		return -EINVAL;
+	}
+	if (s->hour < 0 || s->hour > 23) {
+		errf(err, errlen, "--hour must be from 0 to 23, got %d", s->hour);
+		return -EINVAL;
+	}
+	json_t *fj = sub_filter_json(&s->filter);
+	char *filter = json_dumps(fj, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(fj);
+	now_iso(now);
+	if ((rc = prep(st, "INSERT INTO subscriptions (subscriber_id, channel, url, secret, filter, frequency, hour, "
+			   "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+		       &q, err, errlen))) {
+		free(filter);
+		return rc;
+	}
+	sqlite3_bind_int64(q, 1, s->subscriber_id);
+	sqlite3_bind_text(q, 2, channel_name(s->channel), -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, s->url, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 4, s->secret, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 5, filter, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 6, frequency_name(s->frequency), -1, SQLITE_STATIC);
+	sqlite3_bind_int(q, 7, s->hour);
+	sqlite3_bind_text(q, 8, now, -1, SQLITE_STATIC);
+	rc = sqlite3_step(q) == SQLITE_DONE ? 0 : db_fail(st, q, err, errlen, "add subscription");
+	if (!rc) {
+		sqlite3_finalize(q);
+		*id = sqlite3_last_insert_rowid((sqlite3 *)store_db(st));
+	}
+	free(filter);
+	return rc;
+}
+
+static const char sub_cols[] = "SELECT id, subscriber_id, channel, url, secret, filter, frequency, hour FROM subscriptions";
+
+static int row_to_subscription(sqlite3_stmt *q, struct subscription *s)
+{
+	json_error_t jerr;
+	memset(s, 0, sizeof(*s));
+	s->id = sqlite3_column_int64(q, 0);
+	s->subscriber_id = sqlite3_column_int64(q, 1);
+	int c = channel_from_name((const char *)sqlite3_column_text(q, 2));
+	s->channel = c < 0 ? CH_EMAIL : (enum channel)c;
+	s->url = col(q, 3);
+	s->secret = col(q, 4);
+	json_t *fj = json_loads((const char *)sqlite3_column_text(q, 5), 0, &jerr);
+	sub_filter_from_json(fj, &s->filter);
+	json_decref(fj);
+	int f = frequency_from_name((const char *)sqlite3_column_text(q, 6));
+	s->frequency = f < 0 ? FREQ_IMMEDIATE : (enum frequency)f;
+	s->hour = sqlite3_column_int(q, 7);
+	return 0;
+}
+
+static void subscription_release(struct subscription *s)
+{
+	free(s->url);
+	free(s->secret);
+	sub_filter_release(&s->filter);
+}
+
+json_t *subs_list_subscriptions(struct store *st, int64_t subscriber)
+{
+	sqlite3_stmt *q;
+	char err[ERRBUF_SIZE], sql[256];
+	json_t *a = json_array();
+	snprintf(sql, sizeof(sql), "%s WHERE ?1 = 0 OR subscriber_id = ?1 ORDER BY id", sub_cols);
+	if (prep(st, sql, &q, err, sizeof(err)))
+		return a;
+	sqlite3_bind_int64(q, 1, subscriber);
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		struct subscription s;
+		row_to_subscription(q, &s);
+		json_t *o = json_object();
+		json_object_set_new(o, "id", json_integer(s.id));
+		json_object_set_new(o, "subscriber", json_integer(s.subscriber_id));
+		json_object_set_new(o, "channel", json_string(channel_name(s.channel)));
+		json_object_set_new(o, "url", s.url ? json_string(s.url) : json_null());
+		json_object_set_new(o, "has_secret", json_boolean(s.secret != NULL));
+		json_object_set_new(o, "filter", sub_filter_json(&s.filter));
+		json_object_set_new(o, "frequency", json_string(frequency_name(s.frequency)));
+		json_object_set_new(o, "hour", json_integer(s.hour));
+		json_array_append_new(a, o);
+		subscription_release(&s);
+	}
+	sqlite3_finalize(q);
+	return a;
+}
+
+int subs_each(struct store *st, int (*fn)(void *arg, const struct subscription *s), void *arg, char *err, size_t errlen)
+{
+	sqlite3_stmt *q;
+	char sql[256];
+	int rc = 0;
+	snprintf(sql, sizeof(sql), "%s WHERE active = 1 ORDER BY id", sub_cols);
+	if (prep(st, sql, &q, err, errlen))
+		return -TBT_EDB;
+	while (!rc && sqlite3_step(q) == SQLITE_ROW) {
+		struct subscription s;
+		row_to_subscription(q, &s);
+		rc = fn(arg, &s);
+		subscription_release(&s);
+	}
+	sqlite3_finalize(q);
+	return rc;
+}
