@@ -1,6 +1,7 @@
 /* main.c: the tbtwarn command line: import, search, show, reindex. */
 #include "archive.h"
 #include "buf.h"
+#include "alert.h"
 #include "classify.h"
 #include "crawl.h"
 #include "ini.h"
@@ -46,6 +47,8 @@ static const char usage[] =
 	"      [--category ID]... [--hs PREFIX]... [--ics CODE]... [--member CODE]... [--kind K]... [--type tbt|sps]\n"
 	"      [--query Q] [--min-risk low|medium|high] [--frequency immediate|daily|weekly] [--hour H]\n"
 	"  subscription list [SUBSCRIBER] | remove ID\n"
+	"  alert [--once]                                   match new notifications and deliver what is due\n"
+	"  outbox [--json] | outbox retry ID                the deliveries: pending, retrying, failed, sent\n"
 	"  categories                                       list the Guangdong export categories\n"
 	"  codes hs|ics CODE...                             name HS 2022 or ICS codes and their categories\n"
 	"  reclassify                                       classify the archive again with the current categories\n"
@@ -1234,6 +1237,111 @@ static int cmd_subscription(const char *data, int argc, char **argv)
 	return rc;
 }
 
+static const char *env_or(const char *name, const char *def)
+{
+	const char *v = getenv(name);
+	return v && *v ? v : def;
+}
+
+static int cmd_alert(const char *data, int argc, char **argv)
+{
+	struct archive *a;
+	char err[ERRBUF_SIZE];
+	int once = argc > 1 && !strcmp(argv[1], "--once");
+	if (argc > 1 && !once) {
+		fputs("tbtwarn: alert: usage: tbtwarn alert [--once]\n", stderr);
+		return 2;
+	}
+	if (open_archive(data, ARCHIVE_WRITE, &a, err, sizeof(err))) {
+		fprintf(stderr, "tbtwarn: %s\n", err);
+		return 2;
+	}
+	struct alert_opts o;
+	alert_opts_default(&o);
+	o.smtp_url = env_or("TBTWARN_SMTP_URL", NULL);
+	o.mail_from = env_or("TBTWARN_MAIL_FROM", o.mail_from);
+	o.base_url = env_or("TBTWARN_BASE_URL", o.base_url);
+	o.secret = env_or("TBTWARN_SECRET", o.secret);
+	o.allow_private_targets = !strcmp(env_or("TBTWARN_ALLOW_PRIVATE_WEBHOOKS", "0"), "1");
+	if (getenv("TBTWARN_RETRY_BASE"))
+		ini_duration(getenv("TBTWARN_RETRY_BASE"), &o.retry_base);
+	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+	struct fetch_opts fo;
+	fetch_opts_default(&fo);
+	fo.polite_delay = 0;
+	fo.timeout = 30;
+	struct fetcher *f = fetcher_new(loop, &fo);
+	struct alert_stats st = {0};
+	int rc = 0;
+	do {
+		struct alert_stats round = {0};
+		if ((rc = alert_collect(a, &round, err, sizeof(err)))) {
+			fprintf(stderr, "tbtwarn: alert: %s\n", err);
+			break;
+		}
+		if ((rc = alert_deliver(a, loop, f, &o, &round, stdout, err, sizeof(err)))) {
+			fprintf(stderr, "tbtwarn: alert: %s\n", err);
+			break;
+		}
+		st.notifications += round.notifications;
+		st.queued += round.queued;
+		st.sent += round.sent;
+		st.retrying += round.retrying;
+		st.failed += round.failed;
+		if (!once) {
+			fflush(stdout);
+			sleep(30);
+		}
+	} while (!once);
+	printf("alert: %u notifications matched, %u deliveries queued, %u sent, %u to retry, %u failed\n", st.notifications,
+	       st.queued, st.sent, st.retrying, st.failed);
+	fetcher_free(f);
+	ev_loop_destroy(loop);
+	archive_free(a);
+	return rc ? 2 : 0;
+}
+
+static int cmd_outbox(const char *data, int argc, char **argv)
+{
+	struct archive *a;
+	char err[ERRBUF_SIZE];
+	int rc = 0;
+	if (open_archive(data, ARCHIVE_WRITE, &a, err, sizeof(err))) {
+		fprintf(stderr, "tbtwarn: %s\n", err);
+		return 2;
+	}
+	if (argc == 3 && !strcmp(argv[1], "retry")) {
+		long id;
+		if (parse_long(argv[2], 1, LONG_MAX, &id)) {
+			fprintf(stderr, "tbtwarn: outbox retry: '%s' is not an id\n", argv[2]);
+			rc = 2;
+		} else if (alert_outbox_retry(a, id, err, sizeof(err))) {
+			fprintf(stderr, "tbtwarn: outbox retry: %s\n", err);
+			rc = 1;
+		}
+	} else {
+		json_t *l = alert_outbox_json(a);
+		if (argc > 1 && !strcmp(argv[1], "--json")) {
+			json_dumpf(l, stdout, JSON_INDENT(2));
+			fputc('\n', stdout);
+		} else {
+			size_t i;
+			json_t *o;
+			printf("%-6s %-5s %-28s %-9s %-4s %s\n", "ID", "SUB", "SYMBOL", "STATE", "TRY", "LAST ERROR");
+			json_array_foreach(l, i, o)
+			{
+				printf("%-6lld %-5lld %-28s %-9s %-4lld %s\n", (long long)json_integer_value(json_object_get(o, "id")),
+				       (long long)json_integer_value(json_object_get(o, "subscription")), jstr(o, "symbol"),
+				       jstr(o, "state"), (long long)json_integer_value(json_object_get(o, "attempts")),
+				       jstr(o, "last_error"));
+			}
+		}
+		json_decref(l);
+	}
+	archive_free(a);
+	return rc;
+}
+
 /* Collects records for eval-categories. */
 struct eval_ctx {
 	struct notif **recs;
@@ -1493,6 +1601,10 @@ int main(int argc, char **argv)
 		return cmd_fetch(data, config, sub_argc, sub_argv);
 	if (!strcmp(cmd, "categories"))
 		return cmd_categories();
+	if (!strcmp(cmd, "alert"))
+		return cmd_alert(data, sub_argc, sub_argv);
+	if (!strcmp(cmd, "outbox"))
+		return cmd_outbox(data, sub_argc, sub_argv);
 	if (!strcmp(cmd, "subscriber"))
 		return cmd_subscriber(data, sub_argc, sub_argv);
 	if (!strcmp(cmd, "subscription"))

@@ -28,6 +28,9 @@ struct transfer {
 	struct host *host;
 	char *url, *etag, *last_modified;
 	char **extra; /* copied header lines */
+	char *send_body, *mail_from;
+	size_t send_len, send_off;
+	struct curl_slist *rcpt;
 	fetch_done_fn done;
 	void *arg;
 	struct fetch_result res;
@@ -219,6 +222,17 @@ static size_t on_header(char *data, size_t size, size_t n, void *arg)
 	return len;
 }
 
+static size_t on_read(char *buf, size_t size, size_t n, void *arg)
+{
+	struct transfer *t = arg;
+	size_t left = t->send_len - t->send_off, want = size * n;
+	if (want > left)
+		want = left;
+	memcpy(buf, t->send_body + t->send_off, want);
+	t->send_off += want;
+	return want;
+}
+
 static struct host *host_of(struct fetcher *f, const char *url)
 {
 	char name[256] = "";
@@ -280,6 +294,9 @@ static void transfer_free(struct transfer *t)
 	free(t->url);
 	free(t->etag);
 	free(t->last_modified);
+	free(t->send_body);
+	free(t->mail_from);
+	curl_slist_free_all(t->rcpt);
 	for (char **h = t->extra; h && *h; h++)
 		free(*h);
 	free(t->extra);
@@ -344,7 +361,7 @@ static void begin(struct fetcher *f, struct transfer *t)
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
 	curl_easy_setopt(e, CURLOPT_MAXREDIRS, 5L);
 	/* Redirects only ever to http or https: never to file:, whatever the first URL was. */
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, f->o.allow_file ? "http,https,file" : "http,https");
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, t->rcpt ? "smtp,smtps" : f->o.allow_file ? "http,https,file" : "http,https");
 	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(e, CURLOPT_HTTP_CONTENT_DECODING, 0L);
 	t->headers = curl_slist_append(t->headers, "Accept-Encoding: gzip, deflate");
@@ -371,7 +388,23 @@ static void begin(struct fetcher *f, struct transfer *t)
 		snprintf(line, sizeof(line), "If-Modified-Since: %s", t->last_modified);
 		t->headers = curl_slist_append(t->headers, line);
 	}
-	curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers);
+	if (t->rcpt) {
+		/* A message to a mail relay: STARTTLS when the relay offers it, the body read from memory. */
+		curl_easy_setopt(e, CURLOPT_MAIL_FROM, t->mail_from);
+		curl_easy_setopt(e, CURLOPT_MAIL_RCPT, t->rcpt);
+		curl_easy_setopt(e, CURLOPT_USE_SSL, (long)CURLUSESSL_TRY);
+		curl_easy_setopt(e, CURLOPT_UPLOAD, 1L);
+		curl_easy_setopt(e, CURLOPT_READFUNCTION, on_read);
+		curl_easy_setopt(e, CURLOPT_READDATA, t);
+		curl_easy_setopt(e, CURLOPT_INFILESIZE_LARGE, (curl_off_t)t->send_len);
+	} else {
+		if (t->send_body) {
+			curl_easy_setopt(e, CURLOPT_POSTFIELDS, t->send_body);
+			curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)t->send_len);
+			curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L); /* a webhook is delivered where it was said */
+		}
+		curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers);
+	}
 	f->running++;
 	t->act_next = f->active;
 	if (f->active)
@@ -417,8 +450,10 @@ static void pump_queue(struct fetcher *f)
 
 int fetch_start(struct fetcher *f, const struct fetch_req *req, fetch_done_fn done, void *arg)
 {
-	if (!starts_with_ci(req->url, "http://") && !starts_with_ci(req->url, "https://") &&
-	    !(f->o.allow_file && starts_with_ci(req->url, "file://")))
+	int mail = req->mail_rcpt != NULL;
+	if (mail ? (!starts_with_ci(req->url, "smtp://") && !starts_with_ci(req->url, "smtps://"))
+		 : (!starts_with_ci(req->url, "http://") && !starts_with_ci(req->url, "https://") &&
+		    !(f->o.allow_file && starts_with_ci(req->url, "file://"))))
 		return -EINVAL;
 	struct transfer *t = xcalloc(1, sizeof(*t));
 	size_t nh = 0;
@@ -433,6 +468,16 @@ int fetch_start(struct fetcher *f, const struct fetch_req *req, fetch_done_fn do
 		t->extra[i] = xstrdup(req->headers[i]);
 	t->done = done;
 	t->arg = arg;
+	if (req->body) {
+		t->send_body = xmalloc(req->body_len + 1);
+		memcpy(t->send_body, req->body, req->body_len);
+		t->send_body[req->body_len] = '\0';
+		t->send_len = req->body_len;
+	}
+	if (mail) {
+		t->mail_from = xstrdup(req->mail_from ? req->mail_from : "");
+		t->rcpt = curl_slist_append(NULL, req->mail_rcpt);
+	}
 	t->res.url = t->url;
 	buf_init(&t->res.body, f->o.max_body);
 	struct host *h = t->host = host_of(f, t->url);
@@ -474,6 +519,12 @@ static void finish(struct fetcher *f, struct transfer *t, CURLcode code)
 	} else if (r->status >= 400) {
 		r->failed = 1;
 		errf(r->error, sizeof(r->error), "HTTP %ld", r->status);
+	} else if (t->rcpt || t->send_body) {
+		/* Sent: any 2xx from a webhook, 250 from the relay. */
+		if (r->status >= 300 && !t->rcpt) {
+			r->failed = 1;
+			errf(r->error, sizeof(r->error), "HTTP %ld", r->status);
+		}
 	} else if (r->status != 0 && r->status != 200 && r->status != 203) {
 		/* 2xx without a body we can use (204, 206...) is not a document. */
 		if (r->status >= 300 || r->status == 204) {

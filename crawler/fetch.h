@@ -32,6 +32,11 @@ struct fetch_req {
 	const char *last_modified; /* sent as If-Modified-Since, when set */
 	const char *const *headers; /* extra "Name: value" lines, NULL-terminated, or NULL */
 	const char *secret_header;  /* a header whose value must never be logged (API keys), or NULL */
+	/* To send rather than fetch: a body POSTed to an http(s) URL, or, with mail_from and mail_rcpt, a message
+	 * sent to an smtp:// or smtps:// relay. The body is copied. */
+	const char *body;
+	size_t body_len;
+	const char *mail_from, *mail_rcpt;
 };
 
 struct fetch_result {

@@ -148,6 +148,21 @@ static const char *const migrations[] = {
 	"  active INTEGER NOT NULL DEFAULT 1,"
 	"  created_at TEXT NOT NULL);"
 	"CREATE INDEX subscriptions_subscriber ON subscriptions (subscriber_id);",
+	/* 4: the alerter's durable outbox and its cursor over the store's changes. */
+	"CREATE TABLE outbox ("
+	"  id INTEGER PRIMARY KEY,"
+	"  subscription_id INTEGER NOT NULL REFERENCES subscriptions (id) ON DELETE CASCADE,"
+	"  notification_id INTEGER NOT NULL,"
+	"  symbol TEXT NOT NULL,"
+	"  message_id TEXT NOT NULL UNIQUE," /* the Message-ID or webhook-id: one delivery per change per subscription */
+	"  state TEXT NOT NULL DEFAULT 'pending'," /* pending, sent, failed */
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_attempt REAL NOT NULL DEFAULT 0,"
+	"  last_error TEXT,"
+	"  created_at TEXT NOT NULL,"
+	"  sent_at TEXT);"
+	"CREATE INDEX outbox_due ON outbox (state, next_attempt);"
+	"CREATE TABLE alert_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
 };
 
 struct store {

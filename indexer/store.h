@@ -12,7 +12,7 @@ struct store;
 enum store_outcome { STORE_ADDED = 0, STORE_UPDATED, STORE_UNCHANGED };
 
 /* The schema version this build writes. */
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 /*
  * Opens or creates the database at path (WAL mode) and migrates it to STORE_SCHEMA_VERSION. *out is freed with
