@@ -382,6 +382,15 @@ static void record(struct delivery *d, const char *state, double next, const cha
 	sqlite3_finalize(q);
 }
 
+/* A delivery that cannot even start: recorded as failed, with the reason, and reported. */
+static void fail_now(struct delivery *d, const char *why)
+{
+	record(d, "failed", 0, why);
+	d->st->failed++;
+	if (d->report)
+		fprintf(d->report, "failed %s: %s\n", d->message_id, why);
+}
+
 static void on_sent(void *arg, struct fetch_result *r)
 {
 	struct delivery *d = arg;
@@ -467,8 +476,7 @@ int alert_deliver(struct archive *a, struct ev_loop *loop, struct fetcher *f, co
 		struct notif *n;
 		char sub_err[ERRBUF_SIZE];
 		if (store_get_by_id(archive_store(a), nid, &n, sub_err, sizeof(sub_err))) {
-			record(d, "failed", 0, sub_err);
-			st->failed++;
+			fail_now(d, sub_err);
 			free(d->message_id);
 			free(d);
 			continue;
@@ -490,8 +498,7 @@ int alert_deliver(struct archive *a, struct ev_loop *loop, struct fetcher *f, co
 				/* No relay configured: the row waits, nothing is lost. */
 				start = 0;
 			} else if (subs_get_subscriber(archive_store(a), who_id, &who, sub_err, sizeof(sub_err))) {
-				record(d, "failed", 0, sub_err);
-				st->failed++;
+				fail_now(d, sub_err);
 				start = 0;
 			} else {
 				body = render_mail(a, o, &who, d->message_id, n);
@@ -501,8 +508,7 @@ int alert_deliver(struct archive *a, struct ev_loop *loop, struct fetcher *f, co
 				req.body = body;
 				req.body_len = strlen(body);
 				if (fetch_start(f, &req, on_sent, d)) {
-					record(d, "failed", 0, "the mail relay is not an smtp:// or smtps:// URL");
-					st->failed++;
+					fail_now(d, "the mail relay is not an smtp:// or smtps:// URL");
 					start = 0;
 				}
 				subscriber_release(&who);
@@ -510,8 +516,7 @@ int alert_deliver(struct archive *a, struct ev_loop *loop, struct fetcher *f, co
 			}
 		} else {
 			if (!o->allow_private_targets && private_target(url)) {
-				record(d, "failed", 0, "webhook target is a loopback or private address (not allowed)");
-				st->failed++;
+				fail_now(d, "webhook target is a loopback or private address (not allowed)");
 				start = 0;
 			} else {
 				json_t *j = alert_json(a, d->message_id, sub, n);
@@ -532,8 +537,7 @@ int alert_deliver(struct archive *a, struct ev_loop *loop, struct fetcher *f, co
 				req.body = body;
 				req.body_len = strlen(body);
 				if (fetch_start(f, &req, on_sent, d)) {
-					record(d, "failed", 0, "webhook URL is not http or https");
-					st->failed++;
+					fail_now(d, "webhook URL is not http or https");
 					start = 0;
 				} else {
 					start = 2;
