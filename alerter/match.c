@@ -446,21 +446,6 @@ static void candidates_from(struct matcher *m, const char *anchor_key, size_t **
 	candidates_for(m, anchor_key, m->cur_member, m->cur_risk, cand, nc, cap);
 }
 
-static void sort_keys(struct strv *v)
-{
-	size_t o = 0;
-	strv_sort(v);
-	for (size_t i = 0; i < v->n; i++) {
-		if (o && !strcmp(v->items[o - 1], v->items[i])) {
-			free(v->items[i]);
-			continue;
-		}
-		v->items[o++] = v->items[i];
-	}
-	v->n = o;
-	if (v->items)
-		v->items[o] = NULL;
-}
 
 /* Anchor keys that begin with code (subscriptions more specific than the notified code): a range of the sorted keys. */
 static void longer_keys(struct matcher *m, const struct strv *keys, const char *prefix, const char *code, size_t **cand,
@@ -580,8 +565,8 @@ size_t matcher_match(struct matcher *m, const struct match_doc *d, int64_t **ids
 	int loaded = 0;
 	char key[96];
 	if (m->keys_dirty) {
-		sort_keys(&m->hs_keys);
-		sort_keys(&m->ics_keys);
+		strv_sort_unique(&m->hs_keys);
+		strv_sort_unique(&m->ics_keys);
 		m->keys_dirty = 0;
 	}
 	m->stamp++;

@@ -106,21 +106,6 @@ int notif_set_symbol(struct notif *n, const char *raw, char *err, size_t errlen)
 	return 0;
 }
 
-static void sort_unique(struct strv *v)
-{
-	size_t o = 0;
-	strv_sort(v);
-	for (size_t i = 0; i < v->n; i++) {
-		if (o && !strcmp(v->items[o - 1], v->items[i])) {
-			free(v->items[i]);
-			continue;
-		}
-		v->items[o++] = v->items[i];
-	}
-	v->n = o;
-	if (v->items)
-		v->items[o] = NULL;
-}
 
 void notif_finish(struct notif *n)
 {
@@ -131,8 +116,8 @@ void notif_finish(struct notif *n)
 		set_str(&n->text[LANG_EN].member_name, m->name_en);
 		set_str(&n->text[LANG_ZH].member_name, m->name_zh);
 	}
-	sort_unique(&n->hs);
-	sort_unique(&n->ics);
+	strv_sort_unique(&n->hs);
+	strv_sort_unique(&n->ics);
 	for (int d = 0; d < D_N; d++) {
 		struct notif_datev *dv = &n->dates[d];
 		if (!dv->iso[0] && dv->text)

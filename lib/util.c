@@ -143,6 +143,22 @@ char *tsv_field(const char **p)
 	return xstrndup(s, (size_t)(e - s));
 }
 
+void strv_sort_unique(struct strv *v)
+{
+	size_t o = 0;
+	strv_sort(v);
+	for (size_t i = 0; i < v->n; i++) {
+		if (o && !strcmp(v->items[o - 1], v->items[i])) {
+			free(v->items[i]);
+			continue;
+		}
+		v->items[o++] = v->items[i];
+	}
+	v->n = o;
+	if (v->items)
+		v->items[o] = NULL;
+}
+
 int starts_with(const char *s, const char *prefix)
 {
 	return !strncmp(s, prefix, strlen(prefix));

@@ -43,6 +43,8 @@ int strv_push_unique(struct strv *v, const char *s);
 int strv_contains(const struct strv *v, const char *s);
 /* Sorts the strings bytewise. */
 void strv_sort(struct strv *v);
+/* Sorts the strings and drops duplicates. */
+void strv_sort_unique(struct strv *v);
 
 /* Reads one tab-separated field at *p (up to a tab or a newline) and moves *p past its tab. Caller frees. */
 char *tsv_field(const char **p);
