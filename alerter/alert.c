@@ -27,13 +27,6 @@ void alert_opts_default(struct alert_opts *o)
 	o->give_up_after = 3 * 86400;
 }
 
-static double now_epoch(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static sqlite3 *db(struct archive *a)
 {
 	return (sqlite3 *)store_db(archive_store(a));

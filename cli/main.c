@@ -791,20 +791,10 @@ static int cmd_fetch(const char *data, const char *config, int argc, char **argv
 	/* The [crawler] settings (timeouts, caps, proxy, CA bundle) apply to fetch too. */
 	struct ini *cfg = load_config(config);
 	struct fetch_opts fo;
-	fetch_opts_default(&fo);
-	for (size_t i = 0; i < cfg->n; i++) {
-		const struct ini_section *s = &cfg->sections[i];
-		if (strcmp(s->name, "crawler"))
-			continue;
-		const char *v;
-		if ((v = ini_get(s, "max_body")))
-			ini_size(v, &fo.max_body);
-		if ((v = ini_get(s, "timeout")))
-			ini_duration(v, &fo.timeout);
-		if ((v = ini_get(s, "connect_timeout")))
-			ini_duration(v, &fo.connect_timeout);
-		fo.ca_file = ini_get(s, "ca_file");
-		fo.proxy = ini_get(s, "proxy");
+	if (crawler_fetch_opts(cfg, &fo, err, sizeof(err))) {
+		fprintf(stderr, "tbtwarn: configuration: %s\n", err);
+		ini_free(cfg);
+		return 2;
 	}
 	struct archive *a;
 	if (open_archive(data, ARCHIVE_WRITE, &a, err, sizeof(err))) {

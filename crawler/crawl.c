@@ -76,13 +76,6 @@ struct job {
 	int main_url; /* validators of the source's own URL go to its state */
 };
 
-static double now_epoch(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void set_str(char **dst, const char *v)
 {
 	char *copy = v ? xstrdup(v) : NULL;
@@ -255,6 +248,35 @@ static int load_source(struct crawler *c, struct source *src, const struct ini *
 	return 0;
 }
 
+int crawler_fetch_opts(const struct ini *cfg, struct fetch_opts *fo, char *err, size_t errlen)
+{
+	const struct ini_section *cs = NULL;
+	const char *v;
+	long l;
+	fetch_opts_default(fo);
+	for (size_t i = 0; i < cfg->n; i++)
+		if (!strcmp(cfg->sections[i].name, "crawler"))
+			cs = &cfg->sections[i];
+	if (!cs)
+		return 0;
+	if (get_duration(cfg, cs, "connect_timeout", fo->connect_timeout, &fo->connect_timeout, err, errlen) ||
+	    get_duration(cfg, cs, "timeout", fo->timeout, &fo->timeout, err, errlen) ||
+	    get_duration(cfg, cs, "polite_delay", fo->polite_delay, &fo->polite_delay, err, errlen))
+		return -EINVAL;
+	if ((v = ini_get(cs, "max_body")) && ini_size(v, &fo->max_body))
+		return bad(err, errlen, cfg, cs, "max_body", "expected a size such as 16M");
+	if ((v = ini_get(cs, "max_host_connections"))) {
+		if (parse_long(v, 1, 64, &l))
+			return bad(err, errlen, cfg, cs, "max_host_connections", "expected a number from 1 to 64");
+		fo->max_host_connections = l;
+	}
+	fo->ca_file = ini_get(cs, "ca_file");
+	fo->proxy = ini_get(cs, "proxy");
+	if ((v = ini_get(cs, "user_agent")))
+		fo->user_agent = v;
+	return 0;
+}
+
 struct crawler *crawler_new(struct ev_loop *loop, struct archive *archive, const struct ini *cfg, char *err,
 			    size_t errlen)
 {
@@ -271,29 +293,16 @@ struct crawler *crawler_new(struct ev_loop *loop, struct archive *archive, const
 	c->unhealthy_after = 3;
 	const char *slash = strrchr(cfg->path, '/');
 	c->config_dir = slash ? xstrndup(cfg->path, (size_t)(slash - cfg->path)) : xstrdup(".");
-	fetch_opts_default(&fo);
+	if (crawler_fetch_opts(cfg, &fo, err, errlen))
+		goto fail;
 	for (size_t i = 0; i < cfg->n; i++)
 		if (!strcmp(cfg->sections[i].name, "crawler"))
 			cs = &cfg->sections[i];
 	if (cs) {
-		if (get_duration(cfg, cs, "connect_timeout", fo.connect_timeout, &fo.connect_timeout, err, errlen) ||
-		    get_duration(cfg, cs, "timeout", fo.timeout, &fo.timeout, err, errlen) ||
-		    get_duration(cfg, cs, "polite_delay", fo.polite_delay, &fo.polite_delay, err, errlen) ||
-		    get_duration(cfg, cs, "retry_base", c->retry_base, &c->retry_base, err, errlen) ||
+		if (get_duration(cfg, cs, "retry_base", c->retry_base, &c->retry_base, err, errlen) ||
 		    get_duration(cfg, cs, "retry_max", c->retry_max, &c->retry_max, err, errlen))
 			goto fail;
-		if ((v = ini_get(cs, "max_body")) && ini_size(v, &fo.max_body)) {
-			bad(err, errlen, cfg, cs, "max_body", "expected a size such as 16M");
-			goto fail;
-		}
 		long l;
-		if ((v = ini_get(cs, "max_host_connections"))) {
-			if (parse_long(v, 1, 64, &l)) {
-				bad(err, errlen, cfg, cs, "max_host_connections", "expected a number from 1 to 64");
-				goto fail;
-			}
-			fo.max_host_connections = l;
-		}
 		if ((v = ini_get(cs, "unhealthy_after"))) {
 			if (parse_long(v, 1, 1000, &l)) {
 				bad(err, errlen, cfg, cs, "unhealthy_after", "expected a number of failures");
@@ -301,10 +310,6 @@ struct crawler *crawler_new(struct ev_loop *loop, struct archive *archive, const
 			}
 			c->unhealthy_after = (int)l;
 		}
-		fo.ca_file = ini_get(cs, "ca_file");
-		fo.proxy = ini_get(cs, "proxy");
-		if ((v = ini_get(cs, "user_agent")))
-			fo.user_agent = v;
 	}
 	for (size_t i = 0; i < cfg->n; i++) {
 		const struct ini_section *s = &cfg->sections[i];

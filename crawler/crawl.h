@@ -20,6 +20,10 @@ struct crawler *crawler_new(struct ev_loop *loop, struct archive *archive, const
 			    size_t errlen);
 void crawler_free(struct crawler *c);
 
+/* The transfer settings of [crawler] (timeouts, body cap, connections, politeness, CA bundle, proxy, user agent)
+ * over the defaults. Strings in fo are borrowed from cfg. Returns 0 or -EINVAL with file, line and key in err. */
+int crawler_fetch_opts(const struct ini *cfg, struct fetch_opts *fo, char *err, size_t errlen);
+
 /* Where the crawler reports each finished round (one line per source), or NULL for silence. */
 void crawler_set_report(struct crawler *c, FILE *out);
 

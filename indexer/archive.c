@@ -90,12 +90,7 @@ void archive_set_classifier(struct archive *a, const struct catalog *cats, const
 /* A derived document without product information of its own takes its base's categories. */
 static int needs_base(const struct notif *n)
 {
-	if (n->relation == REL_NONE || n->hs.n || n->ics.n)
-		return 0;
-	for (int l = 0; l < LANG_N; l++)
-		if (n->text[l].products && *n->text[l].products)
-			return 0;
-	return 1;
+	return n->relation != REL_NONE && !notif_has_product_info(n);
 }
 
 void archive_classify(struct archive *a, const struct notif *n, struct cat_result *cats, struct risk *risk)

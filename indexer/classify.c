@@ -311,7 +311,7 @@ struct texts {
 
 enum { TX_TITLE, TX_PRODUCTS, TX_KEYWORDS, TX_DESC };
 static const char *const tx_names[] = {"title", "products", "keywords", "description"};
-static const double tx_weight[] = {0.8, 0.8, 0.7, 0.55};
+static const double tx_weight[] = {0.8, 0.8, 0.7, 0.45};
 
 static void texts_build(const struct notif *n, struct texts *t)
 {
@@ -391,16 +391,6 @@ static int ics_spread(const struct catalog *c, const char *code)
 				break;
 			}
 	return k;
-}
-
-static int has_product_info(const struct notif *n)
-{
-	if (n->hs.n || n->ics.n)
-		return 1;
-	for (int l = 0; l < LANG_N; l++)
-		if (n->text[l].products && *n->text[l].products)
-			return 1;
-	return 0;
 }
 
 /* What one scan of a record's texts found for one category. */
@@ -537,7 +527,7 @@ static void classify_own(const struct catalog *c, const struct notif *n, int tex
 			/* One word in the description is often a passing mention ("other than toys", "pressure vessels");
 			 * two different product terms there make it the subject. */
 			if (f == TX_DESC)
-				sc = h->desc2 ? 0.6 : 0.45;
+				sc = h->desc2 ? 0.6 : tx_weight[f];
 			/* When the notification gives codes and none belongs to this category, the codes say what the subject
 			 * is: words count only when both the title and the products text name the category. */
 			if (has_codes && !related_code)
@@ -564,7 +554,7 @@ void classify(const struct catalog *c, const struct notif *n, const struct notif
 	      struct cat_result *out)
 {
 	out->n = 0;
-	if (base && n->relation != REL_NONE && !has_product_info(n)) {
+	if (base && n->relation != REL_NONE && !notif_has_product_info(n)) {
 		struct cat_result b;
 		classify_own(c, base, text_only, &b);
 		for (size_t i = 0; i < b.n; i++) {

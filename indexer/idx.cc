@@ -422,7 +422,7 @@ extern "C" int idx_search(struct idx *x, const struct idx_query *q, unsigned off
 		// With facets every match is visited, so the total and the counts are exact.
 		Xapian::doccount check = q->facets ? x->db->get_doccount() : 0;
 		Xapian::MSet mset = enq.get_mset(offset, limit, check);
-		r->total = q->facets ? mset.get_matches_estimated() : mset.get_matches_estimated();
+		r->total = mset.get_matches_estimated();
 		for (auto it = mset.begin(); it != mset.end(); ++it) {
 			r->docids.push_back(*it);
 			r->scores.push_back(it.get_weight());

@@ -147,8 +147,6 @@ int parse_feed(const struct parse_sink *sink, const char *data, size_t len)
 		char where[48];
 		snprintf(where, sizeof(where), "line %d", e ? e->line : 0);
 		parse_reject(sink, where, "invalid XML: %s", e && e->message ? e->message : "unknown error");
-		char *nl;
-		(void)nl;
 		return -TBT_EPARSE;
 	}
 	const xmlNode *root = xmlDocGetRootElement(doc);

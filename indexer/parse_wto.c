@@ -461,7 +461,6 @@ static void take(char **dst, char *v)
 
 static const char *const adopt_labels[] = {"date of adoption", "拟批准日期", "批准日期", NULL};
 static const char *const entry_labels[] = {"date of entry into force", "entry into force", "拟生效日期", "生效日期", NULL};
-static const char *const publication_labels[] = {"date of publication", "拟公布日期", "公布日期", NULL};
 static const char *const date_stops[] = {"proposed date", "拟批准", "拟生效", "拟公布", "final date", NULL};
 
 /* Applies one item's text to the record. */
@@ -528,7 +527,6 @@ static void apply_item(struct notif *n, enum notif_lang lang, enum field f, cons
 	case F_NONE:
 		break;
 	}
-	(void)publication_labels;
 	free(v);
 }
 
@@ -555,14 +553,13 @@ static int is_chinese_doc(const struct line *lines, size_t a, size_t b)
 	return 0;
 }
 
-/* Addenda and corrigenda: "Title:", "Reason for Addendum:" boxes, "Description:". Returns 1 if anything found. */
-static int parse_addendum(struct notif *n, enum notif_lang lang, const struct line *lines, size_t a, size_t b)
+/* Addenda and corrigenda: "Title:", "Reason for Addendum:" boxes, "Description:". */
+static void parse_addendum(struct notif *n, enum notif_lang lang, const struct line *lines, size_t a, size_t b)
 {
 	static const char *const title_labels[] = {"Title:", "标题：", "名称：", NULL};
 	static const char *const desc_labels[] = {"Description:", "内容简述：", "说明：", "描述：", NULL};
 	struct notif_text *t = &n->text[lang];
 	struct buf reasons;
-	int found = 0;
 	buf_init(&reasons, BUF_NOMAX);
 	for (size_t i = a; i < b; i++) {
 		char *ln = line_dup(&lines[i]);
@@ -579,7 +576,6 @@ static int parse_addendum(struct notif *n, enum notif_lang lang, const struct li
 				free(joined);
 				parse_title(n, lang, v);
 				free(v);
-				found = 1;
 			}
 		}
 		for (int k = 0; desc_labels[k]; k++) {
@@ -589,7 +585,6 @@ static int parse_addendum(struct notif *n, enum notif_lang lang, const struct li
 				char *v = item_value(start ? start + strlen(desc_labels[k]) : joined, NULL);
 				take(&t->description, v);
 				free(joined);
-				found = 1;
 				free(ln);
 				goto done;
 			}
@@ -601,7 +596,6 @@ static int parse_addendum(struct notif *n, enum notif_lang lang, const struct li
 				box = p;
 		if (box) {
 			char *reason = text_fold_space(box + blen);
-			found = 1;
 			if (reasons.len)
 				buf_addstr(&reasons, "; ");
 			/* "Notified measure adopted - date: 10 April 2025": the text before the date is the reason. */
@@ -636,11 +630,10 @@ done:
 	if (reasons.len)
 		take(&t->reason, buf_detach(&reasons));
 	buf_release(&reasons);
-	return found;
 }
 
 /* Corrigenda carry prose: everything after the "Corrigendum" heading is the description. */
-static int parse_corrigendum(struct notif *n, enum notif_lang lang, const struct line *lines, size_t a, size_t b)
+static void parse_corrigendum(struct notif *n, enum notif_lang lang, const struct line *lines, size_t a, size_t b)
 {
 	for (size_t i = a; i < b; i++) {
 		char *ln = line_dup(&lines[i]);
@@ -657,13 +650,12 @@ static int parse_corrigendum(struct notif *n, enum notif_lang lang, const struct
 			free(joined);
 			if (*v) {
 				take(&n->text[lang].description, v);
-				return 1;
+				return;
 			}
 			free(v);
-			return 0;
+			return;
 		}
 	}
-	return 0;
 }
 
 /* The distribution date: a short line in the header that is a date, or a labelled one. */
@@ -746,11 +738,10 @@ static int parse_doc(const struct parse_sink *sink, const struct line *lines, co
 	}
 	buf_release(&raw);
 
-	int extra = 0;
 	if (n->relation == REL_ADDENDUM || n->relation == REL_SUPPLEMENT || (n->relation == REL_CORRIGENDUM && items < 3))
-		extra = parse_addendum(n, lang, lines, d->first, d->end);
+		parse_addendum(n, lang, lines, d->first, d->end);
 	if (n->relation == REL_CORRIGENDUM && !n->text[lang].description && items < 3)
-		extra |= parse_corrigendum(n, lang, lines, d->first, d->end);
+		parse_corrigendum(n, lang, lines, d->first, d->end);
 
 	if (!n->text[lang].title && !n->text[lang].description && !n->text[lang].reason) {
 		reject(sink, d->first + 1, "%s: no title, description or reason found (%d form items recognised)",
@@ -758,7 +749,6 @@ static int parse_doc(const struct parse_sink *sink, const struct line *lines, co
 		notif_free(n);
 		return 0;
 	}
-	(void)extra;
 	n->source = xstrdup("wto-text");
 	notif_finish(n);
 	return sink->on_record(sink->arg, n);

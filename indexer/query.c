@@ -376,8 +376,6 @@ static int add_value(struct idx_query *q, const struct catalog *cats, enum qfiel
 				buf_reset(&t);
 				buf_addstr(&t, P_OBJ);
 				slug(canon.items[i], &t);
-				/* slug() appends after the prefix; make the prefix upper-case again if it was folded. */
-				memcpy(t.s, P_OBJ, strlen(P_OBJ));
 				idx_query_filter(q, group, t.s, neg);
 			}
 		} else {

@@ -37,6 +37,16 @@ const char *notif_date_name(enum notif_date d)
 	return date_names[d];
 }
 
+int notif_has_product_info(const struct notif *n)
+{
+	if (n->hs.n || n->ics.n)
+		return 1;
+	for (int l = 0; l < LANG_N; l++)
+		if (n->text[l].products && *n->text[l].products)
+			return 1;
+	return 0;
+}
+
 const char *notif_title(const struct notif *n)
 {
 	if (n->text[LANG_EN].title)

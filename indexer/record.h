@@ -87,6 +87,9 @@ int notif_write_json(const struct notif *n, struct buf *out);
 /* Parses the canonical JSON back; NULL on a malformed document. Caller frees with notif_free(). */
 struct notif *notif_from_json(const json_t *j);
 
+/* Whether the record says what products it covers: HS or ICS codes, or a products text in any language. */
+int notif_has_product_info(const struct notif *n);
+
 /* Names for the enums, as used in JSON, terms and queries (lower case). */
 const char *notif_type_name(enum notif_type t); /* "tbt", "sps" */
 const char *notif_rel_name(enum notif_rel r);   /* "notification", "addendum", ... */

@@ -222,6 +222,13 @@ void today_iso(char out[11])
 	strftime(out, 11, "%Y-%m-%d", &tm);
 }
 
+double now_epoch(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 void now_iso(char out[21])
 {
 	time_t t = time(NULL);

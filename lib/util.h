@@ -64,6 +64,8 @@ int parse_long(const char *s, long min, long max, long *out);
 
 /* Today's date as YYYY-MM-DD (UTC, or TBTWARN_TODAY when set, so that tests can fix the clock). */
 void today_iso(char out[11]);
+/* Seconds since the epoch, with fractions (wall-clock time for schedules kept in the database). */
+double now_epoch(void);
 /* The current UTC time as YYYY-MM-DDTHH:MM:SSZ. */
 void now_iso(char out[21]);
 
