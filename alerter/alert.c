@@ -1,20 +1,21 @@
-/* alert.c: the alerter's two halves. collect: store changes -> matcher -> outbox rows, with the cursor, in one
- * transaction. deliver: due outbox rows -> e-mail or signed webhook through the fetcher -> sent, retrying or failed. */
+/* alert.c: the alerter's two halves. collect: store changes -> matcher -> outbox rows (alerts now or held for a digest,
+ * reminders before deadlines), with the cursor, in one transaction. deliver: held rows folded into digests, then due
+ * rows -> e-mail, signed webhook or group robot through the fetcher -> sent, retrying, failed or cancelled. */
 #include "alert.h"
 
 #include "buf.h"
 #include "match.h"
+#include "render.h"
 #include "subs.h"
 
 #include <errno.h>
 #include <math.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 void alert_opts_default(struct alert_opts *o)
 {
@@ -25,6 +26,110 @@ void alert_opts_default(struct alert_opts *o)
 	o->retry_base = 60;
 	o->retry_max = 6 * 3600;
 	o->give_up_after = 3 * 86400;
+	o->reminder_days = 7;
+}
+
+/* A secret from a file (first line), so that it need not sit in the configuration; NULL when unreadable. */
+static char *read_secret_file(const char *path)
+{
+	struct buf b;
+	buf_init(&b, 4096);
+	if (buf_read_file(&b, path)) {
+		buf_release(&b);
+		return NULL;
+	}
+	char *s = buf_detach(&b);
+	s[strcspn(s, "\r\n")] = '\0';
+	return s;
+}
+
+int alert_opts_load(struct alert_opts *o, const struct ini *cfg, char *err, size_t errlen)
+{
+	const struct ini_section *s = NULL;
+	const char *v;
+	for (size_t i = 0; cfg && i < cfg->n; i++)
+		if (!strcmp(cfg->sections[i].name, "alert"))
+			s = &cfg->sections[i];
+	if (s) {
+		static const char *const keys[] = {"smtp_url", "mail_from", "base_url", "secret", "secret_file", "retry_base",
+						   "retry_max", "give_up_after", "reminder_days", "allow_private_webhooks"};
+		for (size_t i = 0; i < s->n; i++) {
+			size_t k = 0;
+			while (k < sizeof(keys) / sizeof(keys[0]) && strcmp(keys[k], s->entries[i].key))
+				k++;
+			if (k == sizeof(keys) / sizeof(keys[0])) {
+				errf(err, errlen, "%s:%d: unknown key '%s' in [alert]", cfg->path, s->entries[i].line, s->entries[i].key);
+				return -EINVAL;
+			}
+		}
+		if ((v = ini_get(s, "smtp_url")))
+			o->smtp_url = v;
+		if ((v = ini_get(s, "mail_from")))
+			o->mail_from = v;
+		if ((v = ini_get(s, "base_url")))
+			o->base_url = v;
+		if ((v = ini_get(s, "secret")))
+			o->secret = v;
+		if ((v = ini_get(s, "secret_file"))) {
+			free(o->owned_secret);
+			if (!(o->owned_secret = read_secret_file(v))) {
+				errf(err, errlen, "%s:%d: secret_file '%s' cannot be read", cfg->path, ini_line(s, "secret_file"), v);
+				return -EINVAL;
+			}
+			o->secret = o->owned_secret;
+		}
+		static const char *const durations[] = {"retry_base", "retry_max", "give_up_after"};
+		double *dst[] = {&o->retry_base, &o->retry_max, &o->give_up_after};
+		for (int i = 0; i < 3; i++)
+			if ((v = ini_get(s, durations[i])) && (ini_duration(v, dst[i]) || *dst[i] <= 0)) {
+				errf(err, errlen, "%s:%d: %s wants a duration such as 1m or 3d, got '%s'", cfg->path,
+				     ini_line(s, durations[i]), durations[i], v);
+				return -EINVAL;
+			}
+		long days;
+		if ((v = ini_get(s, "reminder_days"))) {
+			if (parse_long(v, 0, 365, &days)) {
+				errf(err, errlen, "%s:%d: reminder_days wants 0 to 365, got '%s'", cfg->path, ini_line(s, "reminder_days"), v);
+				return -EINVAL;
+			}
+			o->reminder_days = (int)days;
+		}
+		if ((v = ini_get(s, "allow_private_webhooks")) && ini_bool(v, &o->allow_private_targets)) {
+			errf(err, errlen, "%s:%d: allow_private_webhooks wants yes or no, got '%s'", cfg->path,
+			     ini_line(s, "allow_private_webhooks"), v);
+			return -EINVAL;
+		}
+	}
+	/* The environment overrides the file: secrets need not be written down. */
+	if ((v = getenv("TBTWARN_SMTP_URL")) && *v)
+		o->smtp_url = v;
+	if ((v = getenv("TBTWARN_MAIL_FROM")) && *v)
+		o->mail_from = v;
+	if ((v = getenv("TBTWARN_BASE_URL")) && *v)
+		o->base_url = v;
+	if ((v = getenv("TBTWARN_SECRET")) && *v)
+		o->secret = v;
+	if ((v = getenv("TBTWARN_ALLOW_PRIVATE_WEBHOOKS")) && *v)
+		o->allow_private_targets = !strcmp(v, "1") || !strcmp(v, "yes");
+	if ((v = getenv("TBTWARN_RETRY_BASE")) && *v && ini_duration(v, &o->retry_base)) {
+		errf(err, errlen, "TBTWARN_RETRY_BASE wants a duration such as 1m, got '%s'", v);
+		return -EINVAL;
+	}
+	long days;
+	if ((v = getenv("TBTWARN_REMINDER_DAYS")) && *v) {
+		if (parse_long(v, 0, 365, &days)) {
+			errf(err, errlen, "TBTWARN_REMINDER_DAYS wants 0 to 365, got '%s'", v);
+			return -EINVAL;
+		}
+		o->reminder_days = (int)days;
+	}
+	return 0;
+}
+
+void alert_opts_release(struct alert_opts *o)
+{
+	free(o->owned_secret);
+	o->owned_secret = NULL;
 }
 
 static sqlite3 *db(struct archive *a)
@@ -43,72 +148,170 @@ static int exec_sql(struct archive *a, const char *sql, char *err, size_t errlen
 	return 0;
 }
 
+static int prep(struct archive *a, const char *sql, sqlite3_stmt **q, char *err, size_t errlen)
+{
+	if (sqlite3_prepare_v2(db(a), sql, -1, q, NULL) != SQLITE_OK) {
+		errf(err, errlen, "%s", sqlite3_errmsg(db(a)));
+		return -TBT_EDB;
+	}
+	return 0;
+}
+
+static const char *text_col(sqlite3_stmt *q, int i)
+{
+	return (const char *)sqlite3_column_text(q, i);
+}
+
+/* ---- digest times ---- */
+
+double digest_due(double now, const char *tz, int hour, int weekly)
+{
+	char path[256], *old = getenv("TZ") ? xstrdup(getenv("TZ")) : NULL;
+	const char *zone = tz && *tz ? tz : "Asia/Shanghai";
+	snprintf(path, sizeof(path), "/usr/share/zoneinfo/%s", zone);
+	/* Without the zone database, China's zone is still known: UTC+8 all year. */
+	if (access(path, R_OK) && (!strcmp(zone, "Asia/Shanghai") || !strcmp(zone, "Asia/Chongqing") || !strcmp(zone, "PRC")))
+		zone = "CST-8";
+	setenv("TZ", zone, 1);
+	tzset();
+	time_t t = (time_t)now, due;
+	struct tm tm;
+	localtime_r(&t, &tm);
+	tm.tm_hour = hour;
+	tm.tm_min = tm.tm_sec = 0;
+	tm.tm_isdst = -1;
+	due = mktime(&tm);
+	for (int i = 0; i < 8 && (due <= t || (weekly && tm.tm_wday != 1)); i++) {
+		tm.tm_mday++;
+		tm.tm_hour = hour;
+		tm.tm_min = tm.tm_sec = 0;
+		tm.tm_isdst = -1;
+		due = mktime(&tm);
+	}
+	if (old) {
+		setenv("TZ", old, 1);
+		free(old);
+	} else {
+		unsetenv("TZ");
+	}
+	tzset();
+	return (double)due;
+}
+
 /* ---- collect ---- */
 
-struct load_ctx {
+struct sub_info {
+	int64_t id, subscriber;
+	enum frequency frequency;
+	int hour;
+	char tz[64];
+};
+
+struct collect_ctx {
 	struct archive *a;
+	const struct alert_opts *o;
 	struct matcher *m;
+	struct sub_info *subs;
+	size_t nsubs, capsubs;
+	struct alert_stats *st;
+	sqlite3_stmt *ins;
+	int64_t last_seq;
+	double now;
+	char today[11], nowiso[21];
+	int rc;
 	char *err;
 	size_t errlen;
-	int rc;
 };
 
 static int add_sub(void *arg, const struct subscription *s)
 {
-	struct load_ctx *c = arg;
-	struct subscriber who;
+	struct collect_ctx *c = arg;
 	char err[ERRBUF_SIZE];
 	/* E-mail goes only to confirmed subscribers (double opt-in); robots and webhooks belong to the firm. */
-	if (subs_get_subscriber(archive_store(c->a), s->subscriber_id, &who, err, sizeof(err)))
+	if (!s->status || !strcmp(s->status, "unsubscribed") || (s->channel == CH_EMAIL && strcmp(s->status, "confirmed")))
 		return 0;
-	int ok = strcmp(who.status, "unsubscribed") && (s->channel != CH_EMAIL || !strcmp(who.status, "confirmed"));
-	subscriber_release(&who);
-	if (ok && matcher_add(c->m, s->id, &s->filter, err, sizeof(err)))
+	if (matcher_add(c->m, s->id, &s->filter, err, sizeof(err))) {
 		fprintf(stderr, "tbtwarn: subscription %lld skipped: %s\n", (long long)s->id, err);
+		return 0;
+	}
+	if (c->nsubs == c->capsubs) {
+		c->capsubs = c->capsubs ? 2 * c->capsubs : 256;
+		c->subs = xrealloc(c->subs, c->capsubs * sizeof(*c->subs));
+	}
+	struct sub_info *i = &c->subs[c->nsubs++];
+	i->id = s->id;
+	i->subscriber = s->subscriber_id;
+	i->frequency = s->frequency;
+	i->hour = s->hour;
+	snprintf(i->tz, sizeof(i->tz), "%s", s->tz ? s->tz : "Asia/Shanghai");
 	return 0;
 }
 
-struct collect_ctx {
-	struct archive *a;
-	struct matcher *m;
-	struct alert_stats *st;
-	sqlite3_stmt *ins;
-	int64_t last_seq;
-	int rc;
-	char *err;
-	size_t errlen;
-};
+static const struct sub_info *sub_find(const struct collect_ctx *c, int64_t id)
+{
+	size_t lo = 0, hi = c->nsubs;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (c->subs[mid].id < id)
+			lo = mid + 1;
+		else if (c->subs[mid].id > id)
+			hi = mid;
+		else
+			return &c->subs[mid];
+	}
+	return NULL;
+}
+
+/* Queues one row: now for immediate subscriptions, held until the digest hour for the others. */
+static int queue(struct collect_ctx *c, const struct sub_info *si, const char *kind, int64_t nid, const char *symbol,
+		 const char *deadline, const char *message_id)
+{
+	int held = si->frequency != FREQ_IMMEDIATE;
+	sqlite3_stmt *q = c->ins;
+	sqlite3_reset(q);
+	sqlite3_bind_text(q, 1, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, si->subscriber);
+	sqlite3_bind_int64(q, 3, si->id);
+	sqlite3_bind_int64(q, 4, nid);
+	sqlite3_bind_text(q, 5, symbol, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(q, 6, deadline && *deadline ? deadline : NULL, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(q, 7, c->today, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(q, 8, message_id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(q, 9, held ? "held" : "pending", -1, SQLITE_STATIC);
+	sqlite3_bind_double(q, 10, held ? digest_due(c->now, si->tz, si->hour, si->frequency == FREQ_WEEKLY) : 0);
+	sqlite3_bind_text(q, 11, c->nowiso, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(q) != SQLITE_DONE) {
+		errf(c->err, c->errlen, "queue delivery: %s", sqlite3_errmsg(db(c->a)));
+		return c->rc = -TBT_EDB;
+	}
+	return sqlite3_changes(db(c->a));
+}
 
 static int collect_one(void *arg, int64_t id, int64_t seq, struct notif *n)
 {
 	struct collect_ctx *c = arg;
 	struct cat_result cats;
 	struct risk risk;
-	char now[21];
 	archive_classify(c->a, n, &cats, &risk);
 	struct match_doc d = {n, &cats, risk.level};
 	int64_t *ids = NULL;
 	size_t nids = 0;
 	matcher_match(c->m, &d, &ids, &nids);
-	now_iso(now);
 	for (size_t i = 0; i < nids; i++) {
 		char mid[256];
+		const struct sub_info *si = sub_find(c, ids[i]);
+		if (!si)
+			continue;
 		/* One message per subscription and change of the notification: the same id whatever happens later. */
 		snprintf(mid, sizeof(mid), "<tbtwarn.%lld.%lld.%lld@tbtwarn>", (long long)ids[i], (long long)id, (long long)seq);
-		sqlite3_reset(c->ins);
-		sqlite3_bind_int64(c->ins, 1, ids[i]);
-		sqlite3_bind_int64(c->ins, 2, id);
-		sqlite3_bind_text(c->ins, 3, n->symbol, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(c->ins, 4, mid, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(c->ins, 5, now, -1, SQLITE_TRANSIENT);
-		if (sqlite3_step(c->ins) != SQLITE_DONE) {
-			errf(c->err, c->errlen, "queue delivery: %s", sqlite3_errmsg(db(c->a)));
-			free(ids);
-			return c->rc = -TBT_EDB;
-		}
-		c->st->queued += (unsigned)sqlite3_changes(db(c->a));
+		int added = queue(c, si, "alert", id, n->symbol, n->dates[D_COMMENTS].iso, mid);
+		if (added < 0)
+			break;
+		c->st->queued += (unsigned)added;
 	}
 	free(ids);
+	if (c->rc)
+		return c->rc;
 	c->st->notifications++;
 	c->last_seq = seq;
 	return 0;
@@ -126,26 +329,105 @@ static int64_t cursor_get(struct archive *a)
 	return v;
 }
 
-int alert_collect(struct archive *a, struct alert_stats *st, char *err, size_t errlen)
+/*
+ * Reminders. For each notification family (a base and its addenda) whose comment deadline, as the latest document
+ * with one says, falls in the next reminder_days: every active subscription that was alerted to the family before
+ * the reminder window opened gets one reminder for that deadline. A reminder not yet sent for another deadline
+ * (an addendum moved it) is cancelled; the new deadline gets its own in its own window.
+ */
+static int plan_reminders(struct collect_ctx *c)
+{
+	sqlite3_stmt *fam = NULL, *eff = NULL, *cancel = NULL, *who = NULL;
+	char until[11];
+	int rc;
+	iso_add_days(c->today, c->o->reminder_days, until);
+	if ((rc = prep(c->a, "SELECT DISTINCT root_symbol FROM notifications WHERE comment_deadline >= ?1 AND comment_deadline <= ?2",
+		       &fam, c->err, c->errlen)) ||
+	    (rc = prep(c->a, "SELECT id, comment_deadline FROM notifications WHERE root_symbol = ?1 AND comment_deadline IS NOT NULL "
+			     "ORDER BY distributed DESC, seq DESC LIMIT 1",
+		       &eff, c->err, c->errlen)) ||
+	    (rc = prep(c->a, "UPDATE outbox SET state = 'cancelled', last_error = 'the comment deadline moved to ' || ?2 "
+			     "WHERE kind = 'reminder' AND state IN ('pending', 'held') AND deadline <> ?2 AND notification_id IN "
+			     "(SELECT id FROM notifications WHERE root_symbol = ?1)",
+		       &cancel, c->err, c->errlen)) ||
+	    (rc = prep(c->a, "SELECT o.subscription_id, MIN(o.day) FROM outbox o JOIN notifications n ON n.id = o.notification_id "
+			     "WHERE n.root_symbol = ?1 AND o.kind = 'alert' AND o.state IN ('sent', 'pending', 'held', 'digested') "
+			     "GROUP BY o.subscription_id",
+		       &who, c->err, c->errlen)))
+		goto out;
+	sqlite3_bind_text(fam, 1, c->today, -1, SQLITE_STATIC);
+	sqlite3_bind_text(fam, 2, until, -1, SQLITE_STATIC);
+	while (!rc && sqlite3_step(fam) == SQLITE_ROW) {
+		char *root = xstrdup(text_col(fam, 0)), deadline[11] = "", opens[11];
+		int64_t eid = 0;
+		sqlite3_reset(eff);
+		sqlite3_bind_text(eff, 1, root, -1, SQLITE_STATIC);
+		if (sqlite3_step(eff) == SQLITE_ROW) {
+			eid = sqlite3_column_int64(eff, 0);
+			snprintf(deadline, sizeof(deadline), "%s", text_col(eff, 1));
+		}
+		sqlite3_reset(cancel);
+		sqlite3_bind_text(cancel, 1, root, -1, SQLITE_STATIC);
+		sqlite3_bind_text(cancel, 2, deadline, -1, SQLITE_STATIC);
+		if (sqlite3_step(cancel) != SQLITE_DONE) {
+			errf(c->err, c->errlen, "cancel reminders: %s", sqlite3_errmsg(db(c->a)));
+			rc = -TBT_EDB;
+		}
+		c->st->cancelled += (unsigned)sqlite3_changes(db(c->a));
+		iso_add_days(deadline, -c->o->reminder_days, opens);
+		if (!rc && eid && strcmp(deadline, c->today) >= 0 && strcmp(deadline, until) <= 0) {
+			sqlite3_reset(who);
+			sqlite3_bind_text(who, 1, root, -1, SQLITE_STATIC);
+			while (!rc && sqlite3_step(who) == SQLITE_ROW) {
+				const struct sub_info *si = sub_find(c, sqlite3_column_int64(who, 0));
+				const char *day = text_col(who, 1);
+				/* Alerted inside the window: that alert already said how little time is left. */
+				if (!si || !day || strcmp(day, opens) >= 0)
+					continue;
+				char mid[256];
+				snprintf(mid, sizeof(mid), "<tbtwarn.reminder.%lld.%s.%s@tbtwarn>", (long long)si->id, root, deadline);
+				int added = queue(c, si, "reminder", eid, root, deadline, mid);
+				if (added < 0)
+					rc = added;
+				else
+					c->st->reminders += (unsigned)added;
+			}
+		}
+		free(root);
+	}
+out:
+	sqlite3_finalize(fam);
+	sqlite3_finalize(eff);
+	sqlite3_finalize(cancel);
+	sqlite3_finalize(who);
+	return rc;
+}
+
+int alert_collect(struct archive *a, const struct alert_opts *o, struct alert_stats *st, char *err, size_t errlen)
 {
 	struct matcher *m = matcher_new(err, errlen);
 	int rc;
 	if (!m)
 		return -TBT_EIDX;
-	struct load_ctx lc = {a, m, err, errlen, 0};
-	if ((rc = subs_each(archive_store(a), add_sub, &lc, err, errlen))) {
-		matcher_free(m);
-		return rc;
-	}
-	struct collect_ctx c = {a, m, st, NULL, 0, 0, err, errlen};
+	struct collect_ctx c;
+	memset(&c, 0, sizeof(c));
+	c.a = a;
+	c.o = o;
+	c.m = m;
+	c.st = st;
+	c.err = err;
+	c.errlen = errlen;
+	c.now = now_epoch();
+	today_iso(c.today);
+	now_iso(c.nowiso);
+	if ((rc = subs_each(archive_store(a), add_sub, &c, err, errlen)))
+		goto out;
 	if ((rc = exec_sql(a, "BEGIN IMMEDIATE", err, errlen)))
 		goto out;
-	if (sqlite3_prepare_v2(db(a), "INSERT OR IGNORE INTO outbox (subscription_id, notification_id, symbol, message_id, "
-				      "created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-			       -1, &c.ins, NULL) != SQLITE_OK) {
-		errf(err, errlen, "%s", sqlite3_errmsg(db(a)));
+	if ((rc = prep(a, "INSERT OR IGNORE INTO outbox (kind, subscriber_id, subscription_id, notification_id, symbol, deadline, "
+			  "day, message_id, state, next_attempt, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+		       &c.ins, err, errlen))) {
 		exec_sql(a, "ROLLBACK", NULL, 0);
-		rc = -TBT_EDB;
 		goto out;
 	}
 	int64_t from = cursor_get(a);
@@ -153,194 +435,98 @@ int alert_collect(struct archive *a, struct alert_stats *st, char *err, size_t e
 	rc = store_changes_since(archive_store(a), from, collect_one, &c, err, errlen);
 	if (!rc && c.rc)
 		rc = c.rc;
-	sqlite3_finalize(c.ins);
 	if (!rc && c.last_seq != from) {
 		char sql[128];
 		snprintf(sql, sizeof(sql), "INSERT OR REPLACE INTO alert_state (key, value) VALUES ('seq', '%lld')",
 			 (long long)c.last_seq);
 		rc = exec_sql(a, sql, err, errlen);
 	}
+	if (!rc && o->reminder_days > 0)
+		rc = plan_reminders(&c);
+	sqlite3_finalize(c.ins);
 	/* The decisions and the cursor become durable together, or not at all. */
 	if (rc)
 		exec_sql(a, "ROLLBACK", NULL, 0);
 	else
 		rc = exec_sql(a, "COMMIT", err, errlen);
 out:
+	free(c.subs);
 	matcher_free(m);
 	return rc;
 }
 
-/* ---- rendering ---- */
+/* ---- digests ---- */
 
-static void b64(struct buf *out, const unsigned char *data, size_t len)
+/* Every subscription whose held rows are due gets one digest row carrying them, in one transaction each. */
+static int fold_digests(struct archive *a, struct alert_stats *st, char *err, size_t errlen)
 {
-	unsigned char tmp[4 * 1024 + 8];
-	for (size_t off = 0; off < len; off += 3 * 1024) {
-		size_t n = len - off < 3 * 1024 ? len - off : 3 * 1024;
-		int w = EVP_EncodeBlock(tmp, data + off, (int)n);
-		buf_add(out, tmp, (size_t)w);
+	sqlite3_stmt *groups, *ins = NULL, *upd = NULL;
+	double now = now_epoch();
+	char today[11], nowiso[21];
+	int rc = 0;
+	today_iso(today);
+	now_iso(nowiso);
+	if (prep(a, "SELECT subscription_id, subscriber_id, MAX(next_attempt) FROM outbox WHERE state = 'held' AND "
+		    "next_attempt <= ?1 GROUP BY subscription_id",
+		 &groups, err, errlen))
+		return -TBT_EDB;
+	sqlite3_bind_double(groups, 1, now);
+	struct group {
+		int64_t sub, who;
+		long due;
+	} *g = NULL;
+	size_t ng = 0;
+	while (sqlite3_step(groups) == SQLITE_ROW) {
+		g = xrealloc(g, (ng + 1) * sizeof(*g));
+		g[ng].sub = sqlite3_column_int64(groups, 0);
+		g[ng].who = sqlite3_column_int64(groups, 1);
+		g[ng].due = (long)sqlite3_column_double(groups, 2);
+		ng++;
 	}
-}
-
-/* Standard Webhooks: v1,base64(HMAC-SHA256(key, id.timestamp.body)), the key being the base64 after "whsec_". */
-static void webhook_signature(const char *secret, const char *id, long ts, const char *body, struct buf *out)
-{
-	unsigned char key[256], mac[EVP_MAX_MD_SIZE];
-	unsigned maclen = 0;
-	const char *k = starts_with(secret, "whsec_") ? secret + 6 : secret;
-	int klen = EVP_DecodeBlock(key, (const unsigned char *)k, (int)strlen(k));
-	size_t kl = strlen(k);
-	/* EVP_DecodeBlock counts the padding as data: take it off. */
-	if (klen > 0 && kl && k[kl - 1] == '=')
-		klen--;
-	if (klen > 0 && kl > 1 && k[kl - 2] == '=')
-		klen--;
-	struct buf msg;
-	buf_init(&msg, BUF_NOMAX);
-	buf_addf(&msg, "%s.%ld.%s", id, ts, body);
-	HMAC(EVP_sha256(), key, klen > 0 ? klen : 0, (const unsigned char *)msg.s, msg.len, mac, &maclen);
-	buf_release(&msg);
-	buf_addstr(out, "v1,");
-	b64(out, mac, maclen);
-}
-
-/* An unforgeable unsubscribe token: HMAC-SHA256 of the subscriber's id under the installation's secret. */
-static void unsubscribe_token(const char *secret, int64_t subscriber, char out[65])
-{
-	unsigned char mac[EVP_MAX_MD_SIZE];
-	unsigned maclen = 0;
-	char idtxt[32];
-	static const char hex[] = "0123456789abcdef";
-	snprintf(idtxt, sizeof(idtxt), "%lld", (long long)subscriber);
-	HMAC(EVP_sha256(), secret, (int)strlen(secret), (const unsigned char *)idtxt, strlen(idtxt), mac, &maclen);
-	for (unsigned i = 0; i < 32 && i < maclen; i++) {
-		out[2 * i] = hex[mac[i] >> 4];
-		out[2 * i + 1] = hex[mac[i] & 15];
-	}
-	out[64] = '\0';
-}
-
-/* The webhook body: a documented, stable JSON schema (docs/api.md). Caller json_decref()s. */
-static json_t *alert_json(struct archive *a, const char *message_id, int64_t subscription, const struct notif *n)
-{
-	struct cat_result cats;
-	struct risk risk;
-	archive_classify(a, n, &cats, &risk);
-	json_t *o = json_object(), *nj = archive_hit_json(n), *links = json_object(), *docs = json_array();
-	json_object_set_new(o, "type", json_string("notification.matched"));
-	json_object_set_new(o, "id", json_string(message_id));
-	json_object_set_new(o, "subscription", json_integer(subscription));
-	json_object_set_new(nj, "adoption", n->dates[D_ADOPTION].iso[0] ? json_string(n->dates[D_ADOPTION].iso) : json_null());
-	json_object_set_new(nj, "entry_into_force",
-			    n->dates[D_ENTRY_FORCE].iso[0] ? json_string(n->dates[D_ENTRY_FORCE].iso) : json_null());
-	json_object_set_new(links, "notification", n->notification_url ? json_string(n->notification_url) : json_null());
-	for (size_t i = 0; i < n->document_urls.n; i++)
-		json_array_append_new(docs, json_string(n->document_urls.items[i]));
-	json_object_set_new(links, "documents", docs);
-	json_object_set_new(nj, "links", links);
-	json_object_set_new(o, "notification", nj);
-	json_object_set_new(o, "categories", classify_json(&cats));
-	json_object_set_new(o, "risk", risk_json(&risk));
-	return o;
-}
-
-/* RFC 2047 encoded-word for a UTF-8 header. */
-static void header_utf8(struct buf *out, const char *s)
-{
-	buf_addstr(out, "=?UTF-8?B?");
-	b64(out, (const unsigned char *)s, strlen(s));
-	buf_addstr(out, "?=");
-}
-
-/* A multipart/alternative message, Chinese first for zh subscribers, with RFC 8058 one-click unsubscribe. */
-static char *render_mail(struct archive *a, const struct alert_opts *o, const struct subscriber *who,
-			 const char *message_id, const struct notif *n)
-{
-	struct cat_result cats;
-	struct risk risk;
-	struct buf subj, text, html, msg;
-	char token[65], date[64];
-	archive_classify(a, n, &cats, &risk);
-	int zh = !who->lang || !strcmp(who->lang, "zh");
-	const char *member = zh && n->text[LANG_ZH].member_name ? n->text[LANG_ZH].member_name
-			     : n->text[LANG_EN].member_name	  ? n->text[LANG_EN].member_name
-							       : n->member;
-	const char *cat = cats.n ? (zh ? cats.m[0].cat->name_zh : cats.m[0].cat->name_en) : (zh ? "其他" : "other");
-	const char *deadline = n->dates[D_COMMENTS].iso[0] ? n->dates[D_COMMENTS].iso : NULL;
-	buf_init(&subj, BUF_NOMAX);
-	buf_addf(&subj, "[%s%s] %s · %s · %s%s · %s", n->type == NT_SPS ? "SPS" : "TBT", zh ? "预警" : " alert", member, cat,
-		 zh ? "评议截止 " : "comments until ", deadline ? deadline : (zh ? "未定" : "n/a"), n->symbol);
-	buf_init(&text, BUF_NOMAX);
-	const char *title_zh = n->text[LANG_ZH].title, *title_en = n->text[LANG_EN].title;
-	buf_addf(&text, "%s\n\n", zh ? "您订阅的产品类别有新的技术性贸易措施通报。" : "A new notification concerns your products.");
-	buf_addf(&text, "%s %s\n", zh ? "通报号：" : "Symbol:", n->symbol);
-	buf_addf(&text, "%s %s (%s)\n", zh ? "通报成员：" : "Market:", member, n->member);
-	if (zh && title_zh)
-		buf_addf(&text, "标题：%s\n", title_zh);
-	if (title_en)
-		buf_addf(&text, "%s %s\n", zh ? "标题（原文）：" : "Title:", title_en);
-	buf_addf(&text, "%s %s\n", zh ? "风险等级：" : "Risk:", risk.level);
-	for (size_t i = 0; i < cats.n; i++)
-		buf_addf(&text, "%s %s / %s — %s\n", zh ? "类别：" : "Category:", cats.m[i].cat->name_zh, cats.m[i].cat->name_en,
-			 cats.m[i].evidence);
-	buf_addf(&text, "%s %s\n", zh ? "提意见截止日期：" : "Comments until:", deadline ? deadline : "-");
-	if (n->dates[D_ADOPTION].iso[0] || n->dates[D_ADOPTION].text)
-		buf_addf(&text, "%s %s\n", zh ? "拟批准日期：" : "Adoption:",
-			 n->dates[D_ADOPTION].iso[0] ? n->dates[D_ADOPTION].iso : n->dates[D_ADOPTION].text);
-	if (n->dates[D_ENTRY_FORCE].iso[0] || n->dates[D_ENTRY_FORCE].text)
-		buf_addf(&text, "%s %s\n", zh ? "拟生效日期：" : "Entry into force:",
-			 n->dates[D_ENTRY_FORCE].iso[0] ? n->dates[D_ENTRY_FORCE].iso : n->dates[D_ENTRY_FORCE].text);
-	if (n->notification_url)
-		buf_addf(&text, "%s %s\n", zh ? "通报原文：" : "Notification:", n->notification_url);
-	for (size_t i = 0; i < n->document_urls.n; i++)
-		buf_addf(&text, "%s %s\n", zh ? "文本：" : "Text:", n->document_urls.items[i]);
-	unsubscribe_token(o->secret, who->id, token);
-	buf_addf(&text, "\n%s %s/unsubscribe?s=%lld&t=%s\n", zh ? "退订：" : "Unsubscribe:", o->base_url, (long long)who->id,
-		 token);
-	buf_init(&html, BUF_NOMAX);
-	buf_addstr(&html, "<!DOCTYPE html><html><body><pre style=\"font-family:sans-serif;white-space:pre-wrap\">");
-	for (const char *p = text.s; *p; p++) {
-		if (*p == '<')
-			buf_addstr(&html, "&lt;");
-		else if (*p == '>')
-			buf_addstr(&html, "&gt;");
-		else if (*p == '&')
-			buf_addstr(&html, "&amp;");
-		else
-			buf_addch(&html, *p);
-	}
-	buf_addstr(&html, "</pre></body></html>");
-	time_t t = time(NULL);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
-	buf_init(&msg, BUF_NOMAX);
-	buf_addf(&msg, "From: tbtwarn <%s>\r\nTo: <%s>\r\nDate: %s\r\nMessage-ID: %s\r\nSubject: ", o->mail_from, who->email, date,
-		 message_id);
-	header_utf8(&msg, subj.s);
-	buf_addf(&msg, "\r\nMIME-Version: 1.0\r\nList-Unsubscribe: <%s/unsubscribe?s=%lld&t=%s>\r\n"
-		       "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"
-		       "Content-Type: multipart/alternative; boundary=\"tbtwarn-part\"\r\n\r\n",
-		 o->base_url, (long long)who->id, token);
-	const struct buf *parts[2] = {&text, &html};
-	const char *types[2] = {"text/plain", "text/html"};
-	for (int i = 0; i < 2; i++) {
-		buf_addf(&msg, "--tbtwarn-part\r\nContent-Type: %s; charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\n\r\n",
-			 types[i]);
-		struct buf enc;
-		buf_init(&enc, BUF_NOMAX);
-		b64(&enc, (const unsigned char *)parts[i]->s, parts[i]->len);
-		for (size_t off = 0; off < enc.len; off += 76) {
-			buf_add(&msg, enc.s + off, enc.len - off < 76 ? enc.len - off : 76);
-			buf_addstr(&msg, "\r\n");
+	sqlite3_finalize(groups);
+	if (!ng)
+		return 0;
+	if ((rc = prep(a, "INSERT INTO outbox (kind, subscriber_id, subscription_id, day, message_id, created_at) "
+			  "VALUES ('digest', ?1, ?2, ?3, ?4, ?5)",
+		       &ins, err, errlen)) ||
+	    (rc = prep(a, "UPDATE outbox SET state = 'digested', digest_id = ?1 WHERE subscription_id = ?2 AND state = 'held' "
+			  "AND next_attempt <= ?3",
+		       &upd, err, errlen)))
+		goto out;
+	for (size_t i = 0; i < ng && !rc; i++) {
+		char mid[128];
+		snprintf(mid, sizeof(mid), "<tbtwarn.digest.%lld.%ld@tbtwarn>", (long long)g[i].sub, g[i].due);
+		if ((rc = exec_sql(a, "BEGIN IMMEDIATE", err, errlen)))
+			break;
+		sqlite3_reset(ins);
+		sqlite3_bind_int64(ins, 1, g[i].who);
+		sqlite3_bind_int64(ins, 2, g[i].sub);
+		sqlite3_bind_text(ins, 3, today, -1, SQLITE_STATIC);
+		sqlite3_bind_text(ins, 4, mid, -1, SQLITE_STATIC);
+		sqlite3_bind_text(ins, 5, nowiso, -1, SQLITE_STATIC);
+		if (sqlite3_step(ins) != SQLITE_DONE) {
+			errf(err, errlen, "make digest: %s", sqlite3_errmsg(db(a)));
+			rc = -TBT_EDB;
+		} else {
+			sqlite3_reset(upd);
+			sqlite3_bind_int64(upd, 1, sqlite3_last_insert_rowid(db(a)));
+			sqlite3_bind_int64(upd, 2, g[i].sub);
+			sqlite3_bind_double(upd, 3, now);
+			if (sqlite3_step(upd) != SQLITE_DONE) {
+				errf(err, errlen, "make digest: %s", sqlite3_errmsg(db(a)));
+				rc = -TBT_EDB;
+			}
 		}
-		buf_release(&enc);
+		if (rc)
+			exec_sql(a, "ROLLBACK", NULL, 0);
+		else if (!(rc = exec_sql(a, "COMMIT", err, errlen)))
+			st->digests++;
 	}
-	buf_addstr(&msg, "--tbtwarn-part--\r\n");
-	buf_release(&subj);
-	buf_release(&text);
-	buf_release(&html);
-	return buf_detach(&msg);
+out:
+	sqlite3_finalize(ins);
+	sqlite3_finalize(upd);
+	free(g);
+	return rc;
 }
 
 /* ---- delivery ---- */
@@ -350,11 +536,11 @@ struct delivery {
 	const struct alert_opts *o;
 	struct alert_stats *st;
 	FILE *report;
-	int64_t id;
+	int64_t id, subscription;
 	int attempts;
 	double created;
 	char *message_id;
-	int mail;
+	enum channel channel;
 };
 
 static void record(struct delivery *d, const char *state, double next, const char *error)
@@ -362,7 +548,7 @@ static void record(struct delivery *d, const char *state, double next, const cha
 	sqlite3_stmt *q;
 	char now[21];
 	now_iso(now);
-	if (sqlite3_prepare_v2(db(d->a), "UPDATE outbox SET state = ?2, attempts = attempts + 1, next_attempt = ?3, "
+	if (sqlite3_prepare_v2(db(d->a), "UPDATE outbox SET state = ?2, attempts = attempts + ?6, next_attempt = ?3, "
 					 "last_error = ?4, sent_at = CASE WHEN ?2 = 'sent' THEN ?5 ELSE sent_at END WHERE id = ?1",
 			       -1, &q, NULL) != SQLITE_OK)
 		return;
@@ -371,31 +557,80 @@ static void record(struct delivery *d, const char *state, double next, const cha
 	sqlite3_bind_double(q, 3, next);
 	sqlite3_bind_text(q, 4, error, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 5, now, -1, SQLITE_STATIC);
+	sqlite3_bind_int(q, 6, strcmp(state, "cancelled") != 0);
 	sqlite3_step(q);
 	sqlite3_finalize(q);
 }
 
-/* A delivery that cannot even start: recorded as failed, with the reason, and reported. */
-static void fail_now(struct delivery *d, const char *why)
+static void delivery_free(struct delivery *d)
 {
-	record(d, "failed", 0, why);
-	d->st->failed++;
+	free(d->message_id);
+	free(d);
+}
+
+/* A delivery that cannot even start: recorded as failed (or cancelled), with the reason, and reported. */
+static void stop_now(struct delivery *d, const char *state, const char *why)
+{
+	record(d, state, 0, why);
+	if (!strcmp(state, "cancelled"))
+		d->st->cancelled++;
+	else
+		d->st->failed++;
 	if (d->report)
-		fprintf(d->report, "failed %s: %s\n", d->message_id, why);
+		fprintf(d->report, "%s %s: %s\n", state, d->message_id, why);
+}
+
+/* Robots answer 200 with their own status in the body: {"errcode": 0} (WeCom, DingTalk) or {"code": 0} (Feishu). */
+static int robot_outcome(struct fetch_result *r, int *temporary)
+{
+	json_error_t jerr;
+	json_t *j = json_loadb(r->body.s ? r->body.s : "", r->body.len, 0, &jerr);
+	json_t *code = j ? json_object_get(j, "errcode") : NULL;
+	json_t *msg = j ? json_object_get(j, "errmsg") : NULL;
+	if (!code) {
+		code = j ? json_object_get(j, "code") : NULL;
+		msg = j ? json_object_get(j, "msg") : NULL;
+	}
+	if (!code) {
+		code = j ? json_object_get(j, "StatusCode") : NULL;
+		msg = j ? json_object_get(j, "StatusMessage") : NULL;
+	}
+	if (!j || !json_is_integer(code)) {
+		snprintf(r->error, sizeof(r->error), "the robot's answer is not its JSON status");
+		json_decref(j);
+		*temporary = 1;
+		return -1;
+	}
+	long long c = json_integer_value(code);
+	if (c) {
+		/* Rate limits: WeCom 45009, DingTalk 130101 and 410100, Feishu 9499 and 11232. */
+		*temporary = c == 45009 || c == 130101 || c == 410100 || c == 9499 || c == 11232;
+		snprintf(r->error, sizeof(r->error), "robot error %lld: %s", c, json_is_string(msg) ? json_string_value(msg) : "");
+	}
+	json_decref(j);
+	return c ? -1 : 0;
 }
 
 static void on_sent(void *arg, struct fetch_result *r)
 {
 	struct delivery *d = arg;
-	if (!r->failed) {
+	int failed = r->failed, temporary = 0, robot = d->channel >= CH_WECOM;
+	if (!failed && robot && robot_outcome(r, &temporary))
+		failed = 1;
+	if (!failed) {
+		static const char *const names[] = {"e-mail", "webhook", "WeCom", "DingTalk", "Feishu"};
 		record(d, "sent", 0, NULL);
 		d->st->sent++;
 		if (d->report)
-			fprintf(d->report, "delivered %s (%s)\n", d->message_id, d->mail ? "e-mail" : "webhook");
+			fprintf(d->report, "delivered %s (%s)\n", d->message_id, names[d->channel]);
 	} else {
-		/* Permanent: SMTP 5xx, HTTP 4xx except 408 and 429. Everything else is retried with backoff and jitter. */
-		int permanent = d->mail ? r->status >= 500 && r->status < 600
-					: r->status >= 400 && r->status < 500 && r->status != 408 && r->status != 429;
+		/* Permanent: SMTP 5xx, HTTP 4xx except 408 and 429, a robot's error other than a rate limit. Everything else
+		 * is retried with exponential backoff and jitter until give_up_after. */
+		int permanent = d->channel == CH_EMAIL ? r->status >= 500 && r->status < 600
+				: r->status	       ? r->status >= 400 && r->status < 500 && r->status != 408 && r->status != 429
+							 : 0;
+		if (robot && !r->failed)
+			permanent = !temporary;
 		double now = now_epoch();
 		if (!permanent && now - d->created < d->o->give_up_after) {
 			double delay = fmin(d->o->retry_max, d->o->retry_base * pow(2.0, d->attempts));
@@ -411,10 +646,22 @@ static void on_sent(void *arg, struct fetch_result *r)
 			d->st->failed++;
 			if (d->report)
 				fprintf(d->report, "failed %s: %s\n", d->message_id, r->error);
+			/* 410 Gone: the endpoint is no more; stop sending to it. */
+			if (d->channel != CH_EMAIL && r->status == 410) {
+				sqlite3_stmt *q;
+				if (sqlite3_prepare_v2(db(d->a), "UPDATE subscriptions SET active = 0 WHERE id = ?1", -1, &q, NULL) ==
+				    SQLITE_OK) {
+					sqlite3_bind_int64(q, 1, d->subscription);
+					sqlite3_step(q);
+					sqlite3_finalize(q);
+				}
+				if (d->report)
+					fprintf(d->report, "disabled subscription %lld: its endpoint answered 410 Gone\n",
+						(long long)d->subscription);
+			}
 		}
 	}
-	free(d->message_id);
-	free(d);
+	delivery_free(d);
 }
 
 /* Loopback, private, link-local and unspecified IPv4 addresses and localhost names. */
@@ -438,119 +685,330 @@ static int private_target(const char *url)
 	       a == 0;
 }
 
+/* Loads the notifications a row speaks of: its own, or a digest's items. Returns the number loaded. */
+static size_t load_items(struct archive *a, int64_t row, const char *kind, int64_t nid, const char *deadline,
+			 struct alert_item **out)
+{
+	struct alert_item *items = NULL;
+	size_t n = 0;
+	sqlite3_stmt *q = NULL;
+	int digest = !strcmp(kind, "digest");
+	if (digest && sqlite3_prepare_v2(db(a), "SELECT notification_id, kind, deadline FROM outbox WHERE digest_id = ?1 ORDER BY id",
+					 -1, &q, NULL) != SQLITE_OK)
+		return 0;
+	if (q)
+		sqlite3_bind_int64(q, 1, row);
+	for (;;) {
+		int64_t id = nid;
+		const char *k = kind, *dl = deadline;
+		if (digest) {
+			if (sqlite3_step(q) != SQLITE_ROW)
+				break;
+			id = sqlite3_column_int64(q, 0);
+			k = text_col(q, 1);
+			dl = text_col(q, 2);
+		}
+		struct notif *nt;
+		char err[ERRBUF_SIZE];
+		if (!store_get_by_id(archive_store(a), id, &nt, err, sizeof(err))) {
+			items = xrealloc(items, (n + 1) * sizeof(*items));
+			struct alert_item *it = &items[n++];
+			it->n = nt;
+			archive_classify(a, nt, &it->cats, &it->risk);
+			it->kind = !strcmp(k, "reminder") ? ITEM_REMINDER : ITEM_ALERT;
+			snprintf(it->deadline, sizeof(it->deadline), "%s", dl ? dl : nt->dates[D_COMMENTS].iso);
+		}
+		if (!digest)
+			break;
+	}
+	sqlite3_finalize(q);
+	*out = items;
+	return n;
+}
+
+/* Starts one row's delivery; returns 1 when a transfer was started, 0 when the row was settled at once. */
+static int start_row(struct archive *a, struct fetcher *f, const struct alert_opts *o, struct alert_stats *st, FILE *report,
+		     sqlite3_stmt *q)
+{
+	struct delivery *d = xcalloc(1, sizeof(*d));
+	d->a = a;
+	d->o = o;
+	d->st = st;
+	d->report = report;
+	d->id = sqlite3_column_int64(q, 0);
+	const char *kind = text_col(q, 1);
+	int64_t who_id = sqlite3_column_int64(q, 2);
+	d->subscription = sqlite3_column_int64(q, 3);
+	int64_t nid = sqlite3_column_int64(q, 4);
+	const char *deadline = text_col(q, 5);
+	d->message_id = xstrdup(text_col(q, 6));
+	d->attempts = sqlite3_column_int(q, 7);
+	d->created = sqlite3_column_double(q, 8);
+	const char *channel = text_col(q, 9), *url = text_col(q, 10), *secret = text_col(q, 11),
+		   *frequency = text_col(q, 12);
+	int active = sqlite3_column_type(q, 13) == SQLITE_NULL || sqlite3_column_int(q, 13);
+	const char *status = text_col(q, 14);
+	int confirm = !strcmp(kind, "confirm");
+	int ch = confirm ? CH_EMAIL : channel ? channel_from_name(channel) : -1;
+	char why[ERRBUF_SIZE];
+	if (ch < 0) {
+		stop_now(d, "failed", "the subscription is gone");
+		delivery_free(d);
+		return 0;
+	}
+	d->channel = (enum channel)ch;
+	if (!strcmp(status, "unsubscribed") || !active) {
+		stop_now(d, "cancelled", !active ? "the subscription is disabled" : "unsubscribed");
+		delivery_free(d);
+		return 0;
+	}
+	if (d->channel == CH_EMAIL && !confirm && strcmp(status, "confirmed")) {
+		stop_now(d, "cancelled", "the subscriber has not confirmed the address");
+		delivery_free(d);
+		return 0;
+	}
+	if (d->channel == CH_EMAIL && !o->smtp_url) {
+		/* No relay configured: the row waits, nothing is lost. */
+		delivery_free(d);
+		return 0;
+	}
+	if (d->channel != CH_EMAIL && !o->allow_private_targets && private_target(url)) {
+		stop_now(d, "failed", "webhook target is a loopback or private address (not allowed)");
+		delivery_free(d);
+		return 0;
+	}
+	struct subscriber who;
+	if (subs_get_subscriber(archive_store(a), who_id, &who, why, sizeof(why))) {
+		stop_now(d, "failed", why);
+		delivery_free(d);
+		return 0;
+	}
+	struct message m;
+	memset(&m, 0, sizeof(m));
+	m.kind = !strcmp(kind, "digest") ? MSG_DIGEST : !strcmp(kind, "reminder") ? MSG_REMINDER : !strcmp(kind, "test") ? MSG_TEST : MSG_ALERT;
+	m.message_id = d->message_id;
+	m.subscription = d->subscription;
+	m.who = &who;
+	m.base_url = o->base_url;
+	m.secret = o->secret;
+	m.mail_from = o->mail_from;
+	int fq = frequency ? frequency_from_name(frequency) : 0;
+	m.frequency = fq < 0 ? FREQ_DAILY : (enum frequency)fq;
+	today_iso(m.today);
+	if (!confirm) {
+		m.n = load_items(a, d->id, kind, nid, deadline, &m.items);
+		if (!m.n) {
+			stop_now(d, "failed", "its notification is no longer in the archive");
+			subscriber_release(&who);
+			delivery_free(d);
+			return 0;
+		}
+		message_sort(&m);
+	}
+	struct fetch_req req;
+	struct buf h1, h2, h3, sig, robot_url;
+	const char *headers[5] = {NULL};
+	char *body = NULL;
+	memset(&req, 0, sizeof(req));
+	buf_init(&h1, 256);
+	buf_init(&h2, 64);
+	buf_init(&h3, 512);
+	buf_init(&sig, 256);
+	buf_init(&robot_url, 512);
+	/* Signatures carry the real time (receivers check it), whatever clock the schedules run on. */
+	long ts = (long)time(NULL);
+	if (d->channel == CH_EMAIL) {
+		body = confirm ? render_confirm_mail(&who, d->message_id, o->base_url, o->secret, o->mail_from) : render_mail(&m);
+		req.url = o->smtp_url;
+		req.mail_from = o->mail_from;
+		req.mail_rcpt = who.email;
+	} else if (d->channel == CH_WEBHOOK) {
+		json_t *j = render_webhook(&m);
+		body = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+		json_decref(j);
+		/* Standard Webhooks v1: the message id, the time, and the signature over both and the body. */
+		buf_addf(&h1, "webhook-id: %s", d->message_id);
+		buf_addf(&h2, "webhook-timestamp: %ld", ts);
+		if (secret) {
+			sign_standard_webhook(secret, d->message_id, ts, body, &sig);
+			buf_addf(&h3, "webhook-signature: %s", sig.s);
+		}
+		headers[0] = "Content-Type: application/json";
+		headers[1] = h1.s;
+		headers[2] = h2.s;
+		headers[3] = secret ? h3.s : NULL;
+		req.url = url;
+		req.headers = headers;
+	} else {
+		body = render_robot(&m, d->channel, secret, ts);
+		buf_addstr(&robot_url, url);
+		if (d->channel == CH_DINGTALK && secret) {
+			struct timespec now;
+			clock_gettime(CLOCK_REALTIME, &now);
+			long long ms = (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+			buf_addf(&robot_url, "%ctimestamp=%lld&sign=", strchr(url, '?') ? '&' : '?', ms);
+			sign_dingtalk(secret, ms, &robot_url);
+		}
+		headers[0] = "Content-Type: application/json; charset=utf-8";
+		req.url = robot_url.s;
+		req.headers = headers;
+	}
+	req.body = body;
+	req.body_len = strlen(body);
+	int ok = 1;
+	if (fetch_start(f, &req, on_sent, d)) {
+		stop_now(d, "failed", d->channel == CH_EMAIL ? "the mail relay is not an smtp:// or smtps:// URL"
+							      : "the target URL is not http or https");
+		delivery_free(d);
+		ok = 0;
+	}
+	free(body);
+	buf_release(&h1);
+	buf_release(&h2);
+	buf_release(&h3);
+	buf_release(&sig);
+	buf_release(&robot_url);
+	alert_items_free(m.items, m.n);
+	subscriber_release(&who);
+	return ok;
+}
+
+static const char due_sql[] =
+	"SELECT o.id, o.kind, o.subscriber_id, o.subscription_id, o.notification_id, o.deadline, o.message_id, o.attempts, "
+	"strftime('%s', o.created_at), s.channel, s.url, s.secret, s.frequency, s.active, p.status "
+	"FROM outbox o JOIN subscribers p ON p.id = o.subscriber_id LEFT JOIN subscriptions s ON s.id = o.subscription_id "
+	"WHERE o.state = 'pending' AND o.next_attempt <= ?1 AND (?2 = 0 OR o.id = ?2) "
+	/* The most urgent first: confirmations, then the nearest comment deadline. */
+	"ORDER BY o.kind <> 'confirm', o.deadline IS NULL, o.deadline, o.id";
+
 int alert_deliver(struct archive *a, struct ev_loop *loop, struct fetcher *f, const struct alert_opts *o,
 		  struct alert_stats *st, FILE *report, char *err, size_t errlen)
 {
 	sqlite3_stmt *q;
-	if (sqlite3_prepare_v2(db(a), "SELECT o.id, o.subscription_id, o.notification_id, o.message_id, o.attempts, "
-				      "strftime('%s', o.created_at), s.channel, s.url, s.secret, s.subscriber_id "
-				      "FROM outbox o JOIN subscriptions s ON s.id = o.subscription_id "
-				      "WHERE o.state = 'pending' AND o.next_attempt <= ?1 ORDER BY o.id",
-			       -1, &q, NULL) != SQLITE_OK) {
-		errf(err, errlen, "%s", sqlite3_errmsg(db(a)));
+	int rc = fold_digests(a, st, err, errlen);
+	if (rc)
+		return rc;
+	if (prep(a, due_sql, &q, err, errlen))
 		return -TBT_EDB;
-	}
 	sqlite3_bind_double(q, 1, now_epoch());
-	while (sqlite3_step(q) == SQLITE_ROW) {
-		struct delivery *d = xcalloc(1, sizeof(*d));
-		d->a = a;
-		d->o = o;
-		d->st = st;
-		d->report = report;
-		d->id = sqlite3_column_int64(q, 0);
-		int64_t sub = sqlite3_column_int64(q, 1), nid = sqlite3_column_int64(q, 2);
-		d->message_id = xstrdup((const char *)sqlite3_column_text(q, 3));
-		d->attempts = sqlite3_column_int(q, 4);
-		d->created = sqlite3_column_double(q, 5);
-		const char *channel = (const char *)sqlite3_column_text(q, 6);
-		const char *url = (const char *)sqlite3_column_text(q, 7);
-		const char *secret = (const char *)sqlite3_column_text(q, 8);
-		int64_t who_id = sqlite3_column_int64(q, 9);
-		struct notif *n;
-		char sub_err[ERRBUF_SIZE];
-		if (store_get_by_id(archive_store(a), nid, &n, sub_err, sizeof(sub_err))) {
-			fail_now(d, sub_err);
-			free(d->message_id);
-			free(d);
-			continue;
-		}
-		struct fetch_req req;
-		memset(&req, 0, sizeof(req));
-		char *body = NULL;
-		struct buf sig, h1, h2, h3;
-		buf_init(&sig, 256);
-		buf_init(&h1, 256);
-		buf_init(&h2, 64);
-		buf_init(&h3, 512);
-		const char *headers[5] = {NULL};
-		int start = 1;
-		if (!strcmp(channel, "email")) {
-			struct subscriber who;
-			d->mail = 1;
-			if (!o->smtp_url) {
-				/* No relay configured: the row waits, nothing is lost. */
-				start = 0;
-			} else if (subs_get_subscriber(archive_store(a), who_id, &who, sub_err, sizeof(sub_err))) {
-				fail_now(d, sub_err);
-				start = 0;
-			} else {
-				body = render_mail(a, o, &who, d->message_id, n);
-				req.url = o->smtp_url;
-				req.mail_from = o->mail_from;
-				req.mail_rcpt = who.email;
-				req.body = body;
-				req.body_len = strlen(body);
-				if (fetch_start(f, &req, on_sent, d)) {
-					fail_now(d, "the mail relay is not an smtp:// or smtps:// URL");
-					start = 0;
-				}
-				subscriber_release(&who);
-				start = start ? 2 : 0;
-			}
-		} else {
-			if (!o->allow_private_targets && private_target(url)) {
-				fail_now(d, "webhook target is a loopback or private address (not allowed)");
-				start = 0;
-			} else {
-				json_t *j = alert_json(a, d->message_id, sub, n);
-				body = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
-				json_decref(j);
-				long ts = (long)now_epoch();
-				if (secret)
-					webhook_signature(secret, d->message_id, ts, body, &sig);
-				buf_addf(&h1, "webhook-id: %s", d->message_id);
-				buf_addf(&h2, "webhook-timestamp: %ld", ts);
-				buf_addf(&h3, "webhook-signature: %s", sig.s);
-				headers[0] = "Content-Type: application/json";
-				headers[1] = h1.s;
-				headers[2] = h2.s;
-				headers[3] = secret ? h3.s : NULL;
-				req.url = url;
-				req.headers = headers;
-				req.body = body;
-				req.body_len = strlen(body);
-				if (fetch_start(f, &req, on_sent, d)) {
-					fail_now(d, "webhook URL is not http or https");
-					start = 0;
-				} else {
-					start = 2;
-				}
-			}
-		}
-		if (start != 2) {
-			free(d->message_id);
-			free(d);
-		}
-		free(body);
-		buf_release(&sig);
-		buf_release(&h1);
-		buf_release(&h2);
-		buf_release(&h3);
-		notif_free(n);
-	}
+	sqlite3_bind_int64(q, 2, 0);
+	while (sqlite3_step(q) == SQLITE_ROW)
+		start_row(a, f, o, st, report, q);
 	sqlite3_finalize(q);
 	ev_run(loop, 0);
 	return 0;
+}
+
+int alert_deliver_row(struct archive *a, struct ev_loop *loop, struct fetcher *f, const struct alert_opts *o, int64_t row,
+		      struct alert_stats *st, FILE *report, char *err, size_t errlen)
+{
+	sqlite3_stmt *q;
+	if (prep(a, due_sql, &q, err, errlen))
+		return -TBT_EDB;
+	sqlite3_bind_double(q, 1, now_epoch());
+	sqlite3_bind_int64(q, 2, row);
+	if (sqlite3_step(q) == SQLITE_ROW)
+		start_row(a, f, o, st, report, q);
+	sqlite3_finalize(q);
+	ev_run(loop, 0);
+	return 0;
+}
+
+int alert_test(struct archive *a, struct ev_loop *loop, struct fetcher *f, const struct alert_opts *o, int64_t subscription,
+	       FILE *report, char *err, size_t errlen)
+{
+	struct subscription s;
+	int rc;
+	if ((rc = subs_get_subscription(archive_store(a), subscription, &s, err, errlen)))
+		return rc;
+	if (s.channel == CH_EMAIL && strcmp(s.status, "confirmed")) {
+		errf(err, errlen, "subscription %lld is by e-mail and its subscriber has not confirmed the address (%s): nothing is "
+				  "sent before that", (long long)subscription, s.status);
+		subscription_release(&s);
+		return -EPERM;
+	}
+	if (s.channel == CH_EMAIL && !o->smtp_url) {
+		errf(err, errlen, "no mail relay is configured (TBTWARN_SMTP_URL or [alert] smtp_url)");
+		subscription_release(&s);
+		return -EINVAL;
+	}
+	/* The newest notification the subscription matches among the latest thousand, else the newest of all. */
+	struct matcher *m = matcher_new(err, errlen);
+	if (!m || matcher_add(m, s.id, &s.filter, err, errlen)) {
+		matcher_free(m);
+		subscription_release(&s);
+		return -EINVAL;
+	}
+	sqlite3_stmt *q;
+	int64_t pick = 0, newest = 0;
+	if ((rc = prep(a, "SELECT id FROM notifications ORDER BY distributed DESC, id DESC LIMIT 1000", &q, err, errlen))) {
+		matcher_free(m);
+		subscription_release(&s);
+		return rc;
+	}
+	while (!pick && sqlite3_step(q) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(q, 0);
+		struct notif *n;
+		char e2[ERRBUF_SIZE];
+		if (!newest)
+			newest = id;
+		if (store_get_by_id(archive_store(a), id, &n, e2, sizeof(e2)))
+			continue;
+		struct cat_result cats;
+		struct risk risk;
+		archive_classify(a, n, &cats, &risk);
+		struct match_doc d = {n, &cats, risk.level};
+		int64_t *ids = NULL;
+		size_t nids = 0;
+		matcher_match(m, &d, &ids, &nids);
+		if (nids)
+			pick = id;
+		free(ids);
+		notif_free(n);
+	}
+	sqlite3_finalize(q);
+	matcher_free(m);
+	if (!pick)
+		pick = newest;
+	if (!pick) {
+		errf(err, errlen, "the archive is empty: import or crawl notifications first");
+		subscription_release(&s);
+		return -ENOENT;
+	}
+	char mid[128], nowiso[21], today[11];
+	snprintf(mid, sizeof(mid), "<tbtwarn.test.%lld.%lld@tbtwarn>", (long long)subscription, (long long)(now_epoch() * 1000));
+	now_iso(nowiso);
+	today_iso(today);
+	if ((rc = prep(a, "INSERT INTO outbox (kind, subscriber_id, subscription_id, notification_id, symbol, day, message_id, "
+			  "created_at) SELECT 'test', ?1, ?2, id, symbol, ?3, ?4, ?5 FROM notifications WHERE id = ?6",
+		       &q, err, errlen))) {
+		subscription_release(&s);
+		return rc;
+	}
+	sqlite3_bind_int64(q, 1, s.subscriber_id);
+	sqlite3_bind_int64(q, 2, subscription);
+	sqlite3_bind_text(q, 3, today, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 4, mid, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 5, nowiso, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 6, pick);
+	rc = sqlite3_step(q) == SQLITE_DONE ? 0 : -TBT_EDB;
+	if (rc)
+		errf(err, errlen, "queue the test: %s", sqlite3_errmsg(db(a)));
+	sqlite3_finalize(q);
+	subscription_release(&s);
+	if (rc)
+		return rc;
+	int64_t row = sqlite3_last_insert_rowid(db(a));
+	/* Deliver that row alone, once: a test is not retried (the row stays in the outbox with its outcome). */
+	struct alert_opts once = *o;
+	once.give_up_after = 0;
+	struct alert_stats st = {0};
+	if ((rc = alert_deliver_row(a, loop, f, &once, row, &st, report, err, errlen)))
+		return rc;
+	if (st.sent == 1)
+		return 0;
+	errf(err, errlen, "the test was not delivered (see tbtwarn outbox)");
+	return -EIO;
 }
 
 json_t *alert_outbox_json(struct archive *a)
@@ -558,14 +1016,20 @@ json_t *alert_outbox_json(struct archive *a)
 	sqlite3_stmt *q;
 	json_t *arr = json_array();
 	if (sqlite3_prepare_v2(db(a), "SELECT id, subscription_id, symbol, message_id, state, attempts, next_attempt, last_error, "
-				      "sent_at FROM outbox ORDER BY id",
+				      "sent_at, kind, subscriber_id, deadline, digest_id FROM outbox ORDER BY id",
 			       -1, &q, NULL) != SQLITE_OK)
 		return arr;
 	while (sqlite3_step(q) == SQLITE_ROW) {
 		json_t *o = json_object();
 		json_object_set_new(o, "id", json_integer(sqlite3_column_int64(q, 0)));
-		json_object_set_new(o, "subscription", json_integer(sqlite3_column_int64(q, 1)));
-		json_object_set_new(o, "symbol", json_string((const char *)sqlite3_column_text(q, 2)));
+		json_object_set_new(o, "kind", json_string(text_col(q, 9)));
+		json_object_set_new(o, "subscriber", json_integer(sqlite3_column_int64(q, 10)));
+		json_object_set_new(o, "subscription",
+				    sqlite3_column_type(q, 1) == SQLITE_NULL ? json_null() : json_integer(sqlite3_column_int64(q, 1)));
+		json_object_set_new(o, "symbol", text_col(q, 2) ? json_string(text_col(q, 2)) : json_null());
+		json_object_set_new(o, "deadline", text_col(q, 11) ? json_string(text_col(q, 11)) : json_null());
+		json_object_set_new(o, "digest",
+				    sqlite3_column_type(q, 12) == SQLITE_NULL ? json_null() : json_integer(sqlite3_column_int64(q, 12)));
 		json_object_set_new(o, "message_id", json_string((const char *)sqlite3_column_text(q, 3)));
 		const char *state = (const char *)sqlite3_column_text(q, 4);
 		int attempts = sqlite3_column_int(q, 5);
@@ -585,7 +1049,7 @@ json_t *alert_outbox_json(struct archive *a)
 int alert_outbox_retry(struct archive *a, int64_t id, char *err, size_t errlen)
 {
 	sqlite3_stmt *q;
-	if (sqlite3_prepare_v2(db(a), "UPDATE outbox SET state = 'pending', next_attempt = 0 WHERE id = ?1 AND state <> 'sent'",
+	if (sqlite3_prepare_v2(db(a), "UPDATE outbox SET state = 'pending', next_attempt = 0 WHERE id = ?1 AND state IN ('pending', 'failed')",
 			       -1, &q, NULL) != SQLITE_OK) {
 		errf(err, errlen, "%s", sqlite3_errmsg(db(a)));
 		return -TBT_EDB;

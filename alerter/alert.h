@@ -4,6 +4,7 @@
 
 #include "archive.h"
 #include "fetch.h"
+#include "ini.h"
 
 #include <ev.h>
 #include <stdio.h>
@@ -11,7 +12,9 @@
 struct alert_stats {
 	unsigned notifications; /* changes looked at */
 	unsigned queued;        /* new outbox rows */
-	unsigned sent, retrying, failed;
+	unsigned reminders;     /* reminders queued */
+	unsigned digests;       /* digests made of held alerts */
+	unsigned sent, retrying, failed, cancelled;
 };
 
 struct alert_opts {
@@ -22,25 +25,47 @@ struct alert_opts {
 	double retry_base, retry_max; /* backoff of temporary failures, seconds */
 	double give_up_after;         /* seconds after which a temporary failure becomes permanent */
 	int allow_private_targets;    /* webhooks to loopback and private addresses (tests, intranets) */
+	int reminder_days;            /* remind this many days before a comment deadline; 0: never */
+	char *owned_secret;           /* read from secret_file */
 };
 
 void alert_opts_default(struct alert_opts *o);
+/* Takes the [alert] section of cfg (borrowed: it must outlive o), then the TBTWARN_* environment variables.
+ * Returns 0 or -EINVAL with err naming file, line and key. */
+int alert_opts_load(struct alert_opts *o, const struct ini *cfg, char *err, size_t errlen);
+void alert_opts_release(struct alert_opts *o);
 
 /*
  * Matches every notification changed since the alerter's cursor against the active subscriptions and writes one
  * outbox row per (subscription, change), in the same transaction as the cursor's advance: a crash loses or repeats
  * no decision. Returns 0 or a negative code with err.
  */
-int alert_collect(struct archive *a, struct alert_stats *st, char *err, size_t errlen);
+int alert_collect(struct archive *a, const struct alert_opts *o, struct alert_stats *st, char *err, size_t errlen);
 
 /*
- * Delivers the outbox rows that are due, through fetcher on loop (e-mail over SMTP, webhooks over HTTP), and records
- * each outcome. Returns when every started delivery has ended. report (or NULL) gets a line per delivery.
+ * Folds held digest items whose hour has come into one digest row per subscription, then delivers the outbox rows
+ * that are due (nearest comment deadline first), through fetcher on loop: e-mail over SMTP, webhooks and robots over
+ * HTTP. Records each outcome. Returns when every started delivery has ended. report (or NULL) gets a line per
+ * delivery.
  */
 int alert_deliver(struct archive *a, struct ev_loop *loop, struct fetcher *f, const struct alert_opts *o,
 		  struct alert_stats *st, FILE *report, char *err, size_t errlen);
 
-/* The outbox as JSON [{id, subscription, symbol, message_id, state, attempts, next_attempt, last_error, sent_at}]. */
+/* Delivers one outbox row now if it is due (a confirmation just queued, say). */
+int alert_deliver_row(struct archive *a, struct ev_loop *loop, struct fetcher *f, const struct alert_opts *o, int64_t row,
+		      struct alert_stats *st, FILE *report, char *err, size_t errlen);
+
+/* Sends one sample alert to a subscription now (the newest notification it matches, else the newest of all), through
+ * the outbox. Returns 0 when it was delivered, else a negative code with err. */
+int alert_test(struct archive *a, struct ev_loop *loop, struct fetcher *f, const struct alert_opts *o, int64_t subscription,
+	       FILE *report, char *err, size_t errlen);
+
+/* The next time (epoch seconds) after now at which a digest at local hour in time zone tz is due: daily, or weekly on
+ * Mondays. Unknown zones are taken as UTC, except that Asia/Shanghai is known without the zone database. */
+double digest_due(double now, const char *tz, int hour, int weekly);
+
+/* The outbox as JSON [{id, kind, subscriber, subscription, symbol, deadline, message_id, state, attempts, next_attempt,
+ * last_error, sent_at, digest}]; state is pending, held (for a digest), retrying, sent, failed, digested or cancelled. */
 json_t *alert_outbox_json(struct archive *a);
 /* Makes a failed or retrying row due again now; -ENOENT when there is none with that id. */
 int alert_outbox_retry(struct archive *a, int64_t id, char *err, size_t errlen);

@@ -1,10 +1,17 @@
 /* subs.c: subscribers and subscriptions in SQLite (tables created by the store's migrations). */
 #include "subs.h"
 
+#include "csv.h"
+#include "text.h"
+
 #include <errno.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static const char *const channel_names[] = {"email", "webhook", "wecom", "dingtalk", "feishu"};
 static const char *const frequency_names[] = {"immediate", "daily", "weekly"};
@@ -102,11 +109,106 @@ int subs_add_subscriber(struct store *st, const struct subscriber *s, int confir
 	sqlite3_bind_text(q, 6, confirmed ? "confirmed" : "pending", -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 7, now, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 8, confirmed ? now : NULL, -1, SQLITE_STATIC);
-	if (sqlite3_step(q) != SQLITE_DONE)
-		return db_fail(st, q, err, errlen, "add subscriber");
+	sqlite3 *db = (sqlite3 *)store_db(st);
+	sqlite3_exec(db, "SAVEPOINT add_subscriber", NULL, NULL, NULL);
+	if (sqlite3_step(q) != SQLITE_DONE) {
+		int rc = db_fail(st, q, err, errlen, "add subscriber");
+		sqlite3_exec(db, "ROLLBACK TO add_subscriber; RELEASE add_subscriber", NULL, NULL, NULL);
+		return rc;
+	}
 	sqlite3_finalize(q);
-	*id = sqlite3_last_insert_rowid((sqlite3 *)store_db(st));
+	*id = sqlite3_last_insert_rowid(db);
+	/* Double opt-in: the request to confirm is queued with the subscriber, so that neither exists without the other. */
+	if (!confirmed) {
+		char mid[96];
+		snprintf(mid, sizeof(mid), "<tbtwarn.confirm.%lld@tbtwarn>", (long long)*id);
+		if (prep(st, "INSERT INTO outbox (kind, subscriber_id, message_id, created_at) VALUES ('confirm', ?1, ?2, ?3)", &q,
+			 err, errlen)) {
+			sqlite3_exec(db, "ROLLBACK TO add_subscriber; RELEASE add_subscriber", NULL, NULL, NULL);
+			return -TBT_EDB;
+		}
+		sqlite3_bind_int64(q, 1, *id);
+		sqlite3_bind_text(q, 2, mid, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(q, 3, now, -1, SQLITE_STATIC);
+		if (sqlite3_step(q) != SQLITE_DONE) {
+			int rc = db_fail(st, q, err, errlen, "queue the confirmation");
+			sqlite3_exec(db, "ROLLBACK TO add_subscriber; RELEASE add_subscriber", NULL, NULL, NULL);
+			return rc;
+		}
+		sqlite3_finalize(q);
+	}
+	sqlite3_exec(db, "RELEASE add_subscriber", NULL, NULL, NULL);
 	return 0;
+}
+
+void subs_token(const char *secret, const char *purpose, int64_t subscriber, char out[SUBS_TOKEN_LEN + 1])
+{
+	unsigned char mac[EVP_MAX_MD_SIZE];
+	unsigned maclen = 0;
+	char msg[96];
+	static const char hex[] = "0123456789abcdef";
+	int n = snprintf(msg, sizeof(msg), "%s:%lld", purpose, (long long)subscriber);
+	HMAC(EVP_sha256(), secret, (int)strlen(secret), (const unsigned char *)msg, (size_t)n, mac, &maclen);
+	for (unsigned i = 0; i < SUBS_TOKEN_LEN / 2 && i < maclen; i++) {
+		out[2 * i] = hex[mac[i] >> 4];
+		out[2 * i + 1] = hex[mac[i] & 15];
+	}
+	out[SUBS_TOKEN_LEN] = '\0';
+}
+
+int subs_token_ok(const char *secret, const char *purpose, int64_t subscriber, const char *token)
+{
+	char want[SUBS_TOKEN_LEN + 1];
+	if (!token || strlen(token) != SUBS_TOKEN_LEN)
+		return 0;
+	subs_token(secret, purpose, subscriber, want);
+	return CRYPTO_memcmp(want, token, SUBS_TOKEN_LEN) == 0;
+}
+
+static int set_status(struct store *st, int64_t id, const char *status, char *err, size_t errlen)
+{
+	sqlite3_stmt *q;
+	char now[21];
+	now_iso(now);
+	if (prep(st, "UPDATE subscribers SET status = ?2, confirmed_at = CASE WHEN ?2 = 'confirmed' THEN ?3 ELSE confirmed_at "
+		     "END WHERE id = ?1",
+		 &q, err, errlen))
+		return -TBT_EDB;
+	sqlite3_bind_int64(q, 1, id);
+	sqlite3_bind_text(q, 2, status, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, now, -1, SQLITE_STATIC);
+	if (sqlite3_step(q) != SQLITE_DONE)
+		return db_fail(st, q, err, errlen, "update subscriber");
+	sqlite3_finalize(q);
+	if (!sqlite3_changes((sqlite3 *)store_db(st))) {
+		errf(err, errlen, "no subscriber %lld", (long long)id);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+int subs_confirm(struct store *st, int64_t id, char *err, size_t errlen)
+{
+	return set_status(st, id, "confirmed", err, errlen);
+}
+
+int subs_unsubscribe(struct store *st, int64_t id, char *err, size_t errlen)
+{
+	sqlite3 *db = (sqlite3 *)store_db(st);
+	sqlite3_stmt *q;
+	sqlite3_exec(db, "SAVEPOINT unsubscribe", NULL, NULL, NULL);
+	int rc = set_status(st, id, "unsubscribed", err, errlen);
+	/* Nothing more goes out to them: what waits in the outbox is cancelled with the reason. */
+	if (!rc && !(rc = prep(st, "UPDATE outbox SET state = 'cancelled', last_error = 'unsubscribed' WHERE subscriber_id = ?1 "
+				   "AND state IN ('pending', 'held')",
+			       &q, err, errlen))) {
+		sqlite3_bind_int64(q, 1, id);
+		rc = sqlite3_step(q) == SQLITE_DONE ? 0 : db_fail(st, q, err, errlen, "cancel deliveries");
+		if (!rc)
+			sqlite3_finalize(q);
+	}
+	sqlite3_exec(db, rc ? "ROLLBACK TO unsubscribe; RELEASE unsubscribe" : "RELEASE unsubscribe", NULL, NULL, NULL);
+	return rc;
 }
 
 void subscriber_release(struct subscriber *s)
@@ -290,7 +392,8 @@ int subs_add_subscription(struct store *st, const struct subscription *s, int64_
 	return rc;
 }
 
-static const char sub_cols[] = "SELECT id, subscriber_id, channel, url, secret, filter, frequency, hour FROM subscriptions";
+static const char sub_cols[] = "SELECT s.id, s.subscriber_id, s.channel, s.url, s.secret, s.filter, s.frequency, s.hour, "
+				"p.tz, p.status, s.active FROM subscriptions s JOIN subscribers p ON p.id = s.subscriber_id";
 
 static int row_to_subscription(sqlite3_stmt *q, struct subscription *s)
 {
@@ -308,22 +411,46 @@ static int row_to_subscription(sqlite3_stmt *q, struct subscription *s)
 	int f = frequency_from_name((const char *)sqlite3_column_text(q, 6));
 	s->frequency = f < 0 ? FREQ_IMMEDIATE : (enum frequency)f;
 	s->hour = sqlite3_column_int(q, 7);
+	s->tz = col(q, 8);
+	s->status = col(q, 9);
+	s->active = sqlite3_column_int(q, 10);
 	return 0;
 }
 
-static void subscription_release(struct subscription *s)
+void subscription_release(struct subscription *s)
 {
 	free(s->url);
 	free(s->secret);
+	free(s->tz);
+	free(s->status);
 	sub_filter_release(&s->filter);
+}
+
+int subs_get_subscription(struct store *st, int64_t id, struct subscription *out, char *err, size_t errlen)
+{
+	sqlite3_stmt *q;
+	char sql[320];
+	snprintf(sql, sizeof(sql), "%s WHERE s.id = ?1", sub_cols);
+	memset(out, 0, sizeof(*out));
+	if (prep(st, sql, &q, err, errlen))
+		return -TBT_EDB;
+	sqlite3_bind_int64(q, 1, id);
+	if (sqlite3_step(q) != SQLITE_ROW) {
+		sqlite3_finalize(q);
+		errf(err, errlen, "no subscription %lld", (long long)id);
+		return -ENOENT;
+	}
+	row_to_subscription(q, out);
+	sqlite3_finalize(q);
+	return 0;
 }
 
 json_t *subs_list_subscriptions(struct store *st, int64_t subscriber)
 {
 	sqlite3_stmt *q;
-	char err[ERRBUF_SIZE], sql[256];
+	char err[ERRBUF_SIZE], sql[320];
 	json_t *a = json_array();
-	snprintf(sql, sizeof(sql), "%s WHERE ?1 = 0 OR subscriber_id = ?1 ORDER BY id", sub_cols);
+	snprintf(sql, sizeof(sql), "%s WHERE ?1 = 0 OR s.subscriber_id = ?1 ORDER BY s.id", sub_cols);
 	if (prep(st, sql, &q, err, sizeof(err)))
 		return a;
 	sqlite3_bind_int64(q, 1, subscriber);
@@ -339,6 +466,7 @@ json_t *subs_list_subscriptions(struct store *st, int64_t subscriber)
 		json_object_set_new(o, "filter", sub_filter_json(&s.filter));
 		json_object_set_new(o, "frequency", json_string(frequency_name(s.frequency)));
 		json_object_set_new(o, "hour", json_integer(s.hour));
+		json_object_set_new(o, "active", json_boolean(s.active));
 		json_array_append_new(a, o);
 		subscription_release(&s);
 	}
@@ -349,9 +477,9 @@ json_t *subs_list_subscriptions(struct store *st, int64_t subscriber)
 int subs_each(struct store *st, int (*fn)(void *arg, const struct subscription *s), void *arg, char *err, size_t errlen)
 {
 	sqlite3_stmt *q;
-	char sql[256];
+	char sql[320];
 	int rc = 0;
-	snprintf(sql, sizeof(sql), "%s WHERE active = 1 ORDER BY id", sub_cols);
+	snprintf(sql, sizeof(sql), "%s WHERE s.active = 1 ORDER BY s.id", sub_cols);
 	if (prep(st, sql, &q, err, errlen))
 		return -TBT_EDB;
 	while (!rc && sqlite3_step(q) == SQLITE_ROW) {
@@ -362,4 +490,116 @@ int subs_each(struct store *st, int (*fn)(void *arg, const struct subscription *
 	}
 	sqlite3_finalize(q);
 	return rc;
+}
+
+static int column_of(const struct strv *head, const char *name)
+{
+	for (size_t i = 0; i < head->n; i++)
+		if (!strcasecmp(head->items[i], name))
+			return (int)i;
+	return -1;
+}
+
+static const char *field(const struct strv *f, int col)
+{
+	return col >= 0 && (size_t)col < f->n && f->items[col][0] ? f->items[col] : NULL;
+}
+
+int subs_import_csv(struct store *st, const char *text, const char *name, FILE *report, struct subs_import *r, char *err,
+		    size_t errlen)
+{
+	struct strv head, f;
+	long line = 0;
+	int rc;
+	memset(r, 0, sizeof(*r));
+	if (starts_with(text, "\xEF\xBB\xBF")) /* spreadsheet programs write a BOM */
+		text += 3;
+	strv_init(&head);
+	strv_init(&f);
+	if ((rc = csv_record(&text, &head, &line, err, errlen)) <= 0) {
+		if (!rc)
+			errf(err, errlen, "%s: empty, expected a header line with at least 'email'", name);
+		strv_release(&head);
+		return -EINVAL;
+	}
+	int c_email = column_of(&head, "email"), c_name = column_of(&head, "name"), c_org = column_of(&head, "org"),
+	    c_lang = column_of(&head, "lang"), c_tz = column_of(&head, "tz"), c_conf = column_of(&head, "confirmed");
+	if (c_email < 0) {
+		errf(err, errlen, "%s:1: no 'email' column in the header (columns: email, name, org, lang, tz, confirmed)", name);
+		strv_release(&head);
+		return -EINVAL;
+	}
+	sqlite3 *db = (sqlite3 *)store_db(st);
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+		errf(err, errlen, "%s", sqlite3_errmsg(db));
+		strv_release(&head);
+		return -TBT_EDB;
+	}
+	for (;;) {
+		long at = line + 1;
+		char why[ERRBUF_SIZE];
+		int got = csv_record(&text, &f, &line, why, sizeof(why));
+		if (got == 0)
+			break;
+		if (got < 0) {
+			/* The rest of the file cannot be split into records reliably: report it and stop reading. */
+			fprintf(report, "%s:%ld: %s; the rest of the file was not read\n", name, at, why);
+			r->bad++;
+			break;
+		}
+		if (f.n == 1 && !f.items[0][0])
+			continue; /* a blank line */
+		const char *email = field(&f, c_email), *lang = field(&f, c_lang), *tz = field(&f, c_tz),
+			   *conf = field(&f, c_conf);
+		int bad_utf8 = 0;
+		for (size_t i = 0; i < f.n; i++)
+			bad_utf8 |= !utf8_valid(f.items[i], strlen(f.items[i]), NULL);
+		const char *problem = bad_utf8			    ? "not valid UTF-8 (save the file as CSV UTF-8)"
+				      : !email			    ? "no e-mail address"
+				      : lang && strcmp(lang, "zh") && strcmp(lang, "en") ? "lang must be zh or en"
+				      : tz && (strlen(tz) > 64 || strspn(tz, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_/+-0123456789") != strlen(tz))
+					  ? "tz is not a time zone name such as Asia/Shanghai"
+				      : conf && strcasecmp(conf, "yes") && strcasecmp(conf, "no") && strcmp(conf, "1") && strcmp(conf, "0") &&
+						strcasecmp(conf, "true") && strcasecmp(conf, "false")
+					  ? "confirmed must be yes or no"
+					  : NULL;
+		if (problem) {
+			fprintf(report, "%s:%ld: %s; row skipped\n", name, at, problem);
+			r->bad++;
+			continue;
+		}
+		struct subscriber s = {0};
+		s.email = (char *)email;
+		s.name = (char *)field(&f, c_name);
+		s.org = (char *)field(&f, c_org);
+		s.lang = (char *)lang;
+		s.tz = (char *)tz;
+		int confirmed = conf && (!strcasecmp(conf, "yes") || !strcmp(conf, "1") || !strcasecmp(conf, "true"));
+		int64_t id;
+		rc = subs_add_subscriber(st, &s, confirmed, &id, why, sizeof(why));
+		if (rc == -EEXIST) {
+			fprintf(report, "%s:%ld: %s; row skipped\n", name, at, why);
+			r->existing++;
+		} else if (rc == -EINVAL) {
+			fprintf(report, "%s:%ld: %s; row skipped\n", name, at, why);
+			r->bad++;
+		} else if (rc) {
+			errf(err, errlen, "%s:%ld: %s", name, at, why);
+			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+			strv_release(&head);
+			strv_release(&f);
+			return rc;
+		} else {
+			r->added++;
+			r->to_confirm += !confirmed;
+		}
+	}
+	strv_release(&head);
+	strv_release(&f);
+	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		errf(err, errlen, "%s", sqlite3_errmsg(db));
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		return -TBT_EDB;
+	}
+	return 0;
 }

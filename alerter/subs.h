@@ -6,6 +6,7 @@
 #include "store.h"
 
 #include <stdint.h>
+#include <stdio.h>
 
 enum channel { CH_EMAIL = 0, CH_WEBHOOK, CH_WECOM, CH_DINGTALK, CH_FEISHU };
 enum frequency { FREQ_IMMEDIATE = 0, FREQ_DAILY, FREQ_WEEKLY };
@@ -22,7 +23,14 @@ struct subscription {
 	struct sub_filter filter;
 	enum frequency frequency;
 	int hour;
+	/* Filled when read back: the subscriber's time zone and status, and whether the subscription is active. */
+	char *tz, *status;
+	int active;
 };
+
+void subscription_release(struct subscription *s);
+/* Loads one subscription (caller releases); -ENOENT when unknown. */
+int subs_get_subscription(struct store *st, int64_t id, struct subscription *out, char *err, size_t errlen);
 
 /* Names of the enums as the command line and JSON spell them; parsing returns -1 when unknown. */
 const char *channel_name(enum channel c);
@@ -33,8 +41,22 @@ int frequency_from_name(const char *s);
 /* Checks an e-mail address the way a sender can (one @, a dotted domain, no spaces); returns 1 when usable. */
 int email_valid(const char *addr);
 
-/* Adds a subscriber; *id receives its id. -EEXIST (with the existing id in *id) when the address is known. */
+/* Adds a subscriber; *id receives its id. Unless confirmed, a confirmation request is queued in the outbox in the
+ * same transaction. -EEXIST (with the existing id in *id) when the address is known. */
 int subs_add_subscriber(struct store *st, const struct subscriber *s, int confirmed, int64_t *id, char *err, size_t errlen);
+/*
+ * Tokens in links to subscribers: HMAC-SHA256 of purpose ("confirm", "unsubscribe", "manage") and the subscriber's
+ * id under the installation's secret, as hex. They cannot be forged without the secret; they are checked in
+ * constant time.
+ */
+#define SUBS_TOKEN_LEN 64
+void subs_token(const char *secret, const char *purpose, int64_t subscriber, char out[SUBS_TOKEN_LEN + 1]);
+int subs_token_ok(const char *secret, const char *purpose, int64_t subscriber, const char *token);
+/* Confirms a subscriber (double opt-in done). */
+int subs_confirm(struct store *st, int64_t id, char *err, size_t errlen);
+/* Unsubscribes: nothing more is sent, what waits in the outbox is cancelled. */
+int subs_unsubscribe(struct store *st, int64_t id, char *err, size_t errlen);
+
 /* Loads one subscriber (caller releases with subscriber_release); -ENOENT when unknown. */
 int subs_get_subscriber(struct store *st, int64_t id, struct subscriber *out, char *err, size_t errlen);
 void subscriber_release(struct subscriber *s);
@@ -50,6 +72,18 @@ int subs_remove_subscription(struct store *st, int64_t id, char *err, size_t err
 json_t *subs_list_subscriptions(struct store *st, int64_t subscriber);
 /* Calls fn for every active subscription (with its filter parsed); stops when fn returns non-zero. */
 int subs_each(struct store *st, int (*fn)(void *arg, const struct subscription *s), void *arg, char *err, size_t errlen);
+
+/*
+ * Bulk import from CSV text (UTF-8, BOM allowed) with a header naming the columns: email (required), name, org,
+ * lang (zh|en), tz, confirmed (yes|no; yes only where the operator holds consent). Good rows are added in one
+ * transaction; each bad or known row is reported on report as NAME:LINE: reason, and skipped. Returns 0, or a
+ * negative code when nothing could be imported (no header, database error).
+ */
+struct subs_import {
+	unsigned added, to_confirm, existing, bad;
+};
+int subs_import_csv(struct store *st, const char *text, const char *name, FILE *report, struct subs_import *r, char *err,
+		    size_t errlen);
 
 /* The filter as JSON and back. */
 json_t *sub_filter_json(const struct sub_filter *f);

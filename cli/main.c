@@ -43,10 +43,12 @@ static const char usage[] =
 	"  fetch [--format eping|wto-text|html|feed|auto] URL...   fetch documents once and import them\n"
 	"  subscriber add --email ADDR [--name N] [--org O] [--lang zh|en] [--tz TZ] [--confirmed]\n"
 	"  subscriber list [--json] | show ID | remove ID\n"
+	"  subscriber import FILE.csv [--send-confirmations]  (columns: email, name, org, lang, tz, confirmed)\n"
+	"  subscriber confirm ID [--token T] | unsubscribe ID [--token T]\n"
 	"  subscription add SUBSCRIBER --channel email|webhook|wecom|dingtalk|feishu [--url URL] [--secret S]\n"
 	"      [--category ID]... [--hs PREFIX]... [--ics CODE]... [--member CODE]... [--kind K]... [--type tbt|sps]\n"
 	"      [--query Q] [--min-risk low|medium|high] [--frequency immediate|daily|weekly] [--hour H]\n"
-	"  subscription list [SUBSCRIBER] | remove ID\n"
+	"  subscription list [SUBSCRIBER] | remove ID | test ID   (test: send one sample alert now)\n"
 	"  alert [--once]                                   match new notifications and deliver what is due\n"
 	"  outbox [--json] | outbox retry ID                the deliveries: pending, retrying, failed, sent\n"
 	"  categories                                       list the Guangdong export categories\n"
@@ -900,13 +902,76 @@ static int cmd_reclassify(const char *data)
 	return 0;
 }
 
-static int cmd_subscriber(const char *data, int argc, char **argv)
+/* What the alerter needs: its options from the configuration and environment, a loop and a fetcher. */
+struct alert_env {
+	struct ini *cfg;
+	struct alert_opts o;
+	struct ev_loop *loop;
+	struct fetcher *f;
+};
+
+static void alert_env_open(const char *config, struct alert_env *e)
+{
+	char err[ERRBUF_SIZE];
+	struct fetch_opts fo;
+	e->cfg = load_config(config);
+	alert_opts_default(&e->o);
+	if (alert_opts_load(&e->o, e->cfg, err, sizeof(err)))
+		die("configuration: %s", err);
+	e->loop = ev_loop_new(EVFLAG_AUTO);
+	fetch_opts_default(&fo);
+	fo.polite_delay = 0;
+	fo.timeout = 30;
+	fo.allow_file = 0;
+	/* A relay takes several sessions at once; robots and webhooks are spread over many hosts. */
+	fo.max_host_connections = 8;
+	e->f = fetcher_new(e->loop, &fo);
+}
+
+static void alert_env_close(struct alert_env *e)
+{
+	fetcher_free(e->f);
+	ev_loop_destroy(e->loop);
+	alert_opts_release(&e->o);
+	ini_free(e->cfg);
+}
+
+/* Sends the confirmation requests waiting for subscriber (0: for all) now when a relay is configured; else says that
+ * they wait in the outbox for the alerter. */
+static void send_confirmation(struct archive *a, const char *config, int64_t subscriber)
+{
+	struct alert_env e;
+	char err[ERRBUF_SIZE];
+	alert_env_open(config, &e);
+	if (!e.o.smtp_url) {
+		fputs("tbtwarn: the confirmation request waits in the outbox: no mail relay is configured yet (TBTWARN_SMTP_URL "
+		      "or [alert] smtp_url); tbtwarn alert sends it\n",
+		      stderr);
+	} else {
+		json_t *rows = alert_outbox_json(a);
+		size_t i;
+		json_t *r;
+		json_array_foreach(rows, i, r)
+		{
+			if (strcmp(jstr(r, "kind"), "confirm") || strcmp(jstr(r, "state"), "pending") ||
+			    (subscriber && json_integer_value(json_object_get(r, "subscriber")) != subscriber))
+				continue;
+			struct alert_stats st = {0};
+			alert_deliver_row(a, e.loop, e.f, &e.o, json_integer_value(json_object_get(r, "id")), &st, stderr, err,
+					  sizeof(err));
+		}
+		json_decref(rows);
+	}
+	alert_env_close(&e);
+}
+
+static int cmd_subscriber(const char *data, const char *config, int argc, char **argv)
 {
 	struct archive *a;
 	char err[ERRBUF_SIZE];
 	int rc = 0;
 	if (argc < 2) {
-		fputs("tbtwarn: subscriber: add, list, show or remove\n", stderr);
+		fputs("tbtwarn: subscriber: add, import, list, show, remove, confirm or unsubscribe\n", stderr);
 		return 2;
 	}
 	if (open_archive(data, ARCHIVE_WRITE, &a, err, sizeof(err))) {
@@ -960,7 +1025,52 @@ static int cmd_subscriber(const char *data, int argc, char **argv)
 				rc = r == -EINVAL ? 2 : 1;
 			} else {
 				printf("%lld\n", (long long)id);
+				fflush(stdout);
+				if (!confirmed)
+					send_confirmation(a, config, id);
 			}
+		}
+	} else if (!strcmp(argv[1], "import") && argc >= 3) {
+		int confirmed_ok = argc == 4 && !strcmp(argv[3], "--send-confirmations");
+		struct buf text;
+		struct subs_import r;
+		buf_init(&text, 64 * 1024 * 1024);
+		if (argc > 4 || (argc == 4 && !confirmed_ok)) {
+			fputs("tbtwarn: subscriber import: usage: tbtwarn subscriber import FILE.csv [--send-confirmations]\n", stderr);
+			rc = 2;
+		} else if (buf_read_file(&text, argv[2])) {
+			fprintf(stderr, "tbtwarn: subscriber import: cannot read '%s' (missing, unreadable or over 64 MiB)\n", argv[2]);
+			rc = 2;
+		} else if ((rc = subs_import_csv(st, text.s ? text.s : "", argv[2], stderr, &r, err, sizeof(err)))) {
+			fprintf(stderr, "tbtwarn: subscriber import: %s\n", err);
+			rc = 2;
+		} else {
+			printf("import: %u added (%u to confirm), %u already known, %u bad rows\n", r.added, r.to_confirm, r.existing,
+			       r.bad);
+			if (r.to_confirm && confirmed_ok) {
+				fflush(stdout);
+				send_confirmation(a, config, 0);
+			}
+			rc = r.bad ? 1 : 0;
+		}
+		buf_release(&text);
+	} else if ((!strcmp(argv[1], "confirm") || !strcmp(argv[1], "unsubscribe")) && (argc == 3 || (argc == 5 && !strcmp(argv[3], "--token")))) {
+		long id;
+		struct alert_env e;
+		if (parse_long(argv[2], 1, LONG_MAX, &id)) {
+			fprintf(stderr, "tbtwarn: subscriber %s: '%s' is not an id\n", argv[1], argv[2]);
+			rc = 2;
+		} else {
+			alert_env_open(config, &e);
+			/* With --token, the link's token is checked as the web does: it cannot be forged without the secret. */
+			if (argc == 5 && !subs_token_ok(e.o.secret, argv[1], id, argv[4])) {
+				fprintf(stderr, "tbtwarn: subscriber %s: the token does not belong to subscriber %ld\n", argv[1], id);
+				rc = 1;
+			} else if ((!strcmp(argv[1], "confirm") ? subs_confirm : subs_unsubscribe)(st, id, err, sizeof(err))) {
+				fprintf(stderr, "tbtwarn: subscriber %s: %s\n", argv[1], err);
+				rc = 1;
+			}
+			alert_env_close(&e);
 		}
 	} else if (!strcmp(argv[1], "list")) {
 		json_t *l = subs_list_subscribers(st);
@@ -1011,7 +1121,8 @@ static int cmd_subscriber(const char *data, int argc, char **argv)
 			}
 		}
 	} else {
-		fprintf(stderr, "tbtwarn: subscriber: unknown action '%s' (add, list, show ID, remove ID)\n", argv[1]);
+		fprintf(stderr, "tbtwarn: subscriber: unknown action '%s' (add, import FILE, list, show ID, remove ID, confirm ID, "
+				"unsubscribe ID)\n", argv[1]);
 		rc = 2;
 	}
 	archive_free(a);
@@ -1031,7 +1142,7 @@ static char *new_webhook_secret(void)
 	return buf_detach(&b);
 }
 
-static int cmd_subscription(const char *data, int argc, char **argv)
+static int cmd_subscription(const char *data, const char *config, int argc, char **argv)
 {
 	struct archive *a;
 	char err[ERRBUF_SIZE];
@@ -1219,21 +1330,31 @@ static int cmd_subscription(const char *data, int argc, char **argv)
 			fprintf(stderr, "tbtwarn: subscription remove: %s\n", err);
 			rc = 1;
 		}
+	} else if (!strcmp(argv[1], "test") && argc == 3) {
+		long id;
+		if (parse_long(argv[2], 1, LONG_MAX, &id)) {
+			fprintf(stderr, "tbtwarn: subscription test: '%s' is not an id\n", argv[2]);
+			rc = 2;
+		} else {
+			struct alert_env e;
+			alert_env_open(config, &e);
+			int r = alert_test(a, e.loop, e.f, &e.o, id, stdout, err, sizeof(err));
+			if (r) {
+				fprintf(stderr, "tbtwarn: subscription test: %s\n", err);
+				rc = r == -ENOENT || r == -EIO ? 1 : 2;
+			}
+			alert_env_close(&e);
+		}
 	} else {
-		fprintf(stderr, "tbtwarn: subscription: unknown action '%s' (add, list, remove ID)\n", argv[1]);
+		fprintf(stderr, "tbtwarn: subscription: unknown action '%s' (add, list, remove ID, test ID)\n", argv[1]);
 		rc = 2;
 	}
 	archive_free(a);
 	return rc;
 }
 
-static const char *env_or(const char *name, const char *def)
-{
-	const char *v = getenv(name);
-	return v && *v ? v : def;
-}
 
-static int cmd_alert(const char *data, int argc, char **argv)
+static int cmd_alert(const char *data, const char *config, int argc, char **argv)
 {
 	struct archive *a;
 	char err[ERRBUF_SIZE];
@@ -1246,38 +1367,28 @@ static int cmd_alert(const char *data, int argc, char **argv)
 		fprintf(stderr, "tbtwarn: %s\n", err);
 		return 2;
 	}
-	struct alert_opts o;
-	alert_opts_default(&o);
-	o.smtp_url = env_or("TBTWARN_SMTP_URL", NULL);
-	o.mail_from = env_or("TBTWARN_MAIL_FROM", o.mail_from);
-	o.base_url = env_or("TBTWARN_BASE_URL", o.base_url);
-	o.secret = env_or("TBTWARN_SECRET", o.secret);
-	o.allow_private_targets = !strcmp(env_or("TBTWARN_ALLOW_PRIVATE_WEBHOOKS", "0"), "1");
-	if (getenv("TBTWARN_RETRY_BASE"))
-		ini_duration(getenv("TBTWARN_RETRY_BASE"), &o.retry_base);
-	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
-	struct fetch_opts fo;
-	fetch_opts_default(&fo);
-	fo.polite_delay = 0;
-	fo.timeout = 30;
-	struct fetcher *f = fetcher_new(loop, &fo);
+	struct alert_env e;
+	alert_env_open(config, &e);
 	struct alert_stats st = {0};
 	int rc = 0;
 	do {
 		struct alert_stats round = {0};
-		if ((rc = alert_collect(a, &round, err, sizeof(err)))) {
+		if ((rc = alert_collect(a, &e.o, &round, err, sizeof(err)))) {
 			fprintf(stderr, "tbtwarn: alert: %s\n", err);
 			break;
 		}
-		if ((rc = alert_deliver(a, loop, f, &o, &round, stdout, err, sizeof(err)))) {
+		if ((rc = alert_deliver(a, e.loop, e.f, &e.o, &round, stdout, err, sizeof(err)))) {
 			fprintf(stderr, "tbtwarn: alert: %s\n", err);
 			break;
 		}
 		st.notifications += round.notifications;
 		st.queued += round.queued;
+		st.reminders += round.reminders;
+		st.digests += round.digests;
 		st.sent += round.sent;
 		st.retrying += round.retrying;
 		st.failed += round.failed;
+		st.cancelled += round.cancelled;
 		if (!once) {
 			fflush(stdout);
 			sleep(30);
@@ -1285,8 +1396,9 @@ static int cmd_alert(const char *data, int argc, char **argv)
 	} while (!once);
 	printf("alert: %u notifications matched, %u deliveries queued, %u sent, %u to retry, %u failed\n", st.notifications,
 	       st.queued, st.sent, st.retrying, st.failed);
-	fetcher_free(f);
-	ev_loop_destroy(loop);
+	if (st.reminders || st.digests || st.cancelled)
+		printf("alert: %u reminders queued, %u digests made, %u cancelled\n", st.reminders, st.digests, st.cancelled);
+	alert_env_close(&e);
 	archive_free(a);
 	return rc ? 2 : 0;
 }
@@ -1592,13 +1704,13 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "categories"))
 		return cmd_categories();
 	if (!strcmp(cmd, "alert"))
-		return cmd_alert(data, sub_argc, sub_argv);
+		return cmd_alert(data, config, sub_argc, sub_argv);
 	if (!strcmp(cmd, "outbox"))
 		return cmd_outbox(data, sub_argc, sub_argv);
 	if (!strcmp(cmd, "subscriber"))
-		return cmd_subscriber(data, sub_argc, sub_argv);
+		return cmd_subscriber(data, config, sub_argc, sub_argv);
 	if (!strcmp(cmd, "subscription"))
-		return cmd_subscription(data, sub_argc, sub_argv);
+		return cmd_subscription(data, config, sub_argc, sub_argv);
 	if (!strcmp(cmd, "codes"))
 		return cmd_codes(sub_argc, sub_argv);
 	if (!strcmp(cmd, "reclassify"))

@@ -2,6 +2,7 @@
 #include "classify.h"
 
 #include "buf.h"
+#include "csv.h"
 #include "members.h"
 #include "norm.h"
 
@@ -712,14 +713,6 @@ static void reason(struct risk *r, double w, const char *fmt, ...)
 	add_evidence(r->reasons, sizeof(r->reasons), "%s (%+g)", msg, w);
 }
 
-static long days_between(const char *from, const char *to)
-{
-	struct tm a = {0}, b = {0};
-	if (!strptime(from, "%Y-%m-%d", &a) || !strptime(to, "%Y-%m-%d", &b))
-		return 0;
-	return (long)((timegm(&b) - timegm(&a)) / 86400);
-}
-
 void risk_assess(const struct risk_config *rc, const struct notif *n, const struct cat_result *cats, struct risk *out)
 {
 	char today[11];
@@ -759,14 +752,14 @@ void risk_assess(const struct risk_config *rc, const struct notif *n, const stru
 	    (strcasestr_ascii(why, "adopted") || strcasestr_ascii(why, "into force") || strstr(why, "批准") || strstr(why, "生效")))
 		reason(out, rc->w_adopted, "adopted or entering into force");
 	if (n->dates[D_COMMENTS].iso[0]) {
-		long d = days_between(today, n->dates[D_COMMENTS].iso);
+		long d = iso_days_between(today, n->dates[D_COMMENTS].iso);
 		if (d >= 0 && d <= 14)
 			reason(out, rc->w_deadline_14, "comments close in %ld days", d);
 		else if (d > 14 && d <= 30)
 			reason(out, rc->w_deadline_30, "comments close in %ld days", d);
 	}
 	if (n->dates[D_ENTRY_FORCE].iso[0]) {
-		long d = days_between(today, n->dates[D_ENTRY_FORCE].iso);
+		long d = iso_days_between(today, n->dates[D_ENTRY_FORCE].iso);
 		if (d >= 0 && d <= 90)
 			reason(out, rc->w_force_90, "in force in %ld days", d);
 	}
@@ -801,35 +794,6 @@ struct code_row {
 static struct code_row *hs_rows, *ics_rows;
 static size_t n_hs, n_ics;
 
-/* Reads one CSV field (quotes doubled inside quoted fields). */
-static char *csv_field(const char **pp)
-{
-	const char *p = *pp;
-	struct buf b;
-	buf_init(&b, BUF_NOMAX);
-	if (*p == '"') {
-		p++;
-		while (*p) {
-			if (*p == '"' && p[1] == '"') {
-				buf_addch(&b, '"');
-				p += 2;
-			} else if (*p == '"') {
-				p++;
-				break;
-			} else {
-				buf_addch(&b, *p++);
-			}
-		}
-	} else {
-		while (*p && *p != ',' && *p != '\n' && *p != '\r')
-			buf_addch(&b, *p++);
-	}
-	if (*p == ',')
-		p++;
-	*pp = p;
-	return buf_detach(&b);
-}
-
 static void load_tables(void)
 {
 	if (hs_rows)
@@ -838,21 +802,23 @@ static void load_tables(void)
 	hs_rows = xcalloc(cap, sizeof(*hs_rows));
 	const char *p = strchr(tbt_hs_csv, '\n');
 	p = p ? p + 1 : tbt_hs_csv;
-	while (*p) {
-		char *section = csv_field(&p), *code = csv_field(&p), *desc = csv_field(&p);
-		free(section);
-		while (*p && *p != '\n')
-			p++;
-		if (*p)
-			p++;
+	struct strv f;
+	long line = 1;
+	char err[ERRBUF_SIZE];
+	strv_init(&f);
+	/* section, hscode, description, ...: the table is ours and built in, so a bad record ends it. */
+	while (csv_record(&p, &f, &line, err, sizeof(err)) == 1) {
+		if (f.n < 3)
+			continue;
 		if (n_hs == cap) {
 			cap *= 2;
 			hs_rows = xrealloc(hs_rows, cap * sizeof(*hs_rows));
 		}
-		hs_rows[n_hs].code = code;
-		hs_rows[n_hs].desc = desc;
+		hs_rows[n_hs].code = xstrdup(f.items[1]);
+		hs_rows[n_hs].desc = xstrdup(f.items[2]);
 		n_hs++;
 	}
+	strv_release(&f);
 	cap = 8192;
 	ics_rows = xcalloc(cap, sizeof(*ics_rows));
 	p = strchr(tbt_ics_tsv, '\n');

@@ -163,6 +163,36 @@ static const char *const migrations[] = {
 	"  sent_at TEXT);"
 	"CREATE INDEX outbox_due ON outbox (state, next_attempt);"
 	"CREATE TABLE alert_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
+	/* 5: the outbox holds every kind of message to a subscriber: alerts, reminders before comment deadlines,
+	 * digests (which fold held alerts), confirmation requests and tests. */
+	"CREATE TABLE outbox_v5 ("
+	"  id INTEGER PRIMARY KEY,"
+	"  kind TEXT NOT NULL DEFAULT 'alert'," /* alert, reminder, digest, confirm, test */
+	"  subscriber_id INTEGER NOT NULL REFERENCES subscribers (id) ON DELETE CASCADE,"
+	"  subscription_id INTEGER REFERENCES subscriptions (id) ON DELETE CASCADE,"
+	"  notification_id INTEGER,"
+	"  symbol TEXT,"
+	"  deadline TEXT,"   /* the comment deadline an alert or reminder was about */
+	"  day TEXT,"        /* the date on which the decision was taken */
+	"  digest_id INTEGER," /* the digest row that carried this one */
+	"  message_id TEXT NOT NULL UNIQUE,"
+	"  state TEXT NOT NULL DEFAULT 'pending'," /* held, pending, sent, failed, digested, cancelled */
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_attempt REAL NOT NULL DEFAULT 0,"
+	"  last_error TEXT,"
+	"  created_at TEXT NOT NULL,"
+	"  sent_at TEXT);"
+	"INSERT INTO outbox_v5 (id, kind, subscriber_id, subscription_id, notification_id, symbol, message_id, state, "
+	"  attempts, next_attempt, last_error, created_at, sent_at) "
+	"  SELECT o.id, 'alert', s.subscriber_id, o.subscription_id, o.notification_id, o.symbol, o.message_id, o.state, "
+	"  o.attempts, o.next_attempt, o.last_error, o.created_at, o.sent_at "
+	"  FROM outbox o JOIN subscriptions s ON s.id = o.subscription_id;"
+	"DROP TABLE outbox;"
+	"ALTER TABLE outbox_v5 RENAME TO outbox;"
+	"CREATE INDEX outbox_due ON outbox (state, next_attempt);"
+	"CREATE INDEX outbox_digest ON outbox (digest_id);"
+	"CREATE INDEX outbox_subscription ON outbox (subscription_id, kind);"
+	"CREATE INDEX outbox_notification ON outbox (notification_id);",
 };
 
 struct store {

@@ -225,8 +225,29 @@ void today_iso(char out[11])
 double now_epoch(void)
 {
 	struct timespec ts;
+	const char *shift = getenv("TBTWARN_CLOCK_OFFSET");
 	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9 + (shift ? strtod(shift, NULL) : 0);
+}
+
+long iso_days_between(const char *from, const char *to)
+{
+	struct tm a = {0}, b = {0};
+	if (!strptime(from, "%Y-%m-%d", &a) || !strptime(to, "%Y-%m-%d", &b))
+		return 0;
+	return (long)((timegm(&b) - timegm(&a)) / 86400);
+}
+
+void iso_add_days(const char *day, long n, char out[11])
+{
+	struct tm tm = {0};
+	if (!strptime(day, "%Y-%m-%d", &tm)) {
+		snprintf(out, 11, "%s", day);
+		return;
+	}
+	time_t t = timegm(&tm) + n * 86400;
+	gmtime_r(&t, &tm);
+	strftime(out, 11, "%Y-%m-%d", &tm);
 }
 
 void now_iso(char out[21])

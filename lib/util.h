@@ -66,6 +66,10 @@ int parse_long(const char *s, long min, long max, long *out);
 void today_iso(char out[11]);
 /* Seconds since the epoch, with fractions (wall-clock time for schedules kept in the database). */
 double now_epoch(void);
+/* Whole days from one YYYY-MM-DD to another (negative when to is earlier; 0 when either does not parse). */
+long iso_days_between(const char *from, const char *to);
+/* The day n days after day (YYYY-MM-DD); day itself when it does not parse. */
+void iso_add_days(const char *day, long n, char out[11]);
 /* The current UTC time as YYYY-MM-DDTHH:MM:SSZ. */
 void now_iso(char out[21]);
 

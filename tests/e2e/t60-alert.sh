@@ -1,6 +1,7 @@
 #!/bin/sh
 # t60: alerts to real peers on loopback: postfix's smtp-sink for mail (good, 4xx, 5xx), a webhook receiver that
-# checks Standard Webhooks signatures; every alert delivered once, failures retried or stopped as they should.
+# checks Standard Webhooks signatures with the npm standardwebhooks package; every alert delivered once, failures
+# retried or stopped as they should.
 . "$(dirname "$0")/lib.sh"
 command -v smtp-sink >/dev/null || { not_ok "smtp-sink is installed (postfix)"; exit 1; }
 SECRET=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
@@ -10,7 +11,7 @@ P1=$(free_port); P4=$(free_port); P5=$(free_port)
 smtp-sink -u nobody -d "$TMP/mail/%M." 127.0.0.1:$P1 100 & s1=$!
 smtp-sink -u nobody -r RCPT -d "$TMP/mail4/%M." 127.0.0.1:$P4 100 & s4=$!
 smtp-sink -u nobody -f RCPT 127.0.0.1:$P5 100 & s5=$!
-python3 "$ROOT/tests/webhook_receiver.py" "$SECRET" > "$TMP/wport" &
+node "$ROOT/tests/node/receiver.mjs" "$SECRET" > "$TMP/wport" &
 wr=$!
 trap 'kill $s1 $s4 $s5 $wr 2>/dev/null; rm -rf "$TMP"' EXIT
 i=0
@@ -32,16 +33,21 @@ run "$TBTWARN" subscription add "$S1" --channel webhook --url "http://127.0.0.1:
 expect_eq "subscription add prints the new id" "$(printf '%s' "$out" | grep -Ec '^[0-9]+$')" 1
 
 run env TBTWARN_SMTP_URL=smtp://127.0.0.1:$P1 TBTWARN_ALLOW_PRIVATE_WEBHOOKS=1 TBTWARN_RETRY_BASE=1h "$TBTWARN" alert --once
-expect_match "alert --once reports what it did" "$out" "^alert: 23 notifications matched, 10 deliveries queued, 7 sent, 2 to retry, 1 failed$"
+expect_match "alert --once reports what it did" "$out" "^alert: 23 notifications matched, 10 deliveries queued, 8 sent, 2 to retry, 1 failed$"
 
-n=$(ls "$TMP/mail" | wc -l)
-expect_eq "four e-mails for the confirmed subscriber, none for the unconfirmed one" "$n" 4
+cnt=$(grep -l '^To: <li@gd-battery.example.cn>' "$TMP"/mail/* | wc -l)
+expect_eq "four e-mails for the confirmed subscriber" "$cnt" 4
+cnt=$(grep -l '^To: <wang@toys.example.cn>' "$TMP"/mail/* | wc -l)
+expect_eq "the unconfirmed one gets the request to confirm, and nothing else" "$cnt" 1
+expect_eq "with its own stable Message-ID" "$(grep -l "^Message-ID: <tbtwarn.confirm.$S2@tbtwarn>" "$TMP"/mail/* | wc -l)" 1
 got=$(python3 - "$TMP/mail" <<'PY'
 import email, glob, sys
 from email.header import decode_header, make_header
 ids, ok = set(), True
 for f in sorted(glob.glob(sys.argv[1] + "/*")):
     m = email.message_from_bytes(open(f, "rb").read())
+    if "confirm" in m["Message-ID"]:
+        continue
     subj = str(make_header(decode_header(m["Subject"])))
     parts = [p.get_content_type() for p in m.walk() if not p.is_multipart()]
     text = [p for p in m.walk() if p.get_content_type() == "text/plain"][0].get_payload(decode=True).decode("utf-8")
@@ -69,11 +75,11 @@ rows = json.load(sys.stdin)
 by = {}
 for r in rows: by.setdefault(r["state"], []).append(r)
 print(len(by.get("sent", [])), len(by.get("retrying", [])), len(by.get("failed", [])), by["failed"][0]["last_error"], by["retrying"][0]["last_error"])')
-expect_eq "outbox: sent, retrying (500 and a closed port) and failed (410)" "$got" "7 2 1 HTTP 410 HTTP 500"
+expect_eq "outbox: sent (with the confirmation), retrying (500 and a closed port) and failed (410)" "$got" "8 2 1 HTTP 410 HTTP 500"
 
 run env TBTWARN_SMTP_URL=smtp://127.0.0.1:$P1 TBTWARN_ALLOW_PRIVATE_WEBHOOKS=1 "$TBTWARN" alert --once
 expect_match "a second run sends nothing again" "$out" "^alert: 0 notifications matched, 0 deliveries queued, 0 sent, 0 to retry, 0 failed$"
-expect_eq "and the sink got nothing more" "$(ls "$TMP/mail" | wc -l)" 4
+expect_eq "and the sink got nothing more" "$(ls "$TMP/mail" | wc -l)" 5
 
 # A changed notification is a new alert; a relay that answers 4xx is retried, 5xx is a permanent failure.
 sed 's/"commentDeadlineDate": "2025-05-13T00:00:00+02:00"/"commentDeadlineDate": "2025-06-30T00:00:00+02:00"/' "$ROOT/tests/data/samples/eping-2025-03-a.json" > "$TMP/changed.json"
@@ -87,7 +93,7 @@ run env TBTWARN_SMTP_URL=smtp://127.0.0.1:$P5 "$TBTWARN" alert --once
 expect_match "a 5xx from the relay is a permanent failure" "$out" "failed <tbtwarn\.[0-9.]*@tbtwarn>"
 "$TBTWARN" outbox retry "$ID"
 run env TBTWARN_SMTP_URL=smtp://127.0.0.1:$P1 "$TBTWARN" alert --once
-expect_eq "after outbox retry it is delivered, once" "$(ls "$TMP/mail" | wc -l)" 5
+expect_eq "after outbox retry it is delivered, once" "$(ls "$TMP/mail" | wc -l)" 6
 
 "$TBTWARN" subscription add "$S1" --channel webhook --url "http://10.20.30.40/hook" --category lithium_batteries > /dev/null
 sed 's/"commentDeadlineDate": "2025-06-30T00:00:00+02:00"/"commentDeadlineDate": "2025-07-15T00:00:00+02:00"/' "$TMP/changed.json" > "$TMP/changed2.json"

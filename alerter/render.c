@@ -1,0 +1,701 @@
+/* render.c: one description of an alert (a list of labelled fields per notification) written out as e-mail text and
+ * HTML, robot markdown and Feishu rich text; the webhook JSON; and the three signing schemes. */
+#include "render.h"
+
+#include "buf.h"
+#include "text.h"
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* ---- small pieces ---- */
+
+static void b64(struct buf *out, const unsigned char *data, size_t len)
+{
+	unsigned char tmp[4 * 1024 + 8];
+	for (size_t off = 0; off < len; off += 3 * 1024) {
+		size_t n = len - off < 3 * 1024 ? len - off : 3 * 1024;
+		int w = EVP_EncodeBlock(tmp, data + off, (int)n);
+		buf_add(out, tmp, (size_t)w);
+	}
+}
+
+static void hmac_b64(const void *key, size_t keylen, const char *msg, size_t msglen, struct buf *out)
+{
+	unsigned char mac[EVP_MAX_MD_SIZE];
+	unsigned maclen = 0;
+	HMAC(EVP_sha256(), key, (int)keylen, (const unsigned char *)msg, msglen, mac, &maclen);
+	b64(out, mac, maclen);
+}
+
+void sign_standard_webhook(const char *secret, const char *id, long ts, const char *body, struct buf *out)
+{
+	unsigned char key[256];
+	const char *k = starts_with(secret, "whsec_") ? secret + 6 : secret;
+	size_t kl = strlen(k);
+	int klen = kl <= 340 ? EVP_DecodeBlock(key, (const unsigned char *)k, (int)kl) : -1;
+	/* EVP_DecodeBlock counts the padding as data: take it off. */
+	if (klen > 0 && k[kl - 1] == '=')
+		klen--;
+	if (klen > 0 && kl > 1 && k[kl - 2] == '=')
+		klen--;
+	struct buf msg;
+	buf_init(&msg, BUF_NOMAX);
+	buf_addf(&msg, "%s.%ld.%s", id, ts, body);
+	buf_addstr(out, "v1,");
+	hmac_b64(key, klen > 0 ? (size_t)klen : 0, msg.s, msg.len, out);
+	buf_release(&msg);
+}
+
+static void url_encode(struct buf *out, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || strchr("-_.~", *p)) {
+			buf_addch(out, (char)*p);
+		} else {
+			buf_addch(out, '%');
+			buf_addch(out, hex[*p >> 4]);
+			buf_addch(out, hex[*p & 15]);
+		}
+	}
+}
+
+void sign_dingtalk(const char *secret, long long ts_ms, struct buf *out)
+{
+	struct buf msg, sig;
+	buf_init(&msg, BUF_NOMAX);
+	buf_init(&sig, BUF_NOMAX);
+	buf_addf(&msg, "%lld\n%s", ts_ms, secret);
+	hmac_b64(secret, strlen(secret), msg.s, msg.len, &sig);
+	url_encode(out, sig.s);
+	buf_release(&msg);
+	buf_release(&sig);
+}
+
+void sign_feishu(const char *secret, long ts, struct buf *out)
+{
+	struct buf key;
+	buf_init(&key, BUF_NOMAX);
+	buf_addf(&key, "%ld\n%s", ts, secret);
+	hmac_b64(key.s, key.len, "", 0, out);
+	buf_release(&key);
+}
+
+static void html_escape(struct buf *out, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '<': buf_addstr(out, "&lt;"); break;
+		case '>': buf_addstr(out, "&gt;"); break;
+		case '&': buf_addstr(out, "&amp;"); break;
+		case '"': buf_addstr(out, "&quot;"); break;
+		default: buf_addch(out, *s);
+		}
+	}
+}
+
+/* Appends at most max bytes of s, cut on a character boundary, with newlines as spaces and "…" when cut. */
+static void add_clipped(struct buf *out, const char *s, size_t max)
+{
+	size_t n = strlen(s), take = n;
+	if (n > max) {
+		take = max;
+		while (take && ((unsigned char)s[take] & 0xC0) == 0x80)
+			take--;
+	}
+	for (size_t i = 0; i < take; i++)
+		buf_addch(out, s[i] == '\n' || s[i] == '\r' || s[i] == '\t' ? ' ' : s[i]);
+	if (take < n)
+		buf_addstr(out, "…");
+}
+
+static const char *risk_zh(const char *level)
+{
+	return !strcmp(level, "high") ? "高" : !strcmp(level, "medium") ? "中" : "低";
+}
+
+static int is_zh(const struct subscriber *who)
+{
+	return !who || !who->lang || strcmp(who->lang, "en");
+}
+
+static const char *member_display(const struct notif *n, int zh)
+{
+	if (zh && n->text[LANG_ZH].member_name)
+		return n->text[LANG_ZH].member_name;
+	return n->text[LANG_EN].member_name ? n->text[LANG_EN].member_name : n->member;
+}
+
+static const char *first_category(const struct alert_item *it, int zh)
+{
+	if (!it->cats.n)
+		return zh ? "其他产品" : "other products";
+	return zh ? it->cats.m[0].cat->name_zh : it->cats.m[0].cat->name_en;
+}
+
+/* "2025-05-13（还剩 12 天）" or "2025-05-13 (12 days left)"; closed and far dates say so. */
+static void add_date_left(struct buf *out, const char *iso, const char *today, int zh)
+{
+	long left = iso_days_between(today, iso);
+	buf_addstr(out, iso);
+	if (left > 0)
+		buf_addf(out, zh ? "（还剩 %ld 天）" : " (%ld days left)", left);
+	else if (left == 0)
+		buf_addstr(out, zh ? "（今天）" : " (today)");
+	else
+		buf_addstr(out, zh ? "（已过）" : " (passed)");
+}
+
+/* ---- the fields of one item ---- */
+
+struct field {
+	const char *label;
+	char *value;
+	int link; /* the value is a URL */
+};
+
+struct fields {
+	struct field f[40];
+	size_t n;
+};
+
+static void put(struct fields *fs, const char *label, char *value, int link)
+{
+	if (!value || fs->n == sizeof(fs->f) / sizeof(fs->f[0])) {
+		free(value);
+		return;
+	}
+	fs->f[fs->n++] = (struct field){label, value, link};
+}
+
+static char *fmt_owned(struct buf *b)
+{
+	return buf_detach(b);
+}
+
+static void item_fields(const struct message *m, const struct alert_item *it, struct fields *fs)
+{
+	int zh = is_zh(m->who);
+	const struct notif *n = it->n;
+	struct buf b;
+	fs->n = 0;
+	put(fs, zh ? "通报号" : "Symbol", xstrdup(n->symbol), 0);
+	buf_init(&b, BUF_NOMAX);
+	buf_addf(&b, "%s (%s)", member_display(n, zh), n->member);
+	put(fs, zh ? "通报成员" : "Market", fmt_owned(&b), 0);
+	if (zh && n->text[LANG_ZH].title)
+		put(fs, "标题", xstrdup(n->text[LANG_ZH].title), 0);
+	if (n->text[LANG_EN].title)
+		put(fs, zh ? "标题（原文）" : "Title", xstrdup(n->text[LANG_EN].title), 0);
+	const char *products = zh && n->text[LANG_ZH].products ? n->text[LANG_ZH].products : n->text[LANG_EN].products;
+	if (products) {
+		buf_init(&b, BUF_NOMAX);
+		add_clipped(&b, products, 600);
+		put(fs, zh ? "涉及产品" : "Products covered", fmt_owned(&b), 0);
+	}
+	if (it->cats.n) {
+		struct buf why;
+		buf_init(&b, BUF_NOMAX);
+		buf_init(&why, BUF_NOMAX);
+		for (size_t i = 0; i < it->cats.n; i++) {
+			buf_addf(&b, "%s%s / %s", i ? "；" : "", it->cats.m[i].cat->name_zh, it->cats.m[i].cat->name_en);
+			buf_addf(&why, "%s%s: %s", i ? "；" : "", zh ? it->cats.m[i].cat->name_zh : it->cats.m[i].cat->name_en,
+				 it->cats.m[i].evidence);
+		}
+		put(fs, zh ? "产品类别" : "Categories", fmt_owned(&b), 0);
+		put(fs, zh ? "匹配依据" : "Why it matched", fmt_owned(&why), 0);
+	}
+	buf_init(&b, BUF_NOMAX);
+	if (zh)
+		buf_addf(&b, "%s（%s）", risk_zh(it->risk.level), it->risk.level);
+	else
+		buf_addstr(&b, it->risk.level);
+	if (it->risk.reasons[0])
+		buf_addf(&b, " — %s", it->risk.reasons);
+	put(fs, zh ? "风险等级" : "Risk", fmt_owned(&b), 0);
+	buf_init(&b, BUF_NOMAX);
+	if (it->deadline[0])
+		add_date_left(&b, it->deadline, m->today, zh);
+	else
+		buf_addstr(&b, zh ? "未规定" : "not given");
+	put(fs, zh ? "评议截止" : "Comments until", fmt_owned(&b), 0);
+	static const enum notif_date more[] = {D_ADOPTION, D_ENTRY_FORCE};
+	for (int i = 0; i < 2; i++) {
+		const struct notif_datev *d = &n->dates[more[i]];
+		if (!d->iso[0] && !d->text)
+			continue;
+		buf_init(&b, BUF_NOMAX);
+		if (d->iso[0])
+			add_date_left(&b, d->iso, m->today, zh);
+		else
+			buf_addstr(&b, zh && d->text_zh ? d->text_zh : d->text);
+		put(fs, more[i] == D_ADOPTION ? (zh ? "拟批准" : "Proposed adoption") : (zh ? "拟生效" : "Entry into force"),
+		    fmt_owned(&b), 0);
+	}
+	buf_init(&b, BUF_NOMAX);
+	buf_addf(&b, "%s/n/%s", m->base_url, n->symbol);
+	put(fs, zh ? "详情" : "Details", fmt_owned(&b), 1);
+	if (n->notification_url)
+		put(fs, zh ? "通报原文" : "Notification", xstrdup(n->notification_url), 1);
+	for (size_t i = 0; i < n->document_urls.n && i < 5; i++)
+		put(fs, zh ? "法规文本" : "Text", xstrdup(n->document_urls.items[i]), 1);
+}
+
+static void fields_release(struct fields *fs)
+{
+	for (size_t i = 0; i < fs->n; i++)
+		free(fs->f[i].value);
+	fs->n = 0;
+}
+
+/* "美国 · 锂离子电池 · G/TBT/N/USA/2201" */
+static void item_heading(struct buf *out, const struct message *m, const struct alert_item *it)
+{
+	int zh = is_zh(m->who);
+	if (it->kind == ITEM_REMINDER && m->kind == MSG_DIGEST)
+		buf_addstr(out, zh ? "【截止提醒】" : "[Deadline reminder] ");
+	buf_addf(out, "%s · %s · %s", member_display(it->n, zh), first_category(it, zh), it->n->symbol);
+}
+
+/* ---- ordering ---- */
+
+static int risk_rank(const char *level)
+{
+	return !strcmp(level, "high") ? 0 : !strcmp(level, "medium") ? 1 : 2;
+}
+
+static int item_cmp(const void *pa, const void *pb)
+{
+	const struct alert_item *a = pa, *b = pb;
+	int ra = risk_rank(a->risk.level), rb = risk_rank(b->risk.level);
+	if (ra != rb)
+		return ra - rb;
+	/* Items with a deadline come first, the nearest first. */
+	if (!a->deadline[0] != !b->deadline[0])
+		return a->deadline[0] ? -1 : 1;
+	int c = strcmp(a->deadline, b->deadline);
+	return c ? c : strcmp(a->n->symbol, b->n->symbol);
+}
+
+void message_sort(struct message *m)
+{
+	if (m->n > 1)
+		qsort(m->items, m->n, sizeof(m->items[0]), item_cmp);
+}
+
+void alert_items_free(struct alert_item *items, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		notif_free(items[i].n);
+	free(items);
+}
+
+/* ---- subject and intro ---- */
+
+static const char *type_tag(const struct message *m)
+{
+	int tbt = 0, sps = 0;
+	for (size_t i = 0; i < m->n; i++) {
+		if (m->items[i].n->type == NT_SPS)
+			sps++;
+		else
+			tbt++;
+	}
+	return tbt && sps ? "TBT/SPS" : sps ? "SPS" : "TBT";
+}
+
+static void subject(struct buf *out, const struct message *m)
+{
+	int zh = is_zh(m->who);
+	if (m->kind == MSG_TEST)
+		buf_addstr(out, zh ? "[测试] " : "[test] ");
+	if (m->kind == MSG_DIGEST) {
+		size_t high = 0;
+		for (size_t i = 0; i < m->n; i++)
+			high += !strcmp(m->items[i].risk.level, "high");
+		int weekly = m->frequency == FREQ_WEEKLY;
+		if (zh)
+			buf_addf(out, "[%s预警] %s %s · %zu 项通报（%zu 项高风险）", type_tag(m), weekly ? "每周摘要" : "每日摘要", m->today,
+				 m->n, high);
+		else
+			buf_addf(out, "[%s alerts] %s %s · %zu notifications (%zu high risk)", type_tag(m),
+				 weekly ? "Weekly digest" : "Daily digest", m->today, m->n, high);
+		return;
+	}
+	const struct alert_item *it = &m->items[0];
+	int reminder = it->kind == ITEM_REMINDER;
+	buf_addf(out, "[%s%s] %s · %s · ", type_tag(m), zh ? (reminder ? "提醒" : "预警") : (reminder ? " reminder" : " alert"),
+		 member_display(it->n, zh), first_category(it, zh));
+	if (it->deadline[0]) {
+		buf_addf(out, "%s%s", zh ? "评议截止 " : "comments until ", it->deadline);
+		if (reminder) {
+			long left = iso_days_between(m->today, it->deadline);
+			buf_addf(out, zh ? "（还剩 %ld 天）" : " (%ld days left)", left);
+		}
+	} else {
+		buf_addstr(out, zh ? "评议截止 未定" : "no comment deadline");
+	}
+	buf_addf(out, " · %s", it->n->symbol);
+}
+
+static const char *intro(const struct message *m)
+{
+	int zh = is_zh(m->who);
+	switch (m->kind) {
+	case MSG_REMINDER:
+		return zh ? "您关注的通报评议截止日期临近，如需提交评议意见，请尽快准备。"
+			  : "The comment period of a notification you were alerted to closes soon.";
+	case MSG_DIGEST:
+		return zh ? "以下是与您订阅的产品相关的技术性贸易措施通报摘要，按风险和截止日期排序。"
+			  : "The notifications that concern your products, highest risk and nearest deadline first.";
+	case MSG_TEST:
+		return zh ? "这是一封测试预警：订阅设置正确时，新通报将以此格式送达。"
+			  : "This is a test alert: new notifications will arrive in this form.";
+	default:
+		return zh ? "您订阅的产品类别有新的技术性贸易措施通报。" : "A new notification concerns your products.";
+	}
+}
+
+/* ---- e-mail ---- */
+
+/* RFC 2047 encoded-words of at most 75 characters each, folded, for a UTF-8 header value. */
+static void header_utf8(struct buf *out, const char *s)
+{
+	size_t n = strlen(s), off = 0;
+	int first = 1;
+	while (off < n) {
+		size_t take = n - off < 45 ? n - off : 45;
+		while (off + take < n && ((unsigned char)s[off + take] & 0xC0) == 0x80)
+			take--;
+		if (!first)
+			buf_addstr(out, "\r\n ");
+		buf_addstr(out, "=?UTF-8?B?");
+		b64(out, (const unsigned char *)s + off, take);
+		buf_addstr(out, "?=");
+		off += take;
+		first = 0;
+	}
+}
+
+static void mail_headers(struct buf *msg, const struct subscriber *who, const char *message_id, const char *mail_from,
+			 const char *subj)
+{
+	char date[64];
+	time_t t = time(NULL);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
+	buf_addf(msg, "From: =?UTF-8?B?");
+	b64(msg, (const unsigned char *)"tbtwarn 技术性贸易措施预警", strlen("tbtwarn 技术性贸易措施预警"));
+	buf_addf(msg, "?= <%s>\r\nTo: <%s>\r\nDate: %s\r\nMessage-ID: %s\r\nSubject: ", mail_from, who->email, date,
+		 message_id);
+	header_utf8(msg, subj);
+	buf_addstr(msg, "\r\nMIME-Version: 1.0\r\n");
+}
+
+static void mail_parts(struct buf *msg, const struct buf *text, const struct buf *html)
+{
+	buf_addstr(msg, "Content-Type: multipart/alternative; boundary=\"=_tbtwarn_part\"\r\n\r\n");
+	const struct buf *parts[2] = {text, html};
+	const char *types[2] = {"text/plain", "text/html"};
+	for (int i = 0; i < 2; i++) {
+		buf_addf(msg, "--=_tbtwarn_part\r\nContent-Type: %s; charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\n\r\n",
+			 types[i]);
+		struct buf enc;
+		buf_init(&enc, BUF_NOMAX);
+		b64(&enc, (const unsigned char *)parts[i]->s, parts[i]->len);
+		for (size_t off = 0; off < enc.len; off += 76) {
+			buf_add(msg, enc.s + off, enc.len - off < 76 ? enc.len - off : 76);
+			buf_addstr(msg, "\r\n");
+		}
+		buf_release(&enc);
+	}
+	buf_addstr(msg, "--=_tbtwarn_part--\r\n");
+}
+
+static void html_open(struct buf *h, int zh, const char *title)
+{
+	buf_addf(h, "<!DOCTYPE html><html lang=\"%s\"><head><meta charset=\"utf-8\"><title>", zh ? "zh-CN" : "en");
+	html_escape(h, title);
+	buf_addstr(h, "</title></head><body style=\"font-family:sans-serif;color:#1a1a1a;max-width:760px\">");
+}
+
+char *render_mail(const struct message *m)
+{
+	int zh = is_zh(m->who);
+	struct buf subj, text, html, msg;
+	char unsub[SUBS_TOKEN_LEN + 1], manage[SUBS_TOKEN_LEN + 1];
+	buf_init(&subj, BUF_NOMAX);
+	buf_init(&text, BUF_NOMAX);
+	buf_init(&html, BUF_NOMAX);
+	buf_init(&msg, BUF_NOMAX);
+	subject(&subj, m);
+	subs_token(m->secret, "unsubscribe", m->who->id, unsub);
+	subs_token(m->secret, "manage", m->who->id, manage);
+	html_open(&html, zh, subj.s);
+	buf_addf(&text, "%s\n", intro(m));
+	buf_addstr(&html, "<p>");
+	html_escape(&html, intro(m));
+	buf_addstr(&html, "</p>");
+	for (size_t i = 0; i < m->n; i++) {
+		struct fields fs;
+		struct buf head;
+		buf_init(&head, BUF_NOMAX);
+		item_heading(&head, m, &m->items[i]);
+		item_fields(m, &m->items[i], &fs);
+		buf_addf(&text, "\n■ %s\n", head.s);
+		buf_addstr(&html, "<h2 style=\"font-size:1.1em;border-top:1px solid #ccc;padding-top:.6em\">");
+		html_escape(&html, head.s);
+		buf_addstr(&html, "</h2><table style=\"border-collapse:collapse\">");
+		for (size_t k = 0; k < fs.n; k++) {
+			buf_addf(&text, "%s%s%s\n", fs.f[k].label, zh ? "：" : ": ", fs.f[k].value);
+			buf_addstr(&html, "<tr><th style=\"text-align:left;vertical-align:top;padding:2px 12px 2px 0;white-space:nowrap\">");
+			html_escape(&html, fs.f[k].label);
+			buf_addstr(&html, "</th><td style=\"padding:2px 0\">");
+			if (fs.f[k].link) {
+				buf_addstr(&html, "<a href=\"");
+				html_escape(&html, fs.f[k].value);
+				buf_addstr(&html, "\">");
+				html_escape(&html, fs.f[k].value);
+				buf_addstr(&html, "</a>");
+			} else {
+				html_escape(&html, fs.f[k].value);
+			}
+			buf_addstr(&html, "</td></tr>");
+		}
+		buf_addstr(&html, "</table>");
+		fields_release(&fs);
+		buf_release(&head);
+	}
+	struct buf links;
+	buf_init(&links, BUF_NOMAX);
+	buf_addf(&links, "%s/manage?s=%lld&t=%s", m->base_url, (long long)m->who->id, manage);
+	buf_addf(&text, "\n--\n%s %s\n%s %s/unsubscribe?s=%lld&t=%s\n", zh ? "管理订阅：" : "Manage your subscriptions:", links.s,
+		 zh ? "退订：" : "Unsubscribe:", m->base_url, (long long)m->who->id, unsub);
+	buf_addstr(&html, "<hr><p style=\"font-size:.9em;color:#444\"><a href=\"");
+	html_escape(&html, links.s);
+	buf_addf(&html, "\">%s</a> · <a href=\"", zh ? "管理订阅" : "Manage your subscriptions");
+	buf_reset(&links);
+	buf_addf(&links, "%s/unsubscribe?s=%lld&t=%s", m->base_url, (long long)m->who->id, unsub);
+	html_escape(&html, links.s);
+	buf_addf(&html, "\">%s</a></p></body></html>", zh ? "退订" : "Unsubscribe");
+	mail_headers(&msg, m->who, m->message_id, m->mail_from, subj.s);
+	buf_addf(&msg, "List-Unsubscribe: <%s>\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n", links.s);
+	if (m->kind == MSG_REMINDER || (m->n && m->kind == MSG_ALERT))
+		buf_addf(&msg, "X-TBT-Symbol: %s\r\n", m->items[0].n->symbol);
+	mail_parts(&msg, &text, &html);
+	buf_release(&links);
+	buf_release(&subj);
+	buf_release(&text);
+	buf_release(&html);
+	return buf_detach(&msg);
+}
+
+char *render_confirm_mail(const struct subscriber *who, const char *message_id, const char *base_url, const char *secret,
+			  const char *mail_from)
+{
+	int zh = is_zh(who);
+	char token[SUBS_TOKEN_LEN + 1];
+	struct buf text, html, msg, link;
+	buf_init(&text, BUF_NOMAX);
+	buf_init(&html, BUF_NOMAX);
+	buf_init(&msg, BUF_NOMAX);
+	buf_init(&link, BUF_NOMAX);
+	subs_token(secret, "confirm", who->id, token);
+	buf_addf(&link, "%s/confirm?s=%lld&t=%s", base_url, (long long)who->id, token);
+	const char *subj = zh ? "请确认订阅 tbtwarn 技术性贸易措施预警" : "Please confirm your tbtwarn subscription";
+	if (zh)
+		buf_addf(&text, "您好%s%s：\n\n有人（可能是您本人）用此邮箱订阅了 tbtwarn 技术性贸易措施预警。请打开以下链接确认，"
+				"确认之前我们不会向您发送任何预警：\n\n%s\n\n如果不是您本人操作，请忽略本邮件。\n",
+			 who->name ? " " : "", who->name ? who->name : "", link.s);
+	else
+		buf_addf(&text, "Hello%s%s,\n\nSomeone, probably you, subscribed this address to tbtwarn's alerts on technical "
+				"regulations. Open this link to confirm; nothing else is sent to you before you do:\n\n%s\n\n"
+				"If it was not you, ignore this message.\n",
+			 who->name ? " " : "", who->name ? who->name : "", link.s);
+	html_open(&html, zh, subj);
+	buf_addstr(&html, "<p>");
+	html_escape(&html, zh ? "请点击下面的按钮确认订阅。确认之前我们不会向您发送任何预警。"
+			      : "Confirm your subscription with the button below. Nothing else is sent to you before you do.");
+	buf_addstr(&html, "</p><p><a style=\"background:#0b5394;color:#fff;padding:8px 16px;text-decoration:none\" href=\"");
+	html_escape(&html, link.s);
+	buf_addf(&html, "\">%s</a></p><p style=\"font-size:.9em;color:#444\">%s</p></body></html>", zh ? "确认订阅" : "Confirm",
+		 zh ? "如果不是您本人操作，请忽略本邮件。" : "If it was not you, ignore this message.");
+	mail_headers(&msg, who, message_id, mail_from, subj);
+	mail_parts(&msg, &text, &html);
+	buf_release(&text);
+	buf_release(&html);
+	buf_release(&link);
+	return buf_detach(&msg);
+}
+
+/* ---- webhook JSON ---- */
+
+static json_t *item_json(const struct message *m, const struct alert_item *it)
+{
+	const struct notif *n = it->n;
+	json_t *o = json_object(), *nj = archive_hit_json(n), *links = json_object(), *docs = json_array();
+	char url[1024];
+	json_object_set_new(nj, "adoption", n->dates[D_ADOPTION].iso[0] ? json_string(n->dates[D_ADOPTION].iso) : json_null());
+	json_object_set_new(nj, "entry_into_force",
+			    n->dates[D_ENTRY_FORCE].iso[0] ? json_string(n->dates[D_ENTRY_FORCE].iso) : json_null());
+	if (it->deadline[0]) {
+		json_object_set_new(nj, "comment_deadline", json_string(it->deadline));
+		json_object_set_new(nj, "days_left", json_integer(iso_days_between(m->today, it->deadline)));
+	} else {
+		json_object_set_new(nj, "days_left", json_null());
+	}
+	snprintf(url, sizeof(url), "%s/n/%s", m->base_url, n->symbol);
+	json_object_set_new(links, "details", json_string(url));
+	json_object_set_new(links, "notification", n->notification_url ? json_string(n->notification_url) : json_null());
+	for (size_t i = 0; i < n->document_urls.n; i++)
+		json_array_append_new(docs, json_string(n->document_urls.items[i]));
+	json_object_set_new(links, "documents", docs);
+	json_object_set_new(nj, "links", links);
+	json_object_set_new(o, "kind", json_string(it->kind == ITEM_REMINDER ? "reminder" : "alert"));
+	json_object_set_new(o, "notification", nj);
+	json_object_set_new(o, "categories", classify_json(&it->cats));
+	json_object_set_new(o, "risk", risk_json(&it->risk));
+	return o;
+}
+
+json_t *render_webhook(const struct message *m)
+{
+	static const char *const types[] = {"notification.matched", "notification.reminder", "digest", "test"};
+	json_t *o;
+	if (m->kind == MSG_DIGEST) {
+		json_t *items = json_array();
+		o = json_object();
+		for (size_t i = 0; i < m->n; i++)
+			json_array_append_new(items, item_json(m, &m->items[i]));
+		json_object_set_new(o, "frequency", json_string(frequency_name(m->frequency)));
+		json_object_set_new(o, "items", items);
+	} else {
+		/* One notification: its fields at the top level (the schema of version 1). */
+		o = item_json(m, &m->items[0]);
+		json_object_del(o, "kind");
+	}
+	json_object_set_new(o, "type", json_string(types[m->kind]));
+	json_object_set_new(o, "id", json_string(m->message_id));
+	json_object_set_new(o, "subscription", json_integer(m->subscription));
+	json_object_set_new(o, "schema", json_integer(1));
+	return o;
+}
+
+/* ---- robots ---- */
+
+static char *robot_markdown(const struct message *m, size_t budget, const char **title_out, struct buf *title)
+{
+	int zh = is_zh(m->who);
+	struct buf md;
+	buf_init(&md, BUF_NOMAX);
+	subject(title, m);
+	*title_out = title->s;
+	buf_addf(&md, "### %s\n%s\n", title->s, intro(m));
+	size_t shown = 0;
+	for (size_t i = 0; i < m->n; i++) {
+		const struct alert_item *it = &m->items[i];
+		struct buf one, head;
+		buf_init(&one, BUF_NOMAX);
+		buf_init(&head, BUF_NOMAX);
+		item_heading(&head, m, it);
+		buf_addf(&one, "\n**%s**\n", head.s);
+		const char *t = zh && it->n->text[LANG_ZH].title ? it->n->text[LANG_ZH].title : notif_title(it->n);
+		if (*t) {
+			buf_addstr(&one, "> ");
+			add_clipped(&one, t, 300);
+			buf_addch(&one, '\n');
+		}
+		buf_addf(&one, "> %s%s%s", zh ? "风险：" : "Risk: ", zh ? risk_zh(it->risk.level) : it->risk.level,
+			 zh ? "；评议截止：" : "; comments until: ");
+		if (it->deadline[0])
+			add_date_left(&one, it->deadline, m->today, zh);
+		else
+			buf_addstr(&one, zh ? "未规定" : "not given");
+		buf_addch(&one, '\n');
+		if (it->cats.n) {
+			buf_addstr(&one, zh ? "> 匹配依据：" : "> Why: ");
+			add_clipped(&one, it->cats.m[0].evidence, 200);
+			buf_addch(&one, '\n');
+		}
+		buf_addf(&one, "[%s](%s/n/%s)\n", zh ? "查看详情" : "Details", m->base_url, it->n->symbol);
+		/* Robots cap a message's size (WeCom 4096 bytes): what does not fit is counted, not cut in half. */
+		if (md.len + one.len + 200 > budget && shown) {
+			buf_release(&one);
+			buf_release(&head);
+			break;
+		}
+		buf_add(&md, one.s, one.len);
+		shown++;
+		buf_release(&one);
+		buf_release(&head);
+	}
+	if (shown < m->n)
+		buf_addf(&md, zh ? "\n……另有 %zu 项，请查看邮件或网站。\n" : "\n… and %zu more on the web site.\n", m->n - shown);
+	return buf_detach(&md);
+}
+
+char *render_robot(const struct message *m, enum channel ch, const char *secret, long ts)
+{
+	struct buf title;
+	const char *t;
+	buf_init(&title, BUF_NOMAX);
+	char *md = robot_markdown(m, ch == CH_WECOM ? 4000 : 15000, &t, &title);
+	json_t *o = json_object(), *inner = json_object();
+	if (ch == CH_WECOM) {
+		json_object_set_new(o, "msgtype", json_string("markdown"));
+		json_object_set_new(inner, "content", json_string(md));
+		json_object_set_new(o, "markdown", inner);
+	} else if (ch == CH_DINGTALK) {
+		json_object_set_new(o, "msgtype", json_string("markdown"));
+		json_object_set_new(inner, "title", json_string(t));
+		json_object_set_new(inner, "text", json_string(md));
+		json_object_set_new(o, "markdown", inner);
+	} else {
+		/* Feishu rich text: one paragraph per line, links as "a" elements. */
+		json_t *post = json_object(), *lang = json_object(), *content = json_array();
+		char *save = NULL;
+		for (char *line = strtok_r(md, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+			json_t *para = json_array(), *el = json_object();
+			char *lb = line[0] == '[' ? strstr(line, "](") : NULL;
+			if (starts_with(line, "### "))
+				continue; /* the title says it */
+			if (lb && line[strlen(line) - 1] == ')') {
+				json_object_set_new(el, "tag", json_string("a"));
+				json_object_set_new(el, "text", json_stringn(line + 1, (size_t)(lb - line - 1)));
+				json_object_set_new(el, "href", json_stringn(lb + 2, strlen(lb + 2) - 1));
+			} else {
+				json_object_set_new(el, "tag", json_string("text"));
+				json_object_set_new(el, "text", json_string(line));
+			}
+			json_array_append_new(para, el);
+			json_array_append_new(content, para);
+		}
+		json_object_set_new(lang, "title", json_string(t));
+		json_object_set_new(lang, "content", content);
+		json_object_set_new(post, is_zh(m->who) ? "zh_cn" : "en_us", lang);
+		json_object_set_new(inner, "post", post);
+		json_object_set_new(o, "msg_type", json_string("post"));
+		json_object_set_new(o, "content", inner);
+		if (secret) {
+			struct buf sig;
+			char tsbuf[32];
+			buf_init(&sig, BUF_NOMAX);
+			sign_feishu(secret, ts, &sig);
+			snprintf(tsbuf, sizeof(tsbuf), "%ld", ts);
+			json_object_set_new(o, "timestamp", json_string(tsbuf));
+			json_object_set_new(o, "sign", json_string(sig.s));
+			buf_release(&sig);
+		}
+	}
+	char *body = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	free(md);
+	buf_release(&title);
+	return body;
+}
