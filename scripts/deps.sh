@@ -15,7 +15,30 @@ missing=""
 for p in $want; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
 done
-[ -z "$missing" ] && exit 0
+# The tests' independent peers (Standard Webhooks, feed and calendar parsers, the browser) run on Node.js; a Node.js
+# that did not come from Debian is fine too.
+case "${1:-build}" in
+test | bench | all)
+	command -v node >/dev/null 2>&1 || missing="$missing nodejs"
+	command -v npm >/dev/null 2>&1 || missing="$missing npm"
+	command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
+	;;
+esac
+node_modules() {
+	case "${1:-build}" in
+	test | bench | all)
+		dir=$(cd "$(dirname "$0")/../tests/node" && pwd)
+		if [ ! -d "$dir/node_modules/standardwebhooks" ] || [ ! -d "$dir/node_modules/playwright-core" ]; then
+			echo "tbtwarn: installing the tests' npm packages in $dir" >&2
+			(cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+		fi
+		;;
+	esac
+}
+if [ -z "$missing" ]; then
+	node_modules "${1:-build}"
+	exit 0
+fi
 echo "tbtwarn: installing missing packages:$missing" >&2
 if [ "$(id -u)" != 0 ]; then
 	if command -v sudo >/dev/null 2>&1; then SUDO=sudo; else
@@ -28,3 +51,4 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -q >/dev/null || true
 # shellcheck disable=SC2086
 $SUDO apt-get install -y -q --no-install-recommends $missing >/dev/null
+node_modules "${1:-build}"
