@@ -661,10 +661,10 @@ char *render_robot(const struct message *m, enum channel ch, const char *secret,
 		json_t *post = json_object(), *lang = json_object(), *content = json_array();
 		char *save = NULL;
 		for (char *line = strtok_r(md, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-			json_t *para = json_array(), *el = json_object();
-			char *lb = line[0] == '[' ? strstr(line, "](") : NULL;
 			if (starts_with(line, "### "))
 				continue; /* the title says it */
+			json_t *para = json_array(), *el = json_object();
+			char *lb = line[0] == '[' ? strstr(line, "](") : NULL;
 			if (lb && line[strlen(line) - 1] == ')') {
 				json_object_set_new(el, "tag", json_string("a"));
 				json_object_set_new(el, "text", json_stringn(line + 1, (size_t)(lb - line - 1)));

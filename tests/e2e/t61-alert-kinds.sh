@@ -62,7 +62,7 @@ GONE=$out
 run "$TBTWARN" subscription add "$A" --channel webhook --url "$W/flaky" --secret "$SECRET" --member USA
 FLAKY=$out
 
-run env TBTWARN_RETRY_BASE=1s "$TBTWARN" alert --once
+run env TBTWARN_RETRY_BASE=1s "$TBTWARN" alert --once; printf "%s\n" "$err" >&2
 expect_match "the first run sends the immediate alerts" "$out" "^alert: 14 notifications matched, 10 deliveries queued, 4 sent, 3 to retry, 1 failed$"
 
 # Robots: each in its own format, DingTalk and Feishu signed; a robot's rate limit is retried.
