@@ -531,11 +531,33 @@ out:
 
 /* ---- delivery ---- */
 
-struct delivery {
+/* One delivery run: what every delivery in it shares. Outcomes are written with one prepared statement, and those
+ * of one loop iteration are committed together just before the loop waits again (an ev_prepare watcher): the window
+ * between a peer's acceptance and our record stays within one iteration. */
+#define NOTIF_CACHE 32
+struct cached_notif {
+	int64_t id;
+	struct notif *n;
+	struct cat_result cats;
+	struct risk risk;
+};
+
+struct run {
 	struct archive *a;
 	const struct alert_opts *o;
 	struct alert_stats *st;
 	FILE *report;
+	struct ev_loop *loop;
+	sqlite3_stmt *upd;
+	int in_txn;
+	ev_prepare commit_w;
+	/* Many subscribers are alerted to the same notification: it is read and classified once. */
+	struct cached_notif cache[NOTIF_CACHE];
+	unsigned cache_next;
+};
+
+struct delivery {
+	struct run *run;
 	int64_t id, subscription;
 	int attempts;
 	double created;
@@ -543,23 +565,68 @@ struct delivery {
 	enum channel channel;
 };
 
+static void run_commit(struct run *r)
+{
+	if (r->in_txn) {
+		sqlite3_exec(db(r->a), "COMMIT", NULL, NULL, NULL);
+		r->in_txn = 0;
+	}
+}
+
+static void on_prepare(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	run_commit(w->data);
+}
+
+static void run_init(struct run *r, struct archive *a, struct ev_loop *loop, const struct alert_opts *o,
+		     struct alert_stats *st, FILE *report)
+{
+	memset(r, 0, sizeof(*r));
+	r->a = a;
+	r->o = o;
+	r->st = st;
+	r->report = report;
+	r->loop = loop;
+	ev_prepare_init(&r->commit_w, on_prepare);
+	r->commit_w.data = r;
+	ev_prepare_start(loop, &r->commit_w);
+	ev_unref(loop); /* the watcher alone does not keep the loop running */
+}
+
+static void run_release(struct run *r)
+{
+	run_commit(r);
+	ev_ref(r->loop);
+	ev_prepare_stop(r->loop, &r->commit_w);
+	sqlite3_finalize(r->upd);
+	for (unsigned i = 0; i < NOTIF_CACHE; i++)
+		notif_free(r->cache[i].n);
+}
+
 static void record(struct delivery *d, const char *state, double next, const char *error)
 {
-	sqlite3_stmt *q;
+	struct run *r = d->run;
 	char now[21];
 	now_iso(now);
-	if (sqlite3_prepare_v2(db(d->a), "UPDATE outbox SET state = ?2, attempts = attempts + ?6, next_attempt = ?3, "
-					 "last_error = ?4, sent_at = CASE WHEN ?2 = 'sent' THEN ?5 ELSE sent_at END WHERE id = ?1",
-			       -1, &q, NULL) != SQLITE_OK)
+	if (!r->upd && sqlite3_prepare_v2(db(r->a), "UPDATE outbox SET state = ?2, attempts = attempts + ?6, next_attempt = ?3, "
+						      "last_error = ?4, sent_at = CASE WHEN ?2 = 'sent' THEN ?5 ELSE sent_at END "
+						      "WHERE id = ?1",
+					  -1, &r->upd, NULL) != SQLITE_OK)
 		return;
+	if (!r->in_txn && sqlite3_exec(db(r->a), "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK)
+		r->in_txn = 1;
+	sqlite3_stmt *q = r->upd;
+	sqlite3_reset(q);
 	sqlite3_bind_int64(q, 1, d->id);
 	sqlite3_bind_text(q, 2, state, -1, SQLITE_STATIC);
 	sqlite3_bind_double(q, 3, next);
 	sqlite3_bind_text(q, 4, error, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 5, now, -1, SQLITE_STATIC);
 	sqlite3_bind_int(q, 6, strcmp(state, "cancelled") != 0);
-	sqlite3_step(q);
-	sqlite3_finalize(q);
+	if (sqlite3_step(q) != SQLITE_DONE)
+		fprintf(stderr, "tbtwarn: alert: cannot record the outcome of %s: %s\n", d->message_id, sqlite3_errmsg(db(r->a)));
 }
 
 static void delivery_free(struct delivery *d)
@@ -573,11 +640,11 @@ static void stop_now(struct delivery *d, const char *state, const char *why)
 {
 	record(d, state, 0, why);
 	if (!strcmp(state, "cancelled"))
-		d->st->cancelled++;
+		d->run->st->cancelled++;
 	else
-		d->st->failed++;
-	if (d->report)
-		fprintf(d->report, "%s %s: %s\n", state, d->message_id, why);
+		d->run->st->failed++;
+	if (d->run->report)
+		fprintf(d->run->report, "%s %s: %s\n", state, d->message_id, why);
 }
 
 /* Robots answer 200 with their own status in the body: {"errcode": 0} (WeCom, DingTalk) or {"code": 0} (Feishu). */
@@ -620,9 +687,9 @@ static void on_sent(void *arg, struct fetch_result *r)
 	if (!failed) {
 		static const char *const names[] = {"e-mail", "webhook", "WeCom", "DingTalk", "Feishu"};
 		record(d, "sent", 0, NULL);
-		d->st->sent++;
-		if (d->report)
-			fprintf(d->report, "delivered %s (%s)\n", d->message_id, names[d->channel]);
+		d->run->st->sent++;
+		if (d->run->report)
+			fprintf(d->run->report, "delivered %s (%s)\n", d->message_id, names[d->channel]);
 	} else {
 		/* Permanent: SMTP 5xx, HTTP 4xx except 408 and 429, a robot's error other than a rate limit. Everything else
 		 * is retried with exponential backoff and jitter until give_up_after. */
@@ -632,31 +699,31 @@ static void on_sent(void *arg, struct fetch_result *r)
 		if (robot && !r->failed)
 			permanent = !temporary;
 		double now = now_epoch();
-		if (!permanent && now - d->created < d->o->give_up_after) {
-			double delay = fmin(d->o->retry_max, d->o->retry_base * pow(2.0, d->attempts));
+		if (!permanent && now - d->created < d->run->o->give_up_after) {
+			double delay = fmin(d->run->o->retry_max, d->run->o->retry_base * pow(2.0, d->attempts));
 			delay *= 0.5 + (double)rand() / RAND_MAX;
 			if (r->retry_after > delay)
 				delay = r->retry_after;
 			record(d, "pending", now + delay, r->error);
-			d->st->retrying++;
-			if (d->report)
-				fprintf(d->report, "retrying %s in %.0f s: %s\n", d->message_id, delay, r->error);
+			d->run->st->retrying++;
+			if (d->run->report)
+				fprintf(d->run->report, "retrying %s in %.0f s: %s\n", d->message_id, delay, r->error);
 		} else {
 			record(d, "failed", 0, r->error);
-			d->st->failed++;
-			if (d->report)
-				fprintf(d->report, "failed %s: %s\n", d->message_id, r->error);
+			d->run->st->failed++;
+			if (d->run->report)
+				fprintf(d->run->report, "failed %s: %s\n", d->message_id, r->error);
 			/* 410 Gone: the endpoint is no more; stop sending to it. */
 			if (d->channel != CH_EMAIL && r->status == 410) {
 				sqlite3_stmt *q;
-				if (sqlite3_prepare_v2(db(d->a), "UPDATE subscriptions SET active = 0 WHERE id = ?1", -1, &q, NULL) ==
+				if (sqlite3_prepare_v2(db(d->run->a), "UPDATE subscriptions SET active = 0 WHERE id = ?1", -1, &q, NULL) ==
 				    SQLITE_OK) {
 					sqlite3_bind_int64(q, 1, d->subscription);
 					sqlite3_step(q);
 					sqlite3_finalize(q);
 				}
-				if (d->report)
-					fprintf(d->report, "disabled subscription %lld: its endpoint answered 410 Gone\n",
+				if (d->run->report)
+					fprintf(d->run->report, "disabled subscription %lld: its endpoint answered 410 Gone\n",
 						(long long)d->subscription);
 			}
 		}
@@ -685,15 +752,32 @@ static int private_target(const char *url)
 	       a == 0;
 }
 
+static const struct cached_notif *cached(struct run *r, int64_t id)
+{
+	for (unsigned i = 0; i < NOTIF_CACHE; i++)
+		if (r->cache[i].n && r->cache[i].id == id)
+			return &r->cache[i];
+	struct notif *n;
+	char err[ERRBUF_SIZE];
+	if (store_get_by_id(archive_store(r->a), id, &n, err, sizeof(err)))
+		return NULL;
+	struct cached_notif *c = &r->cache[r->cache_next++ % NOTIF_CACHE];
+	notif_free(c->n);
+	c->id = id;
+	c->n = n;
+	archive_classify(r->a, n, &c->cats, &c->risk);
+	return c;
+}
+
 /* Loads the notifications a row speaks of: its own, or a digest's items. Returns the number loaded. */
-static size_t load_items(struct archive *a, int64_t row, const char *kind, int64_t nid, const char *deadline,
+static size_t load_items(struct run *r, int64_t row, const char *kind, int64_t nid, const char *deadline,
 			 struct alert_item **out)
 {
 	struct alert_item *items = NULL;
 	size_t n = 0;
 	sqlite3_stmt *q = NULL;
 	int digest = !strcmp(kind, "digest");
-	if (digest && sqlite3_prepare_v2(db(a), "SELECT notification_id, kind, deadline FROM outbox WHERE digest_id = ?1 ORDER BY id",
+	if (digest && sqlite3_prepare_v2(db(r->a), "SELECT notification_id, kind, deadline FROM outbox WHERE digest_id = ?1 ORDER BY id",
 					 -1, &q, NULL) != SQLITE_OK)
 		return 0;
 	if (q)
@@ -708,15 +792,16 @@ static size_t load_items(struct archive *a, int64_t row, const char *kind, int64
 			k = text_col(q, 1);
 			dl = text_col(q, 2);
 		}
-		struct notif *nt;
-		char err[ERRBUF_SIZE];
-		if (!store_get_by_id(archive_store(a), id, &nt, err, sizeof(err))) {
+		const struct cached_notif *c = cached(r, id);
+		if (c) {
 			items = xrealloc(items, (n + 1) * sizeof(*items));
 			struct alert_item *it = &items[n++];
-			it->n = nt;
-			archive_classify(a, nt, &it->cats, &it->risk);
+			/* Borrowed from the cache, which outlives the message. */
+			it->n = c->n;
+			it->cats = c->cats;
+			it->risk = c->risk;
 			it->kind = !strcmp(k, "reminder") ? ITEM_REMINDER : ITEM_ALERT;
-			snprintf(it->deadline, sizeof(it->deadline), "%s", dl ? dl : nt->dates[D_COMMENTS].iso);
+			snprintf(it->deadline, sizeof(it->deadline), "%s", dl ? dl : c->n->dates[D_COMMENTS].iso);
 		}
 		if (!digest)
 			break;
@@ -727,14 +812,11 @@ static size_t load_items(struct archive *a, int64_t row, const char *kind, int64
 }
 
 /* Starts one row's delivery; returns 1 when a transfer was started, 0 when the row was settled at once. */
-static int start_row(struct archive *a, struct fetcher *f, const struct alert_opts *o, struct alert_stats *st, FILE *report,
-		     sqlite3_stmt *q)
+static int start_row(struct run *r, struct fetcher *f, sqlite3_stmt *q)
 {
+	const struct alert_opts *o = r->o;
 	struct delivery *d = xcalloc(1, sizeof(*d));
-	d->a = a;
-	d->o = o;
-	d->st = st;
-	d->report = report;
+	d->run = r;
 	d->id = sqlite3_column_int64(q, 0);
 	const char *kind = text_col(q, 1);
 	int64_t who_id = sqlite3_column_int64(q, 2);
@@ -750,7 +832,6 @@ static int start_row(struct archive *a, struct fetcher *f, const struct alert_op
 	const char *status = text_col(q, 14);
 	int confirm = !strcmp(kind, "confirm");
 	int ch = confirm ? CH_EMAIL : channel ? channel_from_name(channel) : -1;
-	char why[ERRBUF_SIZE];
 	if (ch < 0) {
 		stop_now(d, "failed", "the subscription is gone");
 		delivery_free(d);
@@ -777,12 +858,9 @@ static int start_row(struct archive *a, struct fetcher *f, const struct alert_op
 		delivery_free(d);
 		return 0;
 	}
-	struct subscriber who;
-	if (subs_get_subscriber(archive_store(a), who_id, &who, why, sizeof(why))) {
-		stop_now(d, "failed", why);
-		delivery_free(d);
-		return 0;
-	}
+	/* The subscriber came with the row (no query per delivery); borrowed for the call. */
+	struct subscriber who = {who_id, (char *)text_col(q, 15), (char *)text_col(q, 16), (char *)text_col(q, 17),
+				 (char *)text_col(q, 18), NULL, (char *)status};
 	struct message m;
 	memset(&m, 0, sizeof(m));
 	m.kind = !strcmp(kind, "digest") ? MSG_DIGEST : !strcmp(kind, "reminder") ? MSG_REMINDER : !strcmp(kind, "test") ? MSG_TEST : MSG_ALERT;
@@ -796,10 +874,9 @@ static int start_row(struct archive *a, struct fetcher *f, const struct alert_op
 	m.frequency = fq < 0 ? FREQ_DAILY : (enum frequency)fq;
 	today_iso(m.today);
 	if (!confirm) {
-		m.n = load_items(a, d->id, kind, nid, deadline, &m.items);
+		m.n = load_items(r, d->id, kind, nid, deadline, &m.items);
 		if (!m.n) {
 			stop_now(d, "failed", "its notification is no longer in the archive");
-			subscriber_release(&who);
 			delivery_free(d);
 			return 0;
 		}
@@ -868,50 +945,67 @@ static int start_row(struct archive *a, struct fetcher *f, const struct alert_op
 	buf_release(&h3);
 	buf_release(&sig);
 	buf_release(&robot_url);
-	alert_items_free(m.items, m.n);
-	subscriber_release(&who);
+	free(m.items); /* the notifications belong to the cache */
 	return ok;
 }
 
 static const char due_sql[] =
 	"SELECT o.id, o.kind, o.subscriber_id, o.subscription_id, o.notification_id, o.deadline, o.message_id, o.attempts, "
-	"strftime('%s', o.created_at), s.channel, s.url, s.secret, s.frequency, s.active, p.status "
+	"strftime('%s', o.created_at), s.channel, s.url, s.secret, s.frequency, s.active, p.status, p.email, p.name, p.org, p.lang "
 	"FROM outbox o JOIN subscribers p ON p.id = o.subscriber_id LEFT JOIN subscriptions s ON s.id = o.subscription_id "
 	"WHERE o.state = 'pending' AND o.next_attempt <= ?1 AND (?2 = 0 OR o.id = ?2) "
+	"AND (?3 OR (o.kind <> 'confirm' AND s.channel <> 'email')) "
 	/* The most urgent first: confirmations, then the nearest comment deadline. */
-	"ORDER BY o.kind <> 'confirm', o.deadline IS NULL, o.deadline, o.id";
+	"ORDER BY o.kind <> 'confirm', o.deadline IS NULL, o.deadline, o.id LIMIT ?4";
+
+/* Delivers due rows in batches, so that memory stays bounded however long the outbox: each batch is started, then
+ * the loop runs until every transfer of it has ended. Rows that cannot go now (e-mail without a relay) are left out
+ * of the query, so that every row a batch takes is settled by it. */
+static int deliver_due(struct run *r, struct fetcher *f, int64_t only, char *err, size_t errlen)
+{
+	enum { BATCH = 512 };
+	for (;;) {
+		sqlite3_stmt *q;
+		size_t got = 0;
+		if (prep(r->a, due_sql, &q, err, errlen))
+			return -TBT_EDB;
+		sqlite3_bind_double(q, 1, now_epoch());
+		sqlite3_bind_int64(q, 2, only);
+		sqlite3_bind_int(q, 3, r->o->smtp_url != NULL);
+		sqlite3_bind_int(q, 4, BATCH);
+		while (sqlite3_step(q) == SQLITE_ROW) {
+			start_row(r, f, q);
+			got++;
+		}
+		sqlite3_finalize(q);
+		ev_run(r->loop, 0);
+		run_commit(r);
+		if (got < BATCH || only)
+			return 0;
+	}
+}
 
 int alert_deliver(struct archive *a, struct ev_loop *loop, struct fetcher *f, const struct alert_opts *o,
 		  struct alert_stats *st, FILE *report, char *err, size_t errlen)
 {
-	sqlite3_stmt *q;
+	struct run r;
 	int rc = fold_digests(a, st, err, errlen);
 	if (rc)
 		return rc;
-	if (prep(a, due_sql, &q, err, errlen))
-		return -TBT_EDB;
-	sqlite3_bind_double(q, 1, now_epoch());
-	sqlite3_bind_int64(q, 2, 0);
-	while (sqlite3_step(q) == SQLITE_ROW)
-		start_row(a, f, o, st, report, q);
-	sqlite3_finalize(q);
-	ev_run(loop, 0);
-	return 0;
+	run_init(&r, a, loop, o, st, report);
+	rc = deliver_due(&r, f, 0, err, errlen);
+	run_release(&r);
+	return rc;
 }
 
 int alert_deliver_row(struct archive *a, struct ev_loop *loop, struct fetcher *f, const struct alert_opts *o, int64_t row,
 		      struct alert_stats *st, FILE *report, char *err, size_t errlen)
 {
-	sqlite3_stmt *q;
-	if (prep(a, due_sql, &q, err, errlen))
-		return -TBT_EDB;
-	sqlite3_bind_double(q, 1, now_epoch());
-	sqlite3_bind_int64(q, 2, row);
-	if (sqlite3_step(q) == SQLITE_ROW)
-		start_row(a, f, o, st, report, q);
-	sqlite3_finalize(q);
-	ev_run(loop, 0);
-	return 0;
+	struct run r;
+	run_init(&r, a, loop, o, st, report);
+	int rc = deliver_due(&r, f, row, err, errlen);
+	run_release(&r);
+	return rc;
 }
 
 int alert_test(struct archive *a, struct ev_loop *loop, struct fetcher *f, const struct alert_opts *o, int64_t subscription,

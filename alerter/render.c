@@ -88,14 +88,18 @@ void sign_feishu(const char *secret, long ts, struct buf *out)
 
 static void html_escape(struct buf *out, const char *s)
 {
-	for (; *s; s++) {
+	while (*s) {
+		size_t n = strcspn(s, "<>&\"");
+		buf_add(out, s, n);
+		s += n;
 		switch (*s) {
 		case '<': buf_addstr(out, "&lt;"); break;
 		case '>': buf_addstr(out, "&gt;"); break;
 		case '&': buf_addstr(out, "&amp;"); break;
 		case '"': buf_addstr(out, "&quot;"); break;
-		default: buf_addch(out, *s);
+		default: return;
 		}
+		s++;
 	}
 }
 
@@ -286,13 +290,6 @@ void message_sort(struct message *m)
 {
 	if (m->n > 1)
 		qsort(m->items, m->n, sizeof(m->items[0]), item_cmp);
-}
-
-void alert_items_free(struct alert_item *items, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		notif_free(items[i].n);
-	free(items);
 }
 
 /* ---- subject and intro ---- */

@@ -12,7 +12,7 @@ enum item_kind { ITEM_ALERT = 0, ITEM_REMINDER };
 
 /* One notification in a message, with what the classifier says of it. */
 struct alert_item {
-	struct notif *n; /* owned */
+	struct notif *n; /* borrowed */
 	struct cat_result cats;
 	struct risk risk;
 	enum item_kind kind;
@@ -35,7 +35,6 @@ struct message {
 
 /* Orders a digest's items: risk high first, then the nearest open deadline, then symbol. */
 void message_sort(struct message *m);
-void alert_items_free(struct alert_item *items, size_t n);
 
 /* A complete RFC 5322 message (CRLF line ends). Caller frees. */
 char *render_mail(const struct message *m);

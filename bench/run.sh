@@ -20,6 +20,8 @@ fi
 python3 bench/queries.py 1000 > "$W/queries.txt"
 
 sh bench/crawl_bench.sh "$B" "$W"
+echo "delivery: e-mail to smtp-sink vs smtp-source, webhooks to nginx"
+dlv=$(sh bench/deliver_bench.sh "$B" "$W" | tr '\n' ' ')
 
 rm -rf "$W/bare" "$W/ours"
 echo "import: bare Xapian loop"
@@ -37,9 +39,9 @@ ours_s=$(python3 bench/measure.py "$B"/bench/search_bench "$W/ours" "$W/queries.
 echo "search: Xapian API"
 bare_s=$(python3 bench/measure.py "$B"/bench/xapian_search "$W/ours/index" "$W/queries.txt" 2>"$W/bare-search.mem")
 
-python3 - "$N" "$bare" "$t0" "$t1" "$ours_s" "$bare_s" "$W" "$cls" "$mat" <<'PY'
+python3 - "$N" "$bare" "$t0" "$t1" "$ours_s" "$bare_s" "$W" "$cls" "$mat" "$dlv" <<'PY'
 import sys
-n, bare, t0, t1, ours_s, bare_s, w, cls, mat = sys.argv[1:]
+n, bare, t0, t1, ours_s, bare_s, w, cls, mat, dlv = sys.argv[1:]
 n = int(n)
 bd, bsec, brate = bare.split()
 osec = float(t1) - float(t0)
@@ -64,4 +66,9 @@ ms = mat.split()
 print("| match 1 notification against %s subscriptions, median us | %s | %s (check every one) | %.1fx faster | 100x, well under 1 ms |" % (ms[0], ms[2], ms[4], float(ms[4]) / float(ms[2])))
 print("| match p99, us | %s | %s | | |" % (ms[3], ms[5]))
 print("| candidates checked / subscriptions matched per notification | %s / %s | %s | | |" % (ms[6], ms[7], ms[0]))
+d = dlv.split()
+print("| 10,000 e-mails to smtp-sink, messages/s | %s | %s (smtp-source, %s bytes, 8 sessions) | %.0f %% | >= 80 %% |" % (d[1], d[2], d[4], 100 * float(d[1]) / float(d[2])))
+print("| e-mail delivery peak memory, MiB | %s | | | |" % d[3])
+print("| 10,000 signed webhooks to nginx, deliveries/s | %s | | | |" % d[6])
+print("| webhook delivery peak memory, MiB | %s | | | |" % d[7])
 PY

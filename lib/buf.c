@@ -79,6 +79,12 @@ int buf_addstr(struct buf *b, const char *s)
 
 int buf_addch(struct buf *b, char c)
 {
+	/* The common case, room for one more byte and the terminator, without the general path. */
+	if (b->len + 2 <= b->cap && b->len < b->max) {
+		b->s[b->len++] = c;
+		b->s[b->len] = '\0';
+		return 0;
+	}
 	return buf_add(b, &c, 1);
 }
 
@@ -86,6 +92,20 @@ int buf_vaddf(struct buf *b, const char *fmt, va_list ap)
 {
 	va_list cp;
 	int n;
+	/* Formatted straight into the spare room when it fits: one pass instead of measuring first. */
+	if (b->cap > b->len + 1) {
+		size_t room = b->cap - b->len;
+		va_copy(cp, ap);
+		n = vsnprintf(b->s + b->len, room, fmt, cp);
+		va_end(cp);
+		if (n < 0)
+			return -EINVAL;
+		if ((size_t)n < room && (size_t)n <= b->max - b->len) {
+			b->len += (size_t)n;
+			return 0;
+		}
+		b->s[b->len] = '\0';
+	}
 	va_copy(cp, ap);
 	n = vsnprintf(NULL, 0, fmt, cp);
 	va_end(cp);
