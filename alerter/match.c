@@ -14,8 +14,22 @@ struct sub {
 	int64_t id;
 	struct sub_filter f;
 	struct idx_query *q; /* parsed query, or NULL */
+	/* The filter's markets and categories as interned numbers, and its kinds as a mask of enum notif_rel. */
+	uint16_t *members, *cats;
+	size_t nmembers, ncats;
+	unsigned kinds;
 	int alive;
+	/* Nothing but categories or markets (and the markets and minimum risk that are part of its index keys): found
+	 * under a key, it matches, without a check. */
+	int simple;
 	unsigned stamp; /* last matcher_match call that made it a candidate */
+};
+
+/* Strings to small dense numbers (category ids, market codes, anchor words). */
+struct intern {
+	char **names;   /* by number */
+	uint32_t *slots; /* open addressing: number + 1, 0 empty */
+	size_t n, cap;
 };
 
 /* A key of the index ("C:toys_games", "H:8507", "I:97.200", "M:USA", "W:batteri") and its subscriptions. */
@@ -43,6 +57,15 @@ struct matcher {
 	size_t id_cap, id_used;
 	const char *cur_member; /* of the notification being matched */
 	int cur_risk;
+	struct intern members, cats, words;
+	/* The notification being matched: its market's number (-1 when no subscription names it) and its categories as a
+	 * bitset over the category numbers. */
+	int cur_member_id;
+	uint64_t *cur_cats;
+	size_t cur_cats_words;
+	int exact; /* gathering under category or market keys */
+	int64_t **out;
+	size_t *nout;
 	/* Stems of the words seen, so that each word is stemmed once. */
 	struct stem_entry {
 		char *word, *stem;
@@ -85,6 +108,54 @@ static uint64_t hash_str(const char *s)
 		h *= 1099511628211ULL;
 	}
 	return h;
+}
+
+/* The number of name, or -1; with create, a new number for a new name. */
+static int intern_id(struct intern *t, const char *name, int create)
+{
+	if (create && (t->n + 1) * 2 > t->cap) {
+		size_t ncap = t->cap ? t->cap * 2 : 256;
+		uint32_t *ns = xcalloc(ncap, sizeof(*ns));
+		for (size_t i = 0; i < t->n; i++) {
+			size_t j = hash_str(t->names[i]) & (ncap - 1);
+			while (ns[j])
+				j = (j + 1) & (ncap - 1);
+			ns[j] = (uint32_t)i + 1;
+		}
+		free(t->slots);
+		t->slots = ns;
+		t->cap = ncap;
+		t->names = xrealloc(t->names, ncap / 2 * sizeof(*t->names));
+	}
+	if (!t->cap)
+		return -1;
+	size_t j = hash_str(name) & (t->cap - 1);
+	while (t->slots[j]) {
+		if (!strcmp(t->names[t->slots[j] - 1], name))
+			return (int)t->slots[j] - 1;
+		j = (j + 1) & (t->cap - 1);
+	}
+	if (!create || t->n >= 65535)
+		return -1;
+	t->names[t->n] = xstrdup(name);
+	t->slots[j] = (uint32_t)++t->n;
+	return (int)t->n - 1;
+}
+
+static void intern_release(struct intern *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		free(t->names[i]);
+	free(t->names);
+	free(t->slots);
+}
+
+static uint16_t *intern_all(struct intern *t, const struct strv *v)
+{
+	uint16_t *out = v->n ? xmalloc(v->n * sizeof(*out)) : NULL;
+	for (size_t i = 0; i < v->n; i++)
+		out[i] = (uint16_t)intern_id(t, v->items[i], 1);
+	return out;
 }
 
 static struct slot *find_slot(struct matcher *m, const char *key, int create)
@@ -163,7 +234,13 @@ void matcher_free(struct matcher *m)
 	for (size_t i = 0; i < m->n; i++) {
 		sub_filter_release(&m->subs[i].f);
 		idx_query_free(m->subs[i].q);
+		free(m->subs[i].members);
+		free(m->subs[i].cats);
 	}
+	intern_release(&m->members);
+	intern_release(&m->cats);
+	intern_release(&m->words);
+	free(m->cur_cats);
 	free(m->subs);
 	for (size_t i = 0; i < m->tcap; i++) {
 		free(m->table[i].key);
@@ -289,6 +366,18 @@ int matcher_add(struct matcher *m, int64_t id, const struct sub_filter *f, char 
 	s->f.type = f->type;
 	s->f.min_risk = f->min_risk;
 	s->f.query = f->query && *f->query ? xstrdup(f->query) : NULL;
+	s->members = intern_all(&m->members, &s->f.members);
+	s->nmembers = s->f.members.n;
+	s->cats = intern_all(&m->cats, &s->f.categories);
+	s->ncats = s->f.categories.n;
+	for (size_t k = 0; k < s->f.kinds.n; k++)
+		for (int r = REL_NONE; r <= REL_SUPPLEMENT; r++)
+			if (!strcmp(s->f.kinds.items[k], notif_rel_name((enum notif_rel)r)))
+				s->kinds |= 1u << r;
+	if (s->f.kinds.n && !s->kinds)
+		s->kinds = 1u << 31; /* kinds that no notification has: matches nothing, as the strings did */
+	s->simple = !s->f.hs.n && !s->f.ics.n && !s->f.kinds.n && !s->f.type && !s->q &&
+		    (s->f.categories.n || s->f.members.n);
 	m->alive++;
 	remember_id(m, id, i);
 	/* One anchor field: the most selective that the subscription has. */
@@ -313,6 +402,7 @@ int matcher_add(struct matcher *m, int64_t id, const struct sub_filter *f, char 
 			anchor(m, "M:", s->f.members.items[k], i);
 	} else if (s->f.query && query_anchor(m, s->f.query, word, sizeof(word))) {
 		anchor(m, "W:", word, i);
+		intern_id(&m->words, word, 1);
 		m->word_anchors++;
 	} else {
 		if (m->nwild == m->capwild) {
@@ -346,19 +436,23 @@ static int ics_rel(const char *a, const char *b)
 	return (starts_with(a, b) && (a[lb] == '\0' || a[lb] == '.')) || (starts_with(b, a) && (b[la] == '\0' || b[la] == '.'));
 }
 
-/* Loads the document into the in-memory index, once per match call, when some candidate has a query. */
-static void load_doc(struct matcher *m, const struct match_doc *d, int *loaded)
+/* Builds the document once per match call, when some candidate has a query (*state 1); puts it in the in-memory index
+ * only when a query needs a real search (*state 2). */
+static void load_doc(struct matcher *m, const struct match_doc *d, int *state, int searchable)
 {
 	char err[ERRBUF_SIZE];
-	if (*loaded)
-		return;
-	struct risk r;
-	memset(&r, 0, sizeof(r));
-	r.level = d->risk;
-	idx_doc_begin(m->mem);
-	query_index_record(m->mem, d->n, d->cats, d->risk ? &r : NULL);
-	idx_doc_replace(m->mem, 1, err, sizeof(err));
-	*loaded = 1;
+	if (!*state) {
+		struct risk r;
+		memset(&r, 0, sizeof(r));
+		r.level = d->risk;
+		idx_doc_begin(m->mem);
+		query_index_record(m->mem, d->n, d->cats, d->risk ? &r : NULL);
+		*state = 1;
+	}
+	if (searchable && *state == 1) {
+		idx_doc_replace(m->mem, 1, err, sizeof(err));
+		*state = 2;
+	}
 }
 
 static int check(struct matcher *m, const struct sub *s, const struct match_doc *d, int *loaded)
@@ -367,16 +461,21 @@ static int check(struct matcher *m, const struct sub *s, const struct match_doc 
 	const struct sub_filter *f = &s->f;
 	if (f->type && f->type != (int)n->type)
 		return 0;
-	if (f->min_risk > risk_rank(d->risk))
+	if (f->min_risk > m->cur_risk)
 		return 0;
-	if (f->members.n && !strv_contains(&f->members, n->member))
-		return 0;
-	if (f->kinds.n && !strv_contains(&f->kinds, notif_rel_name(n->relation)))
-		return 0;
-	if (f->categories.n) {
+	if (s->nmembers) {
 		int ok = 0;
-		for (size_t i = 0; i < d->cats->n && !ok; i++)
-			ok = strv_contains(&f->categories, d->cats->m[i].cat->id);
+		for (size_t i = 0; i < s->nmembers && !ok; i++)
+			ok = s->members[i] == m->cur_member_id;
+		if (!ok)
+			return 0;
+	}
+	if (s->kinds && !(s->kinds & (1u << n->relation)))
+		return 0;
+	if (s->ncats) {
+		int ok = 0;
+		for (size_t i = 0; i < s->ncats && !ok; i++)
+			ok = s->cats[i] / 64 < m->cur_cats_words && (m->cur_cats[s->cats[i] / 64] >> (s->cats[i] % 64) & 1);
 		if (!ok)
 			return 0;
 	}
@@ -399,7 +498,12 @@ static int check(struct matcher *m, const struct sub *s, const struct match_doc 
 	if (s->q) {
 		struct idx_results *r = NULL;
 		char err[ERRBUF_SIZE];
-		load_doc(m, d, loaded);
+		load_doc(m, d, loaded, 0);
+		/* Most queries are words and operators: decided from the document's terms. The rest take a search. */
+		int quick = idx_query_matches_doc(m->mem, s->q);
+		if (quick >= 0)
+			return quick;
+		load_doc(m, d, loaded, 1);
 		if (idx_search(m->mem, s->q, 0, 1, &r, err, sizeof(err)))
 			return 0;
 		int ok = idx_results_count(r) > 0;
@@ -408,6 +512,14 @@ static int check(struct matcher *m, const struct sub *s, const struct match_doc 
 			return 0;
 	}
 	return 1;
+}
+
+/* Appends an id, doubling the array when its size reaches a power of two. */
+static void push_id(int64_t **ids, size_t *n, int64_t id)
+{
+	if (!(*n & (*n - 1)) || !*n)
+		*ids = xrealloc(*ids, (*n ? *n * 2 : 16) * sizeof(**ids));
+	(*ids)[(*n)++] = id;
 }
 
 static void candidates_key(struct matcher *m, const char *key, size_t **cand, size_t *nc, size_t *cap)
@@ -420,6 +532,11 @@ static void candidates_key(struct matcher *m, const char *key, size_t **cand, si
 		if (x->stamp == m->stamp)
 			continue;
 		x->stamp = m->stamp;
+		if (m->exact && x->simple) {
+			if (x->alive)
+				push_id(m->out, m->nout, x->id);
+			continue;
+		}
 		if (*nc == *cap) {
 			*cap = *cap ? *cap * 2 : 256;
 			*cand = xrealloc(*cand, *cap * sizeof(**cand));
@@ -466,14 +583,6 @@ static void longer_keys(struct matcher *m, const struct strv *keys, const char *
 		candidates_from(m, k.s, cand, nc, cap);
 		buf_release(&k);
 	}
-}
-
-/* Appends an id, doubling the array when its size reaches a power of two. */
-static void push_id(int64_t **ids, size_t *n, int64_t id)
-{
-	if (!(*n & (*n - 1)) || !*n)
-		*ids = xrealloc(*ids, (*n ? *n * 2 : 16) * sizeof(**ids));
-	(*ids)[(*n)++] = id;
 }
 
 static int cmp_id(const void *a, const void *b)
@@ -527,7 +636,8 @@ static void doc_words(struct matcher *m, const struct notif *n, size_t **cand, s
 				if ((unsigned char)*p >= 0x80) {
 					size_t len = (unsigned char)*p >= 0xF0 ? 4 : (unsigned char)*p >= 0xE0 ? 3 : 2;
 					snprintf(key + 2, sizeof(key) - 2, "%.*s", (int)len, p);
-					candidates_from(m, key, cand, nc, cap);
+					if (intern_id(&m->words, key + 2, 0) >= 0)
+						candidates_from(m, key, cand, nc, cap);
 					p += strnlen(p, len);
 					continue;
 				}
@@ -543,7 +653,10 @@ static void doc_words(struct matcher *m, const struct notif *n, size_t **cand, s
 					p++;
 				}
 				word[k] = '\0';
-				snprintf(key + 2, sizeof(key) - 2, "%s", stem_of(m, word));
+				const char *st = stem_of(m, word);
+				if (intern_id(&m->words, st, 0) < 0)
+					continue; /* no subscription is anchored by it */
+				snprintf(key + 2, sizeof(key) - 2, "%s", st);
 				candidates_from(m, key, cand, nc, cap);
 			}
 		}
@@ -559,6 +672,25 @@ static void doc_words(struct matcher *m, const struct notif *n, size_t **cand, s
 	}
 }
 
+/* What every check of one notification compares with, computed once. */
+static void begin_doc(struct matcher *m, const struct match_doc *d)
+{
+	m->stamp++;
+	m->cur_member = d->n->member;
+	m->cur_risk = risk_rank(d->risk);
+	m->cur_member_id = intern_id(&m->members, d->n->member, 0);
+	size_t words = (m->cats.n + 63) / 64;
+	if (words > m->cur_cats_words)
+		m->cur_cats = xrealloc(m->cur_cats, words * sizeof(*m->cur_cats));
+	m->cur_cats_words = words;
+	memset(m->cur_cats, 0, words * sizeof(*m->cur_cats));
+	for (size_t i = 0; i < d->cats->n; i++) {
+		int c = intern_id(&m->cats, d->cats->m[i].cat->id, 0);
+		if (c >= 0)
+			m->cur_cats[c / 64] |= 1ULL << (c % 64);
+	}
+}
+
 size_t matcher_match(struct matcher *m, const struct match_doc *d, int64_t **ids, size_t *n)
 {
 	size_t *cand = NULL, nc = 0, cap = 0;
@@ -569,13 +701,18 @@ size_t matcher_match(struct matcher *m, const struct match_doc *d, int64_t **ids
 		strv_sort_unique(&m->ics_keys);
 		m->keys_dirty = 0;
 	}
-	m->stamp++;
-	m->cur_member = d->n->member;
-	m->cur_risk = risk_rank(d->risk);
+	begin_doc(m, d);
+	m->out = ids;
+	m->nout = n;
+	/* Under category and market keys, simple subscriptions are answers, not candidates. */
+	m->exact = 1;
 	for (size_t i = 0; i < d->cats->n; i++) {
 		snprintf(key, sizeof(key), "C:%s", d->cats->m[i].cat->id);
 		candidates_from(m, key, &cand, &nc, &cap);
 	}
+	snprintf(key, sizeof(key), "M:%s", d->n->member);
+	candidates_from(m, key, &cand, &nc, &cap);
+	m->exact = 0;
 	for (size_t i = 0; i < d->n->hs.n; i++) {
 		const char *h = d->n->hs.items[i];
 		/* Subscriptions whose prefix the code starts with (8507 for 850760)... */
@@ -598,8 +735,6 @@ size_t matcher_match(struct matcher *m, const struct match_doc *d, int64_t **ids
 		}
 		longer_keys(m, &m->ics_keys, "I:", c, &cand, &nc, &cap);
 	}
-	snprintf(key, sizeof(key), "M:%s", d->n->member);
-	candidates_from(m, key, &cand, &nc, &cap);
 	if (m->word_anchors)
 		doc_words(m, d->n, &cand, &nc, &cap);
 	for (size_t i = 0; i < m->nwild; i++) {
@@ -632,6 +767,7 @@ size_t matcher_match_all(struct matcher *m, const struct match_doc *d, int64_t *
 {
 	int loaded = 0;
 	size_t checked = 0;
+	begin_doc(m, d);
 	for (size_t i = 0; i < m->n; i++) {
 		const struct sub *s = &m->subs[i];
 		if (!s->alive)

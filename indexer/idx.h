@@ -76,6 +76,9 @@ void idx_query_sort_date(struct idx_query *q, int by_date);
 void idx_query_facets(struct idx_query *q, int on);
 
 /* Runs the query. *out is freed with idx_results_free(). Returns 0, -EINVAL (bad query syntax) or -TBT_EIDX. */
+/* Whether the document last built with idx_doc_begin() (and replaced) satisfies q, decided from its terms without a
+ * search: 1 or 0, or -1 when that takes a search (phrases, proximity, value ranges, wildcards). */
+int idx_query_matches_doc(struct idx *x, const struct idx_query *q);
 int idx_search(struct idx *x, const struct idx_query *q, unsigned offset, unsigned limit, struct idx_results **out,
 	       char *err, size_t errlen);
 void idx_results_free(struct idx_results *r);
