@@ -20,27 +20,29 @@ V ?= 0
 Q := $(if $(filter 1,$(V)),,@)
 msg = $(if $(filter 1,$(V)),,@printf '  %-6s %s\n' $(1) $(2);)
 
-PKGS := sqlite3 xapian-core jansson libcrypto libcurl libxml-2.0 zlib
+PKGS := sqlite3 xapian-core jansson libcrypto libcurl libxml-2.0 zlib libmicrohttpd
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lev -lm
 CMOCKA_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null)
 
 WARN := -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes -Wvla -Wwrite-strings -Wformat-security \
 	-Wshadow -Wno-missing-field-initializers
-CPPFLAGS_ALL := -D_GNU_SOURCE -Ilib -Iindexer -Icrawler -Ialerter -I$(B)/gen
+CPPFLAGS_ALL := -D_GNU_SOURCE -Ilib -Iindexer -Icrawler -Ialerter -Iweb -I$(B)/gen
 OPT ?= -O2
 CFLAGS_ALL = -std=c11 $(OPT) -g $(WARN) -MMD -MP $(CPPFLAGS_ALL) $(PKG_CFLAGS) $(CFLAGS)
 CXXFLAGS_ALL = -std=c++17 $(OPT) -g -Wall -Wextra -Werror -MMD -MP $(CPPFLAGS_ALL) $(PKG_CFLAGS) $(CXXFLAGS)
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-LIB_C := $(wildcard lib/*.c) $(wildcard indexer/*.c) $(wildcard crawler/*.c) $(wildcard alerter/*.c)
+LIB_C := $(wildcard lib/*.c) $(wildcard indexer/*.c) $(wildcard crawler/*.c) $(wildcard alerter/*.c) $(wildcard web/*.c)
 LIB_CXX := $(wildcard indexer/*.cc)
 CLI_C := $(wildcard cli/*.c)
 UNIT_C := $(wildcard tests/unit/test_*.c)
 GEN_C := $(B)/gen/embedded.c
+WEB_FILES := $(sort $(wildcard web/static/*))
+WEB_C := $(B)/gen/web_files.c
 
 # Object lists for the normal build ($(B)/) and the sanitizer build ($(B)/san/).
-objs = $(patsubst %.c,$(1)/%.o,$(LIB_C)) $(patsubst %.cc,$(1)/%.o,$(LIB_CXX)) $(1)/gen/embedded.o
+objs = $(patsubst %.c,$(1)/%.o,$(LIB_C)) $(patsubst %.cc,$(1)/%.o,$(LIB_CXX)) $(1)/gen/embedded.o $(1)/gen/web_files.o
 LIB_OBJS := $(call objs,$(B)/o)
 SAN_OBJS := $(call objs,$(B)/san)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/o/tests/%,$(UNIT_C))
@@ -69,6 +71,18 @@ $(GEN_C): config/members.tsv config/tbtwarn.ini config/categories.tsv data/hs-20
 	$(Q)mkdir -p $(dir $@)
 	$(Q)rm -f $@.all; for e in $(EMBED); do sh scripts/embed.sh $@.one $${e%%:*} $${e#*:} && cat $@.one >> $@.all; done
 	$(Q)rm -f $@.one && mv $@.all $@
+
+$(WEB_C): $(WEB_FILES) scripts/embed_web.sh | $(B)/.deps
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)sh scripts/embed_web.sh $@ $(WEB_FILES)
+$(B)/o/gen/web_files.o: $(WEB_C)
+	$(call msg,CC,$<)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS_ALL) -c $< -o $@
+$(B)/san/gen/web_files.o: $(WEB_C)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS_ALL) $(SAN) -c $< -o $@
 
 $(B)/o/%.o: %.c | $(B)/.deps
 	$(call msg,CC,$<)

@@ -554,7 +554,37 @@ struct run {
 	/* Many subscribers are alerted to the same notification: it is read and classified once. */
 	struct cached_notif cache[NOTIF_CACHE];
 	unsigned cache_next;
+	/* Rows whose transfer is running (a long-lived run must not start them twice). */
+	int64_t *flying;
+	size_t nflying, capflying;
+	int only_account; /* deliver only confirmation and manage mails */
 };
+
+static int flying(const struct run *r, int64_t id)
+{
+	for (size_t i = 0; i < r->nflying; i++)
+		if (r->flying[i] == id)
+			return 1;
+	return 0;
+}
+
+static void fly(struct run *r, int64_t id)
+{
+	if (r->nflying == r->capflying) {
+		r->capflying = r->capflying ? 2 * r->capflying : 64;
+		r->flying = xrealloc(r->flying, r->capflying * sizeof(*r->flying));
+	}
+	r->flying[r->nflying++] = id;
+}
+
+static void land(struct run *r, int64_t id)
+{
+	for (size_t i = 0; i < r->nflying; i++)
+		if (r->flying[i] == id) {
+			r->flying[i] = r->flying[--r->nflying];
+			return;
+		}
+}
 
 struct delivery {
 	struct run *run;
@@ -603,6 +633,7 @@ static void run_release(struct run *r)
 	sqlite3_finalize(r->upd);
 	for (unsigned i = 0; i < NOTIF_CACHE; i++)
 		notif_free(r->cache[i].n);
+	free(r->flying);
 }
 
 static void record(struct delivery *d, const char *state, double next, const char *error)
@@ -631,6 +662,7 @@ static void record(struct delivery *d, const char *state, double next, const cha
 
 static void delivery_free(struct delivery *d)
 {
+	land(d->run, d->id);
 	free(d->message_id);
 	free(d);
 }
@@ -815,9 +847,12 @@ static size_t load_items(struct run *r, int64_t row, const char *kind, int64_t n
 static int start_row(struct run *r, struct fetcher *f, sqlite3_stmt *q)
 {
 	const struct alert_opts *o = r->o;
+	if (flying(r, sqlite3_column_int64(q, 0)))
+		return 0;
 	struct delivery *d = xcalloc(1, sizeof(*d));
 	d->run = r;
 	d->id = sqlite3_column_int64(q, 0);
+	fly(r, d->id);
 	const char *kind = text_col(q, 1);
 	int64_t who_id = sqlite3_column_int64(q, 2);
 	d->subscription = sqlite3_column_int64(q, 3);
@@ -830,7 +865,9 @@ static int start_row(struct run *r, struct fetcher *f, sqlite3_stmt *q)
 		   *frequency = text_col(q, 12);
 	int active = sqlite3_column_type(q, 13) == SQLITE_NULL || sqlite3_column_int(q, 13);
 	const char *status = text_col(q, 14);
-	int confirm = !strcmp(kind, "confirm");
+	/* A request to confirm, or a link to manage (for a known address that used the subscribe form): e-mails about
+	 * the subscription itself. */
+	int confirm = !strcmp(kind, "confirm") || !strcmp(kind, "manage");
 	int ch = confirm ? CH_EMAIL : channel ? channel_from_name(channel) : -1;
 	if (ch < 0) {
 		stop_now(d, "failed", "the subscription is gone");
@@ -895,7 +932,9 @@ static int start_row(struct run *r, struct fetcher *f, sqlite3_stmt *q)
 	/* Signatures carry the real time (receivers check it), whatever clock the schedules run on. */
 	long ts = (long)time(NULL);
 	if (d->channel == CH_EMAIL) {
-		body = confirm ? render_confirm_mail(&who, d->message_id, o->base_url, o->secret, o->mail_from) : render_mail(&m);
+		body = confirm ? render_confirm_mail(&who, d->message_id, o->base_url, o->secret, o->mail_from,
+						     !strcmp(kind, "manage"))
+			       : render_mail(&m);
 		req.url = o->smtp_url;
 		req.mail_from = o->mail_from;
 		req.mail_rcpt = who.email;
@@ -954,9 +993,10 @@ static const char due_sql[] =
 	"strftime('%s', o.created_at), s.channel, s.url, s.secret, s.frequency, s.active, p.status, p.email, p.name, p.org, p.lang "
 	"FROM outbox o JOIN subscribers p ON p.id = o.subscriber_id LEFT JOIN subscriptions s ON s.id = o.subscription_id "
 	"WHERE o.state = 'pending' AND o.next_attempt <= ?1 AND (?2 = 0 OR o.id = ?2) "
-	"AND (?3 OR (o.kind <> 'confirm' AND s.channel <> 'email')) "
+	"AND (?3 OR (o.kind NOT IN ('confirm', 'manage') AND s.channel <> 'email')) "
+	"AND (?5 = 0 OR o.kind IN ('confirm', 'manage')) "
 	/* The most urgent first: confirmations, then the nearest comment deadline. */
-	"ORDER BY o.kind <> 'confirm', o.deadline IS NULL, o.deadline, o.id LIMIT ?4";
+	"ORDER BY o.kind NOT IN ('confirm', 'manage'), o.deadline IS NULL, o.deadline, o.id LIMIT ?4";
 
 /* Delivers due rows in batches, so that memory stays bounded however long the outbox: each batch is started, then
  * the loop runs until every transfer of it has ended. Rows that cannot go now (e-mail without a relay) are left out
@@ -973,6 +1013,7 @@ static int deliver_due(struct run *r, struct fetcher *f, int64_t only, char *err
 		sqlite3_bind_int64(q, 2, only);
 		sqlite3_bind_int(q, 3, r->o->smtp_url != NULL);
 		sqlite3_bind_int(q, 4, BATCH);
+		sqlite3_bind_int(q, 5, r->only_account);
 		while (sqlite3_step(q) == SQLITE_ROW) {
 			start_row(r, f, q);
 			got++;
@@ -1006,6 +1047,64 @@ int alert_deliver_row(struct archive *a, struct ev_loop *loop, struct fetcher *f
 	int rc = deliver_due(&r, f, row, err, errlen);
 	run_release(&r);
 	return rc;
+}
+
+/* ---- a long-lived alerter on a loop shared with other stages ---- */
+
+struct alerter {
+	struct run r;
+	struct fetcher *f;
+	struct alert_stats st;
+};
+
+struct alerter *alerter_new(struct archive *a, struct ev_loop *loop, struct fetcher *f, const struct alert_opts *o,
+			    FILE *report, int only_account)
+{
+	struct alerter *al = xcalloc(1, sizeof(*al));
+	al->f = f;
+	run_init(&al->r, a, loop, o, &al->st, report);
+	al->r.only_account = only_account;
+	return al;
+}
+
+int alerter_tick(struct alerter *al, int collect, char *err, size_t errlen)
+{
+	struct run *r = &al->r;
+	int rc;
+	if (collect && ((rc = alert_collect(r->a, r->o, &al->st, err, errlen)) || (rc = fold_digests(r->a, &al->st, err, errlen))))
+		return rc;
+	/* Start what is due and not already on its way; the outcomes arrive on the loop. */
+	sqlite3_stmt *q;
+	if (prep(r->a, due_sql, &q, err, errlen))
+		return -TBT_EDB;
+	sqlite3_bind_double(q, 1, now_epoch());
+	sqlite3_bind_int64(q, 2, 0);
+	sqlite3_bind_int(q, 3, r->o->smtp_url != NULL);
+	sqlite3_bind_int(q, 4, 512);
+	sqlite3_bind_int(q, 5, r->only_account);
+	while (sqlite3_step(q) == SQLITE_ROW)
+		start_row(r, al->f, q);
+	sqlite3_finalize(q);
+	run_commit(r);
+	return 0;
+}
+
+size_t alerter_in_flight(const struct alerter *al)
+{
+	return al->r.nflying;
+}
+
+const struct alert_stats *alerter_stats(const struct alerter *al)
+{
+	return &al->st;
+}
+
+void alerter_free(struct alerter *al)
+{
+	if (!al)
+		return;
+	run_release(&al->r);
+	free(al);
 }
 
 int alert_test(struct archive *a, struct ev_loop *loop, struct fetcher *f, const struct alert_opts *o, int64_t subscription,

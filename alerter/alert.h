@@ -60,6 +60,20 @@ int alert_deliver_row(struct archive *a, struct ev_loop *loop, struct fetcher *f
 int alert_test(struct archive *a, struct ev_loop *loop, struct fetcher *f, const struct alert_opts *o, int64_t subscription,
 	       FILE *report, char *err, size_t errlen);
 
+/*
+ * A long-lived alerter for a process that runs other stages on the same loop (serve, run): each tick collects (when
+ * collect is set) and starts the deliveries that are due and not already in flight, and returns at once; outcomes
+ * are recorded as they arrive on the loop. With only_account, only confirmation and manage mails go (the web server
+ * alone). f and o are borrowed.
+ */
+struct alerter;
+struct alerter *alerter_new(struct archive *a, struct ev_loop *loop, struct fetcher *f, const struct alert_opts *o,
+			    FILE *report, int only_account);
+int alerter_tick(struct alerter *al, int collect, char *err, size_t errlen);
+size_t alerter_in_flight(const struct alerter *al);
+const struct alert_stats *alerter_stats(const struct alerter *al);
+void alerter_free(struct alerter *al);
+
 /* The next time (epoch seconds) after now at which a digest at local hour in time zone tz is due: daily, or weekly on
  * Mondays. Unknown zones are taken as UTC, except that Asia/Shanghai is known without the zone database. */
 double digest_due(double now, const char *tz, int hour, int weekly);

@@ -494,7 +494,7 @@ char *render_mail(const struct message *m)
 }
 
 char *render_confirm_mail(const struct subscriber *who, const char *message_id, const char *base_url, const char *secret,
-			  const char *mail_from)
+			  const char *mail_from, int manage)
 {
 	int zh = is_zh(who);
 	char token[SUBS_TOKEN_LEN + 1];
@@ -503,25 +503,39 @@ char *render_confirm_mail(const struct subscriber *who, const char *message_id, 
 	buf_init(&html, BUF_NOMAX);
 	buf_init(&msg, BUF_NOMAX);
 	buf_init(&link, BUF_NOMAX);
-	subs_token(secret, "confirm", who->id, token);
-	buf_addf(&link, "%s/confirm?s=%lld&t=%s", base_url, (long long)who->id, token);
-	const char *subj = zh ? "请确认订阅 tbtwarn 技术性贸易措施预警" : "Please confirm your tbtwarn subscription";
-	if (zh)
+	subs_token(secret, manage ? "manage" : "confirm", who->id, token);
+	buf_addf(&link, "%s/%s?s=%lld&t=%s", base_url, manage ? "manage" : "confirm", (long long)who->id, token);
+	const char *subj = manage ? (zh ? "管理您的 tbtwarn 预警订阅" : "Manage your tbtwarn subscriptions")
+				  : (zh ? "请确认订阅 tbtwarn 技术性贸易措施预警" : "Please confirm your tbtwarn subscription");
+	const char *hello = who->name ? who->name : "";
+	if (manage && zh)
+		buf_addf(&text, "您好%s%s：\n\n有人（可能是您本人）用此邮箱在 tbtwarn 提交了订阅。此邮箱已有订阅；请打开以下链接"
+				"查看、添加或删除订阅：\n\n%s\n\n如果不是您本人操作，请忽略本邮件，您的订阅不会改变。\n",
+			 *hello ? " " : "", hello, link.s);
+	else if (manage)
+		buf_addf(&text, "Hello%s%s,\n\nSomeone, probably you, used this address on tbtwarn's subscription form. It is "
+				"subscribed already; open this link to see, add or remove subscriptions:\n\n%s\n\n"
+				"If it was not you, ignore this message: nothing changes.\n",
+			 *hello ? " " : "", hello, link.s);
+	else if (zh)
 		buf_addf(&text, "您好%s%s：\n\n有人（可能是您本人）用此邮箱订阅了 tbtwarn 技术性贸易措施预警。请打开以下链接确认，"
 				"确认之前我们不会向您发送任何预警：\n\n%s\n\n如果不是您本人操作，请忽略本邮件。\n",
-			 who->name ? " " : "", who->name ? who->name : "", link.s);
+			 *hello ? " " : "", hello, link.s);
 	else
 		buf_addf(&text, "Hello%s%s,\n\nSomeone, probably you, subscribed this address to tbtwarn's alerts on technical "
 				"regulations. Open this link to confirm; nothing else is sent to you before you do:\n\n%s\n\n"
 				"If it was not you, ignore this message.\n",
-			 who->name ? " " : "", who->name ? who->name : "", link.s);
+			 *hello ? " " : "", hello, link.s);
 	html_open(&html, zh, subj);
 	buf_addstr(&html, "<p>");
-	html_escape(&html, zh ? "请点击下面的按钮确认订阅。确认之前我们不会向您发送任何预警。"
-			      : "Confirm your subscription with the button below. Nothing else is sent to you before you do.");
+	html_escape(&html, manage ? (zh ? "此邮箱已有订阅。点击下面的按钮查看、添加或删除订阅。"
+					: "This address is subscribed already. See, add or remove subscriptions with the button below.")
+				  : (zh ? "请点击下面的按钮确认订阅。确认之前我们不会向您发送任何预警。"
+					: "Confirm your subscription with the button below. Nothing else is sent to you before you do."));
 	buf_addstr(&html, "</p><p><a style=\"background:#0b5394;color:#fff;padding:8px 16px;text-decoration:none\" href=\"");
 	html_escape(&html, link.s);
-	buf_addf(&html, "\">%s</a></p><p style=\"font-size:.9em;color:#444\">%s</p></body></html>", zh ? "确认订阅" : "Confirm",
+	buf_addf(&html, "\">%s</a></p><p style=\"font-size:.9em;color:#444\">%s</p></body></html>",
+		 manage ? (zh ? "管理订阅" : "Manage") : (zh ? "确认订阅" : "Confirm"),
 		 zh ? "如果不是您本人操作，请忽略本邮件。" : "If it was not you, ignore this message.");
 	mail_headers(&msg, who, message_id, mail_from, subj);
 	mail_parts(&msg, &text, &html);

@@ -38,9 +38,9 @@ void message_sort(struct message *m);
 
 /* A complete RFC 5322 message (CRLF line ends). Caller frees. */
 char *render_mail(const struct message *m);
-/* The double opt-in request. Caller frees. */
+/* The double opt-in request, or (manage) a link to manage the subscriptions of a known address. Caller frees. */
 char *render_confirm_mail(const struct subscriber *who, const char *message_id, const char *base_url, const char *secret,
-			  const char *mail_from);
+			  const char *mail_from, int manage);
 /* The webhook body (schema in docs/api.md). Caller json_decref()s. */
 json_t *render_webhook(const struct message *m);
 /* A robot's request body for channel CH_WECOM, CH_DINGTALK or CH_FEISHU; for Feishu with a secret, signed at ts.

@@ -9,6 +9,7 @@
 #include "norm.h"
 #include "query.h"
 #include "subs.h"
+#include "web.h"
 
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -50,6 +51,7 @@ static const char usage[] =
 	"      [--query Q] [--min-risk low|medium|high] [--frequency immediate|daily|weekly] [--hour H]\n"
 	"  subscription list [SUBSCRIBER] | remove ID | test ID   (test: send one sample alert now)\n"
 	"  alert [--once]                                   match new notifications and deliver what is due\n"
+	"  serve [--listen ADDR:PORT] [--read-only] [--quiet]   the web UI, API, feeds and calendars\n"
 	"  outbox [--json] | outbox retry ID                the deliveries: pending, retrying, failed, sent\n"
 	"  categories                                       list the Guangdong export categories\n"
 	"  codes hs|ics CODE...                             name HS 2022 or ICS codes and their categories\n"
@@ -965,6 +967,119 @@ static void send_confirmation(struct archive *a, const char *config, int64_t sub
 	alert_env_close(&e);
 }
 
+struct serve_ctx {
+	struct alerter *al;
+	ev_timer tick;
+};
+
+static void on_serve_tick(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct serve_ctx *c = t->data;
+	char err[ERRBUF_SIZE];
+	(void)loop;
+	(void)revents;
+	if (alerter_tick(c->al, 0, err, sizeof(err)))
+		fprintf(stderr, "tbtwarn: serve: mail: %s\n", err);
+}
+
+static int cmd_serve(const char *data, const char *config, int argc, char **argv)
+{
+	static const struct option opts[] = {{"listen", required_argument, NULL, 'l'},
+					     {"read-only", no_argument, NULL, 'r'},
+					     {"quiet", no_argument, NULL, 'q'},
+					     {0}};
+	struct web_opts wo;
+	struct alert_opts ao;
+	char err[ERRBUF_SIZE];
+	const char *listen = NULL;
+	int c, read_only = -1, quiet = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "l:rq", opts, NULL)) != -1) {
+		switch (c) {
+		case 'l':
+			listen = optarg;
+			break;
+		case 'r':
+			read_only = 1;
+			break;
+		case 'q':
+			quiet = 1;
+			break;
+		default:
+			fputs("tbtwarn: serve: usage: tbtwarn serve [--listen ADDR:PORT] [--read-only] [--quiet]\n", stderr);
+			return 2;
+		}
+	}
+	struct ini *cfg = load_config(config);
+	web_opts_default(&wo);
+	alert_opts_default(&ao);
+	if (web_opts_load(&wo, cfg, err, sizeof(err)) || alert_opts_load(&ao, cfg, err, sizeof(err)))
+		die("configuration: %s", err);
+	if (listen)
+		wo.listen = listen;
+	if (read_only >= 0)
+		wo.read_only = read_only;
+	wo.access_log = quiet ? NULL : stderr;
+	struct archive *a;
+	if (open_archive(data, wo.read_only ? ARCHIVE_READ : ARCHIVE_WRITE, &a, err, sizeof(err))) {
+		fprintf(stderr, "tbtwarn: %s\n", err);
+		ini_free(cfg);
+		return 2;
+	}
+	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+	struct crawler *cr = crawler_new(loop, a, cfg, err, sizeof(err));
+	if (!cr)
+		fprintf(stderr, "tbtwarn: serve: sources are not reported: %s\n", err);
+	struct web *w = web_new(loop, a, cr, &ao, &wo, err, sizeof(err));
+	if (!w) {
+		fprintf(stderr, "tbtwarn: serve: %s\n", err);
+		crawler_free(cr);
+		ev_loop_destroy(loop);
+		archive_free(a);
+		ini_free(cfg);
+		return 1;
+	}
+	/* The web server alone sends only the mails its forms cause (confirmations, manage links); alerts are the
+	 * alerter's (tbtwarn alert, or tbtwarn run). */
+	struct fetcher *f = NULL;
+	struct serve_ctx sc = {NULL, {0}};
+	if (!wo.read_only) {
+		struct fetch_opts fo;
+		fetch_opts_default(&fo);
+		fo.polite_delay = 0;
+		fo.allow_file = 0;
+		f = fetcher_new(loop, &fo);
+		sc.al = alerter_new(a, loop, f, &ao, quiet ? NULL : stderr, 1);
+		ev_timer_init(&sc.tick, on_serve_tick, 0.5, 2.0);
+		sc.tick.data = &sc;
+		ev_timer_start(loop, &sc.tick);
+	}
+	ev_signal sigint, sigterm;
+	ev_signal_init(&sigint, on_stop_signal, SIGINT);
+	ev_signal_init(&sigterm, on_stop_signal, SIGTERM);
+	ev_signal_start(loop, &sigint);
+	ev_signal_start(loop, &sigterm);
+	char host[64];
+	snprintf(host, sizeof(host), "%.*s", (int)strcspn(wo.listen, ":"), wo.listen);
+	printf("tbtwarn: serving http://%s:%u/\n", *host ? host : "0.0.0.0", web_port(w));
+	fflush(stdout);
+	ev_run(loop, 0);
+	if (!wo.read_only) {
+		ev_timer_stop(loop, &sc.tick);
+		alerter_free(sc.al);
+		fetcher_free(f);
+	}
+	ev_signal_stop(loop, &sigint);
+	ev_signal_stop(loop, &sigterm);
+	web_free(w);
+	crawler_free(cr);
+	ev_loop_destroy(loop);
+	archive_free(a);
+	alert_opts_release(&ao);
+	ini_free(cfg);
+	return 0;
+}
+
 static int cmd_subscriber(const char *data, const char *config, int argc, char **argv)
 {
 	struct archive *a;
@@ -1705,6 +1820,8 @@ int main(int argc, char **argv)
 		return cmd_categories();
 	if (!strcmp(cmd, "alert"))
 		return cmd_alert(data, config, sub_argc, sub_argv);
+	if (!strcmp(cmd, "serve"))
+		return cmd_serve(data, config, sub_argc, sub_argv);
 	if (!strcmp(cmd, "outbox"))
 		return cmd_outbox(data, sub_argc, sub_argv);
 	if (!strcmp(cmd, "subscriber"))

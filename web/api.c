@@ -1,0 +1,859 @@
+/* api.c: the JSON API (docs/openapi.json): search with filters and facets, one notification, statistics, categories,
+ * sources, exports, subscription endpoints and the administration endpoints. */
+#include "http.h"
+
+#include "csv.h"
+#include "norm.h"
+#include "query.h"
+#include "subs.h"
+#include "text.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <openssl/crypto.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* ---- the query from parameters ---- */
+
+enum { MAX_Q = 1000, MAX_VALUE = 100 };
+
+/* Characters allowed in a filter value: letters, digits, the punctuation of codes and names, and any non-ASCII
+ * letter (Chinese names). A quote or a control character could change the query's meaning: refused. */
+static int value_ok(const char *v)
+{
+	if (!*v || strlen(v) > MAX_VALUE || !utf8_valid(v, strlen(v), NULL))
+		return 0;
+	for (const unsigned char *p = (const unsigned char *)v; *p; p++)
+		if (*p < 0x80 && !((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+				   strchr(" ._-/()'&", *p)))
+			return 0;
+	return 1;
+}
+
+static int date_ok(const char *v)
+{
+	size_t n = strlen(v);
+	if (n != 4 && n != 7 && n != 10)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (i == 4 || i == 7 ? v[i] != '-' : (v[i] < '0' || v[i] > '9'))
+			return 0;
+	return 1;
+}
+
+/* Builds the archive query from q and the filter parameters; 0, or a 400 already answered (*answered set). */
+static int compose_query(struct req *r, struct buf *q, enum MHD_Result *answered)
+{
+	static const struct {
+		const char *param, *field;
+	} fields[] = {{"member", "member"}, {"hs", "hs"},     {"ics", "ics"},   {"category", "category"},
+		      {"type", "type"},     {"kind", "kind"}, {"risk", "risk"}, {"objective", "objective"}};
+	const char *text = req_param(r, "q");
+	if (text) {
+		if (strlen(text) > MAX_Q) {
+			*answered = respond_error(r, 400, "bad_parameter", "q: the query is %zu bytes long; at most %d are accepted",
+						  strlen(text), MAX_Q);
+			return -1;
+		}
+		if (!utf8_valid(text, strlen(text), NULL)) {
+			*answered = respond_error(r, 400, "bad_parameter", "q: the query is not valid UTF-8");
+			return -1;
+		}
+		buf_addstr(q, text);
+	}
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		struct strv vals;
+		strv_init(&vals);
+		req_params(r, fields[i].param, &vals);
+		for (size_t k = 0; k < vals.n; k++) {
+			if (!value_ok(vals.items[k])) {
+				*answered = respond_error(r, 400, "bad_parameter",
+							  "%s: '%s' is not a value this filter takes (letters, digits and . _ - / only, "
+							  "at most %d bytes)",
+							  fields[i].param, vals.items[k], MAX_VALUE);
+				strv_release(&vals);
+				return -1;
+			}
+			/* Several values of one field match any of them. */
+			buf_addf(q, strchr(vals.items[k], ' ') ? " %s:\"%s\"" : " %s:%s", fields[i].field, vals.items[k]);
+		}
+		strv_release(&vals);
+	}
+	const char *from = req_param(r, "from"), *to = req_param(r, "to"), *before = req_param(r, "deadline_before"),
+		   *open = req_param(r, "open");
+	const char *dates[] = {from, to, before};
+	const char *names[] = {"from", "to", "deadline_before"};
+	for (int i = 0; i < 3; i++)
+		if (dates[i] && !date_ok(dates[i])) {
+			*answered = respond_error(r, 400, "bad_parameter", "%s: '%s' is not a date (YYYY, YYYY-MM or YYYY-MM-DD)",
+						  names[i], dates[i]);
+			return -1;
+		}
+	if (from || to)
+		buf_addf(q, " date:%s..%s", from ? from : "", to ? to : "");
+	if (before)
+		buf_addf(q, " deadline:..%s", before);
+	if (open) {
+		if (strcmp(open, "yes") && strcmp(open, "no") && strcmp(open, "true") && strcmp(open, "false")) {
+			*answered = respond_error(r, 400, "bad_parameter", "open: '%s' is not yes or no", open);
+			return -1;
+		}
+		buf_addf(q, " open:%s", !strcmp(open, "yes") || !strcmp(open, "true") ? "yes" : "no");
+	}
+	return 0;
+}
+
+static int int_param(struct req *r, const char *name, long lo, long hi, long def, long *out, enum MHD_Result *answered)
+{
+	const char *v = req_param(r, name);
+	*out = def;
+	if (v && parse_long(v, lo, hi, out)) {
+		*answered = respond_error(r, 400, "bad_parameter", "%s: '%s' is not a whole number from %ld to %ld", name, v, lo, hi);
+		return -1;
+	}
+	return 0;
+}
+
+/* by_date from sort=relevance|date; the default is relevance for a text query, else the newest first. */
+static int sort_param(struct req *r, int has_text, int *by_date, enum MHD_Result *answered)
+{
+	const char *s = req_param(r, "sort");
+	*by_date = !has_text;
+	if (!s)
+		return 0;
+	if (!strcmp(s, "date"))
+		*by_date = 1;
+	else if (!strcmp(s, "relevance"))
+		*by_date = 0;
+	else {
+		*answered = respond_error(r, 400, "bad_parameter", "sort: '%s' is not relevance or date", s);
+		return -1;
+	}
+	return 0;
+}
+
+static void add_links(struct req *r, json_t *hit)
+{
+	char url[512];
+	const char *sym = json_string_value(json_object_get(hit, "symbol"));
+	snprintf(url, sizeof(url), "/n/%s", sym ? sym : "");
+	json_object_set_new(hit, "url", json_string(url));
+	(void)r;
+}
+
+static enum MHD_Result search_answer(struct req *r, const char *query, int by_date, long page, long per_page)
+{
+	struct search_opts so = {(unsigned)((page - 1) * per_page), (unsigned)per_page, by_date, 1};
+	json_t *res;
+	char err[ERRBUF_SIZE];
+	int rc = archive_search(r->w->a, query, &so, &res, err, sizeof(err));
+	if (rc == -EINVAL)
+		return respond_error(r, 400, "bad_query", "%s", err);
+	if (rc)
+		return respond_error(r, 500, "search_failed", "%s", err);
+	size_t i;
+	json_t *h;
+	json_array_foreach(json_object_get(res, "hits"), i, h) add_links(r, h);
+	json_object_set_new(res, "query", json_string(query));
+	json_object_set_new(res, "page", json_integer(page));
+	json_object_set_new(res, "per_page", json_integer(per_page));
+	json_object_set_new(res, "sort", json_string(by_date ? "date" : "relevance"));
+	return respond_json(r, 200, res);
+}
+
+static enum MHD_Result api_notifications(struct req *r)
+{
+	struct buf q;
+	enum MHD_Result answered;
+	long page, per_page;
+	int by_date;
+	buf_init(&q, 4096);
+	if (compose_query(r, &q, &answered) || int_param(r, "page", 1, 10000, 1, &page, &answered) ||
+	    int_param(r, "per_page", 1, 100, 20, &per_page, &answered) ||
+	    sort_param(r, req_param(r, "q") && *req_param(r, "q"), &by_date, &answered)) {
+		buf_release(&q);
+		return answered;
+	}
+	if (page * per_page > 100000) {
+		buf_release(&q);
+		return respond_error(r, 400, "bad_parameter", "page: results beyond the 100,000th are not paged; use the export");
+	}
+	enum MHD_Result rc = search_answer(r, q.s ? q.s : "", by_date, page, per_page);
+	buf_release(&q);
+	return rc;
+}
+
+static enum MHD_Result api_notification(struct req *r, const char *symbol)
+{
+	json_t *j;
+	char err[ERRBUF_SIZE];
+	int rc = archive_show(r->w->a, symbol, &j, err, sizeof(err));
+	if (rc == -ENOENT || rc == -EINVAL)
+		return respond_error(r, 404, "not_found", "no notification %s in the archive", symbol);
+	if (rc)
+		return respond_error(r, 500, "store_failed", "%s", err);
+	char today[11], url[512];
+	today_iso(today);
+	const char *dl = json_string_value(json_object_get(json_object_get(json_object_get(j, "dates"), "comment_deadline"), "date"));
+	json_object_set_new(j, "days_left", dl && strlen(dl) >= 10 ? json_integer(iso_days_between(today, dl)) : json_null());
+	snprintf(url, sizeof(url), "/n/%s", symbol);
+	json_object_set_new(j, "url", json_string(url));
+	return respond_json(r, 200, j);
+}
+
+/* ---- categories, sources, stats ---- */
+
+/* The groups of the category table, for choosing in the UI (ids stay the table's). */
+static const struct {
+	const char *prefix_ids, *zh, *en;
+} groups[] = {
+	{" mobile_phones telecom_radio_equipment computers_it integrated_circuits audio_video_displays cameras_drones printers_office ",
+	 "电子信息", "Electronics and IT"},
+	{" large_home_appliances small_home_appliances lighting_led electrical_accessories_cables chargers_power_supplies ",
+	 "家电与电工", "Appliances and electrical"},
+	{" lithium_batteries other_batteries solar_pv electric_vehicles ", "新能源", "New energy"},
+	{" general_machinery power_tools ships_containers two_wheelers auto_parts_tyres medical_devices_ppe electronic_cigarettes ",
+	 "机械与交通", "Machinery and vehicles"},
+	{" apparel home_textiles textile_yarns_fabrics footwear bags_leather_goods ", "纺织服装", "Textiles and apparel"},
+	{" furniture_mattresses toys_games sports_goods plastic_articles ceramics cookware_metal_household hardware_locks_fasteners "
+	 "jewellery musical_instruments paper_packaging ",
+	 "轻工产品", "Light industry"},
+	{" cosmetics_toiletries detergents_cleaning paints_chemicals ", "化工与日化", "Chemicals and cosmetics"},
+	{" steel_products aluminium_building ", "金属与建材", "Metals and building"},
+	{" aquatic_products fruits_vegetables processed_foods_beverages live_animals_meat ", "食品农产品", "Food and farm products"},
+};
+
+static json_t *categories_json(void)
+{
+	const struct catalog *c = catalog_default();
+	json_t *arr = json_array();
+	for (size_t i = 0; i < catalog_count(c); i++) {
+		const struct category *k = catalog_get(c, i);
+		json_t *o = json_object(), *hs = json_array(), *ics = json_array();
+		char needle[80];
+		snprintf(needle, sizeof(needle), " %s ", k->id);
+		const char *gzh = "其他", *gen = "Other";
+		for (size_t g = 0; g < sizeof(groups) / sizeof(groups[0]); g++)
+			if (strstr(groups[g].prefix_ids, needle)) {
+				gzh = groups[g].zh;
+				gen = groups[g].en;
+			}
+		for (size_t h = 0; h < k->hs.n; h++)
+			json_array_append_new(hs, json_string(k->hs.items[h]));
+		for (size_t h = 0; h < k->ics.n; h++)
+			json_array_append_new(ics, json_string(k->ics.items[h]));
+		json_object_set_new(o, "id", json_string(k->id));
+		json_object_set_new(o, "name_zh", json_string(k->name_zh));
+		json_object_set_new(o, "name_en", json_string(k->name_en));
+		json_object_set_new(o, "group_zh", json_string(gzh));
+		json_object_set_new(o, "group_en", json_string(gen));
+		json_object_set_new(o, "hs", hs);
+		json_object_set_new(o, "ics", ics);
+		json_array_append_new(arr, o);
+	}
+	return arr;
+}
+
+static json_t *sources_json(struct web *w)
+{
+	return w->cr ? crawler_sources_json(w->cr) : json_array();
+}
+
+static sqlite3 *sdb(struct web *w)
+{
+	return (sqlite3 *)store_db(archive_store(w->a));
+}
+
+static json_t *sql_counts(struct web *w, const char *sql, const char *arg)
+{
+	json_t *o = json_object();
+	sqlite3_stmt *q;
+	if (sqlite3_prepare_v2(sdb(w), sql, -1, &q, NULL) != SQLITE_OK)
+		return o;
+	if (arg)
+		sqlite3_bind_text(q, 1, arg, -1, SQLITE_STATIC);
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		const char *k = (const char *)sqlite3_column_text(q, 0);
+		if (k)
+			json_object_set_new(o, k, json_integer(sqlite3_column_int64(q, 1)));
+	}
+	sqlite3_finalize(q);
+	return o;
+}
+
+static enum MHD_Result api_stats(struct req *r)
+{
+	struct web *w = r->w;
+	char today[11], week_ago[11], err[ERRBUF_SIZE];
+	today_iso(today);
+	iso_add_days(today, -7, week_ago);
+	json_t *o = json_object(), *all;
+	struct search_opts so = {0, 0, 1, 1};
+	if (archive_search(w->a, "", &so, &all, err, sizeof(err)))
+		return respond_error(r, 500, "search_failed", "%s", err);
+	json_t *facets = json_object_get(all, "facets");
+	json_object_set_new(o, "total", json_incref(json_object_get(all, "total")));
+	json_object_set_new(o, "by_month", sql_counts(w, "SELECT substr(distributed, 1, 7) AS m, count(*) FROM notifications "
+							 "WHERE distributed IS NOT NULL GROUP BY m ORDER BY m DESC LIMIT 36",
+						      NULL));
+	json_object_set_new(o, "by_member", json_incref(json_object_get(facets, "member")));
+	json_object_set_new(o, "by_category", json_incref(json_object_get(facets, "category")));
+	json_object_set_new(o, "by_type", json_incref(json_object_get(facets, "type")));
+	json_object_set_new(o, "by_risk", json_incref(json_object_get(facets, "risk")));
+	json_decref(all);
+	json_t *nw;
+	char qs[96];
+	snprintf(qs, sizeof(qs), "date:%s..%s", week_ago, today);
+	struct search_opts s2 = {0, 50, 1, 0};
+	if (!archive_search(w->a, qs, &s2, &nw, err, sizeof(err))) {
+		size_t i;
+		json_t *h;
+		json_array_foreach(json_object_get(nw, "hits"), i, h) add_links(r, h);
+		json_object_set_new(o, "new_this_week", nw);
+	}
+	/* Comment periods closing soon, for notifications in Guangdong's categories, the nearest first. */
+	json_t *closing = json_object();
+	static const int windows[] = {7, 14, 30};
+	for (int k = 0; k < 3; k++) {
+		char until[11];
+		json_t *res, *items = json_array();
+		iso_add_days(today, windows[k], until);
+		snprintf(qs, sizeof(qs), "deadline:%s..%s", today, until);
+		struct search_opts s3 = {0, 1000, 1, 0};
+		if (archive_search(w->a, qs, &s3, &res, err, sizeof(err)))
+			continue;
+		size_t i;
+		json_t *h;
+		json_array_foreach(json_object_get(res, "hits"), i, h)
+		{
+			if (!json_array_size(json_object_get(h, "categories")))
+				continue;
+			add_links(r, h);
+			const char *dl = json_string_value(json_object_get(h, "comment_deadline"));
+			json_object_set_new(h, "days_left", dl ? json_integer(iso_days_between(today, dl)) : json_null());
+			json_array_append(items, h);
+		}
+		json_decref(res);
+		/* Nearest deadline first (insertion sort: at most a few hundred). */
+		for (size_t a = 1; a < json_array_size(items); a++)
+			for (size_t b = a; b > 0; b--) {
+				json_t *x = json_array_get(items, b - 1), *y = json_array_get(items, b);
+				const char *dx = json_string_value(json_object_get(x, "comment_deadline")),
+					   *dy = json_string_value(json_object_get(y, "comment_deadline"));
+				if (!dx || !dy || strcmp(dx, dy) <= 0)
+					break;
+				json_incref(x);
+				json_array_set(items, b - 1, y);
+				json_array_set_new(items, b, x);
+			}
+		json_t *win = json_object();
+		char key[8];
+		snprintf(key, sizeof(key), "%d", windows[k]);
+		json_object_set_new(win, "count", json_integer((json_int_t)json_array_size(items)));
+		json_object_set_new(win, "items", items);
+		json_object_set_new(closing, key, win);
+	}
+	json_object_set_new(o, "closing", closing);
+	json_object_set_new(o, "sources", sources_json(w));
+	json_object_set_new(o, "today", json_string(today));
+	return respond_json(r, 200, o);
+}
+
+/* ---- export ---- */
+
+struct export {
+	struct archive *a;
+	char *query;
+	int by_date, csv;
+	unsigned offset;
+	int last;
+	struct buf out;
+	size_t sent;
+};
+
+static void export_free(void *arg)
+{
+	struct export *e = arg;
+	free(e->query);
+	buf_release(&e->out);
+	free(e);
+}
+
+static void csv_row(struct buf *o, json_t *h)
+{
+	static const char *const cols[] = {"symbol", "type", "kind", "member", "member_name", "title", "title_zh",
+					   "distributed", "comment_deadline"};
+	for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++) {
+		const char *v = json_string_value(json_object_get(h, cols[i]));
+		if (i)
+			buf_addch(o, ',');
+		csv_put(o, v ? v : "");
+	}
+	static const char *const lists[] = {"categories", "hs", "ics"};
+	for (int k = 0; k < 3; k++) {
+		struct buf l;
+		size_t i;
+		json_t *v;
+		buf_init(&l, BUF_NOMAX);
+		json_array_foreach(json_object_get(h, lists[k]), i, v)
+		{
+			if (i)
+				buf_addch(&l, ';');
+			buf_addstr(&l, json_string_value(v));
+		}
+		buf_addch(o, ',');
+		csv_put(o, l.s ? l.s : "");
+		buf_release(&l);
+	}
+	const char *risk = json_string_value(json_object_get(h, "risk"));
+	buf_addch(o, ',');
+	csv_put(o, risk ? risk : "");
+	buf_addstr(o, "\r\n");
+}
+
+static size_t export_fill(void *arg, char *dst, size_t max, int *done)
+{
+	struct export *e = arg;
+	if (e->sent == e->out.len) {
+		buf_reset(&e->out);
+		e->sent = 0;
+		if (e->last) {
+			*done = 1;
+			return 0;
+		}
+		/* The next page of the query, formatted. */
+		enum { PAGE = 500 };
+		struct search_opts so = {e->offset, PAGE, e->by_date, 0};
+		json_t *res;
+		char err[ERRBUF_SIZE];
+		if (archive_search(e->a, e->query, &so, &res, err, sizeof(err))) {
+			*done = 1;
+			return 0;
+		}
+		size_t i;
+		json_t *h;
+		json_t *hits = json_object_get(res, "hits");
+		json_array_foreach(hits, i, h)
+		{
+			if (e->csv) {
+				csv_row(&e->out, h);
+			} else {
+				json_object_del(h, "score");
+				char *line = json_dumps(h, JSON_COMPACT);
+				buf_addstr(&e->out, line);
+				buf_addch(&e->out, '\n');
+				free(line);
+			}
+		}
+		e->last = json_array_size(hits) < PAGE;
+		e->offset += PAGE;
+		json_decref(res);
+		if (!e->out.len) {
+			*done = 1;
+			return 0;
+		}
+	}
+	size_t n = e->out.len - e->sent < max ? e->out.len - e->sent : max;
+	memcpy(dst, e->out.s + e->sent, n);
+	e->sent += n;
+	return n;
+}
+
+static enum MHD_Result api_export(struct req *r, int csv)
+{
+	struct buf q;
+	enum MHD_Result answered;
+	int by_date;
+	buf_init(&q, 4096);
+	if (compose_query(r, &q, &answered) || sort_param(r, 0, &by_date, &answered)) {
+		buf_release(&q);
+		return answered;
+	}
+	/* The query is checked before the first byte goes out: a bad one is still a 400. */
+	struct search_opts so = {0, 1, by_date, 0};
+	json_t *probe;
+	char err[ERRBUF_SIZE];
+	int rc = archive_search(r->w->a, q.s ? q.s : "", &so, &probe, err, sizeof(err));
+	if (rc) {
+		buf_release(&q);
+		return respond_error(r, rc == -EINVAL ? 400 : 500, rc == -EINVAL ? "bad_query" : "search_failed", "%s", err);
+	}
+	json_decref(probe);
+	struct export *e = xcalloc(1, sizeof(*e));
+	e->a = r->w->a;
+	e->query = xstrdup(q.s ? q.s : "");
+	e->by_date = by_date;
+	e->csv = csv;
+	buf_init(&e->out, BUF_NOMAX);
+	if (csv) /* a BOM, so that spreadsheet programs read the file as UTF-8 and show the Chinese */
+		buf_addstr(&e->out, "\xEF\xBB\xBFsymbol,type,kind,member,member_name,title,title_zh,distributed,comment_deadline,"
+				    "categories,hs,ics,risk\r\n");
+	buf_release(&q);
+	return respond_stream(r, csv ? "text/csv; charset=utf-8" : "application/x-ndjson; charset=utf-8",
+			      csv ? "attachment; filename=\"tbtwarn-notifications.csv\""
+				  : "attachment; filename=\"tbtwarn-notifications.jsonl\"",
+			      export_fill, e, export_free);
+}
+
+/* ---- subscriptions ---- */
+
+static int filter_from_params(struct req *r, struct sub_filter *f, enum MHD_Result *answered)
+{
+	struct strv v;
+	char err[ERRBUF_SIZE];
+	const struct catalog *cat = catalog_default();
+	strv_init(&v);
+	req_params(r, "category", &v);
+	for (size_t i = 0; i < v.n; i++) {
+		if (!catalog_find(cat, v.items[i])) {
+			*answered = respond_error(r, 400, "bad_parameter", "category: '%s' is not one of /api/categories", v.items[i]);
+			strv_release(&v);
+			return -1;
+		}
+		strv_push_unique(&f->categories, v.items[i]);
+	}
+	strv_release(&v);
+	strv_init(&v);
+	req_params(r, "member", &v);
+	for (size_t i = 0; i < v.n; i++) {
+		if (!value_ok(v.items[i]) || strlen(v.items[i]) > 8) {
+			*answered = respond_error(r, 400, "bad_parameter", "member: '%s' is not a WTO member code", v.items[i]);
+			strv_release(&v);
+			return -1;
+		}
+		char *up = xstrdup(v.items[i]);
+		for (char *p = up; *p; p++)
+			if (*p >= 'a' && *p <= 'z')
+				*p = (char)(*p - 32);
+		strv_push_unique(&f->members, up);
+		free(up);
+	}
+	strv_release(&v);
+	strv_init(&v);
+	req_params(r, "hs", &v);
+	for (size_t i = 0; i < v.n; i++) {
+		char norm[32];
+		if (hs_normalize(v.items[i], norm, sizeof(norm))) {
+			*answered = respond_error(r, 400, "bad_parameter", "hs: '%s' is not an HS code", v.items[i]);
+			strv_release(&v);
+			return -1;
+		}
+		strv_push_unique(&f->hs, norm);
+	}
+	strv_release(&v);
+	const char *kw = req_param(r, "keywords"), *type = req_param(r, "type"), *risk = req_param(r, "min_risk");
+	if (kw && *kw) {
+		struct idx_query *q = idx_query_new();
+		if (strlen(kw) > 500 || !utf8_valid(kw, strlen(kw), NULL) || query_parse(kw, q, err, sizeof(err))) {
+			idx_query_free(q);
+			*answered = respond_error(r, 400, "bad_parameter", "keywords: %s",
+						  strlen(kw) > 500 ? "longer than 500 bytes" : err);
+			return -1;
+		}
+		idx_query_free(q);
+		f->query = xstrdup(kw);
+	}
+	if (type && *type) {
+		if (strcmp(type, "tbt") && strcmp(type, "sps")) {
+			*answered = respond_error(r, 400, "bad_parameter", "type: '%s' is not tbt or sps", type);
+			return -1;
+		}
+		f->type = !strcmp(type, "tbt") ? NT_TBT : NT_SPS;
+	}
+	if (risk && *risk) {
+		if (strcmp(risk, "low") && strcmp(risk, "medium") && strcmp(risk, "high")) {
+			*answered = respond_error(r, 400, "bad_parameter", "min_risk: '%s' is not low, medium or high", risk);
+			return -1;
+		}
+		f->min_risk = !strcmp(risk, "high") ? 2 : !strcmp(risk, "medium") ? 1 : 0;
+	}
+	if (!f->categories.n && !f->members.n && !f->hs.n && !f->query) {
+		*answered = respond_error(r, 400, "bad_parameter",
+					  "choose at least one category, market, HS code or keyword: a subscription to everything "
+					  "would flood you");
+		return -1;
+	}
+	return 0;
+}
+
+static int delivery_from_params(struct req *r, struct subscription *s, enum MHD_Result *answered)
+{
+	const char *ch = req_param(r, "channel"), *freq = req_param(r, "frequency"), *hour = req_param(r, "hour");
+	int c = ch && *ch ? channel_from_name(ch) : CH_EMAIL;
+	long h = 9;
+	if (c < 0) {
+		*answered = respond_error(r, 400, "bad_parameter", "channel: '%s' is not email, webhook, wecom, dingtalk or feishu", ch);
+		return -1;
+	}
+	s->channel = (enum channel)c;
+	int f = freq && *freq ? frequency_from_name(freq) : FREQ_IMMEDIATE;
+	if (f < 0) {
+		*answered = respond_error(r, 400, "bad_parameter", "frequency: '%s' is not immediate, daily or weekly", freq);
+		return -1;
+	}
+	s->frequency = (enum frequency)f;
+	if (hour && *hour && parse_long(hour, 0, 23, &h)) {
+		*answered = respond_error(r, 400, "bad_parameter", "hour: '%s' is not an hour from 0 to 23", hour);
+		return -1;
+	}
+	s->hour = (int)h;
+	const char *url = req_param(r, "url"), *secret = req_param(r, "secret");
+	if (s->channel != CH_EMAIL) {
+		if (!url || (!starts_with(url, "https://") && !starts_with(url, "http://")) || strlen(url) > 1000) {
+			*answered = respond_error(r, 400, "bad_parameter", "url: a %s subscription needs the robot's or endpoint's "
+									   "http(s) address",
+						  channel_name(s->channel));
+			return -1;
+		}
+		s->url = (char *)url;
+		s->secret = secret && *secret ? (char *)secret : NULL;
+	}
+	return 0;
+}
+
+/* The request's subscriber when its token for purpose is right: 0, or a 403 answered. */
+static int token_subscriber(struct req *r, const char *purpose, int64_t *id, enum MHD_Result *answered)
+{
+	const char *s = req_param(r, "s"), *t = req_param(r, "t");
+	long v;
+	if (!s || !t || parse_long(s, 1, LONG_MAX, &v) || !subs_token_ok(r->w->ao->secret, purpose, v, t)) {
+		*answered = respond_error(r, 403, "bad_token", "this link is not valid (it may have been altered or cut)");
+		return -1;
+	}
+	*id = v;
+	return 0;
+}
+
+static enum MHD_Result api_subscribe(struct req *r)
+{
+	struct web *w = r->w;
+	struct store *st = archive_store(w->a);
+	enum MHD_Result answered;
+	if (w->o.read_only)
+		return respond_error(r, 503, "read_only", "this server is a read-only mirror: subscribe on the main site");
+	const char *email = req_param(r, "email"), *lang = req_param(r, "lang");
+	if (!email || !email_valid(email))
+		return respond_error(r, 400, "bad_parameter", "email: '%s' is not an e-mail address", email ? email : "");
+	if (lang && *lang && strcmp(lang, "zh") && strcmp(lang, "en"))
+		return respond_error(r, 400, "bad_parameter", "lang: '%s' is not zh or en", lang);
+	struct subscription sub;
+	memset(&sub, 0, sizeof(sub));
+	sub_filter_init(&sub.filter);
+	if (filter_from_params(r, &sub.filter, &answered) || delivery_from_params(r, &sub, &answered)) {
+		sub_filter_release(&sub.filter);
+		return answered;
+	}
+	const char *fields[] = {req_param(r, "name"), req_param(r, "org")};
+	for (int i = 0; i < 2; i++)
+		if (fields[i] && (strlen(fields[i]) > 200 || !utf8_valid(fields[i], strlen(fields[i]), NULL))) {
+			sub_filter_release(&sub.filter);
+			return respond_error(r, 400, "bad_parameter", "%s: at most 200 bytes of UTF-8", i ? "org" : "name");
+		}
+	struct subscriber who = {0};
+	who.email = (char *)email;
+	who.name = (char *)(fields[0] && *fields[0] ? fields[0] : NULL);
+	who.org = (char *)(fields[1] && *fields[1] ? fields[1] : NULL);
+	who.lang = (char *)(lang && *lang ? lang : r->lang);
+	int64_t id, sid;
+	char err[ERRBUF_SIZE];
+	sqlite3_exec(sdb(w), "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	int rc = subs_add_subscriber(st, &who, 0, &id, err, sizeof(err));
+	if (rc == -EEXIST) {
+		/* Known address: the form does not say so (that would tell anyone who is subscribed); the owner gets a
+		 * link to manage their subscriptions, where they can add this one. */
+		char mid[128], now[21];
+		sqlite3_stmt *q;
+		snprintf(mid, sizeof(mid), "<tbtwarn.manage.%lld.%lld@tbtwarn>", (long long)id, (long long)(now_epoch() * 1000));
+		now_iso(now);
+		if (sqlite3_prepare_v2(sdb(w), "INSERT INTO outbox (kind, subscriber_id, message_id, created_at) "
+					       "VALUES ('manage', ?1, ?2, ?3)",
+				       -1, &q, NULL) == SQLITE_OK) {
+			sqlite3_bind_int64(q, 1, id);
+			sqlite3_bind_text(q, 2, mid, -1, SQLITE_STATIC);
+			sqlite3_bind_text(q, 3, now, -1, SQLITE_STATIC);
+			sqlite3_step(q);
+			sqlite3_finalize(q);
+		}
+		sqlite3_exec(sdb(w), "COMMIT", NULL, NULL, NULL);
+		sub_filter_release(&sub.filter);
+		goto accepted;
+	}
+	if (!rc) {
+		sub.subscriber_id = id;
+		rc = subs_add_subscription(st, &sub, &sid, err, sizeof(err));
+	}
+	sub_filter_release(&sub.filter);
+	if (rc) {
+		sqlite3_exec(sdb(w), "ROLLBACK", NULL, NULL, NULL);
+		return respond_error(r, rc == -EINVAL ? 400 : 500, rc == -EINVAL ? "bad_parameter" : "store_failed", "%s", err);
+	}
+	sqlite3_exec(sdb(w), "COMMIT", NULL, NULL, NULL);
+accepted:;
+	json_t *o = json_object();
+	json_object_set_new(o, "status", json_string("confirmation_sent"));
+	json_object_set_new(o, "message", json_string(!strcmp(r->lang, "en")
+							      ? "Check your mailbox: a message asks you to confirm. Nothing is sent before that."
+							      : "请查收邮件并点击确认链接。确认之前我们不会发送任何预警。"));
+	return respond_json(r, 202, o);
+}
+
+static enum MHD_Result api_manage(struct req *r)
+{
+	enum MHD_Result answered;
+	int64_t id;
+	char err[ERRBUF_SIZE];
+	if (token_subscriber(r, "manage", &id, &answered))
+		return answered;
+	struct store *st = archive_store(r->w->a);
+	struct subscriber who;
+	if (subs_get_subscriber(st, id, &who, err, sizeof(err)))
+		return respond_error(r, 404, "not_found", "this subscriber no longer exists");
+	if (!strcmp(r->method, "POST")) {
+		if (r->w->o.read_only) {
+			subscriber_release(&who);
+			return respond_error(r, 503, "read_only", "this server is a read-only mirror");
+		}
+		const char *action = req_param(r, "action");
+		int rc = 0;
+		if (action && !strcmp(action, "remove")) {
+			long sid;
+			const char *sv = req_param(r, "subscription");
+			json_t *mine = subs_list_subscriptions(st, id);
+			int owned = 0;
+			size_t i;
+			json_t *s;
+			if (sv && !parse_long(sv, 1, LONG_MAX, &sid))
+				json_array_foreach(mine, i, s) owned |= json_integer_value(json_object_get(s, "id")) == sid;
+			json_decref(mine);
+			if (!owned) {
+				subscriber_release(&who);
+				return respond_error(r, 404, "not_found", "subscription: not one of yours");
+			}
+			rc = subs_remove_subscription(st, sid, err, sizeof(err));
+		} else if (action && !strcmp(action, "add")) {
+			struct subscription sub;
+			int64_t sid;
+			memset(&sub, 0, sizeof(sub));
+			sub_filter_init(&sub.filter);
+			if (filter_from_params(r, &sub.filter, &answered) || delivery_from_params(r, &sub, &answered)) {
+				sub_filter_release(&sub.filter);
+				subscriber_release(&who);
+				return answered;
+			}
+			sub.subscriber_id = id;
+			rc = subs_add_subscription(st, &sub, &sid, err, sizeof(err));
+			sub_filter_release(&sub.filter);
+			/* Owning the manage link proves the address: a pending subscriber is confirmed by using it. */
+			if (!rc && !strcmp(who.status, "pending"))
+				subs_confirm(st, id, err, sizeof(err));
+		} else {
+			subscriber_release(&who);
+			return respond_error(r, 400, "bad_parameter", "action: '%s' is not add or remove", action ? action : "");
+		}
+		if (rc) {
+			subscriber_release(&who);
+			return respond_error(r, 400, "bad_parameter", "%s", err);
+		}
+		subscriber_release(&who);
+		if (subs_get_subscriber(st, id, &who, err, sizeof(err)))
+			return respond_error(r, 404, "not_found", "this subscriber no longer exists");
+	}
+	json_t *o = json_object();
+	json_object_set_new(o, "id", json_integer(id));
+	json_object_set_new(o, "email", json_string(who.email));
+	json_object_set_new(o, "lang", json_string(who.lang));
+	json_object_set_new(o, "status", json_string(who.status));
+	json_object_set_new(o, "subscriptions", subs_list_subscriptions(st, id));
+	subscriber_release(&who);
+	return respond_json(r, 200, o);
+}
+
+/* ---- administration ---- */
+
+static int admin_ok(struct req *r, enum MHD_Result *answered)
+{
+	const char *auth = req_header(r, "Authorization");
+	const char *tok = r->w->o.admin_token;
+	if (!tok || !*tok) {
+		*answered = respond_error(r, 403, "admin_disabled", "administration is disabled: no admin_token is configured");
+		return 0;
+	}
+	size_t n = strlen(tok);
+	if (!auth || !starts_with(auth, "Bearer ") || strlen(auth + 7) != n || CRYPTO_memcmp(auth + 7, tok, n)) {
+		*answered = respond_error(r, 401, "unauthorized", "administration needs Authorization: Bearer <admin_token>");
+		return 0;
+	}
+	return 1;
+}
+
+static enum MHD_Result api_admin(struct req *r, const char *rest)
+{
+	enum MHD_Result answered;
+	char err[ERRBUF_SIZE];
+	if (!admin_ok(r, &answered))
+		return answered;
+	struct store *st = archive_store(r->w->a);
+	if (!strcmp(rest, "subscribers") && !strcmp(r->method, "GET"))
+		return respond_json(r, 200, subs_list_subscribers(st));
+	if (!strcmp(rest, "outbox") && !strcmp(r->method, "GET"))
+		return respond_json(r, 200, alert_outbox_json(r->w->a));
+	if (starts_with(rest, "outbox/") && !strcmp(r->method, "POST")) {
+		long id;
+		char num[32];
+		const char *p = rest + 7, *slash = strchr(p, '/');
+		if (!slash || strcmp(slash, "/retry") || (size_t)(slash - p) >= sizeof(num))
+			return respond_error(r, 404, "not_found", "POST /api/admin/outbox/ID/retry");
+		memcpy(num, p, (size_t)(slash - p));
+		num[slash - p] = '\0';
+		if (parse_long(num, 1, LONG_MAX, &id))
+			return respond_error(r, 400, "bad_parameter", "'%s' is not an outbox id", num);
+		if (alert_outbox_retry(r->w->a, id, err, sizeof(err)))
+			return respond_error(r, 404, "not_found", "%s", err);
+		json_t *o = json_object();
+		json_object_set_new(o, "status", json_string("due"));
+		return respond_json(r, 200, o);
+	}
+	if (!strcmp(rest, "sources") && !strcmp(r->method, "GET"))
+		return respond_json(r, 200, sources_json(r->w));
+	return respond_error(r, 404, "not_found", "no such administration endpoint: %s /api/admin/%s", r->method, rest);
+}
+
+/* ---- routing ---- */
+
+int api_handle(struct req *r)
+{
+	const char *p = r->path;
+	int get = !strcmp(r->method, "GET") || r->head;
+	if (!starts_with(p, "/api/"))
+		return -1;
+	p += 5;
+	if (!strcmp(p, "notifications") && get)
+		return api_notifications(r);
+	if (starts_with(p, "notifications/") && get && p[14])
+		return api_notification(r, p + 14);
+	if (!strcmp(p, "stats") && get)
+		return api_stats(r);
+	if (!strcmp(p, "categories") && get)
+		return respond_json(r, 200, categories_json());
+	if (!strcmp(p, "sources") && get)
+		return respond_json(r, 200, sources_json(r->w));
+	if (!strcmp(p, "export.csv") && get)
+		return api_export(r, 1);
+	if (!strcmp(p, "export.jsonl") && get)
+		return api_export(r, 0);
+	if (!strcmp(p, "subscribe") && !strcmp(r->method, "POST"))
+		return api_subscribe(r);
+	if (!strcmp(p, "manage") && (get || !strcmp(r->method, "POST")))
+		return api_manage(r);
+	if (starts_with(p, "admin/"))
+		return api_admin(r, p + 6);
+	static const char *const known[] = {"notifications", "stats", "categories", "sources", "export.csv", "export.jsonl",
+					    "subscribe", "manage"};
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (!strcmp(p, known[i]) || (!strcmp(known[i], "notifications") && starts_with(p, "notifications/")))
+			return respond_error(r, 405, "method_not_allowed", "%s is not allowed on /api/%s", r->method, p);
+	return -1;
+}

@@ -1,0 +1,69 @@
+/* http.h: what the web stage's handlers share: the request, its parameters, and the ways to answer. Internal to web/. */
+#ifndef TBT_HTTP_H
+#define TBT_HTTP_H
+
+#include "buf.h"
+#include "web.h"
+
+#include <jansson.h>
+#include <microhttpd.h>
+#include <stdarg.h>
+
+struct web {
+	struct ev_loop *loop;
+	struct archive *a;
+	struct crawler *cr;
+	const struct alert_opts *ao;
+	struct web_opts o;
+	struct MHD_Daemon *d;
+	ev_io io;
+	ev_timer timer;
+	unsigned port;
+};
+
+/* One request. */
+struct req {
+	struct web *w;
+	struct MHD_Connection *c;
+	const char *method;
+	char *path;      /* decoded, without the query string */
+	struct buf body; /* the request body, up to the limit */
+	int body_too_big;
+	double t0;
+	unsigned status;
+	size_t bytes;
+	int gzip_ok; /* the client accepts gzip */
+	int head;    /* HEAD: headers only */
+	const char *lang; /* "zh" or "en", for server-made pages */
+	struct strv form; /* a form body's names and values, once parsed */
+	int form_parsed;
+};
+
+/* A parameter of the query string (or of a form body), or NULL. Borrowed. */
+const char *req_param(struct req *r, const char *name);
+/* Every value of a parameter given several times or comma-separated, appended to out. */
+void req_params(struct req *r, const char *name, struct strv *out);
+const char *req_header(struct req *r, const char *name);
+
+/* Answers with body (copied); security headers always, gzip when the client takes it and the body is large. */
+enum MHD_Result respond(struct req *r, unsigned status, const char *type, const char *body, size_t len,
+			const char *const *headers);
+enum MHD_Result respond_json(struct req *r, unsigned status, json_t *j); /* steals j */
+/* {"status": 400, "code": "bad_parameter", "message": "..."} */
+enum MHD_Result respond_error(struct req *r, unsigned status, const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* A streamed body produced by fill (called until it returns 0 bytes with *done set). */
+typedef size_t (*stream_fill_fn)(void *arg, char *out, size_t max, int *done);
+enum MHD_Result respond_stream(struct req *r, const char *type, const char *disposition, stream_fill_fn fill, void *arg,
+			       void (*free_arg)(void *));
+
+/* Handlers: each returns the result of a respond_* call, or -1 when the path is not theirs. */
+int api_handle(struct req *r);
+int feeds_handle(struct req *r);
+int pages_handle(struct req *r);
+int static_handle(struct req *r);
+
+/* Appends s to out with HTML's special characters escaped. */
+void html_esc(struct buf *out, const char *s);
+
+#endif
