@@ -1,1 +1,440 @@
+// tbtwarn web UI: search, notification, dashboard, subscribe and manage pages, in Chinese and English. No build
+// step and no library: the DOM is built with createElement and textContent (never HTML from data).
+"use strict";
 
+const T = {
+  zh: {
+    skip: "跳到正文", nav_search: "检索", nav_dashboard: "态势", nav_subscribe: "订阅预警", footer: "数据来源：WTO ePing 及各成员通报。tbtwarn 为广东出口企业提供预警。", calendar: "日历",
+    search_title: "检索 TBT/SPS 通报", search_label: "检索词（支持 member:USA、hs:8507、category:toys_games、\"短语\"、OR、NOT）", search_button: "检索",
+    filters: "筛选", member: "通报成员", category: "产品类别", type: "类型", risk: "风险", year: "年份", kind: "文件类型",
+    from: "通报日期自", to: "至", open: "仅看仍可评议", any: "不限", sort: "排序", relevance: "相关度", date: "最新", results: "条结果",
+    export_csv: "导出 CSV", export_jsonl: "导出 JSON Lines", prev: "上一页", next: "下一页", page: "第 {0} 页", no_results: "没有符合条件的通报。",
+    deadline: "评议截止", days_left: "还剩 {0} 天", passed: "已截止", today: "今天截止", clear: "清除筛选", high: "高", medium: "中", low: "低",
+    symbol: "通报号", market: "通报成员", title: "标题", title_zh: "中文标题", products: "涉及产品", description: "内容", objectives: "目的", agency: "负责机构",
+    distributed: "通报日期", adoption: "拟批准日期", entry_into_force: "拟生效日期", hs: "HS 编码", ics: "ICS 编码", documents: "法规文本", notification: "通报原文",
+    related: "相关文件", categories: "产品类别与匹配依据", risk_reasons: "风险等级与原因", history: "修订记录", not_found: "档案中没有这份通报。", back: "返回检索",
+    dash_title: "态势：广东出口相关的技术性贸易措施", new_week: "本周新通报", total: "档案总数", closing: "即将截止评议（广东产品类别）", within: "{0} 天内",
+    by_month: "按月通报数", by_member: "通报最多的成员", by_category: "涉及最多的产品类别", sources: "数据源状态", source: "数据源", health: "状态", last_success: "最近成功", last_error: "最近错误",
+    sub_title: "订阅预警", sub_intro: "选择您关心的产品、市场和关键词。新通报和评议截止前的提醒将发送给您。", email: "电子邮箱", name: "联系人", org: "单位", lang: "预警语言",
+    markets: "目标市场（不选则为全部）", keywords: "关键词（可选）", channel: "接收方式", frequency: "频率", immediate: "即时", daily: "每日摘要", weekly: "每周摘要", hour: "发送时间（北京时间）",
+    url: "机器人或接口地址", secret: "签名密钥（可选）", submit: "订阅", sub_done: "请查收邮件并点击确认链接。确认之前我们不会发送任何预警。", min_risk: "最低风险",
+    manage_title: "管理订阅", your_subs: "您的订阅", remove: "删除", add_sub: "添加订阅", status: "状态", bad_link: "链接无效或已过期。", loading: "加载中……", error: "出错了：",
+    open_yes: "可评议", channel_email: "电子邮件", webhook: "Webhook", wecom: "企业微信机器人", dingtalk: "钉钉机器人", feishu: "飞书机器人", calendar_sub: "订阅日历",
+  },
+  en: {
+    skip: "Skip to content", nav_search: "Search", nav_dashboard: "Dashboard", nav_subscribe: "Subscribe", footer: "Sources: WTO ePing and members' notifications. tbtwarn warns Guangdong's exporters.", calendar: "Calendar",
+    search_title: "Search TBT/SPS notifications", search_label: "Search (member:USA, hs:8507, category:toys_games, \"phrases\", OR, NOT work)", search_button: "Search",
+    filters: "Filters", member: "Member", category: "Category", type: "Type", risk: "Risk", year: "Year", kind: "Document",
+    from: "Distributed from", to: "to", open: "Open for comment only", any: "Any", sort: "Sort", relevance: "Relevance", date: "Newest", results: "results",
+    export_csv: "Export CSV", export_jsonl: "Export JSON Lines", prev: "Previous", next: "Next", page: "Page {0}", no_results: "No notification matches.",
+    deadline: "Comments until", days_left: "{0} days left", passed: "closed", today: "closes today", clear: "Clear filters", high: "high", medium: "medium", low: "low",
+    symbol: "Symbol", market: "Member", title: "Title", title_zh: "Chinese title", products: "Products covered", description: "Description", objectives: "Objectives", agency: "Agency",
+    distributed: "Distributed", adoption: "Proposed adoption", entry_into_force: "Entry into force", hs: "HS codes", ics: "ICS codes", documents: "Texts", notification: "Notification",
+    related: "Related documents", categories: "Categories and evidence", risk_reasons: "Risk and reasons", history: "History", not_found: "This notification is not in the archive.", back: "Back to search",
+    dash_title: "Dashboard: technical regulations that touch Guangdong's exports", new_week: "New this week", total: "In the archive", closing: "Comment periods closing (Guangdong categories)", within: "within {0} days",
+    by_month: "Notifications by month", by_member: "Members notifying most", by_category: "Categories concerned most", sources: "Sources", source: "Source", health: "Health", last_success: "Last success", last_error: "Last error",
+    sub_title: "Subscribe to alerts", sub_intro: "Choose the products, markets and words you care about. New notifications and reminders before comment deadlines will reach you.", email: "E-mail", name: "Contact name", org: "Organisation", lang: "Language of alerts",
+    markets: "Markets (none: all)", keywords: "Keywords (optional)", channel: "Delivery", frequency: "Frequency", immediate: "Immediate", daily: "Daily digest", weekly: "Weekly digest", hour: "Hour (Beijing time)",
+    url: "Robot or endpoint URL", secret: "Signing secret (optional)", submit: "Subscribe", sub_done: "Check your mailbox: a message asks you to confirm. Nothing is sent before that.", min_risk: "Minimum risk",
+    manage_title: "Manage subscriptions", your_subs: "Your subscriptions", remove: "Remove", add_sub: "Add a subscription", status: "Status", bad_link: "This link is not valid.", loading: "Loading…", error: "Error: ",
+    open_yes: "open", channel_email: "E-mail", webhook: "Webhook", wecom: "WeCom robot", dingtalk: "DingTalk robot", feishu: "Feishu robot", calendar_sub: "Calendar",
+  },
+};
+
+const KEY_MARKETS = ["USA", "EU", "JPN", "KOR", "GBR", "CAN", "AUS", "IND", "VNM", "THA", "MYS", "IDN", "PHL", "SGP", "SAU", "ARE", "MEX", "BRA", "CHL", "TUR", "RUS", "ZAF", "EGY", "KEN", "TPKM"];
+
+let lang = (() => {
+  const p = new URLSearchParams(location.search).get("lang");
+  if (p === "zh" || p === "en") return p;
+  const saved = localStorage.getItem("tbtwarn.lang");
+  if (saved === "zh" || saved === "en") return saved;
+  const nav = (navigator.languages || [navigator.language || "zh"]).map((l) => l.toLowerCase());
+  const zh = nav.findIndex((l) => l.startsWith("zh")), en = nav.findIndex((l) => l.startsWith("en"));
+  return en >= 0 && (zh < 0 || en < zh) ? "en" : "zh";
+})();
+
+function t(key, ...args) {
+  let s = (T[lang] && T[lang][key]) || T.zh[key] || key;
+  args.forEach((a, i) => { s = s.replace("{" + i + "}", a); });
+  return s;
+}
+
+// el("tag", {attr: value, on: {click: fn}}, child, "text", ...)
+function el(tag, attrs, ...kids) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k === "on") for (const [ev, fn] of Object.entries(v)) e.addEventListener(ev, fn);
+    else if (k === "text") e.textContent = v;
+    else e.setAttribute(k, v === true ? "" : v);
+  }
+  for (const k of kids.flat()) if (k !== null && k !== undefined && k !== false) e.append(k instanceof Node ? k : String(k));
+  return e;
+}
+
+const main = () => document.getElementById("main");
+let categories = null;
+
+async function api(path, opts) {
+  const r = await fetch(path, Object.assign({ headers: { Accept: "application/json" } }, opts || {}));
+  const body = await r.json().catch(() => ({ message: r.statusText }));
+  if (!r.ok) throw new Error(body.message || r.statusText);
+  return body;
+}
+
+async function loadCategories() {
+  if (!categories) categories = await api("/api/categories");
+  return categories;
+}
+
+function catName(id) {
+  const c = (categories || []).find((x) => x.id === id);
+  return c ? (lang === "en" ? c.name_en : c.name_zh) : id;
+}
+
+function riskBadge(level) {
+  return level ? el("span", { class: "badge " + level }, t("risk") + " " + t(level)) : null;
+}
+
+function daysLeft(deadline, today) {
+  if (!deadline) return "";
+  const d = Math.round((Date.parse(deadline) - Date.parse(today || new Date().toISOString().slice(0, 10))) / 86400000);
+  return d > 0 ? t("days_left", d) : d === 0 ? t("today") : t("passed");
+}
+
+function setTitle(s) { document.title = s + " · tbtwarn"; }
+
+function applyChrome() {
+  document.documentElement.lang = lang === "en" ? "en" : "zh-CN";
+  document.querySelectorAll("[data-i18n]").forEach((n) => { n.textContent = t(n.dataset.i18n); });
+  const b = document.getElementById("lang-switch");
+  b.textContent = lang === "en" ? "中文" : "EN";
+  b.setAttribute("aria-label", lang === "en" ? "切换到中文" : "Switch to English");
+  document.querySelectorAll("#nav a").forEach((a) => {
+    const here = a.getAttribute("href") === location.pathname || (a.getAttribute("href") === "/" && location.pathname.startsWith("/n/"));
+    if (here) a.setAttribute("aria-current", "page"); else a.removeAttribute("aria-current");
+  });
+}
+
+// ---- search ----
+
+const FILTERS = ["member", "category", "type", "risk", "kind"];
+
+async function pageSearch() {
+  await loadCategories().catch(() => null);
+  const params = new URLSearchParams(location.search);
+  params.delete("lang");
+  setTitle(t("search_title"));
+  const m = main();
+  m.replaceChildren();
+  const q = el("input", { type: "search", id: "q", name: "q", value: params.get("q") || "", autocomplete: "off" });
+  const form = el("form", { class: "searchbar", role: "search", on: { submit: (e) => { e.preventDefault(); params.set("q", q.value); params.delete("page"); go(params); } } },
+    el("label", { for: "q", class: "visually-hidden" }, t("search_label")), q, el("button", { type: "submit" }, t("search_button")));
+  m.append(el("h1", {}, t("search_title")), el("p", { class: "meta" }, t("search_label")), form);
+  const side = el("aside", { class: "filters", "aria-label": t("filters") });
+  const body = el("section", { "aria-live": "polite" }, el("p", {}, t("loading")));
+  m.append(el("div", { class: "layout" }, side, body));
+
+  // Dates and "open" are inputs; the rest are facets below.
+  const from = el("input", { type: "date", id: "from", value: params.get("from") || "" });
+  const to = el("input", { type: "date", id: "to", value: params.get("to") || "" });
+  const open = el("input", { type: "checkbox", id: "open", checked: params.get("open") === "yes" });
+  const apply = () => {
+    from.value ? params.set("from", from.value) : params.delete("from");
+    to.value ? params.set("to", to.value) : params.delete("to");
+    open.checked ? params.set("open", "yes") : params.delete("open");
+    params.delete("page");
+    go(params);
+  };
+  [from, to].forEach((i) => i.addEventListener("change", apply));
+  open.addEventListener("change", apply);
+  side.append(el("h2", {}, t("filters")),
+    el("label", { for: "from" }, t("from")), from, el("label", { for: "to" }, t("to")), to,
+    el("label", { class: "check", for: "open" }, open, t("open")));
+  const facetBox = el("div");
+  side.append(facetBox);
+  if (FILTERS.some((f) => params.get(f)) || params.get("from") || params.get("to") || params.get("open"))
+    side.append(el("p", {}, el("a", { href: "/?" + new URLSearchParams({ q: params.get("q") || "" }) }, t("clear"))));
+
+  let res;
+  try {
+    res = await api("/api/notifications?" + params.toString() + "&per_page=20");
+  } catch (e) {
+    body.replaceChildren(el("p", { class: "error", role: "alert" }, t("error") + e.message));
+    return;
+  }
+  const sort = el("select", { id: "sort", on: { change: () => { params.set("sort", sort.value); params.delete("page"); go(params); } } },
+    el("option", { value: "relevance", selected: res.sort === "relevance" }, t("relevance")),
+    el("option", { value: "date", selected: res.sort === "date" }, t("date")));
+  const exp = new URLSearchParams(params);
+  exp.delete("page");
+  body.replaceChildren(el("div", { class: "toolbar" },
+    el("strong", { id: "total" }, res.total + " " + t("results")),
+    el("label", { for: "sort", class: "check" }, t("sort")), sort,
+    el("a", { class: "button secondary", href: "/api/export.csv?" + exp, download: "" }, t("export_csv")),
+    el("a", { class: "button secondary", href: "/api/export.jsonl?" + exp, download: "" }, t("export_jsonl")),
+    el("a", { href: "/feeds/notifications.atom?" + exp }, "Atom")));
+  if (!res.hits.length) body.append(el("p", {}, t("no_results")));
+  const list = el("ol", { class: "results", start: (res.page - 1) * res.per_page + 1 });
+  for (const h of res.hits) {
+    list.append(el("li", {},
+      el("div", {}, el("a", { href: h.url, class: "sym" }, h.symbol), " ", riskBadge(h.risk)),
+      el("div", {}, lang === "zh" && h.title_zh ? h.title_zh : h.title),
+      el("div", { class: "meta" }, [h.member_name || h.member, h.type, h.distributed,
+        h.comment_deadline ? t("deadline") + " " + h.comment_deadline + " (" + daysLeft(h.comment_deadline) + ")" : null].filter(Boolean).join(" · ")),
+      el("div", {}, (h.categories || []).map((c) => el("span", { class: "tag" }, catName(c))))));
+  }
+  body.append(list);
+  const pages = Math.ceil(res.total / res.per_page);
+  if (pages > 1) {
+    const pg = (n) => { const p = new URLSearchParams(params); p.set("page", n); return "/?" + p; };
+    body.append(el("nav", { class: "pager", "aria-label": "pages" },
+      res.page > 1 ? el("a", { href: pg(res.page - 1), rel: "prev" }, t("prev")) : null,
+      el("span", {}, t("page", res.page) + " / " + pages),
+      res.page < pages ? el("a", { href: pg(res.page + 1), rel: "next" }, t("next")) : null));
+  }
+  // Facets: each value filters (and is shown as chosen when it does).
+  for (const f of FILTERS.concat(["year"])) {
+    const counts = (res.facets || {})[f] || {};
+    const entries = Object.entries(counts).sort((a, b) => b[1] - a[1]).slice(0, 30);
+    if (!entries.length) continue;
+    const ul = el("ul", { class: "facet", "aria-label": t(f) });
+    for (const [v, n] of entries) {
+      const label = f === "category" ? catName(v) : f === "risk" ? t(v) : v;
+      const chosen = params.getAll(f).includes(v) || (params.get(f) || "").split(",").includes(v);
+      ul.append(el("li", {}, el("button", { type: "button", "aria-pressed": chosen ? "true" : "false", "data-facet": f, "data-value": v,
+        on: { click: () => {
+          if (f === "year") { params.set("from", v + "-01-01"); params.set("to", v + "-12-31"); }
+          else if (chosen) params.delete(f); else params.set(f, v);
+          params.delete("page"); go(params);
+        } } }, chosen ? "✓ " + label : label), el("span", { class: "count" }, String(n))));
+    }
+    facetBox.append(el("h3", {}, t(f)), ul);
+  }
+}
+
+function go(params) {
+  const qs = params.toString();
+  history.pushState(null, "", location.pathname + (qs ? "?" + qs : ""));
+  route();
+}
+
+// ---- one notification ----
+
+async function pageNotification(symbol) {
+  await loadCategories().catch(() => null);
+  const m = main();
+  m.replaceChildren(el("p", {}, t("loading")));
+  let n;
+  try {
+    n = await api("/api/notifications/" + symbol.split("/").map(encodeURIComponent).join("/"));
+  } catch (e) {
+    m.replaceChildren(el("h1", {}, symbol), el("p", { class: "error", role: "alert" }, t("not_found")), el("a", { href: "/" }, t("back")));
+    return;
+  }
+  const en = n.text.en || {}, zh = n.text.zh || {};
+  const pick = (f) => (lang === "zh" && zh[f]) || en[f] || zh[f];
+  const title = pick("title") || n.symbol;
+  setTitle(n.symbol);
+  const dl = el("dl", { class: "record" });
+  const row = (k, v) => { if (v !== null && v !== undefined && v !== "" && !(Array.isArray(v) && !v.length)) dl.append(el("dt", {}, t(k)), el("dd", {}, v)); };
+  const date = (d) => d && (d.date || (lang === "zh" && d.text_zh) || d.text);
+  row("symbol", n.symbol);
+  row("market", (pick("member_name") || n.member) + " (" + n.member + ")");
+  row("type", n.type.toUpperCase() + " · " + n.kind);
+  row("title", en.title);
+  row("title_zh", zh.title);
+  row("products", pick("products"));
+  row("description", pick("description"));
+  row("objectives", (n.objectives || []).join("; "));
+  row("agency", pick("agency"));
+  row("distributed", date(n.dates.distributed));
+  const dd = n.dates.comment_deadline && n.dates.comment_deadline.date;
+  row("deadline", dd ? dd + " (" + daysLeft(dd) + ")" : date(n.dates.comment_deadline));
+  row("adoption", date(n.dates.adoption));
+  row("entry_into_force", date(n.dates.entry_into_force));
+  row("hs", (n.hs || []).join(", "));
+  row("ics", (n.ics || []).join(", "));
+  if (n.notification_url) row("notification", el("a", { href: n.notification_url, rel: "noopener noreferrer" }, n.notification_url));
+  if ((n.document_urls || []).length) row("documents", el("ul", {}, n.document_urls.map((u) => el("li", {}, el("a", { href: u, rel: "noopener noreferrer" }, u)))));
+  const cats = el("ul", {}, (n.categories || []).map((c) => el("li", {}, el("strong", {}, lang === "en" ? c.name_en : c.name_zh), " — ", c.evidence,
+    " (", Math.round(c.confidence * 100) + "%", ")")));
+  const risk = n.risk ? el("div", {}, riskBadge(n.risk.level), el("ul", {}, (n.risk.reasons || []).map((r) => el("li", {}, r)))) : null;
+  const related = el("ul", {}, (n.related || []).map((r) => el("li", {}, el("a", { href: "/n/" + r.symbol }, r.symbol), " · ", r.relation, " · ", r.distributed || "", " · ", r.title || "")));
+  m.replaceChildren(el("p", {}, el("a", { href: "/" }, "← " + t("back"))),
+    el("h1", {}, n.symbol, " ", riskBadge(n.risk && n.risk.level)), el("p", {}, title), dl,
+    el("h2", {}, t("categories")), cats.childNodes.length ? cats : el("p", {}, "—"),
+    el("h2", {}, t("risk_reasons")), risk,
+    el("h2", {}, t("related")), related.childNodes.length ? related : el("p", {}, "—"),
+    (n.history || []).length ? el("h2", {}, t("history")) : null,
+    (n.history || []).length ? el("ul", {}, n.history.map((h) => el("li", {}, "v" + h.version + " · " + h.replaced_at + " · " + (h.changed_fields || []).join(", ")))) : null);
+}
+
+// ---- dashboard ----
+
+function barChart(entries, label, opts) {
+  const w = 640, bh = 20, gap = 4, left = (opts && opts.left) || 150;
+  const max = Math.max(1, ...entries.map((e) => e[1]));
+  const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+  svg.setAttribute("viewBox", `0 0 ${w} ${entries.length * (bh + gap) + 4}`);
+  svg.setAttribute("class", "chart");
+  svg.setAttribute("role", "img");
+  svg.setAttribute("aria-label", label);
+  entries.forEach(([k, v], i) => {
+    const y = i * (bh + gap);
+    const mk = (tag, attrs, text) => { const n = document.createElementNS("http://www.w3.org/2000/svg", tag); for (const [a, b] of Object.entries(attrs)) n.setAttribute(a, b); if (text !== undefined) n.textContent = text; svg.append(n); };
+    mk("text", { x: left - 6, y: y + 14, "text-anchor": "end" }, k);
+    mk("rect", { x: left, y, width: Math.max(1, ((w - left - 50) * v) / max), height: bh, class: "bar" });
+    mk("text", { x: left + ((w - left - 50) * v) / max + 4, y: y + 14 }, String(v));
+  });
+  // The numbers as a table too, for screen readers and copying.
+  const table = el("table", { class: "visually-hidden" }, el("caption", {}, label), entries.map(([k, v]) => el("tr", {}, el("th", {}, k), el("td", {}, String(v)))));
+  return el("figure", {}, svg, table);
+}
+
+async function pageDashboard() {
+  await loadCategories().catch(() => null);
+  setTitle(t("nav_dashboard"));
+  const m = main();
+  m.replaceChildren(el("p", {}, t("loading")));
+  let s;
+  try { s = await api("/api/stats"); } catch (e) { m.replaceChildren(el("p", { class: "error", role: "alert" }, t("error") + e.message)); return; }
+  const closing = s.closing || {};
+  m.replaceChildren(el("h1", {}, t("dash_title")),
+    el("div", { class: "cards" },
+      el("div", { class: "card" }, el("div", {}, t("new_week")), el("div", { class: "big", id: "new-week" }, String((s.new_this_week || { total: 0 }).total))),
+      ["7", "14", "30"].map((k) => el("div", { class: "card" }, el("div", {}, t("closing") + " · " + t("within", k)), el("div", { class: "big" }, String((closing[k] || { count: 0 }).count)))),
+      el("div", { class: "card" }, el("div", {}, t("total")), el("div", { class: "big" }, String(s.total)))));
+  const soon = (closing["30"] || { items: [] }).items;
+  m.append(el("h2", {}, t("closing") + " · " + t("within", 30)));
+  m.append(soon.length ? el("table", {}, el("thead", {}, el("tr", {}, el("th", {}, t("deadline")), el("th", {}, t("symbol")), el("th", {}, t("category")), el("th", {}, t("title")))),
+    el("tbody", {}, soon.map((h) => el("tr", {}, el("td", {}, h.comment_deadline + " (" + daysLeft(h.comment_deadline, s.today) + ")"),
+      el("td", {}, el("a", { href: h.url }, h.symbol)), el("td", {}, (h.categories || []).map(catName).join("、")), el("td", {}, (lang === "zh" && h.title_zh) || h.title))))) : el("p", {}, "—"));
+  const months = Object.entries(s.by_month || {}).sort((a, b) => a[0].localeCompare(b[0])).slice(-18);
+  m.append(el("h2", {}, t("by_month")), barChart(months, t("by_month"), { left: 70 }));
+  const members = Object.entries(s.by_member || {}).sort((a, b) => b[1] - a[1]).slice(0, 15);
+  m.append(el("h2", {}, t("by_member")), barChart(members, t("by_member"), { left: 70 }));
+  const cats = Object.entries(s.by_category || {}).sort((a, b) => b[1] - a[1]).slice(0, 15).map(([k, v]) => [catName(k), v]);
+  m.append(el("h2", {}, t("by_category")), barChart(cats, t("by_category"), { left: 230 }));
+  m.append(el("h2", {}, t("sources")), el("table", {}, el("thead", {}, el("tr", {}, el("th", {}, t("source")), el("th", {}, t("health")), el("th", {}, t("last_success")), el("th", {}, t("last_error")))),
+    el("tbody", {}, (s.sources || []).map((x) => el("tr", {}, el("td", {}, x.name), el("td", { class: x.health === "ok" ? "health-ok" : "health-bad" }, x.health),
+      el("td", {}, x.last_success || "—"), el("td", {}, x.last_error || x.disabled_because || ""))))));
+}
+
+// ---- subscribe and manage ----
+
+function subscriptionForm(onSubmit, withIdentity) {
+  const f = el("form", { id: "subscribe-form", novalidate: true });
+  const field = (id, type, label, attrs) => el("div", {}, el("label", { for: id }, label), el("input", Object.assign({ id, name: id, type }, attrs || {})));
+  if (withIdentity) {
+    f.append(el("div", { class: "row" }, field("email", "email", t("email") + " *", { required: true, autocomplete: "email" }),
+      field("name", "text", t("name"), { autocomplete: "name" }), field("org", "text", t("org"), { autocomplete: "organization" })));
+    f.append(el("label", { for: "lang" }, t("lang")), el("select", { id: "lang", name: "lang" },
+      el("option", { value: "zh", selected: lang === "zh" }, "中文"), el("option", { value: "en", selected: lang === "en" }, "English")));
+  }
+  const groups = {};
+  for (const c of categories || []) (groups[lang === "en" ? c.group_en : c.group_zh] ||= []).push(c);
+  const box = el("div", { class: "groups" });
+  for (const [g, cs] of Object.entries(groups))
+    box.append(el("fieldset", {}, el("legend", {}, g), cs.map((c) => el("label", { class: "check" },
+      el("input", { type: "checkbox", name: "category", value: c.id }), lang === "en" ? c.name_en : c.name_zh))));
+  f.append(el("h2", {}, t("category")), box);
+  f.append(el("h2", {}, t("markets")), el("div", { class: "groups" }, el("fieldset", {}, el("legend", { class: "visually-hidden" }, t("markets")),
+    KEY_MARKETS.map((mk) => el("label", { class: "check" }, el("input", { type: "checkbox", name: "member", value: mk }), mk)))));
+  f.append(field("keywords", "text", t("keywords")));
+  const channel = el("select", { id: "channel", name: "channel" }, ["email", "wecom", "dingtalk", "feishu", "webhook"].map((c) => el("option", { value: c }, t(c === "email" ? "channel_email" : c))));
+  const robot = el("div", { class: "row", hidden: true }, field("url", "url", t("url")), field("secret", "text", t("secret")));
+  channel.addEventListener("change", () => { robot.hidden = channel.value === "email"; });
+  const freq = el("select", { id: "frequency", name: "frequency" }, ["immediate", "daily", "weekly"].map((c) => el("option", { value: c }, t(c))));
+  const risk = el("select", { id: "min_risk", name: "min_risk" }, el("option", { value: "" }, t("any")), ["medium", "high"].map((c) => el("option", { value: c }, t(c))));
+  f.append(el("div", { class: "row" }, el("div", {}, el("label", { for: "channel" }, t("channel")), channel),
+    el("div", {}, el("label", { for: "frequency" }, t("frequency")), freq), field("hour", "number", t("hour"), { min: 0, max: 23, value: 9 }),
+    el("div", {}, el("label", { for: "min_risk" }, t("min_risk")), risk)), robot);
+  const out = el("div", { "aria-live": "polite" });
+  f.append(el("p", {}, el("button", { type: "submit" }, withIdentity ? t("submit") : t("add_sub"))), out);
+  f.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const data = new URLSearchParams(new FormData(f));
+    for (const [k, v] of [...data.entries()]) if (v === "") data.delete(k);
+    try {
+      const res = await onSubmit(data);
+      out.replaceChildren(el("p", { class: "notice", role: "status", id: "subscribe-result" }, res));
+    } catch (err) {
+      out.replaceChildren(el("p", { class: "error", role: "alert", id: "subscribe-result" }, t("error") + err.message));
+    }
+  });
+  return f;
+}
+
+async function pageSubscribe() {
+  await loadCategories().catch(() => null);
+  setTitle(t("sub_title"));
+  main().replaceChildren(el("h1", {}, t("sub_title")), el("p", {}, t("sub_intro")),
+    subscriptionForm(async (data) => {
+      const r = await api("/api/subscribe", { method: "POST", body: data, headers: { "Content-Type": "application/x-www-form-urlencoded", Accept: "application/json" } });
+      return r.message || t("sub_done");
+    }, true));
+}
+
+async function pageManage() {
+  await loadCategories().catch(() => null);
+  setTitle(t("manage_title"));
+  const p = new URLSearchParams(location.search);
+  const auth = new URLSearchParams({ s: p.get("s") || "", t: p.get("t") || "" });
+  const m = main();
+  const render = (me) => {
+    const list = el("ul", { class: "results" }, me.subscriptions.map((s) => {
+      const f = s.filter || {};
+      const what = [(f.categories || []).map(catName).join("、"), (f.members || []).join(" "), (f.hs || []).map((h) => "HS " + h).join(" "), f.query || ""].filter(Boolean).join(" · ");
+      return el("li", {}, el("div", {}, el("strong", {}, "#" + s.id + " "), what),
+        el("div", { class: "meta" }, t(s.channel === "email" ? "channel_email" : s.channel) + " · " + t(s.frequency) + (s.active ? "" : " · off")),
+        el("div", {}, el("a", { href: "/calendar/deadlines.ics?subscription=" + s.id + "&" + auth }, t("calendar_sub")), " ",
+          el("button", { type: "button", class: "secondary", on: { click: async () => {
+            const body = new URLSearchParams(auth); body.set("action", "remove"); body.set("subscription", s.id);
+            render(await api("/api/manage", { method: "POST", body, headers: { "Content-Type": "application/x-www-form-urlencoded" } }));
+          } } }, t("remove"))));
+    }));
+    m.replaceChildren(el("h1", {}, t("manage_title")), el("p", {}, me.email + " · " + t("status") + ": " + me.status),
+      el("h2", {}, t("your_subs")), list, el("h2", {}, t("add_sub")),
+      subscriptionForm(async (data) => {
+        for (const [k, v] of auth) data.set(k, v);
+        data.set("action", "add");
+        render(await api("/api/manage", { method: "POST", body: data, headers: { "Content-Type": "application/x-www-form-urlencoded" } }));
+        return "✓";
+      }, false));
+  };
+  try { render(await api("/api/manage?" + auth)); } catch (e) { m.replaceChildren(el("h1", {}, t("manage_title")), el("p", { class: "error", role: "alert" }, t("bad_link"))); }
+}
+
+// ---- routing ----
+
+async function route() {
+  applyChrome();
+  const p = location.pathname;
+  if (p.startsWith("/n/")) return pageNotification(decodeURIComponent(p.slice(3)));
+  if (p === "/dashboard") return pageDashboard();
+  if (p === "/subscribe") return pageSubscribe();
+  if (p === "/manage") return pageManage();
+  return pageSearch();
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  document.getElementById("lang-switch").addEventListener("click", () => {
+    lang = lang === "en" ? "zh" : "en";
+    localStorage.setItem("tbtwarn.lang", lang);
+    route();
+  });
+  // Links inside the app change the view without reloading; the URL always holds the whole state.
+  document.body.addEventListener("click", (e) => {
+    const a = e.target.closest("a");
+    if (!a || a.target || a.hasAttribute("download") || e.ctrlKey || e.metaKey || e.shiftKey) return;
+    const u = new URL(a.href, location.href);
+    if (u.origin !== location.origin || !(u.pathname === "/" || u.pathname.startsWith("/n/") || ["/dashboard", "/subscribe", "/manage"].includes(u.pathname))) return;
+    e.preventDefault();
+    history.pushState(null, "", u.pathname + u.search);
+    route();
+    document.getElementById("main").focus();
+  });
+  window.addEventListener("popstate", route);
+  route();
+});
