@@ -375,6 +375,7 @@ static const char *pick_lang(struct req *r)
 static enum MHD_Result dispatch(struct req *r)
 {
 	int rc;
+	r->lang = pick_lang(r); /* now that the body (which may carry lang) is in */
 	if (r->body_too_big)
 		return respond_error(r, 413, "too_large", "the request body is over %zu bytes", r->w->o.max_body);
 	if (!utf8_valid(r->path, strlen(r->path), NULL))
@@ -404,7 +405,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		const char *ae = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept-Encoding");
 		r->gzip_ok = ae && strstr(ae, "gzip");
 		r->head = !strcmp(method, "HEAD");
-		r->lang = pick_lang(r);
 		*con_cls = r;
 		return MHD_YES;
 	}

@@ -1,0 +1,35 @@
+#!/bin/sh
+# t70: the HTTP API, feeds, calendars and subscription pages over real HTTP against `tbtwarn serve` on a real
+# archive, checked by an independent client (tests/node/api.test.mjs: Ajv against docs/openapi.json, feedparser,
+# ical.js), with postfix's smtp-sink receiving the confirmation mails.
+. "$(dirname "$0")/lib.sh"
+command -v smtp-sink >/dev/null || { not_ok "smtp-sink is installed (postfix)"; exit 1; }
+[ -d "$ROOT/tests/node/node_modules/ajv" ] || { not_ok "npm packages installed (scripts/deps.sh test)"; exit 1; }
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+mkdir -p "$TMP/mail" && chmod 755 "$TMP" && chmod 777 "$TMP/mail"
+P=$(free_port)
+smtp-sink -u nobody -d "$TMP/mail/%M." 127.0.0.1:$P 100 & sink=$!
+"$TBTWARN" import "$ROOT"/tests/data/samples/* > /dev/null
+export TBTWARN_TODAY=2025-04-20 TBTWARN_SMTP_URL=smtp://127.0.0.1:$P TBTWARN_SECRET=web-test-$$ TBTWARN_ADMIN_TOKEN=admin-$$
+"$TBTWARN" serve --listen 127.0.0.1:0 > "$TMP/serve.out" 2> "$TMP/serve.log" &
+srv=$!
+trap 'kill $sink $srv 2>/dev/null; rm -rf "$TMP"' EXIT
+i=0
+while ! grep -q serving "$TMP/serve.out" 2>/dev/null && [ $i -lt 500 ]; do i=$((i + 1)); sleep 0.01; done
+BASE=$(sed -n 's|^tbtwarn: serving \(http://[0-9.:]*\)/$|\1|p' "$TMP/serve.out")
+expect_match "serve says where it listens" "$BASE" "^http://127\.0\.0\.1:[0-9]+$"
+node "$ROOT/tests/node/api.test.mjs" "$BASE" "$ROOT/docs/openapi.json" "$TMP/mail" "$TBTWARN_ADMIN_TOKEN" "$TBTWARN_SECRET" > "$TMP/api.out" 2>&1
+rc=$?
+# The client's own checks, renumbered into this script's count.
+while IFS= read -r line; do
+	case "$line" in
+	"ok "*) ok "${line#ok [0-9]* - }" ;;
+	"not ok "*) not_ok "${line#not ok [0-9]* - }" ;;
+	"#   "*) echo "$line" ;;
+	esac
+done < "$TMP/api.out"
+expect_eq "the API client finished cleanly" "$rc:$(grep -c '^ok ' "$TMP/api.out")" "0:$(grep -c '^ok ' "$TMP/api.out")"
+expect_match "every request is in the access log (logfmt)" "$(cat "$TMP/serve.log")" 'method=GET path="/api/notifications" status=200 bytes=[0-9]+ ms=[0-9.]+'
+kill -TERM $srv
+wait $srv
+expect_eq "SIGTERM stops the server cleanly" "$?" 0
