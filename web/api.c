@@ -156,7 +156,14 @@ static enum MHD_Result search_answer(struct req *r, const char *query, int by_da
 		return respond_error(r, 500, "search_failed", "%s", err);
 	size_t i;
 	json_t *h;
-	json_array_foreach(json_object_get(res, "hits"), i, h) add_links(r, h);
+	char today[11];
+	today_iso(today);
+	json_array_foreach(json_object_get(res, "hits"), i, h)
+	{
+		add_links(r, h);
+		const char *dl = json_string_value(json_object_get(h, "comment_deadline"));
+		json_object_set_new(h, "days_left", dl ? json_integer(iso_days_between(today, dl)) : json_null());
+	}
 	json_object_set_new(res, "query", json_string(query));
 	json_object_set_new(res, "page", json_integer(page));
 	json_object_set_new(res, "per_page", json_integer(per_page));

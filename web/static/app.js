@@ -96,9 +96,10 @@ function riskBadge(level) {
   return level ? el("span", { class: "badge " + level }, t("risk") + " " + t(level)) : null;
 }
 
-function daysLeft(deadline, today) {
+// Days left as the server counts them (its "today"), else from the browser's clock.
+function daysLeft(deadline, today, known) {
   if (!deadline) return "";
-  const d = Math.round((Date.parse(deadline) - Date.parse(today || new Date().toISOString().slice(0, 10))) / 86400000);
+  const d = Number.isInteger(known) ? known : Math.round((Date.parse(deadline) - Date.parse(today || new Date().toISOString().slice(0, 10))) / 86400000);
   return d > 0 ? t("days_left", d) : d === 0 ? t("today") : t("passed");
 }
 
@@ -181,7 +182,7 @@ async function pageSearch() {
       el("div", {}, el("a", { href: h.url, class: "sym" }, h.symbol), " ", riskBadge(h.risk)),
       el("div", {}, lang === "zh" && h.title_zh ? h.title_zh : h.title),
       el("div", { class: "meta" }, [h.member_name || h.member, h.type, h.distributed,
-        h.comment_deadline ? t("deadline") + " " + h.comment_deadline + " (" + daysLeft(h.comment_deadline) + ")" : null].filter(Boolean).join(" · ")),
+        h.comment_deadline ? t("deadline") + " " + h.comment_deadline + " (" + daysLeft(h.comment_deadline, null, h.days_left) + ")" : null].filter(Boolean).join(" · ")),
       el("div", {}, (h.categories || []).map((c) => el("span", { class: "tag" }, catName(c))))));
   }
   body.append(list);
@@ -250,7 +251,7 @@ async function pageNotification(symbol) {
   row("agency", pick("agency"));
   row("distributed", date(n.dates.distributed));
   const dd = n.dates.comment_deadline && n.dates.comment_deadline.date;
-  row("deadline", dd ? dd + " (" + daysLeft(dd) + ")" : date(n.dates.comment_deadline));
+  row("deadline", dd ? dd + " (" + daysLeft(dd, null, n.days_left) + ")" : date(n.dates.comment_deadline));
   row("adoption", date(n.dates.adoption));
   row("entry_into_force", date(n.dates.entry_into_force));
   row("hs", (n.hs || []).join(", "));
@@ -308,7 +309,7 @@ async function pageDashboard() {
   const soon = (closing["30"] || { items: [] }).items;
   m.append(el("h2", {}, t("closing") + " · " + t("within", 30)));
   m.append(soon.length ? el("table", {}, el("thead", {}, el("tr", {}, el("th", {}, t("deadline")), el("th", {}, t("symbol")), el("th", {}, t("category")), el("th", {}, t("title")))),
-    el("tbody", {}, soon.map((h) => el("tr", {}, el("td", {}, h.comment_deadline + " (" + daysLeft(h.comment_deadline, s.today) + ")"),
+    el("tbody", {}, soon.map((h) => el("tr", {}, el("td", {}, h.comment_deadline + " (" + daysLeft(h.comment_deadline, s.today, h.days_left) + ")"),
       el("td", {}, el("a", { href: h.url }, h.symbol)), el("td", {}, (h.categories || []).map(catName).join("、")), el("td", {}, (lang === "zh" && h.title_zh) || h.title))))) : el("p", {}, "—"));
   const months = Object.entries(s.by_month || {}).sort((a, b) => a[0].localeCompare(b[0])).slice(-18);
   m.append(el("h2", {}, t("by_month")), barChart(months, t("by_month"), { left: 70 }));

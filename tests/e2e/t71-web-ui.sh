@@ -1,0 +1,26 @@
+#!/bin/sh
+# t71: the web UI in headless Chromium (tests/node/ui.test.mjs, playwright-core with Debian's chromium) against
+# `tbtwarn serve` on a real archive; screenshots are kept in build/artefacts/ui/.
+. "$(dirname "$0")/lib.sh"
+command -v chromium >/dev/null || { not_ok "chromium is installed (scripts/deps.sh test)"; exit 1; }
+[ -d "$ROOT/tests/node/node_modules/playwright-core" ] || { not_ok "npm packages installed (scripts/deps.sh test)"; exit 1; }
+"$TBTWARN" import "$ROOT"/tests/data/samples/* > /dev/null
+export TBTWARN_TODAY=2025-04-20
+"$TBTWARN" serve --listen 127.0.0.1:0 --quiet > "$TMP/serve.out" 2> "$TMP/serve.err" &
+srv=$!
+trap 'kill $srv 2>/dev/null; rm -rf "$TMP"' EXIT
+i=0
+while ! grep -q serving "$TMP/serve.out" 2>/dev/null && [ $i -lt 500 ]; do i=$((i + 1)); sleep 0.01; done
+BASE=$(sed -n 's|^tbtwarn: serving \(http://[0-9.:]*\)/$|\1|p' "$TMP/serve.out")
+ART="$ROOT/build/artefacts/ui$(case "$TBTWARN" in */san/*) echo -san ;; esac)"
+timeout 120 node "$ROOT/tests/node/ui.test.mjs" "$BASE" "$ART" > "$TMP/ui.out" 2>&1
+rc=$?
+while IFS= read -r line; do
+	case "$line" in
+	"ok "*) ok "${line#ok [0-9]* - }" ;;
+	"not ok "*) not_ok "${line#not ok [0-9]* - }" ;;
+	"#   "*) echo "$line" ;;
+	esac
+done < "$TMP/ui.out"
+expect_eq "the browser test finished cleanly" "$rc" 0
+[ -s "$ART/search.png" ] && [ -s "$ART/notification.png" ] && [ -s "$ART/phone.png" ] && ok "screenshots saved in $ART" || not_ok "screenshots saved"
