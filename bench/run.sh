@@ -39,9 +39,12 @@ ours_s=$(python3 bench/measure.py "$B"/bench/search_bench "$W/ours" "$W/queries.
 echo "search: Xapian API"
 bare_s=$(python3 bench/measure.py "$B"/bench/xapian_search "$W/ours/index" "$W/queries.txt" 2>"$W/bare-search.mem")
 
-python3 - "$N" "$bare" "$t0" "$t1" "$ours_s" "$bare_s" "$W" "$cls" "$mat" "$dlv" <<'PY'
+echo "web: wrk against tbtwarn serve"
+web=$(sh bench/web_bench.sh "$B" "$W" | tr '\n' ' ')
+
+python3 - "$N" "$bare" "$t0" "$t1" "$ours_s" "$bare_s" "$W" "$cls" "$mat" "$dlv" "$web" <<'PY'
 import sys
-n, bare, t0, t1, ours_s, bare_s, w, cls, mat, dlv = sys.argv[1:]
+n, bare, t0, t1, ours_s, bare_s, w, cls, mat, dlv, web = sys.argv[1:]
 n = int(n)
 bd, bsec, brate = bare.split()
 osec = float(t1) - float(t0)
@@ -71,4 +74,9 @@ print("| 10,000 e-mails to smtp-sink, messages/s | %s | %s (smtp-source, %s byte
 print("| e-mail delivery peak memory, MiB | %s | | | |" % d[3])
 print("| 10,000 signed webhooks to nginx, deliveries/s | %s | | | |" % d[6])
 print("| webhook delivery peak memory, MiB | %s | | | |" % d[7])
+wl = web.split()
+for i in range(0, len(wl), 12):
+    c, rps, p50, p90, p99, non2xx, sock, rss, imed, ip99, imean = wl[i + 1:i + 12]
+    print("| web, %s connections: requests/s, p50/p99 ms, errors | %s, %.1f/%.1f, %d | in process: %.0f/s, %.1f/%.1f | | p99 < 20 ms, no errors |" % (
+        c, rps, int(p50) / 1000, int(p99) / 1000, int(non2xx) + int(sock), 1e6 / float(imean), float(imed) / 1000, float(ip99) / 1000))
 PY

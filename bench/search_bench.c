@@ -1,4 +1,4 @@
-/* search_bench.c DATA QUERIES: runs each query through tbtwarn's in-process search (query language, Xapian, the
+/* search_bench.c DATA QUERIES [FACET_SAMPLE]: runs each query through tbtwarn's in-process search (query language, Xapian, the
  * hits loaded from SQLite and turned into JSON, facets counted), once to warm up and once measured, and prints
  * "queries median_us p90_us p99_us mean_us". */
 #include "archive.h"
@@ -21,8 +21,8 @@ int main(int argc, char **argv)
 	char err[ERRBUF_SIZE];
 	struct strv qs;
 	struct buf b;
-	if (argc != 3) {
-		fputs("usage: search_bench DATA QUERIES\n", stderr);
+	if (argc != 3 && argc != 4) {
+		fputs("usage: search_bench DATA QUERIES [FACET_SAMPLE]\n", stderr);
 		return 2;
 	}
 	if (archive_open(argv[1], ARCHIVE_READ, &a, err, sizeof(err))) {
@@ -43,13 +43,25 @@ int main(int argc, char **argv)
 			strv_push_owned(&qs, xstrndup(p, (size_t)(nl - p)));
 	}
 	double *lat = xcalloc(qs.n, sizeof(double)), sum = 0;
-	struct search_opts o = {0, 20, 0, 1};
+	struct search_opts o = {0, 20, 0, 1, argc == 4 ? (unsigned)strtoul(argv[3], NULL, 10) : 0};
 	for (int pass = 0; pass < 2; pass++) {
 		for (size_t i = 0; i < qs.n; i++) {
 			struct timespec t0, t1;
 			json_t *res;
+			/* A line may carry the API's options after tabs: QUERY<TAB>date|relevance<TAB>PER_PAGE. */
+			char *q = xstrdup(qs.items[i]), *tab = strchr(q, '\t');
+			struct search_opts oi = o;
+			if (tab) {
+				*tab++ = '\0';
+				oi.by_date = starts_with(tab, "date");
+				char *tab2 = strchr(tab, '\t');
+				if (tab2)
+					oi.limit = (unsigned)strtoul(tab2 + 1, NULL, 10);
+			}
 			clock_gettime(CLOCK_MONOTONIC, &t0);
-			if (archive_search(a, qs.items[i], &o, &res, err, sizeof(err))) {
+			int failed = archive_search(a, q, &oi, &res, err, sizeof(err));
+			free(q);
+			if (failed) {
 				fprintf(stderr, "query '%s': %s\n", qs.items[i], err);
 				return 1;
 			}

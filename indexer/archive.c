@@ -540,10 +540,12 @@ int archive_search(struct archive *a, const char *query, const struct search_opt
 		goto done;
 	idx_query_sort_date(q, o->by_date);
 	idx_query_facets(q, o->facets);
+	idx_query_facet_sample(q, o->facet_sample);
 	if ((rc = idx_search(a->idx, q, o->offset, o->limit, &r, err, errlen)))
 		goto done;
 	json_t *res = json_object(), *hits = json_array();
 	json_object_set_new(res, "total", json_integer(idx_results_total(r)));
+	json_object_set_new(res, "exact", json_boolean(idx_results_exact(r)));
 	for (size_t i = 0; i < idx_results_count(r); i++) {
 		struct notif *n;
 		if ((rc = store_get_by_id(a->store, idx_results_docid(r, i), &n, err, errlen))) {

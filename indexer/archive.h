@@ -67,11 +67,12 @@ struct search_opts {
 	unsigned offset, limit;
 	int by_date;
 	int facets;
+	unsigned facet_sample; /* 0: exact counts; else at least this many matches visited, larger results estimated */
 };
 
 /*
  * Runs a query in the query language (see query.h). *out receives
- * {"total": N, "hits": [...], "facets": {...}} (caller json_decref()s). Returns 0, -EINVAL for a bad query
+ * {"total": N, "exact": bool, "hits": [...], "facets": {...}} (caller json_decref()s). Returns 0, -EINVAL for a bad query
  * (err says why) or another negative code.
  */
 int archive_search(struct archive *a, const char *query, const struct search_opts *o, json_t **out, char *err,

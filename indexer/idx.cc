@@ -49,6 +49,7 @@ struct idx_query {
 	std::vector<std::string> negated;
 	bool by_date = false;
 	bool facets = false;
+	unsigned facet_sample = 0;
 };
 
 // Counts a value slot that holds several tab-separated values (a notification's categories), each once.
@@ -92,6 +93,7 @@ class MultiValueCountSpy : public Xapian::MatchSpy {
 
 struct idx_results {
 	unsigned total = 0;
+	bool exact = true; // the total (and the facet counts) are exact, not estimates
 	std::vector<unsigned> docids;
 	std::vector<double> scores;
 	std::vector<std::string> cat_values, risk_values;
@@ -340,6 +342,16 @@ extern "C" void idx_query_sort_date(struct idx_query *q, int by_date)
 	q->by_date = by_date != 0;
 }
 
+extern "C" void idx_query_facet_sample(struct idx_query *q, unsigned sample)
+{
+	q->facet_sample = sample;
+}
+
+extern "C" int idx_results_exact(const struct idx_results *r)
+{
+	return r->exact;
+}
+
 extern "C" void idx_query_facets(struct idx_query *q, int on)
 {
 	q->facets = on != 0;
@@ -502,8 +514,16 @@ extern "C" int idx_search(struct idx *x, const struct idx_query *q, unsigned off
 		}
 		// With facets every match is visited, so the total and the counts are exact.
 		Xapian::doccount check = q->facets ? x->db->get_doccount() : 0;
+		// Unless a sample is asked for: then at least that many matches are visited, and the counts of a larger
+		// result are scaled from them (marked as estimates).
+		if (q->facets && q->facet_sample && q->facet_sample < check)
+			check = q->facet_sample;
 		Xapian::MSet mset = enq.get_mset(offset, limit, check);
 		r->total = mset.get_matches_estimated();
+		r->exact = mset.get_matches_lower_bound() == mset.get_matches_upper_bound();
+		double scale = 1.0;
+		if (q->facets && !r->exact && spies[0].get_total())
+			scale = (double)r->total / (double)spies[0].get_total();
 		for (auto it = mset.begin(); it != mset.end(); ++it) {
 			r->docids.push_back(*it);
 			r->scores.push_back(it.get_weight());
@@ -515,7 +535,7 @@ extern "C" int idx_search(struct idx *x, const struct idx_query *q, unsigned off
 			auto &cf = r->facets[IDX_SLOT_CATEGORY];
 			for (const auto &kv : cats.top(100)) {
 				cf.values.push_back(kv.first);
-				cf.counts.push_back(kv.second);
+				cf.counts.push_back((unsigned)(kv.second * scale + 0.5));
 			}
 			for (const auto &v : cf.values)
 				cf.ptrs.push_back(v.c_str());
@@ -523,7 +543,7 @@ extern "C" int idx_search(struct idx *x, const struct idx_query *q, unsigned off
 				auto &f = r->facets[spy_slots[i]];
 				for (auto t = spies[i].top_values_begin(100); t != spies[i].top_values_end(100); ++t) {
 					f.values.push_back(*t);
-					f.counts.push_back(t.get_termfreq());
+					f.counts.push_back((unsigned)(t.get_termfreq() * scale + 0.5));
 				}
 				for (const auto &v : f.values)
 					f.ptrs.push_back(v.c_str());

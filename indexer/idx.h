@@ -74,6 +74,10 @@ void idx_query_range(struct idx_query *q, int group, enum idx_slot slot, const c
 void idx_query_sort_date(struct idx_query *q, int by_date);
 /* Count facets (member, type, year, kind, category, risk) over all matches, not only the page. */
 void idx_query_facets(struct idx_query *q, int on);
+/* With facets: visit at least sample matches (0: all, the default) and scale the counts of a larger result. */
+void idx_query_facet_sample(struct idx_query *q, unsigned sample);
+/* Whether the total and the facet counts are exact (else estimates). */
+int idx_results_exact(const struct idx_results *r);
 
 /* Runs the query. *out is freed with idx_results_free(). Returns 0, -EINVAL (bad query syntax) or -TBT_EIDX. */
 /* Whether the document last built with idx_doc_begin() (and replaced) satisfies q, decided from its terms without a

@@ -144,9 +144,17 @@ static void add_links(struct req *r, json_t *hit)
 	(void)r;
 }
 
+/* Facet counts visit at least this many matches; a larger result's counts (and total) are estimates, marked so,
+ * unless exact=yes is asked for. */
+enum { FACET_SAMPLE = 5000 };
+
 static enum MHD_Result search_answer(struct req *r, const char *query, int by_date, long page, long per_page)
 {
-	struct search_opts so = {(unsigned)((page - 1) * per_page), (unsigned)per_page, by_date, 1};
+	const char *ex = req_param(r, "exact");
+	if (ex && strcmp(ex, "yes") && strcmp(ex, "no"))
+		return respond_error(r, 400, "bad_parameter", "exact: '%s' is not yes or no", ex);
+	struct search_opts so = {(unsigned)((page - 1) * per_page), (unsigned)per_page, by_date, 1,
+				 ex && !strcmp(ex, "yes") ? 0 : FACET_SAMPLE};
 	json_t *res;
 	char err[ERRBUF_SIZE];
 	int rc = archive_search(r->w->a, query, &so, &res, err, sizeof(err));
