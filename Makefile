@@ -27,13 +27,14 @@ CMOCKA_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null)
 
 WARN := -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes -Wvla -Wwrite-strings -Wformat-security \
 	-Wshadow -Wno-missing-field-initializers
-CPPFLAGS_ALL := -D_GNU_SOURCE -Ilib -Iindexer -Icrawler -Ialerter -Iweb -I$(B)/gen
+CPPFLAGS_ALL := -D_GNU_SOURCE -Ilib -Iindexer -Icrawler -Ialerter -Iweb -Iservice -I$(B)/gen
 OPT ?= -O2
 CFLAGS_ALL = -std=c11 $(OPT) -g $(WARN) -MMD -MP $(CPPFLAGS_ALL) $(PKG_CFLAGS) $(CFLAGS)
 CXXFLAGS_ALL = -std=c++17 $(OPT) -g -Wall -Wextra -Werror -MMD -MP $(CPPFLAGS_ALL) $(PKG_CFLAGS) $(CXXFLAGS)
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-LIB_C := $(wildcard lib/*.c) $(wildcard indexer/*.c) $(wildcard crawler/*.c) $(wildcard alerter/*.c) $(wildcard web/*.c)
+LIB_C := $(wildcard lib/*.c) $(wildcard indexer/*.c) $(wildcard crawler/*.c) $(wildcard alerter/*.c) $(wildcard web/*.c) \
+	$(wildcard service/*.c)
 LIB_CXX := $(wildcard indexer/*.cc)
 CLI_C := $(wildcard cli/*.c)
 UNIT_C := $(wildcard tests/unit/test_*.c)

@@ -16,6 +16,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <limits.h>
+#include <sys/stat.h>
 
 void alert_opts_default(struct alert_opts *o)
 {
@@ -403,8 +405,30 @@ out:
 	return rc;
 }
 
+/* Whether collect has anything to do: changes after the cursor, or today's reminders not planned yet. A daemon ticks
+ * often; loading every subscription for nothing would be its main cost. */
+static int collect_needed(struct archive *a, const char *today)
+{
+	sqlite3_stmt *q;
+	int need = 1;
+	if (sqlite3_prepare_v2(db(a), "SELECT (SELECT coalesce(max(seq), 0) FROM notifications) > "
+				      "coalesce((SELECT CAST(value AS INTEGER) FROM alert_state WHERE key = 'seq'), 0) OR "
+				      "coalesce((SELECT value FROM alert_state WHERE key = 'reminders_day'), '') <> ?1",
+			       -1, &q, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(q, 1, today, -1, SQLITE_STATIC);
+		if (sqlite3_step(q) == SQLITE_ROW)
+			need = sqlite3_column_int(q, 0);
+		sqlite3_finalize(q);
+	}
+	return need;
+}
+
 int alert_collect(struct archive *a, const struct alert_opts *o, struct alert_stats *st, char *err, size_t errlen)
 {
+	char today[11];
+	today_iso(today);
+	if (!collect_needed(a, today))
+		return 0;
 	struct matcher *m = matcher_new(err, errlen);
 	int rc;
 	if (!m)
@@ -443,6 +467,11 @@ int alert_collect(struct archive *a, const struct alert_opts *o, struct alert_st
 	}
 	if (!rc && o->reminder_days > 0)
 		rc = plan_reminders(&c);
+	if (!rc) {
+		char sql[128];
+		snprintf(sql, sizeof(sql), "INSERT OR REPLACE INTO alert_state (key, value) VALUES ('reminders_day', '%s')", c.today);
+		rc = exec_sql(a, sql, err, errlen);
+	}
 	sqlite3_finalize(c.ins);
 	/* The decisions and the cursor become durable together, or not at all. */
 	if (rc)
@@ -558,6 +587,7 @@ struct run {
 	int64_t *flying;
 	size_t nflying, capflying;
 	int only_account; /* deliver only confirmation and manage mails */
+	int relay_down;   /* the last e-mail failed for a temporary reason */
 };
 
 static int flying(const struct run *r, int64_t id)
@@ -719,6 +749,17 @@ static void on_sent(void *arg, struct fetch_result *r)
 	if (!failed) {
 		static const char *const names[] = {"e-mail", "webhook", "WeCom", "DingTalk", "Feishu"};
 		record(d, "sent", 0, NULL);
+		if (d->channel == CH_EMAIL && d->run->relay_down) {
+			/* The relay is back: what waited for it is due now, and goes in order of urgency rather than in the
+			 * order of its backoff timers. */
+			d->run->relay_down = 0;
+			sqlite3_exec(db(d->run->a), "UPDATE outbox SET next_attempt = 0 WHERE state = 'pending' AND attempts > 0 AND "
+						    "(subscription_id IS NULL OR subscription_id IN (SELECT id FROM subscriptions "
+						    "WHERE channel = 'email'))",
+				     NULL, NULL, NULL);
+			if (d->run->report)
+				fprintf(d->run->report, "the mail relay answers again: the waiting e-mails are due now\n");
+		}
 		d->run->st->sent++;
 		if (d->run->report)
 			fprintf(d->run->report, "delivered %s (%s)\n", d->message_id, names[d->channel]);
@@ -730,6 +771,8 @@ static void on_sent(void *arg, struct fetch_result *r)
 							 : 0;
 		if (robot && !r->failed)
 			permanent = !temporary;
+		if (d->channel == CH_EMAIL && !permanent)
+			d->run->relay_down = 1;
 		double now = now_epoch();
 		if (!permanent && now - d->created < d->run->o->give_up_after) {
 			double delay = fmin(d->run->o->retry_max, d->run->o->retry_base * pow(2.0, d->attempts));
@@ -761,6 +804,41 @@ static void on_sent(void *arg, struct fetch_result *r)
 		}
 	}
 	delivery_free(d);
+}
+
+/* Writes a message into the Maildir dir (dir/tmp, then renamed into dir/new, as Maildir readers expect). The file
+ * is named after the Message-ID, so a message sent again after a crash replaces itself instead of doubling. */
+static int maildir_put(const char *dir, const char *message_id, const char *body, char *err, size_t errlen)
+{
+	char name[256], tmp[PATH_MAX], fin[PATH_MAX];
+	size_t k = 0;
+	for (const char *p = message_id; *p && k + 1 < sizeof(name); p++)
+		name[k++] = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '.' ? *p : '_';
+	name[k] = '\0';
+	snprintf(tmp, sizeof(tmp), "%s/tmp", dir);
+	mkdir(dir, 0755);
+	mkdir(tmp, 0755);
+	snprintf(fin, sizeof(fin), "%s/new", dir);
+	mkdir(fin, 0755);
+	snprintf(fin, sizeof(fin), "%s/cur", dir);
+	mkdir(fin, 0755);
+	snprintf(tmp, sizeof(tmp), "%s/tmp/%s", dir, name);
+	snprintf(fin, sizeof(fin), "%s/new/%s", dir, name);
+	FILE *f = fopen(tmp, "wb");
+	if (!f) {
+		errf(err, errlen, "maildir %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	size_t len = strlen(body);
+	int bad = fwrite(body, 1, len, f) != len;
+	bad |= fflush(f) != 0 || fsync(fileno(f)) != 0;
+	bad |= fclose(f) != 0;
+	if (bad || rename(tmp, fin)) {
+		errf(err, errlen, "maildir %s: %s", dir, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
 }
 
 /* Loopback, private, link-local and unspecified IPv4 addresses and localhost names. */
@@ -867,7 +945,7 @@ static int start_row(struct run *r, struct fetcher *f, sqlite3_stmt *q)
 	const char *status = text_col(q, 14);
 	/* A request to confirm, or a link to manage (for a known address that used the subscribe form): e-mails about
 	 * the subscription itself. */
-	int confirm = !strcmp(kind, "confirm") || !strcmp(kind, "manage");
+	int confirm = !strcmp(kind, "confirm") || !strcmp(kind, "manage") || !strcmp(kind, "operator");
 	int ch = confirm ? CH_EMAIL : channel ? channel_from_name(channel) : -1;
 	if (ch < 0) {
 		stop_now(d, "failed", "the subscription is gone");
@@ -932,9 +1010,12 @@ static int start_row(struct run *r, struct fetcher *f, sqlite3_stmt *q)
 	/* Signatures carry the real time (receivers check it), whatever clock the schedules run on. */
 	long ts = (long)time(NULL);
 	if (d->channel == CH_EMAIL) {
-		body = confirm ? render_confirm_mail(&who, d->message_id, o->base_url, o->secret, o->mail_from,
-						     !strcmp(kind, "manage"))
-			       : render_mail(&m);
+		if (!strcmp(kind, "operator"))
+			body = render_note_mail(&who, d->message_id, o->mail_from, text_col(q, 19) ? text_col(q, 19) : "tbtwarn");
+		else if (confirm)
+			body = render_confirm_mail(&who, d->message_id, o->base_url, o->secret, o->mail_from, !strcmp(kind, "manage"));
+		else
+			body = render_mail(&m);
 		req.url = o->smtp_url;
 		req.mail_from = o->mail_from;
 		req.mail_rcpt = who.email;
@@ -972,7 +1053,20 @@ static int start_row(struct run *r, struct fetcher *f, sqlite3_stmt *q)
 	req.body = body;
 	req.body_len = strlen(body);
 	int ok = 1;
-	if (fetch_start(f, &req, on_sent, d)) {
+	if (d->channel == CH_EMAIL && starts_with(o->smtp_url, "maildir:")) {
+		/* A local capture instead of a relay (the offline demo, tests): the message is a file, delivered at once. */
+		struct fetch_result res;
+		memset(&res, 0, sizeof(res));
+		const char *dir = o->smtp_url + 8;
+		if (starts_with(dir, "//"))
+			dir += 2; /* maildir:///abs/path or maildir://relative/path or maildir:relative/path */
+		if (maildir_put(dir, d->message_id, body, res.error, sizeof(res.error))) {
+			res.failed = 1;
+			res.status = 451;
+		}
+		on_sent(d, &res);
+		ok = 0;
+	} else if (fetch_start(f, &req, on_sent, d)) {
 		stop_now(d, "failed", d->channel == CH_EMAIL ? "the mail relay is not an smtp:// or smtps:// URL"
 							      : "the target URL is not http or https");
 		delivery_free(d);
@@ -990,13 +1084,14 @@ static int start_row(struct run *r, struct fetcher *f, sqlite3_stmt *q)
 
 static const char due_sql[] =
 	"SELECT o.id, o.kind, o.subscriber_id, o.subscription_id, o.notification_id, o.deadline, o.message_id, o.attempts, "
-	"strftime('%s', o.created_at), s.channel, s.url, s.secret, s.frequency, s.active, p.status, p.email, p.name, p.org, p.lang "
+	"strftime('%s', o.created_at), s.channel, s.url, s.secret, s.frequency, s.active, p.status, p.email, p.name, p.org, p.lang, "
+	"o.note "
 	"FROM outbox o JOIN subscribers p ON p.id = o.subscriber_id LEFT JOIN subscriptions s ON s.id = o.subscription_id "
 	"WHERE o.state = 'pending' AND o.next_attempt <= ?1 AND (?2 = 0 OR o.id = ?2) "
-	"AND (?3 OR (o.kind NOT IN ('confirm', 'manage') AND s.channel <> 'email')) "
+	"AND (?3 OR (o.kind NOT IN ('confirm', 'manage', 'operator') AND s.channel <> 'email')) "
 	"AND (?5 = 0 OR o.kind IN ('confirm', 'manage')) "
 	/* The most urgent first: confirmations, then the nearest comment deadline. */
-	"ORDER BY o.kind NOT IN ('confirm', 'manage'), o.deadline IS NULL, o.deadline, o.id LIMIT ?4";
+	"ORDER BY o.kind NOT IN ('confirm', 'manage', 'operator'), o.deadline IS NULL, o.deadline, o.id LIMIT ?4";
 
 /* Delivers due rows in batches, so that memory stays bounded however long the outbox: each batch is started, then
  * the loop runs until every transfer of it has ended. Rows that cannot go now (e-mail without a relay) are left out
@@ -1047,6 +1142,94 @@ int alert_deliver_row(struct archive *a, struct ev_loop *loop, struct fetcher *f
 	int rc = deliver_due(&r, f, row, err, errlen);
 	run_release(&r);
 	return rc;
+}
+
+/* ---- notices to the operator ---- */
+
+int alert_operator_notice(struct archive *a, const char *email, const char *key, const char *subject, const char *text,
+			  double renotify, char *err, size_t errlen)
+{
+	sqlite3_stmt *q;
+	char skey[160], now[21], mid[256], today[11];
+	double t = now_epoch();
+	int64_t who = 0;
+	int rc;
+	snprintf(skey, sizeof(skey), "operator:%s", key);
+	/* Told already, and not long enough ago to tell again. */
+	if (!prep(a, "SELECT CAST(value AS REAL) FROM alert_state WHERE key = ?1", &q, err, errlen)) {
+		sqlite3_bind_text(q, 1, skey, -1, SQLITE_STATIC);
+		double last = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_double(q, 0) : 0;
+		sqlite3_finalize(q);
+		if (last > 0 && t - last < renotify)
+			return 0;
+	}
+	if ((rc = exec_sql(a, "BEGIN IMMEDIATE", err, errlen)))
+		return rc;
+	now_iso(now);
+	today_iso(today);
+	if (!prep(a, "SELECT id FROM subscribers WHERE email = ?1", &q, err, errlen)) {
+		sqlite3_bind_text(q, 1, email, -1, SQLITE_STATIC);
+		if (sqlite3_step(q) == SQLITE_ROW)
+			who = sqlite3_column_int64(q, 0);
+		sqlite3_finalize(q);
+	}
+	if (!who && !prep(a, "INSERT INTO subscribers (email, org, lang, status, created_at, confirmed_at) "
+			     "VALUES (?1, 'tbtwarn operator', 'en', 'confirmed', ?2, ?2)",
+			  &q, err, errlen)) {
+		sqlite3_bind_text(q, 1, email, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 2, now, -1, SQLITE_STATIC);
+		if (sqlite3_step(q) == SQLITE_DONE)
+			who = sqlite3_last_insert_rowid(db(a));
+		sqlite3_finalize(q);
+	}
+	size_t k = 0;
+	char clean[96];
+	for (const char *p = key; *p && k + 1 < sizeof(clean); p++)
+		clean[k++] = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ? *p : '-';
+	clean[k] = '\0';
+	snprintf(mid, sizeof(mid), "<tbtwarn.operator.%s.%lld@tbtwarn>", clean, (long long)t);
+	struct buf note;
+	buf_init(&note, BUF_NOMAX);
+	buf_addf(&note, "%s\n%s", subject, text);
+	rc = -TBT_EDB;
+	if (who && !prep(a, "INSERT OR IGNORE INTO outbox (kind, subscriber_id, day, message_id, note, created_at) "
+			    "VALUES ('operator', ?1, ?2, ?3, ?4, ?5)",
+			 &q, err, errlen)) {
+		sqlite3_bind_int64(q, 1, who);
+		sqlite3_bind_text(q, 2, today, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 3, mid, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 4, note.s, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 5, now, -1, SQLITE_STATIC);
+		rc = sqlite3_step(q) == SQLITE_DONE ? 0 : -TBT_EDB;
+		sqlite3_finalize(q);
+	}
+	buf_release(&note);
+	if (!rc && !prep(a, "INSERT OR REPLACE INTO alert_state (key, value) VALUES (?1, ?2)", &q, err, errlen)) {
+		char v[32];
+		snprintf(v, sizeof(v), "%.0f", t);
+		sqlite3_bind_text(q, 1, skey, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 2, v, -1, SQLITE_STATIC);
+		rc = sqlite3_step(q) == SQLITE_DONE ? 0 : -TBT_EDB;
+		sqlite3_finalize(q);
+	}
+	if (rc) {
+		errf(err, errlen, "operator notice: %s", sqlite3_errmsg(db(a)));
+		exec_sql(a, "ROLLBACK", NULL, 0);
+		return rc;
+	}
+	return exec_sql(a, "COMMIT", err, errlen) ? -TBT_EDB : 1;
+}
+
+void alert_operator_clear(struct archive *a, const char *key)
+{
+	sqlite3_stmt *q;
+	char skey[160];
+	snprintf(skey, sizeof(skey), "operator:%s", key);
+	if (sqlite3_prepare_v2(db(a), "DELETE FROM alert_state WHERE key = ?1", -1, &q, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(q, 1, skey, -1, SQLITE_STATIC);
+		sqlite3_step(q);
+		sqlite3_finalize(q);
+	}
 }
 
 /* ---- a long-lived alerter on a loop shared with other stages ---- */

@@ -74,6 +74,16 @@ size_t alerter_in_flight(const struct alerter *al);
 const struct alert_stats *alerter_stats(const struct alerter *al);
 void alerter_free(struct alerter *al);
 
+/*
+ * Tells the operator at email about a problem named key (a source failing, deliveries failing), once: again only
+ * when renotify seconds have passed and it is reported again. Returns 1 when a notice was queued, 0 when it was
+ * told already, or a negative code. alert_operator_clear forgets the key when the problem is gone, so that a
+ * recurrence is told.
+ */
+int alert_operator_notice(struct archive *a, const char *email, const char *key, const char *subject, const char *text,
+			  double renotify, char *err, size_t errlen);
+void alert_operator_clear(struct archive *a, const char *key);
+
 /* The next time (epoch seconds) after now at which a digest at local hour in time zone tz is due: daily, or weekly on
  * Mondays. Unknown zones are taken as UTC, except that Asia/Shanghai is known without the zone database. */
 double digest_due(double now, const char *tz, int hour, int weekly);

@@ -545,6 +545,28 @@ char *render_confirm_mail(const struct subscriber *who, const char *message_id, 
 	return buf_detach(&msg);
 }
 
+char *render_note_mail(const struct subscriber *who, const char *message_id, const char *mail_from, const char *note)
+{
+	struct buf text, html, msg, subj;
+	const char *nl = strchr(note, '\n');
+	buf_init(&text, BUF_NOMAX);
+	buf_init(&html, BUF_NOMAX);
+	buf_init(&msg, BUF_NOMAX);
+	buf_init(&subj, 256);
+	buf_add(&subj, note, nl ? (size_t)(nl - note) : strlen(note));
+	buf_addstr(&text, nl ? nl + 1 : "");
+	html_open(&html, is_zh(who), subj.s);
+	buf_addstr(&html, "<pre style=\"white-space:pre-wrap;font-family:sans-serif\">");
+	html_escape(&html, text.s ? text.s : "");
+	buf_addstr(&html, "</pre></body></html>");
+	mail_headers(&msg, who, message_id, mail_from, subj.s);
+	mail_parts(&msg, &text, &html);
+	buf_release(&text);
+	buf_release(&html);
+	buf_release(&subj);
+	return buf_detach(&msg);
+}
+
 /* ---- webhook JSON ---- */
 
 static json_t *item_json(const struct message *m, const struct alert_item *it)

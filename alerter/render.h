@@ -41,6 +41,8 @@ char *render_mail(const struct message *m);
 /* The double opt-in request, or (manage) a link to manage the subscriptions of a known address. Caller frees. */
 char *render_confirm_mail(const struct subscriber *who, const char *message_id, const char *base_url, const char *secret,
 			  const char *mail_from, int manage);
+/* A plain notice (to the operator): note is the subject, a newline, then the text. Caller frees. */
+char *render_note_mail(const struct subscriber *who, const char *message_id, const char *mail_from, const char *note);
 /* The webhook body (schema in docs/api.md). Caller json_decref()s. */
 json_t *render_webhook(const struct message *m);
 /* A robot's request body for channel CH_WECOM, CH_DINGTALK or CH_FEISHU; for Feishu with a secret, signed at ts.

@@ -10,6 +10,7 @@
 #include "query.h"
 #include "subs.h"
 #include "web.h"
+#include "service.h"
 
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -26,6 +27,9 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #define VERSION "0.1.0"
 /* Largest input file accepted by import: a page of the ePing API is well under a megabyte. */
@@ -51,7 +55,10 @@ static const char usage[] =
 	"      [--query Q] [--min-risk low|medium|high] [--frequency immediate|daily|weekly] [--hour H]\n"
 	"  subscription list [SUBSCRIBER] | remove ID | test ID   (test: send one sample alert now)\n"
 	"  alert [--once]                                   match new notifications and deliver what is due\n"
+	"  run                                              the service: crawl, index, alert and serve, until SIGTERM\n"
 	"  serve [--listen ADDR:PORT] [--read-only] [--quiet]   the web UI, API, feeds and calendars\n"
+	"  doctor                                           check the configuration, the archive, the relay and each source\n"
+	"  backup DIR                                       a consistent copy of the store, while the service runs\n"
 	"  outbox [--json] | outbox retry ID                the deliveries: pending, retrying, failed, sent\n"
 	"  categories                                       list the Guangdong export categories\n"
 	"  codes hs|ics CODE...                             name HS 2022 or ICS codes and their categories\n"
@@ -1080,6 +1087,226 @@ static int cmd_serve(const char *data, const char *config, int argc, char **argv
 	return 0;
 }
 
+static int cmd_run(const char *data, const char *config, int argc, char **argv)
+{
+	char err[ERRBUF_SIZE];
+	(void)argv;
+	if (argc > 1) {
+		fputs("tbtwarn: run: usage: tbtwarn [--data DIR] [--config FILE] run\n", stderr);
+		return 2;
+	}
+	int rc = service_run(data, config, g_cats, &g_risk, err, sizeof(err));
+	if (rc) {
+		fprintf(stderr, "tbtwarn: run: %s\n", err);
+		return rc == -EBUSY ? 3 : 2;
+	}
+	return 0;
+}
+
+/* One line per check: "ok   what" or "FAIL what: why"; the exit status counts the failures. */
+static int doctor_line(int ok, const char *what, const char *why)
+{
+	printf("%s %s%s%s\n", ok ? "ok  " : "FAIL", what, ok || !why ? "" : ": ", ok || !why ? "" : why);
+	return !ok;
+}
+
+static void on_doctor_fetch(void *arg, struct fetch_result *r)
+{
+	struct buf *out = arg;
+	buf_addstr(out, r->failed ? r->error : "");
+	if (r->failed && !*r->error)
+		buf_addf(out, "HTTP %ld", r->status);
+	buf_addstr(out, r->failed ? "" : "ok");
+}
+
+static int cmd_doctor(const char *data, const char *config, int argc, char **argv)
+{
+	char err[ERRBUF_SIZE], what[512];
+	int bad = 0;
+	(void)argc;
+	(void)argv;
+	const char *path = config && *config ? config : getenv("TBTWARN_CONFIG");
+	struct ini *cfg = path && *path ? ini_load(path, err, sizeof(err)) : ini_parse("(built-in tbtwarn.ini)", tbt_default_ini, err, sizeof(err));
+	snprintf(what, sizeof(what), "configuration %s", path && *path ? path : "(built-in)");
+	if (!cfg || service_check_config(cfg, err, sizeof(err))) {
+		doctor_line(0, what, err);
+		ini_free(cfg);
+		return 1;
+	}
+	doctor_line(1, what, NULL);
+	char lerr[ERRBUF_SIZE];
+	int lock = service_lock(data, lerr, sizeof(lerr));
+	/* Informative either way: a running service is expected in production. */
+	doctor_line(1, lock >= 0 ? "no service holds the data directory now" : lerr, NULL);
+	if (lock >= 0)
+		close(lock);
+	struct archive *a;
+	snprintf(what, sizeof(what), "archive %s opens", data);
+	if (open_archive(data, ARCHIVE_READ, &a, err, sizeof(err))) {
+		bad += doctor_line(0, what, err);
+		ini_free(cfg);
+		return bad;
+	}
+	doctor_line(1, what, NULL);
+	sqlite3 *db = (sqlite3 *)store_db(archive_store(a));
+	sqlite3_stmt *q;
+	const char *integrity = "?";
+	if (sqlite3_prepare_v2(db, "PRAGMA quick_check", -1, &q, NULL) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW)
+		integrity = (const char *)sqlite3_column_text(q, 0);
+	bad += doctor_line(integrity && !strcmp(integrity, "ok"), "the database passes SQLite's quick_check", integrity);
+	sqlite3_finalize(q);
+	json_t *res;
+	struct search_opts so = {0, 0, 0, 0, 0};
+	long long stored = -1;
+	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM notifications", -1, &q, NULL) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW)
+		stored = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	if (!archive_search(a, "", &so, &res, err, sizeof(err))) {
+		long long indexed = (long long)json_integer_value(json_object_get(res, "total"));
+		snprintf(what, sizeof(what), "the index holds every stored notification (%lld indexed, %lld stored)", indexed, stored);
+		bad += doctor_line(indexed == stored, what, "run tbtwarn reindex");
+		json_decref(res);
+	} else {
+		bad += doctor_line(0, "the index answers", err);
+	}
+	struct statvfs v;
+	if (!statvfs(data, &v)) {
+		unsigned long long free_mib = ((unsigned long long)v.f_bavail * v.f_frsize) >> 20;
+		snprintf(what, sizeof(what), "free space on the data directory's disk: %llu MiB", free_mib);
+		bad += doctor_line(free_mib >= 64, what, "under 64 MiB: the service pauses new work");
+	}
+	/* The mail relay and each source, over the network (one request each, short timeouts). */
+	struct alert_opts ao;
+	alert_opts_default(&ao);
+	alert_opts_load(&ao, cfg, err, sizeof(err));
+	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+	struct fetch_opts fo;
+	fetch_opts_default(&fo);
+	fo.connect_timeout = 5;
+	fo.timeout = 15;
+	fo.polite_delay = 0;
+	struct fetcher *f = fetcher_new(loop, &fo);
+	if (!ao.smtp_url) {
+		doctor_line(0, "mail relay", "none configured ([alert] smtp_url or TBTWARN_SMTP_URL): e-mail waits in the outbox");
+		bad++;
+	} else if (starts_with(ao.smtp_url, "maildir:")) {
+		snprintf(what, sizeof(what), "mail goes to the local Maildir %s", ao.smtp_url + 8);
+		doctor_line(1, what, NULL);
+	} else {
+		/* A relay that takes the connection and greets: curl's SMTP VRFY-less probe (no mail sent). */
+		struct buf out;
+		buf_init(&out, 1024);
+		struct fetch_req req = {0};
+		char url[1024];
+		snprintf(url, sizeof(url), "%s", ao.smtp_url);
+		req.url = url;
+		req.mail_from = ao.mail_from;
+		req.mail_rcpt = NULL;
+		req.body = NULL;
+		if (fetch_start(f, &req, on_doctor_fetch, &out))
+			buf_addstr(&out, "not an smtp:// or smtps:// URL");
+		else
+			ev_run(loop, 0);
+		snprintf(what, sizeof(what), "mail relay %s answers", ao.smtp_url);
+		bad += doctor_line(out.s && !strcmp(out.s, "ok"), what, out.s);
+		buf_release(&out);
+	}
+	struct crawler *cr = crawler_new(loop, a, cfg, err, sizeof(err));
+	if (cr) {
+		json_t *src = crawler_sources_json(cr);
+		size_t i;
+		json_t *o;
+		json_array_foreach(src, i, o)
+		{
+			const char *name = jstr(o, "name"), *h = jstr(o, "health");
+			if (!json_is_true(json_object_get(o, "enabled"))) {
+				snprintf(what, sizeof(what), "source %s is disabled", name);
+				doctor_line(1, what, NULL);
+				continue;
+			}
+			crawler_set_report(cr, NULL);
+			crawler_run_now(cr, name);
+			ev_run(loop, 0);
+			json_t *after = crawler_sources_json(cr);
+			size_t k;
+			json_t *x;
+			const char *e = NULL;
+			json_array_foreach(after, k, x) if (!strcmp(jstr(x, "name"), name)) e = json_string_value(json_object_get(x, "last_error"));
+			snprintf(what, sizeof(what), "source %s (was %s) answers", name, h);
+			bad += doctor_line(!e, what, e);
+			json_decref(after);
+		}
+		json_decref(src);
+		crawler_free(cr);
+	} else {
+		bad += doctor_line(0, "sources", err);
+	}
+	fetcher_free(f);
+	ev_loop_destroy(loop);
+	alert_opts_release(&ao);
+	archive_free(a);
+	ini_free(cfg);
+	printf("%s\n", bad ? "doctor: something needs attention (see FAIL lines)" : "doctor: all good");
+	return bad ? 1 : 0;
+}
+
+static int cmd_backup(const char *data, int argc, char **argv)
+{
+	char src[4096], dst[4096];
+	if (argc != 2) {
+		fputs("tbtwarn: backup: usage: tbtwarn backup DIR\n", stderr);
+		return 2;
+	}
+	if (mkdir(argv[1], 0750) && errno != EEXIST) {
+		fprintf(stderr, "tbtwarn: backup: cannot make %s: %s\n", argv[1], strerror(errno));
+		return 2;
+	}
+	snprintf(src, sizeof(src), "%s/tbtwarn.db", data);
+	snprintf(dst, sizeof(dst), "%s/tbtwarn.db", argv[1]);
+	sqlite3 *from, *to;
+	if (sqlite3_open_v2(src, &from, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+		fprintf(stderr, "tbtwarn: backup: cannot open %s: %s\n", src, sqlite3_errmsg(from));
+		sqlite3_close(from);
+		return 2;
+	}
+	unlink(dst);
+	if (sqlite3_open(dst, &to) != SQLITE_OK) {
+		fprintf(stderr, "tbtwarn: backup: cannot create %s: %s\n", dst, sqlite3_errmsg(to));
+		sqlite3_close(from);
+		sqlite3_close(to);
+		return 2;
+	}
+	sqlite3_busy_timeout(from, 5000);
+	/* SQLite's online backup: a consistent snapshot while the service keeps writing (steps of 1,000 pages; a write
+	 * by the service restarts the copy from the changed pages). */
+	sqlite3_backup *b = sqlite3_backup_init(to, "main", from, "main");
+	int rc = SQLITE_OK;
+	if (b) {
+		do {
+			rc = sqlite3_backup_step(b, 1000);
+			if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+				sqlite3_sleep(50);
+		} while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
+		sqlite3_backup_finish(b);
+	}
+	int ok = b && rc == SQLITE_DONE && sqlite3_errcode(to) == SQLITE_OK;
+	if (!ok)
+		fprintf(stderr, "tbtwarn: backup: %s\n", sqlite3_errmsg(to));
+	long long n = -1;
+	sqlite3_stmt *q;
+	if (ok && sqlite3_prepare_v2(to, "SELECT count(*) FROM notifications", -1, &q, NULL) == SQLITE_OK &&
+	    sqlite3_step(q) == SQLITE_ROW)
+		n = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	sqlite3_close(from);
+	sqlite3_close(to);
+	if (!ok)
+		return 1;
+	printf("backup: %s (%lld notifications, subscribers, outbox and state). The search index is rebuilt from it on "
+	       "restore: tbtwarn --data DIR reindex\n", dst, n);
+	return 0;
+}
+
 static int cmd_subscriber(const char *data, const char *config, int argc, char **argv)
 {
 	struct archive *a;
@@ -1822,6 +2049,12 @@ int main(int argc, char **argv)
 		return cmd_alert(data, config, sub_argc, sub_argv);
 	if (!strcmp(cmd, "serve"))
 		return cmd_serve(data, config, sub_argc, sub_argv);
+	if (!strcmp(cmd, "run"))
+		return cmd_run(data, config, sub_argc, sub_argv);
+	if (!strcmp(cmd, "doctor"))
+		return cmd_doctor(data, config, sub_argc, sub_argv);
+	if (!strcmp(cmd, "backup"))
+		return cmd_backup(data, sub_argc, sub_argv);
 	if (!strcmp(cmd, "outbox"))
 		return cmd_outbox(data, sub_argc, sub_argv);
 	if (!strcmp(cmd, "subscriber"))

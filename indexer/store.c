@@ -193,6 +193,8 @@ static const char *const migrations[] = {
 	"CREATE INDEX outbox_digest ON outbox (digest_id);"
 	"CREATE INDEX outbox_subscription ON outbox (subscription_id, kind);"
 	"CREATE INDEX outbox_notification ON outbox (notification_id);",
+	/* 6: notices to the operator carry their own text. */
+	"ALTER TABLE outbox ADD COLUMN note TEXT;",
 };
 
 struct store {

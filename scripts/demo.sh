@@ -1,28 +1,34 @@
 #!/bin/sh
-# demo.sh: what `make run` does for now: crawl the bundled sample notifications (config/demo.ini: a directory
-# source, fetched as file:// URLs through the same crawler as the network) into ./var and show searches.
-# A later stage turns this into the whole service (crawler, alerter, web UI) on the same data.
+# demo.sh: what `make run` does: the whole service offline on the demo configuration (config/demo.ini): the bundled
+# sample notifications crawled from tests/data/samples through the crawler, five demo subscribers
+# (config/demo-subscribers.csv) with their subscriptions, alerts delivered into the Maildir var/mail, the web UI on
+# http://127.0.0.1:8080. The bundled notifications are from spring 2025, so the demo's "today" is 2025-04-20 (set
+# TBTWARN_TODAY to change it): their comment periods are still open.
 set -eu
 cd "$(dirname "$0")/.."
 BIN=./tbtwarn
 export TBTWARN_DATA=${TBTWARN_DATA:-./var}
-echo "== crawling the bundled samples into $TBTWARN_DATA (config/demo.ini)"
-$BIN --config config/demo.ini crawl --once
-$BIN --config config/demo.ini sources
-echo
-echo "== search: lithium batteries, any market"
-$BIN search lithium batteries
-echo
-echo "== search: 锂电池 (Chinese full text)"
-$BIN search 锂电池
-echo
-echo "== search: toys and furniture (ICS 97), newest first"
-$BIN search --sort date ics:97
-echo
-echo "== search: open for comment on 2025-05-20, HS chapter 85 (electrical machinery)"
-TBTWARN_TODAY=2025-05-20 $BIN search open:yes hs:85
-echo
-echo "== show: G/TBT/N/USA/2201 with its addendum"
-$BIN show G/TBT/N/USA/2201
-echo
-echo "Try: $BIN search --help, $BIN search --json member:EU, $BIN show --json G/SPS/N/AUS/612"
+export TBTWARN_TODAY=${TBTWARN_TODAY:-2025-04-20}
+mkdir -p "$TBTWARN_DATA"
+if [ "$($BIN subscriber list --json | grep -c '"email"')" = 0 ]; then
+	echo "== demo subscribers (config/demo-subscribers.csv)"
+	$BIN subscriber import config/demo-subscribers.csv
+	$BIN subscription add 1 --channel email --category lithium_batteries --category chargers_power_supplies > /dev/null
+	$BIN subscription add 2 --channel email --category toys_games --frequency daily --hour 9 > /dev/null
+	$BIN subscription add 3 --channel email --category furniture_mattresses --member USA --member EU > /dev/null
+	$BIN subscription add 4 --channel email --category lighting_led --min-risk medium > /dev/null
+	$BIN subscription add 5 --channel email --member EU --query 'energy efficiency OR ecodesign' > /dev/null
+fi
+cat <<MSG
+
+== tbtwarn is starting (Ctrl-C stops it)
+   web UI         http://127.0.0.1:8080/            (search, /dashboard, /subscribe)
+   API            http://127.0.0.1:8080/api/notifications?q=lithium
+   feeds          http://127.0.0.1:8080/feeds/notifications.atom  ·  /calendar/deadlines.ics
+   metrics        http://127.0.0.1:8080/metrics  ·  /healthz
+   alerts (mail)  $TBTWARN_DATA/mail/new/   (one file per message: less, or mutt -f $TBTWARN_DATA/mail)
+   outbox         ./tbtwarn outbox            (in another terminal)
+   "today" is $TBTWARN_TODAY for the demo's sample notifications
+
+MSG
+exec $BIN --config config/demo.ini run

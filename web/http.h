@@ -19,6 +19,10 @@ struct web {
 	ev_io io;
 	ev_timer timer;
 	unsigned port;
+	/* The service's state for /healthz: NULL when healthy, else why not (disk almost full, ...). */
+	const char *(*status_fn)(void *arg);
+	void *status_arg;
+	double started;
 };
 
 /* One request. */
@@ -62,6 +66,7 @@ int api_handle(struct req *r);
 int feeds_handle(struct req *r);
 int pages_handle(struct req *r);
 int static_handle(struct req *r);
+int ops_handle(struct req *r);
 
 /* Appends s to out with HTML's special characters escaped. */
 void html_esc(struct buf *out, const char *s);

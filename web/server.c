@@ -380,7 +380,7 @@ static enum MHD_Result dispatch(struct req *r)
 		return respond_error(r, 413, "too_large", "the request body is over %zu bytes", r->w->o.max_body);
 	if (!utf8_valid(r->path, strlen(r->path), NULL))
 		return respond_error(r, 400, "bad_path", "the path is not valid UTF-8");
-	if ((rc = api_handle(r)) >= 0 || (rc = feeds_handle(r)) >= 0 || (rc = pages_handle(r)) >= 0 ||
+	if ((rc = ops_handle(r)) >= 0 || (rc = api_handle(r)) >= 0 || (rc = feeds_handle(r)) >= 0 || (rc = pages_handle(r)) >= 0 ||
 	    (rc = static_handle(r)) >= 0)
 		return (enum MHD_Result)rc;
 	if (starts_with(r->path, "/api/"))
@@ -428,7 +428,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, en
 		char ts[21];
 		now_iso(ts);
 		/* logfmt; the path is quoted, and what is not printable ASCII is escaped. */
-		fprintf(w->o.access_log, "ts=%s level=info msg=request method=%s path=\"", ts, r->method);
+		fprintf(w->o.access_log, "ts=%s level=info component=web msg=request method=%s path=\"", ts, r->method);
 		for (const unsigned char *p = (const unsigned char *)r->path; *p && p - (const unsigned char *)r->path < 300; p++)
 			if (*p < 0x20 || *p == '"' || *p == '\\' || *p >= 0x7f)
 				fprintf(w->o.access_log, "\\x%02x", *p);
@@ -486,7 +486,7 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	msg[strcspn(msg, "\n")] = '\0';
 	char ts[21];
 	now_iso(ts);
-	fprintf(w->o.access_log, "ts=%s level=warn msg=\"%s\"\n", ts, msg);
+	fprintf(w->o.access_log, "ts=%s level=warn component=web msg=\"%s\"\n", ts, msg);
 }
 
 static int parse_listen(const char *s, struct sockaddr_in *sa, char *err, size_t errlen)
@@ -524,6 +524,7 @@ struct web *web_new(struct ev_loop *loop, struct archive *a, struct crawler *cr,
 	w->cr = cr;
 	w->ao = ao;
 	w->o = *o;
+	w->started = now_epoch();
 	w->d = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, w,
 				MHD_OPTION_EXTERNAL_LOGGER, mhd_log, w, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_CONNECTION_TIMEOUT, o->timeout,
 				/* Requests whose line and headers do not fit are answered 431 or 414 by the library. */
@@ -545,6 +546,26 @@ struct web *web_new(struct ev_loop *loop, struct archive *a, struct crawler *cr,
 	w->timer.data = w;
 	reschedule(w);
 	return w;
+}
+
+void web_set_crawler(struct web *w, struct crawler *cr)
+{
+	w->cr = cr;
+}
+
+void web_set_opts(struct web *w, const struct web_opts *o)
+{
+	const char *listen = w->o.listen;
+	FILE *log = w->o.access_log;
+	w->o = *o;
+	w->o.listen = listen;
+	w->o.access_log = log;
+}
+
+void web_set_status(struct web *w, const char *(*fn)(void *arg), void *arg)
+{
+	w->status_fn = fn;
+	w->status_arg = arg;
 }
 
 unsigned web_port(const struct web *w)

@@ -33,6 +33,12 @@ struct web;
  */
 struct web *web_new(struct ev_loop *loop, struct archive *a, struct crawler *cr, const struct alert_opts *ao,
 		    const struct web_opts *o, char *err, size_t errlen);
+/* The crawler whose sources are reported (after a reload made a new one). */
+void web_set_crawler(struct web *w, struct crawler *cr);
+/* Options that can change while serving (after a reload): the admin token, read-only. */
+void web_set_opts(struct web *w, const struct web_opts *o);
+/* A function telling /healthz what is wrong (NULL: nothing). */
+void web_set_status(struct web *w, const char *(*fn)(void *arg), void *arg);
 /* The port actually bound. */
 unsigned web_port(const struct web *w);
 /* Stops accepting, closes connections and frees everything. */

@@ -1,0 +1,156 @@
+/* metrics.c: /metrics in Prometheus' text format and /healthz, from the store's tables and the crawler's sources. */
+#include "http.h"
+
+#include <sqlite3.h>
+#include <string.h>
+#include <sys/statvfs.h>
+#include <time.h>
+
+static sqlite3 *mdb(struct req *r)
+{
+	return (sqlite3 *)store_db(archive_store(r->w->a));
+}
+
+static double scalar(struct req *r, const char *sql)
+{
+	sqlite3_stmt *q;
+	double v = 0;
+	if (sqlite3_prepare_v2(mdb(r), sql, -1, &q, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(q) == SQLITE_ROW)
+		v = sqlite3_column_double(q, 0);
+	sqlite3_finalize(q);
+	return v;
+}
+
+/* Label values: backslash, quote and newline escaped. */
+static void label(struct buf *o, const char *v)
+{
+	for (; v && *v; v++) {
+		if (*v == '\\' || *v == '"')
+			buf_addch(o, '\\');
+		if (*v == '\n') {
+			buf_addstr(o, "\\n");
+			continue;
+		}
+		buf_addch(o, *v);
+	}
+}
+
+static double iso_epoch(const char *iso)
+{
+	struct tm tm = {0};
+	if (!iso || !strptime(iso, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		return 0;
+	return (double)timegm(&tm);
+}
+
+static enum MHD_Result metrics(struct req *r)
+{
+	struct buf o;
+	sqlite3_stmt *q;
+	double now = now_epoch();
+	buf_init(&o, BUF_NOMAX);
+	buf_addf(&o, "# HELP tbtwarn_up 1 while the service answers.\n# TYPE tbtwarn_up gauge\ntbtwarn_up 1\n");
+	buf_addf(&o, "# HELP tbtwarn_uptime_seconds Seconds since the web server started.\n# TYPE tbtwarn_uptime_seconds gauge\n"
+		     "tbtwarn_uptime_seconds %.0f\n",
+		 now - r->w->started);
+	buf_addf(&o, "# HELP tbtwarn_notifications Notifications in the archive.\n# TYPE tbtwarn_notifications gauge\n"
+		     "tbtwarn_notifications %.0f\n",
+		 scalar(r, "SELECT count(*) FROM notifications"));
+	buf_addf(&o, "# HELP tbtwarn_subscriptions Active subscriptions.\n# TYPE tbtwarn_subscriptions gauge\n"
+		     "tbtwarn_subscriptions %.0f\n",
+		 scalar(r, "SELECT count(*) FROM subscriptions WHERE active = 1"));
+	buf_addf(&o, "# HELP tbtwarn_matches_total Alerts decided (one per subscription and change of a notification).\n"
+		     "# TYPE tbtwarn_matches_total counter\ntbtwarn_matches_total %.0f\n",
+		 scalar(r, "SELECT count(*) FROM outbox WHERE kind = 'alert'"));
+	buf_addstr(&o, "# HELP tbtwarn_deliveries Outbox rows by state, kind and channel.\n# TYPE tbtwarn_deliveries gauge\n");
+	if (sqlite3_prepare_v2(mdb(r),
+			       "SELECT CASE WHEN o.state = 'pending' AND o.attempts > 0 THEN 'retrying' ELSE o.state END, o.kind, "
+			       "COALESCE(s.channel, 'email'), count(*) FROM outbox o LEFT JOIN subscriptions s ON s.id = o.subscription_id "
+			       "GROUP BY 1, 2, 3",
+			       -1, &q, NULL) == SQLITE_OK) {
+		while (sqlite3_step(q) == SQLITE_ROW) {
+			buf_addstr(&o, "tbtwarn_deliveries{state=\"");
+			label(&o, (const char *)sqlite3_column_text(q, 0));
+			buf_addstr(&o, "\",kind=\"");
+			label(&o, (const char *)sqlite3_column_text(q, 1));
+			buf_addstr(&o, "\",channel=\"");
+			label(&o, (const char *)sqlite3_column_text(q, 2));
+			buf_addf(&o, "\"} %lld\n", (long long)sqlite3_column_int64(q, 3));
+		}
+		sqlite3_finalize(q);
+	}
+	double oldest = scalar(r, "SELECT min(strftime('%s', created_at)) FROM outbox WHERE state = 'pending'");
+	buf_addf(&o, "# HELP tbtwarn_outbox_oldest_pending_seconds Age of the oldest undelivered row (0: none).\n"
+		     "# TYPE tbtwarn_outbox_oldest_pending_seconds gauge\ntbtwarn_outbox_oldest_pending_seconds %.0f\n",
+		 oldest > 0 ? now - oldest : 0);
+	if (r->w->cr) {
+		json_t *src = crawler_sources_json(r->w->cr);
+		size_t i;
+		json_t *s;
+		buf_addstr(&o, "# HELP tbtwarn_source_fetches_total Fetches by source.\n# TYPE tbtwarn_source_fetches_total counter\n");
+		json_array_foreach(src, i, s)
+		{
+			buf_addstr(&o, "tbtwarn_source_fetches_total{source=\"");
+			label(&o, json_string_value(json_object_get(s, "name")));
+			buf_addf(&o, "\"} %lld\n", (long long)json_integer_value(json_object_get(s, "fetches")));
+		}
+		buf_addstr(&o, "# HELP tbtwarn_source_failures Failures in a row by source.\n# TYPE tbtwarn_source_failures gauge\n");
+		json_array_foreach(src, i, s)
+		{
+			buf_addstr(&o, "tbtwarn_source_failures{source=\"");
+			label(&o, json_string_value(json_object_get(s, "name")));
+			buf_addf(&o, "\"} %lld\n", (long long)json_integer_value(json_object_get(s, "failures")));
+		}
+		buf_addstr(&o, "# HELP tbtwarn_source_staleness_seconds Seconds since the last successful round (-1: never).\n"
+			       "# TYPE tbtwarn_source_staleness_seconds gauge\n");
+		json_array_foreach(src, i, s)
+		{
+			double t = iso_epoch(json_string_value(json_object_get(s, "last_success")));
+			buf_addstr(&o, "tbtwarn_source_staleness_seconds{source=\"");
+			label(&o, json_string_value(json_object_get(s, "name")));
+			buf_addf(&o, "\"} %.0f\n", t > 0 ? now - t : -1);
+		}
+		buf_addstr(&o, "# HELP tbtwarn_source_healthy 1 when a source's health is ok.\n# TYPE tbtwarn_source_healthy gauge\n");
+		json_array_foreach(src, i, s)
+		{
+			const char *h = json_string_value(json_object_get(s, "health"));
+			buf_addstr(&o, "tbtwarn_source_healthy{source=\"");
+			label(&o, json_string_value(json_object_get(s, "name")));
+			buf_addstr(&o, "\",health=\"");
+			label(&o, h);
+			buf_addf(&o, "\"} %d\n", h && !strcmp(h, "ok"));
+		}
+		json_decref(src);
+	}
+	const char *hd[] = {"Cache-Control", "no-store", NULL};
+	enum MHD_Result rc = respond(r, 200, "text/plain; version=0.0.4; charset=utf-8", o.s, o.len, hd);
+	buf_release(&o);
+	return rc;
+}
+
+static enum MHD_Result healthz(struct req *r)
+{
+	json_t *j = json_object();
+	const char *why = r->w->status_fn ? r->w->status_fn(r->w->status_arg) : NULL;
+	double n = scalar(r, "SELECT count(*) FROM notifications");
+	if (n < 0)
+		why = "the database cannot be read";
+	json_object_set_new(j, "status", json_string(why ? "unhealthy" : "ok"));
+	if (why)
+		json_object_set_new(j, "reason", json_string(why));
+	json_object_set_new(j, "notifications", json_integer((json_int_t)n));
+	return respond_json(r, why ? 503 : 200, j);
+}
+
+int ops_handle(struct req *r)
+{
+	if (strcmp(r->method, "GET") && !r->head)
+		return -1;
+	if (!strcmp(r->path, "/metrics"))
+		return metrics(r);
+	if (!strcmp(r->path, "/healthz"))
+		return healthz(r);
+	return -1;
+}
