@@ -280,6 +280,8 @@ static void on_ops(struct ev_loop *loop, ev_timer *t, int revents)
 			log_msg("error", "service", "%s", err);
 		else if (r)
 			log_msg("warn", "service", "told the operator: %s", subj);
+		else
+			log_msg("debug", "service", "operator already told: %s", subj);
 	}
 	json_decref(src);
 	/* Deliveries failing for good in the last hour. */
