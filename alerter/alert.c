@@ -588,7 +588,16 @@ struct run {
 	size_t nflying, capflying;
 	int only_account; /* deliver only confirmation and manage mails */
 	int relay_down;   /* the last e-mail failed for a temporary reason */
+	int mail_flying;  /* e-mail transfers running */
+	unsigned skipped; /* due rows left for a refill (window full, relay down) */
+	ev_timer refill;  /* a long-lived alerter starts the next rows as soon as transfers end */
+	struct fetcher *f;
 };
+
+/* E-mails handed to the relay at once: many times its connections, so that it is never idle, yet bounded, so that
+ * the order of urgency holds across refills and little is queued for a relay that goes down. A refill happens when
+ * the window is half empty (each refill is a query over the due rows). */
+enum { MAIL_WINDOW = 256 };
 
 static int flying(const struct run *r, int64_t id)
 {
@@ -623,6 +632,7 @@ struct delivery {
 	double created;
 	char *message_id;
 	enum channel channel;
+	int counted; /* counted in mail_flying */
 };
 
 static void run_commit(struct run *r)
@@ -640,6 +650,8 @@ static void on_prepare(struct ev_loop *loop, ev_prepare *w, int revents)
 	run_commit(w->data);
 }
 
+static void on_refill(struct ev_loop *loop, ev_timer *t, int revents);
+
 static void run_init(struct run *r, struct archive *a, struct ev_loop *loop, const struct alert_opts *o,
 		     struct alert_stats *st, FILE *report)
 {
@@ -649,6 +661,8 @@ static void run_init(struct run *r, struct archive *a, struct ev_loop *loop, con
 	r->st = st;
 	r->report = report;
 	r->loop = loop;
+	ev_timer_init(&r->refill, on_refill, 0., 0.);
+	r->refill.data = r;
 	ev_prepare_init(&r->commit_w, on_prepare);
 	r->commit_w.data = r;
 	ev_prepare_start(loop, &r->commit_w);
@@ -657,6 +671,7 @@ static void run_init(struct run *r, struct archive *a, struct ev_loop *loop, con
 
 static void run_release(struct run *r)
 {
+	ev_timer_stop(r->loop, &r->refill);
 	run_commit(r);
 	ev_ref(r->loop);
 	ev_prepare_stop(r->loop, &r->commit_w);
@@ -693,6 +708,8 @@ static void record(struct delivery *d, const char *state, double next, const cha
 static void delivery_free(struct delivery *d)
 {
 	land(d->run, d->id);
+	if (d->counted)
+		d->run->mail_flying--;
 	free(d->message_id);
 	free(d);
 }
@@ -803,7 +820,12 @@ static void on_sent(void *arg, struct fetch_result *r)
 			}
 		}
 	}
+	struct run *run = d->run;
 	delivery_free(d);
+	if (run->skipped && run->f && !run->relay_down && !ev_is_active(&run->refill) && run->mail_flying <= MAIL_WINDOW / 2) {
+		ev_timer_set(&run->refill, 0., 0.);
+		ev_timer_start(run->loop, &run->refill);
+	}
 }
 
 /* Writes a message into the Maildir dir (dir/tmp, then renamed into dir/new, as Maildir readers expect). The file
@@ -968,6 +990,15 @@ static int start_row(struct run *r, struct fetcher *f, sqlite3_stmt *q)
 		delivery_free(d);
 		return 0;
 	}
+	if (d->channel == CH_EMAIL && !starts_with(o->smtp_url, "maildir:") &&
+	    (r->mail_flying >= MAIL_WINDOW || (r->relay_down && r->mail_flying))) {
+		/* A window of e-mails is handed to the relay at a time, so that the order of urgency holds and a relay that
+		 * goes down has little queued for it; when it is down, one message at a time probes it. The others wait,
+		 * due, for the next refill. */
+		r->skipped++;
+		delivery_free(d);
+		return 0;
+	}
 	if (d->channel != CH_EMAIL && !o->allow_private_targets && private_target(url)) {
 		stop_now(d, "failed", "webhook target is a loopback or private address (not allowed)");
 		delivery_free(d);
@@ -1066,7 +1097,7 @@ static int start_row(struct run *r, struct fetcher *f, sqlite3_stmt *q)
 		}
 		on_sent(d, &res);
 		ok = 0;
-	} else if (fetch_start(f, &req, on_sent, d)) {
+	} else if ((d->counted = d->channel == CH_EMAIL), r->mail_flying += d->counted, fetch_start(f, &req, on_sent, d)) {
 		stop_now(d, "failed", d->channel == CH_EMAIL ? "the mail relay is not an smtp:// or smtps:// URL"
 							      : "the target URL is not http or https");
 		delivery_free(d);
@@ -1096,27 +1127,52 @@ static const char due_sql[] =
 /* Delivers due rows in batches, so that memory stays bounded however long the outbox: each batch is started, then
  * the loop runs until every transfer of it has ended. Rows that cannot go now (e-mail without a relay) are left out
  * of the query, so that every row a batch takes is settled by it. */
-static int deliver_due(struct run *r, struct fetcher *f, int64_t only, char *err, size_t errlen)
+/* Starts the due rows (at most 512, most urgent first) that are not on their way; returns how many the query gave. */
+static int start_due(struct run *r, int64_t only, size_t *got, char *err, size_t errlen)
 {
-	enum { BATCH = 512 };
+	sqlite3_stmt *q;
+	*got = 0;
+	if (prep(r->a, due_sql, &q, err, errlen))
+		return -TBT_EDB;
+	sqlite3_bind_double(q, 1, now_epoch());
+	sqlite3_bind_int64(q, 2, only);
+	sqlite3_bind_int(q, 3, r->o->smtp_url != NULL);
+	sqlite3_bind_int(q, 4, 512);
+	sqlite3_bind_int(q, 5, r->only_account);
+	r->skipped = 0;
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		start_row(r, r->f, q);
+		(*got)++;
+	}
+	sqlite3_finalize(q);
+	run_commit(r);
+	return 0;
+}
+
+static void on_refill(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct run *r = t->data;
+	char err[ERRBUF_SIZE];
+	size_t got;
+	(void)loop;
+	(void)revents;
+	if (start_due(r, 0, &got, err, sizeof(err)) && r->report)
+		fprintf(r->report, "failed to start deliveries: %s\n", err);
+}
+
+/* Delivers due rows: started a window at a time, each ending transfer refilling it, until none is due (rows that
+ * cannot go now, e-mail without a relay, are left out of the query). */
+static int deliver_due(struct run *r, int64_t only, char *err, size_t errlen)
+{
 	for (;;) {
-		sqlite3_stmt *q;
-		size_t got = 0;
-		if (prep(r->a, due_sql, &q, err, errlen))
-			return -TBT_EDB;
-		sqlite3_bind_double(q, 1, now_epoch());
-		sqlite3_bind_int64(q, 2, only);
-		sqlite3_bind_int(q, 3, r->o->smtp_url != NULL);
-		sqlite3_bind_int(q, 4, BATCH);
-		sqlite3_bind_int(q, 5, r->only_account);
-		while (sqlite3_step(q) == SQLITE_ROW) {
-			start_row(r, f, q);
-			got++;
-		}
-		sqlite3_finalize(q);
+		size_t got;
+		int rc = start_due(r, only, &got, err, errlen);
+		if (rc)
+			return rc;
 		ev_run(r->loop, 0);
 		run_commit(r);
-		if (got < BATCH || only)
+		/* A relay that is down is not probed again and again within one run: what waits goes at the next. */
+		if ((got < 512 && !r->skipped) || only || r->relay_down)
 			return 0;
 	}
 }
@@ -1129,7 +1185,8 @@ int alert_deliver(struct archive *a, struct ev_loop *loop, struct fetcher *f, co
 	if (rc)
 		return rc;
 	run_init(&r, a, loop, o, st, report);
-	rc = deliver_due(&r, f, 0, err, errlen);
+	r.f = f;
+	rc = deliver_due(&r, 0, err, errlen);
 	run_release(&r);
 	return rc;
 }
@@ -1139,7 +1196,8 @@ int alert_deliver_row(struct archive *a, struct ev_loop *loop, struct fetcher *f
 {
 	struct run r;
 	run_init(&r, a, loop, o, st, report);
-	int rc = deliver_due(&r, f, row, err, errlen);
+	r.f = f;
+	int rc = deliver_due(&r, row, err, errlen);
 	run_release(&r);
 	return rc;
 }
@@ -1247,6 +1305,7 @@ struct alerter *alerter_new(struct archive *a, struct ev_loop *loop, struct fetc
 	al->f = f;
 	run_init(&al->r, a, loop, o, &al->st, report);
 	al->r.only_account = only_account;
+	al->r.f = f;
 	return al;
 }
 
@@ -1257,19 +1316,8 @@ int alerter_tick(struct alerter *al, int collect, char *err, size_t errlen)
 	if (collect && ((rc = alert_collect(r->a, r->o, &al->st, err, errlen)) || (rc = fold_digests(r->a, &al->st, err, errlen))))
 		return rc;
 	/* Start what is due and not already on its way; the outcomes arrive on the loop. */
-	sqlite3_stmt *q;
-	if (prep(r->a, due_sql, &q, err, errlen))
-		return -TBT_EDB;
-	sqlite3_bind_double(q, 1, now_epoch());
-	sqlite3_bind_int64(q, 2, 0);
-	sqlite3_bind_int(q, 3, r->o->smtp_url != NULL);
-	sqlite3_bind_int(q, 4, 512);
-	sqlite3_bind_int(q, 5, r->only_account);
-	while (sqlite3_step(q) == SQLITE_ROW)
-		start_row(r, al->f, q);
-	sqlite3_finalize(q);
-	run_commit(r);
-	return 0;
+	size_t got;
+	return start_due(r, 0, &got, err, errlen);
 }
 
 size_t alerter_in_flight(const struct alerter *al)

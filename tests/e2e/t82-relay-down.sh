@@ -1,0 +1,62 @@
+#!/bin/sh
+# t82: the mail relay is down for a long stretch, then back: every alert is delivered, the most urgent (nearest
+# comment deadline) first, nothing twice.
+. "$(dirname "$0")/lib.sh"
+command -v smtp-sink >/dev/null || { not_ok "smtp-sink is installed (postfix)"; exit 1; }
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+mkdir -p "$TMP/mail" && chmod 755 "$TMP" && chmod 777 "$TMP/mail"
+P=$(free_port)
+W=$(free_port)
+cat > "$TMP/run.ini" <<EOF
+[source fix]
+kind = dir
+dir = $ROOT/tests/data/samples
+interval = 10m
+[alert]
+smtp_url = smtp://127.0.0.1:$P
+retry_base = 1s
+retry_max = 2s
+[web]
+listen = 127.0.0.1:$W
+[service]
+collect_interval = 0.2s
+EOF
+python3 -c '
+print("email,confirmed")
+for i in range(30): print("buyer%03d@firm%03d.example.cn,yes" % (i, i))' > "$TMP/subs.csv"
+"$TBTWARN" subscriber import "$TMP/subs.csv" > /dev/null
+for s in $(seq 1 30); do "$TBTWARN" subscription add "$s" --channel email --member USA --member EU --member KOR --member BRA > /dev/null; done
+export TBTWARN_TODAY=2025-04-01
+"$TBTWARN" --config "$TMP/run.ini" run > /dev/null 2> "$TMP/log" &
+srv=$!
+sink=
+trap 'kill $srv $sink 2>/dev/null; rm -rf "$TMP"' EXIT
+# The relay is down: every delivery fails and is retried, again and again.
+i=0
+until [ "$(grep -c 'retrying <tbtwarn' "$TMP/log")" -ge 20 ] || [ $i -gt 600 ]; do i=$((i + 1)); sleep 0.05; done
+cnt=$(grep -c 'retrying <tbtwarn' "$TMP/log")
+[ "$cnt" -ge 20 ] && ok "with the relay down, deliveries are retried, one probe at a time ($cnt retries so far)" || not_ok "retries while down" "$cnt"
+# Back.
+smtp-sink -u nobody -d "$TMP/mail/%M." 127.0.0.1:$P 100 & sink=$!
+i=0
+until [ -z "$(curl -s "http://127.0.0.1:$W/metrics" | grep -E '^tbtwarn_deliveries\{state="(pending|retrying)"')" ] || [ $i -gt 600 ]; do i=$((i + 1)); sleep 0.05; done
+expect_match "once the relay answers, the waiting e-mails are made due" "$(cat "$TMP/log")" "the mail relay answers again"
+kill -TERM $srv
+wait $srv
+got=$(python3 - "$TMP/mail" "$TBTWARN" <<'PY'
+import email, glob, json, os, subprocess, sys
+rows = json.loads(subprocess.check_output([sys.argv[2], "outbox", "--json"]))
+deadline = {r["message_id"]: r["deadline"] or "9999" for r in rows}
+files = sorted(glob.glob(sys.argv[1] + "/*"), key=os.path.getmtime)
+ids = [email.message_from_bytes(open(f, "rb").read())["Message-ID"] for f in files]
+# The first message is the probe that found the relay back (whatever was due then); after it, apart from the few in
+# flight together (8 connections), nothing later-due arrives before something sooner.
+order = [deadline[i] for i in ids][1:]
+late = sum(1 for a in range(len(order)) for b in range(a + 16, len(order)) if order[b] < order[a])
+print(len(ids) == len(rows) == len(set(ids)), all(r["state"] == "sent" for r in rows), late, len(ids))
+if late: print([(a, order[a]) for a in range(len(order)) if any(order[b] < order[a] for b in range(a + 16, len(order)))], order, file=sys.stderr)
+PY
+)
+set -- $got
+expect_eq "every alert delivered, each once" "$1 $2" "True True"
+expect_eq "in order of urgency (nearest comment deadline first)" "$3" 0
