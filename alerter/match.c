@@ -683,7 +683,8 @@ static void begin_doc(struct matcher *m, const struct match_doc *d)
 	if (words > m->cur_cats_words)
 		m->cur_cats = xrealloc(m->cur_cats, words * sizeof(*m->cur_cats));
 	m->cur_cats_words = words;
-	memset(m->cur_cats, 0, words * sizeof(*m->cur_cats));
+	if (words)
+		memset(m->cur_cats, 0, words * sizeof(*m->cur_cats));
 	for (size_t i = 0; i < d->cats->n; i++) {
 		int c = intern_id(&m->cats, d->cats->m[i].cat->id, 0);
 		if (c >= 0)

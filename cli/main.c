@@ -82,6 +82,16 @@ static int open_archive(const char *data, enum archive_mode mode, struct archive
 	return rc;
 }
 
+/* For commands that write only the store (subscribers, subscriptions, the outbox): they work beside a running
+ * service, which holds the index's write lock; then the index is opened read-only. */
+static int open_archive_shared(const char *data, struct archive **a, char *err, size_t errlen)
+{
+	int rc = open_archive(data, ARCHIVE_WRITE, a, err, errlen);
+	if (rc == -EBUSY)
+		rc = open_archive(data, ARCHIVE_READ, a, err, errlen);
+	return rc;
+}
+
 static int term_cols(void)
 {
 	struct winsize ws;
@@ -685,6 +695,7 @@ static int cmd_crawl(const char *data, const char *config, int argc, char **argv
 	struct ev_loop *loop = env.loop;
 	struct crawler *cr = env.cr;
 	crawler_set_report(cr, stdout);
+	crawler_exit_when_idle(cr, !watch);
 	ev_signal sigint, sigterm;
 	ev_signal_init(&sigint, on_stop_signal, SIGINT);
 	ev_signal_init(&sigterm, on_stop_signal, SIGTERM);
@@ -1225,6 +1236,7 @@ static int cmd_doctor(const char *data, const char *config, int argc, char **arg
 				continue;
 			}
 			crawler_set_report(cr, NULL);
+			crawler_exit_when_idle(cr, 1);
 			crawler_run_now(cr, name);
 			ev_run(loop, 0);
 			json_t *after = crawler_sources_json(cr);
@@ -1316,7 +1328,7 @@ static int cmd_subscriber(const char *data, const char *config, int argc, char *
 		fputs("tbtwarn: subscriber: add, import, list, show, remove, confirm or unsubscribe\n", stderr);
 		return 2;
 	}
-	if (open_archive(data, ARCHIVE_WRITE, &a, err, sizeof(err))) {
+	if (open_archive_shared(data, &a, err, sizeof(err))) {
 		fprintf(stderr, "tbtwarn: %s\n", err);
 		return 2;
 	}
@@ -1493,7 +1505,7 @@ static int cmd_subscription(const char *data, const char *config, int argc, char
 		fputs("tbtwarn: subscription: add, list or remove\n", stderr);
 		return 2;
 	}
-	if (open_archive(data, ARCHIVE_WRITE, &a, err, sizeof(err))) {
+	if (open_archive_shared(data, &a, err, sizeof(err))) {
 		fprintf(stderr, "tbtwarn: %s\n", err);
 		return 2;
 	}
@@ -1705,6 +1717,12 @@ static int cmd_alert(const char *data, const char *config, int argc, char **argv
 		fputs("tbtwarn: alert: usage: tbtwarn alert [--once]\n", stderr);
 		return 2;
 	}
+	/* One alerter per archive: with a service running, it delivers. */
+	int lock = service_lock(data, err, sizeof(err));
+	if (lock < 0) {
+		fprintf(stderr, "tbtwarn: alert: %s; the service already matches and delivers\n", err);
+		return 3;
+	}
 	if (open_archive(data, ARCHIVE_WRITE, &a, err, sizeof(err))) {
 		fprintf(stderr, "tbtwarn: %s\n", err);
 		return 2;
@@ -1742,6 +1760,7 @@ static int cmd_alert(const char *data, const char *config, int argc, char **argv
 		printf("alert: %u reminders queued, %u digests made, %u cancelled\n", st.reminders, st.digests, st.cancelled);
 	alert_env_close(&e);
 	archive_free(a);
+	close(lock);
 	return rc ? 2 : 0;
 }
 
@@ -1750,7 +1769,7 @@ static int cmd_outbox(const char *data, int argc, char **argv)
 	struct archive *a;
 	char err[ERRBUF_SIZE];
 	int rc = 0;
-	if (open_archive(data, ARCHIVE_WRITE, &a, err, sizeof(err))) {
+	if (open_archive_shared(data, &a, err, sizeof(err))) {
 		fprintf(stderr, "tbtwarn: %s\n", err);
 		return 2;
 	}

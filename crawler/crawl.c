@@ -52,6 +52,7 @@ struct source {
 };
 
 struct crawler {
+	int exit_when_idle; /* break the loop when the last round ends (one-off crawls) */
 	struct ev_loop *loop;
 	struct archive *archive;
 	struct fetcher *fetcher;
@@ -622,7 +623,8 @@ static void finish_round(struct source *s)
 	}
 	s->active = 0;
 	c->running--;
-	if (!c->running && !ev_is_active(&c->tick))
+	/* A one-off crawl (crawl --once, doctor) ends its loop when the last round ends; a service's loop goes on. */
+	if (c->exit_when_idle && !c->running && !ev_is_active(&c->tick))
 		ev_break(c->loop, EVBREAK_ONE);
 }
 
@@ -774,6 +776,11 @@ void crawler_start(struct crawler *c)
 	ev_timer_init(&c->tick, on_tick, 0., 1.);
 	c->tick.data = c;
 	ev_timer_start(c->loop, &c->tick);
+}
+
+void crawler_exit_when_idle(struct crawler *c, int on)
+{
+	c->exit_when_idle = on;
 }
 
 void crawler_stop(struct crawler *c)

@@ -24,6 +24,8 @@ void crawler_free(struct crawler *c);
  * over the defaults. Strings in fo are borrowed from cfg. Returns 0 or -EINVAL with file, line and key in err. */
 int crawler_fetch_opts(const struct ini *cfg, struct fetch_opts *fo, char *err, size_t errlen);
 
+/* For one-off crawls: break the loop when the last running round ends and polling is off (default: no). */
+void crawler_exit_when_idle(struct crawler *c, int on);
 /* Where the crawler reports each finished round (one line per source), or NULL for silence. */
 void crawler_set_report(struct crawler *c, FILE *out);
 

@@ -31,11 +31,15 @@ export TBTWARN_TODAY=2025-04-01
 srv=$!
 sink=
 trap 'kill $srv $sink 2>/dev/null; rm -rf "$TMP"' EXIT
-# The relay is down: every delivery fails and is retried, again and again.
+# The relay is down: every delivery fails and is retried; after the first burst, one probe at a time.
+rows() { curl -s "http://127.0.0.1:$W/metrics" | awk '/^tbtwarn_deliveries\{/ {s += $2} END {print s + 0}'; }
 i=0
-until [ "$(grep -c 'retrying <tbtwarn' "$TMP/log")" -ge 20 ] || [ $i -gt 600 ]; do i=$((i + 1)); sleep 0.05; done
+until total=$(rows) && [ "$total" -gt 0 ] && [ "$(grep -c 'retrying <tbtwarn' "$TMP/log")" -ge $((total + 10)) ] || [ $i -gt 600 ]; do
+	i=$((i + 1))
+	sleep 0.05
+done
 cnt=$(grep -c 'retrying <tbtwarn' "$TMP/log")
-[ "$cnt" -ge 20 ] && ok "with the relay down, deliveries are retried, one probe at a time ($cnt retries so far)" || not_ok "retries while down" "$cnt"
+[ "$cnt" -ge $((total + 10)) ] && ok "with the relay down, deliveries are retried, one probe at a time ($cnt retries so far)" || not_ok "retries while down" "$cnt"
 # Back.
 smtp-sink -u nobody -d "$TMP/mail/%M." 127.0.0.1:$P 100 & sink=$!
 i=0
@@ -49,14 +53,18 @@ rows = json.loads(subprocess.check_output([sys.argv[2], "outbox", "--json"]))
 deadline = {r["message_id"]: r["deadline"] or "9999" for r in rows}
 files = sorted(glob.glob(sys.argv[1] + "/*"), key=os.path.getmtime)
 ids = [email.message_from_bytes(open(f, "rb").read())["Message-ID"] for f in files]
-# The first message is the probe that found the relay back (whatever was due then); after it, apart from the few in
-# flight together (8 connections), nothing later-due arrives before something sooner.
+# The first message is the probe that found the relay back (whatever was due then). After it, the arrivals follow
+# the deadlines: of the pairs with different deadlines, nearly all (the few in flight together on 8 connections
+# aside) arrive soonest-due first; a random order would score 0.5.
 order = [deadline[i] for i in ids][1:]
-late = sum(1 for a in range(len(order)) for b in range(a + 16, len(order)) if order[b] < order[a])
+pairs = [(a, b) for a in range(len(order)) for b in range(a + 1, len(order)) if order[a] != order[b]]
+good = sum(1 for a, b in pairs if order[a] < order[b]) / max(1, len(pairs))
+late = 0 if good >= 0.98 else round(good, 3)
+if late: print(order, file=sys.stderr)
 print(len(ids) == len(rows) == len(set(ids)), all(r["state"] == "sent" for r in rows), late, len(ids))
-if late: print([(a, order[a]) for a in range(len(order)) if any(order[b] < order[a] for b in range(a + 16, len(order)))], order, file=sys.stderr)
+if late: print(order, file=sys.stderr)
 PY
 )
 set -- $got
 expect_eq "every alert delivered, each once" "$1 $2" "True True"
-expect_eq "in order of urgency (nearest comment deadline first)" "$3" 0
+expect_eq "in order of urgency (nearest comment deadline first: at least 98 % of pairs in order)" "$3" 0
