@@ -26,3 +26,19 @@ run() {
 	out=$(cat "$TMP/out")
 	err=$(cat "$TMP/err")
 }
+
+# free_port: a TCP port on 127.0.0.1 that nothing listens on now.
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# wait_for WHAT COMMAND...: polls until COMMAND succeeds (at most 20 s), then reports WHAT as ok or timed out.
+wait_for() {
+	what=$1
+	shift
+	i=0
+	while ! "$@" > /dev/null 2>&1; do
+		i=$((i + 1))
+		[ $i -gt 400 ] && { not_ok "$what (timed out)"; return 1; }
+		sleep 0.05
+	done
+	ok "$what"
+}

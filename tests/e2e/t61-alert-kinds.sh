@@ -7,7 +7,6 @@ command -v smtp-sink >/dev/null || { not_ok "smtp-sink is installed (postfix)"; 
 [ -d "$ROOT/tests/node/node_modules/standardwebhooks" ] || { not_ok "npm packages installed (scripts/deps.sh test)"; exit 1; }
 SECRET=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
 ROBOT=SEC7f3a9c2e5b1d4f6a8c0e2b4d6f8a0c2e4b6d8f0a2c4e6
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 mkdir -p "$TMP/mail" && chmod 755 "$TMP" && chmod 777 "$TMP/mail"
 P=$(free_port)
 smtp-sink -u nobody -d "$TMP/mail/%M." 127.0.0.1:$P 100 & sink=$!

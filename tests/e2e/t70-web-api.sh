@@ -5,7 +5,6 @@
 . "$(dirname "$0")/lib.sh"
 command -v smtp-sink >/dev/null || { not_ok "smtp-sink is installed (postfix)"; exit 1; }
 [ -d "$ROOT/tests/node/node_modules/ajv" ] || { not_ok "npm packages installed (scripts/deps.sh test)"; exit 1; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 mkdir -p "$TMP/mail" && chmod 755 "$TMP" && chmod 777 "$TMP/mail"
 P=$(free_port)
 smtp-sink -u nobody -d "$TMP/mail/%M." 127.0.0.1:$P 100 & sink=$!

@@ -3,19 +3,6 @@
 # data directory, configuration errors named by file and line, SIGHUP reload (a bad file keeps the running one),
 # /metrics and /healthz, operator notices told once, SIGTERM stops cleanly, backup while running, doctor.
 . "$(dirname "$0")/lib.sh"
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-# wait_for WHAT COMMAND...: polls until COMMAND succeeds (at most 20 s).
-wait_for() {
-	what=$1
-	shift
-	i=0
-	while ! "$@" > /dev/null 2>&1; do
-		i=$((i + 1))
-		[ $i -gt 400 ] && { not_ok "$what (timed out)"; return 1; }
-		sleep 0.05
-	done
-	ok "$what"
-}
 W=$(free_port)
 mkdir -p "$TMP/fix" "$TMP/more"
 cp "$ROOT"/tests/data/samples/eping-2025-03-a.json "$TMP/fix/"

@@ -5,7 +5,6 @@
 . "$(dirname "$0")/lib.sh"
 command -v smtp-sink >/dev/null || { not_ok "smtp-sink is installed (postfix)"; exit 1; }
 SECRET=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 mkdir -p "$TMP/mail" "$TMP/fix" && chmod 755 "$TMP" && chmod 777 "$TMP/mail"
 P=$(free_port)
 W=$(free_port)

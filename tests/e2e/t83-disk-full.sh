@@ -3,7 +3,6 @@
 # with the reason, an error in the log), stops taking new work, keeps what was committed, survives a truly full disk,
 # and resumes when space returns. Needs permission to mount a tmpfs (root); says so and skips otherwise.
 . "$(dirname "$0")/lib.sh"
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 mkdir -p "$TMP/small"
 if ! mount -t tmpfs -o size=40m tmpfs "$TMP/small" 2> /dev/null; then
 	ok "# SKIP the disk-full test needs to mount a tmpfs (not permitted here)"
@@ -29,18 +28,6 @@ export TBTWARN_DATA="$TMP/small/var"
 "$TBTWARN" --config "$TMP/run.ini" run > /dev/null 2> "$TMP/log" &
 srv=$!
 trap 'kill $srv 2>/dev/null; wait $srv 2>/dev/null; umount "$TMP/small" 2>/dev/null; rm -rf "$TMP"' EXIT
-# wait_for WHAT COMMAND...
-wait_for() {
-	what=$1
-	shift
-	i=0
-	while ! "$@" > /dev/null 2>&1; do
-		i=$((i + 1))
-		[ $i -gt 400 ] && { not_ok "$what (timed out)"; return 1; }
-		sleep 0.05
-	done
-	ok "$what"
-}
 wait_for "the first fixture is in" sh -c "curl -s http://127.0.0.1:$W/metrics | grep -q '^tbtwarn_notifications 14$'"
 # Fill the disk to under min_free.
 avail=$(df -k "$TMP/small" | awk 'NR == 2 {print $4}')
