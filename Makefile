@@ -6,6 +6,8 @@ PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 DATADIR ?= $(PREFIX)/share/tbtwarn
 MANDIR ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+UNITDIR ?= /lib/systemd/system
 DESTDIR ?=
 CC ?= cc
 CXX ?= c++
@@ -174,12 +176,18 @@ run: tbtwarn
 	$(Q)sh scripts/demo.sh
 
 install: tbtwarn
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR) $(DESTDIR)$(MANDIR)/man1
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(SYSCONFDIR)/tbtwarn $(DESTDIR)$(UNITDIR)
 	install -m 755 tbtwarn $(DESTDIR)$(BINDIR)/tbtwarn
-	install -m 644 config/members.tsv config/tbtwarn.ini config/demo.ini $(DESTDIR)$(DATADIR)/
-	install -d $(DESTDIR)$(DATADIR)/samples
+	install -m 644 config/members.tsv config/categories.tsv config/tbtwarn.ini config/demo.ini \
+		config/demo-subscribers.csv $(DESTDIR)$(DATADIR)/
+	test -e $(DESTDIR)$(SYSCONFDIR)/tbtwarn/tbtwarn.ini || install -m 640 config/tbtwarn.ini $(DESTDIR)$(SYSCONFDIR)/tbtwarn/tbtwarn.ini
+	install -d $(DESTDIR)$(DATADIR)/samples $(DESTDIR)$(DATADIR)/web
 	install -m 644 tests/data/samples/* $(DESTDIR)$(DATADIR)/samples/
+	install -m 644 web/static/* $(DESTDIR)$(DATADIR)/web/
 	install -m 644 docs/tbtwarn.1 $(DESTDIR)$(MANDIR)/man1/tbtwarn.1
+	install -m 644 docs/tbtwarn.conf.5 $(DESTDIR)$(MANDIR)/man5/tbtwarn.conf.5
+	sed 's|/usr/local/bin/tbtwarn|$(BINDIR)/tbtwarn|' contrib/tbtwarn.service > $(DESTDIR)$(UNITDIR)/tbtwarn.service
 
 clean:
 	rm -rf $(B) tbtwarn

@@ -217,6 +217,7 @@ struct collect_ctx {
 	size_t nsubs, capsubs;
 	struct alert_stats *st;
 	sqlite3_stmt *ins;
+	unsigned done;
 	int64_t last_seq;
 	double now;
 	char today[11], nowiso[21];
@@ -316,6 +317,10 @@ static int collect_one(void *arg, int64_t id, int64_t seq, struct notif *n)
 		return c->rc;
 	c->st->notifications++;
 	c->last_seq = seq;
+	/* A long backlog is taken in slices, so that a service's loop is never held for long; the cursor says where the
+	 * next slice starts. */
+	if (c->o->collect_budget && ++c->done >= c->o->collect_budget)
+		return 1;
 	return 0;
 }
 
@@ -478,6 +483,8 @@ int alert_collect(struct archive *a, const struct alert_opts *o, struct alert_st
 		exec_sql(a, "ROLLBACK", NULL, 0);
 	else
 		rc = exec_sql(a, "COMMIT", err, errlen);
+	if (!rc && o->collect_budget && c.done >= o->collect_budget)
+		rc = 1; /* more changes wait for the next slice */
 out:
 	free(c.subs);
 	matcher_free(m);
@@ -1313,11 +1320,15 @@ int alerter_tick(struct alerter *al, int collect, char *err, size_t errlen)
 {
 	struct run *r = &al->r;
 	int rc;
-	if (collect && ((rc = alert_collect(r->a, r->o, &al->st, err, errlen)) || (rc = fold_digests(r->a, &al->st, err, errlen))))
-		return rc;
+	int more = 0;
+	if (collect) {
+		if ((rc = alert_collect(r->a, r->o, &al->st, err, errlen)) < 0 || (more = rc, rc = fold_digests(r->a, &al->st, err, errlen)))
+			return rc;
+	}
 	/* Start what is due and not already on its way; the outcomes arrive on the loop. */
 	size_t got;
-	return start_due(r, 0, &got, err, errlen);
+	rc = start_due(r, 0, &got, err, errlen);
+	return rc ? rc : more;
 }
 
 size_t alerter_in_flight(const struct alerter *al)

@@ -26,6 +26,7 @@ struct alert_opts {
 	double give_up_after;         /* seconds after which a temporary failure becomes permanent */
 	int allow_private_targets;    /* webhooks to loopback and private addresses (tests, intranets) */
 	int reminder_days;            /* remind this many days before a comment deadline; 0: never */
+	unsigned collect_budget;      /* changes matched per collect (0: all); the rest at the next */
 	char *owned_secret;           /* read from secret_file */
 };
 
@@ -38,7 +39,8 @@ void alert_opts_release(struct alert_opts *o);
 /*
  * Matches every notification changed since the alerter's cursor against the active subscriptions and writes one
  * outbox row per (subscription, change), in the same transaction as the cursor's advance: a crash loses or repeats
- * no decision. Returns 0 or a negative code with err.
+ * no decision. Returns 0, 1 when opts' collect_budget stopped it with more changes waiting, or a negative code with
+ * err.
  */
 int alert_collect(struct archive *a, const struct alert_opts *o, struct alert_stats *st, char *err, size_t errlen);
 
@@ -69,7 +71,7 @@ int alert_test(struct archive *a, struct ev_loop *loop, struct fetcher *f, const
 struct alerter;
 struct alerter *alerter_new(struct archive *a, struct ev_loop *loop, struct fetcher *f, const struct alert_opts *o,
 			    FILE *report, int only_account);
-int alerter_tick(struct alerter *al, int collect, char *err, size_t errlen);
+int alerter_tick(struct alerter *al, int collect, char *err, size_t errlen); /* 1: more to collect */
 size_t alerter_in_flight(const struct alerter *al);
 const struct alert_stats *alerter_stats(const struct alerter *al);
 void alerter_free(struct alerter *al);

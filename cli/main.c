@@ -1733,7 +1733,7 @@ static int cmd_alert(const char *data, const char *config, int argc, char **argv
 	int rc = 0;
 	do {
 		struct alert_stats round = {0};
-		if ((rc = alert_collect(a, &e.o, &round, err, sizeof(err)))) {
+		if ((rc = alert_collect(a, &e.o, &round, err, sizeof(err))) < 0) {
 			fprintf(stderr, "tbtwarn: alert: %s\n", err);
 			break;
 		}

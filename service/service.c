@@ -189,7 +189,7 @@ struct service {
 	struct alerter *al;
 	struct web *web;
 	FILE *crawl_log, *alert_log;
-	ev_timer tick, disk, ops, stopping;
+	ev_timer tick, more, disk, ops, stopping;
 	ev_signal sig_int, sig_term, sig_hup;
 	int paused;     /* the disk is (almost) full: no new work */
 	char why[256];  /* why unhealthy, for /healthz */
@@ -216,8 +216,14 @@ static void on_tick(struct ev_loop *loop, ev_timer *t, int revents)
 	(void)loop;
 	(void)revents;
 	/* While the disk is full, nothing new is decided; deliveries of what is decided go on (they write little). */
-	if (alerter_tick(s->al, !s->paused, err, sizeof(err)))
+	int rc = alerter_tick(s->al, !s->paused, err, sizeof(err));
+	if (rc < 0)
 		log_msg("error", "alerter", "%s", err);
+	/* A backlog is collected a slice per loop turn, the web and the crawler served in between. */
+	if (rc > 0 && !ev_is_active(&s->more)) {
+		ev_timer_set(&s->more, 0., 0.);
+		ev_timer_start(loop, &s->more);
+	}
 }
 
 static void on_disk(struct ev_loop *loop, ev_timer *t, int revents)
@@ -347,6 +353,7 @@ static void on_stop(struct ev_loop *loop, ev_signal *w, int revents)
 	s->web = NULL;
 	crawler_stop(s->cr);
 	ev_timer_stop(loop, &s->tick);
+	ev_timer_stop(loop, &s->more);
 	ev_timer_stop(loop, &s->disk);
 	ev_timer_stop(loop, &s->ops);
 	ev_timer_set(&s->stopping, 0.05, 0.05);
@@ -386,6 +393,7 @@ static void on_hup(struct ev_loop *loop, ev_signal *w, int revents)
 	}
 	/* The alerter reads its options through a pointer: updating them in place takes effect at its next tick. */
 	alert_opts_release(&s->ao);
+	ao.collect_budget = 1000;
 	s->ao = ao;
 	if (strcmp(wo.listen, s->wo.listen))
 		log_msg("warn", "service", "SIGHUP: listen changed to %s: that takes a restart", wo.listen);
@@ -453,6 +461,7 @@ int service_run(const char *data, const char *config, const struct catalog *cats
 	fo.timeout = 60;
 	fo.max_host_connections = 8;
 	s.f = fetcher_new(s.loop, &fo);
+	s.ao.collect_budget = 1000;
 	s.al = alerter_new(s.a, s.loop, s.f, &s.ao, s.alert_log, 0);
 	s.wo.access_log = stderr;
 	if (!(s.web = web_new(s.loop, s.a, s.cr, &s.ao, &s.wo, err, errlen))) {
@@ -461,6 +470,8 @@ int service_run(const char *data, const char *config, const struct catalog *cats
 	}
 	web_set_status(s.web, health, &s);
 	ev_timer_init(&s.tick, on_tick, 0.5, s.so.collect_interval);
+	ev_timer_init(&s.more, on_tick, 0., 0.);
+	s.more.data = &s;
 	ev_timer_init(&s.disk, on_disk, 0., 5.);
 	ev_timer_init(&s.ops, on_ops, s.so.operator_check, s.so.operator_check);
 	ev_timer_init(&s.stopping, on_stopping, 1., 1.);
@@ -487,6 +498,7 @@ int service_run(const char *data, const char *config, const struct catalog *cats
 	ev_signal_stop(s.loop, &s.sig_term);
 	ev_signal_stop(s.loop, &s.sig_hup);
 	ev_timer_stop(s.loop, &s.tick);
+	ev_timer_stop(s.loop, &s.more);
 	ev_timer_stop(s.loop, &s.disk);
 	ev_timer_stop(s.loop, &s.ops);
 	ev_timer_stop(s.loop, &s.stopping);
