@@ -1094,6 +1094,7 @@ static int cmd_serve(const char *data, const char *config, int argc, char **argv
 	ev_loop_destroy(loop);
 	archive_free(a);
 	alert_opts_release(&ao);
+	free(wo.owned_token);
 	ini_free(cfg);
 	return 0;
 }

@@ -133,8 +133,10 @@ int service_check_config(const struct ini *cfg, char *err, size_t errlen)
 	risk_config_default(&rc);
 	r = alert_opts_load(&ao, cfg, err, errlen);
 	alert_opts_release(&ao);
-	if (!r)
+	if (!r) {
 		r = web_opts_load(&wo, cfg, err, errlen);
+		free(wo.owned_token);
+	}
 	if (!r)
 		r = svc_opts_load(&so, cfg, err, errlen);
 	if (!r)
@@ -388,6 +390,7 @@ static void on_hup(struct ev_loop *loop, ev_signal *w, int revents)
 	if (!cr) {
 		log_msg("error", "service", "SIGHUP: sources not reloaded: %s", err);
 		alert_opts_release(&ao);
+		free(wo.owned_token);
 		ini_free(cfg);
 		return;
 	}
@@ -398,9 +401,11 @@ static void on_hup(struct ev_loop *loop, ev_signal *w, int revents)
 	if (strcmp(wo.listen, s->wo.listen))
 		log_msg("warn", "service", "SIGHUP: listen changed to %s: that takes a restart", wo.listen);
 	wo.access_log = s->wo.access_log;
+	char *old_token = s->wo.owned_token;
 	s->wo = wo;
 	if (s->web)
 		web_set_opts(s->web, &wo);
+	free(old_token); /* the web server now holds the new one */
 	s->so = so;
 	ev_timer_set(&s->tick, s->so.collect_interval, s->so.collect_interval);
 	ev_timer_again(loop, &s->tick);
@@ -517,6 +522,7 @@ out_parts:
 out_lock:
 	close(lock);
 	alert_opts_release(&s.ao);
+	free(s.wo.owned_token);
 	for (size_t i = 0; i < s.nold; i++)
 		ini_free(s.old_cfgs[i]);
 	free(s.old_cfgs);

@@ -32,7 +32,7 @@ int web_opts_load(struct web_opts *o, const struct ini *cfg, char *err, size_t e
 		if (!strcmp(cfg->sections[i].name, "web"))
 			s = &cfg->sections[i];
 	if (s) {
-		static const char *const keys[] = {"listen", "admin_token", "read_only", "timeout", "max_body"};
+		static const char *const keys[] = {"listen", "admin_token", "admin_token_file", "read_only", "timeout", "max_body"};
 		for (size_t i = 0; i < s->n; i++) {
 			size_t k = 0;
 			while (k < sizeof(keys) / sizeof(keys[0]) && strcmp(keys[k], s->entries[i].key))
@@ -46,6 +46,20 @@ int web_opts_load(struct web_opts *o, const struct ini *cfg, char *err, size_t e
 			o->listen = v;
 		if ((v = ini_get(s, "admin_token")))
 			o->admin_token = v;
+		if ((v = ini_get(s, "admin_token_file"))) {
+			/* The first line of a file (mode 0600), so that the token need not sit in the configuration. */
+			struct buf b;
+			buf_init(&b, 4096);
+			if (buf_read_file(&b, v)) {
+				buf_release(&b);
+				errf(err, errlen, "%s:%d: admin_token_file '%s' cannot be read", cfg->path, ini_line(s, "admin_token_file"), v);
+				return -EINVAL;
+			}
+			b.s[strcspn(b.s, "\r\n")] = '\0';
+			free(o->owned_token);
+			o->owned_token = buf_detach(&b);
+			o->admin_token = o->owned_token;
+		}
 		if ((v = ini_get(s, "read_only")) && ini_bool(v, &o->read_only)) {
 			errf(err, errlen, "%s:%d: read_only wants yes or no, got '%s'", cfg->path, ini_line(s, "read_only"), v);
 			return -EINVAL;

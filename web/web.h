@@ -17,6 +17,7 @@ struct web_opts {
 	FILE *access_log;        /* one logfmt line per request, or NULL */
 	unsigned timeout;        /* seconds a connection may stay idle */
 	size_t max_body;         /* largest request body accepted */
+	char *owned_token;       /* read from admin_token_file (freed by the process at exit) */
 };
 
 void web_opts_default(struct web_opts *o);
