@@ -15,6 +15,7 @@ struct transfer;
 /* A host with its own queue, so that starting the next request costs a look at each host, not at each request. */
 struct host {
 	char *name;
+	int local; /* file:// URLs: no server to be polite to */
 	int active;
 	ev_tstamp next_allowed;
 	struct transfer *queue, *queue_tail;
@@ -247,6 +248,7 @@ static struct host *host_of(struct fetcher *f, const char *url)
 			return x;
 	struct host *x = xcalloc(1, sizeof(*x));
 	x->name = xstrdup(name);
+	x->local = starts_with_ci(url, "file:");
 	x->next = f->hosts;
 	f->hosts = x;
 	return x;
@@ -433,7 +435,7 @@ static void pump_queue(struct fetcher *f)
 			t->next = NULL;
 			f->queued--;
 			/* The politeness delay spaces out the starts of requests to one host. */
-			if (f->o.polite_delay > 0)
+			if (f->o.polite_delay > 0 && !h->local)
 				h->next_allowed = now + f->o.polite_delay;
 			begin(f, t);
 		}
@@ -541,7 +543,7 @@ static void finish(struct fetcher *f, struct transfer *t, CURLcode code)
 		t->act_next->act_prev = t->act_prev;
 	f->running--;
 	t->host->active--;
-	if (f->o.polite_delay > 0)
+	if (f->o.polite_delay > 0 && !t->host->local)
 		t->host->next_allowed = fmax(t->host->next_allowed, ev_now(f->loop) + f->o.polite_delay);
 	t->done(t->arg, r);
 	transfer_free(t);

@@ -27,7 +27,12 @@ struct idx {
 	// The terms of doc, for checking queries against it without a search (built when first needed).
 	std::unordered_set<std::string> doc_terms;
 	bool doc_terms_valid = false;
+	// Every document carries its distribution month as a term (an index made since they were introduced): a
+	// date-sorted search can then read the newest months first instead of sorting every match.
+	bool month_terms = false;
 };
+
+static const char MONTH_FLAG[] = "tbtwarn.month_terms";
 
 struct qgroup {
 	std::vector<std::string> terms;
@@ -147,9 +152,13 @@ extern "C" int idx_open(const char *path, int writable, struct idx **out, char *
 			x->wdb = new Xapian::WritableDatabase(path, Xapian::DB_CREATE_OR_OPEN);
 			x->db = x->wdb;
 			x->tg.set_database(*x->wdb);
+			// A new index: every document it will hold has its month term (committed with the first documents).
+			if (x->wdb->get_doccount() == 0 && x->wdb->get_metadata(MONTH_FLAG).empty())
+				x->wdb->set_metadata(MONTH_FLAG, "1");
 		} else {
 			x->db = new Xapian::Database(path);
 		}
+		x->month_terms = x->db->get_metadata(MONTH_FLAG) == "1";
 		x->tg.set_stemmer(x->stem);
 		x->tg.set_stemming_strategy(Xapian::TermGenerator::STEM_SOME);
 		x->tg.set_flags(Xapian::TermGenerator::FLAG_CJK_NGRAM);
@@ -488,16 +497,17 @@ extern "C" int idx_search(struct idx *x, const struct idx_query *q, unsigned off
 	return guarded("search", err, errlen, [&]() {
 		std::unique_ptr<idx_results> r(new idx_results);
 		Xapian::Enquire enq(*x->db);
+		Xapian::Query bq;
 		if (q->built && q->built_for == x) {
-			enq.set_query(*q->built);
+			bq = *q->built;
 		} else {
-			Xapian::Query bq = build_query(x, q);
+			bq = build_query(x, q);
 			if (q->text.find('*') == std::string::npos) {
 				q->built.reset(new Xapian::Query(bq));
 				q->built_for = x;
 			}
-			enq.set_query(bq);
 		}
+		enq.set_query(bq);
 		if (q->by_date)
 			enq.set_sort_by_value_then_relevance(IDX_SLOT_DISTRIBUTED, true);
 		Xapian::ValueCountMatchSpy spies[5] = {
@@ -518,18 +528,66 @@ extern "C" int idx_search(struct idx *x, const struct idx_query *q, unsigned off
 		// result are scaled from them (marked as estimates).
 		if (q->facets && q->facet_sample && q->facet_sample < check)
 			check = q->facet_sample;
-		Xapian::MSet mset = enq.get_mset(offset, limit, check);
+		// Sorted by date on an index with month terms: the total and the facets come from an unsorted pass, the
+		// page from the newest months first (windows of 1, 2, 4... months), so that a broad search does not sort
+		// every match. The order is the same: months partition the documents, and within a window Xapian sorts by
+		// date then relevance as it would overall.
+		const bool by_month = q->by_date && x->month_terms && !getenv("TBTWARN_NO_MONTH_SORT");
+		if (by_month) {
+			enq.set_sort_by_relevance();
+			// The count pass counts exactly up to 5,000 matches, as a full sort would (which visits them all);
+			// beyond, an estimate, marked so.
+			if (!q->facets)
+				check = std::min<Xapian::doccount>(x->db->get_doccount(), 5000);
+		}
+		Xapian::MSet mset = enq.get_mset(by_month ? 0 : offset, by_month ? 0 : limit, check);
 		r->total = mset.get_matches_estimated();
 		r->exact = mset.get_matches_lower_bound() == mset.get_matches_upper_bound();
 		double scale = 1.0;
 		if (q->facets && !r->exact && spies[0].get_total())
 			scale = (double)r->total / (double)spies[0].get_total();
-		for (auto it = mset.begin(); it != mset.end(); ++it) {
-			r->docids.push_back(*it);
-			r->scores.push_back(it.get_weight());
-			Xapian::Document d = it.get_document();
-			r->cat_values.push_back(d.get_value(IDX_SLOT_CATEGORY));
-			r->risk_values.push_back(d.get_value(IDX_SLOT_RISK));
+		auto take = [&](const Xapian::MSet &m) {
+			for (auto it = m.begin(); it != m.end(); ++it) {
+				r->docids.push_back(*it);
+				r->scores.push_back(it.get_weight());
+				Xapian::Document d = it.get_document();
+				r->cat_values.push_back(d.get_value(IDX_SLOT_CATEGORY));
+				r->risk_values.push_back(d.get_value(IDX_SLOT_RISK));
+			}
+		};
+		if (!by_month) {
+			take(mset);
+		} else {
+			std::vector<std::string> months;
+			bool undated = false;
+			for (auto t = x->db->allterms_begin("XDM"); t != x->db->allterms_end("XDM"); ++t) {
+				if (*t == "XDMnone")
+					undated = true;
+				else
+					months.push_back(*t);
+			}
+			std::sort(months.rbegin(), months.rend());
+			if (undated)
+				months.push_back("XDMnone"); // no date sorts last, as an empty value does
+			Xapian::Enquire e2(*x->db);
+			e2.set_sort_by_value_then_relevance(IDX_SLOT_DISTRIBUTED, true);
+			unsigned skip = offset, need = limit;
+			for (size_t i = 0, width = 1; need && i < months.size(); i += width, width *= 2) {
+				size_t end = std::min(months.size(), i + width);
+				Xapian::Query win(Xapian::Query::OP_OR, months.begin() + (long)i, months.begin() + (long)end);
+				e2.set_query(Xapian::Query(Xapian::Query::OP_FILTER, bq, win));
+				if (skip) {
+					Xapian::doccount n = e2.get_mset(0, 0, x->db->get_doccount()).get_matches_estimated();
+					if (skip >= n) {
+						skip -= n;
+						continue;
+					}
+				}
+				Xapian::MSet m = e2.get_mset(skip, need);
+				take(m);
+				need -= (unsigned)m.size();
+				skip = 0;
+			}
 		}
 		if (q->facets) {
 			auto &cf = r->facets[IDX_SLOT_CATEGORY];

@@ -27,6 +27,7 @@
 #define P_ARTICLE "XA"
 #define P_CATEGORY "XC"
 #define P_RISK "XR"
+#define P_MONTH "XDM" /* distribution month, YYYYMM, or "none": date-sorted searches read the index month by month */
 
 enum qfield {
 	QF_MEMBER = 1,
@@ -179,6 +180,9 @@ void query_record_doc(const struct notif *n, const struct cat_result *cats, cons
 		x->text(x->arg, n->keywords.items[i], 1, "");
 
 	const char *dist = n->dates[D_DISTRIBUTED].iso;
+	char month[8];
+	snprintf(month, sizeof(month), "%.4s%.2s", dist, dist[0] ? dist + 5 : "");
+	term(x, P_MONTH, dist[0] ? month : "none");
 	if (dist[0]) {
 		x->value(x->arg, IDX_SLOT_DISTRIBUTED, dist);
 		snprintf(year, sizeof(year), "%.4s", dist);

@@ -338,6 +338,44 @@ static void reindex_rebuilds_the_same_index(void **state)
 	archive_free(a);
 }
 
+/* Date order read month by month (the index's month terms) is the order of a full sort, for every page. */
+static void date_order_by_months_is_the_full_sort(void **state)
+{
+	struct archive *a = open_w();
+	(void)state;
+	static const char *const queries[] = {"", "lithium", "type:tbt", "member:USA,EU,KOR", "category:lithium_batteries",
+					      "-addendum", "nothing-matches-this"};
+	char err[ERRBUF_SIZE];
+	import_samples(a);
+	for (size_t k = 0; k < sizeof(queries) / sizeof(queries[0]); k++) {
+		for (unsigned offset = 0; offset < 25; offset += 3) {
+			for (unsigned limit = 1; limit <= 9; limit += 4) {
+				struct search_opts o = {offset, limit, 1, 0, 0};
+				json_t *fast, *slow;
+				unsetenv("TBTWARN_NO_MONTH_SORT");
+				if (archive_search(a, queries[k], &o, &fast, err, sizeof(err)))
+					fail_msg("%s", err);
+				setenv("TBTWARN_NO_MONTH_SORT", "1", 1);
+				if (archive_search(a, queries[k], &o, &slow, err, sizeof(err)))
+					fail_msg("%s", err);
+				unsetenv("TBTWARN_NO_MONTH_SORT");
+				char *f = json_dumps(json_object_get(fast, "hits"), JSON_COMPACT),
+				     *sl = json_dumps(json_object_get(slow, "hits"), JSON_COMPACT);
+				if (strcmp(f, sl))
+					fail_msg("query '%s' offset %u limit %u:\n month by month %s\n full sort     %s", queries[k], offset,
+						 limit, f, sl);
+				assert_int_equal(json_integer_value(json_object_get(fast, "total")),
+						 json_integer_value(json_object_get(slow, "total")));
+				free(f);
+				free(sl);
+				json_decref(fast);
+				json_decref(slow);
+			}
+		}
+	}
+	archive_free(a);
+}
+
 static void a_newer_schema_is_refused(void **state)
 {
 	char err[ERRBUF_SIZE], dbpath[128];
@@ -365,6 +403,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(facets_count_all_matches, setup, teardown),
 		cmocka_unit_test_setup_teardown(the_index_catches_up_after_a_crash_between_commits, setup, teardown),
 		cmocka_unit_test_setup_teardown(reindex_rebuilds_the_same_index, setup, teardown),
+		cmocka_unit_test_setup_teardown(date_order_by_months_is_the_full_sort, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_newer_schema_is_refused, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("archive", tests, NULL, NULL);
