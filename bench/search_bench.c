@@ -68,6 +68,9 @@ int main(int argc, char **argv)
 			json_decref(res);
 			clock_gettime(CLOCK_MONOTONIC, &t1);
 			lat[i] = (double)(t1.tv_sec - t0.tv_sec) * 1e6 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e3;
+			/* The slow ones, to see what the tail is made of. */
+			if (pass && getenv("SEARCH_BENCH_SLOW") && lat[i] > atof(getenv("SEARCH_BENCH_SLOW")))
+				fprintf(stderr, "slow %.0f us: %s\n", lat[i], qs.items[i]);
 		}
 	}
 	for (size_t i = 0; i < qs.n; i++)

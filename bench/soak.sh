@@ -33,7 +33,7 @@ admin_token = soak-admin
 [service]
 collect_interval = 1s
 EOF
-./tbtwarn --data "$W/var" --config "$W/soak.ini" run 2> "$W/service.log" &
+${TBTWARN_BIN:-./tbtwarn} --data "$W/var" --config "$W/soak.ini" run 2> "$W/service.log" &
 srv=$!
 trap 'kill $srv $sink $gen $subs 2>/dev/null || true' EXIT
 i=0
