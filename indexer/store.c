@@ -276,10 +276,17 @@ int store_open(const char *path, struct store **out, char *err, size_t errlen)
 	}
 	sqlite3_busy_timeout(s->db, 10000);
 	/* WAL with synchronous=NORMAL: a crash of the process loses no committed transaction. */
-	/* A 64 MiB page cache: the indexes of a large archive stay in memory while an import updates them. */
-	if (exec(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; "
-		    "PRAGMA cache_size = -65536;",
-		 sub, sizeof(sub))) {
+	/* A 64 MiB page cache by default: the indexes of a large archive stay in memory while an import updates them.
+	 * TBTWARN_DB_CACHE_MIB sets another size (a service's resident memory grows until its cache is full). */
+	long cache_mib = 64;
+	const char *cm = getenv("TBTWARN_DB_CACHE_MIB");
+	if (cm && *cm && parse_long(cm, 1, 65536, &cache_mib))
+		cache_mib = 64;
+	char pragmas[256];
+	snprintf(pragmas, sizeof(pragmas), "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; "
+					   "PRAGMA cache_size = -%ld;",
+		 cache_mib * 1024);
+	if (exec(s, pragmas, sub, sizeof(sub))) {
 		errf(err, errlen, "open database '%s': %s", path, sub);
 		store_free(s);
 		return -TBT_EDB;
