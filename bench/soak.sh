@@ -41,16 +41,16 @@ until curl -sf "http://127.0.0.1:$WEB/healthz" > /dev/null || [ $i -gt 600 ]; do
 # Fixtures: a new notification every 3 s, and every fifth time an earlier one changes its deadline.
 python3 - "$W/fix" <<'PY' &
 import sys, time
+# A steady source: forty files rewritten in turn, each time with new notifications (the archive grows, the
+# directory does not), and every fifth rewrite also changes an earlier notification's comment deadline.
 base = open("tests/data/samples/eping-2025-03-a.json", encoding="utf-8").read()
 k = 0
 while True:
     k += 1
     text = base.replace("G/TBT/N/USA/2201", "G/TBT/N/USA/%d" % (5000 + k)).replace("G/TBT/N/EU/1121", "G/TBT/N/EU/%d" % (5000 + k))
-    open("%s/soak-%05d.json" % (sys.argv[1], k), "w", encoding="utf-8").write(text)
-    if k % 5 == 0:  # an earlier notification changes its comment deadline
-        old = "%s/soak-%05d.json" % (sys.argv[1], k - 4)
-        t = open(old, encoding="utf-8").read().replace("2025-05-13", "2025-07-%02d" % (1 + k % 28))
-        open(old, "w", encoding="utf-8").write(t)
+    if k % 5 == 0:
+        text = text.replace("G/TBT/N/KOR/1210", "G/TBT/N/KOR/%d" % (5000 + k - 5)).replace("2025-05-23", "2025-07-%02d" % (1 + k % 28))
+    open("%s/soak-%02d.json" % (sys.argv[1], k % 40), "w", encoding="utf-8").write(text)
     time.sleep(3)
 PY
 gen=$!
