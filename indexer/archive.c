@@ -514,6 +514,8 @@ json_t *archive_hit_json(const struct notif *n)
 	json_object_set_new(h, "member", json_string(n->member));
 	json_object_set_new(h, "member_name", n->text[LANG_EN].member_name ? json_string(n->text[LANG_EN].member_name)
 									 : json_null());
+	json_object_set_new(h, "member_name_zh", n->text[LANG_ZH].member_name ? json_string(n->text[LANG_ZH].member_name)
+									       : json_null());
 	json_object_set_new(h, "title", json_string(notif_title(n)));
 	json_object_set_new(h, "title_zh", n->text[LANG_ZH].title ? json_string(n->text[LANG_ZH].title) : json_null());
 	json_object_set_new(h, "distributed",

@@ -181,7 +181,7 @@ async function pageSearch() {
     list.append(el("li", {},
       el("div", {}, el("a", { href: h.url, class: "sym" }, h.symbol), " ", riskBadge(h.risk)),
       el("div", {}, lang === "zh" && h.title_zh ? h.title_zh : h.title),
-      el("div", { class: "meta" }, [h.member_name || h.member, h.type, h.distributed,
+      el("div", { class: "meta" }, [(lang === "zh" && h.member_name_zh) || h.member_name || h.member, h.type, h.distributed,
         h.comment_deadline ? t("deadline") + " " + h.comment_deadline + " (" + daysLeft(h.comment_deadline, null, h.days_left) + ")" : null].filter(Boolean).join(" · ")),
       el("div", {}, (h.categories || []).map((c) => el("span", { class: "tag" }, catName(c))))));
   }
