@@ -31,39 +31,15 @@ void alert_opts_default(struct alert_opts *o)
 	o->reminder_days = 7;
 }
 
-/* A secret from a file (first line), so that it need not sit in the configuration; NULL when unreadable. */
-static char *read_secret_file(const char *path)
-{
-	struct buf b;
-	buf_init(&b, 4096);
-	if (buf_read_file(&b, path)) {
-		buf_release(&b);
-		return NULL;
-	}
-	char *s = buf_detach(&b);
-	s[strcspn(s, "\r\n")] = '\0';
-	return s;
-}
-
 int alert_opts_load(struct alert_opts *o, const struct ini *cfg, char *err, size_t errlen)
 {
-	const struct ini_section *s = NULL;
+	static const char *const keys[] = {"smtp_url", "mail_from", "base_url", "secret", "secret_file", "retry_base",
+					   "retry_max", "give_up_after", "reminder_days", "allow_private_webhooks"};
+	const struct ini_section *s = ini_section(cfg, "alert");
 	const char *v;
-	for (size_t i = 0; cfg && i < cfg->n; i++)
-		if (!strcmp(cfg->sections[i].name, "alert"))
-			s = &cfg->sections[i];
+	if (ini_check_keys(cfg, s, keys, sizeof(keys) / sizeof(keys[0]), err, errlen))
+		return -EINVAL;
 	if (s) {
-		static const char *const keys[] = {"smtp_url", "mail_from", "base_url", "secret", "secret_file", "retry_base",
-						   "retry_max", "give_up_after", "reminder_days", "allow_private_webhooks"};
-		for (size_t i = 0; i < s->n; i++) {
-			size_t k = 0;
-			while (k < sizeof(keys) / sizeof(keys[0]) && strcmp(keys[k], s->entries[i].key))
-				k++;
-			if (k == sizeof(keys) / sizeof(keys[0])) {
-				errf(err, errlen, "%s:%d: unknown key '%s' in [alert]", cfg->path, s->entries[i].line, s->entries[i].key);
-				return -EINVAL;
-			}
-		}
 		if ((v = ini_get(s, "smtp_url")))
 			o->smtp_url = v;
 		if ((v = ini_get(s, "mail_from")))
@@ -74,7 +50,7 @@ int alert_opts_load(struct alert_opts *o, const struct ini *cfg, char *err, size
 			o->secret = v;
 		if ((v = ini_get(s, "secret_file"))) {
 			free(o->owned_secret);
-			if (!(o->owned_secret = read_secret_file(v))) {
+			if (!(o->owned_secret = read_first_line(v))) {
 				errf(err, errlen, "%s:%d: secret_file '%s' cannot be read", cfg->path, ini_line(s, "secret_file"), v);
 				return -EINVAL;
 			}
@@ -1104,11 +1080,16 @@ static int start_row(struct run *r, struct fetcher *f, sqlite3_stmt *q)
 		}
 		on_sent(d, &res);
 		ok = 0;
-	} else if ((d->counted = d->channel == CH_EMAIL), r->mail_flying += d->counted, fetch_start(f, &req, on_sent, d)) {
-		stop_now(d, "failed", d->channel == CH_EMAIL ? "the mail relay is not an smtp:// or smtps:// URL"
-							      : "the target URL is not http or https");
-		delivery_free(d);
-		ok = 0;
+	} else {
+		/* Counted in the relay's window while it runs (delivery_free takes it off). */
+		d->counted = d->channel == CH_EMAIL;
+		r->mail_flying += d->counted;
+		if (fetch_start(f, &req, on_sent, d)) {
+			stop_now(d, "failed", d->channel == CH_EMAIL ? "the mail relay is not an smtp:// or smtps:// URL"
+								      : "the target URL is not http or https");
+			delivery_free(d);
+			ok = 0;
+		}
 	}
 	free(body);
 	buf_release(&h1);
@@ -1283,6 +1264,19 @@ int alert_operator_notice(struct archive *a, const char *email, const char *key,
 		return rc;
 	}
 	return exec_sql(a, "COMMIT", err, errlen) ? -TBT_EDB : 1;
+}
+
+long alert_failed_count(struct archive *a)
+{
+	sqlite3_stmt *q;
+	long n = 0;
+	if (sqlite3_prepare_v2(db(a), "SELECT count(*) FROM outbox WHERE state = 'failed' AND kind <> 'operator'", -1, &q, NULL) ==
+	    SQLITE_OK) {
+		if (sqlite3_step(q) == SQLITE_ROW)
+			n = (long)sqlite3_column_int64(q, 0);
+		sqlite3_finalize(q);
+	}
+	return n;
 }
 
 void alert_operator_clear(struct archive *a, const char *key)

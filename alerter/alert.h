@@ -85,6 +85,8 @@ void alerter_free(struct alerter *al);
 int alert_operator_notice(struct archive *a, const char *email, const char *key, const char *subject, const char *text,
 			  double renotify, char *err, size_t errlen);
 void alert_operator_clear(struct archive *a, const char *key);
+/* Deliveries (other than operator notices) that failed for good. */
+long alert_failed_count(struct archive *a);
 
 /* The next time (epoch seconds) after now at which a digest at local hour in time zone tz is due: daily, or weekly on
  * Mondays. Unknown zones are taken as UTC, except that Asia/Shanghai is known without the zone database. */

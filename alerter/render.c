@@ -86,23 +86,6 @@ void sign_feishu(const char *secret, long ts, struct buf *out)
 	buf_release(&key);
 }
 
-static void html_escape(struct buf *out, const char *s)
-{
-	while (*s) {
-		size_t n = strcspn(s, "<>&\"");
-		buf_add(out, s, n);
-		s += n;
-		switch (*s) {
-		case '<': buf_addstr(out, "&lt;"); break;
-		case '>': buf_addstr(out, "&gt;"); break;
-		case '&': buf_addstr(out, "&amp;"); break;
-		case '"': buf_addstr(out, "&quot;"); break;
-		default: return;
-		}
-		s++;
-	}
-}
-
 /* Appends at most max bytes of s, cut on a character boundary, with newlines as spaces and "…" when cut. */
 static void add_clipped(struct buf *out, const char *s, size_t max)
 {
@@ -177,11 +160,6 @@ static void put(struct fields *fs, const char *label, char *value, int link)
 	fs->f[fs->n++] = (struct field){label, value, link};
 }
 
-static char *fmt_owned(struct buf *b)
-{
-	return buf_detach(b);
-}
-
 static void item_fields(const struct message *m, const struct alert_item *it, struct fields *fs)
 {
 	int zh = is_zh(m->who);
@@ -191,7 +169,7 @@ static void item_fields(const struct message *m, const struct alert_item *it, st
 	put(fs, zh ? "通报号" : "Symbol", xstrdup(n->symbol), 0);
 	buf_init(&b, BUF_NOMAX);
 	buf_addf(&b, "%s (%s)", member_display(n, zh), n->member);
-	put(fs, zh ? "通报成员" : "Market", fmt_owned(&b), 0);
+	put(fs, zh ? "通报成员" : "Market", buf_detach(&b), 0);
 	if (zh && n->text[LANG_ZH].title)
 		put(fs, "标题", xstrdup(n->text[LANG_ZH].title), 0);
 	if (n->text[LANG_EN].title)
@@ -200,7 +178,7 @@ static void item_fields(const struct message *m, const struct alert_item *it, st
 	if (products) {
 		buf_init(&b, BUF_NOMAX);
 		add_clipped(&b, products, 600);
-		put(fs, zh ? "涉及产品" : "Products covered", fmt_owned(&b), 0);
+		put(fs, zh ? "涉及产品" : "Products covered", buf_detach(&b), 0);
 	}
 	if (it->cats.n) {
 		struct buf why;
@@ -211,8 +189,8 @@ static void item_fields(const struct message *m, const struct alert_item *it, st
 			buf_addf(&why, "%s%s: %s", i ? "；" : "", zh ? it->cats.m[i].cat->name_zh : it->cats.m[i].cat->name_en,
 				 it->cats.m[i].evidence);
 		}
-		put(fs, zh ? "产品类别" : "Categories", fmt_owned(&b), 0);
-		put(fs, zh ? "匹配依据" : "Why it matched", fmt_owned(&why), 0);
+		put(fs, zh ? "产品类别" : "Categories", buf_detach(&b), 0);
+		put(fs, zh ? "匹配依据" : "Why it matched", buf_detach(&why), 0);
 	}
 	buf_init(&b, BUF_NOMAX);
 	if (zh)
@@ -221,13 +199,13 @@ static void item_fields(const struct message *m, const struct alert_item *it, st
 		buf_addstr(&b, it->risk.level);
 	if (it->risk.reasons[0])
 		buf_addf(&b, " — %s", it->risk.reasons);
-	put(fs, zh ? "风险等级" : "Risk", fmt_owned(&b), 0);
+	put(fs, zh ? "风险等级" : "Risk", buf_detach(&b), 0);
 	buf_init(&b, BUF_NOMAX);
 	if (it->deadline[0])
 		add_date_left(&b, it->deadline, m->today, zh);
 	else
 		buf_addstr(&b, zh ? "未规定" : "not given");
-	put(fs, zh ? "评议截止" : "Comments until", fmt_owned(&b), 0);
+	put(fs, zh ? "评议截止" : "Comments until", buf_detach(&b), 0);
 	static const enum notif_date more[] = {D_ADOPTION, D_ENTRY_FORCE};
 	for (int i = 0; i < 2; i++) {
 		const struct notif_datev *d = &n->dates[more[i]];
@@ -239,11 +217,11 @@ static void item_fields(const struct message *m, const struct alert_item *it, st
 		else
 			buf_addstr(&b, zh && d->text_zh ? d->text_zh : d->text);
 		put(fs, more[i] == D_ADOPTION ? (zh ? "拟批准" : "Proposed adoption") : (zh ? "拟生效" : "Entry into force"),
-		    fmt_owned(&b), 0);
+		    buf_detach(&b), 0);
 	}
 	buf_init(&b, BUF_NOMAX);
 	buf_addf(&b, "%s/n/%s", m->base_url, n->symbol);
-	put(fs, zh ? "详情" : "Details", fmt_owned(&b), 1);
+	put(fs, zh ? "详情" : "Details", buf_detach(&b), 1);
 	if (n->notification_url)
 		put(fs, zh ? "通报原文" : "Notification", xstrdup(n->notification_url), 1);
 	for (size_t i = 0; i < n->document_urls.n && i < 5; i++)
@@ -418,7 +396,7 @@ static void mail_parts(struct buf *msg, const struct buf *text, const struct buf
 static void html_open(struct buf *h, int zh, const char *title)
 {
 	buf_addf(h, "<!DOCTYPE html><html lang=\"%s\"><head><meta charset=\"utf-8\"><title>", zh ? "zh-CN" : "en");
-	html_escape(h, title);
+	buf_add_html(h, title);
 	buf_addstr(h, "</title></head><body style=\"font-family:sans-serif;color:#1a1a1a;max-width:760px\">");
 }
 
@@ -437,7 +415,7 @@ char *render_mail(const struct message *m)
 	html_open(&html, zh, subj.s);
 	buf_addf(&text, "%s\n", intro(m));
 	buf_addstr(&html, "<p>");
-	html_escape(&html, intro(m));
+	buf_add_html(&html, intro(m));
 	buf_addstr(&html, "</p>");
 	for (size_t i = 0; i < m->n; i++) {
 		struct fields fs;
@@ -447,21 +425,21 @@ char *render_mail(const struct message *m)
 		item_fields(m, &m->items[i], &fs);
 		buf_addf(&text, "\n■ %s\n", head.s);
 		buf_addstr(&html, "<h2 style=\"font-size:1.1em;border-top:1px solid #ccc;padding-top:.6em\">");
-		html_escape(&html, head.s);
+		buf_add_html(&html, head.s);
 		buf_addstr(&html, "</h2><table style=\"border-collapse:collapse\">");
 		for (size_t k = 0; k < fs.n; k++) {
 			buf_addf(&text, "%s%s%s\n", fs.f[k].label, zh ? "：" : ": ", fs.f[k].value);
 			buf_addstr(&html, "<tr><th style=\"text-align:left;vertical-align:top;padding:2px 12px 2px 0;white-space:nowrap\">");
-			html_escape(&html, fs.f[k].label);
+			buf_add_html(&html, fs.f[k].label);
 			buf_addstr(&html, "</th><td style=\"padding:2px 0\">");
 			if (fs.f[k].link) {
 				buf_addstr(&html, "<a href=\"");
-				html_escape(&html, fs.f[k].value);
+				buf_add_html(&html, fs.f[k].value);
 				buf_addstr(&html, "\">");
-				html_escape(&html, fs.f[k].value);
+				buf_add_html(&html, fs.f[k].value);
 				buf_addstr(&html, "</a>");
 			} else {
-				html_escape(&html, fs.f[k].value);
+				buf_add_html(&html, fs.f[k].value);
 			}
 			buf_addstr(&html, "</td></tr>");
 		}
@@ -475,11 +453,11 @@ char *render_mail(const struct message *m)
 	buf_addf(&text, "\n--\n%s %s\n%s %s/unsubscribe?s=%lld&t=%s\n", zh ? "管理订阅：" : "Manage your subscriptions:", links.s,
 		 zh ? "退订：" : "Unsubscribe:", m->base_url, (long long)m->who->id, unsub);
 	buf_addstr(&html, "<hr><p style=\"font-size:.9em;color:#444\"><a href=\"");
-	html_escape(&html, links.s);
+	buf_add_html(&html, links.s);
 	buf_addf(&html, "\">%s</a> · <a href=\"", zh ? "管理订阅" : "Manage your subscriptions");
 	buf_reset(&links);
 	buf_addf(&links, "%s/unsubscribe?s=%lld&t=%s", m->base_url, (long long)m->who->id, unsub);
-	html_escape(&html, links.s);
+	buf_add_html(&html, links.s);
 	buf_addf(&html, "\">%s</a></p></body></html>", zh ? "退订" : "Unsubscribe");
 	mail_headers(&msg, m->who, m->message_id, m->mail_from, subj.s);
 	buf_addf(&msg, "List-Unsubscribe: <%s>\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n", links.s);
@@ -528,12 +506,12 @@ char *render_confirm_mail(const struct subscriber *who, const char *message_id, 
 			 *hello ? " " : "", hello, link.s);
 	html_open(&html, zh, subj);
 	buf_addstr(&html, "<p>");
-	html_escape(&html, manage ? (zh ? "此邮箱已有订阅。点击下面的按钮查看、添加或删除订阅。"
+	buf_add_html(&html, manage ? (zh ? "此邮箱已有订阅。点击下面的按钮查看、添加或删除订阅。"
 					: "This address is subscribed already. See, add or remove subscriptions with the button below.")
 				  : (zh ? "请点击下面的按钮确认订阅。确认之前我们不会向您发送任何预警。"
 					: "Confirm your subscription with the button below. Nothing else is sent to you before you do."));
 	buf_addstr(&html, "</p><p><a style=\"background:#0b5394;color:#fff;padding:8px 16px;text-decoration:none\" href=\"");
-	html_escape(&html, link.s);
+	buf_add_html(&html, link.s);
 	buf_addf(&html, "\">%s</a></p><p style=\"font-size:.9em;color:#444\">%s</p></body></html>",
 		 manage ? (zh ? "管理订阅" : "Manage") : (zh ? "确认订阅" : "Confirm"),
 		 zh ? "如果不是您本人操作，请忽略本邮件。" : "If it was not you, ignore this message.");
@@ -557,7 +535,7 @@ char *render_note_mail(const struct subscriber *who, const char *message_id, con
 	buf_addstr(&text, nl ? nl + 1 : "");
 	html_open(&html, is_zh(who), subj.s);
 	buf_addstr(&html, "<pre style=\"white-space:pre-wrap;font-family:sans-serif\">");
-	html_escape(&html, text.s ? text.s : "");
+	buf_add_html(&html, text.s ? text.s : "");
 	buf_addstr(&html, "</pre></body></html>");
 	mail_headers(&msg, who, message_id, mail_from, subj.s);
 	mail_parts(&msg, &text, &html);

@@ -629,10 +629,7 @@ void risk_config_default(struct risk_config *rc)
 
 int risk_config_load(struct risk_config *rc, const struct ini *cfg, char *err, size_t errlen)
 {
-	const struct ini_section *s = NULL;
-	for (size_t i = 0; cfg && i < cfg->n; i++)
-		if (!strcmp(cfg->sections[i].name, "risk"))
-			s = &cfg->sections[i];
+	const struct ini_section *s = ini_section(cfg, "risk");
 	if (!s)
 		return 0;
 	const char *v;

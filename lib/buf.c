@@ -182,3 +182,34 @@ int buf_read_file(struct buf *b, const char *path)
 	fclose(f);
 	return rc;
 }
+
+char *read_first_line(const char *path)
+{
+	struct buf b;
+	buf_init(&b, 4096);
+	if (buf_read_file(&b, path)) {
+		buf_release(&b);
+		return NULL;
+	}
+	char *s = buf_detach(&b);
+	s[strcspn(s, "\r\n")] = '\0';
+	return s;
+}
+
+void buf_add_html(struct buf *out, const char *s)
+{
+	while (s && *s) {
+		size_t n = strcspn(s, "<>&\"'");
+		buf_add(out, s, n);
+		s += n;
+		switch (*s) {
+		case '<': buf_addstr(out, "&lt;"); break;
+		case '>': buf_addstr(out, "&gt;"); break;
+		case '&': buf_addstr(out, "&amp;"); break;
+		case '"': buf_addstr(out, "&quot;"); break;
+		case '\'': buf_addstr(out, "&#39;"); break;
+		default: return;
+		}
+		s++;
+	}
+}

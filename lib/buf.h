@@ -36,5 +36,10 @@ int buf_add_utf8(struct buf *b, unsigned cp);
 void buf_rtrim(struct buf *b);
 /* Reads a whole file; returns 0, -E2BIG when it exceeds the buffer's max, or -errno. */
 int buf_read_file(struct buf *b, const char *path);
+/* Appends s with HTML's special characters (< > & " ') escaped; NULL appends nothing. */
+void buf_add_html(struct buf *out, const char *s);
+/* The first line of a small file (at most 4 KiB), without its line break, for secrets kept out of configuration
+ * files; NULL when it cannot be read. Caller frees. */
+char *read_first_line(const char *path);
 
 #endif

@@ -227,3 +227,26 @@ int ini_bool(const char *v, int *out)
 		}
 	return -EINVAL;
 }
+
+const struct ini_section *ini_section(const struct ini *ini, const char *name)
+{
+	for (size_t i = 0; ini && i < ini->n; i++)
+		if (!strcmp(ini->sections[i].name, name))
+			return &ini->sections[i];
+	return NULL;
+}
+
+int ini_check_keys(const struct ini *ini, const struct ini_section *s, const char *const *keys, size_t nkeys, char *err,
+		   size_t errlen)
+{
+	for (size_t i = 0; s && i < s->n; i++) {
+		size_t k = 0;
+		while (k < nkeys && strcmp(keys[k], s->entries[i].key))
+			k++;
+		if (k == nkeys) {
+			errf(err, errlen, "%s:%d: unknown key '%s' in [%s]", ini->path, s->entries[i].line, s->entries[i].key, s->name);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}

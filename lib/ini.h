@@ -32,6 +32,11 @@ struct ini *ini_parse(const char *path, const char *text, char *err, size_t errl
 struct ini *ini_load(const char *path, char *err, size_t errlen);
 void ini_free(struct ini *ini);
 
+/* The section of that name (sections are unique), or NULL. Borrowed. */
+const struct ini_section *ini_section(const struct ini *ini, const char *name);
+/* 0 when every key of s (may be NULL) is one of keys; else -EINVAL with "PATH:LINE: unknown key 'k' in [name]". */
+int ini_check_keys(const struct ini *ini, const struct ini_section *s, const char *const *keys, size_t nkeys, char *err,
+		   size_t errlen);
 /* The value of key in section s, or NULL. Borrowed. */
 const char *ini_get(const struct ini_section *s, const char *key);
 /* The line of key in section s, or the section's line when absent (for messages). */

@@ -68,6 +68,8 @@ void today_iso(char out[11]);
 double now_epoch(void);
 /* Whole days from one YYYY-MM-DD to another (negative when to is earlier; 0 when either does not parse). */
 long iso_days_between(const char *from, const char *to);
+/* Seconds since the epoch of a UTC time written YYYY-MM-DDTHH:MM:SSZ (now_iso's form); 0 when it does not parse. */
+double iso_time_epoch(const char *iso);
 /* The day n days after day (YYYY-MM-DD); day itself when it does not parse. */
 void iso_add_days(const char *day, long n, char out[11]);
 /* The current UTC time as YYYY-MM-DDTHH:MM:SSZ. */

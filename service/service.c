@@ -43,36 +43,13 @@ static void svc_opts_default(struct svc_opts *o)
 	o->operator_check = 60;
 }
 
-static const struct ini_section *section(const struct ini *cfg, const char *name)
-{
-	for (size_t i = 0; cfg && i < cfg->n; i++)
-		if (!strcmp(cfg->sections[i].name, name))
-			return &cfg->sections[i];
-	return NULL;
-}
-
-static int unknown_keys(const struct ini *cfg, const struct ini_section *s, const char *const *keys, size_t n, char *err,
-			size_t errlen)
-{
-	for (size_t i = 0; s && i < s->n; i++) {
-		size_t k = 0;
-		while (k < n && strcmp(keys[k], s->entries[i].key))
-			k++;
-		if (k == n) {
-			errf(err, errlen, "%s:%d: unknown key '%s' in [%s]", cfg->path, s->entries[i].line, s->entries[i].key, s->name);
-			return -EINVAL;
-		}
-	}
-	return 0;
-}
-
 static int svc_opts_load(struct svc_opts *o, const struct ini *cfg, char *err, size_t errlen)
 {
 	static const char *const skeys[] = {"collect_interval", "min_free"};
 	static const char *const okeys[] = {"email", "after", "renotify", "check"};
-	const struct ini_section *s = section(cfg, "service"), *op = section(cfg, "operator");
+	const struct ini_section *s = ini_section(cfg, "service"), *op = ini_section(cfg, "operator");
 	const char *v;
-	if (unknown_keys(cfg, s, skeys, 2, err, errlen) || unknown_keys(cfg, op, okeys, 4, err, errlen))
+	if (ini_check_keys(cfg, s, skeys, 2, err, errlen) || ini_check_keys(cfg, op, okeys, 4, err, errlen))
 		return -EINVAL;
 	if (s && (v = ini_get(s, "collect_interval")) && (ini_duration(v, &o->collect_interval) || o->collect_interval < 0.1)) {
 		errf(err, errlen, "%s:%d: collect_interval wants a duration such as 5s, got '%s'", cfg->path,
@@ -275,8 +252,7 @@ static void on_ops(struct ev_loop *loop, ev_timer *t, int revents)
 			alert_operator_clear(s->a, key);
 			continue;
 		}
-		struct tm tm = {0};
-		double since = last && strptime(last, "%Y-%m-%dT%H:%M:%SZ", &tm) ? (double)timegm(&tm) : 0;
+		double since = iso_time_epoch(last);
 		if (since && now - since < s->so.operator_after && strcmp(h, "unhealthy"))
 			continue;
 		snprintf(subj, sizeof(subj), "[tbtwarn] source %s is %s", name, h);
@@ -292,15 +268,11 @@ static void on_ops(struct ev_loop *loop, ev_timer *t, int revents)
 			log_msg("debug", "service", "operator already told: %s", subj);
 	}
 	json_decref(src);
-	/* Deliveries failing for good in the last hour. */
-	json_t *rows = alert_outbox_json(s->a);
-	int failed = 0;
-	json_array_foreach(rows, i, o) failed += !strcmp(json_string_value(json_object_get(o, "state")), "failed") &&
-						  strcmp(json_string_value(json_object_get(o, "kind")), "operator");
-	json_decref(rows);
+	/* Deliveries failed for good. */
+	long failed = alert_failed_count(s->a);
 	if (failed >= 10) {
-		snprintf(subj, sizeof(subj), "[tbtwarn] %d deliveries have failed", failed);
-		snprintf(text, sizeof(text), "%d deliveries are in state failed.\n\ntbtwarn outbox lists them with the reason; "
+		snprintf(subj, sizeof(subj), "[tbtwarn] %ld deliveries have failed", failed);
+		snprintf(text, sizeof(text), "%ld deliveries are in state failed.\n\ntbtwarn outbox lists them with the reason; "
 					     "tbtwarn outbox retry ID sends one again.\n",
 			 failed);
 		if (alert_operator_notice(s->a, s->so.operator_email, "deliveries", subj, text, s->so.operator_renotify, err,

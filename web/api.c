@@ -135,13 +135,15 @@ static int sort_param(struct req *r, int has_text, int *by_date, enum MHD_Result
 	return 0;
 }
 
-static void add_links(struct req *r, json_t *hit)
+/* What a hit gains in the API: the link to its page, and the days left to comment as of today. */
+static void hit_extras(json_t *hit, const char *today)
 {
 	char url[512];
 	const char *sym = json_string_value(json_object_get(hit, "symbol"));
+	const char *dl = json_string_value(json_object_get(hit, "comment_deadline"));
 	snprintf(url, sizeof(url), "/n/%s", sym ? sym : "");
 	json_object_set_new(hit, "url", json_string(url));
-	(void)r;
+	json_object_set_new(hit, "days_left", dl ? json_integer(iso_days_between(today, dl)) : json_null());
 }
 
 /* Facet counts visit at least this many matches; a larger result's counts (and total) are estimates, marked so,
@@ -166,12 +168,7 @@ static enum MHD_Result search_answer(struct req *r, const char *query, int by_da
 	json_t *h;
 	char today[11];
 	today_iso(today);
-	json_array_foreach(json_object_get(res, "hits"), i, h)
-	{
-		add_links(r, h);
-		const char *dl = json_string_value(json_object_get(h, "comment_deadline"));
-		json_object_set_new(h, "days_left", dl ? json_integer(iso_days_between(today, dl)) : json_null());
-	}
+	json_array_foreach(json_object_get(res, "hits"), i, h) hit_extras(h, today);
 	json_object_set_new(res, "query", json_string(query));
 	json_object_set_new(res, "page", json_integer(page));
 	json_object_set_new(res, "per_page", json_integer(per_page));
@@ -326,7 +323,7 @@ static enum MHD_Result api_stats(struct req *r)
 	if (!archive_search(w->a, qs, &s2, &nw, err, sizeof(err))) {
 		size_t i;
 		json_t *h;
-		json_array_foreach(json_object_get(nw, "hits"), i, h) add_links(r, h);
+		json_array_foreach(json_object_get(nw, "hits"), i, h) hit_extras(h, today);
 		json_object_set_new(o, "new_this_week", nw);
 	}
 	/* Comment periods closing soon, for notifications in Guangdong's categories, the nearest first. */
@@ -346,9 +343,7 @@ static enum MHD_Result api_stats(struct req *r)
 		{
 			if (!json_array_size(json_object_get(h, "categories")))
 				continue;
-			add_links(r, h);
-			const char *dl = json_string_value(json_object_get(h, "comment_deadline"));
-			json_object_set_new(h, "days_left", dl ? json_integer(iso_days_between(today, dl)) : json_null());
+			hit_extras(h, today);
 			json_array_append(items, h);
 		}
 		json_decref(res);
@@ -632,13 +627,10 @@ static int delivery_from_params(struct req *r, struct subscription *s, enum MHD_
 /* The request's subscriber when its token for purpose is right: 0, or a 403 answered. */
 static int token_subscriber(struct req *r, const char *purpose, int64_t *id, enum MHD_Result *answered)
 {
-	const char *s = req_param(r, "s"), *t = req_param(r, "t");
-	long v;
-	if (!s || !t || parse_long(s, 1, LONG_MAX, &v) || !subs_token_ok(r->w->ao->secret, purpose, v, t)) {
+	if (!req_subscriber(r, purpose, id)) {
 		*answered = respond_error(r, 403, "bad_token", "this link is not valid (it may have been altered or cut)");
 		return -1;
 	}
-	*id = v;
 	return 0;
 }
 

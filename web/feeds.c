@@ -67,7 +67,7 @@ static void xml_text(struct buf *o, const char *s)
 	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++)
 		if (*p >= 0x20 || *p == '\n' || *p == '\t')
 			buf_addch(&t, (char)*p);
-	html_esc(o, t.s ? t.s : "");
+	buf_add_html(o, t.s ? t.s : "");
 	buf_release(&t);
 }
 
@@ -250,17 +250,13 @@ static enum MHD_Result calendar(struct req *r)
 			buf_release(&q);
 			return respond_error(r, 400, "bad_parameter", "subscription: '%s' is not an id", sub);
 		}
-		const char *s = req_param(r, "s"), *t = req_param(r, "t");
-		long sv;
-		if (!s || !t || parse_long(s, 1, LONG_MAX, &sv) || !subs_token_ok(r->w->ao->secret, "manage", sv, t)) {
+		if (!req_subscriber(r, "manage", &who)) {
 			buf_release(&q);
 			return respond_error(r, 403, "bad_token", "a subscription's calendar needs its manage link's s and t");
 		}
-		who = sv;
 		struct subscription x;
 		if (subs_get_subscription(archive_store(r->w->a), sid, &x, err, sizeof(err)) || x.subscriber_id != who) {
-			if (!err[0] || x.subscriber_id != who)
-				subscription_release(&x);
+			subscription_release(&x); /* zeroed when it was not found */
 			buf_release(&q);
 			return respond_error(r, 404, "not_found", "subscription %ld is not one of yours", sid);
 		}

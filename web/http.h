@@ -48,6 +48,8 @@ const char *req_param(struct req *r, const char *name);
 /* Every value of a parameter given several times or comma-separated, appended to out. */
 void req_params(struct req *r, const char *name, struct strv *out);
 const char *req_header(struct req *r, const char *name);
+/* Whether the link's s (subscriber id) and t (token for purpose) parameters are right; *id gets the subscriber. */
+int req_subscriber(struct req *r, const char *purpose, int64_t *id);
 
 /* Answers with body (copied); security headers always, gzip when the client takes it and the body is large. */
 enum MHD_Result respond(struct req *r, unsigned status, const char *type, const char *body, size_t len,
@@ -67,8 +69,5 @@ int feeds_handle(struct req *r);
 int pages_handle(struct req *r);
 int static_handle(struct req *r);
 int ops_handle(struct req *r);
-
-/* Appends s to out with HTML's special characters escaped. */
-void html_esc(struct buf *out, const char *s);
 
 #endif

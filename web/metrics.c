@@ -37,14 +37,6 @@ static void label(struct buf *o, const char *v)
 	}
 }
 
-static double iso_epoch(const char *iso)
-{
-	struct tm tm = {0};
-	if (!iso || !strptime(iso, "%Y-%m-%dT%H:%M:%SZ", &tm))
-		return 0;
-	return (double)timegm(&tm);
-}
-
 static enum MHD_Result metrics(struct req *r)
 {
 	struct buf o;
@@ -107,7 +99,7 @@ static enum MHD_Result metrics(struct req *r)
 			       "# TYPE tbtwarn_source_staleness_seconds gauge\n");
 		json_array_foreach(src, i, s)
 		{
-			double t = iso_epoch(json_string_value(json_object_get(s, "last_success")));
+			double t = iso_time_epoch(json_string_value(json_object_get(s, "last_success")));
 			buf_addstr(&o, "tbtwarn_source_staleness_seconds{source=\"");
 			label(&o, json_string_value(json_object_get(s, "name")));
 			buf_addf(&o, "\"} %.0f\n", t > 0 ? now - t : -1);

@@ -13,9 +13,9 @@ static void page_open(struct buf *o, const char *lang, const char *title)
 	buf_addf(o, "<!DOCTYPE html><html lang=\"%s\"><head><meta charset=\"utf-8\">"
 		    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>",
 		 !strcmp(lang, "en") ? "en" : "zh-CN");
-	html_esc(o, title);
+	buf_add_html(o, title);
 	buf_addstr(o, "</title><link rel=\"stylesheet\" href=\"/static/app.css\"></head><body><main class=\"narrow\"><h1>");
-	html_esc(o, title);
+	buf_add_html(o, title);
 	buf_addstr(o, "</h1>");
 }
 
@@ -31,7 +31,7 @@ static enum MHD_Result page_close(struct req *r, unsigned status, struct buf *o)
 static void hidden(struct buf *o, const char *name, const char *value)
 {
 	buf_addf(o, "<input type=\"hidden\" name=\"%s\" value=\"", name);
-	html_esc(o, value);
+	buf_add_html(o, value);
 	buf_addstr(o, "\">");
 }
 
@@ -40,10 +40,10 @@ static enum MHD_Result link_page(struct req *r, const char *purpose)
 {
 	struct store *st = archive_store(r->w->a);
 	const char *s = req_param(r, "s"), *t = req_param(r, "t");
-	long id = 0;
+	int64_t id = 0;
 	struct subscriber who;
 	char err[ERRBUF_SIZE];
-	int valid = s && t && !parse_long(s, 1, LONG_MAX, &id) && subs_token_ok(r->w->ao->secret, purpose, id, t);
+	int valid = req_subscriber(r, purpose, &id);
 	int found = valid && !subs_get_subscriber(st, id, &who, err, sizeof(err));
 	const char *lang = found && who.lang ? who.lang : r->lang;
 	int en = !strcmp(lang, "en"), confirm = !strcmp(purpose, "confirm");
@@ -66,7 +66,7 @@ static enum MHD_Result link_page(struct req *r, const char *purpose)
 			subscriber_release(&who);
 			page_open(&o, lang, en ? "Something went wrong" : "出错了");
 			buf_addstr(&o, "<p>");
-			html_esc(&o, err);
+			buf_add_html(&o, err);
 			buf_addstr(&o, "</p>");
 			return page_close(r, 500, &o);
 		}
@@ -75,15 +75,15 @@ static enum MHD_Result link_page(struct req *r, const char *purpose)
 		if (confirm) {
 			page_open(&o, lang, en ? "Subscription confirmed" : "订阅已确认");
 			buf_addstr(&o, en ? "<p>Thank you. Alerts will now reach " : "<p>谢谢！预警将发送至 ");
-			html_esc(&o, who.email);
+			buf_add_html(&o, who.email);
 			buf_addstr(&o, en ? ".</p>" : "。</p>");
 		} else {
 			page_open(&o, lang, en ? "Unsubscribed" : "已退订");
 			buf_addstr(&o, en ? "<p>Nothing more will be sent to " : "<p>我们将不再向 ");
-			html_esc(&o, who.email);
+			buf_add_html(&o, who.email);
 			buf_addstr(&o, en ? ".</p>" : " 发送任何邮件。</p>");
 		}
-		buf_addf(&o, "<p><a class=\"button\" href=\"/manage?s=%ld&amp;t=%s\">%s</a></p>", id, mt,
+		buf_addf(&o, "<p><a class=\"button\" href=\"/manage?s=%lld&amp;t=%s\">%s</a></p>", (long long)id, mt,
 			 en ? "Manage subscriptions" : "管理订阅");
 		subscriber_release(&who);
 		return page_close(r, 200, &o);
@@ -96,7 +96,7 @@ static enum MHD_Result link_page(struct req *r, const char *purpose)
 		page_open(&o, lang, en ? "Unsubscribe" : "退订");
 		buf_addstr(&o, en ? "<p>Press the button to stop every message to " : "<p>点击下面的按钮，停止向以下邮箱发送任何邮件：");
 	}
-	html_esc(&o, who.email);
+	buf_add_html(&o, who.email);
 	buf_addf(&o, "</p><form method=\"post\" action=\"/%s\">", purpose);
 	hidden(&o, "s", s);
 	hidden(&o, "t", t);

@@ -4,10 +4,12 @@
 #include "http.h"
 
 #include "ini.h"
+#include "subs.h"
 #include "text.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,38 +28,23 @@ void web_opts_default(struct web_opts *o)
 
 int web_opts_load(struct web_opts *o, const struct ini *cfg, char *err, size_t errlen)
 {
-	const struct ini_section *s = NULL;
+	static const char *const keys[] = {"listen", "admin_token", "admin_token_file", "read_only", "timeout", "max_body"};
+	const struct ini_section *s = ini_section(cfg, "web");
 	const char *v;
-	for (size_t i = 0; cfg && i < cfg->n; i++)
-		if (!strcmp(cfg->sections[i].name, "web"))
-			s = &cfg->sections[i];
+	if (ini_check_keys(cfg, s, keys, sizeof(keys) / sizeof(keys[0]), err, errlen))
+		return -EINVAL;
 	if (s) {
-		static const char *const keys[] = {"listen", "admin_token", "admin_token_file", "read_only", "timeout", "max_body"};
-		for (size_t i = 0; i < s->n; i++) {
-			size_t k = 0;
-			while (k < sizeof(keys) / sizeof(keys[0]) && strcmp(keys[k], s->entries[i].key))
-				k++;
-			if (k == sizeof(keys) / sizeof(keys[0])) {
-				errf(err, errlen, "%s:%d: unknown key '%s' in [web]", cfg->path, s->entries[i].line, s->entries[i].key);
-				return -EINVAL;
-			}
-		}
 		if ((v = ini_get(s, "listen")))
 			o->listen = v;
 		if ((v = ini_get(s, "admin_token")))
 			o->admin_token = v;
 		if ((v = ini_get(s, "admin_token_file"))) {
 			/* The first line of a file (mode 0600), so that the token need not sit in the configuration. */
-			struct buf b;
-			buf_init(&b, 4096);
-			if (buf_read_file(&b, v)) {
-				buf_release(&b);
+			free(o->owned_token);
+			if (!(o->owned_token = read_first_line(v))) {
 				errf(err, errlen, "%s:%d: admin_token_file '%s' cannot be read", cfg->path, ini_line(s, "admin_token_file"), v);
 				return -EINVAL;
 			}
-			b.s[strcspn(b.s, "\r\n")] = '\0';
-			free(o->owned_token);
-			o->owned_token = buf_detach(&b);
 			o->admin_token = o->owned_token;
 		}
 		if ((v = ini_get(s, "read_only")) && ini_bool(v, &o->read_only)) {
@@ -176,25 +163,17 @@ const char *req_header(struct req *r, const char *name)
 	return MHD_lookup_connection_value(r->c, MHD_HEADER_KIND, name);
 }
 
-/* ---- answers ---- */
-
-void html_esc(struct buf *out, const char *s)
+int req_subscriber(struct req *r, const char *purpose, int64_t *id)
 {
-	while (s && *s) {
-		size_t n = strcspn(s, "<>&\"'");
-		buf_add(out, s, n);
-		s += n;
-		switch (*s) {
-		case '<': buf_addstr(out, "&lt;"); break;
-		case '>': buf_addstr(out, "&gt;"); break;
-		case '&': buf_addstr(out, "&amp;"); break;
-		case '"': buf_addstr(out, "&quot;"); break;
-		case '\'': buf_addstr(out, "&#39;"); break;
-		default: return;
-		}
-		s++;
-	}
+	const char *s = req_param(r, "s"), *t = req_param(r, "t");
+	long v;
+	if (!s || !t || parse_long(s, 1, LONG_MAX, &v) || !subs_token_ok(r->w->ao->secret, purpose, v, t))
+		return 0;
+	*id = v;
+	return 1;
 }
+
+/* ---- answers ---- */
 
 static void security_headers(struct MHD_Response *resp)
 {
