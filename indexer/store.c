@@ -277,7 +277,7 @@ int store_open(const char *path, struct store **out, char *err, size_t errlen)
 	sqlite3_busy_timeout(s->db, 10000);
 	/* WAL with synchronous=NORMAL: a crash of the process loses no committed transaction. */
 	/* A 64 MiB page cache by default: the indexes of a large archive stay in memory while an import updates them.
-	 * TBTWARN_DB_CACHE_MIB sets another size (a service's resident memory grows until its cache is full). */
+	 * TBTWARN_DB_CACHE_MIB sets another size; the service sets its own ([service] db_cache). */
 	long cache_mib = 64;
 	const char *cm = getenv("TBTWARN_DB_CACHE_MIB");
 	if (cm && *cm && parse_long(cm, 1, 65536, &cache_mib))
@@ -304,6 +304,13 @@ int store_open(const char *path, struct store **out, char *err, size_t errlen)
 	}
 	*out = s;
 	return 0;
+}
+
+void store_set_cache(struct store *s, size_t bytes)
+{
+	char sql[64];
+	snprintf(sql, sizeof(sql), "PRAGMA cache_size = -%zu", bytes >> 10);
+	sqlite3_exec(s->db, sql, NULL, NULL, NULL);
 }
 
 void store_free(struct store *s)

@@ -20,6 +20,8 @@ enum store_outcome { STORE_ADDED = 0, STORE_UPDATED, STORE_UNCHANGED };
  */
 int store_open(const char *path, struct store **out, char *err, size_t errlen);
 void store_free(struct store *s);
+/* The page cache's size in bytes (PRAGMA cache_size); a long-running process bounds its memory with it. */
+void store_set_cache(struct store *s, size_t bytes);
 
 /* Transactions: begin takes the write lock at once, so that two writers queue instead of failing midway. */
 int store_begin(struct store *s, char *err, size_t errlen);

@@ -27,6 +27,7 @@ extern const char tbt_default_ini[];
 struct svc_opts {
 	double collect_interval; /* the alerter's tick */
 	unsigned long long min_free; /* bytes free on the data directory's file system, below which new work stops */
+	size_t db_cache;	     /* SQLite's page cache: the service's resident memory grows until it is full */
 	const char *operator_email;
 	double operator_after;   /* a source unhealthy this long, or deliveries failing, is told */
 	double operator_renotify;
@@ -38,6 +39,7 @@ static void svc_opts_default(struct svc_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->collect_interval = 5;
 	o->min_free = 64ull << 20;
+	o->db_cache = 16u << 20;
 	o->operator_after = 3600;
 	o->operator_renotify = 86400;
 	o->operator_check = 60;
@@ -45,11 +47,11 @@ static void svc_opts_default(struct svc_opts *o)
 
 static int svc_opts_load(struct svc_opts *o, const struct ini *cfg, char *err, size_t errlen)
 {
-	static const char *const skeys[] = {"collect_interval", "min_free"};
+	static const char *const skeys[] = {"collect_interval", "min_free", "db_cache"};
 	static const char *const okeys[] = {"email", "after", "renotify", "check"};
 	const struct ini_section *s = ini_section(cfg, "service"), *op = ini_section(cfg, "operator");
 	const char *v;
-	if (ini_check_keys(cfg, s, skeys, 2, err, errlen) || ini_check_keys(cfg, op, okeys, 4, err, errlen))
+	if (ini_check_keys(cfg, s, skeys, 3, err, errlen) || ini_check_keys(cfg, op, okeys, 4, err, errlen))
 		return -EINVAL;
 	if (s && (v = ini_get(s, "collect_interval")) && (ini_duration(v, &o->collect_interval) || o->collect_interval < 0.1)) {
 		errf(err, errlen, "%s:%d: collect_interval wants a duration such as 5s, got '%s'", cfg->path,
@@ -63,6 +65,14 @@ static int svc_opts_load(struct svc_opts *o, const struct ini *cfg, char *err, s
 			return -EINVAL;
 		}
 		o->min_free = sz;
+	}
+	if (s && (v = ini_get(s, "db_cache"))) {
+		if (ini_size(v, &sz) || sz < (1u << 20)) {
+			errf(err, errlen, "%s:%d: db_cache wants a size of at least 1M such as 16M, got '%s'", cfg->path,
+			     ini_line(s, "db_cache"), v);
+			return -EINVAL;
+		}
+		o->db_cache = sz;
 	}
 	if (op && (v = ini_get(op, "email"))) {
 		if (!strchr(v, '@')) {
@@ -379,6 +389,7 @@ static void on_hup(struct ev_loop *loop, ev_signal *w, int revents)
 		web_set_opts(s->web, &wo);
 	free(old_token); /* the web server now holds the new one */
 	s->so = so;
+	store_set_cache(archive_store(s->a), s->so.db_cache);
 	ev_timer_set(&s->tick, s->so.collect_interval, s->so.collect_interval);
 	ev_timer_again(loop, &s->tick);
 	if (s->next_cr)
@@ -423,6 +434,7 @@ int service_run(const char *data, const char *config, const struct catalog *cats
 	}
 	if ((rc = archive_open_with(data, ARCHIVE_WRITE, cats, risk, &s.a, err, errlen)))
 		goto out_lock;
+	store_set_cache(archive_store(s.a), s.so.db_cache);
 	s.loop = ev_loop_new(EVFLAG_AUTO);
 	if (!(s.cr = crawler_new(s.loop, s.a, s.cfg, err, errlen))) {
 		rc = -EINVAL;
