@@ -24,15 +24,15 @@ msg = $(if $(filter 1,$(V)),,@printf '  %-6s %s\n' $(1) $(2);)
 
 PKGS := sqlite3 xapian-core jansson libcrypto libcurl libxml-2.0 zlib libmicrohttpd
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lev -lm
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lev -lm -pthread
 CMOCKA_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null)
 
 WARN := -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes -Wvla -Wwrite-strings -Wformat-security \
 	-Wshadow -Wno-missing-field-initializers
 CPPFLAGS_ALL := -D_GNU_SOURCE -Ilib -Iindexer -Icrawler -Ialerter -Iweb -Iservice -I$(B)/gen
 OPT ?= -O2
-CFLAGS_ALL = -std=c11 $(OPT) -g $(WARN) -MMD -MP $(CPPFLAGS_ALL) $(PKG_CFLAGS) $(CFLAGS)
-CXXFLAGS_ALL = -std=c++17 $(OPT) -g -Wall -Wextra -Werror -MMD -MP $(CPPFLAGS_ALL) $(PKG_CFLAGS) $(CXXFLAGS)
+CFLAGS_ALL = -std=c11 -pthread $(OPT) -g $(WARN) -MMD -MP $(CPPFLAGS_ALL) $(PKG_CFLAGS) $(CFLAGS)
+CXXFLAGS_ALL = -std=c++17 -pthread $(OPT) -g -Wall -Wextra -Werror -MMD -MP $(CPPFLAGS_ALL) $(PKG_CFLAGS) $(CXXFLAGS)
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 LIB_C := $(wildcard lib/*.c) $(wildcard indexer/*.c) $(wildcard crawler/*.c) $(wildcard alerter/*.c) $(wildcard web/*.c) \

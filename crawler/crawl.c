@@ -608,6 +608,9 @@ static void finish_round(struct source *s)
 	if (changed)
 		set_str(&s->st.last_new, now);
 	s->st.records += changed;
+	/* What the round indexed becomes visible to the readers (the web's search threads) now. */
+	if (changed && archive_commit(c->archive, err, sizeof(err)) && c->report)
+		fprintf(c->report, "%s: %s\n", s->name, err);
 	if (store_source_save(archive_store(c->archive), s->name, &s->st, err, sizeof(err)) && c->report)
 		fprintf(c->report, "%s: %s\n", s->name, err);
 	if (c->report) {

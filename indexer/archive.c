@@ -253,6 +253,38 @@ fail:
 	return rc;
 }
 
+int archive_commit(struct archive *a, char *err, size_t errlen)
+{
+	if (a->mode != ARCHIVE_WRITE || !a->uncommitted)
+		return 0;
+	return index_commit(a, err, errlen);
+}
+
+int archive_open_reader(struct archive *a, struct archive **out, char *err, size_t errlen)
+{
+	struct archive *r = xcalloc(1, sizeof(*r));
+	char *dbpath = path_in(a->dir, "tbtwarn.db"), *ixpath = path_in(a->dir, "index");
+	int rc;
+	*out = NULL;
+	r->dir = xstrdup(a->dir);
+	r->mode = ARCHIVE_READ;
+	risk_config_default(&r->default_risk);
+	archive_set_classifier(r, a->cats, a->risk == &a->default_risk ? NULL : a->risk);
+	if (!(rc = store_open(dbpath, &r->store, err, errlen))) {
+		store_set_cache(r->store, 4u << 20); /* hits by id: the OS's page cache holds the rest */
+		rc = idx_open(ixpath, 0, &r->idx, err, errlen);
+	}
+	free(dbpath);
+	free(ixpath);
+	if (rc) {
+		archive_free(r);
+		return rc;
+	}
+	r->indexed_seq = index_seq(r->idx);
+	*out = r;
+	return 0;
+}
+
 void archive_free(struct archive *a)
 {
 	if (!a)
@@ -543,7 +575,10 @@ int archive_search(struct archive *a, const char *query, const struct search_opt
 	idx_query_sort_date(q, o->by_date);
 	idx_query_facets(q, o->facets);
 	idx_query_facet_sample(q, o->facet_sample);
-	if ((rc = idx_search(a->idx, q, o->offset, o->limit, &r, err, errlen)))
+	/* A reader whose revision the writer overwrote meanwhile reopens (in idx_search) and asks again. */
+	for (int tries = 0; (rc = idx_search(a->idx, q, o->offset, o->limit, &r, err, errlen)) == -EAGAIN && tries < 3; tries++)
+		;
+	if (rc)
 		goto done;
 	json_t *res = json_object(), *hits = json_array();
 	json_object_set_new(res, "total", json_integer(idx_results_total(r)));

@@ -124,6 +124,10 @@ template <typename F> static int guarded(const char *what, char *err, size_t err
 	} catch (const Xapian::DatabaseLockError &e) {
 		set_err(err, errlen, what, "index is locked by another writer: " + e.get_msg());
 		return -EBUSY;
+	} catch (const Xapian::DatabaseModifiedError &e) {
+		// A reader's revision was overwritten by the writer's later commits: reopen and ask again.
+		set_err(err, errlen, what, e.get_msg());
+		return -EAGAIN;
 	} catch (const Xapian::QueryParserError &e) {
 		set_err(err, errlen, what, e.get_msg());
 		return -EINVAL;
@@ -495,6 +499,9 @@ extern "C" int idx_search(struct idx *x, const struct idx_query *q, unsigned off
 {
 	*out = nullptr;
 	return guarded("search", err, errlen, [&]() {
+		// A reader sees what the writer has committed since it last looked (cheap when nothing has).
+		if (!x->wdb)
+			x->db->reopen();
 		std::unique_ptr<idx_results> r(new idx_results);
 		Xapian::Enquire enq(*x->db);
 		Xapian::Query bq;

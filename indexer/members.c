@@ -4,6 +4,7 @@
 #include "util.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,13 +49,11 @@ static void add_alias(const char *name, size_t n, const struct member *m)
 	n_aliases++;
 }
 
-static void load(void)
+static void load_table(void)
 {
 	const char *p = tbt_members_tsv;
 	size_t cap = 0;
 	int header = 1;
-	if (members)
-		return;
 	while (*p) {
 		const char *eol = strchr(p, '\n');
 		if (!eol)
@@ -116,6 +115,13 @@ static void load(void)
 		}
 		p = *eol ? eol + 1 : eol;
 	}
+}
+
+/* Once, whichever thread asks first (the web's search threads read the table too). */
+static void load(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, load_table);
 }
 
 const struct member *member_by_code(const char *code)

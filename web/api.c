@@ -150,30 +150,59 @@ static void hit_extras(json_t *hit, const char *today)
  * unless exact=yes is asked for. */
 enum { FACET_SAMPLE = 5000 };
 
-static enum MHD_Result search_answer(struct req *r, const char *query, int by_date, long page, long per_page)
+/* A search as it goes to a search thread: everything it needs, copied. */
+struct search_task {
+	char *query;
+	struct search_opts so;
+	long page, per_page;
+};
+
+static void search_task_free(void *arg)
 {
-	const char *ex = req_param(r, "exact");
-	if (ex && strcmp(ex, "yes") && strcmp(ex, "no"))
-		return respond_error(r, 400, "bad_parameter", "exact: '%s' is not yes or no", ex);
-	struct search_opts so = {(unsigned)((page - 1) * per_page), (unsigned)per_page, by_date, 1,
-				 ex && !strcmp(ex, "yes") ? 0 : FACET_SAMPLE};
+	struct search_task *t = arg;
+	free(t->query);
+	free(t);
+}
+
+/* On a search thread (or the loop): touches only its archive handle and the task. */
+static void search_run(struct archive *a, void *arg, struct answer *out)
+{
+	struct search_task *t = arg;
 	json_t *res;
 	char err[ERRBUF_SIZE];
-	int rc = archive_search(r->w->a, query, &so, &res, err, sizeof(err));
-	if (rc == -EINVAL)
-		return respond_error(r, 400, "bad_query", "%s", err);
-	if (rc)
-		return respond_error(r, 500, "search_failed", "%s", err);
+	int rc = archive_search(a, t->query, &t->so, &res, err, sizeof(err));
+	if (rc == -EINVAL) {
+		answer_error(out, 400, "bad_query", "%s", err);
+		return;
+	}
+	if (rc) {
+		answer_error(out, 500, "search_failed", "%s", err);
+		return;
+	}
 	size_t i;
 	json_t *h;
 	char today[11];
 	today_iso(today);
 	json_array_foreach(json_object_get(res, "hits"), i, h) hit_extras(h, today);
-	json_object_set_new(res, "query", json_string(query));
-	json_object_set_new(res, "page", json_integer(page));
-	json_object_set_new(res, "per_page", json_integer(per_page));
-	json_object_set_new(res, "sort", json_string(by_date ? "date" : "relevance"));
-	return respond_json(r, 200, res);
+	json_object_set_new(res, "query", json_string(t->query));
+	json_object_set_new(res, "page", json_integer(t->page));
+	json_object_set_new(res, "per_page", json_integer(t->per_page));
+	json_object_set_new(res, "sort", json_string(t->so.by_date ? "date" : "relevance"));
+	answer_json(out, 200, res);
+}
+
+static enum MHD_Result search_answer(struct req *r, const char *query, int by_date, long page, long per_page)
+{
+	const char *ex = req_param(r, "exact");
+	if (ex && strcmp(ex, "yes") && strcmp(ex, "no"))
+		return respond_error(r, 400, "bad_parameter", "exact: '%s' is not yes or no", ex);
+	struct search_task *t = xcalloc(1, sizeof(*t));
+	t->query = xstrdup(query);
+	t->so = (struct search_opts){(unsigned)((page - 1) * per_page), (unsigned)per_page, by_date, 1,
+				     ex && !strcmp(ex, "yes") ? 0 : FACET_SAMPLE};
+	t->page = page;
+	t->per_page = per_page;
+	return web_offload(r, search_run, t, search_task_free);
 }
 
 static enum MHD_Result api_notifications(struct req *r)

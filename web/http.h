@@ -23,6 +23,7 @@ struct web {
 	const char *(*status_fn)(void *arg);
 	void *status_arg;
 	double started;
+	struct pool *pool; /* search threads, or NULL: searches run on the loop */
 };
 
 /* One request. */
@@ -41,6 +42,7 @@ struct req {
 	const char *lang; /* "zh" or "en", for server-made pages */
 	struct strv form; /* a form body's names and values, once parsed */
 	int form_parsed;
+	struct task *task; /* work on a search thread: the connection is suspended until it is done */
 };
 
 /* A parameter of the query string (or of a form body), or NULL. Borrowed. */
@@ -62,6 +64,33 @@ enum MHD_Result respond_error(struct req *r, unsigned status, const char *code, 
 typedef size_t (*stream_fill_fn)(void *arg, char *out, size_t max, int *done);
 enum MHD_Result respond_stream(struct req *r, const char *type, const char *disposition, stream_fill_fn fill, void *arg,
 			       void (*free_arg)(void *));
+
+/* A JSON answer made away from the loop: status and body (malloc'd). */
+struct answer {
+	unsigned status;
+	char *body;
+};
+/* An error answer: {"status": ..., "code": ..., "message": ...}. */
+void answer_error(struct answer *out, unsigned status, const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* Takes j (steals it) as the answer's body. */
+void answer_json(struct answer *out, unsigned status, json_t *j);
+enum MHD_Result respond_answer(struct req *r, const struct answer *a);
+
+/* Work that reads the archive (a handle of the thread it runs on) and writes an answer; nothing else is touched. */
+typedef void (*pool_fn)(struct archive *a, void *arg, struct answer *out);
+/* Runs fn on a search thread when there are some (the connection waits, suspended), else here; arg is freed with
+ * free_arg afterwards. Returns what the handler returns. */
+enum MHD_Result web_offload(struct req *r, pool_fn fn, void *arg, void (*free_arg)(void *));
+
+struct pool *pool_new(struct web *w, size_t threads, char *err, size_t errlen);
+enum MHD_Result pool_submit(struct pool *p, struct req *r, pool_fn fn, void *arg, void (*free_arg)(void *));
+enum MHD_Result pool_answer(struct req *r); /* sends a finished task's answer */
+void pool_forget(struct req *r);            /* frees an unanswered task */
+/* Joins the threads; finished tasks' connections are resumed for the daemon to close. */
+void pool_free(struct pool *p);
+/* Lets libmicrohttpd work now (after connections were resumed). */
+void web_run(struct web *w);
 
 /* Handlers: each returns the result of a respond_* call, or -1 when the path is not theirs. */
 int api_handle(struct req *r);

@@ -73,6 +73,11 @@ static enum MHD_Result metrics(struct req *r)
 		}
 		sqlite3_finalize(q);
 	}
+	sqlite3_int64 cur, hi;
+	if (sqlite3_status64(SQLITE_STATUS_MEMORY_USED, &cur, &hi, 0) == SQLITE_OK)
+		buf_addf(&o, "# HELP tbtwarn_sqlite_memory_bytes Memory SQLite holds (page caches of every connection, bounded by "
+			     "[service] db_cache).\n# TYPE tbtwarn_sqlite_memory_bytes gauge\ntbtwarn_sqlite_memory_bytes %lld\n",
+			 (long long)cur);
 	double oldest = scalar(r, "SELECT min(strftime('%s', created_at)) FROM outbox WHERE state = 'pending'");
 	buf_addf(&o, "# HELP tbtwarn_outbox_oldest_pending_seconds Age of the oldest undelivered row (0: none).\n"
 		     "# TYPE tbtwarn_outbox_oldest_pending_seconds gauge\ntbtwarn_outbox_oldest_pending_seconds %.0f\n",

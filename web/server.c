@@ -1,5 +1,5 @@
 /* server.c: libmicrohttpd driven by the libev loop (its epoll descriptor watched by an ev_io, its timeouts by an
- * ev_timer; no thread), request bodies, parameters, answers with security headers and gzip, the access log, and the
+ * ev_timer; searches may run on pool.c's threads), request bodies, parameters, answers with security headers and gzip, the access log, and the
  * routing to the handlers. */
 #include "http.h"
 
@@ -24,11 +24,13 @@ void web_opts_default(struct web_opts *o)
 	o->listen = "127.0.0.1:8080";
 	o->timeout = 30;
 	o->max_body = 64 * 1024;
+	o->search_threads = 2;
 }
 
 int web_opts_load(struct web_opts *o, const struct ini *cfg, char *err, size_t errlen)
 {
-	static const char *const keys[] = {"listen", "admin_token", "admin_token_file", "read_only", "timeout", "max_body"};
+	static const char *const keys[] = {"listen",  "admin_token", "admin_token_file", "read_only",
+					    "timeout", "max_body",    "search_threads"};
 	const struct ini_section *s = ini_section(cfg, "web");
 	const char *v;
 	if (ini_check_keys(cfg, s, keys, sizeof(keys) / sizeof(keys[0]), err, errlen))
@@ -63,6 +65,15 @@ int web_opts_load(struct web_opts *o, const struct ini *cfg, char *err, size_t e
 		if ((v = ini_get(s, "max_body")) && (ini_size(v, &o->max_body) || o->max_body < 1024)) {
 			errf(err, errlen, "%s:%d: max_body wants a size of at least 1K, got '%s'", cfg->path, ini_line(s, "max_body"), v);
 			return -EINVAL;
+		}
+		long n;
+		if ((v = ini_get(s, "search_threads"))) {
+			if (parse_long(v, 0, 64, &n)) {
+				errf(err, errlen, "%s:%d: search_threads wants a number from 0 to 64, got '%s'", cfg->path,
+				     ini_line(s, "search_threads"), v);
+				return -EINVAL;
+			}
+			o->search_threads = (unsigned)n;
 		}
 	}
 	if ((v = getenv("TBTWARN_LISTEN")) && *v)
@@ -262,13 +273,8 @@ enum MHD_Result respond_json(struct req *r, unsigned status, json_t *j)
 	return rc;
 }
 
-enum MHD_Result respond_error(struct req *r, unsigned status, const char *code, const char *fmt, ...)
+static json_t *error_json(unsigned status, const char *code, const char *msg)
 {
-	char msg[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
 	json_t *j = json_object();
 	json_object_set_new(j, "status", json_integer(status));
 	json_object_set_new(j, "code", json_string(code));
@@ -288,7 +294,55 @@ enum MHD_Result respond_error(struct req *r, unsigned status, const char *code, 
 	}
 	json_object_set_new(j, "message", json_string(clean.s ? clean.s : ""));
 	buf_release(&clean);
-	return respond_json(r, status, j);
+	return j;
+}
+
+enum MHD_Result respond_error(struct req *r, unsigned status, const char *code, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return respond_json(r, status, error_json(status, code, msg));
+}
+
+void answer_json(struct answer *out, unsigned status, json_t *j)
+{
+	out->status = status;
+	out->body = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+}
+
+void answer_error(struct answer *out, unsigned status, const char *code, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	answer_json(out, status, error_json(status, code, msg));
+}
+
+enum MHD_Result respond_answer(struct req *r, const struct answer *a)
+{
+	if (!a->body)
+		return respond_error(r, 500, "internal", "the answer could not be written");
+	const char *h[] = {"Cache-Control", "no-cache", NULL};
+	return respond(r, a->status, "application/json; charset=utf-8", a->body, strlen(a->body), h);
+}
+
+enum MHD_Result web_offload(struct req *r, pool_fn fn, void *arg, void (*free_arg)(void *))
+{
+	if (r->w->pool)
+		return pool_submit(r->w->pool, r, fn, arg, free_arg);
+	struct answer ans = {0, NULL};
+	fn(r->w->a, arg, &ans);
+	if (free_arg)
+		free_arg(arg);
+	enum MHD_Result rc = respond_answer(r, &ans);
+	free(ans.body);
+	return rc;
 }
 
 struct stream {
@@ -401,6 +455,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		*con_cls = r;
 		return MHD_YES;
 	}
+	if (r->task) /* resumed: the search thread's answer is ready */
+		return pool_answer(r);
 	if (*upload_size) {
 		if (buf_add(&r->body, upload, *upload_size))
 			r->body_too_big = 1;
@@ -431,6 +487,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, en
 			why == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted=true");
 		fflush(w->o.access_log);
 	}
+	pool_forget(r);
 	buf_release(&r->body);
 	if (r->form_parsed)
 		strv_release(&r->form);
@@ -451,13 +508,17 @@ static void reschedule(struct web *w)
 	}
 }
 
-static void on_io(struct ev_loop *loop, ev_io *io, int revents)
+void web_run(struct web *w)
 {
-	struct web *w = io->data;
-	(void)loop;
-	(void)revents;
 	MHD_run(w->d);
 	reschedule(w);
+}
+
+static void on_io(struct ev_loop *loop, ev_io *io, int revents)
+{
+	(void)loop;
+	(void)revents;
+	web_run(io->data);
 }
 
 static void on_timer(struct ev_loop *loop, ev_timer *t, int revents)
@@ -518,7 +579,7 @@ struct web *web_new(struct ev_loop *loop, struct archive *a, struct crawler *cr,
 	w->ao = ao;
 	w->o = *o;
 	w->started = now_epoch();
-	w->d = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, w,
+	w->d = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME, 0, NULL, NULL, on_request, w,
 				MHD_OPTION_EXTERNAL_LOGGER, mhd_log, w, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_CONNECTION_TIMEOUT, o->timeout,
 				/* Requests whose line and headers do not fit are answered 431 or 414 by the library. */
 				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024, MHD_OPTION_CONNECTION_LIMIT, 1000u,
@@ -538,6 +599,10 @@ struct web *web_new(struct ev_loop *loop, struct archive *a, struct crawler *cr,
 	ev_timer_init(&w->timer, on_timer, 0., 0.);
 	w->timer.data = w;
 	reschedule(w);
+	if (o->search_threads && !(w->pool = pool_new(w, o->search_threads, err, errlen))) {
+		web_free(w);
+		return NULL;
+	}
 	return w;
 }
 
@@ -570,6 +635,7 @@ void web_free(struct web *w)
 {
 	if (!w)
 		return;
+	pool_free(w->pool);
 	ev_io_stop(w->loop, &w->io);
 	ev_timer_stop(w->loop, &w->timer);
 	MHD_stop_daemon(w->d);

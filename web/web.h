@@ -17,6 +17,7 @@ struct web_opts {
 	FILE *access_log;        /* one logfmt line per request, or NULL */
 	unsigned timeout;        /* seconds a connection may stay idle */
 	size_t max_body;         /* largest request body accepted */
+	unsigned search_threads; /* searches on this many threads with their own archive handles; 0: on the loop */
 	char *owned_token;       /* read from admin_token_file (freed by the process at exit) */
 };
 
