@@ -8,6 +8,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -212,16 +213,20 @@ struct catalog *catalog_parse(const char *path, const char *tsv, char *err, size
 	return c;
 }
 
+static struct catalog *default_catalog;
+
+static void load_default_catalog(void)
+{
+	char err[ERRBUF_SIZE];
+	if (!(default_catalog = catalog_parse("(built-in categories.tsv)", tbt_categories_tsv, err, sizeof(err))))
+		die("%s", err);
+}
+
 struct catalog *catalog_default(void)
 {
-	static struct catalog *def;
-	char err[ERRBUF_SIZE];
-	if (!def) {
-		def = catalog_parse("(built-in categories.tsv)", tbt_categories_tsv, err, sizeof(err));
-		if (!def)
-			die("%s", err);
-	}
-	return def;
+	static pthread_once_t once = PTHREAD_ONCE_INIT; /* the web's search threads may ask first */
+	pthread_once(&once, load_default_catalog);
+	return default_catalog;
 }
 
 struct catalog *catalog_load(const char *path, char *err, size_t errlen)
@@ -791,10 +796,8 @@ struct code_row {
 static struct code_row *hs_rows, *ics_rows;
 static size_t n_hs, n_ics;
 
-static void load_tables(void)
+static void load_tables_once(void)
 {
-	if (hs_rows)
-		return;
 	size_t cap = 8192;
 	hs_rows = xcalloc(cap, sizeof(*hs_rows));
 	const char *p = strchr(tbt_hs_csv, '\n');
@@ -839,6 +842,12 @@ static void load_tables(void)
 		n_ics++;
 		p = *eol ? eol + 1 : eol;
 	}
+}
+
+static void load_tables(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, load_tables_once);
 }
 
 const char *hs_describe(const char *code)

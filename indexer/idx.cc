@@ -370,9 +370,16 @@ extern "C" void idx_query_facets(struct idx_query *q, int on)
 	q->facets = on != 0;
 }
 
+// Every document: a query of our own, not a copy of the library's static Query::MatchAll, whose reference count
+// is not atomic and would be raced by the web's search threads (ThreadSanitizer saw it; the service crashed).
+static Xapian::Query match_all()
+{
+	return Xapian::Query(std::string());
+}
+
 static Xapian::Query build_query(struct idx *x, const idx_query *q)
 {
-	Xapian::Query text_q = Xapian::Query::MatchAll;
+	Xapian::Query text_q = match_all();
 	if (q->text.find_first_not_of(" \t\n") != std::string::npos) {
 		Xapian::QueryParser qp;
 		qp.set_stemmer(x->stem);
@@ -390,7 +397,7 @@ static Xapian::Query build_query(struct idx *x, const idx_query *q)
 			text_q = qp.parse_query(q->text, Xapian::QueryParser::FLAG_CJK_NGRAM);
 		}
 		if (text_q.empty())
-			text_q = Xapian::Query::MatchAll;
+			text_q = match_all();
 	}
 	std::vector<Xapian::Query> filters;
 	for (const auto &g : q->groups) {
