@@ -34,6 +34,7 @@ OPT ?= -O2
 CFLAGS_ALL = -std=c11 -pthread $(OPT) -g $(WARN) -MMD -MP $(CPPFLAGS_ALL) $(PKG_CFLAGS) $(CFLAGS)
 CXXFLAGS_ALL = -std=c++17 -pthread $(OPT) -g -Wall -Wextra -Werror -MMD -MP $(CPPFLAGS_ALL) $(PKG_CFLAGS) $(CXXFLAGS)
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+TSAN := -fsanitize=thread -fno-omit-frame-pointer
 
 LIB_C := $(wildcard lib/*.c) $(wildcard indexer/*.c) $(wildcard crawler/*.c) $(wildcard alerter/*.c) $(wildcard web/*.c) \
 	$(wildcard service/*.c)
@@ -48,6 +49,7 @@ WEB_C := $(B)/gen/web_files.c
 objs = $(patsubst %.c,$(1)/%.o,$(LIB_C)) $(patsubst %.cc,$(1)/%.o,$(LIB_CXX)) $(1)/gen/embedded.o $(1)/gen/web_files.o
 LIB_OBJS := $(call objs,$(B)/o)
 SAN_OBJS := $(call objs,$(B)/san)
+TSAN_OBJS := $(call objs,$(B)/tsan)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/o/tests/%,$(UNIT_C))
 SAN_UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/san/tests/%,$(UNIT_C))
 
@@ -86,6 +88,9 @@ $(B)/o/gen/web_files.o: $(WEB_C)
 $(B)/san/gen/web_files.o: $(WEB_C)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS_ALL) $(SAN) -c $< -o $@
+$(B)/tsan/gen/web_files.o: $(WEB_C)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS_ALL) $(TSAN) -c $< -o $@
 
 $(B)/o/%.o: %.c | $(B)/.deps
 	$(call msg,CC,$<)
@@ -110,6 +115,18 @@ $(B)/san/%.o: %.cc | $(B)/.deps
 $(B)/san/gen/embedded.o: $(GEN_C)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS_ALL) $(SAN) -c $< -o $@
+# ThreadSanitizer: the web's search threads beside the loop (tests/e2e/t72).
+$(B)/tsan/%.o: %.c | $(B)/.deps
+	$(call msg,CC-TSAN,$<)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS_ALL) -O1 $(TSAN) -c $< -o $@
+$(B)/tsan/%.o: %.cc | $(B)/.deps
+	$(call msg,CXX-TSAN,$<)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CXX) $(CXXFLAGS_ALL) -O1 $(TSAN) -c $< -o $@
+$(B)/tsan/gen/embedded.o: $(GEN_C)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS_ALL) $(TSAN) -c $< -o $@
 
 tbtwarn: $(LIB_OBJS) $(patsubst %.c,$(B)/o/%.o,$(CLI_C))
 	$(call msg,LINK,$@)
@@ -118,6 +135,10 @@ tbtwarn: $(LIB_OBJS) $(patsubst %.c,$(B)/o/%.o,$(CLI_C))
 $(B)/san/tbtwarn: $(SAN_OBJS) $(patsubst %.c,$(B)/san/%.o,$(CLI_C))
 	$(call msg,LINK,$@)
 	$(Q)$(CXX) $(SAN) -o $@ $^ $(PKG_LIBS) $(LDFLAGS)
+
+$(B)/tsan/tbtwarn: $(TSAN_OBJS) $(patsubst %.c,$(B)/tsan/%.o,$(CLI_C))
+	$(call msg,LINK,$@)
+	$(Q)$(CXX) $(TSAN) -o $@ $^ $(PKG_LIBS) $(LDFLAGS)
 
 $(B)/o/tests/%: $(B)/o/tests/unit/%.o $(LIB_OBJS)
 	$(call msg,LINK,$@)
@@ -155,7 +176,7 @@ fuzz: $(patsubst %,$(B)/fuzz/fuzz_%,$(FUZZ_TARGETS))
 	$(Q)sh scripts/deps.sh bench
 	$(Q)sh fuzz/run.sh $(B) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
-test: $(B)/.deps-test tbtwarn $(UNIT_BINS) $(B)/san/tbtwarn $(SAN_UNIT_BINS) check-banned
+test: $(B)/.deps-test tbtwarn $(UNIT_BINS) $(B)/san/tbtwarn $(SAN_UNIT_BINS) $(B)/tsan/tbtwarn check-banned
 	$(Q)sh tests/run.sh $(B)
 
 bench: $(B)/.deps-test tbtwarn $(BENCH_BINS)

@@ -59,6 +59,8 @@ for s in tests/e2e/t*.sh; do
 	run_e2e "$s" "$PWD/tbtwarn" "$(basename "$s" .sh)"
 	run_e2e "$s" "$PWD/$B/san/tbtwarn" "$(basename "$s" .sh) (asan+ubsan)"
 done
+# The search threads under ThreadSanitizer.
+run_e2e tests/e2e/t72-search-threads.sh "$PWD/$B/tsan/tbtwarn" "t72-search-threads (tsan)"
 
 [ -n "$failed_names" ] && echo "failed:$failed_names"
 echo "$pass passed, $fail failed"
