@@ -10,7 +10,7 @@ B=$1
 W=$2
 N=${BENCH_MAILS:-10000}
 BIN=$PWD/tbtwarn
-D=$W/deliver
+D=$(mkdir -p "$W" && cd "$W" && pwd)/deliver # absolute: nginx reads -c relative to its -p prefix
 rm -rf "$D"
 mkdir -p "$D/mail" "$D/nginx"
 chmod 777 "$D/mail"

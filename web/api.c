@@ -308,11 +308,11 @@ static sqlite3 *sdb(struct web *w)
 	return (sqlite3 *)store_db(archive_store(w->a));
 }
 
-static json_t *sql_counts(struct web *w, const char *sql, const char *arg)
+static json_t *sql_counts(struct archive *a, const char *sql, const char *arg)
 {
 	json_t *o = json_object();
 	sqlite3_stmt *q;
-	if (sqlite3_prepare_v2(sdb(w), sql, -1, &q, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2((sqlite3 *)store_db(archive_store(a)), sql, -1, &q, NULL) != SQLITE_OK)
 		return o;
 	if (arg)
 		sqlite3_bind_text(q, 1, arg, -1, SQLITE_STATIC);
@@ -325,19 +325,24 @@ static json_t *sql_counts(struct web *w, const char *sql, const char *arg)
 	return o;
 }
 
-static enum MHD_Result api_stats(struct req *r)
+/* The statistics read the whole archive (exact facets over every notification): on a search thread. The sources'
+ * health is the crawler's, which lives on the loop: taken there, before, and handed over with the task. */
+static void stats_run(struct archive *a, void *arg, struct answer *out)
 {
-	struct web *w = r->w;
+	json_t *sources = arg;
 	char today[11], week_ago[11], err[ERRBUF_SIZE];
 	today_iso(today);
 	iso_add_days(today, -7, week_ago);
 	json_t *o = json_object(), *all;
 	struct search_opts so = {0, 0, 1, 1};
-	if (archive_search(w->a, "", &so, &all, err, sizeof(err)))
-		return respond_error(r, 500, "search_failed", "%s", err);
+	if (archive_search(a, "", &so, &all, err, sizeof(err))) {
+		json_decref(o);
+		answer_error(out, 500, "search_failed", "%s", err);
+		return;
+	}
 	json_t *facets = json_object_get(all, "facets");
 	json_object_set_new(o, "total", json_incref(json_object_get(all, "total")));
-	json_object_set_new(o, "by_month", sql_counts(w, "SELECT substr(distributed, 1, 7) AS m, count(*) FROM notifications "
+	json_object_set_new(o, "by_month", sql_counts(a, "SELECT substr(distributed, 1, 7) AS m, count(*) FROM notifications "
 							 "WHERE distributed IS NOT NULL GROUP BY m ORDER BY m DESC LIMIT 36",
 						      NULL));
 	json_object_set_new(o, "by_member", json_incref(json_object_get(facets, "member")));
@@ -349,7 +354,7 @@ static enum MHD_Result api_stats(struct req *r)
 	char qs[96];
 	snprintf(qs, sizeof(qs), "date:%s..%s", week_ago, today);
 	struct search_opts s2 = {0, 50, 1, 0};
-	if (!archive_search(w->a, qs, &s2, &nw, err, sizeof(err))) {
+	if (!archive_search(a, qs, &s2, &nw, err, sizeof(err))) {
 		size_t i;
 		json_t *h;
 		json_array_foreach(json_object_get(nw, "hits"), i, h) hit_extras(h, today);
@@ -364,7 +369,7 @@ static enum MHD_Result api_stats(struct req *r)
 		iso_add_days(today, windows[k], until);
 		snprintf(qs, sizeof(qs), "deadline:%s..%s", today, until);
 		struct search_opts s3 = {0, 1000, 1, 0};
-		if (archive_search(w->a, qs, &s3, &res, err, sizeof(err)))
+		if (archive_search(a, qs, &s3, &res, err, sizeof(err)))
 			continue;
 		size_t i;
 		json_t *h;
@@ -377,16 +382,16 @@ static enum MHD_Result api_stats(struct req *r)
 		}
 		json_decref(res);
 		/* Nearest deadline first (insertion sort: at most a few hundred). */
-		for (size_t a = 1; a < json_array_size(items); a++)
-			for (size_t b = a; b > 0; b--) {
-				json_t *x = json_array_get(items, b - 1), *y = json_array_get(items, b);
+		for (size_t u = 1; u < json_array_size(items); u++)
+			for (size_t v = u; v > 0; v--) {
+				json_t *x = json_array_get(items, v - 1), *y = json_array_get(items, v);
 				const char *dx = json_string_value(json_object_get(x, "comment_deadline")),
 					   *dy = json_string_value(json_object_get(y, "comment_deadline"));
 				if (!dx || !dy || strcmp(dx, dy) <= 0)
 					break;
 				json_incref(x);
-				json_array_set(items, b - 1, y);
-				json_array_set_new(items, b, x);
+				json_array_set(items, v - 1, y);
+				json_array_set_new(items, v, x);
 			}
 		json_t *win = json_object();
 		char key[8];
@@ -396,9 +401,19 @@ static enum MHD_Result api_stats(struct req *r)
 		json_object_set_new(closing, key, win);
 	}
 	json_object_set_new(o, "closing", closing);
-	json_object_set_new(o, "sources", sources_json(w));
+	json_object_set_new(o, "sources", json_incref(sources));
 	json_object_set_new(o, "today", json_string(today));
-	return respond_json(r, 200, o);
+	answer_json(out, 200, o);
+}
+
+static void stats_free(void *arg)
+{
+	json_decref(arg);
+}
+
+static enum MHD_Result api_stats(struct req *r)
+{
+	return web_offload(r, stats_run, sources_json(r->w), stats_free);
 }
 
 /* ---- export ---- */

@@ -29,7 +29,7 @@ trap 'kill $pid 2>/dev/null; rm -rf "$TMP"' EXIT
 BASE=http://127.0.0.1:$W
 wait_for "the service answers" sh -c "curl -s '$BASE/api/notifications?q=lithium' | grep -q G/TBT/N/USA/2201"
 
-# Ten bursts of twenty concurrent searches; between bursts a new file brings new notifications.
+# Ten bursts of twenty concurrent searches and the statistics (also on the search threads); between bursts a new file brings new notifications.
 queries='lithium -toys batter* "technical+regulation" member:USA+-energy category:lithium_batteries date:2025-01-01..2025-12-31 hs:85 type:xyz toys+OR+lithium'
 crossed=0
 bad=0
@@ -44,7 +44,13 @@ for burst in 1 2 3 4 5 6 7 8 9 10; do
 			pids="$pids $!"
 		done
 	done
+	curl -s -o "$TMP/stats.$burst" -w '%{http_code}' "$BASE/api/stats" > "$TMP/sc.$burst" &
+	pids="$pids $!"
 	wait $pids
+	[ "$(cat "$TMP/sc.$burst")" = 200 ] && grep -q '"by_category":' "$TMP/stats.$burst" || {
+		bad=$((bad + 1))
+		echo "#   /api/stats: HTTP $(cat "$TMP/sc.$burst")"
+	}
 	k=0
 	for q in $queries; do
 		for sort in date relevance; do
@@ -63,7 +69,7 @@ for burst in 1 2 3 4 5 6 7 8 9 10; do
 		done
 	done
 done
-expect_eq "200 concurrent searches: each answered (a bad query with 400)" "$bad" 0
+expect_eq "200 concurrent searches and 10 statistics: each answered (a bad query with 400)" "$bad" 0
 expect_eq "and each with its own request's answer" "$crossed" 0
 wait_for "notifications crawled meanwhile are found by the search threads" sh -c "curl -s '$BASE/api/notifications?q=symbol:G/TBT/N/USA/7210' | grep -q '\"total\":1,'"
 expect_eq "the service is still running" "$(kill -0 $pid 2>/dev/null && echo yes)" yes
