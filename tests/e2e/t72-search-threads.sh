@@ -72,6 +72,15 @@ done
 expect_eq "200 concurrent searches and 10 statistics: each answered (a bad query with 400)" "$bad" 0
 expect_eq "and each with its own request's answer" "$crossed" 0
 wait_for "notifications crawled meanwhile are found by the search threads" sh -c "curl -s '$BASE/api/notifications?q=symbol:G/TBT/N/USA/7210' | grep -q '\"total\":1,'"
+# Clients that hang up while their search is on a thread (the connection suspended): the answer finds no one.
+python3 - "$W" <<'PY'
+import socket, sys
+for i in range(30):
+    s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+    s.sendall(b"GET /api/notifications?q=%22technical+regulation%22+OR+lithium&sort=date&per_page=100 HTTP/1.1\r\nHost: x\r\n\r\n")
+    s.close()
+PY
+expect_match "then a search is answered as before" "$(curl -s "$BASE/api/notifications?q=lithium")" '"total":[1-9]'
 expect_eq "the service is still running" "$(kill -0 $pid 2>/dev/null && echo yes)" yes
 kill -TERM $pid
 wait $pid
