@@ -501,6 +501,17 @@ extern "C" int idx_query_matches_doc(struct idx *x, const struct idx_query *q)
 	return res;
 }
 
+// Whether every counted date is YYYY-MM-DD, as query.c writes them (an index of some other make is read by windows).
+static bool dates_are_iso(const Xapian::ValueCountMatchSpy &dates)
+{
+	for (auto t = dates.values_begin(); t != dates.values_end(); ++t) {
+		const std::string &v = *t;
+		if (v.size() < 7 || v[4] != '-')
+			return false;
+	}
+	return true;
+}
+
 extern "C" int idx_search(struct idx *x, const struct idx_query *q, unsigned offset, unsigned limit,
 			  struct idx_results **out, char *err, size_t errlen)
 {
@@ -576,13 +587,13 @@ extern "C" int idx_search(struct idx *x, const struct idx_query *q, unsigned off
 		};
 		if (!by_month) {
 			take(mset);
-		} else if (dates.get_total() == r->total && !getenv("TBTWARN_NO_MONTH_PLAN")) {
+		} else if (dates.get_total() == r->total && !getenv("TBTWARN_NO_MONTH_PLAN") && dates_are_iso(dates)) {
 			// Every match was counted: skip the months before the page and read only the months it spans, in
 			// one query.
 			std::map<std::string, Xapian::doccount, std::greater<std::string>> per;
 			Xapian::doccount dated = 0;
 			for (auto t = dates.values_begin(); t != dates.values_end(); ++t) {
-				const std::string &v = *t; // YYYY-MM-DD, as query.c writes it
+				const std::string &v = *t;
 				per["XDM" + v.substr(0, 4) + v.substr(5, 2)] += t.get_termfreq();
 				dated += t.get_termfreq();
 			}
