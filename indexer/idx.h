@@ -18,6 +18,9 @@ enum idx_slot {
 	IDX_SLOT_KIND = 5,
 	IDX_SLOT_CATEGORY = 6, /* several ids, separated by tabs */
 	IDX_SLOT_RISK = 7,
+	/* The six facets in one value, so that counting them reads one value per match: member, type, year, kind and
+	 * risk, then the categories (tab-separated), the fields separated by \x1f. */
+	IDX_SLOT_FACETS = 8,
 	IDX_SLOT_N
 };
 

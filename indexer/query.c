@@ -209,6 +209,18 @@ void query_record_doc(const struct notif *n, const struct cat_result *cats, cons
 		term(x, P_RISK, risk->level);
 		x->value(x->arg, IDX_SLOT_RISK, risk->level);
 	}
+	/* The facets again, in one value (idx.h): the same strings as their own slots, in the slots' order. */
+	struct buf f;
+	buf_init(&f, BUF_NOMAX);
+	buf_addf(&f, "%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f", n->member, n->type == NT_SPS ? "SPS" : "TBT", dist[0] ? year : "",
+		 notif_rel_name(n->relation), risk && risk->level ? risk->level : "");
+	for (size_t i = 0; cats && i < cats->n; i++) {
+		if (i)
+			buf_addch(&f, '\t');
+		buf_addstr(&f, cats->m[i].cat->id);
+	}
+	x->value(x->arg, IDX_SLOT_FACETS, f.s);
+	buf_release(&f);
 }
 
 /* ---- parsing ---- */

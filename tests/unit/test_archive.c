@@ -382,6 +382,39 @@ static void date_order_by_months_is_the_full_sort(void **state)
 	archive_free(a);
 }
 
+/* The facets counted from the one combined value equal those of the six slots, counts and order, exact or sampled. */
+static void facets_from_one_value_are_the_six_slots(void **state)
+{
+	struct archive *a = open_w();
+	(void)state;
+	static const char *const queries[] = {"", "lithium", "type:tbt", "member:USA,EU,KOR", "category:lithium_batteries",
+					      "-addendum", "nothing-matches-this", "risk:high OR toys"};
+	char err[ERRBUF_SIZE];
+	import_samples(a);
+	for (size_t k = 0; k < sizeof(queries) / sizeof(queries[0]); k++) {
+		for (unsigned sample = 0; sample <= 3; sample += 3) {
+			struct search_opts o = {0, 5, 0, 1, sample};
+			json_t *one, *six;
+			if (archive_search(a, queries[k], &o, &one, err, sizeof(err)))
+				fail_msg("%s", err);
+			setenv("TBTWARN_NO_FACET_SLOT", "1", 1);
+			if (archive_search(a, queries[k], &o, &six, err, sizeof(err)))
+				fail_msg("%s", err);
+			unsetenv("TBTWARN_NO_FACET_SLOT");
+			if (!json_object_size(json_object_get(one, "facets")))
+				fail_msg("query '%s': no facets", queries[k]);
+			char *x = json_dumps(one, JSON_COMPACT), *y = json_dumps(six, JSON_COMPACT);
+			if (strcmp(x, y))
+				fail_msg("query '%s' sample %u:\n one value %s\n six slots %s", queries[k], sample, x, y);
+			free(x);
+			free(y);
+			json_decref(one);
+			json_decref(six);
+		}
+	}
+	archive_free(a);
+}
+
 static void a_newer_schema_is_refused(void **state)
 {
 	char err[ERRBUF_SIZE], dbpath[128];
@@ -410,6 +443,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(the_index_catches_up_after_a_crash_between_commits, setup, teardown),
 		cmocka_unit_test_setup_teardown(reindex_rebuilds_the_same_index, setup, teardown),
 		cmocka_unit_test_setup_teardown(date_order_by_months_is_the_full_sort, setup, teardown),
+		cmocka_unit_test_setup_teardown(facets_from_one_value_are_the_six_slots, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_newer_schema_is_refused, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("archive", tests, NULL, NULL);
