@@ -60,6 +60,20 @@ struct idx_query {
 	unsigned facet_sample = 0;
 };
 
+// The n most frequent values, the most frequent first and equal counts by value, as Xapian's ValueCountMatchSpy
+// orders them.
+static std::vector<std::pair<std::string, unsigned>> top_n(const std::unordered_map<std::string, unsigned> &counts,
+							    size_t n)
+{
+	std::vector<std::pair<std::string, unsigned>> all(counts.begin(), counts.end());
+	std::sort(all.begin(), all.end(), [](const auto &a, const auto &b) {
+		return a.second != b.second ? a.second > b.second : a.first < b.first;
+	});
+	if (all.size() > n)
+		all.resize(n);
+	return all;
+}
+
 // Counts a value slot that holds several tab-separated values (a notification's categories), each once.
 class MultiValueCountSpy : public Xapian::MatchSpy {
       public:
@@ -85,13 +99,7 @@ class MultiValueCountSpy : public Xapian::MatchSpy {
 	}
 	std::vector<std::pair<std::string, unsigned>> top(size_t n) const
 	{
-		std::vector<std::pair<std::string, unsigned>> all(counts_.begin(), counts_.end());
-		std::sort(all.begin(), all.end(), [](const auto &a, const auto &b) {
-			return a.second != b.second ? a.second > b.second : a.first < b.first;
-		});
-		if (all.size() > n)
-			all.resize(n);
-		return all;
+		return top_n(counts_, n);
 	}
 
       private:
@@ -119,13 +127,7 @@ class FacetSpy : public Xapian::MatchSpy {
 	{
 		if (!split_)
 			split();
-		std::vector<std::pair<std::string, unsigned>> all(counts_[f].begin(), counts_[f].end());
-		std::sort(all.begin(), all.end(), [](const auto &a, const auto &b) {
-			return a.second != b.second ? a.second > b.second : a.first < b.first;
-		});
-		if (all.size() > n)
-			all.resize(n);
-		return all;
+		return top_n(counts_[f], n);
 	}
 
       private:
