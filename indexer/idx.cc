@@ -74,28 +74,28 @@ static std::vector<std::pair<std::string, unsigned>> top_n(const std::unordered_
 	return all;
 }
 
+// Adds n to the count of each non-empty piece of v[from, to) between sep characters.
+static void count_pieces(std::unordered_map<std::string, unsigned> &counts, const std::string &v, size_t from, size_t to,
+			 char sep, unsigned n)
+{
+	to = std::min(to, v.size());
+	for (size_t a = from; a < to;) {
+		size_t b = v.find(sep, a);
+		if (b == std::string::npos || b > to)
+			b = to;
+		if (b > a)
+			counts[v.substr(a, b - a)] += n;
+		a = b + 1;
+	}
+}
+
 // Counts a value slot that holds several tab-separated values (a notification's categories), each once.
 class MultiValueCountSpy : public Xapian::MatchSpy {
       public:
 	explicit MultiValueCountSpy(Xapian::valueno slot) : slot_(slot) {}
 	void operator()(const Xapian::Document &doc, double) override
 	{
-		const std::string v = doc.get_value(slot_);
-		if (v.empty())
-			return;
-		if (v.find('\t') == std::string::npos) {
-			counts_[v]++; /* the common case: one category */
-			return;
-		}
-		size_t start = 0;
-		while (start < v.size()) {
-			size_t end = v.find('\t', start);
-			if (end == std::string::npos)
-				end = v.size();
-			if (end > start)
-				counts_[v.substr(start, end - start)]++;
-			start = end + 1;
-		}
+		count_pieces(counts_, doc.get_value(slot_), 0, std::string::npos, '\t', 1);
 	}
 	std::vector<std::pair<std::string, unsigned>> top(size_t n) const
 	{
@@ -138,17 +138,8 @@ class FacetSpy : public Xapian::MatchSpy {
 			const std::string &v = kv.first;
 			size_t start = 0;
 			for (int f = 0; f < N && start <= v.size(); f++) {
-				size_t end = f == CATS ? v.size() : v.find('\x1f', start);
-				if (end == std::string::npos)
-					end = v.size();
-				for (size_t a = start; a < end;) {
-					size_t b = f == CATS ? v.find('\t', a) : end;
-					if (b == std::string::npos || b > end)
-						b = end;
-					if (b > a)
-						counts_[f][v.substr(a, b - a)] += kv.second;
-					a = b + 1;
-				}
+				size_t end = f == CATS ? v.size() : std::min(v.find('\x1f', start), v.size());
+				count_pieces(counts_[f], v, start, end, f == CATS ? '\t' : '\x1f', kv.second);
 				start = end + 1;
 			}
 		}
@@ -218,11 +209,12 @@ extern "C" int idx_open(const char *path, int writable, struct idx **out, char *
 			x->wdb = new Xapian::WritableDatabase(path, Xapian::DB_CREATE_OR_OPEN);
 			x->db = x->wdb;
 			x->tg.set_database(*x->wdb);
-			// A new index: every document it will hold has its month term (committed with the first documents).
-			if (x->wdb->get_doccount() == 0 && x->wdb->get_metadata(MONTH_FLAG).empty())
-				x->wdb->set_metadata(MONTH_FLAG, "1");
-			if (x->wdb->get_doccount() == 0 && x->wdb->get_metadata(FACET_FLAG).empty())
-				x->wdb->set_metadata(FACET_FLAG, "1");
+			// A new index: every document it will hold has its month term and facet value (the flags are committed
+			// with the first documents).
+			if (x->wdb->get_doccount() == 0)
+				for (const char *flag : {MONTH_FLAG, FACET_FLAG})
+					if (x->wdb->get_metadata(flag).empty())
+						x->wdb->set_metadata(flag, "1");
 		} else {
 			x->db = new Xapian::Database(path);
 		}

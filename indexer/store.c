@@ -282,15 +282,12 @@ int store_open(const char *path, struct store **out, char *err, size_t errlen)
 	const char *cm = getenv("TBTWARN_DB_CACHE_MIB");
 	if (cm && *cm && parse_long(cm, 1, 65536, &cache_mib))
 		cache_mib = 64;
-	char pragmas[256];
-	snprintf(pragmas, sizeof(pragmas), "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; "
-					   "PRAGMA cache_size = -%ld;",
-		 cache_mib * 1024);
-	if (exec(s, pragmas, sub, sizeof(sub))) {
+	if (exec(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;", sub, sizeof(sub))) {
 		errf(err, errlen, "open database '%s': %s", path, sub);
 		store_free(s);
 		return -TBT_EDB;
 	}
+	store_set_cache(s, (size_t)cache_mib << 20);
 	if (migrate(s, path, err, errlen)) {
 		store_free(s);
 		return -TBT_EDB;

@@ -263,13 +263,10 @@ enum MHD_Result respond(struct req *r, unsigned status, const char *type, const 
 
 enum MHD_Result respond_json(struct req *r, unsigned status, json_t *j)
 {
-	char *s = json_dumps(j, JSON_COMPACT);
-	json_decref(j);
-	if (!s)
-		return respond_error(r, 500, "internal", "the answer could not be written");
-	const char *h[] = {"Cache-Control", "no-cache", NULL};
-	enum MHD_Result rc = respond(r, status, "application/json; charset=utf-8", s, strlen(s), h);
-	free(s);
+	struct answer a;
+	answer_json(&a, status, j);
+	enum MHD_Result rc = respond_answer(r, &a);
+	free(a.body);
 	return rc;
 }
 
