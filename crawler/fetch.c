@@ -36,6 +36,7 @@ struct transfer {
 	void *arg;
 	struct fetch_result res;
 	int over_cap;
+	int connect_only;
 	/* Content decoding is ours, so that the cap applies to the decoded size (a gzip bomb stops at the cap) and a
 	 * stream cut short is an error (libcurl 7.88 passes a truncated gzip body as good). */
 	int encoded;      /* 1 while a gzip or deflate body is being inflated */
@@ -45,6 +46,14 @@ struct transfer {
 	ev_tstamp started;
 	struct transfer *next;               /* in the wait queue */
 	struct transfer *act_prev, *act_next; /* in the list of running transfers */
+};
+
+/* A session handed over after a connect_only transfer: its easy handle stays in the multi handle (libcurl keeps
+ * the connection with it), in a list so that the fetcher can close what its users left open. */
+struct fetch_conn {
+	struct fetcher *f;
+	CURL *easy;
+	struct fetch_conn *prev, *next;
 };
 
 /* The ev_io watcher of one socket, kept with curl_multi_assign. */
@@ -63,6 +72,7 @@ struct fetcher {
 	struct host *hosts;
 	struct transfer *active;
 	size_t running, queued;
+	struct fetch_conn *conns;
 };
 
 void fetch_opts_default(struct fetch_opts *o)
@@ -185,6 +195,12 @@ static size_t on_header(char *data, size_t size, size_t n, void *arg)
 	struct transfer *t = arg;
 	size_t len = size * n;
 	char *v;
+	if (t->connect_only) {
+		/* The replies of the session's setup (greeting, EHLO): the caller reads the capabilities in them. */
+		if (buf_add(&t->res.body, data, len))
+			t->over_cap = 1;
+		return len;
+	}
 	/* A new response (after a redirect) starts with its status line: forget the previous one's headers. */
 	if (len > 5 && !strncmp(data, "HTTP/", 5)) {
 		free(t->res.etag);
@@ -325,6 +341,8 @@ void fetcher_free(struct fetcher *f)
 			nx = t->next;
 			transfer_free(t);
 		}
+	while (f->conns)
+		fetch_conn_close(f->conns);
 	ev_timer_stop(f->loop, &f->timer);
 	ev_timer_stop(f->loop, &f->pump);
 	curl_multi_cleanup(f->multi);
@@ -337,6 +355,46 @@ void fetcher_free(struct fetcher *f)
 	free(f->proxy);
 	free(f->user_agent);
 	free(f);
+}
+
+/* Takes a transfer that has left the multi handle off the running list. */
+static void unlink_active(struct fetcher *f, struct transfer *t)
+{
+	if (t->act_prev)
+		t->act_prev->act_next = t->act_next;
+	else
+		f->active = t->act_next;
+	if (t->act_next)
+		t->act_next->act_prev = t->act_prev;
+	f->running--;
+	t->host->active--;
+}
+
+void fetch_cancel(struct fetcher *f, void *arg)
+{
+	for (struct transfer *t = f->active, *nx; t; t = nx) {
+		nx = t->act_next;
+		if (t->arg != arg)
+			continue;
+		curl_multi_remove_handle(f->multi, t->easy);
+		unlink_active(f, t);
+		transfer_free(t);
+	}
+	for (struct host *h = f->hosts; h; h = h->next) {
+		struct transfer **p = &h->queue, *last = NULL;
+		while (*p) {
+			struct transfer *t = *p;
+			if (t->arg == arg) {
+				*p = t->next;
+				f->queued--;
+				transfer_free(t);
+				continue;
+			}
+			last = t;
+			p = &t->next;
+		}
+		h->queue_tail = last;
+	}
 }
 
 size_t fetch_pending(const struct fetcher *f)
@@ -363,7 +421,7 @@ static void begin(struct fetcher *f, struct transfer *t)
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
 	curl_easy_setopt(e, CURLOPT_MAXREDIRS, 5L);
 	/* Redirects only ever to http or https: never to file:, whatever the first URL was. */
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, t->rcpt ? "smtp,smtps" : f->o.allow_file ? "http,https,file" : "http,https");
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, t->rcpt || t->connect_only ? "smtp,smtps" : f->o.allow_file ? "http,https,file" : "http,https");
 	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(e, CURLOPT_HTTP_CONTENT_DECODING, 0L);
 	t->headers = curl_slist_append(t->headers, "Accept-Encoding: gzip, deflate");
@@ -390,7 +448,10 @@ static void begin(struct fetcher *f, struct transfer *t)
 		snprintf(line, sizeof(line), "If-Modified-Since: %s", t->last_modified);
 		t->headers = curl_slist_append(t->headers, line);
 	}
-	if (t->rcpt) {
+	if (t->connect_only) {
+		curl_easy_setopt(e, CURLOPT_CONNECT_ONLY, 1L);
+		curl_easy_setopt(e, CURLOPT_USE_SSL, (long)CURLUSESSL_TRY);
+	} else if (t->rcpt) {
 		/* A message to a mail relay: STARTTLS when the relay offers it, the body read from memory. */
 		curl_easy_setopt(e, CURLOPT_MAIL_FROM, t->mail_from);
 		curl_easy_setopt(e, CURLOPT_MAIL_RCPT, t->rcpt);
@@ -452,7 +513,7 @@ static void pump_queue(struct fetcher *f)
 
 int fetch_start(struct fetcher *f, const struct fetch_req *req, fetch_done_fn done, void *arg)
 {
-	int mail = req->mail_rcpt != NULL;
+	int mail = req->mail_rcpt != NULL || req->connect_only;
 	if (mail ? (!starts_with_ci(req->url, "smtp://") && !starts_with_ci(req->url, "smtps://"))
 		 : (!starts_with_ci(req->url, "http://") && !starts_with_ci(req->url, "https://") &&
 		    !(f->o.allow_file && starts_with_ci(req->url, "file://"))))
@@ -476,7 +537,8 @@ int fetch_start(struct fetcher *f, const struct fetch_req *req, fetch_done_fn do
 		t->send_body[req->body_len] = '\0';
 		t->send_len = req->body_len;
 	}
-	if (mail) {
+	t->connect_only = req->connect_only;
+	if (req->mail_rcpt) {
 		t->mail_from = xstrdup(req->mail_from ? req->mail_from : "");
 		t->rcpt = curl_slist_append(NULL, req->mail_rcpt);
 	}
@@ -521,7 +583,7 @@ static void finish(struct fetcher *f, struct transfer *t, CURLcode code)
 	} else if (r->status >= 400) {
 		r->failed = 1;
 		errf(r->error, sizeof(r->error), "HTTP %ld", r->status);
-	} else if (t->rcpt || t->send_body) {
+	} else if (t->rcpt || t->send_body || t->connect_only) {
 		/* Sent: any 2xx from a webhook, 250 from the relay. */
 		if (r->status >= 300 && !t->rcpt) {
 			r->failed = 1;
@@ -534,15 +596,22 @@ static void finish(struct fetcher *f, struct transfer *t, CURLcode code)
 			errf(r->error, sizeof(r->error), "unexpected HTTP %ld", r->status);
 		}
 	}
-	curl_multi_remove_handle(f->multi, t->easy);
-	if (t->act_prev)
-		t->act_prev->act_next = t->act_next;
-	else
-		f->active = t->act_next;
-	if (t->act_next)
-		t->act_next->act_prev = t->act_prev;
-	f->running--;
-	t->host->active--;
+	if (t->connect_only && !r->failed) {
+		/* The session goes to the caller; the handle stays in the multi handle, which holds the connection. */
+		struct fetch_conn *c = xcalloc(1, sizeof(*c));
+		c->f = f;
+		c->easy = t->easy;
+		curl_easy_setopt(c->easy, CURLOPT_PRIVATE, NULL);
+		c->next = f->conns;
+		if (f->conns)
+			f->conns->prev = c;
+		f->conns = c;
+		t->easy = NULL;
+		r->conn = c;
+	} else {
+		curl_multi_remove_handle(f->multi, t->easy);
+	}
+	unlink_active(f, t);
 	if (f->o.polite_delay > 0 && !t->host->local)
 		t->host->next_allowed = fmax(t->host->next_allowed, ev_now(f->loop) + f->o.polite_delay);
 	t->done(t->arg, r);
@@ -561,4 +630,54 @@ static void check_done(struct fetcher *f)
 		finish(f, t, m->data.result);
 	}
 	pump_queue(f);
+}
+
+int fetch_conn_fd(const struct fetch_conn *c)
+{
+	curl_socket_t fd = CURL_SOCKET_BAD;
+	if (curl_easy_getinfo(c->easy, CURLINFO_ACTIVESOCKET, &fd) != CURLE_OK)
+		return -1;
+	return (int)fd;
+}
+
+int fetch_conn_send(struct fetch_conn *c, const void *p, size_t n, size_t *sent, char *err, size_t errlen)
+{
+	*sent = 0;
+	CURLcode rc = curl_easy_send(c->easy, p, n, sent);
+	if (rc == CURLE_AGAIN)
+		return -EAGAIN;
+	if (rc != CURLE_OK) {
+		errf(err, errlen, "send failed: %s", curl_easy_strerror(rc));
+		return -EIO;
+	}
+	return 0;
+}
+
+int fetch_conn_recv(struct fetch_conn *c, void *p, size_t n, size_t *got, char *err, size_t errlen)
+{
+	*got = 0;
+	CURLcode rc = curl_easy_recv(c->easy, p, n, got);
+	if (rc == CURLE_AGAIN)
+		return -EAGAIN;
+	if (rc != CURLE_OK) {
+		errf(err, errlen, "receive failed: %s", curl_easy_strerror(rc));
+		return -EIO;
+	}
+	return 0;
+}
+
+void fetch_conn_close(struct fetch_conn *c)
+{
+	if (!c)
+		return;
+	struct fetcher *f = c->f;
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		f->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	curl_multi_remove_handle(f->multi, c->easy);
+	curl_easy_cleanup(c->easy);
+	free(c);
 }

@@ -37,6 +37,10 @@ struct fetch_req {
 	const char *body;
 	size_t body_len;
 	const char *mail_from, *mail_rcpt;
+	/* With connect_only (smtp:// and smtps:// only), the transfer ends once libcurl has set the session up:
+	 * connected, greeted, EHLO, STARTTLS when offered, AUTH when the URL carries credentials. The result's conn then
+	 * holds the open session for the caller, and its body the server's replies (the EHLO capabilities). */
+	int connect_only;
 };
 
 struct fetch_result {
@@ -50,6 +54,7 @@ struct fetch_result {
 	char *etag, *last_modified, *content_type;
 	double retry_after; /* seconds from a Retry-After header, or 0 */
 	double seconds;     /* time the transfer took */
+	struct fetch_conn *conn; /* connect_only: the session, owned by the callback (fetch_conn_close), else NULL */
 };
 
 /* Called once per request when it ends, from the loop. The result is freed after the call returns. */
@@ -63,7 +68,23 @@ void fetcher_free(struct fetcher *f);
 /* Queues a request; it starts when the per-host cap and politeness delay allow. Returns 0 or -EINVAL for a URL
  * that is not http, https or (when allowed) file. The request's strings are copied. */
 int fetch_start(struct fetcher *f, const struct fetch_req *req, fetch_done_fn done, void *arg);
+/* Drops the requests queued or running with this callback argument, without calling their callbacks. */
+void fetch_cancel(struct fetcher *f, void *arg);
 /* Requests queued or running. */
 size_t fetch_pending(const struct fetcher *f);
+
+/*
+ * A session handed over by a connect_only request: the caller speaks the protocol, through libcurl's own TLS when
+ * there is one. Sockets are non-blocking: send and recv return -EAGAIN when they cannot go on now (wait on
+ * fetch_conn_fd for readability or writability, then call again; read until -EAGAIN, as TLS may hold data back).
+ */
+struct fetch_conn;
+int fetch_conn_fd(const struct fetch_conn *c);
+/* Sends up to n bytes of p; *sent says how many went. Returns 0, -EAGAIN (nothing could go), or -EIO with err. */
+int fetch_conn_send(struct fetch_conn *c, const void *p, size_t n, size_t *sent, char *err, size_t errlen);
+/* Receives up to n bytes into p; *got 0 with a 0 return means the server closed. Returns 0, -EAGAIN or -EIO. */
+int fetch_conn_recv(struct fetch_conn *c, void *p, size_t n, size_t *got, char *err, size_t errlen);
+/* Closes the session and frees c (NULL is a no-op). A fetcher closes the sessions still open when it is freed. */
+void fetch_conn_close(struct fetch_conn *c);
 
 #endif

@@ -195,6 +195,10 @@ static const char *const migrations[] = {
 	"CREATE INDEX outbox_notification ON outbox (notification_id);",
 	/* 6: notices to the operator carry their own text. */
 	"ALTER TABLE outbox ADD COLUMN note TEXT;",
+	/* 7: the pending rows in order of urgency, without a sort (the alerter reads a window of them at every refill);
+	 * partial, so that a row that is sent leaves it instead of moving within it. */
+	"CREATE INDEX outbox_urgency ON outbox (kind NOT IN ('confirm', 'manage', 'operator'), deadline IS NULL, deadline) "
+	"WHERE state = 'pending';",
 };
 
 struct store {
