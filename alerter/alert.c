@@ -1092,7 +1092,9 @@ static int start_row(struct run *r, struct fetcher *f, sqlite3_stmt *q)
 		if (d->channel == CH_EMAIL && !r->smtp)
 			r->smtp = smtp_new(r->loop, f, o->smtp_url, MAIL_SESSIONS, 60);
 		if (d->channel == CH_EMAIL && r->smtp) {
-			if (smtp_send(r->smtp, o->mail_from, who.email, body, req.body_len, on_sent, d)) {
+			int bad = smtp_send(r->smtp, o->mail_from, who.email, body, req.body_len, on_sent, d);
+			body = NULL; /* the sender's now */
+			if (bad) {
 				stop_now(d, "failed", "the sender or the recipient address cannot be written in SMTP");
 				delivery_free(d);
 				ok = 0;
@@ -1129,17 +1131,23 @@ static const char due_sql[] =
 /* Delivers due rows in batches, so that memory stays bounded however long the outbox: each batch is started, then
  * the loop runs until every transfer of it has ended. Rows that cannot go now (e-mail without a relay) are left out
  * of the query, so that every row a batch takes is settled by it. */
-/* Starts the due rows (at most 512, most urgent first) that are not on their way; returns how many the query gave. */
-static int start_due(struct run *r, int64_t only, size_t *got, char *err, size_t errlen)
+/* Starts the due rows (most urgent first) that are not on their way; returns how many the query gave, and in *limit
+ * how many it could have given. While e-mail flows, a refill reads little more than the room in the relay's window
+ * (the rows beyond would be read only to be skipped, and a refill comes each time half the window has gone); while
+ * the relay is down, a page of 512, so that webhooks and robots behind the waiting e-mails go. */
+static int start_due(struct run *r, int64_t only, size_t *got, size_t *limit, char *err, size_t errlen)
 {
 	sqlite3_stmt *q;
 	*got = 0;
+	*limit = 512;
+	if (!r->relay_down && r->mail_flying < MAIL_WINDOW && r->o->smtp_url && !starts_with(r->o->smtp_url, "maildir:"))
+		*limit = r->nflying + (size_t)(MAIL_WINDOW - r->mail_flying) + 64; /* the rows in flight come first */
 	if (prep(r->a, due_sql, &q, err, errlen))
 		return -TBT_EDB;
 	sqlite3_bind_double(q, 1, now_epoch());
 	sqlite3_bind_int64(q, 2, only);
 	sqlite3_bind_int(q, 3, r->o->smtp_url != NULL);
-	sqlite3_bind_int(q, 4, 512);
+	sqlite3_bind_int64(q, 4, (sqlite3_int64)*limit);
 	sqlite3_bind_int(q, 5, r->only_account);
 	r->skipped = 0;
 	while (sqlite3_step(q) == SQLITE_ROW) {
@@ -1155,10 +1163,10 @@ static void on_refill(struct ev_loop *loop, ev_timer *t, int revents)
 {
 	struct run *r = t->data;
 	char err[ERRBUF_SIZE];
-	size_t got;
+	size_t got, limit;
 	(void)loop;
 	(void)revents;
-	if (start_due(r, 0, &got, err, sizeof(err)) && r->report)
+	if (start_due(r, 0, &got, &limit, err, sizeof(err)) && r->report)
 		fprintf(r->report, "failed to start deliveries: %s\n", err);
 }
 
@@ -1167,14 +1175,14 @@ static void on_refill(struct ev_loop *loop, ev_timer *t, int revents)
 static int deliver_due(struct run *r, int64_t only, char *err, size_t errlen)
 {
 	for (;;) {
-		size_t got;
-		int rc = start_due(r, only, &got, err, errlen);
+		size_t got, limit;
+		int rc = start_due(r, only, &got, &limit, err, errlen);
 		if (rc)
 			return rc;
 		ev_run(r->loop, 0);
 		run_commit(r);
 		/* A relay that is down is not probed again and again within one run: what waits goes at the next. */
-		if ((got < 512 && !r->skipped) || only || r->relay_down)
+		if ((got < limit && !r->skipped) || only || r->relay_down)
 			return 0;
 	}
 }
@@ -1334,8 +1342,8 @@ int alerter_tick(struct alerter *al, int collect, char *err, size_t errlen)
 			return rc;
 	}
 	/* Start what is due and not already on its way; the outcomes arrive on the loop. */
-	size_t got;
-	rc = start_due(r, 0, &got, err, errlen);
+	size_t got, limit;
+	rc = start_due(r, 0, &got, &limit, err, errlen);
 	return rc ? rc : more;
 }
 

@@ -428,7 +428,11 @@ char *render_mail(const struct message *m)
 		buf_add_html(&html, head.s);
 		buf_addstr(&html, "</h2><table style=\"border-collapse:collapse\">");
 		for (size_t k = 0; k < fs.n; k++) {
-			buf_addf(&text, "%s%s%s\n", fs.f[k].label, zh ? "：" : ": ", fs.f[k].value);
+			/* Pieces, not a format: the values are long, and printf copies them slowly. */
+			buf_addstr(&text, fs.f[k].label);
+			buf_addstr(&text, zh ? "：" : ": ");
+			buf_addstr(&text, fs.f[k].value);
+			buf_addch(&text, '\n');
 			buf_addstr(&html, "<tr><th style=\"text-align:left;vertical-align:top;padding:2px 12px 2px 0;white-space:nowrap\">");
 			buf_add_html(&html, fs.f[k].label);
 			buf_addstr(&html, "</th><td style=\"padding:2px 0\">");

@@ -48,6 +48,7 @@ struct sess {
 	struct expect *exp;
 	size_t head, n, cap;
 	int awaiting_data; /* a message's DATA is outstanding: the next message waits for its 354 */
+	int tls;
 	struct sess *next;
 };
 
@@ -69,17 +70,24 @@ static void kick(struct smtp *s);
 
 void smtp_stuff(struct buf *out, const char *msg, size_t len)
 {
-	for (size_t i = 0; i < len;) {
-		const char *nl = memchr(msg + i, '\n', len - i);
-		size_t end = nl ? (size_t)(nl - msg) : len, stop = end;
-		if (nl && stop > i && msg[stop - 1] == '\r')
-			stop--;
-		if (msg[i] == '.')
-			buf_addch(out, '.'); /* RFC 5321 4.5.2: a line that begins with a dot gets another */
-		buf_add(out, msg + i, stop - i);
-		buf_add(out, "\r\n", 2);
-		i = end + 1;
+	/* Copied in spans: only a bare LF or a line that begins with a dot breaks one (RFC 5321 4.5.2 doubles the dot). */
+	size_t span = 0;
+	if (len && msg[0] == '.')
+		buf_addch(out, '.');
+	for (const char *nl = memchr(msg, '\n', len); nl; nl = memchr(nl + 1, '\n', len - (size_t)(nl + 1 - msg))) {
+		size_t at = (size_t)(nl - msg);
+		int bare = at == 0 || msg[at - 1] != '\r', dot = at + 1 < len && msg[at + 1] == '.';
+		if (!bare && !dot)
+			continue;
+		buf_add(out, msg + span, at - span);
+		buf_add(out, bare ? "\r\n" : "\n", bare ? 2 : 1);
+		if (dot)
+			buf_addch(out, '.');
+		span = at + 1;
 	}
+	buf_add(out, msg + span, len - span);
+	if (len && msg[len - 1] != '\n')
+		buf_add(out, "\r\n", 2);
 	buf_add(out, ".\r\n", 3);
 }
 
@@ -182,11 +190,11 @@ static void sess_arm(struct sess *c)
 
 /* The next waiting message's commands, written at once (MAIL, RCPT, DATA), after whatever the session has still to
  * write (the end of the message before): one round trip per message. */
-static void sess_take(struct sess *c)
+static int sess_take(struct sess *c)
 {
 	struct smtp *s = c->s;
 	if (!c->fc || c->awaiting_data || !s->head)
-		return;
+		return 0;
 	struct msg *m = s->head;
 	s->head = m->next;
 	if (!s->head)
@@ -198,7 +206,7 @@ static void sess_take(struct sess *c)
 	sess_expect(c, m, X_RCPT);
 	sess_expect(c, m, X_DATA);
 	c->awaiting_data = 1;
-	sess_arm(c);
+	return 1; /* the caller writes, or arms the watcher to */
 }
 
 /* Unlinks and frees a session; its messages must have been dealt with. */
@@ -342,6 +350,7 @@ static int sess_read(struct sess *c)
 			sess_fail(c, "the relay closed the connection");
 			return 1;
 		}
+		int drained = !c->tls && got < sizeof(tmp); /* plain TCP: a short read took all there was */
 		if (buf_add(&c->in, tmp, got)) {
 			sess_fail(c, "a reply line longer than 64 KiB");
 			return 1;
@@ -372,6 +381,9 @@ static int sess_read(struct sess *c)
 			c->in.len -= start;
 			c->in.s[c->in.len] = '\0';
 		}
+		/* Over TLS the library may hold decrypted data the socket no longer shows: read until it says again. */
+		if (drained)
+			return 0;
 	}
 }
 
@@ -474,6 +486,7 @@ static void on_connected(void *arg, struct fetch_result *r)
 		return;
 	}
 	c->fc = r->conn;
+	c->tls = fetch_conn_tls(c->fc);
 	if (!offers_pipelining(&r->body)) {
 		s->no_pipelining = 1;
 		sess_close(c, 1);
@@ -532,7 +545,8 @@ static void kick(struct smtp *s)
 		return;
 	}
 	for (struct sess *c = s->sessions; c && s->head; c = c->next)
-		sess_take(c);
+		if (sess_take(c))
+			sess_arm(c);
 	while (s->queued > (size_t)s->connecting && s->nsess < s->max)
 		sess_open(s);
 }
@@ -579,17 +593,16 @@ static int bad_address(const char *a)
 	return !a || strpbrk(a, "\r\n<>") != NULL;
 }
 
-int smtp_send(struct smtp *s, const char *from, const char *rcpt, const char *msg, size_t len, fetch_done_fn done,
-	      void *arg)
+int smtp_send(struct smtp *s, const char *from, const char *rcpt, char *msg, size_t len, fetch_done_fn done, void *arg)
 {
-	if (bad_address(from) || bad_address(rcpt) || !*rcpt)
+	if (bad_address(from) || bad_address(rcpt) || !*rcpt) {
+		free(msg);
 		return -EINVAL;
+	}
 	struct msg *m = xcalloc(1, sizeof(*m));
 	m->from = xstrdup(from);
 	m->rcpt = xstrdup(rcpt);
-	m->raw = xmalloc(len + 1);
-	memcpy(m->raw, msg, len);
-	m->raw[len] = '\0';
+	m->raw = msg;
 	m->len = len;
 	m->done = done;
 	m->arg = arg;

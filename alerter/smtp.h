@@ -23,13 +23,13 @@ struct smtp *smtp_new(struct ev_loop *loop, struct fetcher *f, const char *url, 
 void smtp_free(struct smtp *s);
 
 /*
- * Queues one message (headers and body, CRLF or LF line ends; copied, dot-stuffed here) from the address from to
- * rcpt. done gets, once, a result with the relay's reply code in status (250 when accepted), failed set when it was
- * not accepted, and the reason in error (a status of 0 means no reply: the connection failed). Returns 0, or
- * -EINVAL when an address holds a line break or angle brackets (nothing is queued, done is not called).
+ * Queues one message (headers and body, CRLF or LF line ends; dot-stuffed here) from the address from to rcpt. Takes
+ * ownership of msg (malloc'd, NUL-terminated at len; freed with free, also on error). done gets, once, a result with
+ * the relay's reply code in status (250 when accepted), failed set when it was not accepted, and the reason in error
+ * (a status of 0 means no reply: the connection failed). Returns 0, or -EINVAL when an address holds a line break or
+ * angle brackets (nothing is queued, done is not called).
  */
-int smtp_send(struct smtp *s, const char *from, const char *rcpt, const char *msg, size_t len, fetch_done_fn done,
-	      void *arg);
+int smtp_send(struct smtp *s, const char *from, const char *rcpt, char *msg, size_t len, fetch_done_fn done, void *arg);
 
 /* Appends msg to out as DATA content: line ends made CRLF, a leading dot doubled, then the closing ".\r\n". */
 void smtp_stuff(struct buf *out, const char *msg, size_t len);

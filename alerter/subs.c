@@ -7,7 +7,9 @@
 #include <errno.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/core_names.h>
 #include <openssl/hmac.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,6 +143,44 @@ int subs_add_subscriber(struct store *st, const struct subscriber *s, int confir
 	return 0;
 }
 
+/* HMAC-SHA256 of msg under secret. Every e-mail carries two tokens: OpenSSL 3's one-shot HMAC() looks the algorithms
+ * up at each call (a third of a message's rendering), so one context keyed with the last secret is kept and reused. */
+static void token_mac(const char *secret, const char *msg, size_t n, unsigned char *mac, unsigned *maclen)
+{
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	static EVP_MAC_CTX *ctx;
+	static char *keyed; /* the secret ctx holds */
+	size_t len = 0;
+	int ok = 0;
+	pthread_mutex_lock(&lock);
+	if (!ctx) {
+		EVP_MAC *hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+		ctx = hmac ? EVP_MAC_CTX_new(hmac) : NULL;
+		EVP_MAC_free(hmac);
+	}
+	if (ctx && *secret) {
+		if (keyed && !strcmp(keyed, secret)) {
+			ok = EVP_MAC_init(ctx, NULL, 0, NULL);
+		} else {
+			OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", (char *)"SHA256", 0),
+					       OSSL_PARAM_construct_end()};
+			free(keyed);
+			keyed = NULL;
+			ok = EVP_MAC_init(ctx, (const unsigned char *)secret, strlen(secret), params);
+			if (ok)
+				keyed = xstrdup(secret);
+		}
+		ok = ok && EVP_MAC_update(ctx, (const unsigned char *)msg, n) &&
+		     EVP_MAC_final(ctx, mac, &len, EVP_MAX_MD_SIZE);
+	}
+	pthread_mutex_unlock(&lock);
+	if (ok) {
+		*maclen = (unsigned)len;
+		return;
+	}
+	HMAC(EVP_sha256(), secret, (int)strlen(secret), (const unsigned char *)msg, n, mac, maclen);
+}
+
 void subs_token(const char *secret, const char *purpose, int64_t subscriber, char out[SUBS_TOKEN_LEN + 1])
 {
 	unsigned char mac[EVP_MAX_MD_SIZE];
@@ -148,7 +188,7 @@ void subs_token(const char *secret, const char *purpose, int64_t subscriber, cha
 	char msg[96];
 	static const char hex[] = "0123456789abcdef";
 	int n = snprintf(msg, sizeof(msg), "%s:%lld", purpose, (long long)subscriber);
-	HMAC(EVP_sha256(), secret, (int)strlen(secret), (const unsigned char *)msg, (size_t)n, mac, &maclen);
+	token_mac(secret, msg, (size_t)n, mac, &maclen);
 	for (unsigned i = 0; i < SUBS_TOKEN_LEN / 2 && i < maclen; i++) {
 		out[2 * i] = hex[mac[i] >> 4];
 		out[2 * i + 1] = hex[mac[i] & 15];

@@ -640,6 +640,14 @@ int fetch_conn_fd(const struct fetch_conn *c)
 	return (int)fd;
 }
 
+int fetch_conn_tls(const struct fetch_conn *c)
+{
+	struct curl_tlssessioninfo *info = NULL;
+	if (curl_easy_getinfo(c->easy, CURLINFO_TLS_SSL_PTR, &info) != CURLE_OK || !info)
+		return 1; /* unknown: the careful answer */
+	return info->backend != CURLSSLBACKEND_NONE && info->internals != NULL;
+}
+
 int fetch_conn_send(struct fetch_conn *c, const void *p, size_t n, size_t *sent, char *err, size_t errlen)
 {
 	*sent = 0;

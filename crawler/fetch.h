@@ -80,6 +80,8 @@ size_t fetch_pending(const struct fetcher *f);
  */
 struct fetch_conn;
 int fetch_conn_fd(const struct fetch_conn *c);
+/* 1 when the session runs over TLS (smtps://, or STARTTLS during the setup). */
+int fetch_conn_tls(const struct fetch_conn *c);
 /* Sends up to n bytes of p; *sent says how many went. Returns 0, -EAGAIN (nothing could go), or -EIO with err. */
 int fetch_conn_send(struct fetch_conn *c, const void *p, size_t n, size_t *sent, char *err, size_t errlen);
 /* Receives up to n bytes into p; *got 0 with a 0 return means the server closed. Returns 0, -EAGAIN or -EIO. */

@@ -105,12 +105,14 @@ int buf_vaddf(struct buf *b, const char *fmt, va_list ap)
 			return 0;
 		}
 		b->s[b->len] = '\0';
+		/* n is the length it needs: no pass to measure it. */
+	} else {
+		va_copy(cp, ap);
+		n = vsnprintf(NULL, 0, fmt, cp);
+		va_end(cp);
+		if (n < 0)
+			return -EINVAL;
 	}
-	va_copy(cp, ap);
-	n = vsnprintf(NULL, 0, fmt, cp);
-	va_end(cp);
-	if (n < 0)
-		return -EINVAL;
 	int rc = grow(b, (size_t)n);
 	if (rc)
 		return rc;
