@@ -34,7 +34,7 @@ void alert_opts_default(struct alert_opts *o)
 
 int alert_opts_load(struct alert_opts *o, const struct ini *cfg, char *err, size_t errlen)
 {
-	static const char *const keys[] = {"smtp_url", "mail_from", "base_url", "secret", "secret_file", "retry_base",
+	static const char *const keys[] = {"smtp_url", "smtp_ca_file", "mail_from", "base_url", "secret", "secret_file", "retry_base",
 					   "retry_max", "give_up_after", "reminder_days", "allow_private_webhooks"};
 	const struct ini_section *s = ini_section(cfg, "alert");
 	const char *v;
@@ -43,6 +43,8 @@ int alert_opts_load(struct alert_opts *o, const struct ini *cfg, char *err, size
 	if (s) {
 		if ((v = ini_get(s, "smtp_url")))
 			o->smtp_url = v;
+		if ((v = ini_get(s, "smtp_ca_file")))
+			o->smtp_ca_file = v;
 		if ((v = ini_get(s, "mail_from")))
 			o->mail_from = v;
 		if ((v = ini_get(s, "base_url")))
@@ -1090,7 +1092,7 @@ static int start_row(struct run *r, struct fetcher *f, sqlite3_stmt *q)
 		d->counted = d->channel == CH_EMAIL;
 		r->mail_flying += d->counted;
 		if (d->channel == CH_EMAIL && !r->smtp)
-			r->smtp = smtp_new(r->loop, f, o->smtp_url, MAIL_SESSIONS, 60);
+			r->smtp = smtp_new(r->loop, f, o->smtp_url, o->smtp_ca_file, MAIL_SESSIONS, 60);
 		if (d->channel == CH_EMAIL && r->smtp) {
 			int bad = smtp_send(r->smtp, o->mail_from, who.email, body, req.body_len, on_sent, d);
 			body = NULL; /* the sender's now */

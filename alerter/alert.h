@@ -19,6 +19,7 @@ struct alert_stats {
 
 struct alert_opts {
 	const char *smtp_url;  /* smtp://host:port, or NULL: e-mail deliveries wait */
+	const char *smtp_ca_file; /* CA certificates that verify the relay (a private CA), or NULL: the system's */
 	const char *mail_from; /* sender address */
 	const char *base_url;  /* for unsubscribe and notification links */
 	const char *secret;    /* signs unsubscribe tokens */

@@ -55,7 +55,7 @@ struct sess {
 struct smtp {
 	struct ev_loop *loop;
 	struct fetcher *f;
-	char *url;
+	char *url, *ca_file;
 	int max;
 	double timeout;
 	struct sess *sessions;
@@ -144,6 +144,7 @@ static void legacy_send(struct smtp *s, struct msg *m)
 	req.body_len = m->len;
 	req.mail_from = m->from;
 	req.mail_rcpt = m->rcpt;
+	req.ca_file = s->ca_file;
 	if (fetch_start(s->f, &req, on_legacy_done, m)) {
 		/* Not reached: smtp_new took only smtp:// and smtps:// URLs, as fetch_start does. */
 		m->failed = 1;
@@ -520,6 +521,7 @@ static void sess_open(struct smtp *s)
 	s->connecting++;
 	memset(&req, 0, sizeof(req));
 	req.url = s->url;
+	req.ca_file = s->ca_file;
 	req.connect_only = 1;
 	if (fetch_start(s->f, &req, on_connected, c)) {
 		struct fetch_result r;
@@ -551,7 +553,8 @@ static void kick(struct smtp *s)
 		sess_open(s);
 }
 
-struct smtp *smtp_new(struct ev_loop *loop, struct fetcher *f, const char *url, int sessions, double timeout)
+struct smtp *smtp_new(struct ev_loop *loop, struct fetcher *f, const char *url, const char *ca_file, int sessions,
+		      double timeout)
 {
 	if (!starts_with_ci(url, "smtp://") && !starts_with_ci(url, "smtps://"))
 		return NULL;
@@ -559,6 +562,7 @@ struct smtp *smtp_new(struct ev_loop *loop, struct fetcher *f, const char *url, 
 	s->loop = loop;
 	s->f = f;
 	s->url = xstrdup(url);
+	s->ca_file = ca_file ? xstrdup(ca_file) : NULL;
 	s->max = sessions > 0 ? sessions : 1;
 	s->timeout = timeout > 0 ? timeout : 60;
 	ev_timer_init(&s->drained, on_drained, 0., 0.);
@@ -585,6 +589,7 @@ void smtp_free(struct smtp *s)
 	}
 	ev_timer_stop(s->loop, &s->drained);
 	free(s->url);
+	free(s->ca_file);
 	free(s);
 }
 

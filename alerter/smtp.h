@@ -16,8 +16,10 @@
 struct smtp;
 
 /* A sender to the relay at url (smtp:// or smtps://, credentials in it for AUTH) over at most sessions sessions,
- * set up through f (borrowed, must outlive the sender). timeout bounds the wait for each reply, in seconds. */
-struct smtp *smtp_new(struct ev_loop *loop, struct fetcher *f, const char *url, int sessions, double timeout);
+ * set up through f (borrowed, must outlive the sender); ca_file (or NULL: the fetcher's) verifies the relay's
+ * certificate. timeout bounds the wait for each reply, in seconds. NULL for a URL that is not smtp or smtps. */
+struct smtp *smtp_new(struct ev_loop *loop, struct fetcher *f, const char *url, const char *ca_file, int sessions,
+		      double timeout);
 /* Says QUIT on the idle sessions and closes all; messages not yet answered are dropped without their callbacks,
  * as fetcher_free drops its transfers. NULL is a no-op. */
 void smtp_free(struct smtp *s);

@@ -1125,6 +1125,7 @@ static int doctor_line(int ok, const char *what, const char *why)
 static void on_doctor_fetch(void *arg, struct fetch_result *r)
 {
 	struct buf *out = arg;
+	fetch_conn_close(r->conn); /* a relay's session, set up and no longer needed */
 	buf_addstr(out, r->failed ? r->error : "");
 	if (r->failed && !*r->error)
 		buf_addf(out, "HTTP %ld", r->status);
@@ -1205,21 +1206,24 @@ static int cmd_doctor(const char *data, const char *config, int argc, char **arg
 		snprintf(what, sizeof(what), "mail goes to the local Maildir %s", ao.smtp_url + 8);
 		doctor_line(1, what, NULL);
 	} else {
-		/* A relay that takes the connection and greets: curl's SMTP VRFY-less probe (no mail sent). */
+		/* A session set up as for sending (connection, greeting, EHLO, STARTTLS, AUTH), then closed: no mail sent. */
 		struct buf out;
 		buf_init(&out, 1024);
 		struct fetch_req req = {0};
-		char url[1024];
-		snprintf(url, sizeof(url), "%s", ao.smtp_url);
-		req.url = url;
-		req.mail_from = ao.mail_from;
-		req.mail_rcpt = NULL;
-		req.body = NULL;
+		req.url = ao.smtp_url;
+		req.ca_file = ao.smtp_ca_file;
+		req.connect_only = 1;
 		if (fetch_start(f, &req, on_doctor_fetch, &out))
 			buf_addstr(&out, "not an smtp:// or smtps:// URL");
 		else
 			ev_run(loop, 0);
-		snprintf(what, sizeof(what), "mail relay %s answers", ao.smtp_url);
+		/* The password in the URL (smtp://user:password@host) is not for the screen. */
+		const char *u = ao.smtp_url, *scheme = strstr(u, "://"), *at = scheme ? strchr(scheme + 3, '@') : NULL,
+			   *slash = scheme ? strchr(scheme + 3, '/') : NULL, *colon = scheme ? strchr(scheme + 3, ':') : NULL;
+		if (at && (!slash || at < slash) && colon && colon < at)
+			snprintf(what, sizeof(what), "mail relay %.*s:***%s answers", (int)(colon - u), u, at);
+		else
+			snprintf(what, sizeof(what), "mail relay %s answers", u);
 		bad += doctor_line(out.s && !strcmp(out.s, "ok"), what, out.s);
 		buf_release(&out);
 	}

@@ -35,6 +35,7 @@ struct transfer {
 	fetch_done_fn done;
 	void *arg;
 	struct fetch_result res;
+	char *ca_file;
 	int over_cap;
 	int connect_only;
 	/* Content decoding is ours, so that the cap applies to the decoded size (a gzip bomb stops at the cap) and a
@@ -314,6 +315,7 @@ static void transfer_free(struct transfer *t)
 	free(t->last_modified);
 	free(t->send_body);
 	free(t->mail_from);
+	free(t->ca_file);
 	curl_slist_free_all(t->rcpt);
 	for (char **h = t->extra; h && *h; h++)
 		free(*h);
@@ -432,8 +434,8 @@ static void begin(struct fetcher *f, struct transfer *t)
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, f->o.user_agent);
-	if (f->o.ca_file)
-		curl_easy_setopt(e, CURLOPT_CAINFO, f->o.ca_file);
+	if (t->ca_file || f->o.ca_file)
+		curl_easy_setopt(e, CURLOPT_CAINFO, t->ca_file ? t->ca_file : f->o.ca_file);
 	if (f->o.proxy)
 		curl_easy_setopt(e, CURLOPT_PROXY, f->o.proxy);
 	for (char **h = t->extra; h && *h; h++)
@@ -538,6 +540,7 @@ int fetch_start(struct fetcher *f, const struct fetch_req *req, fetch_done_fn do
 		t->send_len = req->body_len;
 	}
 	t->connect_only = req->connect_only;
+	t->ca_file = req->ca_file ? xstrdup(req->ca_file) : NULL;
 	if (req->mail_rcpt) {
 		t->mail_from = xstrdup(req->mail_from ? req->mail_from : "");
 		t->rcpt = curl_slist_append(NULL, req->mail_rcpt);

@@ -41,6 +41,7 @@ struct fetch_req {
 	 * connected, greeted, EHLO, STARTTLS when offered, AUTH when the URL carries credentials. The result's conn then
 	 * holds the open session for the caller, and its body the server's replies (the EHLO capabilities). */
 	int connect_only;
+	const char *ca_file; /* CA certificates for this request instead of the fetcher's, or NULL */
 };
 
 struct fetch_result {

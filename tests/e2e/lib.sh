@@ -42,3 +42,18 @@ wait_for() {
 	done
 	ok "$what"
 }
+
+# mail_archive NAME COUNT: a fresh archive in $TMP/var-NAME (exported as TBTWARN_DATA) with the sample notifications and
+# COUNT confirmed subscribers, each with an e-mail subscription to the USA's and Korea's notifications.
+mail_archive() {
+	export TBTWARN_DATA="$TMP/var-$1"
+	"$TBTWARN" import "$ROOT"/tests/data/samples/* > /dev/null
+	python3 -c '
+import sys
+print("email,confirmed")
+for i in range(int(sys.argv[1])): print("buyer%03d@firm%03d.example.cn,yes" % (i, i))' "$2" > "$TMP/subs.csv"
+	"$TBTWARN" subscriber import "$TMP/subs.csv" > /dev/null
+	for s in $(seq 1 "$2"); do "$TBTWARN" subscription add "$s" --channel email --member USA --member KOR > /dev/null; done
+}
+# outbox_count STATE: how many outbox rows are in that state.
+outbox_count() { "$TBTWARN" outbox --json | python3 -c 'import json,sys; print(sum(1 for r in json.load(sys.stdin) if r["state"] == sys.argv[1]))' "$1"; }

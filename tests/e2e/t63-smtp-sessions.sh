@@ -21,52 +21,41 @@ sink() {
 	until python3 -c "import socket; socket.create_connection(('127.0.0.1', $p), 1)" 2>/dev/null || [ $i -gt 200 ]; do i=$((i + 1)); sleep 0.02; done
 	echo "$p"
 }
-# setup NAME: an archive and 40 confirmed subscribers with e-mail subscriptions (several alerts each).
-setup() {
-	export TBTWARN_DATA="$TMP/var-$1"
-	"$TBTWARN" import "$ROOT"/tests/data/samples/* > /dev/null
-	python3 -c '
-print("email,confirmed")
-for i in range(40): print("buyer%03d@firm%03d.example.cn,yes" % (i, i))' > "$TMP/subs.csv"
-	"$TBTWARN" subscriber import "$TMP/subs.csv" > /dev/null
-	for s in $(seq 1 40); do "$TBTWARN" subscription add "$s" --channel email --member USA --member KOR > /dev/null; done
-}
 ids() { for f in "$TMP/$1"/*; do [ -f "$f" ] && sed -n 's/^Message-ID: //p' "$f" | head -n 1; done | sort; }
-state_count() { "$TBTWARN" outbox --json | python3 -c 'import json,sys; print(sum(1 for r in json.load(sys.stdin) if r["state"] == sys.argv[1]))' "$1"; }
 retry_all() { for id in $("$TBTWARN" outbox --json | python3 -c 'import json,sys; print(" ".join(str(r["id"]) for r in json.load(sys.stdin) if r["state"] == "retrying"))'); do "$TBTWARN" outbox retry "$id" > /dev/null; done; }
 
 # A relay without PIPELINING.
-setup plain
+mail_archive plain 40
 P=$(sink plain -p)
 run env TBTWARN_SMTP_URL=smtp://127.0.0.1:$P "$TBTWARN" alert --once
-total=$(state_count sent)
+total=$(outbox_count sent)
 [ "$total" -gt 80 ] && ok "a relay without PIPELINING takes every alert ($total)" || not_ok "relay without PIPELINING" "$out" "$err"
 expect_eq "each once, under the outbox's Message-IDs" "$(ids plain | uniq -d | wc -l) $(ids plain | wc -l)" "0 $total"
 
 # A relay that hangs up at DATA: nothing arrives, nothing is marked sent, every alert waits for a retry.
-setup cut
+mail_archive cut 40
 P=$(sink cut -q DATA)
 run env TBTWARN_SMTP_URL=smtp://127.0.0.1:$P "$TBTWARN" alert --once
-expect_eq "hung up at DATA: nothing sent, every alert to retry" "$(state_count sent) $(ls "$TMP/cut" | wc -l)" "0 0"
+expect_eq "hung up at DATA: nothing sent, every alert to retry" "$(outbox_count sent) $(ls "$TMP/cut" | wc -l)" "0 0"
 expect_match "the reason is recorded" "$("$TBTWARN" outbox --json)" "session with the mail relay was lost"
-n_cut=$(state_count retrying)
+n_cut=$(outbox_count retrying)
 [ "$n_cut" -gt 80 ] && ok "all $n_cut alerts wait for a retry" || not_ok "alerts waiting" "$n_cut"
 P=$(sink cut-good)
 retry_all
 run env TBTWARN_SMTP_URL=smtp://127.0.0.1:$P "$TBTWARN" alert --once
-expect_eq "a good relay then takes each of them once" "$(state_count sent) $(ids cut-good | uniq | wc -l) $(ids cut-good | wc -l)" "$n_cut $n_cut $n_cut"
+expect_eq "a good relay then takes each of them once" "$(outbox_count sent) $(ids cut-good | uniq | wc -l) $(ids cut-good | wc -l)" "$n_cut $n_cut $n_cut"
 
 # A relay that takes the message and hangs up instead of answering: the message may have arrived; it goes again under
 # the same Message-ID, so a receiver that dedupes sees it once.
-setup dot
+mail_archive dot 40
 P=$(sink dot -q .)
 run env TBTWARN_SMTP_URL=smtp://127.0.0.1:$P "$TBTWARN" alert --once
-n_dot=$(state_count retrying)
-expect_eq "no answer after the data: nothing recorded as sent" "$(state_count sent)" 0
+n_dot=$(outbox_count retrying)
+expect_eq "no answer after the data: nothing recorded as sent" "$(outbox_count sent)" 0
 P=$(sink dot-good)
 retry_all
 run env TBTWARN_SMTP_URL=smtp://127.0.0.1:$P "$TBTWARN" alert --once
-expect_eq "then every alert is sent, each once at the good relay" "$(state_count sent) $(ids dot-good | uniq | wc -l)" "$n_dot $n_dot"
+expect_eq "then every alert is sent, each once at the good relay" "$(outbox_count sent) $(ids dot-good | uniq | wc -l)" "$n_dot $n_dot"
 ids dot-good > "$TMP/dot-good.ids"
 expect_eq "what the silent relay kept came again under the same Message-ID, nothing under a new one" \
 	"$(ids dot | uniq | comm -23 - "$TMP/dot-good.ids" | wc -l)" 0
