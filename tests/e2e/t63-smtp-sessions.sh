@@ -9,24 +9,24 @@ command -v smtp-sink >/dev/null || { not_ok "smtp-sink is installed (postfix)"; 
 chmod 755 "$TMP"
 sinks=
 trap 'kill $sinks 2>/dev/null; rm -rf "$TMP"' EXIT
-# sink NAME OPTIONS...: an smtp-sink keeping each message in $TMP/NAME; prints its port.
+# sink NAME OPTIONS...: starts an smtp-sink keeping each message in $TMP/NAME, in this shell (so that the trap can
+# stop it); sets P to its port.
 sink() {
 	name=$1
 	shift
 	mkdir -p "$TMP/$name" && chmod 777 "$TMP/$name"
-	p=$(free_port)
-	smtp-sink -u nobody "$@" -d "$TMP/$name/%M." 127.0.0.1:$p 100 > /dev/null 2>&1 &
+	P=$(free_port)
+	smtp-sink -u nobody "$@" -d "$TMP/$name/%M." 127.0.0.1:$P 100 > /dev/null 2>&1 &
 	sinks="$sinks $!"
 	i=0
-	until python3 -c "import socket; socket.create_connection(('127.0.0.1', $p), 1)" 2>/dev/null || [ $i -gt 200 ]; do i=$((i + 1)); sleep 0.02; done
-	echo "$p"
+	until python3 -c "import socket; socket.create_connection(('127.0.0.1', $P), 1)" 2>/dev/null || [ $i -gt 200 ]; do i=$((i + 1)); sleep 0.02; done
 }
 ids() { for f in "$TMP/$1"/*; do [ -f "$f" ] && sed -n 's/^Message-ID: //p' "$f" | head -n 1; done | sort; }
 retry_all() { for id in $("$TBTWARN" outbox --json | python3 -c 'import json,sys; print(" ".join(str(r["id"]) for r in json.load(sys.stdin) if r["state"] == "retrying"))'); do "$TBTWARN" outbox retry "$id" > /dev/null; done; }
 
 # A relay without PIPELINING.
 mail_archive plain 40
-P=$(sink plain -p)
+sink plain -p
 run env TBTWARN_SMTP_URL=smtp://127.0.0.1:$P "$TBTWARN" alert --once
 total=$(outbox_count sent)
 [ "$total" -gt 80 ] && ok "a relay without PIPELINING takes every alert ($total)" || not_ok "relay without PIPELINING" "$out" "$err"
@@ -34,13 +34,13 @@ expect_eq "each once, under the outbox's Message-IDs" "$(ids plain | uniq -d | w
 
 # A relay that hangs up at DATA: nothing arrives, nothing is marked sent, every alert waits for a retry.
 mail_archive cut 40
-P=$(sink cut -q DATA)
+sink cut -q DATA
 run env TBTWARN_SMTP_URL=smtp://127.0.0.1:$P "$TBTWARN" alert --once
 expect_eq "hung up at DATA: nothing sent, every alert to retry" "$(outbox_count sent) $(ls "$TMP/cut" | wc -l)" "0 0"
 expect_match "the reason is recorded" "$("$TBTWARN" outbox --json)" "session with the mail relay was lost"
 n_cut=$(outbox_count retrying)
 [ "$n_cut" -gt 80 ] && ok "all $n_cut alerts wait for a retry" || not_ok "alerts waiting" "$n_cut"
-P=$(sink cut-good)
+sink cut-good
 retry_all
 run env TBTWARN_SMTP_URL=smtp://127.0.0.1:$P "$TBTWARN" alert --once
 expect_eq "a good relay then takes each of them once" "$(outbox_count sent) $(ids cut-good | uniq | wc -l) $(ids cut-good | wc -l)" "$n_cut $n_cut $n_cut"
@@ -48,11 +48,11 @@ expect_eq "a good relay then takes each of them once" "$(outbox_count sent) $(id
 # A relay that takes the message and hangs up instead of answering: the message may have arrived; it goes again under
 # the same Message-ID, so a receiver that dedupes sees it once.
 mail_archive dot 40
-P=$(sink dot -q .)
+sink dot -q .
 run env TBTWARN_SMTP_URL=smtp://127.0.0.1:$P "$TBTWARN" alert --once
 n_dot=$(outbox_count retrying)
 expect_eq "no answer after the data: nothing recorded as sent" "$(outbox_count sent)" 0
-P=$(sink dot-good)
+sink dot-good
 retry_all
 run env TBTWARN_SMTP_URL=smtp://127.0.0.1:$P "$TBTWARN" alert --once
 expect_eq "then every alert is sent, each once at the good relay" "$(outbox_count sent) $(ids dot-good | uniq | wc -l)" "$n_dot $n_dot"

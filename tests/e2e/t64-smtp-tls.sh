@@ -9,14 +9,14 @@ srvs=
 trap 'kill $srvs 2>/dev/null; rm -rf "$TMP"' EXIT
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$TMP/key.pem" -out "$TMP/cert.pem" -days 2 -subj /CN=127.0.0.1 \
 	-addext subjectAltName=IP:127.0.0.1 2> /dev/null
-# relay NAME MODE: starts one; prints its port.
+# relay NAME MODE: starts one in this shell (so that the trap can stop it); sets P to its port.
 relay() {
 	mkdir -p "$TMP/$1"
-	python3 "$ROOT/tests/e2e/smtpd.py" "$2" "$TMP/cert.pem" "$TMP/key.pem" tbt 's3cret!' "$TMP/$1" > "$TMP/$1.port" &
+	python3 "$ROOT/tests/e2e/smtpd.py" "$2" "$TMP/cert.pem" "$TMP/key.pem" tbt 's3cret!' "$TMP/$1" > "$TMP/$1.port" 2> "$TMP/$1.log" &
 	srvs="$srvs $!"
 	i=0
 	while [ ! -s "$TMP/$1.port" ] && [ $i -lt 500 ]; do i=$((i + 1)); sleep 0.01; done
-	head -n 1 "$TMP/$1.port"
+	P=$(head -n 1 "$TMP/$1.port")
 }
 printf '[alert]\nsmtp_ca_file = %s\n' "$TMP/cert.pem" > "$TMP/ca.ini"
 : > "$TMP/none.ini"
@@ -32,7 +32,7 @@ PY
 }
 
 mail_archive starttls 20
-P=$(relay starttls starttls)
+relay starttls starttls
 run env TBTWARN_SMTP_URL="smtp://tbt:s3cret%21@127.0.0.1:$P" "$TBTWARN" --config "$TMP/ca.ini" alert --once
 sent=$(outbox_count sent)
 [ "$sent" -gt 40 ] && ok "STARTTLS and AUTH: every alert sent ($sent)" || not_ok "STARTTLS and AUTH" "$out" "$err"
@@ -42,13 +42,13 @@ expect_match "doctor: the relay answers (TLS and login included)" "$out" "ok   m
 expect_eq "doctor does not show the password" "$(printf '%s' "$out" | grep -c 's3cret')" 0
 
 mail_archive smtps 20
-P=$(relay smtps smtps)
+relay smtps smtps
 run env TBTWARN_SMTP_URL="smtps://tbt:s3cret%21@127.0.0.1:$P" "$TBTWARN" --config "$TMP/ca.ini" alert --once
 sent=$(outbox_count sent)
 expect_eq "smtps:// (TLS from the first byte): each alert once, authenticated, pipelined" "$(check smtps)" "$sent $sent True True True"
 
 mail_archive badpass 20
-P=$(relay badpass starttls)
+relay badpass starttls
 run env TBTWARN_SMTP_URL="smtp://tbt:wrong@127.0.0.1:$P" "$TBTWARN" --config "$TMP/ca.ini" alert --once
 expect_eq "a wrong password: nothing sent, every alert failed for good" "$(outbox_count sent) $(outbox_count retrying) $(ls "$TMP/badpass" | grep -c eml)" "0 0 0"
 expect_match "with the reason" "$("$TBTWARN" outbox --json)" "[Ll]ogin denied"
@@ -56,7 +56,7 @@ run env TBTWARN_SMTP_URL="smtp://tbt:wrong@127.0.0.1:$P" "$TBTWARN" --config "$T
 expect_match "doctor says why" "$out" "FAIL mail relay .*[Ll]ogin denied"
 
 mail_archive noca 20
-P=$(relay noca starttls)
+relay noca starttls
 run env TBTWARN_SMTP_URL="smtp://tbt:s3cret%21@127.0.0.1:$P" "$TBTWARN" --config "$TMP/none.ini" alert --once
 expect_eq "an unverifiable certificate: nothing sent, every alert waits for a retry" "$(outbox_count sent) $(ls "$TMP/noca" | grep -c eml)" "0 0"
 expect_match "the reason names the certificate" "$("$TBTWARN" outbox --json)" "[Cc]ertificate"
