@@ -11,6 +11,17 @@
 #include <strings.h>
 
 struct transfer;
+struct fetcher;
+
+/* A curl multi handle on the loop: its socket watchers and its one timer. The fetcher's own runs every transfer but
+ * the connect_only ones: each of those gets its own, so that the session it hands over sits in a connection cache
+ * that no other transfer touches (libcurl keeps a CONNECT_ONLY connection in the cache of the multi handle that made
+ * it, and a new transfer there may prune it as dead when a reply waits on it, or close it to make room). */
+struct multi {
+	CURLM *h;
+	ev_timer timer; /* curl's timeout */
+	struct fetcher *f;
+};
 
 /* A host with its own queue, so that starting the next request costs a look at each host, not at each request. */
 struct host {
@@ -24,6 +35,7 @@ struct host {
 
 struct transfer {
 	struct fetcher *f;
+	struct multi *m; /* the fetcher's, or the transfer's own (connect_only) */
 	CURL *easy;
 	struct curl_slist *headers;
 	struct host *host;
@@ -53,6 +65,7 @@ struct transfer {
  * the connection with it), in a list so that the fetcher can close what its users left open. */
 struct fetch_conn {
 	struct fetcher *f;
+	struct multi *m; /* its own */
 	CURL *easy;
 	struct fetch_conn *prev, *next;
 };
@@ -60,13 +73,12 @@ struct fetch_conn {
 /* The ev_io watcher of one socket, kept with curl_multi_assign. */
 struct sock {
 	ev_io io;
-	struct fetcher *f;
+	struct multi *m;
 };
 
 struct fetcher {
 	struct ev_loop *loop;
-	CURLM *multi;
-	ev_timer timer; /* curl's timeout */
+	struct multi main;
 	ev_timer pump;  /* wakes the queue when a politeness delay ends */
 	struct fetch_opts o;
 	char *ca_file, *proxy, *user_agent;
@@ -89,67 +101,96 @@ void fetch_opts_default(struct fetch_opts *o)
 	o->allow_file = 1;
 }
 
-static void check_done(struct fetcher *f);
+static void check_done(struct multi *m);
 static void pump_queue(struct fetcher *f);
 
 static void on_timer(struct ev_loop *loop, ev_timer *w, int revents)
 {
-	struct fetcher *f = w->data;
+	struct multi *m = w->data;
 	int running;
 	(void)loop;
 	(void)revents;
-	curl_multi_socket_action(f->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-	check_done(f);
+	curl_multi_socket_action(m->h, CURL_SOCKET_TIMEOUT, 0, &running);
+	check_done(m);
 }
 
 static void on_io(struct ev_loop *loop, ev_io *w, int revents)
 {
 	/* curl may close the socket inside the call and free its watcher (on_socket): keep what we need first. */
-	struct fetcher *f = ((struct sock *)w)->f;
+	struct multi *m = ((struct sock *)w)->m;
 	int running, action = (revents & EV_READ ? CURL_CSELECT_IN : 0) | (revents & EV_WRITE ? CURL_CSELECT_OUT : 0);
 	(void)loop;
-	curl_multi_socket_action(f->multi, w->fd, action, &running);
-	check_done(f);
+	curl_multi_socket_action(m->h, w->fd, action, &running);
+	check_done(m);
 }
 
 /* CURLMOPT_SOCKETFUNCTION: start, change or stop the watcher of a socket. */
 static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
 {
-	struct fetcher *f = userp;
+	struct multi *m = userp;
 	struct sock *s = socketp;
 	(void)easy;
 	if (what == CURL_POLL_REMOVE) {
 		if (s) {
-			ev_io_stop(f->loop, &s->io);
+			ev_io_stop(m->f->loop, &s->io);
 			free(s);
-			curl_multi_assign(f->multi, fd, NULL);
+			curl_multi_assign(m->h, fd, NULL);
 		}
 		return 0;
 	}
 	int events = (what & CURL_POLL_IN ? EV_READ : 0) | (what & CURL_POLL_OUT ? EV_WRITE : 0);
 	if (!s) {
 		s = xcalloc(1, sizeof(*s));
-		s->f = f;
-		curl_multi_assign(f->multi, fd, s);
+		s->m = m;
+		curl_multi_assign(m->h, fd, s);
 	} else {
-		ev_io_stop(f->loop, &s->io);
+		ev_io_stop(m->f->loop, &s->io);
 	}
 	ev_io_init(&s->io, on_io, fd, events);
-	ev_io_start(f->loop, &s->io);
+	ev_io_start(m->f->loop, &s->io);
 	return 0;
 }
 
 /* CURLMOPT_TIMERFUNCTION: one timer; 0 means "soon" (never call curl from inside its own callback). */
 static int on_curl_timer(CURLM *multi, long timeout_ms, void *userp)
 {
-	struct fetcher *f = userp;
+	struct multi *m = userp;
 	(void)multi;
-	ev_timer_stop(f->loop, &f->timer);
+	ev_timer_stop(m->f->loop, &m->timer);
 	if (timeout_ms >= 0) {
-		ev_timer_set(&f->timer, (double)timeout_ms / 1000.0, 0.0);
-		ev_timer_start(f->loop, &f->timer);
+		ev_timer_set(&m->timer, (double)timeout_ms / 1000.0, 0.0);
+		ev_timer_start(m->f->loop, &m->timer);
 	}
 	return 0;
+}
+
+static void multi_init(struct multi *m, struct fetcher *f)
+{
+	m->f = f;
+	m->h = curl_multi_init();
+	if (!m->h)
+		die("curl_multi_init failed");
+	curl_multi_setopt(m->h, CURLMOPT_SOCKETFUNCTION, on_socket);
+	curl_multi_setopt(m->h, CURLMOPT_SOCKETDATA, m);
+	curl_multi_setopt(m->h, CURLMOPT_TIMERFUNCTION, on_curl_timer);
+	curl_multi_setopt(m->h, CURLMOPT_TIMERDATA, m);
+	ev_timer_init(&m->timer, on_timer, 0., 0.);
+	m->timer.data = m;
+}
+
+static void multi_release(struct multi *m)
+{
+	ev_timer_stop(m->f->loop, &m->timer);
+	curl_multi_cleanup(m->h);
+}
+
+/* A transfer's own multi handle goes with it; the fetcher's stays. */
+static void multi_drop(struct fetcher *f, struct multi *m)
+{
+	if (m && m != &f->main) {
+		multi_release(m);
+		free(m);
+	}
 }
 
 static size_t on_body(char *data, size_t size, size_t n, void *arg)
@@ -287,18 +328,10 @@ struct fetcher *fetcher_new(struct ev_loop *loop, const struct fetch_opts *o)
 	f->o.ca_file = f->ca_file;
 	f->o.proxy = f->proxy;
 	f->o.user_agent = f->user_agent;
-	f->multi = curl_multi_init();
-	if (!f->multi)
-		die("curl_multi_init failed");
-	curl_multi_setopt(f->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
-	curl_multi_setopt(f->multi, CURLMOPT_SOCKETDATA, f);
-	curl_multi_setopt(f->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer);
-	curl_multi_setopt(f->multi, CURLMOPT_TIMERDATA, f);
-	curl_multi_setopt(f->multi, CURLMOPT_MAX_HOST_CONNECTIONS, o->max_host_connections);
-	curl_multi_setopt(f->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, o->max_connections);
-	curl_multi_setopt(f->multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
-	ev_timer_init(&f->timer, on_timer, 0., 0.);
-	f->timer.data = f;
+	multi_init(&f->main, f);
+	curl_multi_setopt(f->main.h, CURLMOPT_MAX_HOST_CONNECTIONS, o->max_host_connections);
+	curl_multi_setopt(f->main.h, CURLMOPT_MAX_TOTAL_CONNECTIONS, o->max_connections);
+	curl_multi_setopt(f->main.h, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
 	ev_timer_init(&f->pump, NULL, 0., 0.);
 	return f;
 }
@@ -307,6 +340,7 @@ static void transfer_free(struct transfer *t)
 {
 	if (t->easy)
 		curl_easy_cleanup(t->easy);
+	multi_drop(t->f, t->m);
 	if (t->encoded)
 		inflateEnd(&t->z);
 	curl_slist_free_all(t->headers);
@@ -335,7 +369,7 @@ void fetcher_free(struct fetcher *f)
 	/* Transfers still running: remove them from the multi handle first, then free. */
 	for (struct transfer *t = f->active, *nx; t; t = nx) {
 		nx = t->act_next;
-		curl_multi_remove_handle(f->multi, t->easy);
+		curl_multi_remove_handle(t->m->h, t->easy);
 		transfer_free(t);
 	}
 	for (struct host *h = f->hosts; h; h = h->next)
@@ -345,9 +379,8 @@ void fetcher_free(struct fetcher *f)
 		}
 	while (f->conns)
 		fetch_conn_close(f->conns);
-	ev_timer_stop(f->loop, &f->timer);
 	ev_timer_stop(f->loop, &f->pump);
-	curl_multi_cleanup(f->multi);
+	multi_release(&f->main);
 	for (struct host *h = f->hosts, *nx; h; h = nx) {
 		nx = h->next;
 		free(h->name);
@@ -378,7 +411,7 @@ void fetch_cancel(struct fetcher *f, void *arg)
 		nx = t->act_next;
 		if (t->arg != arg)
 			continue;
-		curl_multi_remove_handle(f->multi, t->easy);
+		curl_multi_remove_handle(t->m->h, t->easy);
 		unlink_active(f, t);
 		transfer_free(t);
 	}
@@ -475,7 +508,13 @@ static void begin(struct fetcher *f, struct transfer *t)
 	if (f->active)
 		f->active->act_prev = t;
 	f->active = t;
-	curl_multi_add_handle(f->multi, e);
+	if (t->connect_only) {
+		t->m = xcalloc(1, sizeof(*t->m));
+		multi_init(t->m, f);
+	} else {
+		t->m = &f->main;
+	}
+	curl_multi_add_handle(t->m->h, e);
 }
 
 static void on_pump(struct ev_loop *loop, ev_timer *w, int revents)
@@ -603,6 +642,8 @@ static void finish(struct fetcher *f, struct transfer *t, CURLcode code)
 		/* The session goes to the caller; the handle stays in the multi handle, which holds the connection. */
 		struct fetch_conn *c = xcalloc(1, sizeof(*c));
 		c->f = f;
+		c->m = t->m;
+		t->m = NULL;
 		c->easy = t->easy;
 		curl_easy_setopt(c->easy, CURLOPT_PRIVATE, NULL);
 		c->next = f->conns;
@@ -612,7 +653,7 @@ static void finish(struct fetcher *f, struct transfer *t, CURLcode code)
 		t->easy = NULL;
 		r->conn = c;
 	} else {
-		curl_multi_remove_handle(f->multi, t->easy);
+		curl_multi_remove_handle(t->m->h, t->easy);
 	}
 	unlink_active(f, t);
 	if (f->o.polite_delay > 0 && !t->host->local)
@@ -621,16 +662,20 @@ static void finish(struct fetcher *f, struct transfer *t, CURLcode code)
 	transfer_free(t);
 }
 
-static void check_done(struct fetcher *f)
+static void check_done(struct multi *m)
 {
-	CURLMsg *m;
+	struct fetcher *f = m->f;
+	CURLMsg *msg;
 	int left;
-	while ((m = curl_multi_info_read(f->multi, &left))) {
-		if (m->msg != CURLMSG_DONE)
+	while ((msg = curl_multi_info_read(m->h, &left))) {
+		if (msg->msg != CURLMSG_DONE)
 			continue;
 		struct transfer *t = NULL;
-		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&t);
-		finish(f, t, m->data.result);
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&t);
+		int own = m != &f->main;
+		finish(f, t, msg->data.result);
+		if (own)
+			break; /* a transfer's own multi handle held only it, and is gone or handed over with its session */
 	}
 	pump_queue(f);
 }
@@ -688,7 +733,8 @@ void fetch_conn_close(struct fetch_conn *c)
 		f->conns = c->next;
 	if (c->next)
 		c->next->prev = c->prev;
-	curl_multi_remove_handle(f->multi, c->easy);
+	curl_multi_remove_handle(c->m->h, c->easy);
 	curl_easy_cleanup(c->easy);
+	multi_drop(f, c->m);
 	free(c);
 }

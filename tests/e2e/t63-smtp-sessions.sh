@@ -32,6 +32,18 @@ total=$(outbox_count sent)
 [ "$total" -gt 80 ] && ok "a relay without PIPELINING takes every alert ($total)" || not_ok "relay without PIPELINING" "$out" "$err"
 expect_eq "each once, under the outbox's Message-IDs" "$(ids plain | uniq -d | wc -l) $(ids plain | wc -l)" "0 $total"
 
+# International addresses go as libcurl's own transfers, on the fetcher's multi handle, while the sessions run: a
+# session's connection must survive the other transfers (libcurl prunes or reuses what sits in a shared cache).
+mail_archive idn 30
+printf 'email,confirmed\n采购@例子.中国,yes\nsales@bücher.example,yes\n' > "$TMP/idn.csv"
+"$TBTWARN" subscriber import "$TMP/idn.csv" > /dev/null
+for s in 31 32; do "$TBTWARN" subscription add "$s" --channel email --member USA --member KOR > /dev/null; done
+sink idn
+run env TBTWARN_SMTP_URL=smtp://127.0.0.1:$P "$TBTWARN" alert --once
+total=$(outbox_count sent)
+expect_eq "with international addresses among them, every alert sent, none to retry" "$(outbox_count retrying) $(outbox_count failed)" "0 0"
+expect_eq "each once" "$(ids idn | uniq -d | wc -l) $(ids idn | wc -l)" "0 $total"
+
 # A relay that hangs up at DATA: nothing arrives, nothing is marked sent, every alert waits for a retry.
 mail_archive cut 40
 sink cut -q DATA
