@@ -1037,9 +1037,6 @@ static int start_row(struct run *r, struct fetcher *f, sqlite3_stmt *q)
 			body = render_confirm_mail(&who, d->message_id, o->base_url, o->secret, o->mail_from, !strcmp(kind, "manage"));
 		else
 			body = render_mail(&m);
-		req.url = o->smtp_url;
-		req.mail_from = o->mail_from;
-		req.mail_rcpt = who.email;
 	} else if (d->channel == CH_WEBHOOK) {
 		json_t *j = render_webhook(&m);
 		body = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
@@ -1091,19 +1088,21 @@ static int start_row(struct run *r, struct fetcher *f, sqlite3_stmt *q)
 		/* Counted in the relay's window while it runs (delivery_free takes it off). */
 		d->counted = d->channel == CH_EMAIL;
 		r->mail_flying += d->counted;
-		if (d->channel == CH_EMAIL && !r->smtp)
-			r->smtp = smtp_new(r->loop, f, o->smtp_url, o->smtp_ca_file, MAIL_SESSIONS, 60);
-		if (d->channel == CH_EMAIL && r->smtp) {
-			int bad = smtp_send(r->smtp, o->mail_from, who.email, body, req.body_len, on_sent, d);
-			body = NULL; /* the sender's now */
-			if (bad) {
-				stop_now(d, "failed", "the sender or the recipient address cannot be written in SMTP");
-				delivery_free(d);
-				ok = 0;
-			}
+		const char *why = NULL;
+		if (d->channel == CH_EMAIL) {
+			if (!r->smtp)
+				r->smtp = smtp_new(r->loop, f, o->smtp_url, o->smtp_ca_file, MAIL_SESSIONS, 60);
+			if (!r->smtp)
+				why = "the mail relay is not an smtp:// or smtps:// URL";
+			else if (smtp_send(r->smtp, o->mail_from, who.email, body, req.body_len, on_sent, d))
+				why = "the sender or the recipient address cannot be written in SMTP";
+			if (r->smtp)
+				body = NULL; /* the sender's now, sent or not */
 		} else if (fetch_start(f, &req, on_sent, d)) {
-			stop_now(d, "failed", d->channel == CH_EMAIL ? "the mail relay is not an smtp:// or smtps:// URL"
-								      : "the target URL is not http or https");
+			why = "the target URL is not http or https";
+		}
+		if (why) {
+			stop_now(d, "failed", why);
 			delivery_free(d);
 			ok = 0;
 		}

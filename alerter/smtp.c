@@ -91,6 +91,20 @@ void smtp_stuff(struct buf *out, const char *msg, size_t len)
 	buf_add(out, ".\r\n", 3);
 }
 
+/* The first waiting message, taken off the queue, or NULL. */
+static struct msg *queue_pop(struct smtp *s)
+{
+	struct msg *m = s->head;
+	if (!m)
+		return NULL;
+	s->head = m->next;
+	if (!s->head)
+		s->tail = NULL;
+	m->next = NULL;
+	s->queued--;
+	return m;
+}
+
 static void msg_free(struct msg *m)
 {
 	free(m->from);
@@ -196,12 +210,7 @@ static int sess_take(struct sess *c)
 	struct smtp *s = c->s;
 	if (!c->fc || c->awaiting_data || !s->head)
 		return 0;
-	struct msg *m = s->head;
-	s->head = m->next;
-	if (!s->head)
-		s->tail = NULL;
-	m->next = NULL;
-	s->queued--;
+	struct msg *m = queue_pop(s);
 	buf_addf(&c->out, "MAIL FROM:<%s>\r\nRCPT TO:<%s>\r\nDATA\r\n", m->from, m->rcpt);
 	sess_expect(c, m, X_MAIL);
 	sess_expect(c, m, X_RCPT);
@@ -473,16 +482,12 @@ static void on_connected(void *arg, struct fetch_result *r)
 		sess_close(c, 0);
 		if (!s->nsess) {
 			/* No session at all: what waits fails now, as each transfer would have, and is retried later. */
-			while (s->head) {
-				struct msg *m = s->head;
-				s->head = m->next;
-				s->queued--;
+			for (struct msg *m; (m = queue_pop(s));) {
 				m->failed = 1;
 				m->code = r->status;
 				errf(m->error, sizeof(m->error), "%s", r->error[0] ? r->error : "cannot reach the mail relay");
 				msg_done(s, m);
 			}
-			s->tail = NULL;
 		}
 		return;
 	}
@@ -537,13 +542,8 @@ static void sess_open(struct smtp *s)
 static void kick(struct smtp *s)
 {
 	if (s->no_pipelining) {
-		while (s->head) {
-			struct msg *m = s->head;
-			s->head = m->next;
-			s->queued--;
+		for (struct msg *m; (m = queue_pop(s));)
 			legacy_send(s, m);
-		}
-		s->tail = NULL;
 		return;
 	}
 	for (struct sess *c = s->sessions; c && s->head; c = c->next)
@@ -582,11 +582,8 @@ void smtp_free(struct smtp *s)
 		}
 		sess_close(c, c->fc && c->head == c->n);
 	}
-	while (s->head) {
-		struct msg *m = s->head;
-		s->head = m->next;
+	for (struct msg *m; (m = queue_pop(s));)
 		msg_free(m);
-	}
 	ev_timer_stop(s->loop, &s->drained);
 	free(s->url);
 	free(s->ca_file);
