@@ -558,6 +558,74 @@ extern "C" int idx_query_matches_doc(struct idx *x, const struct idx_query *q)
 	return res;
 }
 
+static void walk(const Xapian::Query &q, void (*node)(void *, enum idx_qop, const char *, size_t), void *arg)
+{
+	const size_t n = q.get_num_subqueries();
+	switch (q.get_type()) {
+	case Xapian::Query::LEAF_TERM:
+		node(arg, IDX_Q_TERM, (*q.get_terms_begin()).c_str(), 0);
+		return;
+	case Xapian::Query::LEAF_MATCH_ALL:
+		node(arg, IDX_Q_ALL, nullptr, 0);
+		return;
+	case Xapian::Query::LEAF_MATCH_NOTHING:
+		node(arg, IDX_Q_NONE, nullptr, 0);
+		return;
+	case Xapian::Query::OP_SCALE_WEIGHT:
+		walk(q.get_subquery(0), node, arg);
+		return;
+	case Xapian::Query::OP_AND_MAYBE:
+		// "+lithium battery": what matches is what the first part matches; the rest only ranks.
+		walk(q.get_subquery(0), node, arg);
+		return;
+	case Xapian::Query::OP_AND:
+	case Xapian::Query::OP_FILTER:
+		node(arg, IDX_Q_AND, nullptr, n);
+		break;
+	case Xapian::Query::OP_OR:
+	case Xapian::Query::OP_SYNONYM:
+		node(arg, IDX_Q_OR, nullptr, n);
+		break;
+	case Xapian::Query::OP_AND_NOT:
+		node(arg, IDX_Q_AND_NOT, nullptr, n);
+		break;
+	case Xapian::Query::OP_PHRASE:
+	case Xapian::Query::OP_NEAR:
+		for (size_t i = 0; i < n; i++)
+			if (q.get_subquery(i).get_type() != Xapian::Query::LEAF_TERM) {
+				node(arg, IDX_Q_UNKNOWN, nullptr, 0);
+				return;
+			}
+		node(arg, IDX_Q_PHRASE, nullptr, n);
+		break;
+	default:
+		node(arg, IDX_Q_UNKNOWN, nullptr, 0);
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		walk(q.get_subquery(i), node, arg);
+}
+
+extern "C" int idx_query_walk(struct idx *x, const struct idx_query *q,
+			      void (*node)(void *arg, enum idx_qop op, const char *term, size_t nsub), void *arg)
+{
+	return guarded("walk query", nullptr, 0, [&]() {
+		if (q->text.find('*') != std::string::npos)
+			return -1; // wildcards expand against the database
+		walk(build_query(x, q), node, arg);
+		return 0;
+	});
+}
+
+extern "C" void idx_doc_terms(struct idx *x, void (*cb)(void *arg, const char *term), void *arg)
+{
+	guarded("list document terms", nullptr, 0, [&]() {
+		for (auto t = x->doc.termlist_begin(); t != x->doc.termlist_end(); ++t)
+			cb(arg, (*t).c_str());
+		return 0;
+	});
+}
+
 // Whether every counted date is YYYY-MM-DD, as query.c writes them (an index of some other make is read by windows).
 static bool dates_are_iso(const Xapian::ValueCountMatchSpy &dates)
 {

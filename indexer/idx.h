@@ -86,6 +86,26 @@ int idx_results_exact(const struct idx_results *r);
 /* Whether the document last built with idx_doc_begin() (and replaced) satisfies q, decided from its terms without a
  * search: 1 or 0, or -1 when that takes a search (phrases, proximity, value ranges, wildcards). */
 int idx_query_matches_doc(struct idx *x, const struct idx_query *q);
+
+/* The nodes of a query as built for this index, for evaluating it outside Xapian. */
+enum idx_qop {
+	IDX_Q_TERM,     /* the document has the term */
+	IDX_Q_ALL,      /* every document */
+	IDX_Q_NONE,     /* no document */
+	IDX_Q_AND,      /* every subquery */
+	IDX_Q_OR,       /* any subquery */
+	IDX_Q_AND_NOT,  /* the first subquery and none of the others */
+	IDX_Q_PHRASE,   /* terms in order or near each other: needs every subquery (a term), then positions */
+	IDX_Q_UNKNOWN   /* decided only by a search (value ranges and the like); no subqueries given */
+};
+/* Calls node(arg, op, term, nsub) for each node of q in prefix order (term, a borrowed NUL-terminated string, only for
+ * IDX_Q_TERM; nsub subqueries follow). Returns 0, or -1 when q cannot be built without the database's terms
+ * (wildcards) or at all. */
+int idx_query_walk(struct idx *x, const struct idx_query *q, void (*node)(void *arg, enum idx_qop op, const char *term,
+									size_t nsub),
+		   void *arg);
+/* Calls cb(arg, term) for each term of the document being built (after idx_doc_begin; term borrowed). */
+void idx_doc_terms(struct idx *x, void (*cb)(void *arg, const char *term), void *arg);
 int idx_search(struct idx *x, const struct idx_query *q, unsigned offset, unsigned limit, struct idx_results **out,
 	       char *err, size_t errlen);
 void idx_results_free(struct idx_results *r);
