@@ -1,76 +1,125 @@
-/* match.c: the subscription index (a hash of anchor keys to subscriptions) and the exact check of candidates. */
+/* match.c: the subscription index and the exact check of candidates.
+ *
+ * Each subscription is filed under the values of one field it requires (a category, an HS or ICS code, a term of its
+ * query, a market), split by the market, minimum risk and type it also asks for. A notification looks up its own
+ * values; a subscription found there that asks for nothing more is an answer without a check, the others are checked.
+ * Queries are compiled once into a small program over term numbers and run against the notification's terms, which
+ * terms.c finds without Xapian (Xapian's term generator is asked only for text terms.c cannot read, and a search only
+ * for phrases and ranges). Answers are bits in a bitmap over the subscriptions, read out in order. */
 #include "match.h"
 
 #include "buf.h"
 #include "idx.h"
 #include "query.h"
+#include "terms.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* One node of a compiled query: op is an enum idx_qop; arg the term's number or the number of subqueries; size the
+ * nodes of its subtree, itself included, so that evaluation can step over a subquery it does not need. */
+struct qnode {
+	uint8_t op;
+	uint32_t arg, size;
+};
+
+#define NO_PROG UINT32_MAX
 
 struct sub {
 	int64_t id;
 	struct sub_filter f;
 	struct idx_query *q; /* parsed query, or NULL */
+	uint32_t prog;       /* q compiled: its offset in the matcher's code, or NO_PROG */
 	/* The filter's markets and categories as interned numbers, and its kinds as a mask of enum notif_rel. */
 	uint16_t *members, *cats;
 	size_t nmembers, ncats;
 	unsigned kinds;
 	int alive;
-	/* Nothing but categories or markets (and the markets and minimum risk that are part of its index keys): found
-	 * under a key, it matches, without a check. */
-	int simple;
-	unsigned stamp; /* last matcher_match call that made it a candidate */
 };
 
-/* Strings to small dense numbers (category ids, market codes, anchor words). */
+/* Strings to small dense numbers (category ids, market codes, query terms). */
 struct intern {
-	char **names;   /* by number */
+	char **names;    /* by number */
 	uint32_t *slots; /* open addressing: number + 1, 0 empty */
-	size_t n, cap;
+	size_t n, cap, limit;
 };
 
-/* A key of the index ("C:toys_games", "H:8507", "I:97.200", "M:USA", "W:batteri") and its subscriptions. */
+/* A subscription to check when found: its index, and its program when that is all there is left to check (the slot
+ * and the group having said the rest), else NO_PROG. */
+struct check_ref {
+	uint32_t sub, prog;
+};
+
+/* The subscriptions filed under one value that also ask for this market (-1: any), minimum risk and type (0: any):
+ * exact ones match whenever they are found, the others are checked. */
+struct group {
+	int member, min_risk, type;
+	uint32_t *exact;
+	struct check_ref *check;
+	size_t nexact, ncheck, capexact, capcheck;
+};
+
+/* A value of the index ("C:toys_games", "H:8507", "I:97.200", "M:USA"; query terms are numbered instead) and its
+ * groups. */
 struct slot {
 	char *key;
-	size_t *subs;
-	size_t n, cap;
+	struct group *g;
+	size_t ng;
+};
+
+/* A word of the text seen before: its terms' numbers (-1: no query has it), plain and with the title's prefix. */
+struct word_entry {
+	char *word, *stem;
+	size_t len;
+	uint32_t vocab_n; /* the vocabulary's size when the numbers were looked up */
+	int32_t plain, stemmed, title, title_stemmed;
 };
 
 struct matcher {
 	struct sub *subs;
 	size_t n, cap, alive;
+	int64_t *ids;   /* by index, for reading answers out without touching subs */
+	int ascending;  /* ids grow with the index, so answers come out sorted */
 	struct slot *table; /* open addressing, a power of two */
 	size_t tcap, tused;
+	struct slot *term_slots; /* by term number */
+	size_t term_slots_cap;
 	size_t *wild; /* subscriptions without an anchor */
-	size_t word_anchors; /* subscriptions anchored by a word of their query */
 	size_t nwild, capwild;
+	size_t nprogs; /* subscriptions with a query */
+	struct qnode *code; /* the compiled queries, one after the other */
+	size_t ncode, capcode;
+	uint64_t *dead; /* one bit per subscription removed */
 	/* Sorted HS and ICS anchor keys, for the subscriptions whose prefix is longer than a notified code. */
 	struct strv hs_keys, ics_keys;
 	int keys_dirty;
-	struct idx *mem; /* one document at a time, for the queries */
-	unsigned stamp;
+	struct idx *mem; /* one document at a time, for what only Xapian can decide */
 	/* Subscription id -> index in subs, open addressing (index + 1; 0 is empty). */
 	size_t *by_id;
 	size_t id_cap, id_used;
-	const char *cur_member; /* of the notification being matched */
-	int cur_risk;
-	struct intern members, cats, words;
-	/* The notification being matched: its market's number (-1 when no subscription names it) and its categories as a
-	 * bitset over the category numbers. */
-	int cur_member_id;
+	struct intern members, cats, vocab;
+	/* The notification being matched: its market's number (-1 when no subscription names it), risk, type and
+	 * categories as a bitset over the category numbers. */
+	const struct match_doc *doc;
+	int cur_member_id, cur_risk, cur_type;
 	uint64_t *cur_cats;
 	size_t cur_cats_words;
-	int exact; /* gathering under category or market keys */
-	int64_t **out;
-	size_t *nout;
-	/* Stems of the words seen, so that each word is stemmed once. */
-	struct stem_entry {
-		char *word, *stem;
-	} *stems;
-	size_t stem_cap, stem_used;
+	/* Its terms: term_seen[t] == stamp when it has term t; anchored lists the terms that subscriptions are filed
+	 * under. doc_state: 0 not in Xapian, 1 built there, 2 searchable there. */
+	uint32_t *term_seen;
+	size_t term_seen_cap;
+	uint32_t stamp;
+	uint32_t *anchored;
+	size_t nanchored, capanchored;
+	int doc_state, unsure;
+	const char *text_prefix;
+	/* Answers and subscriptions already checked, one bit per subscription. */
+	uint64_t *hit, *seen;
+	size_t bits_words;
+	size_t checked;
+	struct word_entry *words;
+	size_t words_cap, words_used;
 };
 
 void sub_filter_init(struct sub_filter *f)
@@ -110,7 +159,18 @@ static uint64_t hash_str(const char *s)
 	return h;
 }
 
-/* The number of name, or -1; with create, a new number for a new name. */
+/* A hash of len bytes. */
+static uint64_t hash_mem(const char *s, size_t len)
+{
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+	for (size_t i = 0; i < len; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+/* The number of name, or -1; with create, a new number for a new name (up to the table's limit). */
 static int intern_id(struct intern *t, const char *name, int create)
 {
 	if (create && (t->n + 1) * 2 > t->cap) {
@@ -135,7 +195,7 @@ static int intern_id(struct intern *t, const char *name, int create)
 			return (int)t->slots[j] - 1;
 		j = (j + 1) & (t->cap - 1);
 	}
-	if (!create || t->n >= 65535)
+	if (!create || t->n >= t->limit)
 		return -1;
 	t->names[t->n] = xstrdup(name);
 	t->slots[j] = (uint32_t)++t->n;
@@ -190,29 +250,75 @@ static struct slot *find_slot(struct matcher *m, const char *key, int create)
 	return &m->table[j];
 }
 
-static void slot_add(struct slot *s, size_t sub)
+static void push_index(size_t **a, size_t *n, size_t *cap, size_t v)
 {
-	if (s->n == s->cap) {
-		s->cap = s->cap ? s->cap * 2 : 4;
-		s->subs = xrealloc(s->subs, s->cap * sizeof(*s->subs));
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 4;
+		*a = xrealloc(*a, *cap * sizeof(**a));
 	}
-	s->subs[s->n++] = sub;
+	(*a)[(*n)++] = v;
 }
 
-/* A key is the anchor value with the subscription's market (or "*") and minimum risk, so that the candidates of a
- * notification are mostly subscriptions that do match: "C:toys_games|USA|0". */
-static void anchor(struct matcher *m, const char *prefix, const char *value, size_t sub)
+static void slot_add(struct slot *s, int member, int min_risk, int type, int exact, uint32_t prog, size_t sub)
 {
-	const struct sub_filter *f = &m->subs[sub].f;
-	size_t nm = f->members.n && strcmp(prefix, "M:") ? f->members.n : 1;
-	for (size_t i = 0; i < nm; i++) {
-		struct buf k;
-		buf_init(&k, 512);
-		buf_addf(&k, "%s%s|%s|%d", prefix, value, nm > 1 || (f->members.n && strcmp(prefix, "M:")) ? f->members.items[i] : "*",
-			 f->min_risk);
-		slot_add(find_slot(m, k.s, 1), sub);
-		buf_release(&k);
+	struct group *g = NULL;
+	for (size_t i = 0; i < s->ng && !g; i++)
+		if (s->g[i].member == member && s->g[i].min_risk == min_risk && s->g[i].type == type)
+			g = &s->g[i];
+	if (!g) {
+		s->g = xrealloc(s->g, (s->ng + 1) * sizeof(*s->g));
+		g = &s->g[s->ng++];
+		memset(g, 0, sizeof(*g));
+		g->member = member;
+		g->min_risk = min_risk;
+		g->type = type;
 	}
+	if (exact) {
+		if (g->nexact == g->capexact) {
+			g->capexact = g->capexact ? g->capexact * 2 : 4;
+			g->exact = xrealloc(g->exact, g->capexact * sizeof(*g->exact));
+		}
+		g->exact[g->nexact++] = (uint32_t)sub;
+	} else {
+		if (g->ncheck == g->capcheck) {
+			g->capcheck = g->capcheck ? g->capcheck * 2 : 4;
+			g->check = xrealloc(g->check, g->capcheck * sizeof(*g->check));
+		}
+		g->check[g->ncheck++] = (struct check_ref){(uint32_t)sub, prog};
+	}
+}
+
+static void slot_release(struct slot *s)
+{
+	for (size_t i = 0; i < s->ng; i++) {
+		free(s->g[i].exact);
+		free(s->g[i].check);
+	}
+	free(s->g);
+	free(s->key);
+}
+
+/* Files the subscription under a slot, once per market it names (markets are part of the group, except under a
+ * market's own key). */
+/* exact: found, it matches; else prog: found, it matches if its program says so (NO_PROG: check it all). */
+static void file_under(struct matcher *m, struct slot *sl, int by_member, int exact, uint32_t prog, size_t sub)
+{
+	const struct sub *s = &m->subs[sub];
+	if (by_member || !s->nmembers) {
+		slot_add(sl, -1, s->f.min_risk, s->f.type, exact, prog, sub);
+		return;
+	}
+	for (size_t i = 0; i < s->nmembers; i++)
+		slot_add(sl, s->members[i], s->f.min_risk, s->f.type, exact, prog, sub);
+}
+
+static void anchor(struct matcher *m, const char *prefix, const char *value, int exact, uint32_t prog, size_t sub)
+{
+	struct buf k;
+	buf_init(&k, 512);
+	buf_addf(&k, "%s%s", prefix, value);
+	file_under(m, find_slot(m, k.s, 1), !strcmp(prefix, "M:"), exact, prog, sub);
+	buf_release(&k);
 }
 
 struct matcher *matcher_new(char *err, size_t errlen)
@@ -220,6 +326,10 @@ struct matcher *matcher_new(char *err, size_t errlen)
 	struct matcher *m = xcalloc(1, sizeof(*m));
 	strv_init(&m->hs_keys);
 	strv_init(&m->ics_keys);
+	m->members.limit = 65535;
+	m->cats.limit = 65535;
+	m->vocab.limit = (size_t)1 << 30;
+	m->ascending = 1;
 	if (idx_open_memory(&m->mem, err, errlen)) {
 		free(m);
 		return NULL;
@@ -239,23 +349,32 @@ void matcher_free(struct matcher *m)
 	}
 	intern_release(&m->members);
 	intern_release(&m->cats);
-	intern_release(&m->words);
+	intern_release(&m->vocab);
 	free(m->cur_cats);
 	free(m->subs);
-	for (size_t i = 0; i < m->tcap; i++) {
-		free(m->table[i].key);
-		free(m->table[i].subs);
-	}
+	free(m->ids);
+	free(m->code);
+	free(m->dead);
+	for (size_t i = 0; i < m->tcap; i++)
+		if (m->table[i].key)
+			slot_release(&m->table[i]);
 	free(m->table);
+	for (size_t i = 0; i < m->term_slots_cap; i++)
+		slot_release(&m->term_slots[i]);
+	free(m->term_slots);
 	free(m->wild);
 	free(m->by_id);
 	strv_release(&m->hs_keys);
 	strv_release(&m->ics_keys);
-	for (size_t i = 0; i < m->stem_cap; i++) {
-		free(m->stems[i].word);
-		free(m->stems[i].stem);
+	free(m->term_seen);
+	free(m->anchored);
+	free(m->hit);
+	free(m->seen);
+	for (size_t i = 0; i < m->words_cap; i++) {
+		free(m->words[i].word);
+		free(m->words[i].stem);
 	}
-	free(m->stems);
+	free(m->words);
 	idx_free(m->mem);
 	free(m);
 }
@@ -263,35 +382,6 @@ void matcher_free(struct matcher *m)
 size_t matcher_count(const struct matcher *m)
 {
 	return m->alive;
-}
-
-/* The word a query cannot match without: its first plain word, when the query is a plain conjunction. */
-static int query_anchor(struct matcher *m, const char *q, char *out, size_t outlen)
-{
-	if (strstr(q, " OR ") || strstr(q, " NOT ") || strchr(q, '*'))
-		return 0;
-	const char *p = q;
-	while (*p == ' ' || *p == '"')
-		p++;
-	if (*p == '-' || *p == '+' || !*p)
-		return 0;
-	if ((unsigned char)*p >= 0x80) {
-		/* Chinese: the first character, as the CJK n-grams index it. */
-		size_t l = (unsigned char)*p >= 0xF0 ? 4 : (unsigned char)*p >= 0xE0 ? 3 : 2;
-		snprintf(out, outlen, "%.*s", (int)l, p);
-		return 1;
-	}
-	size_t n = 0;
-	char word[64];
-	while (isalnum((unsigned char)p[n]) && n + 1 < sizeof(word)) {
-		word[n] = (char)tolower((unsigned char)p[n]);
-		n++;
-	}
-	word[n] = '\0';
-	if (n < 2 || p[n] == ':')
-		return 0; /* a field filter, not a word */
-	idx_stem(m->mem, word, out, outlen);
-	return *out != '\0';
 }
 
 static size_t id_hash(int64_t id, size_t cap)
@@ -336,6 +426,186 @@ static void remember_id(struct matcher *m, int64_t id, size_t index)
 	m->id_used++;
 }
 
+/* Compiling a query: the nodes as idx_query_walk gives them, terms numbered, appended to the matcher's code. */
+struct compiler {
+	struct matcher *m;
+	size_t start;
+};
+
+static void compile_node(void *arg, enum idx_qop op, const char *term, size_t nsub)
+{
+	struct compiler *c = arg;
+	struct matcher *m = c->m;
+	if (m->ncode == m->capcode) {
+		m->capcode = m->capcode ? m->capcode * 2 : 1024;
+		m->code = xrealloc(m->code, m->capcode * sizeof(*m->code));
+	}
+	struct qnode *q = &m->code[m->ncode++];
+	q->op = (uint8_t)op;
+	q->size = 1;
+	if (op == IDX_Q_TERM) {
+		int t = intern_id(&c->m->vocab, term, 1);
+		if (t < 0) {
+			q->op = IDX_Q_UNKNOWN; /* a vocabulary of a billion terms: let Xapian decide */
+			t = 0;
+		}
+		q->arg = (uint32_t)t;
+	} else {
+		q->arg = (uint32_t)nsub;
+	}
+}
+
+/* Sets the subtree sizes from the node at i on; returns the size of its subtree. */
+static uint32_t compile_sizes(struct qnode *q, size_t i)
+{
+	uint32_t size = 1;
+	if (q[i].op != IDX_Q_TERM)
+		for (uint32_t k = 0; k < q[i].arg; k++)
+			size += compile_sizes(q, i + size);
+	q[i].size = size;
+	return size;
+}
+
+/* The query as a program (its offset in m->code), or one IDX_Q_UNKNOWN node when only a search can decide it
+ * (wildcards). */
+static uint32_t compile(struct matcher *m, const struct idx_query *q)
+{
+	struct compiler c = {m, m->ncode};
+	if (idx_query_walk(m->mem, q, compile_node, &c) || m->ncode == c.start) {
+		m->ncode = c.start;
+		compile_node(&c, IDX_Q_UNKNOWN, NULL, 0);
+	}
+	compile_sizes(m->code, c.start);
+	return (uint32_t)c.start;
+}
+
+/* 1 or 0, or -1 when positions or values decide: the document's terms are those with term_seen[t] == stamp. */
+static int run(const struct qnode *q, const uint32_t *seen, uint32_t stamp)
+{
+	const struct qnode *c = q + 1;
+	int unknown = 0;
+	switch ((enum idx_qop)q->op) {
+	case IDX_Q_TERM:
+		return seen[q->arg] == stamp;
+	case IDX_Q_ALL:
+		return 1;
+	case IDX_Q_NONE:
+		return 0;
+	case IDX_Q_AND:
+	case IDX_Q_PHRASE:
+		for (uint32_t k = 0; k < q->arg; k++, c += c->size) {
+			int r = run(c, seen, stamp);
+			if (!r)
+				return 0;
+			unknown |= r < 0;
+		}
+		return unknown || q->op == IDX_Q_PHRASE ? -1 : 1;
+	case IDX_Q_OR:
+		for (uint32_t k = 0; k < q->arg; k++, c += c->size) {
+			int r = run(c, seen, stamp);
+			if (r == 1)
+				return 1;
+			unknown |= r < 0;
+		}
+		return unknown ? -1 : 0;
+	case IDX_Q_AND_NOT: {
+		int a = q->arg ? run(c, seen, stamp) : 1, b = 0;
+		if (!a)
+			return 0;
+		c += q->arg ? c->size : 0;
+		for (uint32_t k = 1; k < q->arg && b != 1; k++, c += c->size) {
+			int r = run(c, seen, stamp);
+			b = r == 1 ? 1 : r < 0 ? -1 : b;
+		}
+		if (b == 1)
+			return 0;
+		return a == 1 && !b ? 1 : -1;
+	}
+	case IDX_Q_UNKNOWN:
+	default:
+		return -1;
+	}
+}
+
+/* Terms of which every document that q matches has one (at most max), in out; returns how many, or -1 when there is
+ * no such set (the query matches documents by their absence of terms, or only Xapian can tell). */
+#define ANCHOR_MAX 16
+static int anchor_terms(const struct matcher *m, const struct qnode *q, uint32_t *out)
+{
+	const struct qnode *c = q + 1;
+	switch ((enum idx_qop)q->op) {
+	case IDX_Q_TERM:
+		out[0] = q->arg;
+		return 1;
+	case IDX_Q_NONE:
+		return 0;
+	case IDX_Q_AND:
+	case IDX_Q_PHRASE: {
+		/* The fewest terms, then the longest (the rarer, as a rule). */
+		int best = -1;
+		size_t best_len = 0;
+		uint32_t tmp[ANCHOR_MAX];
+		for (uint32_t k = 0; k < q->arg; k++, c += c->size) {
+			int n = anchor_terms(m, c, tmp);
+			if (n < 0)
+				continue;
+			size_t len = n ? strlen(m->vocab.names[tmp[0]]) : 0;
+			if (best < 0 || n < best || (n == best && len > best_len)) {
+				best = n;
+				best_len = len;
+				memcpy(out, tmp, (size_t)n * sizeof(*out));
+			}
+		}
+		return best;
+	}
+	case IDX_Q_OR: {
+		int total = 0;
+		uint32_t tmp[ANCHOR_MAX];
+		for (uint32_t k = 0; k < q->arg; k++, c += c->size) {
+			int n = anchor_terms(m, c, tmp);
+			if (n < 0 || total + n > ANCHOR_MAX)
+				return -1;
+			memcpy(out + total, tmp, (size_t)n * sizeof(*out));
+			total += n;
+		}
+		return total;
+	}
+	case IDX_Q_AND_NOT:
+		return q->arg ? anchor_terms(m, c, out) : -1;
+	case IDX_Q_ALL:
+	case IDX_Q_UNKNOWN:
+	default:
+		return -1;
+	}
+}
+
+/* Whether having one of its anchor terms is all that q asks: a term, or terms joined by OR. */
+static int anchor_decides(const struct qnode *q)
+{
+	if (q->op == IDX_Q_TERM)
+		return 1;
+	if (q->op != IDX_Q_OR)
+		return 0;
+	const struct qnode *c = q + 1;
+	for (uint32_t k = 0; k < q->arg; k++, c += c->size)
+		if (c->op != IDX_Q_TERM)
+			return 0;
+	return 1;
+}
+
+static struct slot *term_slot(struct matcher *m, uint32_t t)
+{
+	if (t >= m->term_slots_cap) {
+		size_t ncap = m->term_slots_cap ? m->term_slots_cap : 256;
+		while (ncap <= t)
+			ncap *= 2;
+		m->term_slots = xrealloc(m->term_slots, ncap * sizeof(*m->term_slots));
+		memset(m->term_slots + m->term_slots_cap, 0, (ncap - m->term_slots_cap) * sizeof(*m->term_slots));
+		m->term_slots_cap = ncap;
+	}
+	return &m->term_slots[t];
+}
+
 int matcher_add(struct matcher *m, int64_t id, const struct sub_filter *f, char *err, size_t errlen)
 {
 	struct idx_query *q = NULL;
@@ -348,8 +618,12 @@ int matcher_add(struct matcher *m, int64_t id, const struct sub_filter *f, char 
 	}
 	matcher_remove(m, id);
 	if (m->n == m->cap) {
+		size_t old = m->cap;
 		m->cap = m->cap ? m->cap * 2 : 1024;
 		m->subs = xrealloc(m->subs, m->cap * sizeof(*m->subs));
+		m->ids = xrealloc(m->ids, m->cap * sizeof(*m->ids));
+		m->dead = xrealloc(m->dead, m->cap / 64 * sizeof(*m->dead));
+		memset(m->dead + old / 64, 0, (m->cap - old) / 64 * sizeof(*m->dead));
 	}
 	size_t i = m->n++;
 	struct sub *s = &m->subs[i];
@@ -357,6 +631,10 @@ int matcher_add(struct matcher *m, int64_t id, const struct sub_filter *f, char 
 	s->id = id;
 	s->alive = 1;
 	s->q = q;
+	s->prog = NO_PROG;
+	if (i && m->ids[i - 1] >= id)
+		m->ascending = 0;
+	m->ids[i] = id;
 	sub_filter_init(&s->f);
 	copy_strv(&s->f.categories, &f->categories);
 	copy_strv(&s->f.hs, &f->hs);
@@ -376,40 +654,45 @@ int matcher_add(struct matcher *m, int64_t id, const struct sub_filter *f, char 
 				s->kinds |= 1u << r;
 	if (s->f.kinds.n && !s->kinds)
 		s->kinds = 1u << 31; /* kinds that no notification has: matches nothing, as the strings did */
-	s->simple = !s->f.hs.n && !s->f.ics.n && !s->f.kinds.n && !s->f.type && !s->q &&
-		    (s->f.categories.n || s->f.members.n);
+	if (q) {
+		s->prog = compile(m, q);
+		m->nprogs++;
+	}
 	m->alive++;
 	remember_id(m, id, i);
-	/* One anchor field: the most selective that the subscription has. */
-	char word[64];
+	/* One anchor field: the most selective that the subscription has. Found under it, the subscription matches
+	 * without a check when it asks for nothing else than what the slot and group say. */
+	uint32_t terms[ANCHOR_MAX];
+	const struct qnode *prog = s->prog != NO_PROG ? m->code + s->prog : NULL;
+	int nterms = prog ? anchor_terms(m, prog, terms) : -1;
+	/* What is left to check once the anchor field, market, risk and type are known to match: nothing (exact), the
+	 * program alone, or everything. */
+	int others = s->kinds || (s->f.categories.n && (s->f.hs.n || s->f.ics.n)) || (s->f.hs.n && s->f.ics.n);
+	int exact = !others && !prog;
+	uint32_t left = others ? NO_PROG : s->prog;
 	if (s->f.categories.n) {
 		for (size_t k = 0; k < s->f.categories.n; k++)
-			anchor(m, "C:", s->f.categories.items[k], i);
+			anchor(m, "C:", s->f.categories.items[k], exact, left, i);
 	} else if (s->f.hs.n) {
 		for (size_t k = 0; k < s->f.hs.n; k++) {
-			anchor(m, "H:", s->f.hs.items[k], i);
+			anchor(m, "H:", s->f.hs.items[k], exact, left, i);
 			strv_push(&m->hs_keys, s->f.hs.items[k]);
 		}
 		m->keys_dirty = 1;
 	} else if (s->f.ics.n) {
 		for (size_t k = 0; k < s->f.ics.n; k++) {
-			anchor(m, "I:", s->f.ics.items[k], i);
+			anchor(m, "I:", s->f.ics.items[k], exact, left, i);
 			strv_push(&m->ics_keys, s->f.ics.items[k]);
 		}
 		m->keys_dirty = 1;
+	} else if (nterms >= 0) {
+		for (int k = 0; k < nterms; k++)
+			file_under(m, term_slot(m, terms[k]), 0, !others && anchor_decides(prog), left, i);
 	} else if (s->f.members.n) {
 		for (size_t k = 0; k < s->f.members.n; k++)
-			anchor(m, "M:", s->f.members.items[k], i);
-	} else if (s->f.query && query_anchor(m, s->f.query, word, sizeof(word))) {
-		anchor(m, "W:", word, i);
-		intern_id(&m->words, word, 1);
-		m->word_anchors++;
+			anchor(m, "M:", s->f.members.items[k], exact, left, i);
 	} else {
-		if (m->nwild == m->capwild) {
-			m->capwild = m->capwild ? m->capwild * 2 : 64;
-			m->wild = xrealloc(m->wild, m->capwild * sizeof(*m->wild));
-		}
-		m->wild[m->nwild++] = i;
+		push_index(&m->wild, &m->nwild, &m->capwild, i);
 	}
 	return 0;
 }
@@ -421,7 +704,10 @@ int matcher_remove(struct matcher *m, int64_t id)
 		return -ENOENT;
 	/* Its anchors stay in the index and are skipped: a removal is rare, a rebuild reclaims them. */
 	m->subs[i].alive = 0;
+	m->dead[i / 64] |= 1ULL << (i % 64);
 	m->alive--;
+	if (m->nprogs && m->subs[i].prog != NO_PROG)
+		m->nprogs--;
 	return 0;
 }
 
@@ -436,28 +722,28 @@ static int ics_rel(const char *a, const char *b)
 	return (starts_with(a, b) && (a[lb] == '\0' || a[lb] == '.')) || (starts_with(b, a) && (b[la] == '\0' || b[la] == '.'));
 }
 
-/* Builds the document once per match call, when some candidate has a query (*state 1); puts it in the in-memory index
- * only when a query needs a real search (*state 2). */
-static void load_doc(struct matcher *m, const struct match_doc *d, int *state, int searchable)
+/* The notification in the in-memory Xapian index: built (for its terms), then searchable (for a search). */
+static void load_doc(struct matcher *m, int searchable)
 {
 	char err[ERRBUF_SIZE];
-	if (!*state) {
+	const struct match_doc *d = m->doc;
+	if (!m->doc_state) {
 		struct risk r;
 		memset(&r, 0, sizeof(r));
 		r.level = d->risk;
 		idx_doc_begin(m->mem);
 		query_index_record(m->mem, d->n, d->cats, d->risk ? &r : NULL);
-		*state = 1;
+		m->doc_state = 1;
 	}
-	if (searchable && *state == 1) {
+	if (searchable && m->doc_state == 1) {
 		idx_doc_replace(m->mem, 1, err, sizeof(err));
-		*state = 2;
+		m->doc_state = 2;
 	}
 }
 
-static int check(struct matcher *m, const struct sub *s, const struct match_doc *d, int *loaded)
+static int check(struct matcher *m, const struct sub *s)
 {
-	const struct notif *n = d->n;
+	const struct notif *n = m->doc->n;
 	const struct sub_filter *f = &s->f;
 	if (f->type && f->type != (int)n->type)
 		return 0;
@@ -495,78 +781,70 @@ static int check(struct matcher *m, const struct sub *s, const struct match_doc 
 		if (!ok)
 			return 0;
 	}
-	if (s->q) {
-		struct idx_results *r = NULL;
-		char err[ERRBUF_SIZE];
-		load_doc(m, d, loaded, 0);
-		/* Most queries are words and operators: decided from the document's terms. The rest take a search. */
-		int quick = idx_query_matches_doc(m->mem, s->q);
+	if (s->prog != NO_PROG) {
+		/* Most queries are words and operators, decided from the terms; the rest take a search. */
+		int quick = run(m->code + s->prog, m->term_seen, m->stamp);
 		if (quick >= 0)
 			return quick;
-		load_doc(m, d, loaded, 1);
+		struct idx_results *r = NULL;
+		char err[ERRBUF_SIZE];
+		load_doc(m, 1);
 		if (idx_search(m->mem, s->q, 0, 1, &r, err, sizeof(err)))
 			return 0;
 		int ok = idx_results_count(r) > 0;
 		idx_results_free(r);
-		if (!ok)
-			return 0;
+		return ok;
 	}
 	return 1;
 }
 
-/* Appends an id, doubling the array when its size reaches a power of two. */
-static void push_id(int64_t **ids, size_t *n, int64_t id)
+/* Checks subscription x once per notification, by its program alone when prog says that is all it needs. */
+static void check_once(struct matcher *m, size_t x, uint32_t prog)
 {
-	if (!(*n & (*n - 1)) || !*n)
-		*ids = xrealloc(*ids, (*n ? *n * 2 : 16) * sizeof(**ids));
-	(*ids)[(*n)++] = id;
-}
-
-static void candidates_key(struct matcher *m, const char *key, size_t **cand, size_t *nc, size_t *cap)
-{
-	struct slot *s = find_slot(m, key, 0);
-	if (!s)
+	if ((m->seen[x / 64] >> (x % 64) & 1) || (m->dead[x / 64] >> (x % 64) & 1))
 		return;
-	for (size_t i = 0; i < s->n; i++) {
-		struct sub *x = &m->subs[s->subs[i]];
-		if (x->stamp == m->stamp)
+	m->seen[x / 64] |= 1ULL << (x % 64);
+	m->checked++;
+	int r = prog != NO_PROG ? run(m->code + prog, m->term_seen, m->stamp) : -1;
+	if (r < 0)
+		r = check(m, &m->subs[x]);
+	if (r)
+		m->hit[x / 64] |= 1ULL << (x % 64);
+}
+
+/* The subscriptions of a slot whose group the notification satisfies: exact ones are answers, the others are
+ * checked. */
+static void gather(struct matcher *m, const struct slot *sl)
+{
+	for (size_t i = 0; i < sl->ng; i++) {
+		const struct group *g = &sl->g[i];
+		if ((g->member >= 0 && g->member != m->cur_member_id) || g->min_risk > m->cur_risk ||
+		    (g->type && g->type != m->cur_type))
 			continue;
-		x->stamp = m->stamp;
-		if (m->exact && x->simple) {
-			if (x->alive)
-				push_id(m->out, m->nout, x->id);
-			continue;
-		}
-		if (*nc == *cap) {
-			*cap = *cap ? *cap * 2 : 256;
-			*cand = xrealloc(*cand, *cap * sizeof(**cand));
-		}
-		(*cand)[(*nc)++] = s->subs[i];
+		for (size_t k = 0; k < g->nexact; k++)
+			m->hit[g->exact[k] / 64] |= 1ULL << (g->exact[k] % 64);
+		for (size_t k = 0; k < g->ncheck; k++)
+			check_once(m, g->check[k].sub, g->check[k].prog);
 	}
 }
 
-/* The candidates of one anchor value: subscriptions for this market or any, at this risk or below. */
-static void candidates_for(struct matcher *m, const char *anchor_key, const char *member, int risk, size_t **cand,
-			   size_t *nc, size_t *cap)
+/* Gathers under the key prefix (two characters) + value[0..len). */
+static void gather_key(struct matcher *m, const char *prefix, const char *value, size_t len)
 {
-	char key[192];
-	for (int r = 0; r <= risk; r++) {
-		snprintf(key, sizeof(key), "%s|%s|%d", anchor_key, member, r);
-		candidates_key(m, key, cand, nc, cap);
-		snprintf(key, sizeof(key), "%s|*|%d", anchor_key, r);
-		candidates_key(m, key, cand, nc, cap);
-	}
+	char key[96];
+	if (len + 3 > sizeof(key))
+		return; /* no code that long is filed */
+	memcpy(key, prefix, 2);
+	memcpy(key + 2, value, len);
+	key[len + 2] = '\0';
+	const struct slot *sl = find_slot(m, key, 0);
+	if (sl)
+		gather(m, sl);
 }
 
-static void candidates_from(struct matcher *m, const char *anchor_key, size_t **cand, size_t *nc, size_t *cap)
-{
-	candidates_for(m, anchor_key, m->cur_member, m->cur_risk, cand, nc, cap);
-}
-
-
-/* Anchor keys that begin with code (subscriptions more specific than the notified code): a range of the sorted keys. */
-static void longer_keys(struct matcher *m, const struct strv *keys, const char *prefix, const char *code, size_t **cand,
-			size_t *nc, size_t *cap)
+/* Anchor keys that begin with code (subscriptions more specific than the notified code): a range of the sorted keys.
+ * An ICS code continues at a dot: 13.020 takes 13.020.01, not 13.0201. */
+static void longer_keys(struct matcher *m, const struct strv *keys, const char *prefix, const char *code, int dotted)
 {
 	size_t lo = 0, hi = keys->n, len = strlen(code);
 	while (lo < hi) {
@@ -577,11 +855,10 @@ static void longer_keys(struct matcher *m, const struct strv *keys, const char *
 			hi = mid;
 	}
 	for (size_t i = lo; i < keys->n && !strncmp(keys->items[i], code, len); i++) {
-		struct buf k;
-		buf_init(&k, 256);
-		buf_addf(&k, "%s%s", prefix, keys->items[i]);
-		candidates_from(m, k.s, cand, nc, cap);
-		buf_release(&k);
+		const char *k = keys->items[i];
+		if (!k[len] || (dotted && k[len] != '.'))
+			continue; /* the code itself was looked up already */
+		gather_key(m, prefix, k, strlen(k));
 	}
 }
 
@@ -591,93 +868,168 @@ static int cmp_id(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* The stem of a lower-case word, from the cache or Xapian's stemmer. Borrowed until the matcher is freed. */
-static const char *stem_of(struct matcher *m, const char *word)
+/* Marks term t as the document's; the first time, notes it when subscriptions are filed under it. */
+static void mark(struct matcher *m, int t)
 {
-	if ((m->stem_used + 1) * 2 > m->stem_cap) {
-		size_t ncap = m->stem_cap ? m->stem_cap * 2 : 4096;
-		struct stem_entry *nt = xcalloc(ncap, sizeof(*nt));
-		for (size_t i = 0; i < m->stem_cap; i++) {
-			if (!m->stems[i].word)
-				continue;
-			size_t j = hash_str(m->stems[i].word) & (ncap - 1);
-			while (nt[j].word)
-				j = (j + 1) & (ncap - 1);
-			nt[j] = m->stems[i];
+	if (t < 0 || m->term_seen[t] == m->stamp)
+		return;
+	m->term_seen[t] = m->stamp;
+	if ((size_t)t < m->term_slots_cap && m->term_slots[t].ng) {
+		if (m->nanchored == m->capanchored) {
+			m->capanchored = m->capanchored ? m->capanchored * 2 : 64;
+			m->anchored = xrealloc(m->anchored, m->capanchored * sizeof(*m->anchored));
 		}
-		free(m->stems);
-		m->stems = nt;
-		m->stem_cap = ncap;
+		m->anchored[m->nanchored++] = (uint32_t)t;
 	}
-	size_t j = hash_str(word) & (m->stem_cap - 1);
-	while (m->stems[j].word) {
-		if (!strcmp(m->stems[j].word, word))
-			return m->stems[j].stem;
-		j = (j + 1) & (m->stem_cap - 1);
-	}
-	char out[64];
-	idx_stem(m->mem, word, out, sizeof(out));
-	m->stems[j].word = xstrdup(word);
-	m->stems[j].stem = xstrdup(out);
-	m->stem_used++;
-	return m->stems[j].stem;
 }
 
-static void doc_words(struct matcher *m, const struct notif *n, size_t **cand, size_t *nc, size_t *cap)
+static int32_t vocab_cat(struct matcher *m, const char *a, const char *b, const char *c)
 {
-	/* Every word (stemmed) and every Chinese character of the texts, looked up among the word anchors. */
-	for (int l = 0; l < LANG_N; l++) {
-		const struct notif_text *t = &n->text[l];
-		const char *fields[] = {t->title, t->products, t->description, t->objectives, t->agency, t->member_name,
-					t->reason, t->regions};
-		for (size_t fi = 0; fi < sizeof(fields) / sizeof(fields[0]); fi++) {
-			for (const char *p = fields[fi]; p && *p;) {
-				char key[80] = "W:";
-				if ((unsigned char)*p >= 0x80) {
-					size_t len = (unsigned char)*p >= 0xF0 ? 4 : (unsigned char)*p >= 0xE0 ? 3 : 2;
-					snprintf(key + 2, sizeof(key) - 2, "%.*s", (int)len, p);
-					if (intern_id(&m->words, key + 2, 0) >= 0)
-						candidates_from(m, key, cand, nc, cap);
-					p += strnlen(p, len);
-					continue;
-				}
-				if (!isalnum((unsigned char)*p)) {
-					p++;
-					continue;
-				}
-				char word[64];
-				size_t k = 0;
-				while (isalnum((unsigned char)*p)) {
-					if (k + 1 < sizeof(word))
-						word[k++] = (char)tolower((unsigned char)*p);
-					p++;
-				}
-				word[k] = '\0';
-				const char *st = stem_of(m, word);
-				if (intern_id(&m->words, st, 0) < 0)
-					continue; /* no subscription is anchored by it */
-				snprintf(key + 2, sizeof(key) - 2, "%s", st);
-				candidates_from(m, key, cand, nc, cap);
+	struct buf t;
+	buf_init(&t, BUF_NOMAX);
+	buf_addf(&t, "%s%s%s", a, b, c);
+	int id = intern_id(&m->vocab, t.s, 0);
+	buf_release(&t);
+	return id;
+}
+
+/* The cached entry of a word, its term numbers looked up again when queries have added terms since. */
+static const struct word_entry *word_of(struct matcher *m, const char *word, size_t len)
+{
+	if ((m->words_used + 1) * 2 > m->words_cap) {
+		if (m->words_used >= (1u << 20)) {
+			/* Bounded: a long-running service sees new words for ever. Start again. */
+			for (size_t i = 0; i < m->words_cap; i++) {
+				free(m->words[i].word);
+				free(m->words[i].stem);
 			}
+			memset(m->words, 0, m->words_cap * sizeof(*m->words));
+			m->words_used = 0;
+		} else {
+			size_t ncap = m->words_cap ? m->words_cap * 2 : 4096;
+			struct word_entry *nt = xcalloc(ncap, sizeof(*nt));
+			for (size_t i = 0; i < m->words_cap; i++) {
+				if (!m->words[i].word)
+					continue;
+				size_t j = hash_str(m->words[i].word) & (ncap - 1);
+				while (nt[j].word)
+					j = (j + 1) & (ncap - 1);
+				nt[j] = m->words[i];
+			}
+			free(m->words);
+			m->words = nt;
+			m->words_cap = ncap;
 		}
 	}
-	for (size_t i = 0; i < n->keywords.n; i++) {
-		char key[80] = "W:", word[64];
-		size_t k = 0;
-		for (const char *p = n->keywords.items[i]; *p && isalnum((unsigned char)*p) && k + 1 < sizeof(word); p++)
-			word[k++] = (char)tolower((unsigned char)*p);
-		word[k] = '\0';
-		snprintf(key + 2, sizeof(key) - 2, "%s", stem_of(m, word));
-		candidates_from(m, key, cand, nc, cap);
+	size_t j = hash_mem(word, len) & (m->words_cap - 1);
+	struct word_entry *e;
+	for (;; j = (j + 1) & (m->words_cap - 1)) {
+		e = &m->words[j];
+		if (!e->word)
+			break;
+		if (e->len == len && !memcmp(e->word, word, len)) {
+			if (e->vocab_n == m->vocab.n)
+				return e;
+			goto lookup;
+		}
+	}
+	e->word = xstrndup(word, len);
+	e->len = len;
+	m->words_used++;
+	if (terms_stemmed(e->word)) {
+		char stem[256];
+		idx_stem(m->mem, e->word, stem, sizeof(stem));
+		if (*stem)
+			e->stem = xstrdup(stem);
+	}
+lookup:
+	e->vocab_n = (uint32_t)m->vocab.n;
+	e->plain = intern_id(&m->vocab, e->word, 0);
+	e->title = vocab_cat(m, "S", e->word, "");
+	e->stemmed = e->stem ? vocab_cat(m, "Z", e->stem, "") : -1;
+	e->title_stemmed = e->stem ? vocab_cat(m, "ZS", e->stem, "") : -1;
+	return e;
+}
+
+static void on_word(void *arg, const char *word, size_t len)
+{
+	struct matcher *m = arg;
+	const struct word_entry *e = word_of(m, word, len);
+	const char *p = m->text_prefix;
+	if (!*p) {
+		mark(m, e->plain);
+		mark(m, e->stemmed);
+	} else if (!strcmp(p, "S")) {
+		mark(m, e->title);
+		mark(m, e->title_stemmed);
+	} else {
+		mark(m, vocab_cat(m, p, e->word, ""));
+		if (e->stem)
+			mark(m, vocab_cat(m, "Z", p, e->stem));
+	}
+}
+
+static void on_text(void *arg, const char *text, unsigned weight, const char *prefix)
+{
+	struct matcher *m = arg;
+	(void)weight;
+	if (m->unsure)
+		return;
+	m->text_prefix = prefix ? prefix : "";
+	if (terms_of_text(text, strlen(text), on_word, m))
+		m->unsure = 1;
+}
+
+static void on_term(void *arg, const char *term)
+{
+	struct matcher *m = arg;
+	if (strlen(term) < 240) /* as idx_doc_term: Xapian refuses longer terms */
+		mark(m, intern_id(&m->vocab, term, 0));
+}
+
+static void on_value(void *arg, enum idx_slot slot, const char *value)
+{
+	(void)arg;
+	(void)slot;
+	(void)value;
+}
+
+static void on_xapian_term(void *arg, const char *term)
+{
+	struct matcher *m = arg;
+	mark(m, intern_id(&m->vocab, term, 0));
+}
+
+/* The notification's terms that some query names, marked in term_seen. */
+static void doc_terms(struct matcher *m)
+{
+	struct risk r;
+	const struct match_doc *d = m->doc;
+	struct doc_sink sink = {on_text, on_term, on_value, m};
+	memset(&r, 0, sizeof(r));
+	r.level = d->risk;
+	m->unsure = 0;
+	query_record_doc(d->n, d->cats, d->risk ? &r : NULL, &sink);
+	if (m->unsure) {
+		/* Text that terms.c does not model: Xapian's term generator decides. */
+		load_doc(m, 0);
+		idx_doc_terms(m->mem, on_xapian_term, m);
 	}
 }
 
 /* What every check of one notification compares with, computed once. */
 static void begin_doc(struct matcher *m, const struct match_doc *d)
 {
-	m->stamp++;
-	m->cur_member = d->n->member;
+	m->doc = d;
+	m->doc_state = 0;
+	m->nanchored = 0;
+	m->checked = 0;
+	if (++m->stamp == 0) {
+		memset(m->term_seen, 0, m->term_seen_cap * sizeof(*m->term_seen));
+		m->stamp = 1;
+	}
 	m->cur_risk = risk_rank(d->risk);
+	m->cur_type = (int)d->n->type;
 	m->cur_member_id = intern_id(&m->members, d->n->member, 0);
 	size_t words = (m->cats.n + 63) / 64;
 	if (words > m->cur_cats_words)
@@ -690,83 +1042,81 @@ static void begin_doc(struct matcher *m, const struct match_doc *d)
 		if (c >= 0)
 			m->cur_cats[c / 64] |= 1ULL << (c % 64);
 	}
+	if (m->vocab.n > m->term_seen_cap) {
+		size_t ncap = m->vocab.cap;
+		m->term_seen = xrealloc(m->term_seen, ncap * sizeof(*m->term_seen));
+		memset(m->term_seen + m->term_seen_cap, 0, (ncap - m->term_seen_cap) * sizeof(*m->term_seen));
+		m->term_seen_cap = ncap;
+	}
+	if (m->nprogs)
+		doc_terms(m);
+}
+
+/* Appends the subscriptions whose bits are set, in index order, to *ids. */
+static void read_out(struct matcher *m, int64_t **ids, size_t *n)
+{
+	size_t from = *n, cap = *n;
+	for (size_t w = 0; w < m->bits_words; w++)
+		for (uint64_t b = m->hit[w] & ~m->dead[w]; b; b &= b - 1) {
+			if (*n == cap) {
+				cap = cap < 64 ? 64 : cap * 2;
+				*ids = xrealloc(*ids, cap * sizeof(**ids));
+			}
+			(*ids)[(*n)++] = m->ids[w * 64 + (size_t)__builtin_ctzll(b)];
+		}
+	if (!m->ascending && *n - from > 1)
+		qsort(*ids + from, *n - from, sizeof(**ids), cmp_id);
 }
 
 size_t matcher_match(struct matcher *m, const struct match_doc *d, int64_t **ids, size_t *n)
 {
-	size_t *cand = NULL, nc = 0, cap = 0;
-	int loaded = 0;
-	char key[96];
 	if (m->keys_dirty) {
 		strv_sort_unique(&m->hs_keys);
 		strv_sort_unique(&m->ics_keys);
 		m->keys_dirty = 0;
 	}
-	begin_doc(m, d);
-	m->out = ids;
-	m->nout = n;
-	/* Under category and market keys, simple subscriptions are answers, not candidates. */
-	m->exact = 1;
-	for (size_t i = 0; i < d->cats->n; i++) {
-		snprintf(key, sizeof(key), "C:%s", d->cats->m[i].cat->id);
-		candidates_from(m, key, &cand, &nc, &cap);
+	size_t words = (m->n + 63) / 64;
+	if (words > m->bits_words) {
+		free(m->hit);
+		free(m->seen);
+		m->hit = xcalloc(words, sizeof(*m->hit));
+		m->seen = xcalloc(words, sizeof(*m->seen));
 	}
-	snprintf(key, sizeof(key), "M:%s", d->n->member);
-	candidates_from(m, key, &cand, &nc, &cap);
-	m->exact = 0;
+	m->bits_words = words;
+	memset(m->hit, 0, words * sizeof(*m->hit));
+	memset(m->seen, 0, words * sizeof(*m->seen));
+	begin_doc(m, d);
+	for (size_t i = 0; i < d->cats->n; i++)
+		gather_key(m, "C:", d->cats->m[i].cat->id, strlen(d->cats->m[i].cat->id));
+	gather_key(m, "M:", d->n->member, strlen(d->n->member));
 	for (size_t i = 0; i < d->n->hs.n; i++) {
 		const char *h = d->n->hs.items[i];
 		/* Subscriptions whose prefix the code starts with (8507 for 850760)... */
-		for (size_t l = 2; l <= strlen(h); l++) {
-			snprintf(key, sizeof(key), "H:%.*s", (int)l, h);
-			candidates_from(m, key, &cand, &nc, &cap);
-		}
+		for (size_t l = 2, hl = strlen(h); l <= hl; l++)
+			gather_key(m, "H:", h, l);
 		/* ...and those more specific than the code (850760 for a notified 8507). */
-		longer_keys(m, &m->hs_keys, "H:", h, &cand, &nc, &cap);
+		longer_keys(m, &m->hs_keys, "H:", h, 0);
 	}
 	for (size_t i = 0; i < d->n->ics.n; i++) {
 		const char *c = d->n->ics.items[i];
 		for (const char *p = c;; p++) {
-			if (*p == '.' || !*p) {
-				snprintf(key, sizeof(key), "I:%.*s", (int)(p - c), c);
-				candidates_from(m, key, &cand, &nc, &cap);
-			}
+			if (*p == '.' || !*p)
+				gather_key(m, "I:", c, (size_t)(p - c));
 			if (!*p)
 				break;
 		}
-		longer_keys(m, &m->ics_keys, "I:", c, &cand, &nc, &cap);
+		longer_keys(m, &m->ics_keys, "I:", c, 1);
 	}
-	if (m->word_anchors)
-		doc_words(m, d->n, &cand, &nc, &cap);
-	for (size_t i = 0; i < m->nwild; i++) {
-		struct sub *x = &m->subs[m->wild[i]];
-		if (x->stamp != m->stamp) {
-			x->stamp = m->stamp;
-			if (nc == cap) {
-				cap = cap ? cap * 2 : 256;
-				cand = xrealloc(cand, cap * sizeof(*cand));
-			}
-			cand[nc++] = m->wild[i];
-		}
-	}
-	size_t checked = 0;
-	for (size_t i = 0; i < nc; i++) {
-		const struct sub *s = &m->subs[cand[i]];
-		if (!s->alive)
-			continue;
-		checked++;
-		if (check(m, s, d, &loaded))
-			push_id(ids, n, s->id);
-	}
-	free(cand);
-	if (*n > 1)
-		qsort(*ids, *n, sizeof(**ids), cmp_id);
-	return checked;
+	for (size_t i = 0; i < m->nanchored; i++)
+		gather(m, &m->term_slots[m->anchored[i]]);
+	for (size_t i = 0; i < m->nwild; i++)
+		check_once(m, m->wild[i], NO_PROG);
+	read_out(m, ids, n);
+	return m->checked;
 }
 
 size_t matcher_match_all(struct matcher *m, const struct match_doc *d, int64_t **ids, size_t *n)
 {
-	int loaded = 0;
 	size_t checked = 0;
 	begin_doc(m, d);
 	for (size_t i = 0; i < m->n; i++) {
@@ -774,10 +1124,13 @@ size_t matcher_match_all(struct matcher *m, const struct match_doc *d, int64_t *
 		if (!s->alive)
 			continue;
 		checked++;
-		if (check(m, s, d, &loaded))
-			push_id(ids, n, s->id);
+		if (check(m, s)) {
+			if (!(*n & (*n - 1)) || !*n)
+				*ids = xrealloc(*ids, (*n ? *n * 2 : 16) * sizeof(**ids));
+			(*ids)[(*n)++] = s->id;
+		}
 	}
-	if (*n > 1)
+	if (!m->ascending && *n > 1)
 		qsort(*ids, *n, sizeof(**ids), cmp_id);
 	return checked;
 }

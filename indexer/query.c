@@ -71,6 +71,15 @@ static void slug(const char *s, struct buf *out)
 
 static void term(const struct doc_sink *x, const char *prefix, const char *value)
 {
+	/* Most terms are short: on the stack (a notification has dozens, each matched against every subscription). */
+	char small[256];
+	size_t lp = strlen(prefix), lv = strlen(value);
+	if (lp + lv < sizeof(small)) {
+		memcpy(small, prefix, lp);
+		memcpy(small + lp, value, lv + 1);
+		x->term(x->arg, small);
+		return;
+	}
 	struct buf t;
 	buf_init(&t, 512);
 	if (!buf_addstr(&t, prefix) && !buf_addstr(&t, value))

@@ -14,14 +14,33 @@ static const uint32_t separators[] = {0x00A0, 0x00B0, 0x00D7, 0x00F7, 0x2013, 0x
 				      0x300E, 0x300F, 0x3010, 0x3011, 0xFF01, 0xFF08, 0xFF09, 0xFF0C, 0xFF1A,
 				      0xFF1B, 0xFF1F};
 
+/* The class of each ASCII character. */
+static const unsigned char ascii_cls[128] = {
+	['0'] = C_WORD, ['1'] = C_WORD, ['2'] = C_WORD, ['3'] = C_WORD, ['4'] = C_WORD, ['5'] = C_WORD, ['6'] = C_WORD,
+	['7'] = C_WORD, ['8'] = C_WORD, ['9'] = C_WORD, ['_'] = C_WORD, ['a'] = C_WORD, ['b'] = C_WORD, ['c'] = C_WORD,
+	['d'] = C_WORD, ['e'] = C_WORD, ['f'] = C_WORD, ['g'] = C_WORD, ['h'] = C_WORD, ['i'] = C_WORD, ['j'] = C_WORD,
+	['k'] = C_WORD, ['l'] = C_WORD, ['m'] = C_WORD, ['n'] = C_WORD, ['o'] = C_WORD, ['p'] = C_WORD, ['q'] = C_WORD,
+	['r'] = C_WORD, ['s'] = C_WORD, ['t'] = C_WORD, ['u'] = C_WORD, ['v'] = C_WORD, ['w'] = C_WORD, ['x'] = C_WORD,
+	['y'] = C_WORD, ['z'] = C_WORD, ['A'] = C_WORD, ['B'] = C_WORD, ['C'] = C_WORD, ['D'] = C_WORD, ['E'] = C_WORD,
+	['F'] = C_WORD, ['G'] = C_WORD, ['H'] = C_WORD, ['I'] = C_WORD, ['J'] = C_WORD, ['K'] = C_WORD, ['L'] = C_WORD,
+	['M'] = C_WORD, ['N'] = C_WORD, ['O'] = C_WORD, ['P'] = C_WORD, ['Q'] = C_WORD, ['R'] = C_WORD, ['S'] = C_WORD,
+	['T'] = C_WORD, ['U'] = C_WORD, ['V'] = C_WORD, ['W'] = C_WORD, ['X'] = C_WORD, ['Y'] = C_WORD, ['Z'] = C_WORD};
+
+static size_t decode_wide(const unsigned char *s, size_t len, size_t i, enum cls *c);
+
 /* The code point at s[i] and its length in bytes (0 for invalid UTF-8), with its class. */
-static size_t decode(const unsigned char *s, size_t len, size_t i, enum cls *c)
+static inline size_t decode(const unsigned char *s, size_t len, size_t i, enum cls *c)
 {
-	unsigned char b = s[i];
-	if (b < 0x80) {
-		*c = (b >= '0' && b <= '9') || (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || b == '_' ? C_WORD : C_SEP;
+	if (s[i] < 0x80) {
+		*c = (enum cls)ascii_cls[s[i]];
 		return 1;
 	}
+	return decode_wide(s, len, i, c);
+}
+
+static size_t decode_wide(const unsigned char *s, size_t len, size_t i, enum cls *c)
+{
+	unsigned char b = s[i];
 	size_t n = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 0;
 	*c = C_UNSURE;
 	if (!n || i + n > len)
