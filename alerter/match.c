@@ -49,6 +49,9 @@ struct intern {
  * and the group having said the rest), else NO_PROG. */
 struct check_ref {
 	uint32_t sub, prog;
+	/* When the program is one term or two joined by AND: their numbers (NO_PROG for none), so that the check needs
+	 * neither the program nor the subscription. */
+	uint32_t t1, t2;
 };
 
 /* The subscriptions filed under one value that also ask for this market (-1: any), minimum risk and type (0: any):
@@ -72,6 +75,7 @@ struct slot {
 struct word_entry {
 	char *word, *stem;
 	size_t len;
+	char head[16]; /* the word's first bytes, compared without following word (most words fit) */
 	uint32_t vocab_n; /* the vocabulary's size when the numbers were looked up */
 	int32_t plain, stemmed, title, title_stemmed;
 };
@@ -79,7 +83,10 @@ struct word_entry {
 struct matcher {
 	struct sub *subs;
 	size_t n, cap, alive;
-	int64_t *ids;   /* by index, for reading answers out without touching subs */
+	/* Ids by index, for reading answers out without touching subs: 32 bits, half the cache lines (wide_ids when some id
+	 * does not fit, and then they are read from subs). */
+	uint32_t *ids;
+	int wide_ids;
 	int ascending;  /* ids grow with the index, so answers come out sorted */
 	struct slot *table; /* open addressing, a power of two */
 	size_t tcap, tused;
@@ -113,6 +120,7 @@ struct matcher {
 	uint32_t *anchored;
 	size_t nanchored, capanchored;
 	int doc_state, unsure;
+	int title_terms; /* some query asks for words of the title alone */
 	const char *text_prefix;
 	/* Answers and subscriptions already checked, one bit per subscription. */
 	uint64_t *hit, *seen;
@@ -259,7 +267,8 @@ static void push_index(size_t **a, size_t *n, size_t *cap, size_t v)
 	(*a)[(*n)++] = v;
 }
 
-static void slot_add(struct slot *s, int member, int min_risk, int type, int exact, uint32_t prog, size_t sub)
+static void slot_add(struct slot *s, int member, int min_risk, int type, int exact, uint32_t prog,
+		     const uint32_t *terms, size_t sub)
 {
 	struct group *g = NULL;
 	for (size_t i = 0; i < s->ng && !g; i++)
@@ -284,7 +293,7 @@ static void slot_add(struct slot *s, int member, int min_risk, int type, int exa
 			g->capcheck = g->capcheck ? g->capcheck * 2 : 4;
 			g->check = xrealloc(g->check, g->capcheck * sizeof(*g->check));
 		}
-		g->check[g->ncheck++] = (struct check_ref){(uint32_t)sub, prog};
+		g->check[g->ncheck++] = (struct check_ref){(uint32_t)sub, prog, terms[0], terms[1]};
 	}
 }
 
@@ -300,16 +309,40 @@ static void slot_release(struct slot *s)
 
 /* Files the subscription under a slot, once per market it names (markets are part of the group, except under a
  * market's own key). */
+/* The terms of a program that is one term or two joined by AND, in terms[0..1] (NO_PROG for none); else both
+ * NO_PROG with *inline_ok 0. */
+static void inline_terms(const struct matcher *m, uint32_t prog, uint32_t *terms, int *inline_ok)
+{
+	const struct qnode *q = prog != NO_PROG ? m->code + prog : NULL;
+	terms[0] = terms[1] = NO_PROG;
+	*inline_ok = 0;
+	if (!q)
+		return;
+	if (q->op == IDX_Q_TERM) {
+		terms[0] = q->arg;
+		*inline_ok = 1;
+	} else if (q->op == IDX_Q_AND && q->arg == 2 && q[1].op == IDX_Q_TERM && q[2].op == IDX_Q_TERM) {
+		terms[0] = q[1].arg;
+		terms[1] = q[2].arg;
+		*inline_ok = 1;
+	}
+}
+
 /* exact: found, it matches; else prog: found, it matches if its program says so (NO_PROG: check it all). */
 static void file_under(struct matcher *m, struct slot *sl, int by_member, int exact, uint32_t prog, size_t sub)
 {
 	const struct sub *s = &m->subs[sub];
+	uint32_t terms[2];
+	int ok;
+	inline_terms(m, prog, terms, &ok);
+	if (!ok)
+		terms[0] = terms[1] = NO_PROG;
 	if (by_member || !s->nmembers) {
-		slot_add(sl, -1, s->f.min_risk, s->f.type, exact, prog, sub);
+		slot_add(sl, -1, s->f.min_risk, s->f.type, exact, prog, terms, sub);
 		return;
 	}
 	for (size_t i = 0; i < s->nmembers; i++)
-		slot_add(sl, s->members[i], s->f.min_risk, s->f.type, exact, prog, sub);
+		slot_add(sl, s->members[i], s->f.min_risk, s->f.type, exact, prog, terms, sub);
 }
 
 static void anchor(struct matcher *m, const char *prefix, const char *value, int exact, uint32_t prog, size_t sub)
@@ -444,6 +477,8 @@ static void compile_node(void *arg, enum idx_qop op, const char *term, size_t ns
 	q->op = (uint8_t)op;
 	q->size = 1;
 	if (op == IDX_Q_TERM) {
+		if (term[0] == 'S' || (term[0] == 'Z' && term[1] == 'S'))
+			m->title_terms = 1; /* title:... */
 		int t = intern_id(&c->m->vocab, term, 1);
 		if (t < 0) {
 			q->op = IDX_Q_UNKNOWN; /* a vocabulary of a billion terms: let Xapian decide */
@@ -632,9 +667,11 @@ int matcher_add(struct matcher *m, int64_t id, const struct sub_filter *f, char 
 	s->alive = 1;
 	s->q = q;
 	s->prog = NO_PROG;
-	if (i && m->ids[i - 1] >= id)
+	if (i && m->subs[i - 1].id >= id)
 		m->ascending = 0;
-	m->ids[i] = id;
+	if (id < 0 || id > (int64_t)UINT32_MAX)
+		m->wide_ids = 1;
+	m->ids[i] = (uint32_t)id;
 	sub_filter_init(&s->f);
 	copy_strv(&s->f.categories, &f->categories);
 	copy_strv(&s->f.hs, &f->hs);
@@ -798,14 +835,20 @@ static int check(struct matcher *m, const struct sub *s)
 	return 1;
 }
 
-/* Checks subscription x once per notification, by its program alone when prog says that is all it needs. */
-static void check_once(struct matcher *m, size_t x, uint32_t prog)
+/* Checks subscription x once per notification, by its program alone when c says that is all it needs. */
+static void check_once(struct matcher *m, size_t x, const struct check_ref *c)
 {
 	if ((m->seen[x / 64] >> (x % 64) & 1) || (m->dead[x / 64] >> (x % 64) & 1))
 		return;
 	m->seen[x / 64] |= 1ULL << (x % 64);
 	m->checked++;
-	int r = prog != NO_PROG ? run(m->code + prog, m->term_seen, m->stamp) : -1;
+	int r;
+	if (!c || c->prog == NO_PROG)
+		r = -1;
+	else if (c->t1 != NO_PROG)
+		r = m->term_seen[c->t1] == m->stamp && (c->t2 == NO_PROG || m->term_seen[c->t2] == m->stamp);
+	else
+		r = run(m->code + c->prog, m->term_seen, m->stamp);
 	if (r < 0)
 		r = check(m, &m->subs[x]);
 	if (r)
@@ -824,7 +867,7 @@ static void gather(struct matcher *m, const struct slot *sl)
 		for (size_t k = 0; k < g->nexact; k++)
 			m->hit[g->exact[k] / 64] |= 1ULL << (g->exact[k] % 64);
 		for (size_t k = 0; k < g->ncheck; k++)
-			check_once(m, g->check[k].sub, g->check[k].prog);
+			check_once(m, g->check[k].sub, &g->check[k]);
 	}
 }
 
@@ -927,7 +970,13 @@ static const struct word_entry *word_of(struct matcher *m, const char *word, siz
 		e = &m->words[j];
 		if (!e->word)
 			break;
-		if (e->len == len && !memcmp(e->word, word, len)) {
+		size_t k = 0;
+		if (e->len == len) {
+			const char *w = len <= sizeof(e->head) ? e->head : e->word;
+			while (k < len && w[k] == word[k])
+				k++;
+		}
+		if (e->len == len && k == len) {
 			if (e->vocab_n == m->vocab.n)
 				return e;
 			goto lookup;
@@ -935,6 +984,7 @@ static const struct word_entry *word_of(struct matcher *m, const char *word, siz
 	}
 	e->word = xstrndup(word, len);
 	e->len = len;
+	memcpy(e->head, word, len < sizeof(e->head) ? len : sizeof(e->head));
 	m->words_used++;
 	if (terms_stemmed(e->word)) {
 		char stem[256];
@@ -976,6 +1026,8 @@ static void on_text(void *arg, const char *text, unsigned weight, const char *pr
 	if (m->unsure)
 		return;
 	m->text_prefix = prefix ? prefix : "";
+	if (!strcmp(m->text_prefix, "S") && !m->title_terms)
+		return; /* the title as title:... terms, and no query has any */
 	if (terms_of_text(text, strlen(text), on_word, m))
 		m->unsure = 1;
 }
@@ -1055,17 +1107,24 @@ static void begin_doc(struct matcher *m, const struct match_doc *d)
 /* Appends the subscriptions whose bits are set, in index order, to *ids. */
 static void read_out(struct matcher *m, int64_t **ids, size_t *n)
 {
-	size_t from = *n, cap = *n;
+	/* Locals, so that the compiler need not fear that writing an id changes *n or m->ids. */
+	const uint32_t *by_index = m->ids;
+	const uint64_t *hit = m->hit, *dead = m->dead;
+	int64_t *out = *ids;
+	size_t from = *n, k = *n, cap = *n;
 	for (size_t w = 0; w < m->bits_words; w++)
-		for (uint64_t b = m->hit[w] & ~m->dead[w]; b; b &= b - 1) {
-			if (*n == cap) {
+		for (uint64_t b = hit[w] & ~dead[w]; b; b &= b - 1) {
+			if (k == cap) {
 				cap = cap < 64 ? 64 : cap * 2;
-				*ids = xrealloc(*ids, cap * sizeof(**ids));
+				out = xrealloc(out, cap * sizeof(*out));
 			}
-			(*ids)[(*n)++] = m->ids[w * 64 + (size_t)__builtin_ctzll(b)];
+			size_t i = w * 64 + (size_t)__builtin_ctzll(b);
+			out[k++] = m->wide_ids ? m->subs[i].id : (int64_t)by_index[i];
 		}
-	if (!m->ascending && *n - from > 1)
-		qsort(*ids + from, *n - from, sizeof(**ids), cmp_id);
+	*ids = out;
+	*n = k;
+	if (!m->ascending && k - from > 1)
+		qsort(out + from, k - from, sizeof(*out), cmp_id);
 }
 
 size_t matcher_match(struct matcher *m, const struct match_doc *d, int64_t **ids, size_t *n)
@@ -1110,7 +1169,7 @@ size_t matcher_match(struct matcher *m, const struct match_doc *d, int64_t **ids
 	for (size_t i = 0; i < m->nanchored; i++)
 		gather(m, &m->term_slots[m->anchored[i]]);
 	for (size_t i = 0; i < m->nwild; i++)
-		check_once(m, m->wild[i], NO_PROG);
+		check_once(m, m->wild[i], NULL);
 	read_out(m, ids, n);
 	return m->checked;
 }
