@@ -8,6 +8,7 @@
 #include "buf.h"
 #include "match.h"
 #include "parse.h"
+#include "idx.h"
 #include "query.h"
 
 #include <errno.h>
@@ -191,6 +192,82 @@ static void queries_decided_from_terms_agree_with_search(void **state)
 	risk_config_release(&rc);
 }
 
+/* Each query as the only subscription: the matcher (terms found without Xapian, programs run on them) agrees with a
+ * Xapian search of the notification, also for text our word splitting does not model (Xapian decides those). */
+static void the_matcher_agrees_with_xapian_search(void **state)
+{
+	static const char *const queries[] = {
+		"lithium", "batteries safety", "lithium OR toys", "lithium -micromobility", "battery NOT lithium",
+		"\"energy efficiency\"", "锂电池", "玩具 安全", "member:USA battery", "member:USA OR member:EU", "type:sps",
+		"hs:8507", "ics:29.220", "category:lithium_batteries", "-addendum", "title:lithium", "title:锂电池",
+		"year:2025", "deadline:2025-05-01..2025-06-30", "batter*", "lithium AND (toys OR micromobility)",
+		"formaldehyde", "fruit NOT mango", "kind:addendum", "risk:high", "safety requirements", "+lithium battery",
+		"Türkiye", "micrometre", "µm", "café", "1.5", "U.S.", "AT&T", "C++", "don't", "G/TBT/N/USA/2201",
+		"regulation OR directive OR decree", "要求", "标签要求", "食品 OR 玩具", "\"lithium batteries\" toys"};
+	char err[ERRBUF_SIZE];
+	struct idx *mem;
+	struct risk_config rc;
+	const struct catalog *cat = catalog_default();
+	size_t agreed = 0, matched = 0;
+	(void)state;
+	risk_config_default(&rc);
+	assert_int_equal(idx_open_memory(&mem, err, sizeof(err)), 0);
+	struct matcher *m = matcher_new(err, sizeof(err));
+	assert_non_null(m);
+	for (size_t k = 0; k < sizeof(queries) / sizeof(queries[0]); k++) {
+		struct sub_filter f;
+		sub_filter_init(&f);
+		f.query = xstrdup(queries[k]);
+		assert_int_equal(matcher_add(m, (int64_t)k + 1, &f, err, sizeof(err)), 0);
+		sub_filter_release(&f);
+	}
+	for (size_t i = 0; i <= nrecs; i++) {
+		struct notif *n = i < nrecs ? recs[i] : recs[0];
+		char *saved = NULL;
+		if (i == nrecs) {
+			/* Text that only Xapian reads: accents, a micro sign, a fraction, a curly apostrophe after Chinese. */
+			saved = n->text[LANG_EN].description;
+			n->text[LANG_EN].description = xstrdup("Cells of ½ inch, 5 µm separators; café’s 锂’s batteries from Türkiye");
+		}
+		struct cat_result cats;
+		struct risk risk;
+		classify(cat, n, NULL, 0, &cats);
+		risk_assess(&rc, n, &cats, &risk);
+		idx_doc_begin(mem);
+		query_index_record(mem, n, &cats, &risk);
+		assert_int_equal(idx_doc_replace(mem, 1, err, sizeof(err)), 0);
+		struct match_doc d = {n, &cats, risk.level};
+		int64_t *ids = NULL;
+		size_t nids = 0;
+		matcher_match(m, &d, &ids, &nids);
+		for (size_t k = 0; k < sizeof(queries) / sizeof(queries[0]); k++) {
+			struct idx_query *q = idx_query_new();
+			struct idx_results *r = NULL;
+			assert_int_equal(query_parse(queries[k], q, err, sizeof(err)), 0);
+			assert_int_equal(idx_search(mem, q, 0, 1, &r, err, sizeof(err)), 0);
+			int searched = idx_results_count(r) > 0, found = 0;
+			for (size_t j = 0; j < nids; j++)
+				found |= ids[j] == (int64_t)k + 1;
+			if (found != searched)
+				fail_msg("%s, query '%s': matcher %d, search %d", n->symbol, queries[k], found, searched);
+			agreed++;
+			matched += (size_t)found;
+			idx_results_free(r);
+			idx_query_free(q);
+		}
+		free(ids);
+		if (saved) {
+			free(n->text[LANG_EN].description);
+			n->text[LANG_EN].description = saved;
+		}
+	}
+	/* Both answers occur, or the comparison shows nothing. */
+	assert_true(matched > 0 && matched < agreed);
+	matcher_free(m);
+	idx_free(mem);
+	risk_config_release(&rc);
+}
+
 static void a_bad_query_is_refused(void **state)
 {
 	char err[ERRBUF_SIZE];
@@ -211,6 +288,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(the_index_agrees_with_checking_everything),
 		cmocka_unit_test(queries_decided_from_terms_agree_with_search),
+		cmocka_unit_test(the_matcher_agrees_with_xapian_search),
 		cmocka_unit_test(a_bad_query_is_refused),
 	};
 	return cmocka_run_group_tests_name("match", tests, load, unload);
