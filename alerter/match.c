@@ -1077,7 +1077,8 @@ static void begin_doc(struct matcher *m, const struct match_doc *d)
 	m->nanchored = 0;
 	m->checked = 0;
 	if (++m->stamp == 0) {
-		memset(m->term_seen, 0, m->term_seen_cap * sizeof(*m->term_seen));
+		if (m->term_seen_cap)
+			memset(m->term_seen, 0, m->term_seen_cap * sizeof(*m->term_seen));
 		m->stamp = 1;
 	}
 	m->cur_risk = risk_rank(d->risk);
@@ -1134,6 +1135,8 @@ size_t matcher_match(struct matcher *m, const struct match_doc *d, int64_t **ids
 		strv_sort_unique(&m->ics_keys);
 		m->keys_dirty = 0;
 	}
+	if (!m->n)
+		return 0; /* nobody has subscribed */
 	size_t words = (m->n + 63) / 64;
 	if (words > m->bits_words) {
 		free(m->hit);

@@ -268,6 +268,25 @@ static void the_matcher_agrees_with_xapian_search(void **state)
 	risk_config_release(&rc);
 }
 
+/* With nobody subscribed, a notification matches nothing (and touches no bitmap that was never made). */
+static void an_empty_matcher_matches_nothing(void **state)
+{
+	char err[ERRBUF_SIZE];
+	struct matcher *m = matcher_new(err, sizeof(err));
+	struct cat_result cats;
+	(void)state;
+	assert_non_null(m);
+	classify(catalog_default(), recs[0], NULL, 0, &cats);
+	struct match_doc d = {recs[0], &cats, "high"};
+	int64_t *ids = NULL;
+	size_t n = 0;
+	assert_int_equal(matcher_match(m, &d, &ids, &n), 0);
+	assert_int_equal(matcher_match_all(m, &d, &ids, &n), 0);
+	assert_int_equal(n, 0);
+	assert_null(ids);
+	matcher_free(m);
+}
+
 static void a_bad_query_is_refused(void **state)
 {
 	char err[ERRBUF_SIZE];
@@ -289,6 +308,7 @@ int main(void)
 		cmocka_unit_test(the_index_agrees_with_checking_everything),
 		cmocka_unit_test(queries_decided_from_terms_agree_with_search),
 		cmocka_unit_test(the_matcher_agrees_with_xapian_search),
+		cmocka_unit_test(an_empty_matcher_matches_nothing),
 		cmocka_unit_test(a_bad_query_is_refused),
 	};
 	return cmocka_run_group_tests_name("match", tests, load, unload);
