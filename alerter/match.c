@@ -126,6 +126,7 @@ struct matcher {
 	uint64_t *hit, *seen;
 	size_t bits_words;
 	size_t checked;
+	size_t hit_bound; /* at least the number of bits set in hit */
 	struct word_entry *words;
 	size_t words_cap, words_used;
 };
@@ -851,8 +852,10 @@ static void check_once(struct matcher *m, size_t x, const struct check_ref *c)
 		r = run(m->code + c->prog, m->term_seen, m->stamp);
 	if (r < 0)
 		r = check(m, &m->subs[x]);
-	if (r)
+	if (r) {
 		m->hit[x / 64] |= 1ULL << (x % 64);
+		m->hit_bound++;
+	}
 }
 
 /* The subscriptions of a slot whose group the notification satisfies: exact ones are answers, the others are
@@ -864,6 +867,7 @@ static void gather(struct matcher *m, const struct slot *sl)
 		if ((g->member >= 0 && g->member != m->cur_member_id) || g->min_risk > m->cur_risk ||
 		    (g->type && g->type != m->cur_type))
 			continue;
+		m->hit_bound += g->nexact;
 		for (size_t k = 0; k < g->nexact; k++)
 			m->hit[g->exact[k] / 64] |= 1ULL << (g->exact[k] % 64);
 		for (size_t k = 0; k < g->ncheck; k++)
@@ -1039,13 +1043,6 @@ static void on_term(void *arg, const char *term)
 		mark(m, intern_id(&m->vocab, term, 0));
 }
 
-static void on_value(void *arg, enum idx_slot slot, const char *value)
-{
-	(void)arg;
-	(void)slot;
-	(void)value;
-}
-
 static void on_xapian_term(void *arg, const char *term)
 {
 	struct matcher *m = arg;
@@ -1057,7 +1054,7 @@ static void doc_terms(struct matcher *m)
 {
 	struct risk r;
 	const struct match_doc *d = m->doc;
-	struct doc_sink sink = {on_text, on_term, on_value, m};
+	struct doc_sink sink = {on_text, on_term, NULL, m};
 	memset(&r, 0, sizeof(r));
 	r.level = d->risk;
 	m->unsure = 0;
@@ -1076,6 +1073,7 @@ static void begin_doc(struct matcher *m, const struct match_doc *d)
 	m->doc_state = 0;
 	m->nanchored = 0;
 	m->checked = 0;
+	m->hit_bound = 0;
 	if (++m->stamp == 0) {
 		if (m->term_seen_cap)
 			memset(m->term_seen, 0, m->term_seen_cap * sizeof(*m->term_seen));
@@ -1108,20 +1106,23 @@ static void begin_doc(struct matcher *m, const struct match_doc *d)
 /* Appends the subscriptions whose bits are set, in index order, to *ids. */
 static void read_out(struct matcher *m, int64_t **ids, size_t *n)
 {
-	/* Locals, so that the compiler need not fear that writing an id changes *n or m->ids. */
+	if (!m->hit_bound)
+		return;
+	/* Locals, so that the compiler need not fear that writing an id changes *n or m's fields. */
 	const uint32_t *by_index = m->ids;
 	const uint64_t *hit = m->hit, *dead = m->dead;
-	int64_t *out = *ids;
-	size_t from = *n, k = *n, cap = *n;
-	for (size_t w = 0; w < m->bits_words; w++)
-		for (uint64_t b = hit[w] & ~dead[w]; b; b &= b - 1) {
-			if (k == cap) {
-				cap = cap < 64 ? 64 : cap * 2;
-				out = xrealloc(out, cap * sizeof(*out));
-			}
-			size_t i = w * 64 + (size_t)__builtin_ctzll(b);
-			out[k++] = m->wide_ids ? m->subs[i].id : (int64_t)by_index[i];
-		}
+	const size_t words = m->bits_words;
+	int64_t *out = xrealloc(*ids, (*n + m->hit_bound) * sizeof(*out));
+	size_t from = *n, k = *n;
+	if (m->wide_ids) {
+		for (size_t w = 0; w < words; w++)
+			for (uint64_t b = hit[w] & ~dead[w]; b; b &= b - 1)
+				out[k++] = m->subs[w * 64 + (size_t)__builtin_ctzll(b)].id;
+	} else {
+		for (size_t w = 0; w < words; w++)
+			for (uint64_t b = hit[w] & ~dead[w]; b; b &= b - 1)
+				out[k++] = by_index[w * 64 + (size_t)__builtin_ctzll(b)];
+	}
 	*ids = out;
 	*n = k;
 	if (!m->ascending && k - from > 1)

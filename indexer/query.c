@@ -192,6 +192,14 @@ void query_record_doc(const struct notif *n, const struct cat_result *cats, cons
 	char month[8];
 	snprintf(month, sizeof(month), "%.4s%.2s", dist, dist[0] ? dist + 5 : "");
 	term(x, P_MONTH, dist[0] ? month : "none");
+	if (!x->value) {
+		/* Terms only (the subscription matcher): the values below cost more to build than the terms. */
+		for (size_t i = 0; cats && i < cats->n; i++)
+			term(x, P_CATEGORY, cats->m[i].cat->id);
+		if (risk && risk->level)
+			term(x, P_RISK, risk->level);
+		return;
+	}
 	if (dist[0]) {
 		x->value(x->arg, IDX_SLOT_DISTRIBUTED, dist);
 		snprintf(year, sizeof(year), "%.4s", dist);

@@ -22,7 +22,7 @@ int query_parse_ex(const char *text, const struct catalog *cats, struct idx_quer
 struct doc_sink {
 	void (*text)(void *arg, const char *text, unsigned weight, const char *prefix);
 	void (*term)(void *arg, const char *term);
-	void (*value)(void *arg, enum idx_slot slot, const char *value);
+	void (*value)(void *arg, enum idx_slot slot, const char *value); /* NULL: terms and text only */
 	void *arg;
 };
 
