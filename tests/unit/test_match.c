@@ -100,22 +100,35 @@ static void random_filter(struct sub_filter *f)
 	}
 }
 
-static void the_index_agrees_with_checking_everything(void **state)
+/* Subscription ids as the store hands them out (ascending), in another order, and beyond 32 bits. */
+static int64_t id_of(int64_t k, int how)
+{
+	return how == 0 ? k : how == 1 ? (k * 7919) % 3001 + 1 : k + ((int64_t)1 << 33);
+}
+
+static void index_agrees(int how)
 {
 	char err[ERRBUF_SIZE];
 	struct matcher *m = matcher_new(err, sizeof(err));
 	struct risk_config rc;
-	(void)state;
 	assert_non_null(m);
 	risk_config_default(&rc);
-	for (int64_t id = 1; id <= 3000; id++) {
+	rng = 12345;
+	for (int64_t k = 1; k <= 3000; k++) {
 		struct sub_filter f;
 		random_filter(&f);
-		if (matcher_add(m, id, &f, err, sizeof(err)))
+		if (matcher_add(m, id_of(k, how), &f, err, sizeof(err)))
 			fail_msg("add: %s", err);
 		sub_filter_release(&f);
 	}
-	assert_int_equal(matcher_remove(m, 17), 0);
+	/* A subscription changed (re-added under its id) and one removed. */
+	struct sub_filter f;
+	sub_filter_init(&f);
+	f.query = xstrdup("lithium");
+	assert_int_equal(matcher_add(m, id_of(5, how), &f, err, sizeof(err)), 0);
+	sub_filter_release(&f);
+	const int64_t removed = id_of(17, how);
+	assert_int_equal(matcher_remove(m, removed), 0);
 	assert_int_equal(matcher_count(m), 2999);
 	size_t total = 0, checked_index = 0, checked_all = 0;
 	for (size_t i = 0; i < nrecs; i++) {
@@ -130,8 +143,11 @@ static void the_index_agrees_with_checking_everything(void **state)
 		checked_all += matcher_match_all(m, &d, &b, &nb);
 		if (na != nb || (na && memcmp(a, b, na * sizeof(*a))))
 			fail_msg("%s: the index found %zu subscriptions, checking all found %zu", recs[i]->symbol, na, nb);
-		for (size_t k = 0; k < na; k++)
-			assert_true(a[k] != 17);
+		for (size_t k = 0; k < na; k++) {
+			assert_true(a[k] != removed);
+			if (k)
+				assert_true(a[k - 1] < a[k]);
+		}
 		total += na;
 		free(a);
 		free(b);
@@ -141,6 +157,24 @@ static void the_index_agrees_with_checking_everything(void **state)
 	assert_true(checked_index * 3 < checked_all);
 	risk_config_release(&rc);
 	matcher_free(m);
+}
+
+static void the_index_agrees_with_checking_everything(void **state)
+{
+	(void)state;
+	index_agrees(0);
+}
+
+static void ids_in_any_order_come_out_sorted(void **state)
+{
+	(void)state;
+	index_agrees(1);
+}
+
+static void ids_beyond_32_bits_come_out_whole(void **state)
+{
+	(void)state;
+	index_agrees(2);
 }
 
 /* The quick answer from a document's terms is the search's answer, for every query it claims to decide. */
@@ -306,6 +340,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(the_index_agrees_with_checking_everything),
+		cmocka_unit_test(ids_in_any_order_come_out_sorted),
+		cmocka_unit_test(ids_beyond_32_bits_come_out_whole),
 		cmocka_unit_test(queries_decided_from_terms_agree_with_search),
 		cmocka_unit_test(the_matcher_agrees_with_xapian_search),
 		cmocka_unit_test(an_empty_matcher_matches_nothing),
