@@ -5,7 +5,8 @@
  * values; a subscription found there that asks for nothing more is an answer without a check, the others are checked.
  * Queries are compiled once into a small program over term numbers and run against the notification's terms, which
  * terms.c finds without Xapian (Xapian's term generator is asked only for text terms.c cannot read, and a search only
- * for phrases and ranges). Answers are bits in a bitmap over the subscriptions, read out in order. */
+ * for phrases and ranges). Answers are collected once each (a bitmap over the subscriptions) with their ids, and
+ * radix-sorted by id. */
 #include "match.h"
 
 #include "buf.h"
@@ -35,7 +36,6 @@ struct sub {
 	uint16_t *members, *cats;
 	size_t nmembers, ncats;
 	unsigned kinds;
-	int alive;
 };
 
 /* Strings to small dense numbers (category ids, market codes, query terms). */
@@ -167,16 +167,6 @@ static void copy_strv(struct strv *dst, const struct strv *src)
 		strv_push(dst, src->items[i]);
 }
 
-static uint64_t hash_str(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
 /* A hash of len bytes. */
 static uint64_t hash_mem(const char *s, size_t len)
 {
@@ -186,6 +176,11 @@ static uint64_t hash_mem(const char *s, size_t len)
 		h *= 1099511628211ULL;
 	}
 	return h;
+}
+
+static uint64_t hash_str(const char *s)
+{
+	return hash_mem(s, strlen(s));
 }
 
 /* The number of name, or -1; with create, a new number for a new name (up to the table's limit). */
@@ -323,36 +318,27 @@ static void slot_release(struct slot *s)
 	free(s->key);
 }
 
-/* Files the subscription under a slot, once per market it names (markets are part of the group, except under a
- * market's own key). */
-/* The terms of a program that is one term or two joined by AND, in terms[0..1] (NO_PROG for none); else both
- * NO_PROG with *inline_ok 0. */
-static void inline_terms(const struct matcher *m, uint32_t prog, uint32_t *terms, int *inline_ok)
+/* The terms of a program that is one term or two joined by AND, in terms[0..1]; NO_PROG where there is none. */
+static void inline_terms(const struct matcher *m, uint32_t prog, uint32_t *terms)
 {
 	const struct qnode *q = prog != NO_PROG ? m->code + prog : NULL;
 	terms[0] = terms[1] = NO_PROG;
-	*inline_ok = 0;
-	if (!q)
-		return;
-	if (q->op == IDX_Q_TERM) {
+	if (q && q->op == IDX_Q_TERM) {
 		terms[0] = q->arg;
-		*inline_ok = 1;
-	} else if (q->op == IDX_Q_AND && q->arg == 2 && q[1].op == IDX_Q_TERM && q[2].op == IDX_Q_TERM) {
+	} else if (q && q->op == IDX_Q_AND && q->arg == 2 && q[1].op == IDX_Q_TERM && q[2].op == IDX_Q_TERM) {
 		terms[0] = q[1].arg;
 		terms[1] = q[2].arg;
-		*inline_ok = 1;
 	}
 }
 
-/* exact: found, it matches; else prog: found, it matches if its program says so (NO_PROG: check it all). */
+/* Files the subscription under a slot, once per market it names (markets are part of the group, except under a
+ * market's own key). exact: found, it matches; else prog: found, it matches if its program says so (NO_PROG: check
+ * it all). */
 static void file_under(struct matcher *m, struct slot *sl, int by_member, int exact, uint32_t prog, size_t sub)
 {
 	const struct sub *s = &m->subs[sub];
 	uint32_t terms[2];
-	int ok;
-	inline_terms(m, prog, terms, &ok);
-	if (!ok)
-		terms[0] = terms[1] = NO_PROG;
+	inline_terms(m, prog, terms);
 	if (by_member || !s->nmembers) {
 		slot_add(sl, -1, s->f.min_risk, s->f.type, exact, prog, terms, sub, s->id);
 		return;
@@ -434,6 +420,12 @@ size_t matcher_count(const struct matcher *m)
 	return m->alive;
 }
 
+/* Whether the subscription at index i was removed (or replaced). */
+static int is_dead(const struct matcher *m, size_t i)
+{
+	return m->dead[i / 64] >> (i % 64) & 1;
+}
+
 static size_t id_hash(int64_t id, size_t cap)
 {
 	return (size_t)((uint64_t)id * 11400714819323198485ULL >> 20) & (cap - 1);
@@ -446,7 +438,7 @@ static size_t find_id(const struct matcher *m, int64_t id)
 		return (size_t)-1;
 	for (size_t j = id_hash(id, m->id_cap); m->by_id[j]; j = (j + 1) & (m->id_cap - 1)) {
 		size_t i = m->by_id[j] - 1;
-		if (m->subs[i].id == id && m->subs[i].alive)
+		if (m->subs[i].id == id && !is_dead(m, i))
 			return i;
 	}
 	return (size_t)-1;
@@ -680,7 +672,6 @@ int matcher_add(struct matcher *m, int64_t id, const struct sub_filter *f, char 
 	struct sub *s = &m->subs[i];
 	memset(s, 0, sizeof(*s));
 	s->id = id;
-	s->alive = 1;
 	s->q = q;
 	s->prog = NO_PROG;
 	if (i && m->subs[i - 1].id >= id)
@@ -757,7 +748,6 @@ int matcher_remove(struct matcher *m, int64_t id)
 	if (i == (size_t)-1)
 		return -ENOENT;
 	/* Its anchors stay in the index and are skipped: a removal is rare, a rebuild reclaims them. */
-	m->subs[i].alive = 0;
 	m->dead[i / 64] |= 1ULL << (i % 64);
 	m->alive--;
 	if (m->nprogs && m->subs[i].prog != NO_PROG)
@@ -866,7 +856,7 @@ static void hits_room(struct matcher *m, size_t more)
  * subscriptions without an anchor). */
 static void check_once(struct matcher *m, size_t x, const struct check_ref *c)
 {
-	if ((m->seen[x / 64] >> (x % 64) & 1) || (m->dead[x / 64] >> (x % 64) & 1))
+	if ((m->seen[x / 64] >> (x % 64) & 1) || is_dead(m, x))
 		return;
 	m->seen[x / 64] |= 1ULL << (x % 64);
 	m->checked++;
@@ -914,7 +904,7 @@ static void gather_groups(struct matcher *m, const struct group *g, const struct
 /* The groups for any market, then those for the notification's market (found by bisection). */
 static void gather(struct matcher *m, const struct slot *sl)
 {
-	const struct group *g = sl->g, *end = sl->g + sl->ng;
+	const struct group *g = sl->g;
 	size_t any = 0;
 	while (any < sl->ng && g[any].member < 0)
 		any++;
@@ -932,7 +922,7 @@ static void gather(struct matcher *m, const struct slot *sl)
 	size_t to = lo;
 	while (to < sl->ng && g[to].member == m->cur_member_id)
 		to++;
-	gather_groups(m, g + lo, g + to < end ? g + to : end);
+	gather_groups(m, g + lo, g + to);
 }
 
 /* Gathers under the key prefix (two characters) + value[0..len). */
@@ -1103,12 +1093,6 @@ static void on_term(void *arg, const char *term)
 		mark(m, intern_id(&m->vocab, term, 0));
 }
 
-static void on_xapian_term(void *arg, const char *term)
-{
-	struct matcher *m = arg;
-	mark(m, intern_id(&m->vocab, term, 0));
-}
-
 /* The notification's terms that some query names, marked in term_seen. */
 static void doc_terms(struct matcher *m)
 {
@@ -1122,7 +1106,7 @@ static void doc_terms(struct matcher *m)
 	if (m->unsure) {
 		/* Text that terms.c does not model: Xapian's term generator decides. */
 		load_doc(m, 0);
-		idx_doc_terms(m->mem, on_xapian_term, m);
+		idx_doc_terms(m->mem, on_term, m);
 	}
 }
 
@@ -1190,13 +1174,12 @@ static void read_out(struct matcher *m, int64_t **ids, size_t *n)
 	if (!m->nhits)
 		return;
 	const uint64_t *order = m->wide_ids ? m->hits : sort_hits(m);
-	const uint64_t *dead = m->dead;
 	int64_t *out = xrealloc(*ids, (*n + m->nhits) * sizeof(*out));
 	size_t from = *n, k = *n;
 	for (size_t i = 0; i < m->nhits; i++) {
 		uint32_t x = (uint32_t)order[i];
 		out[k] = m->wide_ids ? m->subs[x].id : (int64_t)(order[i] >> 32);
-		k += !(dead[x / 64] >> (x % 64) & 1);
+		k += !is_dead(m, x);
 	}
 	*ids = out;
 	*n = k;
@@ -1259,7 +1242,7 @@ size_t matcher_match_all(struct matcher *m, const struct match_doc *d, int64_t *
 	begin_doc(m, d);
 	for (size_t i = 0; i < m->n; i++) {
 		const struct sub *s = &m->subs[i];
-		if (!s->alive)
+		if (is_dead(m, i))
 			continue;
 		checked++;
 		if (check(m, s)) {

@@ -1,7 +1,6 @@
 // idx.cc: the Xapian shim. Every entry point catches every exception, so C callers only ever see error codes.
 #include "idx.h"
 
-#include <unordered_set>
 #include <xapian.h>
 
 #include <algorithm>
@@ -24,9 +23,6 @@ struct idx {
 	Xapian::Stem stem{"english"};
 	Xapian::Document doc;
 	std::string path;
-	// The terms of doc, for checking queries against it without a search (built when first needed).
-	std::unordered_set<std::string> doc_terms;
-	bool doc_terms_valid = false;
 	// Every document carries its distribution month as a term (an index made since they were introduced): a
 	// date-sorted search can then read the newest months first instead of sorting every match.
 	bool month_terms = false;
@@ -316,7 +312,6 @@ extern "C" void idx_doc_begin(struct idx *x)
 	guarded("begin document", nullptr, 0, [&]() {
 		x->doc = Xapian::Document();
 		x->tg.set_document(x->doc);
-		x->doc_terms_valid = false;
 		return 0;
 	});
 }
@@ -480,82 +475,6 @@ static Xapian::Query build_query(struct idx *x, const idx_query *q)
 		result = Xapian::Query(Xapian::Query::OP_AND_NOT, result, neg);
 	}
 	return result;
-}
-
-// Whether the document holds what q asks for: 1 or 0, or -1 where the answer needs the database (phrases, ranges,
-// wildcards). Boolean structure and terms are all a stored subscription's query usually is.
-static int eval_on_doc(const Xapian::Query &q, const std::unordered_set<std::string> &terms)
-{
-	const size_t n = q.get_num_subqueries();
-	switch (q.get_type()) {
-	case Xapian::Query::LEAF_TERM:
-		return terms.count(*q.get_terms_begin()) ? 1 : 0;
-	case Xapian::Query::LEAF_MATCH_ALL:
-		return 1;
-	case Xapian::Query::LEAF_MATCH_NOTHING:
-		return 0;
-	case Xapian::Query::OP_SCALE_WEIGHT:
-		return eval_on_doc(q.get_subquery(0), terms);
-	case Xapian::Query::OP_AND:
-	case Xapian::Query::OP_FILTER: {
-		int unknown = 0;
-		for (size_t i = 0; i < n; i++) {
-			int r = eval_on_doc(q.get_subquery(i), terms);
-			if (r == 0)
-				return 0;
-			unknown |= r < 0;
-		}
-		return unknown ? -1 : 1;
-	}
-	case Xapian::Query::OP_OR:
-	case Xapian::Query::OP_SYNONYM: {
-		int unknown = 0;
-		for (size_t i = 0; i < n; i++) {
-			int r = eval_on_doc(q.get_subquery(i), terms);
-			if (r == 1)
-				return 1;
-			unknown |= r < 0;
-		}
-		return unknown ? -1 : 0;
-	}
-	case Xapian::Query::OP_AND_NOT: {
-		int a = eval_on_doc(q.get_subquery(0), terms);
-		if (a == 0)
-			return 0;
-		int b = 0;
-		for (size_t i = 1; i < n && b != 1; i++) {
-			int r = eval_on_doc(q.get_subquery(i), terms);
-			b = r == 1 ? 1 : r < 0 ? -1 : b;
-		}
-		if (b == 1)
-			return 0;
-		return a == 1 && b == 0 ? 1 : -1;
-	}
-	default:
-		return -1;
-	}
-}
-
-extern "C" int idx_query_matches_doc(struct idx *x, const struct idx_query *q)
-{
-	int res = -1;
-	guarded("check query", nullptr, 0, [&]() {
-		if (!x->doc_terms_valid) {
-			x->doc_terms.clear();
-			for (auto t = x->doc.termlist_begin(); t != x->doc.termlist_end(); ++t)
-				x->doc_terms.insert(*t);
-			x->doc_terms_valid = true;
-		}
-		if (!(q->built && q->built_for == x)) {
-			if (q->text.find('*') != std::string::npos)
-				return 0; // wildcards expand against the database
-			q->built.reset(new Xapian::Query(build_query(x, q)));
-			q->built_for = x;
-		}
-		res = eval_on_doc(*q->built, x->doc_terms);
-		return 0;
-	});
-	return res;
 }
 
 static void walk(const Xapian::Query &q, void (*node)(void *, enum idx_qop, const char *, size_t), void *arg)

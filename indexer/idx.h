@@ -82,10 +82,6 @@ void idx_query_facet_sample(struct idx_query *q, unsigned sample);
 /* Whether the total and the facet counts are exact (else estimates). */
 int idx_results_exact(const struct idx_results *r);
 
-/* Runs the query. *out is freed with idx_results_free(). Returns 0, -EINVAL (bad query syntax) or -TBT_EIDX. */
-/* Whether the document last built with idx_doc_begin() (and replaced) satisfies q, decided from its terms without a
- * search: 1 or 0, or -1 when that takes a search (phrases, proximity, value ranges, wildcards). */
-int idx_query_matches_doc(struct idx *x, const struct idx_query *q);
 
 /* The nodes of a query as built for this index, for evaluating it outside Xapian. */
 enum idx_qop {
@@ -106,6 +102,8 @@ int idx_query_walk(struct idx *x, const struct idx_query *q, void (*node)(void *
 		   void *arg);
 /* Calls cb(arg, term) for each term of the document being built (after idx_doc_begin; term borrowed). */
 void idx_doc_terms(struct idx *x, void (*cb)(void *arg, const char *term), void *arg);
+
+/* Runs the query. *out is freed with idx_results_free(). Returns 0, -EINVAL (bad query syntax) or -TBT_EIDX. */
 int idx_search(struct idx *x, const struct idx_query *q, unsigned offset, unsigned limit, struct idx_results **out,
 	       char *err, size_t errlen);
 void idx_results_free(struct idx_results *r);

@@ -177,55 +177,6 @@ static void ids_beyond_32_bits_come_out_whole(void **state)
 	index_agrees(2);
 }
 
-/* The quick answer from a document's terms is the search's answer, for every query it claims to decide. */
-static void queries_decided_from_terms_agree_with_search(void **state)
-{
-	static const char *const queries[] = {
-		"lithium", "batteries safety", "lithium OR toys", "lithium -micromobility", "battery NOT lithium",
-		"\"energy efficiency\"", "锂电池", "玩具 安全", "member:USA battery", "member:USA OR member:EU", "type:sps",
-		"hs:8507", "ics:29.220", "category:lithium_batteries", "-addendum", "title:lithium", "year:2025",
-		"deadline:2025-05-01..2025-06-30", "batter*", "lithium AND (toys OR micromobility)", "formaldehyde",
-		"fruit NOT mango", "kind:addendum", "risk:high", "safety requirements", "+lithium battery"};
-	char err[ERRBUF_SIZE];
-	struct idx *mem;
-	struct risk_config rc;
-	const struct catalog *cat = catalog_default();
-	size_t decided = 0, total = 0;
-	(void)state;
-	risk_config_default(&rc);
-	assert_int_equal(idx_open_memory(&mem, err, sizeof(err)), 0);
-	for (size_t i = 0; i < nrecs; i++) {
-		struct cat_result cats;
-		struct risk risk;
-		classify(cat, recs[i], NULL, 0, &cats);
-		risk_assess(&rc, recs[i], &cats, &risk);
-		idx_doc_begin(mem);
-		query_index_record(mem, recs[i], &cats, &risk);
-		assert_int_equal(idx_doc_replace(mem, 1, err, sizeof(err)), 0);
-		for (size_t k = 0; k < sizeof(queries) / sizeof(queries[0]); k++) {
-			struct idx_query *q = idx_query_new();
-			struct idx_results *r = NULL;
-			assert_int_equal(query_parse(queries[k], q, err, sizeof(err)), 0);
-			int quick = idx_query_matches_doc(mem, q);
-			assert_int_equal(idx_search(mem, q, 0, 1, &r, err, sizeof(err)), 0);
-			int searched = idx_results_count(r) > 0;
-			if (quick >= 0) {
-				if (quick != searched)
-					fail_msg("%s, query '%s': from terms %d, by search %d", recs[i]->symbol, queries[k], quick,
-						 searched);
-				decided++;
-			}
-			total++;
-			idx_results_free(r);
-			idx_query_free(q);
-		}
-	}
-	/* Most are decided without a search, or the quick path is not worth having. */
-	assert_true(decided * 2 > total);
-	idx_free(mem);
-	risk_config_release(&rc);
-}
-
 /* Each query as the only subscription: the matcher (terms found without Xapian, programs run on them) agrees with a
  * Xapian search of the notification, also for text our word splitting does not model (Xapian decides those). */
 static void the_matcher_agrees_with_xapian_search(void **state)
@@ -342,7 +293,6 @@ int main(void)
 		cmocka_unit_test(the_index_agrees_with_checking_everything),
 		cmocka_unit_test(ids_in_any_order_come_out_sorted),
 		cmocka_unit_test(ids_beyond_32_bits_come_out_whole),
-		cmocka_unit_test(queries_decided_from_terms_agree_with_search),
 		cmocka_unit_test(the_matcher_agrees_with_xapian_search),
 		cmocka_unit_test(an_empty_matcher_matches_nothing),
 		cmocka_unit_test(a_bad_query_is_refused),
