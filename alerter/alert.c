@@ -30,12 +30,15 @@ void alert_opts_default(struct alert_opts *o)
 	o->retry_max = 6 * 3600;
 	o->give_up_after = 3 * 86400;
 	o->reminder_days = 7;
+	o->pause_after = 10;
+	netguard_init(&o->targets);
 }
 
 int alert_opts_load(struct alert_opts *o, const struct ini *cfg, char *err, size_t errlen)
 {
 	static const char *const keys[] = {"smtp_url", "smtp_ca_file", "mail_from", "base_url", "secret", "secret_file", "retry_base",
-					   "retry_max", "give_up_after", "reminder_days", "allow_private_webhooks"};
+					   "retry_max", "give_up_after", "reminder_days", "allow_private_webhooks",
+					   "allow_targets", "pause_after"};
 	const struct ini_section *s = ini_section(cfg, "alert");
 	const char *v;
 	if (ini_check_keys(cfg, s, keys, sizeof(keys) / sizeof(keys[0]), err, errlen))
@@ -75,10 +78,26 @@ int alert_opts_load(struct alert_opts *o, const struct ini *cfg, char *err, size
 			}
 			o->reminder_days = (int)days;
 		}
-		if ((v = ini_get(s, "allow_private_webhooks")) && ini_bool(v, &o->allow_private_targets)) {
+		int any = 0;
+		if ((v = ini_get(s, "allow_private_webhooks")) && ini_bool(v, &any)) {
 			errf(err, errlen, "%s:%d: allow_private_webhooks wants yes or no, got '%s'", cfg->path,
 			     ini_line(s, "allow_private_webhooks"), v);
 			return -EINVAL;
+		}
+		if (any) /* the older switch: every address, as "allow_targets = any" */
+			o->targets.allow_all = 1;
+		char sub[ERRBUF_SIZE];
+		if ((v = ini_get(s, "allow_targets")) && netguard_add(&o->targets, v, sub, sizeof(sub))) {
+			errf(err, errlen, "%s:%d: allow_targets: %s", cfg->path, ini_line(s, "allow_targets"), sub);
+			return -EINVAL;
+		}
+		if ((v = ini_get(s, "pause_after"))) {
+			if (parse_long(v, 1, 1000, &days)) {
+				errf(err, errlen, "%s:%d: pause_after wants 1 to 1000 failed attempts in a row, got '%s'", cfg->path,
+				     ini_line(s, "pause_after"), v);
+				return -EINVAL;
+			}
+			o->pause_after = (int)days;
 		}
 	}
 	/* The environment overrides the file: secrets need not be written down. */
@@ -90,8 +109,15 @@ int alert_opts_load(struct alert_opts *o, const struct ini *cfg, char *err, size
 		o->base_url = v;
 	if ((v = getenv("TBTWARN_SECRET")) && *v)
 		o->secret = v;
-	if ((v = getenv("TBTWARN_ALLOW_PRIVATE_WEBHOOKS")) && *v)
-		o->allow_private_targets = !strcmp(v, "1") || !strcmp(v, "yes");
+	if ((v = getenv("TBTWARN_ALLOW_PRIVATE_WEBHOOKS")) && *v && (!strcmp(v, "1") || !strcmp(v, "yes")))
+		o->targets.allow_all = 1;
+	if ((v = getenv("TBTWARN_ALLOW_TARGETS")) && *v) {
+		char sub[ERRBUF_SIZE];
+		if (netguard_add(&o->targets, v, sub, sizeof(sub))) {
+			errf(err, errlen, "TBTWARN_ALLOW_TARGETS: %s", sub);
+			return -EINVAL;
+		}
+	}
 	if ((v = getenv("TBTWARN_RETRY_BASE")) && *v && ini_duration(v, &o->retry_base)) {
 		errf(err, errlen, "TBTWARN_RETRY_BASE wants a duration such as 1m, got '%s'", v);
 		return -EINVAL;
@@ -111,6 +137,7 @@ void alert_opts_release(struct alert_opts *o)
 {
 	free(o->owned_secret);
 	o->owned_secret = NULL;
+	netguard_release(&o->targets);
 }
 
 static sqlite3 *db(struct archive *a)
@@ -747,6 +774,81 @@ static int robot_outcome(struct fetch_result *r, int *temporary)
 	return c ? -1 : 0;
 }
 
+/* Keeps count of a webhook's or robot's failed attempts in a row. At o->pause_after the subscription is paused (it
+ * stops being matched and its waiting rows are cancelled at their turn) and its owner is told by e-mail, once: a
+ * target that keeps failing is not hammered for days. A success resets the count. In the run's transaction. */
+static void target_outcome(struct delivery *d, int ok, const char *error)
+{
+	struct run *r = d->run;
+	sqlite3_stmt *q;
+	if (d->channel == CH_EMAIL || !d->subscription)
+		return;
+	if (ok) {
+		if (sqlite3_prepare_v2(db(r->a), "UPDATE subscriptions SET failures = 0 WHERE id = ?1 AND failures <> 0", -1, &q,
+				       NULL) == SQLITE_OK) {
+			sqlite3_bind_int64(q, 1, d->subscription);
+			sqlite3_step(q);
+			sqlite3_finalize(q);
+		}
+		return;
+	}
+	int paused = 0;
+	if (sqlite3_prepare_v2(db(r->a), "UPDATE subscriptions SET failures = failures + 1, "
+					 "active = CASE WHEN failures + 1 >= ?2 THEN 0 ELSE active END, "
+					 "paused_reason = CASE WHEN failures + 1 >= ?2 THEN ?3 ELSE paused_reason END "
+					 "WHERE id = ?1 AND active = 1 RETURNING active",
+			       -1, &q, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(q, 1, d->subscription);
+		sqlite3_bind_int(q, 2, r->o->pause_after);
+		sqlite3_bind_text(q, 3, error, -1, SQLITE_STATIC);
+		paused = sqlite3_step(q) == SQLITE_ROW && sqlite3_column_int(q, 0) == 0;
+		sqlite3_finalize(q);
+	}
+	if (!paused)
+		return;
+	if (r->report)
+		fprintf(r->report, "paused subscription %lld after %d failed attempts in a row: %s\n", (long long)d->subscription,
+			r->o->pause_after, error);
+	/* The owner's notice: an e-mail in their language, once per pause (the Message-ID names the subscription and
+	 * the time of the pause). */
+	if (sqlite3_prepare_v2(db(r->a), "INSERT OR IGNORE INTO outbox (kind, subscriber_id, day, message_id, note, created_at) "
+					 "SELECT 'operator', p.id, ?2, ?3, CASE WHEN p.lang = 'en' THEN ?5 ELSE ?4 END, ?6 "
+					 "FROM subscriptions s JOIN subscribers p ON p.id = s.subscriber_id WHERE s.id = ?1",
+			       -1, &q, NULL) == SQLITE_OK) {
+		char mid[128], today[11], now[21];
+		struct buf zh, en;
+		buf_init(&zh, BUF_NOMAX);
+		buf_init(&en, BUF_NOMAX);
+		today_iso(today);
+		now_iso(now);
+		snprintf(mid, sizeof(mid), "<tbtwarn.paused.%lld.%lld@tbtwarn>", (long long)d->subscription,
+			 (long long)(now_epoch() * 1000));
+		buf_addf(&zh, "[tbtwarn] 您的预警推送已暂停（订阅 %lld）\n"
+			      "您的%s订阅（编号 %lld）的接收地址连续 %d 次投递失败，为避免反复请求，我们已暂停向其推送。\n"
+			      "最后一次错误：%s\n\n"
+			      "请检查机器人或接收地址是否仍然有效，然后通过任意一封预警邮件中的“管理订阅”链接重新添加该订阅。\n",
+			 (long long)d->subscription, channel_name(d->channel), (long long)d->subscription, r->o->pause_after, error);
+		buf_addf(&en, "[tbtwarn] Alerts paused (subscription %lld)\n"
+			      "The target of your %s subscription %lld failed %d deliveries in a row, so we stopped sending to it.\n"
+			      "Last error: %s\n\n"
+			      "Check that the robot or endpoint still exists, then add the subscription again from the "
+			      "\"Manage subscriptions\" link of any alert.\n",
+			 (long long)d->subscription, channel_name(d->channel), (long long)d->subscription, r->o->pause_after, error);
+		sqlite3_bind_int64(q, 1, d->subscription);
+		sqlite3_bind_text(q, 2, today, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 3, mid, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 4, zh.s, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 5, en.s, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 6, now, -1, SQLITE_STATIC);
+		if (sqlite3_step(q) != SQLITE_DONE)
+			fprintf(stderr, "tbtwarn: alert: cannot queue the notice of the pause of subscription %lld: %s\n",
+				(long long)d->subscription, sqlite3_errmsg(db(r->a)));
+		sqlite3_finalize(q);
+		buf_release(&zh);
+		buf_release(&en);
+	}
+}
+
 static void on_sent(void *arg, struct fetch_result *r)
 {
 	struct delivery *d = arg;
@@ -756,6 +858,7 @@ static void on_sent(void *arg, struct fetch_result *r)
 	if (!failed) {
 		static const char *const names[] = {"e-mail", "webhook", "WeCom", "DingTalk", "Feishu"};
 		record(d, "sent", 0, NULL);
+		target_outcome(d, 1, NULL);
 		if (d->channel == CH_EMAIL && d->run->relay_down) {
 			/* The relay is back: what waited for it is due now, and goes in order of urgency rather than in the
 			 * order of its backoff timers. */
@@ -778,8 +881,11 @@ static void on_sent(void *arg, struct fetch_result *r)
 							 : 0;
 		if (robot && !r->failed)
 			permanent = !temporary;
+		if (r->refused)
+			permanent = 1; /* the target's address is not allowed: asking again will not change that */
 		if (d->channel == CH_EMAIL && !permanent)
 			d->run->relay_down = 1;
+		target_outcome(d, 0, r->error);
 		double now = now_epoch();
 		if (!permanent && now - d->created < d->run->o->give_up_after) {
 			double delay = fmin(d->run->o->retry_max, d->run->o->retry_base * pow(2.0, d->attempts));
@@ -851,27 +957,6 @@ static int maildir_put(const char *dir, const char *message_id, const char *body
 		return -1;
 	}
 	return 0;
-}
-
-/* Loopback, private, link-local and unspecified IPv4 addresses and localhost names. */
-static int private_target(const char *url)
-{
-	const char *h = strstr(url, "://");
-	if (!h)
-		return 1;
-	h += 3;
-	if (starts_with_ci(h, "localhost") || starts_with(h, "[") || starts_with(h, "0."))
-		return 1;
-	char *end;
-	unsigned long a = strtoul(h, &end, 10), b;
-	if (end == h || *end != '.')
-		return 0; /* a name, not an address */
-	const char *second = end + 1;
-	b = strtoul(second, &end, 10);
-	if (end == second || *end != '.')
-		return 0;
-	return a == 127 || a == 10 || (a == 172 && b >= 16 && b <= 31) || (a == 192 && b == 168) || (a == 169 && b == 254) ||
-	       a == 0;
 }
 
 static const struct cached_notif *cached(struct run *r, int64_t id)
@@ -970,7 +1055,9 @@ static int start_row(struct run *r, struct fetcher *f, sqlite3_stmt *q)
 		delivery_free(d);
 		return 0;
 	}
-	if (d->channel == CH_EMAIL && !confirm && strcmp(status, "confirmed")) {
+	/* Nothing but the request to confirm goes anywhere before the subscriber confirmed the address: a webhook or a
+	 * robot from the public form could otherwise be aimed at a third party by anyone. */
+	if (!confirm && strcmp(status, "confirmed")) {
 		stop_now(d, "cancelled", "the subscriber has not confirmed the address");
 		delivery_free(d);
 		return 0;
@@ -986,11 +1073,6 @@ static int start_row(struct run *r, struct fetcher *f, sqlite3_stmt *q)
 		 * goes down has little queued for it; when it is down, one message at a time probes it. The others wait,
 		 * due, for the next refill. */
 		r->skipped++;
-		delivery_free(d);
-		return 0;
-	}
-	if (d->channel != CH_EMAIL && !o->allow_private_targets && private_target(url)) {
-		stop_now(d, "failed", "webhook target is a loopback or private address (not allowed)");
 		delivery_free(d);
 		return 0;
 	}
@@ -1054,6 +1136,7 @@ static int start_row(struct run *r, struct fetcher *f, sqlite3_stmt *q)
 		headers[3] = secret ? h3.s : NULL;
 		req.url = url;
 		req.headers = headers;
+		req.guard = &o->targets;
 	} else {
 		body = render_robot(&m, d->channel, secret, ts);
 		buf_addstr(&robot_url, url);
@@ -1067,6 +1150,7 @@ static int start_row(struct run *r, struct fetcher *f, sqlite3_stmt *q)
 		headers[0] = "Content-Type: application/json; charset=utf-8";
 		req.url = robot_url.s;
 		req.headers = headers;
+		req.guard = &o->targets;
 	}
 	req.body = body;
 	req.body_len = strlen(body);

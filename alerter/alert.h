@@ -5,6 +5,7 @@
 #include "archive.h"
 #include "fetch.h"
 #include "ini.h"
+#include "netguard.h"
 
 #include <ev.h>
 #include <stdio.h>
@@ -25,8 +26,12 @@ struct alert_opts {
 	const char *secret;    /* signs unsubscribe tokens */
 	double retry_base, retry_max; /* backoff of temporary failures, seconds */
 	double give_up_after;         /* seconds after which a temporary failure becomes permanent */
-	int allow_private_targets;    /* webhooks to loopback and private addresses (tests, intranets) */
+	/* Address ranges that webhooks and robots may reach although they are not public (loopback, private, ...):
+	 * [alert] allow_targets, e.g. 10.20.0.0/16 for an intranet receiver; "any" for tests on loopback. Every other
+	 * special-purpose address is refused, on the address actually connected to. */
+	struct netguard targets;
 	int reminder_days;            /* remind this many days before a comment deadline; 0: never */
+	int pause_after;              /* a webhook or robot that failed this many attempts in a row is paused */
 	unsigned collect_budget;      /* changes matched per collect (0: all); the rest at the next */
 	char *owned_secret;           /* read from secret_file */
 };

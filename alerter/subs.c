@@ -433,7 +433,7 @@ int subs_add_subscription(struct store *st, const struct subscription *s, int64_
 }
 
 static const char sub_cols[] = "SELECT s.id, s.subscriber_id, s.channel, s.url, s.secret, s.filter, s.frequency, s.hour, "
-				"p.tz, p.status, s.active FROM subscriptions s JOIN subscribers p ON p.id = s.subscriber_id";
+				"p.tz, p.status, s.active, s.paused_reason FROM subscriptions s JOIN subscribers p ON p.id = s.subscriber_id";
 
 static int row_to_subscription(sqlite3_stmt *q, struct subscription *s)
 {
@@ -507,6 +507,8 @@ json_t *subs_list_subscriptions(struct store *st, int64_t subscriber)
 		json_object_set_new(o, "frequency", json_string(frequency_name(s.frequency)));
 		json_object_set_new(o, "hour", json_integer(s.hour));
 		json_object_set_new(o, "active", json_boolean(s.active));
+		const char *why = (const char *)sqlite3_column_text(q, 11);
+		json_object_set_new(o, "paused_reason", why ? json_string(why) : json_null());
 		json_array_append_new(a, o);
 		subscription_release(&s);
 	}

@@ -79,7 +79,7 @@ sed 's/"commentDeadlineDate": "2025-05-23T00:00:00+02:00"/"commentDeadlineDate":
 TBTWARN_SMTP_URL= "$BIN" alert --once > /dev/null 2>&1 || true
 sqlite3 "$D/var/tbtwarn.db" "UPDATE outbox SET state = 'pending', next_attempt = 0 WHERE kind = 'alert' AND state = 'failed' AND last_error LIKE '%private%'" 2>/dev/null
 t4=$(date +%s.%N)
-TBTWARN_ALLOW_PRIVATE_WEBHOOKS=1 python3 bench/measure.py "$BIN" alert --once > "$D/hooks.out" 2> "$D/hooks.mem"
+TBTWARN_ALLOW_TARGETS=127.0.0.0/8 python3 bench/measure.py "$BIN" alert --once > "$D/hooks.out" 2> "$D/hooks.mem"
 t5=$(date +%s.%N)
 hooks=$(grep -c '(webhook)$' "$D/hooks.out" || true)
 [ "$hooks" -eq "$N" ] || { echo "deliver_bench: only $hooks of $N webhooks delivered" >&2; tail -3 "$D/hooks.out" >&2; exit 1; }

@@ -273,6 +273,16 @@ int crawler_fetch_opts(const struct ini *cfg, struct fetch_opts *fo, char *err, 
 	}
 	fo->ca_file = ini_get(cs, "ca_file");
 	fo->proxy = ini_get(cs, "proxy");
+	if ((v = ini_get(cs, "redirect_allow"))) {
+		struct netguard g;
+		char sub[ERRBUF_SIZE];
+		netguard_init(&g);
+		int r = netguard_add(&g, v, sub, sizeof(sub));
+		netguard_release(&g);
+		if (r)
+			return bad(err, errlen, cfg, cs, "redirect_allow", sub);
+		fo->redirect_allow = v;
+	}
 	if ((v = ini_get(cs, "user_agent")))
 		fo->user_agent = v;
 	return 0;

@@ -2,8 +2,11 @@
  * per-host queue adds the politeness delay that curl does not have. */
 #include "fetch.h"
 
+#include "netguard.h"
+
 #include <curl/curl.h>
 #include <zlib.h>
+#include <sys/socket.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -21,6 +24,7 @@ struct multi {
 	CURLM *h;
 	ev_timer timer; /* curl's timeout */
 	struct fetcher *f;
+	int own; /* a connect_only transfer's own, freed with it */
 };
 
 /* A host with its own queue, so that starting the next request costs a look at each host, not at each request. */
@@ -50,6 +54,11 @@ struct transfer {
 	char *ca_file;
 	int over_cap;
 	int connect_only;
+	/* Guarded requests: every address connected to is checked (guard); unguarded ones: addresses reached after a
+	 * redirect to another host are checked (the fetcher's redirect_guard). refused says why a socket was refused. */
+	const struct netguard *guard;
+	char *first_host;
+	char refused[160];
 	/* Content decoding is ours, so that the cap applies to the decoded size (a gzip bomb stops at the cap) and a
 	 * stream cut short is an error (libcurl 7.88 passes a truncated gzip body as good). */
 	int encoded;      /* 1 while a gzip or deflate body is being inflated */
@@ -79,6 +88,9 @@ struct sock {
 struct fetcher {
 	struct ev_loop *loop;
 	struct multi main;
+	/* Guarded requests (webhooks, robots) run on a multi handle of their own, so that they never reuse a connection
+	 * that an unguarded request opened without the check. */
+	struct multi guarded;
 	ev_timer pump;  /* wakes the queue when a politeness delay ends */
 	struct fetch_opts o;
 	char *ca_file, *proxy, *user_agent;
@@ -86,6 +98,7 @@ struct fetcher {
 	struct transfer *active;
 	size_t running, queued;
 	struct fetch_conn *conns;
+	struct netguard redirects; /* what a redirect to another host may reach beyond public addresses */
 };
 
 void fetch_opts_default(struct fetch_opts *o)
@@ -99,6 +112,7 @@ void fetch_opts_default(struct fetch_opts *o)
 	o->polite_delay = 0.2;
 	o->user_agent = "tbtwarn/0.1 (+https://github.com/tbtwarn)";
 	o->allow_file = 1;
+	o->guard_redirects = 1;
 }
 
 static void check_done(struct multi *m);
@@ -187,7 +201,8 @@ static void multi_release(struct multi *m)
 /* A transfer's own multi handle goes with it; the fetcher's stays. */
 static void multi_drop(struct fetcher *f, struct multi *m)
 {
-	if (m && m != &f->main) {
+	(void)f;
+	if (m && m->own) {
 		multi_release(m);
 		free(m);
 	}
@@ -328,10 +343,19 @@ struct fetcher *fetcher_new(struct ev_loop *loop, const struct fetch_opts *o)
 	f->o.ca_file = f->ca_file;
 	f->o.proxy = f->proxy;
 	f->o.user_agent = f->user_agent;
+	netguard_init(&f->redirects);
+	if (o->redirect_allow) {
+		char err[ERRBUF_SIZE];
+		netguard_add(&f->redirects, o->redirect_allow, err, sizeof(err));
+	}
+	f->o.redirect_allow = NULL;
 	multi_init(&f->main, f);
-	curl_multi_setopt(f->main.h, CURLMOPT_MAX_HOST_CONNECTIONS, o->max_host_connections);
-	curl_multi_setopt(f->main.h, CURLMOPT_MAX_TOTAL_CONNECTIONS, o->max_connections);
-	curl_multi_setopt(f->main.h, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
+	multi_init(&f->guarded, f);
+	for (struct multi *m = &f->main; m; m = m == &f->main ? &f->guarded : NULL) {
+		curl_multi_setopt(m->h, CURLMOPT_MAX_HOST_CONNECTIONS, o->max_host_connections);
+		curl_multi_setopt(m->h, CURLMOPT_MAX_TOTAL_CONNECTIONS, o->max_connections);
+		curl_multi_setopt(m->h, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
+	}
 	ev_timer_init(&f->pump, NULL, 0., 0.);
 	return f;
 }
@@ -350,6 +374,7 @@ static void transfer_free(struct transfer *t)
 	free(t->send_body);
 	free(t->mail_from);
 	free(t->ca_file);
+	free(t->first_host);
 	curl_slist_free_all(t->rcpt);
 	for (char **h = t->extra; h && *h; h++)
 		free(*h);
@@ -381,6 +406,8 @@ void fetcher_free(struct fetcher *f)
 		fetch_conn_close(f->conns);
 	ev_timer_stop(f->loop, &f->pump);
 	multi_release(&f->main);
+	multi_release(&f->guarded);
+	netguard_release(&f->redirects);
 	for (struct host *h = f->hosts, *nx; h; h = nx) {
 		nx = h->next;
 		free(h->name);
@@ -437,6 +464,48 @@ size_t fetch_pending(const struct fetcher *f)
 	return f->running + f->queued;
 }
 
+/* The host part of url, or NULL; caller frees. */
+static char *url_host(const char *url)
+{
+	CURLU *u = curl_url();
+	char *h = NULL, *out = NULL;
+	if (u && !curl_url_set(u, CURLUPART_URL, url, 0) && !curl_url_get(u, CURLUPART_HOST, &h, 0) && h)
+		out = xstrdup(h);
+	curl_free(h);
+	curl_url_cleanup(u);
+	return out;
+}
+
+/* CURLOPT_OPENSOCKETFUNCTION: the one place where the address actually connected to is known, after resolution and
+ * for every redirect and every address tried. A refused address gets no socket; libcurl tries the next one or fails
+ * the transfer, and finish() reports why. */
+static curl_socket_t on_open_socket(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	struct transfer *t = arg;
+	const struct netguard *g = t->guard;
+	(void)purpose;
+	if (!g && t->f->o.guard_redirects) {
+		/* An unguarded request (a source the operator chose) is trusted for its own host; a redirect elsewhere is
+		 * not: a public source must not send us into the intranet or to a cloud metadata service. */
+		char *eff = NULL, *host = NULL;
+		long redirects = 0;
+		curl_easy_getinfo(t->easy, CURLINFO_REDIRECT_COUNT, &redirects);
+		curl_easy_getinfo(t->easy, CURLINFO_EFFECTIVE_URL, &eff);
+		if (redirects > 0 && eff && (host = url_host(eff)) && (!t->first_host || strcasecmp(host, t->first_host)))
+			g = &t->f->redirects;
+		free(host);
+	}
+	const char *why = g ? netguard_refuse(g, &a->addr) : NULL;
+	if (why) {
+		char ip[64];
+		netguard_format(&a->addr, ip, sizeof(ip));
+		snprintf(t->refused, sizeof(t->refused), "refused to connect to %s: %s%s", ip, why,
+			 t->guard ? "" : " reached by a redirect");
+		return CURL_SOCKET_BAD;
+	}
+	return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+}
+
 static void begin(struct fetcher *f, struct transfer *t)
 {
 	CURL *e = curl_easy_init();
@@ -453,6 +522,10 @@ static void begin(struct fetcher *f, struct transfer *t)
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, t);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->res.error);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
+	curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, t);
+	if (!t->guard && !t->connect_only && !t->rcpt)
+		t->first_host = url_host(t->url);
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
 	curl_easy_setopt(e, CURLOPT_MAXREDIRS, 5L);
 	/* Redirects only ever to http or https: never to file:, whatever the first URL was. */
@@ -469,8 +542,14 @@ static void begin(struct fetcher *f, struct transfer *t)
 	curl_easy_setopt(e, CURLOPT_USERAGENT, f->o.user_agent);
 	if (t->ca_file || f->o.ca_file)
 		curl_easy_setopt(e, CURLOPT_CAINFO, t->ca_file ? t->ca_file : f->o.ca_file);
-	if (f->o.proxy)
+	if (t->guard) {
+		/* Through a proxy the socket would reach the proxy, and the check could not see the target. */
+		curl_easy_setopt(e, CURLOPT_PROXY, "");
+		curl_easy_setopt(e, CURLOPT_NOPROXY, "*");
+		curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+	} else if (f->o.proxy) {
 		curl_easy_setopt(e, CURLOPT_PROXY, f->o.proxy);
+	}
 	for (char **h = t->extra; h && *h; h++)
 		t->headers = curl_slist_append(t->headers, *h);
 	if (t->etag) {
@@ -511,8 +590,9 @@ static void begin(struct fetcher *f, struct transfer *t)
 	if (t->connect_only) {
 		t->m = xcalloc(1, sizeof(*t->m));
 		multi_init(t->m, f);
+		t->m->own = 1;
 	} else {
-		t->m = &f->main;
+		t->m = t->guard ? &f->guarded : &f->main;
 	}
 	curl_multi_add_handle(t->m->h, e);
 }
@@ -579,6 +659,7 @@ int fetch_start(struct fetcher *f, const struct fetch_req *req, fetch_done_fn do
 		t->send_len = req->body_len;
 	}
 	t->connect_only = req->connect_only;
+	t->guard = req->guard;
 	t->ca_file = req->ca_file ? xstrdup(req->ca_file) : NULL;
 	if (req->mail_rcpt) {
 		t->mail_from = xstrdup(req->mail_from ? req->mail_from : "");
@@ -613,6 +694,9 @@ static void finish(struct fetcher *f, struct transfer *t, CURLcode code)
 	} else if (t->bad_encoding) {
 		r->failed = 1;
 		errf(r->error, sizeof(r->error), "compressed body is corrupt: %s", t->z.msg ? t->z.msg : "inflate failed");
+	} else if (code != CURLE_OK && t->refused[0]) {
+		r->failed = r->refused = 1;
+		errf(r->error, sizeof(r->error), "%s", t->refused);
 	} else if (code != CURLE_OK) {
 		r->failed = 1;
 		if (!r->error[0])
@@ -672,7 +756,7 @@ static void check_done(struct multi *m)
 			continue;
 		struct transfer *t = NULL;
 		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&t);
-		int own = m != &f->main;
+		int own = m->own;
 		finish(f, t, msg->data.result);
 		if (own)
 			break; /* a transfer's own multi handle held only it, and is gone or handed over with its session */

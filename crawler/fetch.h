@@ -3,6 +3,7 @@
 #define TBT_FETCH_H
 
 #include "buf.h"
+#include "netguard.h"
 #include "util.h"
 
 #include <ev.h>
@@ -21,6 +22,11 @@ struct fetch_opts {
 	const char *proxy;   /* NULL: libcurl's usual environment variables (http_proxy, https_proxy, no_proxy) */
 	const char *user_agent;
 	int allow_file; /* accept file:// URLs (and never follow redirects to them) */
+	/* A redirect to another host than the request's own may not lead to a loopback, private or other special
+	 * address (a public source must not send us into the intranet), except to the ranges in redirect_allow (a
+	 * netguard list, or NULL). On by default. */
+	int guard_redirects;
+	const char *redirect_allow;
 };
 
 /* Sets the defaults: 10 s to connect, 120 s in all, 64 MiB, 4 per host, 0.2 s politeness, file:// allowed. */
@@ -42,6 +48,10 @@ struct fetch_req {
 	 * holds the open session for the caller, and its body the server's replies (the EHLO capabilities). */
 	int connect_only;
 	const char *ca_file; /* CA certificates for this request instead of the fetcher's, or NULL */
+	/* A request made on someone else's behalf (a webhook, a robot): every address it connects to must pass this
+	 * guard (borrowed; must outlive the request), it goes to no proxy and follows no redirect. The error then says
+	 * "refused to connect to ADDRESS: WHY". One guard per fetcher: guarded requests share their connections. */
+	const struct netguard *guard;
 };
 
 struct fetch_result {
@@ -50,6 +60,7 @@ struct fetch_result {
 	long status;         /* HTTP status, 0 when none was received */
 	int failed;          /* transport failure, body over the cap, or HTTP status >= 400 */
 	int not_modified;    /* 304 */
+	int refused;         /* a guard refused every address (error says which and why): nothing was sent */
 	char error[ERRBUF_SIZE];
 	struct buf body;
 	char *etag, *last_modified, *content_type;
@@ -61,7 +72,8 @@ struct fetch_result {
 /* Called once per request when it ends, from the loop. The result is freed after the call returns. */
 typedef void (*fetch_done_fn)(void *arg, struct fetch_result *r);
 
-/* Creates a fetcher on loop (borrowed; must outlive the fetcher). Copies what it needs of o. */
+/* Creates a fetcher on loop (borrowed; must outlive the fetcher). Copies what it needs of o; o->redirect_allow must
+ * have passed netguard_add (a bad list is ignored). */
 struct fetcher *fetcher_new(struct ev_loop *loop, const struct fetch_opts *o);
 /* Cancels transfers still running (their callbacks are not called) and frees everything. */
 void fetcher_free(struct fetcher *f);

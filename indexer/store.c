@@ -199,6 +199,9 @@ static const char *const migrations[] = {
 	 * partial, so that a row that is sent leaves it instead of moving within it. */
 	"CREATE INDEX outbox_urgency ON outbox (kind NOT IN ('confirm', 'manage', 'operator'), deadline IS NULL, deadline) "
 	"WHERE state = 'pending';",
+	/* 8: a webhook or robot whose target keeps failing is paused (active = 0) with the reason, not hammered. */
+	"ALTER TABLE subscriptions ADD COLUMN failures INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE subscriptions ADD COLUMN paused_reason TEXT;",
 };
 
 struct store {

@@ -10,6 +10,8 @@ Paths:
   /slow                  answers after 3 s          /reset     closes the connection mid-response
   /500                   an error page              /429       Too Many Requests with Retry-After: 120
   /redirect-file         302 to file:///etc/passwd  /big       a body of 3 MiB
+  /redirect-here         302 to a document on the same host
+  /redirect-local        302 to the same document through http://localhost (another host, on loopback)
   /badgzip               gzip cut short             /badutf8   a form with invalid UTF-8 bytes
   /gzipdoc               a form sent gzipped        /gzipbomb  20 MiB of zeros in 20 KiB of gzip
   /wrongtype             ePing JSON sent as text/html
@@ -130,6 +132,11 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(500, b"<html><body>Internal Server Error</body></html>", "text/html")
         if p == "/429":
             return self.send(429, b"slow down", headers={"Retry-After": "120"})
+        if p == "/redirect-here":
+            return self.send(302, b"", headers={"Location": "/docs/wto-tbt-vnm-245.txt"})
+        if p == "/redirect-local":
+            port = self.server.server_address[1]
+            return self.send(302, b"", headers={"Location": "http://localhost:%d/docs/wto-tbt-vnm-245.txt" % port})
         if p == "/redirect-file":
             return self.send(302, b"", headers={"Location": "file:///etc/passwd"})
         if p == "/big":

@@ -71,6 +71,12 @@ urls = $U/429
 [source redirect]
 kind = documents
 urls = $U/redirect-file
+[source redirect-here]
+kind = documents
+urls = $U/redirect-here
+[source redirect-local]
+kind = documents
+urls = $U/redirect-local
 [source big]
 kind = documents
 urls = $U/big
@@ -108,6 +114,9 @@ expect_match "a timeout is an error" "$out" "^slow: error: fetch '$U/slow' faile
 expect_match "a reset is an error" "$out" "^reset: error: fetch '$U/reset' failed: "
 expect_match "429 is an error whose retry honours Retry-After" "$out" "^e429: error: fetch '$U/429' failed: HTTP 429 \(failure 1; retry in 1[2-9][0-9] s\)"
 expect_match "a redirect to file: is refused" "$out" "^redirect: error: fetch '$U/redirect-file' failed: .*(Protocol|protocol|not supported|disabled)"
+expect_match "a redirect within the source's host is followed" "$out" "^redirect-here: ok, 1 fetched"
+expect_match "a redirect to another host on a loopback address is refused, naming it" "$out" \
+	"^redirect-local: error: fetch '$U/redirect-local' failed: refused to connect to (127\.0\.0\.1|::1): loopback address reached by a redirect"
 expect_match "a body over the cap is refused" "$out" "^big: error: fetch '$U/big' failed: body larger than the 1048576-byte limit"
 expect_match "truncated gzip is an error" "$out" "^badgzip: error: fetch '$U/badgzip' failed: compressed body cut short"
 expect_match "a gzipped document is decoded" "$out" "^gzipdoc: ok, 1 fetched .*added 1,"

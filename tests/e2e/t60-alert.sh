@@ -31,7 +31,7 @@ WOK=$out
 run "$TBTWARN" subscription add "$S1" --channel webhook --url "http://127.0.0.1:1/x" --member EU --query 'toys'
 expect_eq "subscription add prints the new id" "$(printf '%s' "$out" | grep -Ec '^[0-9]+$')" 1
 
-run env TBTWARN_SMTP_URL=smtp://127.0.0.1:$P1 TBTWARN_ALLOW_PRIVATE_WEBHOOKS=1 TBTWARN_RETRY_BASE=1h "$TBTWARN" alert --once
+run env TBTWARN_SMTP_URL=smtp://127.0.0.1:$P1 TBTWARN_ALLOW_TARGETS=127.0.0.0/8 TBTWARN_RETRY_BASE=1h "$TBTWARN" alert --once
 expect_match "alert --once reports what it did" "$out" "^alert: 23 notifications matched, 10 deliveries queued, 8 sent, 2 to retry, 1 failed$"
 
 cnt=$(grep -l '^To: <li@gd-battery.example.cn>' "$TMP"/mail/* | wc -l)
@@ -76,14 +76,14 @@ for r in rows: by.setdefault(r["state"], []).append(r)
 print(len(by.get("sent", [])), len(by.get("retrying", [])), len(by.get("failed", [])), by["failed"][0]["last_error"], by["retrying"][0]["last_error"])')
 expect_eq "outbox: sent (with the confirmation), retrying (500 and a closed port) and failed (410)" "$got" "8 2 1 HTTP 410 HTTP 500"
 
-run env TBTWARN_SMTP_URL=smtp://127.0.0.1:$P1 TBTWARN_ALLOW_PRIVATE_WEBHOOKS=1 "$TBTWARN" alert --once
+run env TBTWARN_SMTP_URL=smtp://127.0.0.1:$P1 TBTWARN_ALLOW_TARGETS=127.0.0.0/8 "$TBTWARN" alert --once
 expect_match "a second run sends nothing again" "$out" "^alert: 0 notifications matched, 0 deliveries queued, 0 sent, 0 to retry, 0 failed$"
 expect_eq "and the sink got nothing more" "$(ls "$TMP/mail" | wc -l)" 5
 
 # A changed notification is a new alert; a relay that answers 4xx is retried, 5xx is a permanent failure.
 sed 's/"commentDeadlineDate": "2025-05-13T00:00:00+02:00"/"commentDeadlineDate": "2025-06-30T00:00:00+02:00"/' "$ROOT/tests/data/samples/eping-2025-03-a.json" > "$TMP/changed.json"
 "$TBTWARN" import "$TMP/changed.json" > /dev/null
-run env TBTWARN_SMTP_URL=smtp://127.0.0.1:$P4 TBTWARN_ALLOW_PRIVATE_WEBHOOKS=1 "$TBTWARN" alert --once
+run env TBTWARN_SMTP_URL=smtp://127.0.0.1:$P4 TBTWARN_ALLOW_TARGETS=127.0.0.0/8 "$TBTWARN" alert --once
 expect_match "the changed deadline is matched again" "$out" "^alert: 1 notifications matched, 2 deliveries queued"
 expect_match "a 4xx from the relay is retried" "$out" "retrying <tbtwarn\.[0-9.]*@tbtwarn> in [0-9]+ s: "
 ID=$("$TBTWARN" outbox --json | python3 -c 'import json,sys; print([r["id"] for r in json.load(sys.stdin) if r["state"] == "retrying" and r["symbol"] == "G/TBT/N/USA/2201" and "HTTP" not in (r["last_error"] or "")][0])')
@@ -98,4 +98,4 @@ expect_eq "after outbox retry it is delivered, once" "$(ls "$TMP/mail" | wc -l)"
 sed 's/"commentDeadlineDate": "2025-06-30T00:00:00+02:00"/"commentDeadlineDate": "2025-07-15T00:00:00+02:00"/' "$TMP/changed.json" > "$TMP/changed2.json"
 "$TBTWARN" import "$TMP/changed2.json" > /dev/null
 run env TBTWARN_SMTP_URL=smtp://127.0.0.1:$P1 "$TBTWARN" alert --once
-expect_match "a webhook to a private address is refused without being contacted" "$out" "failed <tbtwarn.*@tbtwarn>: webhook target is a loopback or private address"
+expect_match "a webhook to a private address is refused without being contacted" "$out" "failed <tbtwarn.*@tbtwarn>: refused to connect to 10\.20\.30\.40: private address"

@@ -15,7 +15,7 @@ trap 'kill $sink $wr 2>/dev/null; rm -rf "$TMP"' EXIT
 i=0
 while [ ! -s "$TMP/wport" ] && [ $i -lt 500 ]; do i=$((i + 1)); sleep 0.01; done
 W=http://127.0.0.1:$(head -n 1 "$TMP/wport")
-export TBTWARN_SMTP_URL=smtp://127.0.0.1:$P TBTWARN_ALLOW_PRIVATE_WEBHOOKS=1
+export TBTWARN_SMTP_URL=smtp://127.0.0.1:$P TBTWARN_ALLOW_TARGETS=127.0.0.0/8
 
 "$TBTWARN" import "$ROOT"/tests/data/samples/* > /dev/null
 python3 -c '

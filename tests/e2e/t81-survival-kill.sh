@@ -24,7 +24,7 @@ dir = $TMP/fix
 interval = 1s
 [alert]
 smtp_url = smtp://127.0.0.1:$P
-allow_private_webhooks = yes
+allow_targets = 127.0.0.0/8
 [web]
 listen = 127.0.0.1:$W
 [service]
