@@ -19,13 +19,14 @@
 #include <unistd.h>
 #include <limits.h>
 #include <sys/stat.h>
+#include <fcntl.h>
+#include <openssl/rand.h>
 
 void alert_opts_default(struct alert_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->mail_from = "tbtwarn@localhost";
 	o->base_url = "http://127.0.0.1:8080";
-	o->secret = "tbtwarn-unsubscribe";
 	o->retry_base = 60;
 	o->retry_max = 6 * 3600;
 	o->give_up_after = 3 * 86400;
@@ -34,7 +35,66 @@ void alert_opts_default(struct alert_opts *o)
 	netguard_init(&o->targets);
 }
 
-int alert_opts_load(struct alert_opts *o, const struct ini *cfg, char *err, size_t errlen)
+/* The data directory's secret: read, or made once (O_EXCL, so that two processes starting together agree). */
+static int data_secret(struct alert_opts *o, const char *data, char *err, size_t errlen)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/secret", data);
+	for (int tries = 0; tries < 50; tries++) {
+		char *s = read_first_line(path);
+		if (s && strlen(s) >= 32) {
+			free(o->owned_secret);
+			o->owned_secret = s;
+			o->secret = s;
+			o->secret_generated = 1;
+			return 0;
+		}
+		free(s);
+		if (access(path, F_OK) == 0) {
+			/* Being written by another process that started at the same time: a moment. */
+			struct timespec ts = {0, 20 * 1000000};
+			nanosleep(&ts, NULL);
+			continue;
+		}
+		unsigned char raw[32];
+		char hex[65];
+		if (RAND_bytes(raw, sizeof(raw)) != 1) {
+			errf(err, errlen, "no random bytes for the secret of '%s'", path);
+			return -EIO;
+		}
+		for (int i = 0; i < 32; i++)
+			snprintf(hex + 2 * i, 3, "%02x", raw[i]);
+		mkdir(data, 0755);
+		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd < 0) {
+			if (errno == EEXIST)
+				continue;
+			errf(err, errlen, "cannot create the secret file '%s': %s", path, strerror(errno));
+			return -EIO;
+		}
+		hex[64] = '\n';
+		int bad = write(fd, hex, 65) != 65 || fsync(fd) != 0;
+		bad |= close(fd) != 0;
+		if (bad) {
+			errf(err, errlen, "cannot write the secret file '%s': %s", path, strerror(errno));
+			unlink(path);
+			return -EIO;
+		}
+	}
+	errf(err, errlen, "the secret file '%s' is shorter than 32 characters: remove it and start again", path);
+	return -EINVAL;
+}
+
+const char *alert_secret_weak(const char *secret)
+{
+	if (!strcmp(secret, "tbtwarn-unsubscribe"))
+		return "it is the constant older versions of tbtwarn used, known to anyone who reads the source";
+	if (strlen(secret) < 32)
+		return "it is shorter than 32 characters";
+	return NULL;
+}
+
+int alert_opts_load(struct alert_opts *o, const struct ini *cfg, const char *data, char *err, size_t errlen)
 {
 	static const char *const keys[] = {"smtp_url", "smtp_ca_file", "mail_from", "base_url", "secret", "secret_file", "retry_base",
 					   "retry_max", "give_up_after", "reminder_days", "allow_private_webhooks",
@@ -130,6 +190,8 @@ int alert_opts_load(struct alert_opts *o, const struct ini *cfg, char *err, size
 		}
 		o->reminder_days = (int)days;
 	}
+	if (!o->secret && data)
+		return data_secret(o, data, err, errlen);
 	return 0;
 }
 
@@ -1294,6 +1356,45 @@ int alert_deliver_row(struct archive *a, struct ev_loop *loop, struct fetcher *f
 	r.f = f;
 	int rc = deliver_due(&r, row, err, errlen);
 	run_release(&r);
+	return rc;
+}
+
+int alert_queue_manage(struct archive *a, int64_t subscriber, char *err, size_t errlen)
+{
+	sqlite3_stmt *q;
+	double t = now_epoch();
+	int rc;
+	if ((rc = prep(a, "SELECT coalesce(sum(created_at >= strftime('%Y-%m-%dT%H:%M:%SZ', ?2, 'unixepoch')), 0), count(*) "
+			  "FROM outbox WHERE subscriber_id = ?1 AND kind IN ('confirm', 'manage') "
+			  "AND created_at >= strftime('%Y-%m-%dT%H:%M:%SZ', ?3, 'unixepoch') "
+			  /* Once the owner confirmed, what came before was theirs to ask for, not a flood. */
+			  "AND created_at > coalesce((SELECT confirmed_at FROM subscribers WHERE id = ?1), '')",
+		       &q, err, errlen)))
+		return rc;
+	sqlite3_bind_int64(q, 1, subscriber);
+	sqlite3_bind_double(q, 2, t - 600);
+	sqlite3_bind_double(q, 3, t - 86400);
+	int recent = 0, today = 0;
+	if (sqlite3_step(q) == SQLITE_ROW) {
+		recent = sqlite3_column_int(q, 0);
+		today = sqlite3_column_int(q, 1);
+	}
+	sqlite3_finalize(q);
+	if (recent >= 1 || today >= 5)
+		return 0;
+	char mid[128], now[21];
+	snprintf(mid, sizeof(mid), "<tbtwarn.manage.%lld.%lld@tbtwarn>", (long long)subscriber, (long long)(t * 1000));
+	now_iso(now);
+	if ((rc = prep(a, "INSERT INTO outbox (kind, subscriber_id, message_id, created_at) VALUES ('manage', ?1, ?2, ?3)", &q,
+		       err, errlen)))
+		return rc;
+	sqlite3_bind_int64(q, 1, subscriber);
+	sqlite3_bind_text(q, 2, mid, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, now, -1, SQLITE_STATIC);
+	rc = sqlite3_step(q) == SQLITE_DONE ? 1 : -TBT_EDB;
+	if (rc < 0)
+		errf(err, errlen, "queue a manage message: %s", sqlite3_errmsg(db(a)));
+	sqlite3_finalize(q);
 	return rc;
 }
 

@@ -23,7 +23,8 @@ struct alert_opts {
 	const char *smtp_ca_file; /* CA certificates that verify the relay (a private CA), or NULL: the system's */
 	const char *mail_from; /* sender address */
 	const char *base_url;  /* for unsubscribe and notification links */
-	const char *secret;    /* signs unsubscribe tokens */
+	const char *secret;    /* signs link tokens and CSRF tokens: [alert] secret or secret_file, else the data directory's */
+	int secret_generated;  /* the secret is the data directory's own (made by tbtwarn) */
 	double retry_base, retry_max; /* backoff of temporary failures, seconds */
 	double give_up_after;         /* seconds after which a temporary failure becomes permanent */
 	/* Address ranges that webhooks and robots may reach although they are not public (loopback, private, ...):
@@ -37,9 +38,13 @@ struct alert_opts {
 };
 
 void alert_opts_default(struct alert_opts *o);
-/* Takes the [alert] section of cfg (borrowed: it must outlive o), then the TBTWARN_* environment variables.
- * Returns 0 or -EINVAL with err naming file, line and key. */
-int alert_opts_load(struct alert_opts *o, const struct ini *cfg, char *err, size_t errlen);
+/* Takes the [alert] section of cfg (borrowed: it must outlive o), then the TBTWARN_* environment variables. With no
+ * secret configured, the installation's own is used: the file "secret" in the data directory data, made on first
+ * use from 32 random bytes (mode 0600); data NULL leaves the secret unset (configuration checks only). Returns 0 or
+ * -EINVAL with err naming file, line and key (or the secret file and why). */
+int alert_opts_load(struct alert_opts *o, const struct ini *cfg, const char *data, char *err, size_t errlen);
+/* Why a configured secret is weak (shorter than 32 characters, or the constant older versions used), or NULL. */
+const char *alert_secret_weak(const char *secret);
 void alert_opts_release(struct alert_opts *o);
 
 /*
@@ -58,6 +63,14 @@ int alert_collect(struct archive *a, const struct alert_opts *o, struct alert_st
  */
 int alert_deliver(struct archive *a, struct ev_loop *loop, struct fetcher *f, const struct alert_opts *o,
 		  struct alert_stats *st, FILE *report, char *err, size_t errlen);
+
+/*
+ * Queues a message with a link to manage the subscriptions of a known subscriber (someone used the public form with
+ * their address), unless one went out lately: at most one confirmation or manage message per address in 10 minutes
+ * and 5 in a day, so that the form cannot be used to fill a third party's mailbox. Returns 1 when queued, 0 when
+ * held back by that limit, or a negative code with err. In the caller's transaction, if any.
+ */
+int alert_queue_manage(struct archive *a, int64_t subscriber, char *err, size_t errlen);
 
 /* Delivers one outbox row now if it is due (a confirmation just queued, say). */
 int alert_deliver_row(struct archive *a, struct ev_loop *loop, struct fetcher *f, const struct alert_opts *o, int64_t row,

@@ -18,6 +18,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <ev.h>
 #include <signal.h>
 #include <getopt.h>
@@ -930,13 +931,13 @@ struct alert_env {
 	struct fetcher *f;
 };
 
-static void alert_env_open(const char *config, struct alert_env *e)
+static void alert_env_open(const char *data, const char *config, struct alert_env *e)
 {
 	char err[ERRBUF_SIZE];
 	struct fetch_opts fo;
 	e->cfg = load_config(config);
 	alert_opts_default(&e->o);
-	if (alert_opts_load(&e->o, e->cfg, err, sizeof(err)))
+	if (alert_opts_load(&e->o, e->cfg, data, err, sizeof(err)))
 		die("configuration: %s", err);
 	e->loop = ev_loop_new(EVFLAG_AUTO);
 	fetch_opts_default(&fo);
@@ -958,11 +959,11 @@ static void alert_env_close(struct alert_env *e)
 
 /* Sends the confirmation requests waiting for subscriber (0: for all) now when a relay is configured; else says that
  * they wait in the outbox for the alerter. */
-static void send_confirmation(struct archive *a, const char *config, int64_t subscriber)
+static void send_confirmation(struct archive *a, const char *data, const char *config, int64_t subscriber)
 {
 	struct alert_env e;
 	char err[ERRBUF_SIZE];
-	alert_env_open(config, &e);
+	alert_env_open(data, config, &e);
 	if (!e.o.smtp_url) {
 		fputs("tbtwarn: the confirmation request waits in the outbox: no mail relay is configured yet (TBTWARN_SMTP_URL "
 		      "or [alert] smtp_url); tbtwarn alert sends it\n",
@@ -1031,7 +1032,7 @@ static int cmd_serve(const char *data, const char *config, int argc, char **argv
 	struct ini *cfg = load_config(config);
 	web_opts_default(&wo);
 	alert_opts_default(&ao);
-	if (web_opts_load(&wo, cfg, err, sizeof(err)) || alert_opts_load(&ao, cfg, err, sizeof(err)))
+	if (web_opts_load(&wo, cfg, err, sizeof(err)) || alert_opts_load(&ao, cfg, data, err, sizeof(err)))
 		die("configuration: %s", err);
 	if (listen)
 		wo.listen = listen;
@@ -1191,7 +1192,14 @@ static int cmd_doctor(const char *data, const char *config, int argc, char **arg
 	/* The mail relay and each source, over the network (one request each, short timeouts). */
 	struct alert_opts ao;
 	alert_opts_default(&ao);
-	alert_opts_load(&ao, cfg, err, sizeof(err));
+	if (alert_opts_load(&ao, cfg, data, err, sizeof(err)))
+		bad += doctor_line(0, "the [alert] settings and the secret", err);
+	else if (ao.secret_generated)
+		bad += doctor_line(1, "link secret: the data directory's own (random, mode 0600; keep it in backups)", NULL);
+	else if (alert_secret_weak(ao.secret))
+		bad += doctor_line(0, "link secret is strong", alert_secret_weak(ao.secret));
+	else
+		bad += doctor_line(1, "link secret: configured", NULL);
 	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
 	struct fetch_opts fo;
 	fetch_opts_default(&fo);
@@ -1270,11 +1278,21 @@ static int cmd_doctor(const char *data, const char *config, int argc, char **arg
 static int cmd_backup(const char *data, int argc, char **argv)
 {
 	char src[4096], dst[4096];
-	if (argc != 2) {
-		fputs("tbtwarn: backup: usage: tbtwarn backup DIR\n", stderr);
+	static const char usage_backup[] = "usage: tbtwarn backup DIR\n"
+					   "  Writes a consistent copy of the database (notifications, subscribers, outbox) and the\n"
+					   "  installation's secret into DIR, which is made with mode 0700.\n";
+	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		fputs(usage_backup, stdout);
+		return 0;
+	}
+	if (argc != 2 || argv[1][0] == '-' || !argv[1][0]) {
+		/* A folder named like an option is a mistake, never a place to copy subscribers' addresses to. */
+		if (argc == 2)
+			fprintf(stderr, "tbtwarn: backup: '%s' is not a folder name (unknown option)\n", argv[1]);
+		fputs(usage_backup, stderr);
 		return 2;
 	}
-	if (mkdir(argv[1], 0750) && errno != EEXIST) {
+	if (mkdir(argv[1], 0700) && errno != EEXIST) {
 		fprintf(stderr, "tbtwarn: backup: cannot make %s: %s\n", argv[1], strerror(errno));
 		return 2;
 	}
@@ -1310,7 +1328,7 @@ static int cmd_backup(const char *data, int argc, char **argv)
 	if (!ok)
 		fprintf(stderr, "tbtwarn: backup: %s\n", sqlite3_errmsg(to));
 	long long n = -1;
-	sqlite3_stmt *q;
+	sqlite3_stmt *q = NULL;
 	if (ok && sqlite3_prepare_v2(to, "SELECT count(*) FROM notifications", -1, &q, NULL) == SQLITE_OK &&
 	    sqlite3_step(q) == SQLITE_ROW)
 		n = sqlite3_column_int64(q, 0);
@@ -1319,8 +1337,26 @@ static int cmd_backup(const char *data, int argc, char **argv)
 	sqlite3_close(to);
 	if (!ok)
 		return 1;
-	printf("backup: %s (%lld notifications, subscribers, outbox and state). The search index is rebuilt from it on "
-	       "restore: tbtwarn --data DIR reindex\n", dst, n);
+	chmod(dst, 0600); /* subscribers' addresses and robot keys */
+	/* The secret signs every link already sent: without it, a restored installation breaks them all. */
+	snprintf(src, sizeof(src), "%s/secret", data);
+	char *secret = read_first_line(src);
+	if (secret) {
+		snprintf(dst, sizeof(dst), "%s/secret", argv[1]);
+		int fd = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		size_t len = strlen(secret);
+		int bad = fd < 0 || write(fd, secret, len) != (ssize_t)len || write(fd, "\n", 1) != 1 || fsync(fd);
+		if (fd >= 0)
+			bad |= close(fd) != 0;
+		free(secret);
+		if (bad) {
+			fprintf(stderr, "tbtwarn: backup: cannot write %s: %s\n", dst, strerror(errno));
+			return 1;
+		}
+		snprintf(dst, sizeof(dst), "%s/tbtwarn.db", argv[1]);
+	}
+	printf("backup: %s (%lld notifications, subscribers, outbox and state%s). The search index is rebuilt from it on "
+	       "restore: tbtwarn --data DIR reindex\n", dst, n, secret ? "; the secret beside it" : "");
 	return 0;
 }
 
@@ -1386,7 +1422,7 @@ static int cmd_subscriber(const char *data, const char *config, int argc, char *
 				printf("%lld\n", (long long)id);
 				fflush(stdout);
 				if (!confirmed)
-					send_confirmation(a, config, id);
+					send_confirmation(a, data, config, id);
 			}
 		}
 	} else if (!strcmp(argv[1], "import") && argc >= 3) {
@@ -1408,7 +1444,7 @@ static int cmd_subscriber(const char *data, const char *config, int argc, char *
 			       r.bad);
 			if (r.to_confirm && confirmed_ok) {
 				fflush(stdout);
-				send_confirmation(a, config, 0);
+				send_confirmation(a, data, config, 0);
 			}
 			rc = r.bad ? 1 : 0;
 		}
@@ -1420,7 +1456,7 @@ static int cmd_subscriber(const char *data, const char *config, int argc, char *
 			fprintf(stderr, "tbtwarn: subscriber %s: '%s' is not an id\n", argv[1], argv[2]);
 			rc = 2;
 		} else {
-			alert_env_open(config, &e);
+			alert_env_open(data, config, &e);
 			/* With --token, the link's token is checked as the web does: it cannot be forged without the secret. */
 			if (argc == 5 && !subs_token_ok(e.o.secret, argv[1], id, argv[4])) {
 				fprintf(stderr, "tbtwarn: subscriber %s: the token does not belong to subscriber %ld\n", argv[1], id);
@@ -1696,7 +1732,7 @@ static int cmd_subscription(const char *data, const char *config, int argc, char
 			rc = 2;
 		} else {
 			struct alert_env e;
-			alert_env_open(config, &e);
+			alert_env_open(data, config, &e);
 			int r = alert_test(a, e.loop, e.f, &e.o, id, stdout, err, sizeof(err));
 			if (r) {
 				fprintf(stderr, "tbtwarn: subscription test: %s\n", err);
@@ -1733,7 +1769,7 @@ static int cmd_alert(const char *data, const char *config, int argc, char **argv
 		return 2;
 	}
 	struct alert_env e;
-	alert_env_open(config, &e);
+	alert_env_open(data, config, &e);
 	struct alert_stats st = {0};
 	int rc = 0;
 	do {

@@ -118,7 +118,7 @@ int service_check_config(const struct ini *cfg, char *err, size_t errlen)
 	svc_opts_default(&so);
 	fetch_opts_default(&fo);
 	risk_config_default(&rc);
-	r = alert_opts_load(&ao, cfg, err, errlen);
+	r = alert_opts_load(&ao, cfg, NULL, err, errlen);
 	alert_opts_release(&ao);
 	if (!r) {
 		r = web_opts_load(&wo, cfg, err, errlen);
@@ -365,7 +365,7 @@ static void on_hup(struct ev_loop *loop, ev_signal *w, int revents)
 	alert_opts_default(&ao);
 	web_opts_default(&wo);
 	svc_opts_default(&so);
-	alert_opts_load(&ao, cfg, err, sizeof(err));
+	alert_opts_load(&ao, cfg, s->data, err, sizeof(err));
 	web_opts_load(&wo, cfg, err, sizeof(err));
 	svc_opts_load(&so, cfg, err, sizeof(err));
 	struct crawler *cr = crawler_new(loop, s->a, cfg, err, sizeof(err));
@@ -420,7 +420,7 @@ int service_run(const char *data, const char *config, const struct catalog *cats
 	alert_opts_default(&s.ao);
 	web_opts_default(&s.wo);
 	svc_opts_default(&s.so);
-	if (service_check_config(s.cfg, err, errlen) || alert_opts_load(&s.ao, s.cfg, err, errlen) ||
+	if (service_check_config(s.cfg, err, errlen) || alert_opts_load(&s.ao, s.cfg, data, err, errlen) ||
 	    web_opts_load(&s.wo, s.cfg, err, errlen) || svc_opts_load(&s.so, s.cfg, err, errlen) ||
 	    risk_config_load(risk, s.cfg, err, errlen)) {
 		ini_free(s.cfg);

@@ -685,6 +685,11 @@ static enum MHD_Result api_subscribe(struct req *r)
 	enum MHD_Result answered;
 	if (w->o.read_only)
 		return respond_error(r, 503, "read_only", "this server is a read-only mirror: subscribe on the main site");
+	const char *why = guard_csrf_check(r);
+	if (why) {
+		w->csrf_refused++;
+		return respond_error(r, 403, "csrf", "%s", why);
+	}
 	const char *email = req_param(r, "email"), *lang = req_param(r, "lang");
 	if (!email || !email_valid(email))
 		return respond_error(r, 400, "bad_parameter", "email: '%s' is not an e-mail address", email ? email : "");
@@ -710,26 +715,18 @@ static enum MHD_Result api_subscribe(struct req *r)
 	who.lang = (char *)(lang && *lang ? lang : r->lang);
 	int64_t id, sid;
 	char err[ERRBUF_SIZE];
-	sqlite3_exec(sdb(w), "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	if (sqlite3_exec(sdb(w), "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return respond_error(r, 503, "busy", "the database is busy: try again in a moment");
 	int rc = subs_add_subscriber(st, &who, 0, &id, err, sizeof(err));
 	if (rc == -EEXIST) {
 		/* Known address: the form does not say so (that would tell anyone who is subscribed); the owner gets a
-		 * link to manage their subscriptions, where they can add this one. */
-		char mid[128], now[21];
-		sqlite3_stmt *q;
-		snprintf(mid, sizeof(mid), "<tbtwarn.manage.%lld.%lld@tbtwarn>", (long long)id, (long long)(now_epoch() * 1000));
-		now_iso(now);
-		if (sqlite3_prepare_v2(sdb(w), "INSERT INTO outbox (kind, subscriber_id, message_id, created_at) "
-					       "VALUES ('manage', ?1, ?2, ?3)",
-				       -1, &q, NULL) == SQLITE_OK) {
-			sqlite3_bind_int64(q, 1, id);
-			sqlite3_bind_text(q, 2, mid, -1, SQLITE_STATIC);
-			sqlite3_bind_text(q, 3, now, -1, SQLITE_STATIC);
-			sqlite3_step(q);
-			sqlite3_finalize(q);
-		}
-		sqlite3_exec(sdb(w), "COMMIT", NULL, NULL, NULL);
+		 * link to manage their subscriptions, where they can add this one, unless one went out lately. */
+		rc = alert_queue_manage(w->a, id, err, sizeof(err));
 		sub_filter_release(&sub.filter);
+		if (rc < 0 || sqlite3_exec(sdb(w), "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+			sqlite3_exec(sdb(w), "ROLLBACK", NULL, NULL, NULL);
+			return respond_error(r, 500, "store_failed", "%s", rc < 0 ? err : sqlite3_errmsg(sdb(w)));
+		}
 		goto accepted;
 	}
 	if (!rc) {
@@ -741,7 +738,11 @@ static enum MHD_Result api_subscribe(struct req *r)
 		sqlite3_exec(sdb(w), "ROLLBACK", NULL, NULL, NULL);
 		return respond_error(r, rc == -EINVAL ? 400 : 500, rc == -EINVAL ? "bad_parameter" : "store_failed", "%s", err);
 	}
-	sqlite3_exec(sdb(w), "COMMIT", NULL, NULL, NULL);
+	if (sqlite3_exec(sdb(w), "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		snprintf(err, sizeof(err), "%s", sqlite3_errmsg(sdb(w)));
+		sqlite3_exec(sdb(w), "ROLLBACK", NULL, NULL, NULL);
+		return respond_error(r, 500, "store_failed", "%s", err);
+	}
 accepted:;
 	json_t *o = json_object();
 	json_object_set_new(o, "status", json_string("confirmation_sent"));
@@ -766,6 +767,12 @@ static enum MHD_Result api_manage(struct req *r)
 		if (r->w->o.read_only) {
 			subscriber_release(&who);
 			return respond_error(r, 503, "read_only", "this server is a read-only mirror");
+		}
+		const char *why = guard_csrf_check(r);
+		if (why) {
+			subscriber_release(&who);
+			r->w->csrf_refused++;
+			return respond_error(r, 403, "csrf", "%s", why);
 		}
 		const char *action = req_param(r, "action");
 		int rc = 0;
@@ -897,12 +904,20 @@ int api_handle(struct req *r)
 		return api_export(r, 0);
 	if (!strcmp(p, "subscribe") && !strcmp(r->method, "POST"))
 		return api_subscribe(r);
+	if (!strcmp(p, "csrf") && get) {
+		/* A token for the forms that change something: bound to the client's address, valid 12 hours. */
+		char tok[GUARD_CSRF_LEN];
+		guard_csrf_token(r, tok);
+		json_t *o = json_object();
+		json_object_set_new(o, "csrf", json_string(tok));
+		return respond_json(r, 200, o);
+	}
 	if (!strcmp(p, "manage") && (get || !strcmp(r->method, "POST")))
 		return api_manage(r);
 	if (starts_with(p, "admin/"))
 		return api_admin(r, p + 6);
 	static const char *const known[] = {"notifications", "stats", "categories", "sources", "export.csv", "export.jsonl",
-					    "subscribe", "manage"};
+					    "subscribe", "manage", "csrf"};
 	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
 		if (!strcmp(p, known[i]) || (!strcmp(known[i], "notifications") && starts_with(p, "notifications/")))
 			return respond_error(r, 405, "method_not_allowed", "%s is not allowed on /api/%s", r->method, p);

@@ -3,6 +3,7 @@
 #define TBT_HTTP_H
 
 #include "buf.h"
+#include "netguard.h"
 #include "web.h"
 
 #include <jansson.h>
@@ -24,6 +25,13 @@ struct web {
 	void *status_arg;
 	double started;
 	struct pool *pool; /* search threads, or NULL: searches run on the loop */
+	/* guard.c's state: the trusted proxies, the rate limiter, the connections and their deadlines. */
+	struct netguard proxy_ranges;
+	const struct netguard *proxies; /* &proxy_ranges when any are configured, else NULL */
+	struct limiter *limiter;
+	struct guard_conn *conns;
+	ev_timer sweep;
+	unsigned long slow_cut, rate_limited, csrf_refused;
 };
 
 /* One request. */
@@ -91,6 +99,27 @@ void pool_forget(struct req *r);            /* frees an unanswered task */
 void pool_free(struct pool *p);
 /* Lets libmicrohttpd work now (after connections were resumed). */
 void web_run(struct web *w);
+
+/* guard.c: the client's address (X-Forwarded-For's last hop when the peer is a trusted proxy) into out. */
+void guard_client(struct req *r, char *out, size_t outlen);
+/* Parses "N/DURATION" ("20/1m"); 0 or -1. */
+int guard_rate_parse(const char *s, struct web_rate *out);
+/* Counts one state-changing request of client against its limit and the global one: 0 when allowed, else the
+ * seconds to wait (for Retry-After). */
+double guard_rate(struct web *w, const char *client);
+/* A CSRF token for the requesting client ("TIME.MAC"), valid 12 hours. */
+#define GUARD_CSRF_LEN 48
+void guard_csrf_token(struct req *r, char out[GUARD_CSRF_LEN]);
+/* NULL when the request carries a valid CSRF token (X-CSRF-Token or the csrf field) and does not come from another
+ * site (Origin, Sec-Fetch-Site); else why not, for the visitor. */
+const char *guard_csrf_check(struct req *r);
+/* Connections as libmicrohttpd reports them (MHD_OPTION_NOTIFY_CONNECTION). */
+void guard_conn_event(struct web *w, struct MHD_Connection *c, void **socket_context, enum MHD_ConnectionNotificationCode code);
+/* Where a request is: waiting for its head (deadline head_timeout), receiving its body (body_timeout), or complete. */
+enum guard_stage { GUARD_HEAD, GUARD_BODY, GUARD_DONE };
+void guard_stage(struct req *r, enum guard_stage stage);
+void guard_start(struct web *w);
+void guard_stop(struct web *w);
 
 /* Handlers: each returns the result of a respond_* call, or -1 when the path is not theirs. */
 int api_handle(struct req *r);

@@ -61,6 +61,19 @@ static enum MHD_Result link_page(struct req *r, const char *purpose)
 			page_open(&o, lang, en ? "Not available here" : "此处不可用");
 			return page_close(r, 503, &o);
 		}
+		/* The page's own button carries a CSRF token; a mail provider's RFC 8058 one-click POST carries
+		 * List-Unsubscribe=One-Click instead, and the link's own token is proof enough for it. */
+		const char *one_click = req_param(r, "List-Unsubscribe");
+		const char *why = confirm || !one_click || strcmp(one_click, "One-Click") ? guard_csrf_check(r) : NULL;
+		if (why) {
+			subscriber_release(&who);
+			r->w->csrf_refused++;
+			page_open(&o, lang, en ? "Please try again" : "请重试");
+			buf_addstr(&o, "<p>");
+			buf_add_html(&o, en ? why : "表单已过期或来自其他网站。请从邮件中重新打开链接，再点击按钮。");
+			buf_addstr(&o, "</p>");
+			return page_close(r, 403, &o);
+		}
 		int rc = confirm ? subs_confirm(st, id, err, sizeof(err)) : subs_unsubscribe(st, id, err, sizeof(err));
 		if (rc) {
 			subscriber_release(&who);
@@ -100,6 +113,9 @@ static enum MHD_Result link_page(struct req *r, const char *purpose)
 	buf_addf(&o, "</p><form method=\"post\" action=\"/%s\">", purpose);
 	hidden(&o, "s", s);
 	hidden(&o, "t", t);
+	char csrf[GUARD_CSRF_LEN];
+	guard_csrf_token(r, csrf);
+	hidden(&o, "csrf", csrf);
 	buf_addf(&o, "<button type=\"submit\">%s</button></form>",
 		 confirm ? (en ? "Confirm" : "确认订阅") : (en ? "Unsubscribe" : "确认退订"));
 	subscriber_release(&who);

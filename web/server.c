@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,12 +26,19 @@ void web_opts_default(struct web_opts *o)
 	o->timeout = 30;
 	o->max_body = 64 * 1024;
 	o->search_threads = 2;
+	o->head_timeout = 10;
+	o->body_timeout = 30;
+	o->max_client_connections = 64;
+	o->write_rate = (struct web_rate){20, 60};
+	o->write_rate_global = (struct web_rate){300, 60};
 }
 
 int web_opts_load(struct web_opts *o, const struct ini *cfg, char *err, size_t errlen)
 {
-	static const char *const keys[] = {"listen",  "admin_token", "admin_token_file", "read_only",
-					    "timeout", "max_body",    "search_threads"};
+	static const char *const keys[] = {"listen",       "admin_token",  "admin_token_file",       "read_only",
+					   "timeout",      "max_body",     "search_threads",         "head_timeout",
+					   "body_timeout", "write_rate",   "write_rate_global",      "max_client_connections",
+					   "trusted_proxies"};
 	const struct ini_section *s = ini_section(cfg, "web");
 	const char *v;
 	if (ini_check_keys(cfg, s, keys, sizeof(keys) / sizeof(keys[0]), err, errlen))
@@ -75,11 +83,51 @@ int web_opts_load(struct web_opts *o, const struct ini *cfg, char *err, size_t e
 			}
 			o->search_threads = (unsigned)n;
 		}
+		static const char *const deadlines[] = {"head_timeout", "body_timeout"};
+		double *dl[] = {&o->head_timeout, &o->body_timeout};
+		for (int i = 0; i < 2; i++)
+			if ((v = ini_get(s, deadlines[i])) && (ini_duration(v, dl[i]) || *dl[i] < 1 || *dl[i] > 3600)) {
+				errf(err, errlen, "%s:%d: %s wants a duration from 1s to 1h, got '%s'", cfg->path,
+				     ini_line(s, deadlines[i]), deadlines[i], v);
+				return -EINVAL;
+			}
+		static const char *const rates[] = {"write_rate", "write_rate_global"};
+		struct web_rate *rt[] = {&o->write_rate, &o->write_rate_global};
+		for (int i = 0; i < 2; i++)
+			if ((v = ini_get(s, rates[i])) && guard_rate_parse(v, rt[i])) {
+				errf(err, errlen, "%s:%d: %s wants requests per duration such as 20/1m, got '%s'", cfg->path,
+				     ini_line(s, rates[i]), rates[i], v);
+				return -EINVAL;
+			}
+		if ((v = ini_get(s, "max_client_connections"))) {
+			if (parse_long(v, 1, 10000, &n)) {
+				errf(err, errlen, "%s:%d: max_client_connections wants a number from 1 to 10000, got '%s'", cfg->path,
+				     ini_line(s, "max_client_connections"), v);
+				return -EINVAL;
+			}
+			o->max_client_connections = (unsigned)n;
+		}
+		if ((v = ini_get(s, "trusted_proxies"))) {
+			struct netguard g;
+			char sub[ERRBUF_SIZE];
+			netguard_init(&g);
+			int bad = netguard_add(&g, v, sub, sizeof(sub));
+			netguard_release(&g);
+			if (bad) {
+				errf(err, errlen, "%s:%d: trusted_proxies: %s", cfg->path, ini_line(s, "trusted_proxies"), sub);
+				return -EINVAL;
+			}
+			o->trusted_proxies = v;
+		}
 	}
 	if ((v = getenv("TBTWARN_LISTEN")) && *v)
 		o->listen = v;
 	if ((v = getenv("TBTWARN_ADMIN_TOKEN")) && *v)
 		o->admin_token = v;
+	if ((v = getenv("TBTWARN_WRITE_RATE")) && *v && guard_rate_parse(v, &o->write_rate)) {
+		errf(err, errlen, "TBTWARN_WRITE_RATE wants requests per duration such as 20/1m, got '%s'", v);
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -424,6 +472,28 @@ static enum MHD_Result dispatch(struct req *r)
 		return respond_error(r, 413, "too_large", "the request body is over %zu bytes", r->w->o.max_body);
 	if (!utf8_valid(r->path, strlen(r->path), NULL))
 		return respond_error(r, 400, "bad_path", "the path is not valid UTF-8");
+	if (strcmp(r->method, "GET") && !r->head && strcmp(r->method, "OPTIONS") &&
+	    !(starts_with(r->path, "/api/admin/") && req_header(r, "Authorization"))) {
+		/* State-changing requests: a limit per client and one in all (administration with its token is exempt;
+		 * a wrong token is answered 401 by its handler anyway). */
+		char client[64];
+		guard_client(r, client, sizeof(client));
+		double wait = guard_rate(r->w, client);
+		if (wait > 0) {
+			char secs[32];
+			snprintf(secs, sizeof(secs), "%.0f", ceil(wait));
+			const char *hd[] = {"Retry-After", secs, NULL};
+			r->w->rate_limited++;
+			struct buf b;
+			buf_init(&b, 1024);
+			buf_addf(&b, "{\"status\": 429, \"code\": \"rate_limited\", \"message\": \"%s%s%s\"}",
+				 !strcmp(r->lang, "en") ? "too many requests from your address: try again in " : "请求过于频繁，请在 ",
+				 secs, !strcmp(r->lang, "en") ? " s" : " 秒后重试");
+			enum MHD_Result answered = respond(r, 429, "application/json; charset=utf-8", b.s, b.len, hd);
+			buf_release(&b);
+			return answered;
+		}
+	}
 	if ((rc = ops_handle(r)) >= 0 || (rc = api_handle(r)) >= 0 || (rc = feeds_handle(r)) >= 0 || (rc = pages_handle(r)) >= 0 ||
 	    (rc = static_handle(r)) >= 0)
 		return (enum MHD_Result)rc;
@@ -450,6 +520,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		r->gzip_ok = ae && strstr(ae, "gzip");
 		r->head = !strcmp(method, "HEAD");
 		*con_cls = r;
+		guard_stage(r, GUARD_BODY); /* the head is in; the body (if any) has its own deadline */
 		return MHD_YES;
 	}
 	if (r->task) /* resumed: the search thread's answer is ready */
@@ -460,6 +531,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		*upload_size = 0;
 		return MHD_YES;
 	}
+	guard_stage(r, GUARD_DONE);
 	return dispatch(r);
 }
 
@@ -485,12 +557,19 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, en
 		fflush(w->o.access_log);
 	}
 	pool_forget(r);
+	if (why == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+		guard_stage(r, GUARD_HEAD); /* kept alive: the next request's head has its deadline */
 	buf_release(&r->body);
 	if (r->form_parsed)
 		strv_release(&r->form);
 	free(r->path);
 	free(r);
 	*con_cls = NULL;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context, enum MHD_ConnectionNotificationCode code)
+{
+	guard_conn_event(cls, c, socket_context, code);
 }
 
 /* ---- the loop ---- */
@@ -576,11 +655,16 @@ struct web *web_new(struct ev_loop *loop, struct archive *a, struct crawler *cr,
 	w->ao = ao;
 	w->o = *o;
 	w->started = now_epoch();
+	netguard_init(&w->proxy_ranges);
+	if (o->trusted_proxies && !netguard_add(&w->proxy_ranges, o->trusted_proxies, err, errlen))
+		w->proxies = &w->proxy_ranges;
+	guard_start(w);
 	w->d = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME, 0, NULL, NULL, on_request, w,
 				MHD_OPTION_EXTERNAL_LOGGER, mhd_log, w, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_CONNECTION_TIMEOUT, o->timeout,
 				/* Requests whose line and headers do not fit are answered 431 or 414 by the library. */
 				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024, MHD_OPTION_CONNECTION_LIMIT, 1000u,
-				MHD_OPTION_PER_IP_CONNECTION_LIMIT, 0u, MHD_OPTION_NOTIFY_COMPLETED, on_completed, w,
+				MHD_OPTION_PER_IP_CONNECTION_LIMIT, o->max_client_connections, MHD_OPTION_NOTIFY_COMPLETED, on_completed, w,
+				MHD_OPTION_NOTIFY_CONNECTION, on_connection, w,
 				MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
 	if (!w->d) {
 		errf(err, errlen, "cannot listen on %s: %s", o->listen, strerror(errno ? errno : EADDRINUSE));
@@ -636,5 +720,7 @@ void web_free(struct web *w)
 	ev_io_stop(w->loop, &w->io);
 	ev_timer_stop(w->loop, &w->timer);
 	MHD_stop_daemon(w->d);
+	guard_stop(w);
+	netguard_release(&w->proxy_ranges);
 	free(w);
 }

@@ -10,6 +10,11 @@
 #include <ev.h>
 #include <stdio.h>
 
+/* A rate: n requests per per seconds ("20/1m"). */
+struct web_rate {
+	double n, per;
+};
+
 struct web_opts {
 	const char *listen;      /* "127.0.0.1:8080"; port 0 picks a free one */
 	const char *admin_token; /* bearer token of the administration endpoints; NULL disables them */
@@ -18,6 +23,11 @@ struct web_opts {
 	unsigned timeout;        /* seconds a connection may stay idle */
 	size_t max_body;         /* largest request body accepted */
 	unsigned search_threads; /* searches on this many threads with their own archive handles; 0: on the loop */
+	double head_timeout;     /* seconds in which a request's line and headers must be in (slow clients are cut) */
+	double body_timeout;     /* seconds in which a request's body must be in, after its head */
+	unsigned max_client_connections; /* connections at once from one address */
+	struct web_rate write_rate, write_rate_global; /* state-changing requests per client, and in all */
+	const char *trusted_proxies; /* addresses whose X-Forwarded-For names the client (a netguard list), or NULL */
 	char *owned_token;       /* read from admin_token_file (freed by the process at exit) */
 };
 

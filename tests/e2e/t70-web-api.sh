@@ -9,7 +9,7 @@ mkdir -p "$TMP/mail" && chmod 755 "$TMP" && chmod 777 "$TMP/mail"
 P=$(free_port)
 smtp-sink -u nobody -d "$TMP/mail/%M." 127.0.0.1:$P 100 & sink=$!
 "$TBTWARN" import "$ROOT"/tests/data/samples/* > /dev/null
-export TBTWARN_TODAY=2025-04-20 TBTWARN_SMTP_URL=smtp://127.0.0.1:$P TBTWARN_SECRET=web-test-$$ TBTWARN_ADMIN_TOKEN=admin-$$
+export TBTWARN_TODAY=2025-04-20 TBTWARN_SMTP_URL=smtp://127.0.0.1:$P TBTWARN_SECRET=web-test-$$ TBTWARN_ADMIN_TOKEN=admin-$$ TBTWARN_WRITE_RATE=1000/1m
 "$TBTWARN" serve --listen 127.0.0.1:0 > "$TMP/serve.out" 2> "$TMP/serve.log" &
 srv=$!
 trap 'kill $sink $srv 2>/dev/null; rm -rf "$TMP"' EXIT

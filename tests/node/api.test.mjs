@@ -42,7 +42,13 @@ function request(method, p, { headers = {}, body } = {}) {
 const get = (p, h) => request("GET", p, { headers: h });
 const json = (r) => JSON.parse(r.raw.toString("utf8"));
 const form = (o) => new URLSearchParams(o).toString();
-const postForm = (p, o) => request("POST", p, { headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: form(o) });
+// Every state-changing form carries the CSRF token the server gives this client (GET /api/csrf).
+let csrfTok = null;
+const csrfHeaders = async () => {
+  if (!csrfTok) csrfTok = JSON.parse((await request("GET", "/api/csrf", {})).raw.toString()).csrf;
+  return { "Content-Type": "application/x-www-form-urlencoded", "X-CSRF-Token": csrfTok };
+};
+const postForm = async (p, o) => request("POST", p, { headers: await csrfHeaders(), body: form(o) });
 
 function valid(schemaRef, data) {
   const v = ajv.getSchema("api#/components/schemas/" + schemaRef);
@@ -195,7 +201,7 @@ const flood = await new Promise((resolve) => {
 });
 ok("a header flood is refused (431), not served", /^HTTP\/1\.1 431/.test(flood) || flood === "", flood.slice(0, 60));
 ok("and the server still answers", (await get("/api/categories")).status === 200);
-r = await request("POST", "/api/subscribe", { headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: "email=a%40b.cn&keywords=" + "x".repeat(70000) });
+r = await request("POST", "/api/subscribe", { headers: await csrfHeaders(), body: "email=a%40b.cn&keywords=" + "x".repeat(70000) });
 checkJson("a body over the limit", r, 413, "Error");
 
 // ---- administration ----
@@ -210,7 +216,7 @@ checkJson("subscribe with a bad address", await postForm("/api/subscribe", { ema
 checkJson("subscribe with an unknown category", await postForm("/api/subscribe", { email: "x@firm.example.cn", category: "spaceships" }), 400, "Error");
 const sub = new URLSearchParams({ email: "zhang@toys.example.cn", name: "张伟", org: "汕头玩具", lang: "zh", frequency: "daily", hour: "8" });
 sub.append("category", "toys_games"); sub.append("category", "lithium_batteries"); sub.append("member", "EU");
-r = await request("POST", "/api/subscribe", { headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: sub.toString() });
+r = await request("POST", "/api/subscribe", { headers: await csrfHeaders(), body: sub.toString() });
 b = checkJson("POST /api/subscribe", r, 202, "Accepted");
 let mail = await waitMail((t) => t.includes("To: <zhang@toys.example.cn>") && t.includes("tbtwarn.confirm."), "the confirmation mail arrives");
 const link = mail && decodeMail(mail).match(/https?:\/\/\S+\/confirm\?s=(\d+)&t=([0-9a-f]{64})/);
@@ -223,7 +229,7 @@ r = await get(`/confirm?s=${sid}&t=${"0".repeat(64)}`);
 ok("a forged token gets 403", r.status === 403);
 r = await postForm("/confirm", { s: sid, t: tok });
 ok("POST /confirm confirms", r.status === 200 && json(await get("/api/admin/subscribers", { Authorization: "Bearer " + adminToken })).find((s) => s.email === "zhang@toys.example.cn").status === "confirmed");
-r = await request("POST", "/api/subscribe", { headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: sub.toString() });
+r = await request("POST", "/api/subscribe", { headers: await csrfHeaders(), body: sub.toString() });
 const again = checkJson("subscribing a known address", r, 202, "Accepted");
 ok("gets the same answer (no one learns who is subscribed)", again.message === b.message);
 mail = await waitMail((t) => t.includes("To: <zhang@toys.example.cn>") && t.includes("tbtwarn.manage."), "the owner gets a manage link instead");

@@ -75,8 +75,22 @@ function el(tag, attrs, ...kids) {
 const main = () => document.getElementById("main");
 let categories = null;
 
+// Forms that change something carry a CSRF token bound to this browser's address (GET /api/csrf), fetched once an hour.
+let csrf = null;
+async function csrfToken() {
+  if (!csrf || Date.now() - csrf.at > 3600 * 1000) {
+    const r = await fetch("/api/csrf", { headers: { Accept: "application/json" } });
+    csrf = { token: (await r.json()).csrf, at: Date.now() };
+  }
+  return csrf.token;
+}
+
 async function api(path, opts) {
-  const r = await fetch(path, Object.assign({ headers: { Accept: "application/json" } }, opts || {}));
+  opts = Object.assign({}, opts || {});
+  const headers = Object.assign({ Accept: "application/json" }, opts.headers || {});
+  if (opts.method && opts.method !== "GET") headers["X-CSRF-Token"] = await csrfToken();
+  opts.headers = headers;
+  const r = await fetch(path, opts);
   const body = await r.json().catch(() => ({ message: r.statusText }));
   if (!r.ok) throw new Error(body.message || r.statusText);
   return body;
