@@ -38,6 +38,11 @@ int symbol_parse(const char *raw, struct symbol_parts *out)
 		s[n++] = *p;
 	}
 	s[n] = '\0';
+	size_t slashes = 0;
+	for (const char *p = s; *p; p++)
+		slashes += *p == '/';
+	if (slashes >= sizeof(parts) / sizeof(parts[0]))
+		return -EINVAL; /* more parts than any symbol has: refused, not cut */
 	for (char *p = s, *slash; p && np < 12; p = slash ? slash + 1 : NULL) {
 		slash = strchr(p, '/');
 		if (slash)

@@ -95,19 +95,19 @@ static void split_urls(const char *s, struct strv *out)
 	}
 }
 
-/* Fills one record for symbol sym from the item; the joint symbols go to also_symbols. */
-static struct notif *item_to_record(const json_t *item, const struct strv *symbols, size_t which, char *err, size_t errlen)
+/* Fills one record for symbols->items[which] from the item; the joint symbols (norm: their normal forms, NULL for
+ * one that does not parse) go to also_symbols. */
+static struct notif *item_to_record(const json_t *item, const struct strv *symbols, char *const *norm, size_t which,
+				    char *err, size_t errlen)
 {
 	struct notif *n = notif_new();
 	if (notif_set_symbol(n, symbols->items[which], err, errlen)) {
 		notif_free(n);
 		return NULL;
 	}
-	for (size_t i = 0; i < symbols->n; i++) {
-		struct symbol_parts sp;
-		if (i != which && !symbol_parse(symbols->items[i], &sp))
-			strv_push_unique(&n->also_symbols, sp.norm);
-	}
+	for (size_t i = 0; i < symbols->n; i++)
+		if (i != which && norm[i] && (!norm[which] || strcmp(norm[i], norm[which])))
+			strv_push(&n->also_symbols, norm[i]);
 	struct notif_text *en = &n->text[LANG_EN];
 	const char *member = json_string_value(json_object_get(item, "notifyingMember"));
 	if (member && *member)
@@ -179,13 +179,23 @@ static int parse_item(const struct parse_sink *sink, const json_t *item, size_t 
 		parse_reject(sink, where, "missing documentSymbol");
 		return 0;
 	}
-	/* A joint notification lists several symbols in one field. */
-	strv_init(&symbols);
+	/* A joint notification lists several symbols in one field: each becomes a record naming the others. The count
+	 * is capped before any work (an item of thousands would cost records times symbols), and a symbol repeated
+	 * in the list is one symbol. */
 	const char *s = json_string_value(sym);
+	size_t count = 1;
+	for (const char *p = s; *p; p++)
+		count += *p == ',' || *p == ';' || *p == '\n';
+	if (count > NOTIF_MAX_JOINT) {
+		parse_reject(sink, where, "documentSymbol lists %zu symbols; a joint notification has at most %d", count,
+			     NOTIF_MAX_JOINT);
+		return 0;
+	}
+	strv_init(&symbols);
 	while (*s) {
 		size_t n = strcspn(s, ",;\n");
 		char *one = strndup_trim(s, n);
-		if (*one)
+		if (*one && !strv_contains(&symbols, one))
 			strv_push_owned(&symbols, one);
 		else
 			free(one);
@@ -193,14 +203,23 @@ static int parse_item(const struct parse_sink *sink, const json_t *item, size_t 
 		if (*s)
 			s++;
 	}
+	char **norm = xcalloc(symbols.n + 1, sizeof(char *));
+	for (size_t i = 0; i < symbols.n; i++) {
+		struct symbol_parts sp;
+		if (!symbol_parse(symbols.items[i], &sp))
+			norm[i] = xstrdup(sp.norm);
+	}
 	for (size_t i = 0; i < symbols.n && !rc; i++) {
-		struct notif *n = item_to_record(item, &symbols, i, err, sizeof(err));
+		struct notif *n = item_to_record(item, &symbols, norm, i, err, sizeof(err));
 		if (!n) {
 			parse_reject(sink, where, "%s", err);
 			continue;
 		}
 		rc = sink->on_record(sink->arg, n);
 	}
+	for (size_t i = 0; i < symbols.n; i++)
+		free(norm[i]);
+	free(norm);
 	strv_release(&symbols);
 	return rc;
 }

@@ -692,6 +692,12 @@ static int parse_doc(const struct parse_sink *sink, const struct line *lines, co
 		notif_free(n);
 		return 0;
 	}
+	if (d->symbols.n > NOTIF_MAX_JOINT) {
+		reject(sink, d->first + 1, "the document names %zu symbols; a joint notification has at most %d", d->symbols.n,
+		       NOTIF_MAX_JOINT);
+		notif_free(n);
+		return 0;
+	}
 	for (size_t i = 1; i < d->symbols.n; i++)
 		strv_push_unique(&n->also_symbols, d->symbols.items[i]);
 	header_date(n, lines, d->first, d->end);
@@ -787,7 +793,8 @@ static int parse_text(const struct parse_sink *sink, const char *s, size_t len)
 			if (cur && !strcmp(cur->symbols.items[0], syms.items[0])) {
 				/* The symbol repeated in a page header. */
 			} else if (cur && !cur->started) {
-				for (size_t k = 0; k < syms.n; k++)
+				/* Beyond the cap the document is refused anyway: stop comparing (quadratic) once past it. */
+				for (size_t k = 0; k < syms.n && cur->symbols.n <= NOTIF_MAX_JOINT; k++)
 					strv_push_unique(&cur->symbols, syms.items[k]);
 			} else {
 				if (cur)
@@ -800,7 +807,7 @@ static int parse_text(const struct parse_sink *sink, const char *s, size_t len)
 				docs[nd].end = n;
 				docs[nd].started = 0;
 				strv_init(&docs[nd].symbols);
-				for (size_t k = 0; k < syms.n; k++)
+				for (size_t k = 0; k < syms.n && docs[nd].symbols.n <= NOTIF_MAX_JOINT; k++)
 					strv_push_unique(&docs[nd].symbols, syms.items[k]);
 				nd++;
 			}

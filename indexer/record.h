@@ -2,6 +2,10 @@
 #ifndef TBT_RECORD_H
 #define TBT_RECORD_H
 
+/* The most symbols one joint notification may carry. Real ones name a handful of members (the Gulf states' seven,
+ * the EU and its member states); an item naming more is refused whole rather than multiplied into records. */
+#define NOTIF_MAX_JOINT 64
+
 #include "buf.h"
 #include "util.h"
 
@@ -41,7 +45,7 @@ struct notif {
 	enum notif_rel relation;
 	enum notif_type type;
 	char member[8]; /* WTO code: USA, EU, TPKM */
-	struct strv also_symbols; /* other symbols of a joint notification */
+	struct strv also_symbols; /* other symbols of a joint notification (at most NOTIF_MAX_JOINT in all) */
 	struct strv articles;     /* TBT articles notified under: 2.9.2, 5.6.2 */
 	struct strv hs;           /* digits only, 2 to 12 of them */
 	struct strv ics;          /* 97.200.50 */

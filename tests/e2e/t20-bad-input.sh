@@ -39,3 +39,28 @@ expect_eq "an unknown command is a usage error" "$rc" 2
 
 count=$(sqlite3 "$TBTWARN_DATA/tbtwarn.db" "select count(*) from notifications")
 expect_eq "nothing partial was stored" "$count" 5
+
+# A joint notification naming thousands of symbols is refused whole, at once, without touching the rest of the file;
+# a real joint one (the seven Gulf states) becomes seven records, each naming the six others.
+export TBTWARN_DATA="$TMP/var-joint"
+python3 - "$S/eping-2025-03-a.json" "$TMP/joint.json" "$S/wto-tbt-vnm-245.txt" "$TMP/joint.txt" <<'PY'
+import json, sys
+def mem(i): # a member code of letters: QAAA, QBAA, ...
+    return "Q" + "".join(chr(65 + (i // 26 ** k) % 26) for k in range(3))
+item = json.load(open(sys.argv[1], encoding="utf-8"))["items"][0]
+big, gulf = dict(item), dict(item)
+big["documentSymbol"] = ", ".join("G/TBT/N/%s/1" % mem(i) for i in range(3000))
+gulf["documentSymbol"] = ", ".join("G/TBT/N/%s/9%02d" % (m, i) for i, m in enumerate(["ARE", "BHR", "KWT", "OMN", "QAT", "SAU", "YEM"]))
+json.dump({"items": [big, gulf]}, open(sys.argv[2], "w", encoding="utf-8"))
+form = open(sys.argv[3], encoding="utf-8").read()
+head = "\n".join(" " * 66 + "G/TBT/N/%s/1" % mem(i) for i in range(3000))
+open(sys.argv[4], "w", encoding="utf-8").write(head + "\n" + form)
+PY
+run "$TBTWARN" import "$TMP/joint.json"
+expect_match "3,000 joint symbols are refused, saying why" "$err" "joint.json: item 1: rejected: documentSymbol lists 3000 symbols; a joint notification has at most 64"
+expect_match "the joint notification of seven is imported as seven records" "$out" "^added 7, updated 0, unchanged 0, rejected 1$"
+got=$("$TBTWARN" show --json G/TBT/N/QAT/904 | python3 -c 'import json,sys; print(" ".join(json.load(sys.stdin)["also_symbols"]))')
+expect_eq "each naming the others" "$got" "G/TBT/N/ARE/900 G/TBT/N/BHR/901 G/TBT/N/KWT/902 G/TBT/N/OMN/903 G/TBT/N/SAU/905 G/TBT/N/YEM/906"
+run "$TBTWARN" import --format wto-text "$TMP/joint.txt"
+expect_match "a form headed by 3,000 symbols is refused too" "$err" "joint.txt: line 1: rejected: the document names 65 symbols; a joint notification has at most 64"
+expect_eq "and the database stays small" "$(sqlite3 "$TBTWARN_DATA/tbtwarn.db" "select count(*), max(json_array_length(doc, '$.also_symbols')) from notifications")" "7|6"

@@ -45,7 +45,11 @@ static void non_symbols_are_refused(void **state)
 {
 	static const char *const bad[] = {"", "G/TBT/N", "G/XYZ/N/USA/1", "G/TBT/N/USA/", "G/TBT/N/USA/12a",
 					  "G/TBT/N/USA/1/Foo.1", "G/TBT/N/USA/1/Add.", "G/TBT/N/U5A/1",
-					  "G/TBT/N/USA/1'; DROP TABLE notifications;--", "G/TBT/N/USA/123456789"};
+					  "G/TBT/N/USA/1'; DROP TABLE notifications;--", "G/TBT/N/USA/123456789",
+					  /* over-long: refused, never cut to what fits */
+					  "G/TBT/N/USA/1/Add.1/Add.2/Add.3/Add.4/Add.5/Add.6/Add.7/Add.8",
+					  "G/TBT/N/USA/1/Add.1/Rev.1/Corr.1/Add.2/Rev.2/Corr.2/Add.3/Rev.3/Corr.3/Add.4/Rev.4",
+					  "G/TBT/N/ABCDEFGHIJKLMNOPQRSTUVWXYZ/1"};
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct symbol_parts sp;
