@@ -1179,6 +1179,10 @@ static int cmd_doctor(const char *data, const char *config, int argc, char **arg
 		long long indexed = (long long)json_integer_value(json_object_get(res, "total"));
 		snprintf(what, sizeof(what), "the index holds every stored notification (%lld indexed, %lld stored)", indexed, stored);
 		bad += doctor_line(indexed == stored, what, "run tbtwarn reindex");
+		const char *ierr = NULL;
+		long long lag = (long long)archive_index_lag(a, &ierr);
+		snprintf(what, sizeof(what), "the index has committed every change of the store (%lld behind)", lag);
+		bad += doctor_line(lag == 0, what, ierr ? ierr : "start tbtwarn (it catches up), or run tbtwarn reindex");
 		json_decref(res);
 	} else {
 		bad += doctor_line(0, "the index answers", err);

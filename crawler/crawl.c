@@ -619,7 +619,7 @@ static void finish_round(struct source *s)
 		set_str(&s->st.last_new, now);
 	s->st.records += changed;
 	/* What the round indexed becomes visible to the readers (the web's search threads) now. */
-	if (changed && archive_commit(c->archive, err, sizeof(err)) && c->report)
+	if ((changed || archive_index_lag(c->archive, NULL)) && archive_commit(c->archive, err, sizeof(err)) && c->report)
 		fprintf(c->report, "%s: %s\n", s->name, err);
 	if (store_source_save(archive_store(c->archive), s->name, &s->st, err, sizeof(err)) && c->report)
 		fprintf(c->report, "%s: %s\n", s->name, err);

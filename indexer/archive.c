@@ -25,6 +25,8 @@ struct archive {
 	FILE *progress;
 	unsigned uncommitted; /* documents indexed since the last index commit */
 	int64_t indexed_seq;  /* store sequence that the index has reached (in memory, committed or not) */
+	int64_t committed_seq; /* the position the index's last successful commit recorded: the only one to trust */
+	char index_error[ERRBUF_SIZE]; /* why the last index write or commit failed, "" once one succeeds again */
 	const struct catalog *cats;
 	const struct risk_config *risk;
 	struct risk_config default_risk;
@@ -71,13 +73,27 @@ static int64_t index_seq(struct idx *x)
 	return seq;
 }
 
+/* An index write or commit failed (a full disk, say): what was indexed since the last commit may or may not be there,
+ * so the position goes back to the committed one, and the next sync indexes those documents again (replacing a
+ * document by its id is idempotent). The position never runs ahead of what a commit made durable. */
+static void index_failed(struct archive *a, const char *why)
+{
+	a->indexed_seq = a->committed_seq;
+	a->uncommitted = 0;
+	snprintf(a->index_error, sizeof(a->index_error), "%s", why);
+}
+
 static int index_commit(struct archive *a, char *err, size_t errlen)
 {
 	char v[32];
 	snprintf(v, sizeof(v), "%lld", (long long)a->indexed_seq);
-	if (idx_set_meta(a->idx, "store_seq", v, err, errlen) || idx_commit(a->idx, err, errlen))
+	if (idx_set_meta(a->idx, "store_seq", v, err, errlen) || idx_commit(a->idx, err, errlen)) {
+		index_failed(a, err);
 		return -TBT_EIDX;
+	}
 	a->uncommitted = 0;
+	a->committed_seq = a->indexed_seq;
+	a->index_error[0] = '\0';
 	return 0;
 }
 
@@ -149,8 +165,10 @@ struct sync_ctx {
 static int sync_one(void *arg, int64_t id, int64_t seq, struct notif *n)
 {
 	struct sync_ctx *c = arg;
-	if ((c->rc = index_one(c->a, id, n, c->err, c->errlen)))
+	if ((c->rc = index_one(c->a, id, n, c->err, c->errlen))) {
+		index_failed(c->a, c->err);
 		return c->rc;
+	}
 	c->a->indexed_seq = seq;
 	c->count++;
 	if (++c->a->uncommitted >= INDEX_COMMIT_EVERY && (c->rc = index_commit(c->a, c->err, c->errlen)))
@@ -216,13 +234,13 @@ int archive_open_with(const char *dir, enum archive_mode mode, const struct cata
 		/* An import is running: search what is indexed so far. */
 		rc = idx_open(ixpath, 0, &a->idx, err, errlen);
 		if (!rc) {
-			a->indexed_seq = index_seq(a->idx);
+			a->indexed_seq = a->committed_seq = index_seq(a->idx);
 			goto done;
 		}
 	}
 	if (rc)
 		goto fail;
-	a->indexed_seq = index_seq(a->idx);
+	a->indexed_seq = a->committed_seq = index_seq(a->idx);
 	a->mode = ARCHIVE_WRITE;
 	if (a->indexed_seq > store_max_seq(a->store)) {
 		/* The store was replaced (a restore): the index is not derived from it. Rebuild. */
@@ -255,9 +273,24 @@ fail:
 
 int archive_commit(struct archive *a, char *err, size_t errlen)
 {
-	if (a->mode != ARCHIVE_WRITE || !a->uncommitted)
+	if (a->mode != ARCHIVE_WRITE)
+		return 0;
+	if (a->indexed_seq < store_max_seq(a->store)) {
+		/* Behind after a failure: catch up first (archive_sync_index commits what it indexed). */
+		int rc = archive_sync_index(a, err, errlen);
+		return rc < 0 ? rc : 0;
+	}
+	if (!a->uncommitted)
 		return 0;
 	return index_commit(a, err, errlen);
+}
+
+int64_t archive_index_lag(struct archive *a, const char **why)
+{
+	int64_t lag = store_max_seq(a->store) - (a->mode == ARCHIVE_WRITE ? a->committed_seq : index_seq(a->idx));
+	if (why)
+		*why = a->index_error[0] ? a->index_error : NULL;
+	return lag > 0 ? lag : 0;
 }
 
 int archive_open_reader(struct archive *a, struct archive **out, char *err, size_t errlen)
@@ -280,7 +313,7 @@ int archive_open_reader(struct archive *a, struct archive **out, char *err, size
 		archive_free(r);
 		return rc;
 	}
-	r->indexed_seq = index_seq(r->idx);
+	r->indexed_seq = r->committed_seq = index_seq(r->idx);
 	*out = r;
 	return 0;
 }
@@ -334,6 +367,7 @@ static int flush_batch(struct import_ctx *c)
 	enum store_outcome *outcome = xcalloc(c->n, sizeof(*outcome));
 	int64_t *ids = xcalloc(c->n, sizeof(*ids));
 	int rc;
+	int64_t before = store_max_seq(a->store);
 	if ((rc = store_begin(a->store, c->err, c->errlen)))
 		goto out;
 	for (size_t i = 0; i < c->n; i++) {
@@ -352,13 +386,21 @@ static int flush_batch(struct import_ctx *c)
 		if (outcome[i] == STORE_UNCHANGED)
 			c->st->unchanged++;
 	}
-	/* Now the index: if this fails or we crash, the next open catches up from the store. */
+	/* Now the index: if this fails or we crash, the next open (or the next sync) catches up from the store. */
+	if (a->indexed_seq != before) {
+		/* The index is behind from an earlier failure: catch up from its position, this batch included. */
+		rc = archive_sync_index(a, c->err, c->errlen);
+		rc = rc < 0 ? rc : 0;
+		goto out;
+	}
 	for (size_t i = 0; i < c->n; i++) {
 		if (outcome[i] == STORE_UNCHANGED)
 			continue;
 		/* A merged record comes back as finals[i]; a new one was stored as it came. */
-		if ((rc = index_one(a, ids[i], finals[i] ? finals[i] : c->batch[i], c->err, c->errlen)))
+		if ((rc = index_one(a, ids[i], finals[i] ? finals[i] : c->batch[i], c->err, c->errlen))) {
+			index_failed(a, c->err);
 			goto out;
+		}
 		a->uncommitted++;
 	}
 	a->indexed_seq = store_max_seq(a->store);
@@ -485,14 +527,14 @@ int archive_reindex(struct archive *a, char *err, size_t errlen)
 	char *ixpath = path_in(a->dir, "index"), *newpath = path_in(a->dir, "index.new");
 	char *oldpath = path_in(a->dir, "index.old");
 	struct idx *live = a->idx;
-	int64_t live_seq = a->indexed_seq;
+	int64_t live_seq = a->indexed_seq, live_committed = a->committed_seq;
 	int rc;
 	/* Build beside the live index, then swap: searches keep working, and a crash leaves the old index. */
 	if ((rc = rm_rf(newpath, err, errlen)) || (rc = idx_open(newpath, 1, &a->idx, err, errlen))) {
 		a->idx = live;
 		goto out;
 	}
-	a->indexed_seq = 0;
+	a->indexed_seq = a->committed_seq = 0;
 	a->uncommitted = 0;
 	rc = archive_sync_index(a, err, errlen);
 	if (rc >= 0)
@@ -501,6 +543,7 @@ int archive_reindex(struct archive *a, char *err, size_t errlen)
 	a->idx = live;
 	if (rc < 0) {
 		a->indexed_seq = live_seq;
+		a->committed_seq = live_committed;
 		goto out;
 	}
 	int64_t new_seq = a->indexed_seq;
@@ -520,7 +563,7 @@ int archive_reindex(struct archive *a, char *err, size_t errlen)
 		goto reopen;
 	}
 	rm_rf(oldpath, NULL, 0);
-	a->indexed_seq = new_seq;
+	a->indexed_seq = a->committed_seq = new_seq;
 reopen:
 	{
 		char sub[ERRBUF_SIZE];

@@ -29,8 +29,12 @@ int archive_open(const char *dir, enum archive_mode mode, struct archive **out, 
  * classifier must be known when opening, since opening may bring the index up to date. */
 int archive_open_with(const char *dir, enum archive_mode mode, const struct catalog *cats, const struct risk_config *risk,
 		      struct archive **out, char *err, size_t errlen);
-/* Commits what was indexed since the last commit, so that readers (other handles, other processes) see it. */
+/* Commits what was indexed since the last commit, so that readers (other handles, other processes) see it; when an
+ * earlier index write failed, first indexes again everything since the last good commit. */
 int archive_commit(struct archive *a, char *err, size_t errlen);
+/* How many store changes the index has not durably taken in (0 when in step), and in *why (may be NULL) the error
+ * of the last failed index write or commit, or NULL. */
+int64_t archive_index_lag(struct archive *a, const char **why);
 /* Another handle on a's archive, for reading only: its own database connection and index reader, for another
  * thread. Each search sees what the writer has committed by then. */
 int archive_open_reader(struct archive *a, struct archive **out, char *err, size_t errlen);

@@ -236,6 +236,17 @@ static void on_disk(struct ev_loop *loop, ev_timer *t, int revents)
 		log_msg("info", "service", "disk space is back (%llu MiB free): crawling and matching resume", free_bytes >> 20);
 		crawler_start(s->cr);
 	}
+	/* An index write that failed (its own disk full, say) left the index behind the store: it catches up here,
+	 * without waiting for the next crawl round or a restart. */
+	const char *why = NULL;
+	int64_t lag = archive_index_lag(s->a, &why);
+	if (lag > 0 && why) {
+		char err[ERRBUF_SIZE];
+		if (archive_commit(s->a, err, sizeof(err)))
+			log_msg("error", "indexer", "the search index is %lld changes behind the store: %s", (long long)lag, err);
+		else
+			log_msg("info", "indexer", "the search index caught up with the store (%lld changes)", (long long)lag);
+	}
 }
 
 /* Problems that persist are told to the operator once (and again after renotify), and forgotten when they end. */

@@ -50,6 +50,15 @@ static enum MHD_Result metrics(struct req *r)
 	buf_addf(&o, "# HELP tbtwarn_notifications Notifications in the archive.\n# TYPE tbtwarn_notifications gauge\n"
 		     "tbtwarn_notifications %.0f\n",
 		 scalar(r, "SELECT count(*) FROM notifications"));
+	buf_addf(&o, "# HELP tbtwarn_index_lag Store changes the search index has not durably taken in.\n"
+		     "# TYPE tbtwarn_index_lag gauge\ntbtwarn_index_lag %lld\n",
+		 (long long)archive_index_lag(r->w->a, NULL));
+	buf_addf(&o, "# HELP tbtwarn_web_refused_total Requests refused by the web's defences.\n"
+		     "# TYPE tbtwarn_web_refused_total counter\n"
+		     "tbtwarn_web_refused_total{reason=\"rate_limit\"} %lu\n"
+		     "tbtwarn_web_refused_total{reason=\"csrf\"} %lu\n"
+		     "tbtwarn_web_refused_total{reason=\"slow_client\"} %lu\n",
+		 r->w->rate_limited, r->w->csrf_refused, r->w->slow_cut);
 	buf_addf(&o, "# HELP tbtwarn_subscriptions Active subscriptions.\n# TYPE tbtwarn_subscriptions gauge\n"
 		     "tbtwarn_subscriptions %.0f\n",
 		 scalar(r, "SELECT count(*) FROM subscriptions WHERE active = 1"));
@@ -134,6 +143,15 @@ static enum MHD_Result healthz(struct req *r)
 	double n = scalar(r, "SELECT count(*) FROM notifications");
 	if (n < 0)
 		why = "the database cannot be read";
+	const char *ierr = NULL;
+	char iwhy[ERRBUF_SIZE + 96];
+	int64_t lag = archive_index_lag(r->w->a, &ierr);
+	if (!why && lag > 0 && ierr) {
+		/* Searches miss what the index failed to take in: say so until it has caught up. */
+		snprintf(iwhy, sizeof(iwhy), "the search index is %lld changes behind the store: %s", (long long)lag, ierr);
+		why = iwhy;
+	}
+	json_object_set_new(j, "index_lag", json_integer((json_int_t)lag));
 	json_object_set_new(j, "status", json_string(why ? "unhealthy" : "ok"));
 	if (why)
 		json_object_set_new(j, "reason", json_string(why));
