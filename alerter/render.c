@@ -101,6 +101,29 @@ static void add_clipped(struct buf *out, const char *s, size_t max)
 		buf_addstr(out, "…");
 }
 
+/* Text from a source in a robot's markdown: on one line, clipped, and with the characters that make links, emphasis,
+ * code or HTML in WeCom's, DingTalk's and Feishu's markdown replaced by their full-width forms (the robots document no
+ * escape that all three honour), so that a title cannot forge a "查看详情" link or a line of its own. */
+static void add_md(struct buf *out, const char *s, size_t max)
+{
+	static const char *const wide[][2] = {{"[", "［"}, {"]", "］"}, {"(", "（"}, {")", "）"}, {"<", "＜"}, {">", "＞"},
+					      {"`", "｀"}, {"*", "＊"}, {"_", "＿"}, {"\\", "＼"}, {"~", "～"}, {"#", "＃"},
+					      {"|", "｜"}, {"!", "！"}};
+	struct buf one;
+	buf_init(&one, BUF_NOMAX);
+	add_clipped(&one, s, max);
+	for (const char *p = one.s ? one.s : ""; *p; p++) {
+		size_t k = 0;
+		while (k < sizeof(wide) / sizeof(wide[0]) && *p != wide[k][0][0])
+			k++;
+		if (k < sizeof(wide) / sizeof(wide[0]))
+			buf_addstr(out, wide[k][1]);
+		else
+			buf_addch(out, *p);
+	}
+	buf_release(&one);
+}
+
 static const char *risk_zh(const char *level)
 {
 	return !strcmp(level, "high") ? "高" : !strcmp(level, "medium") ? "中" : "低";
@@ -436,7 +459,7 @@ char *render_mail(const struct message *m)
 			buf_addstr(&html, "<tr><th style=\"text-align:left;vertical-align:top;padding:2px 12px 2px 0;white-space:nowrap\">");
 			buf_add_html(&html, fs.f[k].label);
 			buf_addstr(&html, "</th><td style=\"padding:2px 0\">");
-			if (fs.f[k].link) {
+			if (fs.f[k].link && url_is_web(fs.f[k].value)) {
 				buf_addstr(&html, "<a href=\"");
 				buf_add_html(&html, fs.f[k].value);
 				buf_addstr(&html, "\">");
@@ -611,7 +634,9 @@ static char *robot_markdown(const struct message *m, size_t budget, const char *
 	buf_init(&md, BUF_NOMAX);
 	subject(title, m);
 	*title_out = title->s;
-	buf_addf(&md, "### %s\n%s\n", title->s, intro(m));
+	buf_addstr(&md, "### ");
+	add_md(&md, title->s, 400);
+	buf_addf(&md, "\n%s\n", intro(m));
 	size_t shown = 0;
 	for (size_t i = 0; i < m->n; i++) {
 		const struct alert_item *it = &m->items[i];
@@ -619,11 +644,13 @@ static char *robot_markdown(const struct message *m, size_t budget, const char *
 		buf_init(&one, BUF_NOMAX);
 		buf_init(&head, BUF_NOMAX);
 		item_heading(&head, m, it);
-		buf_addf(&one, "\n**%s**\n", head.s);
+		buf_addstr(&one, "\n**");
+		add_md(&one, head.s, 400);
+		buf_addstr(&one, "**\n");
 		const char *t = zh && it->n->text[LANG_ZH].title ? it->n->text[LANG_ZH].title : notif_title(it->n);
 		if (*t) {
 			buf_addstr(&one, "> ");
-			add_clipped(&one, t, 300);
+			add_md(&one, t, 300);
 			buf_addch(&one, '\n');
 		}
 		buf_addf(&one, "> %s%s%s", zh ? "风险：" : "Risk: ", zh ? risk_zh(it->risk.level) : it->risk.level,
@@ -635,7 +662,7 @@ static char *robot_markdown(const struct message *m, size_t budget, const char *
 		buf_addch(&one, '\n');
 		if (it->cats.n) {
 			buf_addstr(&one, zh ? "> 匹配依据：" : "> Why: ");
-			add_clipped(&one, it->cats.m[0].evidence, 200);
+			add_md(&one, it->cats.m[0].evidence, 200);
 			buf_addch(&one, '\n');
 		}
 		buf_addf(&one, "[%s](%s/n/%s)\n", zh ? "查看详情" : "Details", m->base_url, it->n->symbol);

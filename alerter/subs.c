@@ -48,13 +48,47 @@ int frequency_from_name(const char *s)
 int email_valid(const char *a)
 {
 	const char *at = strchr(a, '@');
-	if (!at || at == a || strchr(at + 1, '@') || strlen(a) > 254)
+	size_t len = strlen(a);
+	if (!at || at == a || strchr(at + 1, '@') || len > 254 || (size_t)(at - a) > 64 || !utf8_valid(a, len, NULL))
 		return 0;
-	for (const char *p = a; *p; p++)
-		if ((unsigned char)*p <= ' ' || *p == '<' || *p == '>' || *p == ',' || *p == ';' || *p == '"')
+	/* The local part: RFC 5322's atoms joined by single dots (UTF-8 allowed, RFC 6531); no quoted strings, no '%'
+	 * (old source routing), no dot at either end or twice. */
+	for (const char *p = a; p < at; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+			continue;
+		if (c == '.' && p > a && p + 1 < at && p[1] != '.')
+			continue;
+		if (!strchr("!#$&'*+-/=?^_{}~", c) || !c)
 			return 0;
-	const char *dot = strrchr(at + 1, '.');
-	return dot && dot > at + 1 && dot[1] != '\0';
+	}
+	/* The domain: dotted labels of letters, digits and hyphens (or UTF-8, an IDN), no IP literal, a top level that
+	 * is not a number. */
+	const char *d = at + 1, *label = d;
+	int digits_only = 1, labels = 0;
+	if (!*d || *d == '[' || strlen(d) > 253)
+		return 0;
+	for (const char *p = d;; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c == '.' || !c) {
+			size_t n = (size_t)(p - label);
+			if (!n || n > 63 || label[0] == '-' || p[-1] == '-')
+				return 0;
+			labels++;
+			if (!c)
+				break;
+			label = p + 1;
+			digits_only = 1;
+			continue;
+		}
+		if (c >= '0' && c <= '9')
+			continue;
+		digits_only = 0;
+		if (c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-')
+			continue;
+		return 0;
+	}
+	return labels >= 2 && !digits_only;
 }
 
 static int prep(struct store *st, const char *sql, sqlite3_stmt **out, char *err, size_t errlen)
@@ -397,8 +431,12 @@ int subs_add_subscription(struct store *st, const struct subscription *s, int64_
 	if (rc)
 		return rc;
 	subscriber_release(&who);
-	if (s->channel != CH_EMAIL && (!s->url || (!starts_with_ci(s->url, "https://") && !starts_with_ci(s->url, "http://")))) {
-		errf(err, errlen, "a %s subscription needs --url with an http or https address", channel_name(s->channel));
+	if (s->channel != CH_EMAIL && (!s->url || !url_is_web(s->url))) {
+		errf(err, errlen, "a %s subscription needs an http or https address without spaces or control characters, "
+				  "got '%.200s'", channel_name(s->channel), s->url ? s->url : "");
+		for (char *p = err; *p; p++)
+			if ((unsigned char)*p < ' ')
+				*p = ' '; /* the message goes to logs and pages: never a raw line break */
 		return -EINVAL;
 	}
 	if (s->hour < 0 || s->hour > 23) {

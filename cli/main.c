@@ -3,6 +3,8 @@
 #include "buf.h"
 #include "alert.h"
 #include "classify.h"
+#include "csv.h"
+#include "hash.h"
 #include "crawl.h"
 #include "ini.h"
 #include "members.h"
@@ -183,17 +185,6 @@ static int cmd_import(const char *data, int argc, char **argv)
 	return st.rejected ? 1 : 0;
 }
 
-static void csv_field(struct buf *b, const char *s)
-{
-	buf_addch(b, '"');
-	for (; s && *s; s++) {
-		if (*s == '"')
-			buf_addch(b, '"');
-		buf_addch(b, *s);
-	}
-	buf_addch(b, '"');
-}
-
 static const char *jstr(const json_t *o, const char *k)
 {
 	const char *s = json_string_value(json_object_get(o, k));
@@ -227,16 +218,16 @@ static void print_csv(const json_t *res)
 	{
 		struct buf codes;
 		for (int k = 0; cols[k]; k++) {
-			csv_field(&b, jstr(h, cols[k]));
+			csv_put(&b, jstr(h, cols[k]));
 			buf_addch(&b, ',');
 		}
 		buf_init(&codes, BUF_NOMAX);
 		join_array(&codes, json_object_get(h, "hs"), " ");
-		csv_field(&b, codes.s);
+		csv_put(&b, codes.s);
 		buf_addch(&b, ',');
 		buf_reset(&codes);
 		join_array(&codes, json_object_get(h, "ics"), " ");
-		csv_field(&b, codes.s);
+		csv_put(&b, codes.s);
 		buf_release(&codes);
 		buf_addf(&b, ",%.3f\r\n", json_real_value(json_object_get(h, "score")));
 	}
@@ -1169,6 +1160,32 @@ static int cmd_doctor(const char *data, const char *config, int argc, char **arg
 		integrity = (const char *)sqlite3_column_text(q, 0);
 	bad += doctor_line(integrity && !strcmp(integrity, "ok"), "the database passes SQLite's quick_check", integrity);
 	sqlite3_finalize(q);
+	/* Every record's stored content hash against its text: a record changed behind tbtwarn's back (or damaged)
+	 * would otherwise never be noticed, since imports compare hashes, not texts. */
+	{
+		long long checked = 0, wrong = 0;
+		struct buf first;
+		buf_init(&first, 512);
+		if (sqlite3_prepare_v2(db, "SELECT symbol, doc, content_hash FROM notifications", -1, &q, NULL) == SQLITE_OK) {
+			while (sqlite3_step(q) == SQLITE_ROW) {
+				const char *doc = (const char *)sqlite3_column_text(q, 1), *want = (const char *)sqlite3_column_text(q, 2);
+				char got[65];
+				sha256_hex(doc ? doc : "", doc ? (size_t)sqlite3_column_bytes(q, 1) : 0, got);
+				checked++;
+				if (!want || strcmp(got, want)) {
+					if (wrong++ < 5)
+						buf_addf(&first, "%s%s", first.len ? ", " : "", (const char *)sqlite3_column_text(q, 0));
+				}
+			}
+		}
+		sqlite3_finalize(q);
+		snprintf(what, sizeof(what), "every record matches its content hash (%lld checked)", checked);
+		char why[700];
+		snprintf(why, sizeof(why), "%lld do not (%s%s): restore them from a backup or import their sources again", wrong,
+			 first.s ? first.s : "", wrong > 5 ? ", ..." : "");
+		bad += doctor_line(!wrong, what, why);
+		buf_release(&first);
+	}
 	json_t *res;
 	struct search_opts so = {0, 0, 0, 0, 0};
 	long long stored = -1;

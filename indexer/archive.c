@@ -418,9 +418,27 @@ out:
 	return rc;
 }
 
+/* Links from a source are stored only when they are plain web addresses: a javascript: or data: link, or one that
+ * could break out of an HTML attribute or a markdown link, never reaches a page, a mail or a robot message. */
+static void keep_web_links(struct notif *n)
+{
+	if (n->notification_url && !url_is_web(n->notification_url)) {
+		free(n->notification_url);
+		n->notification_url = NULL;
+	}
+	struct strv keep;
+	strv_init(&keep);
+	for (size_t i = 0; i < n->document_urls.n; i++)
+		if (url_is_web(n->document_urls.items[i]))
+			strv_push(&keep, n->document_urls.items[i]);
+	strv_release(&n->document_urls);
+	n->document_urls = keep;
+}
+
 static int on_record(void *arg, struct notif *n)
 {
 	struct import_ctx *c = arg;
+	keep_web_links(n);
 	free(n->raw_sha256);
 	n->raw_sha256 = xstrdup(c->sha);
 	if (c->url) {

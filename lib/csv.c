@@ -66,11 +66,16 @@ void csv_put(struct buf *out, const char *field)
 {
 	if (!field)
 		return;
-	if (!strpbrk(field, ",\"\r\n")) {
+	/* A cell that starts like a formula (=, +, -, @, or a tab or carriage return before one) would be run by a
+	 * spreadsheet program: a leading apostrophe makes it text, as OWASP advises and spreadsheets expect. */
+	int formula = strchr("=+-@\t\r", field[0]) && field[0];
+	if (!formula && !strpbrk(field, ",\"\r\n")) {
 		buf_addstr(out, field);
 		return;
 	}
 	buf_addch(out, '"');
+	if (formula)
+		buf_addch(out, '\'');
 	for (const char *p = field; *p; p++) {
 		if (*p == '"')
 			buf_addch(out, '"');

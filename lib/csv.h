@@ -12,7 +12,8 @@
  */
 int csv_record(const char **pp, struct strv *fields, long *line, char *err, size_t errlen);
 
-/* Appends one field, quoted when it holds a comma, quote, CR or LF (quotes doubled). */
+/* Appends one field, quoted when it holds a comma, quote, CR or LF (quotes doubled); one that starts like a
+ * spreadsheet formula (=, +, -, @, tab, CR) is prefixed with an apostrophe so that it stays text. */
 void csv_put(struct buf *out, const char *field);
 
 #endif

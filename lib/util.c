@@ -265,3 +265,17 @@ double iso_time_epoch(const char *iso)
 		return 0;
 	return (double)timegm(&tm);
 }
+
+int url_is_web(const char *u)
+{
+	size_t skip = starts_with_ci(u, "https://") ? 8 : starts_with_ci(u, "http://") ? 7 : 0;
+	if (!skip || strlen(u) > 2000)
+		return 0;
+	const char *host = u + skip;
+	if (!*host || *host == '/' || *host == '?' || *host == '#' || *host == ':' || *host == '@')
+		return 0;
+	for (const unsigned char *p = (const unsigned char *)u; *p; p++)
+		if (*p <= ' ' || *p == 0x7f || strchr("\"<>\\`()[]{}|^", *p))
+			return 0;
+	return 1;
+}

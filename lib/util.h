@@ -49,6 +49,11 @@ void strv_sort_unique(struct strv *v);
 /* Reads one tab-separated field at *p (up to a tab or a newline) and moves *p past its tab. Caller frees. */
 char *tsv_field(const char **p);
 
+/* Whether u is a web address safe to store, send to and link to: http:// or https://, a host, at most 2,000 bytes,
+ * and no white space, control characters or the characters that end an HTML attribute or a markdown link
+ * (" < > \ ` and, in markdown, ) and ] are allowed only percent-encoded). */
+int url_is_web(const char *u);
+
 /* Returns 1 if s starts with prefix. */
 int starts_with(const char *s, const char *prefix);
 /* Returns 1 if s starts with prefix, ignoring ASCII case. */

@@ -656,7 +656,7 @@ static int delivery_from_params(struct req *r, struct subscription *s, enum MHD_
 	s->hour = (int)h;
 	const char *url = req_param(r, "url"), *secret = req_param(r, "secret");
 	if (s->channel != CH_EMAIL) {
-		if (!url || (!starts_with(url, "https://") && !starts_with(url, "http://")) || strlen(url) > 1000) {
+		if (!url || !url_is_web(url) || strlen(url) > 1000) {
 			*answered = respond_error(r, 400, "bad_parameter", "url: a %s subscription needs the robot's or endpoint's "
 									   "http(s) address",
 						  channel_name(s->channel));

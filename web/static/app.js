@@ -270,8 +270,10 @@ async function pageNotification(symbol) {
   row("entry_into_force", date(n.dates.entry_into_force));
   row("hs", (n.hs || []).join(", "));
   row("ics", (n.ics || []).join(", "));
-  if (n.notification_url) row("notification", el("a", { href: n.notification_url, rel: "noopener noreferrer" }, n.notification_url));
-  if ((n.document_urls || []).length) row("documents", el("ul", {}, n.document_urls.map((u) => el("li", {}, el("a", { href: u, rel: "noopener noreferrer" }, u)))));
+  // Only plain web addresses become links (the server keeps no others; this holds even if one slipped in).
+  const link = (u) => /^https?:\/\/[^\s"<>`]+$/i.test(u) ? el("a", { href: u, rel: "noopener noreferrer" }, u) : u;
+  if (n.notification_url) row("notification", link(n.notification_url));
+  if ((n.document_urls || []).length) row("documents", el("ul", {}, n.document_urls.map((u) => el("li", {}, link(u)))));
   const cats = el("ul", {}, (n.categories || []).map((c) => el("li", {}, el("strong", {}, lang === "en" ? c.name_en : c.name_zh), " — ", c.evidence,
     " (", Math.round(c.confidence * 100) + "%", ")")));
   const risk = n.risk ? el("div", {}, riskBadge(n.risk.level), el("ul", {}, (n.risk.reasons || []).map((r) => el("li", {}, r)))) : null;
