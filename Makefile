@@ -187,6 +187,8 @@ bench: $(B)/.deps-test tbtwarn $(BENCH_BINS)
 check-banned:
 	$(Q)! grep -nE '\b(strcpy|strcat|sprintf|strncpy|strtok|atoi|gets|localtime|gmtime)\(' lib/*.[ch] indexer/*.[ch] crawler/*.[ch] alerter/*.[ch] cli/*.[ch] \
 		|| (echo "banned function used (see docs/design.md)"; exit 1)
+	$(Q)! grep -nE '\b(setenv|unsetenv|putenv|tzset|setlocale)\(' lib/*.[ch] indexer/*.[ch] crawler/*.[ch] alerter/*.[ch] web/*.[ch] \
+		service/*.[ch] cli/*.[ch] || (echo "process-wide state changed while threads may run (see docs/design.md)"; exit 1)
 
 check: test
 

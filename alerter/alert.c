@@ -8,6 +8,7 @@
 #include "render.h"
 #include "smtp.h"
 #include "subs.h"
+#include "tz.h"
 
 #include <errno.h>
 #include <math.h>
@@ -236,35 +237,23 @@ static const char *text_col(sqlite3_stmt *q, int i)
 
 double digest_due(double now, const char *tz, int hour, int weekly)
 {
-	char path[256], *old = getenv("TZ") ? xstrdup(getenv("TZ")) : NULL;
+	/* Local dates from the zone's own rules (tz.c), never through the process's TZ: the web's search threads read
+	 * the environment meanwhile. An unknown zone counts as UTC, as the C library would. */
 	const char *zone = tz && *tz ? tz : "Asia/Shanghai";
-	snprintf(path, sizeof(path), "/usr/share/zoneinfo/%s", zone);
-	/* Without the zone database, China's zone is still known: UTC+8 all year. */
-	if (access(path, R_OK) && (!strcmp(zone, "Asia/Shanghai") || !strcmp(zone, "Asia/Chongqing") || !strcmp(zone, "PRC")))
-		zone = "CST-8";
-	setenv("TZ", zone, 1);
-	tzset();
-	time_t t = (time_t)now, due;
-	struct tm tm;
-	localtime_r(&t, &tm);
-	tm.tm_hour = hour;
-	tm.tm_min = tm.tm_sec = 0;
-	tm.tm_isdst = -1;
-	due = mktime(&tm);
-	for (int i = 0; i < 8 && (due <= t || (weekly && tm.tm_wday != 1)); i++) {
-		tm.tm_mday++;
-		tm.tm_hour = hour;
-		tm.tm_min = tm.tm_sec = 0;
-		tm.tm_isdst = -1;
-		due = mktime(&tm);
+	time_t t = (time_t)now, due = 0;
+	int y, m, d, wday;
+	if (tz_local(zone, t, &y, &m, &d, &wday))
+		zone = "UTC";
+	tz_local(zone, t, &y, &m, &d, &wday);
+	for (int i = 0; i < 9; i++) {
+		int yy, mm, dd, wd;
+		/* Day i after today: its civil date, from noon UTC of today's date plus i days (no DST edge at noon). */
+		time_t noon = (time_t)((double)days_since_epoch(y, m, d) * 86400 + 43200 + (double)i * 86400);
+		tz_local("UTC", noon, &yy, &mm, &dd, &wd);
+		tz_mktime(zone, yy, mm, dd, hour, &due);
+		if (due > t && (!weekly || wd == 1))
+			break;
 	}
-	if (old) {
-		setenv("TZ", old, 1);
-		free(old);
-	} else {
-		unsetenv("TZ");
-	}
-	tzset();
 	return (double)due;
 }
 
@@ -654,6 +643,7 @@ struct run {
 	struct ev_loop *loop;
 	sqlite3_stmt *upd;
 	int in_txn;
+	unsigned commit_failures; /* COMMITs of outcomes that failed while the transaction stayed open */
 	ev_prepare commit_w;
 	/* Many subscribers are alerted to the same notification: it is read and classified once. */
 	struct cached_notif cache[NOTIF_CACHE];
@@ -713,11 +703,24 @@ struct delivery {
 	int counted; /* counted in mail_flying */
 };
 
+/* Commits the outcomes recorded since the last loop turn. A COMMIT that fails while the transaction is still open
+ * (busy) is tried again at the next turn; one that rolled it back (disk full, I/O error) loses those outcomes, and is
+ * said: the rows stay due and go again under the same Message-IDs and webhook-ids, which receivers deduplicate. */
 static void run_commit(struct run *r)
 {
-	if (r->in_txn) {
-		sqlite3_exec(db(r->a), "COMMIT", NULL, NULL, NULL);
+	if (!r->in_txn)
+		return;
+	if (sqlite3_exec(db(r->a), "COMMIT", NULL, NULL, NULL) == SQLITE_OK) {
 		r->in_txn = 0;
+		return;
+	}
+	if (sqlite3_get_autocommit(db(r->a))) {
+		r->in_txn = 0;
+		fprintf(stderr, "tbtwarn: alert: the outcomes of the last deliveries could not be saved (%s): they will be "
+				"sent again under the same ids\n", sqlite3_errmsg(db(r->a)));
+	} else if (!r->commit_failures++) {
+		fprintf(stderr, "tbtwarn: alert: cannot save the outcomes of deliveries yet (%s): trying again\n",
+			sqlite3_errmsg(db(r->a)));
 	}
 }
 
@@ -751,6 +754,13 @@ static void run_release(struct run *r)
 {
 	ev_timer_stop(r->loop, &r->refill);
 	run_commit(r);
+	if (r->in_txn) {
+		/* Still not saved: rolled back, so that no transaction stays open; those rows stay due. */
+		sqlite3_exec(db(r->a), "ROLLBACK", NULL, NULL, NULL);
+		r->in_txn = 0;
+		fprintf(stderr, "tbtwarn: alert: the outcomes of the last deliveries could not be saved: they will be sent "
+				"again under the same ids\n");
+	}
 	ev_ref(r->loop);
 	ev_prepare_stop(r->loop, &r->commit_w);
 	smtp_free(r->smtp);

@@ -146,7 +146,8 @@ int subs_add_subscriber(struct store *st, const struct subscriber *s, int confir
 	sqlite3_bind_text(q, 7, now, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 8, confirmed ? now : NULL, -1, SQLITE_STATIC);
 	sqlite3 *db = (sqlite3 *)store_db(st);
-	sqlite3_exec(db, "SAVEPOINT add_subscriber", NULL, NULL, NULL);
+	if (sqlite3_exec(db, "SAVEPOINT add_subscriber", NULL, NULL, NULL) != SQLITE_OK)
+		return db_fail(st, q, err, errlen, "add subscriber");
 	if (sqlite3_step(q) != SQLITE_DONE) {
 		int rc = db_fail(st, q, err, errlen, "add subscriber");
 		sqlite3_exec(db, "ROLLBACK TO add_subscriber; RELEASE add_subscriber", NULL, NULL, NULL);
@@ -173,7 +174,12 @@ int subs_add_subscriber(struct store *st, const struct subscriber *s, int confir
 		}
 		sqlite3_finalize(q);
 	}
-	sqlite3_exec(db, "RELEASE add_subscriber", NULL, NULL, NULL);
+	/* Outside a transaction of the caller's, the release is the commit: its failure is the caller's to know. */
+	if (sqlite3_exec(db, "RELEASE add_subscriber", NULL, NULL, NULL) != SQLITE_OK) {
+		errf(err, errlen, "add subscriber: %s", sqlite3_errmsg(db));
+		sqlite3_exec(db, "ROLLBACK TO add_subscriber; RELEASE add_subscriber", NULL, NULL, NULL);
+		return -TBT_EDB;
+	}
 	return 0;
 }
 
@@ -270,7 +276,10 @@ int subs_unsubscribe(struct store *st, int64_t id, char *err, size_t errlen)
 {
 	sqlite3 *db = (sqlite3 *)store_db(st);
 	sqlite3_stmt *q;
-	sqlite3_exec(db, "SAVEPOINT unsubscribe", NULL, NULL, NULL);
+	if (sqlite3_exec(db, "SAVEPOINT unsubscribe", NULL, NULL, NULL) != SQLITE_OK) {
+		errf(err, errlen, "unsubscribe: %s", sqlite3_errmsg(db));
+		return -TBT_EDB;
+	}
 	int rc = set_status(st, id, "unsubscribed", err, errlen);
 	/* Nothing more goes out to them: what waits in the outbox is cancelled with the reason. */
 	if (!rc && !(rc = prep(st, "UPDATE outbox SET state = 'cancelled', last_error = 'unsubscribed' WHERE subscriber_id = ?1 "
@@ -281,7 +290,12 @@ int subs_unsubscribe(struct store *st, int64_t id, char *err, size_t errlen)
 		if (!rc)
 			sqlite3_finalize(q);
 	}
-	sqlite3_exec(db, rc ? "ROLLBACK TO unsubscribe; RELEASE unsubscribe" : "RELEASE unsubscribe", NULL, NULL, NULL);
+	if (!rc && sqlite3_exec(db, "RELEASE unsubscribe", NULL, NULL, NULL) != SQLITE_OK) {
+		errf(err, errlen, "unsubscribe: %s", sqlite3_errmsg(db));
+		rc = -TBT_EDB;
+	}
+	if (rc)
+		sqlite3_exec(db, "ROLLBACK TO unsubscribe; RELEASE unsubscribe", NULL, NULL, NULL);
 	return rc;
 }
 
