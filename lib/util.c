@@ -271,11 +271,22 @@ int url_is_web(const char *u)
 	size_t skip = starts_with_ci(u, "https://") ? 8 : starts_with_ci(u, "http://") ? 7 : 0;
 	if (!skip || strlen(u) > 2000)
 		return 0;
-	const char *host = u + skip;
+	const char *host = u + skip, *v6end = NULL;
 	if (!*host || *host == '/' || *host == '?' || *host == '#' || *host == ':' || *host == '@')
 		return 0;
-	for (const unsigned char *p = (const unsigned char *)u; *p; p++)
+	if (*host == '[') {
+		/* An IPv6 literal: brackets only around the host, with hex digits, colons and dots inside. */
+		v6end = strchr(host, ']');
+		if (!v6end || v6end == host + 1 || strspn(host + 1, "0123456789abcdefABCDEF:.") != (size_t)(v6end - host - 1))
+			return 0;
+	}
+	for (const unsigned char *p = (const unsigned char *)u; *p; p++) {
+		if ((const char *)p == host && v6end) {
+			p = (const unsigned char *)v6end;
+			continue;
+		}
 		if (*p <= ' ' || *p == 0x7f || strchr("\"<>\\`()[]{}|^", *p))
 			return 0;
+	}
 	return 1;
 }

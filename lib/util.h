@@ -51,7 +51,7 @@ char *tsv_field(const char **p);
 
 /* Whether u is a web address safe to store, send to and link to: http:// or https://, a host, at most 2,000 bytes,
  * and no white space, control characters or the characters that end an HTML attribute or a markdown link
- * (" < > \ ` and, in markdown, ) and ] are allowed only percent-encoded). */
+ * (" < > \ ` ( ) [ ] { } | ^ only percent-encoded; brackets only around an IPv6 literal host). */
 int url_is_web(const char *u);
 
 /* Returns 1 if s starts with prefix. */

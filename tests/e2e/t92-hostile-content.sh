@@ -73,7 +73,7 @@ done
 ok "subscriber add refuses invalid UTF-8, IP literals, '%', '..' and numeric top-level domains"
 run "$TBTWARN" subscriber add --email 李明@例子.中国
 expect_eq "an internationalised address is accepted" "$rc" 0
-for u in "$(printf 'https://hook.example/x\r\nX-Injected: 1')" "https://hook.example/a b" "https://hook.example/\"><script>" "javascript:alert(1)" "https:///nohost"; do
+for u in "$(printf 'https://hook.example/x\r\nX-Injected: 1')" "https://hook.example/a b" "https://hook.example/\"><script>" "javascript:alert(1)" "https://[::1]x]/" "https://hook.example/[x](http://evil)" "https:///nohost"; do
 	run "$TBTWARN" subscription add "$A" --channel webhook --url "$u" --member USA
 	[ "$rc" -ne 0 ] || not_ok "subscription add refuses the URL '$u'"
 done
