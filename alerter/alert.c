@@ -20,7 +20,6 @@
 #include <unistd.h>
 #include <limits.h>
 #include <sys/stat.h>
-#include <fcntl.h>
 #include <openssl/rand.h>
 
 void alert_opts_default(struct alert_opts *o)
@@ -66,21 +65,12 @@ static int data_secret(struct alert_opts *o, const char *data, char *err, size_t
 		for (int i = 0; i < 32; i++)
 			snprintf(hex + 2 * i, 3, "%02x", raw[i]);
 		mkdir(data, 0755);
-		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-		if (fd < 0) {
-			if (errno == EEXIST)
-				continue;
-			errf(err, errlen, "cannot create the secret file '%s': %s", path, strerror(errno));
-			return -EIO;
-		}
 		hex[64] = '\n';
-		int bad = write(fd, hex, 65) != 65 || fsync(fd) != 0;
-		bad |= close(fd) != 0;
-		if (bad) {
-			errf(err, errlen, "cannot write the secret file '%s': %s", path, strerror(errno));
-			unlink(path);
-			return -EIO;
-		}
+		int rc = write_private_file(path, hex, 65, 1, err, errlen);
+		if (rc == -EEXIST)
+			continue; /* made by another process meanwhile: read it */
+		if (rc)
+			return rc;
 	}
 	errf(err, errlen, "the secret file '%s' is shorter than 32 characters: remove it and start again", path);
 	return -EINVAL;
@@ -152,13 +142,14 @@ int alert_opts_load(struct alert_opts *o, const struct ini *cfg, const char *dat
 			errf(err, errlen, "%s:%d: allow_targets: %s", cfg->path, ini_line(s, "allow_targets"), sub);
 			return -EINVAL;
 		}
+		long attempts;
 		if ((v = ini_get(s, "pause_after"))) {
-			if (parse_long(v, 1, 1000, &days)) {
+			if (parse_long(v, 1, 1000, &attempts)) {
 				errf(err, errlen, "%s:%d: pause_after wants 1 to 1000 failed attempts in a row, got '%s'", cfg->path,
 				     ini_line(s, "pause_after"), v);
 				return -EINVAL;
 			}
-			o->pause_after = (int)days;
+			o->pause_after = (int)attempts;
 		}
 	}
 	/* The environment overrides the file: secrets need not be written down. */
@@ -242,9 +233,10 @@ double digest_due(double now, const char *tz, int hour, int weekly)
 	const char *zone = tz && *tz ? tz : "Asia/Shanghai";
 	time_t t = (time_t)now, due = 0;
 	int y, m, d, wday;
-	if (tz_local(zone, t, &y, &m, &d, &wday))
+	if (tz_local(zone, t, &y, &m, &d, &wday)) {
 		zone = "UTC";
-	tz_local(zone, t, &y, &m, &d, &wday);
+		tz_local(zone, t, &y, &m, &d, &wday);
+	}
 	for (int i = 0; i < 9; i++) {
 		int yy, mm, dd, wd;
 		/* Day i after today: its civil date, from noon UTC of today's date plus i days (no DST edge at noon). */
@@ -642,6 +634,7 @@ struct run {
 	FILE *report;
 	struct ev_loop *loop;
 	sqlite3_stmt *upd;
+	sqlite3_stmt *target_ok; /* resets a target's failures after a success: once per webhook, so prepared once */
 	int in_txn;
 	unsigned commit_failures; /* COMMITs of outcomes that failed while the transaction stayed open */
 	ev_prepare commit_w;
@@ -765,6 +758,7 @@ static void run_release(struct run *r)
 	ev_prepare_stop(r->loop, &r->commit_w);
 	smtp_free(r->smtp);
 	sqlite3_finalize(r->upd);
+	sqlite3_finalize(r->target_ok);
 	for (unsigned i = 0; i < NOTIF_CACHE; i++)
 		notif_free(r->cache[i].n);
 	free(r->flying);
@@ -856,12 +850,12 @@ static void target_outcome(struct delivery *d, int ok, const char *error)
 	if (d->channel == CH_EMAIL || !d->subscription)
 		return;
 	if (ok) {
-		if (sqlite3_prepare_v2(db(r->a), "UPDATE subscriptions SET failures = 0 WHERE id = ?1 AND failures <> 0", -1, &q,
-				       NULL) == SQLITE_OK) {
-			sqlite3_bind_int64(q, 1, d->subscription);
-			sqlite3_step(q);
-			sqlite3_finalize(q);
-		}
+		if (!r->target_ok && sqlite3_prepare_v2(db(r->a), "UPDATE subscriptions SET failures = 0 WHERE id = ?1 AND failures <> 0",
+							-1, &r->target_ok, NULL) != SQLITE_OK)
+			return;
+		sqlite3_reset(r->target_ok);
+		sqlite3_bind_int64(r->target_ok, 1, d->subscription);
+		sqlite3_step(r->target_ok);
 		return;
 	}
 	int paused = 0;

@@ -20,7 +20,6 @@
 #include "util.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <ev.h>
 #include <signal.h>
 #include <getopt.h>
@@ -1364,14 +1363,15 @@ static int cmd_backup(const char *data, int argc, char **argv)
 	char *secret = read_first_line(src);
 	if (secret) {
 		snprintf(dst, sizeof(dst), "%s/secret", argv[1]);
-		int fd = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-		size_t len = strlen(secret);
-		int bad = fd < 0 || write(fd, secret, len) != (ssize_t)len || write(fd, "\n", 1) != 1 || fsync(fd);
-		if (fd >= 0)
-			bad |= close(fd) != 0;
+		char werr[ERRBUF_SIZE];
+		struct buf line;
+		buf_init(&line, BUF_NOMAX);
+		buf_addf(&line, "%s\n", secret);
+		int bad = write_private_file(dst, line.s, line.len, 0, werr, sizeof(werr));
+		buf_release(&line);
 		free(secret);
 		if (bad) {
-			fprintf(stderr, "tbtwarn: backup: cannot write %s: %s\n", dst, strerror(errno));
+			fprintf(stderr, "tbtwarn: backup: %s\n", werr);
 			return 1;
 		}
 		snprintf(dst, sizeof(dst), "%s/tbtwarn.db", argv[1]);

@@ -57,7 +57,6 @@ struct transfer {
 	/* Guarded requests: every address connected to is checked (guard); unguarded ones: addresses reached after a
 	 * redirect to another host are checked (the fetcher's redirect_guard). refused says why a socket was refused. */
 	const struct netguard *guard;
-	char *first_host;
 	char refused[160];
 	/* Content decoding is ours, so that the cap applies to the decoded size (a gzip bomb stops at the cap) and a
 	 * stream cut short is an error (libcurl 7.88 passes a truncated gzip body as good). */
@@ -199,9 +198,8 @@ static void multi_release(struct multi *m)
 }
 
 /* A transfer's own multi handle goes with it; the fetcher's stays. */
-static void multi_drop(struct fetcher *f, struct multi *m)
+static void multi_drop(struct multi *m)
 {
-	(void)f;
 	if (m && m->own) {
 		multi_release(m);
 		free(m);
@@ -307,20 +305,29 @@ static size_t on_read(char *buf, size_t size, size_t n, void *arg)
 	return want;
 }
 
-static struct host *host_of(struct fetcher *f, const char *url)
+/* The host part of url, or NULL; caller frees. */
+static char *url_host(const char *url)
 {
-	char name[256] = "";
 	CURLU *u = curl_url();
-	char *h = NULL;
+	char *h = NULL, *out = NULL;
 	if (u && !curl_url_set(u, CURLUPART_URL, url, 0) && !curl_url_get(u, CURLUPART_HOST, &h, 0) && h)
-		snprintf(name, sizeof(name), "%s", h);
+		out = xstrdup(h);
 	curl_free(h);
 	curl_url_cleanup(u);
+	return out;
+}
+
+static struct host *host_of(struct fetcher *f, const char *url)
+{
+	char *h = url_host(url);
+	const char *name = h ? h : "";
 	for (struct host *x = f->hosts; x; x = x->next)
-		if (!strcmp(x->name, name))
+		if (!strcmp(x->name, name)) {
+			free(h);
 			return x;
+		}
 	struct host *x = xcalloc(1, sizeof(*x));
-	x->name = xstrdup(name);
+	x->name = h ? h : xstrdup("");
 	x->local = starts_with_ci(url, "file:");
 	x->next = f->hosts;
 	f->hosts = x;
@@ -364,7 +371,7 @@ static void transfer_free(struct transfer *t)
 {
 	if (t->easy)
 		curl_easy_cleanup(t->easy);
-	multi_drop(t->f, t->m);
+	multi_drop(t->m);
 	if (t->encoded)
 		inflateEnd(&t->z);
 	curl_slist_free_all(t->headers);
@@ -374,7 +381,6 @@ static void transfer_free(struct transfer *t)
 	free(t->send_body);
 	free(t->mail_from);
 	free(t->ca_file);
-	free(t->first_host);
 	curl_slist_free_all(t->rcpt);
 	for (char **h = t->extra; h && *h; h++)
 		free(*h);
@@ -464,18 +470,6 @@ size_t fetch_pending(const struct fetcher *f)
 	return f->running + f->queued;
 }
 
-/* The host part of url, or NULL; caller frees. */
-static char *url_host(const char *url)
-{
-	CURLU *u = curl_url();
-	char *h = NULL, *out = NULL;
-	if (u && !curl_url_set(u, CURLUPART_URL, url, 0) && !curl_url_get(u, CURLUPART_HOST, &h, 0) && h)
-		out = xstrdup(h);
-	curl_free(h);
-	curl_url_cleanup(u);
-	return out;
-}
-
 /* CURLOPT_OPENSOCKETFUNCTION: the one place where the address actually connected to is known, after resolution and
  * for every redirect and every address tried. A refused address gets no socket; libcurl tries the next one or fails
  * the transfer, and finish() reports why. */
@@ -487,13 +481,17 @@ static curl_socket_t on_open_socket(void *arg, curlsocktype purpose, struct curl
 	if (!g && t->f->o.guard_redirects) {
 		/* An unguarded request (a source the operator chose) is trusted for its own host; a redirect elsewhere is
 		 * not: a public source must not send us into the intranet or to a cloud metadata service. */
-		char *eff = NULL, *host = NULL;
+		char *eff = NULL;
 		long redirects = 0;
 		curl_easy_getinfo(t->easy, CURLINFO_REDIRECT_COUNT, &redirects);
 		curl_easy_getinfo(t->easy, CURLINFO_EFFECTIVE_URL, &eff);
-		if (redirects > 0 && eff && (host = url_host(eff)) && (!t->first_host || strcasecmp(host, t->first_host)))
-			g = &t->f->redirects;
-		free(host);
+		if (redirects > 0 && eff) {
+			/* Hosts are compared only when a redirect happened: most transfers never parse a URL here. */
+			char *host = url_host(eff);
+			if (!host || strcasecmp(host, t->host->name))
+				g = &t->f->redirects;
+			free(host);
+		}
 	}
 	const char *why = g ? netguard_refuse(g, &a->addr) : NULL;
 	if (why) {
@@ -524,8 +522,6 @@ static void begin(struct fetcher *f, struct transfer *t)
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
 	curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, t);
-	if (!t->guard && !t->connect_only && !t->rcpt)
-		t->first_host = url_host(t->url);
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
 	curl_easy_setopt(e, CURLOPT_MAXREDIRS, 5L);
 	/* Redirects only ever to http or https: never to file:, whatever the first URL was. */
@@ -819,6 +815,6 @@ void fetch_conn_close(struct fetch_conn *c)
 		c->next->prev = c->prev;
 	curl_multi_remove_handle(c->m->h, c->easy);
 	curl_easy_cleanup(c->easy);
-	multi_drop(f, c->m);
+	multi_drop(c->m);
 	free(c);
 }

@@ -5,6 +5,8 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -196,6 +198,26 @@ char *read_first_line(const char *path)
 	char *s = buf_detach(&b);
 	s[strcspn(s, "\r\n")] = '\0';
 	return s;
+}
+
+int write_private_file(const char *path, const void *data, size_t len, int exclusive, char *err, size_t errlen)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (exclusive ? O_EXCL : O_TRUNC), 0600);
+	if (fd < 0) {
+		if (exclusive && errno == EEXIST)
+			return -EEXIST;
+		errf(err, errlen, "cannot create '%s': %s", path, strerror(errno));
+		return -EIO;
+	}
+	int bad = write(fd, data, len) != (ssize_t)len || fsync(fd) != 0;
+	int saved = errno;
+	bad |= close(fd) != 0;
+	if (bad) {
+		errf(err, errlen, "cannot write '%s': %s", path, strerror(saved ? saved : errno));
+		unlink(path);
+		return -EIO;
+	}
+	return 0;
 }
 
 void buf_add_html(struct buf *out, const char *s)

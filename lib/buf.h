@@ -41,5 +41,9 @@ void buf_add_html(struct buf *out, const char *s);
 /* The first line of a small file (at most 4 KiB), without its line break, for secrets kept out of configuration
  * files; NULL when it cannot be read. Caller frees. */
 char *read_first_line(const char *path);
+/* Writes len bytes of data as the file path, readable by its owner alone (mode 0600), and syncs it: for secrets.
+ * exclusive: fail with -EEXIST when the file exists (two processes making one agree on the first). Returns 0,
+ * -EEXIST, or -EIO with err naming the file and the reason (a partly written file is removed). */
+int write_private_file(const char *path, const void *data, size_t len, int exclusive, char *err, size_t errlen);
 
 #endif

@@ -163,6 +163,20 @@ void guard_csrf_token(struct req *r, char out[GUARD_CSRF_LEN])
 	snprintf(out, GUARD_CSRF_LEN, "%lld.%s", t, mac);
 }
 
+/* The visitor's reasons, Chinese first. */
+enum csrf_why { CSRF_OTHER_SITE, CSRF_MISSING, CSRF_BAD, CSRF_EXPIRED };
+static const char *const csrf_text[][2] = {
+	{"请求来自其他网站，未予处理。", "the request came from another site"},
+	{"表单缺少安全令牌：请刷新页面后重试。", "the form's security token is missing: reload the page and try again"},
+	{"表单的安全令牌无效：请刷新页面后重试。", "the form's security token is not valid: reload the page and try again"},
+	{"表单的安全令牌已过期：请刷新页面后重试。", "the form's security token has expired: reload the page and try again"},
+};
+
+static const char *csrf_refusal(struct req *r, enum csrf_why why)
+{
+	return csrf_text[why][r->lang && !strcmp(r->lang, "en")];
+}
+
 const char *guard_csrf_check(struct req *r)
 {
 	const char *tok = req_header(r, "X-CSRF-Token");
@@ -171,7 +185,7 @@ const char *guard_csrf_check(struct req *r)
 	/* A browser says where a form came from: another site's page may not change anything here. */
 	const char *site = req_header(r, "Sec-Fetch-Site");
 	if (site && strcmp(site, "same-origin") && strcmp(site, "none"))
-		return "the request came from another site";
+		return csrf_refusal(r, CSRF_OTHER_SITE);
 	const char *origin = req_header(r, "Origin"), *host = req_header(r, "Host");
 	if (origin && strcmp(origin, "null")) {
 		const char *o = strstr(origin, "://");
@@ -180,22 +194,22 @@ const char *guard_csrf_check(struct req *r)
 		int same_host = o && host && !strcmp(o + 3, host);
 		int same_base = o && b && strlen(o + 3) == blen && !strncmp(o + 3, b + 3, blen);
 		if (!same_host && !same_base)
-			return "the request came from another site";
+			return csrf_refusal(r, CSRF_OTHER_SITE);
 	}
 	if (!tok || !*tok)
-		return "the form's security token is missing: reload the page and try again";
+		return csrf_refusal(r, CSRF_MISSING);
 	char *end;
 	long long t = strtoll(tok, &end, 10);
 	long long now = (long long)time(NULL);
 	if (end == tok || *end != '.' || strlen(end + 1) != 32)
-		return "the form's security token is not valid: reload the page and try again";
+		return csrf_refusal(r, CSRF_BAD);
 	if (t > now + 300 || now - t > 12 * 3600)
-		return "the form's security token has expired: reload the page and try again";
+		return csrf_refusal(r, CSRF_EXPIRED);
 	char client[64], mac[33];
 	guard_client(r, client, sizeof(client));
 	csrf_mac(r->w->ao->secret, client, t, mac);
 	if (CRYPTO_memcmp(mac, end + 1, 32))
-		return "the form's security token is not valid: reload the page and try again";
+		return csrf_refusal(r, CSRF_BAD);
 	return NULL;
 }
 

@@ -111,7 +111,7 @@ double guard_rate(struct web *w, const char *client);
 #define GUARD_CSRF_LEN 48
 void guard_csrf_token(struct req *r, char out[GUARD_CSRF_LEN]);
 /* NULL when the request carries a valid CSRF token (X-CSRF-Token or the csrf field) and does not come from another
- * site (Origin, Sec-Fetch-Site); else why not, for the visitor. */
+ * site (Origin, Sec-Fetch-Site); else why not, for the visitor, in the request's language (r->lang). */
 const char *guard_csrf_check(struct req *r);
 /* Connections as libmicrohttpd reports them (MHD_OPTION_NOTIFY_CONNECTION). */
 void guard_conn_event(struct web *w, struct MHD_Connection *c, void **socket_context, enum MHD_ConnectionNotificationCode code);

@@ -70,7 +70,7 @@ static enum MHD_Result link_page(struct req *r, const char *purpose)
 			r->w->csrf_refused++;
 			page_open(&o, lang, en ? "Please try again" : "请重试");
 			buf_addstr(&o, "<p>");
-			buf_add_html(&o, en ? why : "表单已过期或来自其他网站。请从邮件中重新打开链接，再点击按钮。");
+			buf_add_html(&o, why);
 			buf_addstr(&o, "</p>");
 			return page_close(r, 403, &o);
 		}

@@ -65,7 +65,9 @@ post() { # FROM TOKEN EXTRA-CURL-ARGS...: the status of a subscribe request
 		--data-urlencode "email=someone@firm$from.example.cn" -d category=toys_games "$BASE/api/subscribe"
 }
 expect_eq "a subscribe without a token is refused" "$(post 127.0.0.11 '')" 403
-expect_match "saying why" "$(cat "$TMP/body")" '"code": ?"csrf".*security token is missing'
+expect_match "saying why, in Chinese" "$(cat "$TMP/body")" '"code": ?"csrf".*表单缺少安全令牌'
+expect_match "or in English for an English reader" "$(post 127.0.0.11 '' -H 'Accept-Language: en'; cat "$TMP/body")" \
+	'^403.*"code": ?"csrf".*security token is missing'
 T12=$(tok 127.0.0.12)
 expect_eq "a token fetched from another address is refused" "$(post 127.0.0.11 "$T12")" 403
 expect_eq "a form posted from another site is refused" "$(post 127.0.0.12 "$T12" -H 'Origin: https://evil.example')" 403
