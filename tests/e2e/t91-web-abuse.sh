@@ -37,6 +37,20 @@ fi
 run "$TBTWARN" backup "$TMP/bk"
 expect_eq "a backup holds the secret, both files 0600" "$(cat "$TMP/bk/secret"):$(stat -c %a "$TMP/bk/secret" "$TMP/bk/tbtwarn.db" | tr '\n' ' ')" "$first:600 600 "
 
+# ---- bad settings are named, with file and line ----
+printf '[web]\nwrite_rate = lots\n' > "$TMP/bad1.ini"
+run "$TBTWARN" --config "$TMP/bad1.ini" serve --listen 127.0.0.1:0
+expect_match "a bad write_rate" "$rc:$err" "^2:.*bad1.ini:2: write_rate wants requests per duration such as 20/1m, got 'lots'"
+printf '[web]\ntrusted_proxies = proxy.example\n' > "$TMP/bad2.ini"
+run "$TBTWARN" --config "$TMP/bad2.ini" serve --listen 127.0.0.1:0
+expect_match "a bad trusted_proxies" "$rc:$err" "^2:.*bad2.ini:2: trusted_proxies: 'proxy.example' is not an IPv4 or IPv6 address"
+printf '[crawler]\nredirect_allow = 10.0.0.0/40\n' > "$TMP/bad3.ini"
+run "$TBTWARN" --config "$TMP/bad3.ini" crawl --once
+expect_match "a bad redirect_allow" "$rc:$err" "bad3.ini:2: \[crawler\] redirect_allow: '10.0.0.0/40': an IPv4 prefix is at most 32 bits"
+printf '[alert]\npause_after = 0\n' > "$TMP/bad4.ini"
+run "$TBTWARN" --config "$TMP/bad4.ini" alert --once
+expect_match "a bad pause_after" "$rc:$err" "bad4.ini:2: pause_after wants 1 to 1000 failed attempts in a row, got '0'"
+
 # ---- a server with generous rate limits: links, CSRF, messages per address ----
 export TBTWARN_WRITE_RATE=1000/1m
 cat > "$TMP/web2.ini" <<INI
@@ -112,8 +126,9 @@ BASE=$(sed -n 's|^tbtwarn: serving \(http://[0-9.:]*\)/$|\1|p' "$TMP/serve.out")
 # Rate limits: 5 writes a minute per client, 8 in all; the rest 429 with Retry-After.
 codes=""
 T13=$(tok 127.0.0.13)
-for k in 1 2 3 4 5 6; do codes="$codes $(post 127.0.0.13 "$T13")"; done
-expect_eq "a client's writes past its limit get 429" "$codes" " 202 202 202 202 202 429"
+# Each with another X-Forwarded-For: from a client that is no trusted proxy, the header changes nothing.
+for k in 1 2 3 4 5 6; do codes="$codes $(post 127.0.0.13 "$T13" -H "X-Forwarded-For: 10.9.8.$k")"; done
+expect_eq "a client's writes past its limit get 429, whatever X-Forwarded-For says" "$codes" " 202 202 202 202 202 429"
 expect_match "with Retry-After" "$(cat "$TMP/hdrs")" "^Retry-After: [0-9]+"
 expect_match "and a message in Chinese" "$(cat "$TMP/body")" "请求过于频繁"
 T14=$(tok 127.0.0.14)
