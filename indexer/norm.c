@@ -477,7 +477,7 @@ struct objective {
 };
 
 static const struct objective objectives[] = {
-	{"Protection of human health or safety", {"human health or safety", "human health and safety", "保护人类健康或安全", "人类健康或安全", NULL}},
+	{"Protection of human health or safety", {"human health", "保护人类健康", "人类健康", "人身健康", NULL}},
 	{"Protection of animal or plant life or health", {"animal or plant life or health", "动物或植物生命或健康", "动植物生命或健康", NULL}},
 	{"Protection of the environment", {"protection of the environment", "environmental protection", "保护环境", "环境保护", NULL}},
 	{"Prevention of deceptive practices and consumer protection", {"deceptive practices", "防止欺诈", "欺诈行为", NULL}},
@@ -497,8 +497,9 @@ static const struct objective objectives[] = {
 /* A tick box at p: returns 1 ticked, 0 empty, -1 not a box; *len is its length. */
 int tickbox_at(const char *p, size_t *len)
 {
-	static const char *const ticked[] = {"[X]", "[x]", "[ X ]", "[ x ]", "[√]", "☒", "☑", "■", "[✓]", "[✔]", NULL};
-	static const char *const empty[] = {"[ ]", "[  ]", "[]", "☐", "□", NULL};
+	static const char *const ticked[] = {"[X]", "[x]", "[ X ]", "[ x ]", "[√]", "☒", "☑", "■", "[✓]", "[✔]",
+					     "【X】", "【x】", "【√】", "【✓】", "【 X 】", NULL};
+	static const char *const empty[] = {"[ ]", "[  ]", "[]", "☐", "□", "【】", "【 】", "【  】", NULL};
 	for (int i = 0; ticked[i]; i++)
 		if (!strncmp(p, ticked[i], strlen(ticked[i]))) {
 			*len = strlen(ticked[i]);

@@ -31,6 +31,8 @@ enum field {
 	F_ENTRY,    /* SPS item 11 */
 	F_COMMENTS,
 	F_TEXTS,
+	F_SYMBOL,      /* a platform's "通报号:" item: the symbol, read when the document was split */
+	F_DISTRIBUTED, /* a platform's "通报日期:" item */
 };
 
 struct item_def {
@@ -81,6 +83,7 @@ struct doc {
 	size_t first, end; /* line range [first, end) */
 	struct strv symbols;
 	int started; /* the form's items have begun, so a new symbol line starts a new document */
+	int bare;    /* it began on a line of symbols only, which the next such line may continue (joint) */
 };
 
 static void reject(const struct parse_sink *sink, size_t line, const char *fmt, ...)
@@ -132,50 +135,114 @@ static char *line_dup(const struct line *l)
 	return strndup_trim(l->s, l->len);
 }
 
-/* A line that holds only symbols, optionally after a label ("通报号：G/TBT/N/USA/1"). Appends them to out (if not
- * NULL); returns how many. */
-static int symbol_line(const struct line *l, struct strv *out)
+/* How a line names symbols. */
+enum symline {
+	SL_NONE = 0, /* no symbol, or one inside other text */
+	SL_BARE,     /* only symbols, perhaps after a label: "通报号:G/TBT/N/USA/1", "G/SPS/N/BDI/149, G/SPS/N/KEN/358" */
+	SL_HEADER,   /* a document's header: symbols with the date and a job number ("G/SPS/N/JPN/196 2007-9-17 07-3884") */
+	SL_LEAD,     /* symbols leading other text, as on a listing page ("G/TBT/N/USA/2215 美国 电动滑板车 ...") */
+};
+
+/* A job number as the WTO prints it beside the symbol: "07-3884", "(25-2611)". */
+static int job_number(const char *s)
 {
-	char *t = line_dup(l), *p = t;
-	struct strv found;
-	int ok = 1;
-	if (!*t || strlen(t) > 200 || !strstr(t, "G/")) {
-		free(t);
+	if (*s == '(')
+		s++;
+	size_t a = strspn(s, "0123456789");
+	if (a != 2 || s[2] != '-')
 		return 0;
+	size_t b = strspn(s + 3, "0123456789");
+	return b >= 3 && b <= 5 && (!s[3 + b] || s[3 + b] == ')' || s[3 + b] == ' ');
+}
+
+/* Whether the text after the symbols is what a header puts there: a date, a job number, a page count. */
+static int header_tail(const char *t)
+{
+	char iso[11];
+	if (job_number(t))
+		return 1;
+	if (!isdigit((unsigned char)*t) && strncasecmp(t, "page", 4))
+		return 0;
+	return !date_parse(t, iso) || starts_with_ci(t, "page");
+}
+
+/* Words that may stand before the symbol on a header line ("ORGANIZATION G/TBT/N/COL/20/Add.5 10 November 2005"). */
+static int header_prefix(const char *pre)
+{
+	static const char *const words[] = {"ORGANIZATION", "WORLD TRADE ORGANIZATION", "WORLD TRADE", "世界贸易组织",
+					    NULL};
+	for (int i = 0; words[i]; i++)
+		if (!strcasecmp(pre, words[i]))
+			return 1;
+	size_t l = strlen(pre);
+	return (l && pre[l - 1] == ':') || (l >= 3 && !strcmp(pre + l - 3, "："));
+}
+
+/*
+ * Reads the symbols a line names: only symbols (after a label or a header word), symbols with the header's date and
+ * job number, or symbols leading other text. Appends them to out (if not NULL); *tail (if not NULL) gets what
+ * follows them, or NULL. Returns the kind.
+ */
+static enum symline symbol_line(const struct line *l, struct strv *out, char **tail)
+{
+	char *t = line_dup(l), *p;
+	struct strv found;
+	enum symline kind = SL_NONE;
+	if (tail)
+		*tail = NULL;
+	char *g = strstr(t, "G/");
+	if (!g || strlen(t) > 400 || g - t > 120) {
+		free(t);
+		return SL_NONE;
 	}
-	const char *g = strstr(t, "G/");
-	const char *colon = strstr(t, "：");
-	if (g != t && colon && colon < g)
-		p = (char *)colon + 3;
-	else if (g != t && strchr(t, ':') && strchr(t, ':') < g)
-		p = strchr(t, ':') + 1;
+	char *pre = strndup_trim(t, (size_t)(g - t));
+	int prefix_ok = !*pre || header_prefix(pre);
+	free(pre);
+	if (!prefix_ok) {
+		free(t);
+		return SL_NONE;
+	}
+	p = g;
 	strv_init(&found);
-	while (*p && ok) {
+	for (;;) {
 		size_t n;
-		while (*p == ' ' || *p == ',' || *p == ';')
+		while (*p == ' ' || *p == ',' || *p == ';' || *p == '\t')
 			p++;
 		if (!strncmp(p, "，", 3) || !strncmp(p, "；", 3) || !strncmp(p, "、", 3)) {
 			p += 3;
 			continue;
 		}
-		if (!*p)
+		if (strncmp(p, "G/", 2))
 			break;
-		n = strcspn(p, " ,;\xEF\xE3");
+		n = strcspn(p, " \t,;\xEF\xE3");
 		char *tok = xstrndup(p, n);
 		struct symbol_parts sp;
-		if (symbol_parse(tok, &sp))
-			ok = 0;
-		else
+		int bad = symbol_parse(tok, &sp);
+		if (!bad)
 			strv_push(&found, sp.norm);
 		free(tok);
+		if (bad)
+			break;
 		p += n;
 	}
-	int count = ok ? (int)found.n : 0;
-	for (size_t i = 0; ok && out && i < found.n; i++)
+	if (found.n) {
+		char *rest = strndup_trim(p, strlen(p));
+		if (!*rest)
+			kind = SL_BARE;
+		else if (header_tail(rest))
+			kind = SL_HEADER;
+		else
+			kind = g == t ? SL_LEAD : SL_NONE;
+		if (kind != SL_NONE && tail && *rest)
+			*tail = rest;
+		else
+			free(rest);
+	}
+	for (size_t i = 0; kind != SL_NONE && out && i < found.n; i++)
 		strv_push_unique(out, found.items[i]);
 	strv_release(&found);
 	free(t);
-	return count;
+	return kind;
 }
 
 /* Does the heading (text before the colon) name item def? */
@@ -199,11 +266,261 @@ static const char *after_colon(const char *s, size_t limit)
 	return NULL;
 }
 
-/* An item's start: "4. Products covered: ..." or "4、覆盖的产品：". Returns the number and the rest. */
-static int item_start(const struct line *l, const char **rest)
+/* ---- layouts: what real documents do to the form, undone before the items are read ---- */
+
+/* Labels that start an item wherever they stand at the start of a line, numbered or not, followed by a colon: the
+ * Chinese platforms' labelled layouts and their own numberings. The longest label that matches wins. */
+static const struct {
+	const char *label;
+	enum field field;
+} item_labels[] = {
+	{"通报号", F_SYMBOL},
+	{"通报日期", F_DISTRIBUTED},
+	{"分发日期", F_DISTRIBUTED},
+	{"发布日期", F_DISTRIBUTED},
+	{"通报成员", F_MEMBER},
+	{"发布通报成员", F_MEMBER},
+	{"负责机构", F_AGENCY},
+	{"负责部门", F_AGENCY},
+	{"通报依据的条款", F_ARTICLES},
+	{"通报依据", F_ARTICLES},
+	{"根据协定哪一条通报", F_ARTICLES},
+	{"覆盖的产品", F_PRODUCTS},
+	{"涵盖产品", F_PRODUCTS},
+	{"覆盖产品", F_PRODUCTS},
+	{"可能受影响的地区或国家", F_REGIONS},
+	{"通报标题", F_TITLE},
+	{"通报文件的名称", F_TITLE},
+	{"通报文件的标题", F_TITLE},
+	{"通报文件标题", F_TITLE},
+	{"内容简述", F_DESCRIPTION},
+	{"内容概述", F_DESCRIPTION},
+	{"通报文件内容简述", F_DESCRIPTION},
+	{"描述", F_DESCRIPTION},
+	{"目的和理由", F_OBJECTIVES},
+	{"目标及理由", F_OBJECTIVES},
+	{"目标和理由", F_OBJECTIVES},
+	{"是否有相关国际标准", F_STANDARDS},
+	{"相关国际标准", F_STANDARDS},
+	{"相关文件", F_DOCUMENTS},
+	{"有关文件", F_DOCUMENTS},
+	{"拟批准日期", F_DATES},
+	{"拟生效日期", F_ENTRY},
+	{"提意见截止日期", F_COMMENTS},
+	{"评议截止日期", F_COMMENTS},
+	{"意见截止日期", F_COMMENTS},
+	{"意见反馈截止日期", F_COMMENTS},
+	{"新的意见反馈截止日期", F_COMMENTS},
+	{"可获得文本的机构", F_TEXTS},
+	{"文本可从以下机构得到", F_TEXTS},
+	{"负责处理评议的机构", F_NONE},
+	{"负责处理意见的机构", F_NONE},
+	{"语言及页数", F_NONE},
+	{"补遗原因", F_NONE},
+	{"勘误原因", F_NONE},
+	{"备注", F_NONE},
+	{"脚注", F_NONE},
+	{"依据条例", F_NONE},
+	{"Agency or authority designated to handle comments", F_NONE},
+};
+
+/* The label at p (after optional spaces), followed by a colon within what may stand between a label and its colon
+ * ("通报文件的标题,页数和使用语言:"). Returns its index or -1; *after is set just past the label. */
+static int label_at(const char *p, const char *e, const char **after)
+{
+	int best = -1;
+	size_t bestlen = 0;
+	while (p < e && (*p == ' ' || *p == '\t'))
+		p++;
+	for (size_t i = 0; i < sizeof(item_labels) / sizeof(item_labels[0]); i++) {
+		size_t l = strlen(item_labels[i].label);
+		if ((size_t)(e - p) >= l && !strncasecmp(p, item_labels[i].label, l) && l > bestlen) {
+			const char *c = after_colon(p + l, (size_t)(e - p - (ptrdiff_t)l) < 60 ? (size_t)(e - p) - l : 60);
+			if (!c)
+				continue;
+			best = (int)i;
+			bestlen = l;
+		}
+	}
+	if (best >= 0 && after)
+		*after = p + bestlen;
+	return best;
+}
+
+/* Words a form's numbered heading starts with, in English and Chinese: where one follows a number glued to the
+ * previous text ("To be determined10. Final date for comments:"), a new item begins there. */
+static const char *const heading_starts[] = {
+    "Notifying Member", "Agency responsible", "Notified under", "Products covered", "Regions or countries",
+    "Title", "Details of notified", "Description of content", "Objective and rationale", "Relevant documents",
+    "Is there a relevant", "Other relevant documents", "Proposed date", "Final date for comments",
+    "Texts available", "Agency or authority", NULL,
+};
+
+/* Where in [p, e) a numbered heading is glued to the text before it; returns its start or NULL. */
+static const char *glued_heading(const char *s, const char *e)
+{
+	for (const char *p = s + 1; p < e; p++) {
+		if (!isdigit((unsigned char)*p) || isdigit((unsigned char)p[-1]) || p[-1] == ' ' || p[-1] == '\t' ||
+		    p[-1] == '.' || p[-1] == '/' || p[-1] == '-')
+			continue;
+		const char *q = p;
+		int num = 0;
+		while (q < e && isdigit((unsigned char)*q) && q - p < 3)
+			num = num * 10 + (*q++ - '0');
+		if (q - p > 2 || num < 2 || num > 16 || q >= e)
+			continue;
+		if (*q == '.')
+			q++;
+		else if (e - q >= 3 && !strncmp(q, "、", 3))
+			q += 3;
+		else
+			continue;
+		while (q < e && *q == ' ')
+			q++;
+		for (int k = 0; heading_starts[k]; k++)
+			if ((size_t)(e - q) >= strlen(heading_starts[k]) && !strncasecmp(q, heading_starts[k], strlen(heading_starts[k])))
+				return p;
+		const char *after;
+		if (label_at(q, e, &after) >= 0)
+			return p;
+	}
+	return NULL;
+}
+
+/* Characters that draw tables: lines of nothing else are rules, and the vertical ones frame cells. */
+static int table_rule_line(const char *s, size_t len)
+{
+	static const char *const rule[] = {"─", "━", "│", "┃", "├", "┤", "┌", "┐", "└", "┘", "┬", "┴", "┼", "═", "║", NULL};
+	int seen = 0;
+	for (size_t i = 0; i < len;) {
+		if (s[i] == '-' || s[i] == '|' || s[i] == '+' || s[i] == ':' || s[i] == '=' || s[i] == ' ' || s[i] == '\t') {
+			seen |= s[i] == '-' || s[i] == '|' || s[i] == '+' || s[i] == '=';
+			i++;
+			continue;
+		}
+		int k;
+		for (k = 0; rule[k]; k++)
+			if (len - i >= 3 && !strncmp(s + i, rule[k], 3))
+				break;
+		if (!rule[k])
+			return 0;
+		seen = 1;
+		i += 3;
+	}
+	return seen;
+}
+
+/* A cell separator at p: '|' or a box-drawing vertical; returns its length or 0. */
+static size_t cell_bar(const char *p, const char *e)
+{
+	if (*p == '|')
+		return 1;
+	if (e - p >= 3 && (!strncmp(p, "│", 3) || !strncmp(p, "┃", 3) || !strncmp(p, "║", 3)))
+		return 3;
+	return 0;
+}
+
+/* Appends one line to out with its table cells joined by a space. */
+static void add_cells(struct buf *out, const char *s, const char *e)
+{
+	size_t bl;
+	int first = 1;
+	while (s < e) {
+		const char *c = s;
+		while (c < e && !cell_bar(c, e))
+			c++;
+		char *cell = strndup_trim(s, (size_t)(c - s));
+		if (*cell) {
+			if (!first)
+				buf_addch(out, ' ');
+			buf_addstr(out, cell);
+			first = 0;
+		}
+		free(cell);
+		s = c < e ? c + ((bl = cell_bar(c, e)) ? bl : 1) : e;
+	}
+}
+
+/* A line holding only an item number ("1.", "1", "1、"): returns it, or 0. */
+static int number_only(const char *s, size_t len)
+{
+	char *t = strndup_trim(s, len);
+	int n = 0, nd = 0;
+	const char *p = t;
+	while (isdigit((unsigned char)*p) && nd < 3)
+		n = n * 10 + (*p++ - '0'), nd++;
+	if (*p == '.' || *p == ')')
+		p++;
+	else if (!strncmp(p, "、", 3) || !strncmp(p, "．", 3))
+		p += 3;
+	int ok = nd && nd <= 2 && !*p && n >= 1;
+	free(t);
+	return ok ? n : 0;
+}
+
+/* The line that starts at *pos (without its CR LF); moves *pos past it. */
+static const char *next_line(const char *s, size_t len, size_t *pos, size_t *l)
+{
+	size_t i = *pos, e = i;
+	while (e < len && s[e] != '\n')
+		e++;
+	*l = e - i;
+	if (*l && s[e - 1] == '\r')
+		(*l)--;
+	*pos = e + 1;
+	return s + i;
+}
+
+/*
+ * Undoes what tables, PDF extraction and web pages do to a form: rules drawn with characters become blank lines,
+ * table cells are joined, a heading glued to the previous value moves to a line of its own, and a number alone on
+ * its line joins the heading on the next. The result has the same number of lines or more.
+ */
+static void normalise_layout(const char *s, size_t len, struct buf *out)
+{
+	size_t i = 0;
+	int pending = 0; /* a number alone on its line, waiting for its heading */
+	while (i < len) {
+		size_t l;
+		const char *ls = next_line(s, len, &i, &l), *le = ls + l;
+		while (ls < le && (*ls == ' ' || *ls == '\t'))
+			ls++;
+		if (ls < le && table_rule_line(ls, (size_t)(le - ls))) {
+			/* a rule: blank */
+		} else if (ls < le && cell_bar(ls, le)) {
+			struct buf row;
+			buf_init(&row, BUF_NOMAX);
+			add_cells(&row, ls, le);
+			buf_add(out, row.s ? row.s : "", row.len);
+			buf_release(&row);
+		} else if (!pending && number_only(ls, (size_t)(le - ls))) {
+			/* The heading's line joins this one; a blank line keeps the count. */
+			buf_add(out, ls, (size_t)(le - ls));
+			buf_addch(out, ' ');
+			pending = 1;
+			continue;
+		} else {
+			const char *p = ls, *g;
+			while ((g = glued_heading(p, le)) != NULL) {
+				buf_add(out, p, (size_t)(g - p));
+				buf_addch(out, '\n');
+				p = g;
+			}
+			buf_add(out, p, (size_t)(le - p));
+		}
+		buf_addch(out, '\n');
+		if (pending)
+			buf_addch(out, '\n');
+		pending = 0;
+	}
+}
+
+/* An item's number: "4. Products covered: ..." or "4、覆盖的产品：". Returns the number and the rest; *dotless (if not
+ * NULL) is set when only a space follows the number ("1 通报成员:美国"), which counts only before a known label. */
+static int item_number(const struct line *l, const char **rest, int *dotless)
 {
 	const char *p = l->s, *e = l->s + l->len;
-	int n = 0, nd = 0;
+	int n = 0, nd = 0, nodot = 0;
 	while (p < e && (*p == ' ' || *p == '\t'))
 		p++;
 	while (p < e && isdigit((unsigned char)*p) && nd < 3) {
@@ -219,6 +536,8 @@ static int item_start(const struct line *l, const char **rest)
 		p += 3;
 	else if (p < e && *p == ')')
 		p++;
+	else if (dotless && p < e && (*p == ' ' || *p == '\t'))
+		nodot = 1;
 	else
 		return 0;
 	if (p < e && *p == ' ')
@@ -228,7 +547,14 @@ static int item_start(const struct line *l, const char **rest)
 	if (p < e && isdigit((unsigned char)*p))
 		return 0; /* "2.9.2" and "10.1" are not item starts */
 	*rest = p;
+	if (dotless)
+		*dotless = nodot;
 	return n;
+}
+
+static int item_start(const struct line *l, const char **rest)
+{
+	return item_number(l, rest, NULL);
 }
 
 /* Text between label and the next of the stop labels, after the colon that follows label. */
@@ -264,8 +590,10 @@ static char *labelled(const char *text, const char *const *labels, const char *c
 static void set_date(struct notif_datev *dv, enum notif_lang lang, char *text)
 {
 	char **slot = lang == LANG_ZH ? &dv->text_zh : &dv->text;
-	if (!text)
+	if (!text || !*text) {
+		free(text);
 		return;
+	}
 	free(*slot);
 	*slot = text;
 	dv->iso[0] = '\0';
@@ -306,6 +634,38 @@ static void urls_in(const char *text, struct strv *out)
 	}
 }
 
+/* Removes a leading symbol and a trailing relation marker ("(补遗)", "（勘误）", "(Addendum)") from a title. */
+static void strip_title_markers(char *t)
+{
+	static const char *const marks[] = {"(补遗)", "（补遗）", "(勘误)", "（勘误）", "(修订)", "（修订）", "(修正)",
+					    "（修正）", "(Addendum)", "(Corrigendum)", "(Revision)", NULL};
+	char *p = t;
+	while (*p == ' ')
+		p++;
+	if (starts_with(p, "G/")) {
+		size_t k = strcspn(p, " (（");
+		char *tok = xstrndup(p, k);
+		struct symbol_parts sp;
+		if (!symbol_parse(tok, &sp))
+			memmove(t, p + k, strlen(p + k) + 1);
+		free(tok);
+	}
+	for (int again = 1; again;) {
+		again = 0;
+		size_t l = strlen(t);
+		while (l && t[l - 1] == ' ')
+			t[--l] = '\0';
+		for (int i = 0; marks[i]; i++) {
+			size_t ml = strlen(marks[i]);
+			if (l >= ml && !strcasecmp(t + l - ml, marks[i])) {
+				t[l - ml] = '\0';
+				again = 1;
+				break;
+			}
+		}
+	}
+}
+
 /* Item 5: "Title (12 page(s), in English and Spanish)" -> title and languages. */
 static void parse_title(struct notif *n, enum notif_lang lang, const char *value)
 {
@@ -334,12 +694,14 @@ static void parse_title(struct notif *n, enum notif_lang lang, const char *value
 		if (*p == '(' || !strncmp(p, "（", 3))
 			last = p;
 	/* "(24 page(s), in English)": the parenthesis before "page", not the one of "(s)". */
-	if (last && pages && pages - last < 16) {
+	if (last && pages && pages - last < 40) {
 		for (size_t k = 0; k < sizeof(languages) / sizeof(languages[0]); k++)
 			if (strstr(last, languages[k].word))
 				strv_push_unique(&n->doc_languages, languages[k].name);
 		*last = '\0';
 	}
+	/* Platforms head an addendum's page with its symbol and a marker: "G/TBT/N/THA/702/Add.2(补遗)". */
+	strip_title_markers(t);
 	/* URLs go to the document links, not the title. */
 	urls_in(t, &n->document_urls);
 	char *h = strstr(t, "http");
@@ -463,6 +825,23 @@ static const char *const adopt_labels[] = {"date of adoption", "拟批准日期"
 static const char *const entry_labels[] = {"date of entry into force", "entry into force", "拟生效日期", "生效日期", NULL};
 static const char *const date_stops[] = {"proposed date", "拟批准", "拟生效", "拟公布", "final date", NULL};
 
+/* Whether s holds nothing but the labels of empty code fields ("HS: ICS:", "HS编码："). */
+static int only_code_labels(const char *s)
+{
+	static const char *const words[] = {"HS编码", "ICS编码", "HS", "ICS", ":", "：", " ", ";", "；", ",", NULL};
+	while (*s) {
+		int k;
+		for (k = 0; words[k]; k++)
+			if (starts_with_ci(s, words[k])) {
+				s += strlen(words[k]);
+				break;
+			}
+		if (!words[k])
+			return 0;
+	}
+	return 1;
+}
+
 /* Applies one item's text to the record. */
 static void apply_item(struct notif *n, enum notif_lang lang, enum field f, const char *raw)
 {
@@ -485,6 +864,8 @@ static void apply_item(struct notif *n, enum notif_lang lang, enum field f, cons
 		break;
 	case F_PRODUCTS:
 		codes_extract(v, &n->hs, &n->ics);
+		if (only_code_labels(v))
+			v[0] = '\0'; /* an empty platform field: "HS: ICS:" */
 		take(&t->products, v);
 		return;
 	case F_REGIONS:
@@ -524,6 +905,13 @@ static void apply_item(struct notif *n, enum notif_lang lang, enum field f, cons
 		urls_in(raw, &n->document_urls);
 		take(&t->texts_from, ticked_only(v));
 		return;
+	case F_DISTRIBUTED: {
+		char iso[11];
+		if (!date_parse(v, iso))
+			memcpy(n->dates[D_DISTRIBUTED].iso, iso, sizeof(iso));
+		break;
+	}
+	case F_SYMBOL:
 	case F_NONE:
 		break;
 	}
@@ -553,13 +941,65 @@ static int is_chinese_doc(const struct line *lines, size_t a, size_t b)
 	return 0;
 }
 
+/* Which of the measure's dates a reason box or a sentence speaks of, from its words; D_N when none. */
+static enum notif_date date_meant(const char *s)
+{
+	if (strcasestr_ascii(s, "comment") || strstr(s, "评议") || strstr(s, "意见"))
+		return D_COMMENTS;
+	if (strcasestr_ascii(s, "into force") || strstr(s, "生效"))
+		return D_ENTRY_FORCE;
+	if (strcasestr_ascii(s, "adopted") || strcasestr_ascii(s, "adoption") || strstr(s, "批准") ||
+	    strstr(s, "通过") || strstr(s, "采取"))
+		return D_ADOPTION;
+	return D_N;
+}
+
+/* Where a reason box's words end and its date begins: "Comment period changed - date: 12 June 2025",
+ * "已通知采取的措施-日期:2025年7月18日", "Text of final measure available from: URL". */
+static size_t reason_words(const char *r)
+{
+	static const char *const cuts[] = {" - ", "-日期", "－日期", "—日期", "- date", "-date", NULL};
+	size_t end = strlen(r);
+	for (int i = 0; cuts[i]; i++) {
+		const char *p = strcasestr_ascii(r, cuts[i]);
+		if (p && (size_t)(p - r) < end)
+			end = (size_t)(p - r);
+	}
+	const char *c = after_colon(r, end);
+	if (c) {
+		size_t cl = (size_t)(c - r) - (c[-1] == ':' ? 1 : 3);
+		if (cl < end)
+			end = cl;
+	}
+	while (end && (r[end - 1] == ' ' || r[end - 1] == '-'))
+		end--;
+	return end;
+}
+
+/* A line that holds a box for an article of the Agreement ("[X] 2.9.2"), not a reason. */
+static int article_box(const char *p)
+{
+	while (*p == ' ')
+		p++;
+	return isdigit((unsigned char)p[0]) && p[1] == '.' && isdigit((unsigned char)p[2]);
+}
+
 /* Addenda and corrigenda: "Title:", "Reason for Addendum:" boxes, "Description:". */
 static void parse_addendum(struct notif *n, enum notif_lang lang, const struct line *lines, size_t a, size_t b)
 {
-	static const char *const title_labels[] = {"Title:", "标题：", "名称：", NULL};
-	static const char *const desc_labels[] = {"Description:", "内容简述：", "说明：", "描述：", NULL};
+	static const char *const title_labels[] = {"Title:", "标题：", "名称：", "标题:", NULL};
+	static const char *const desc_labels[] = {"Description:", "内容简述：", "说明：", "描述：", "描述:", NULL};
 	struct notif_text *t = &n->text[lang];
 	struct buf reasons;
+	size_t from = a;
+	/* With a "Reason for Addendum" heading, only the boxes after it are reasons (the form's article boxes come
+	 * before it). */
+	for (size_t i = a; i < b; i++)
+		if (memmem(lines[i].s, lines[i].len, "Reason for", 10) || memmem(lines[i].s, lines[i].len, "补遗原因", 12) ||
+		    memmem(lines[i].s, lines[i].len, "勘误原因", 12)) {
+			from = i;
+			break;
+		}
 	buf_init(&reasons, BUF_NOMAX);
 	for (size_t i = a; i < b; i++) {
 		char *ln = line_dup(&lines[i]);
@@ -580,45 +1020,54 @@ static void parse_addendum(struct notif *n, enum notif_lang lang, const struct l
 		}
 		for (int k = 0; desc_labels[k]; k++) {
 			if (starts_with_ci(ln, desc_labels[k])) {
-				char *joined = join_lines(lines, i, b);
-				const char *start = strstr(joined, desc_labels[k]);
-				char *v = item_value(start ? start + strlen(desc_labels[k]) : joined, NULL);
-				take(&t->description, v);
-				free(joined);
+				if (!t->description) {
+					char *joined = join_lines(lines, i, b);
+					const char *start = strstr(joined, desc_labels[k]);
+					char *v = item_value(start ? start + strlen(desc_labels[k]) : joined, NULL);
+					take(&t->description, v);
+					free(joined);
+				}
 				free(ln);
 				goto done;
 			}
 		}
 		size_t blen = 0;
 		const char *box = NULL;
-		for (const char *p = ln; *p && !box; p++)
-			if (tickbox_at(p, &blen) == 1)
+		for (const char *p = ln; *p && !box && i >= from; p++)
+			if (tickbox_at(p, &blen) == 1 && !article_box(p + blen))
 				box = p;
 		if (box) {
 			char *reason = text_fold_space(box + blen);
-			if (reasons.len)
-				buf_addstr(&reasons, "; ");
-			/* "Notified measure adopted - date: 10 April 2025": the text before the date is the reason. */
-			char *dash = strstr(reason, " - ");
-			char *datepart = dash ? dash + 3 : (char *)after_colon(reason, 200);
-			buf_add(&reasons, reason, dash ? (size_t)(dash - reason) : strlen(reason));
+			size_t rl = reason_words(reason);
+			if (rl) {
+				if (reasons.len)
+					buf_addstr(&reasons, "; ");
+				buf_add(&reasons, reason, rl);
+			}
+			const char *datepart = reason + rl;
 			char iso[11];
-			if (datepart && !date_parse(datepart, iso)) {
-				enum notif_date which = D_N;
-				if (strcasestr_ascii(reason, "comment") || strstr(reason, "评议") || strstr(reason, "意见"))
-					which = D_COMMENTS;
-				else if (strcasestr_ascii(reason, "adopted") || strstr(reason, "批准") || strstr(reason, "通过"))
-					which = D_ADOPTION;
-				else if (strcasestr_ascii(reason, "into force") || strstr(reason, "生效"))
-					which = D_ENTRY_FORCE;
-				if (which != D_N) {
-					const char *c = after_colon(datepart, 200);
-					set_date(&n->dates[which], lang, text_fold_space(c ? c : datepart));
-				}
+			enum notif_date which = date_meant(reason);
+			if (strcasestr_ascii(reason, "withdrawn") || strstr(reason, "撤回") || strstr(reason, "撤销"))
+				which = D_N;
+			if (which != D_N && !date_parse(datepart, iso)) {
+				const char *c = after_colon(datepart, 200);
+				set_date(&n->dates[which], lang, text_fold_space(c ? c : datepart));
+			}
+			/* The links to the final text: on the box's line or the lines after it, up to the next box. */
+			urls_in(reason, &n->document_urls);
+			for (size_t j = i + 1; j < b; j++) {
+				char *nx = line_dup(&lines[j]);
+				size_t l2;
+				int stop = tickbox_at(nx, &l2) >= 0 || !starts_with(nx, "http");
+				if (!stop)
+					urls_in(nx, &n->document_urls);
+				free(nx);
+				if (stop)
+					break;
 			}
 			free(reason);
 		} else if (strcasestr_ascii(ln, "New deadline for comments") || strstr(ln, "新的评议截止日期") ||
-			   strstr(ln, "新的意见截止日期")) {
+			   strstr(ln, "新的意见截止日期") || strstr(ln, "新的意见反馈截止日期")) {
 			const char *c = after_colon(ln, 200);
 			char iso[11];
 			if (c && !date_parse(c, iso))
@@ -630,6 +1079,107 @@ done:
 	if (reasons.len)
 		take(&t->reason, buf_detach(&reasons));
 	buf_release(&reasons);
+}
+
+/* The sentences of a prose addendum that move a date: "the period for comments ... has been extended until
+ * 16 January 2006", "the regulation was adopted on ...", "entered into force on ...". The last date of such a
+ * sentence is the new one ("extended from 10 December to 16 January"). */
+static void prose_dates(struct notif *n, enum notif_lang lang, const char *text)
+{
+	static const char *const why[][2] = {
+	    [D_COMMENTS] = {"Comment period changed", "评议期变更"},
+	    [D_ADOPTION] = {"Notified measure adopted", "已通知采取的措施"},
+	    [D_ENTRY_FORCE] = {"Notified measure enters into force", "通报措施生效"},
+	};
+	const char *s = text;
+	struct strv reasons;
+	strv_init(&reasons);
+	while (*s) {
+		size_t len = 0;
+		while (s[len] && !(s[len] == '.' && (s[len + 1] == ' ' || s[len + 1] == '\n' || !s[len + 1])) &&
+		       strncmp(s + len, "。", 3))
+			len++;
+		if (len > 2000)
+			len = 2000;
+		char *sent = xstrndup(s, len);
+		enum notif_date which = date_meant(sent);
+		int moved = strcasestr_ascii(sent, "extend") || strcasestr_ascii(sent, "until") ||
+			    strcasestr_ascii(sent, "deadline") || strcasestr_ascii(sent, " on ") || strstr(sent, "延长") ||
+			    strstr(sent, "截止") || strstr(sent, "于");
+		if (which != D_N && moved) {
+			char iso[11], last[11] = "";
+			for (const char *p = sent; *p; p++)
+				if ((p == sent || p[-1] == ' ' || (unsigned char)p[-1] >= 0x80) && !date_parse(p, iso) &&
+				    strcmp(iso, last))
+					memcpy(last, iso, sizeof(last));
+			if (*last) {
+				memcpy(n->dates[which].iso, last, sizeof(last));
+				strv_push_unique(&reasons, why[which][lang == LANG_ZH]);
+			}
+		}
+		if (strcasestr_ascii(sent, "withdrawn") || strcasestr_ascii(sent, "withdraws") || strstr(sent, "撤回"))
+			strv_push_unique(&reasons, lang == LANG_ZH ? "通报措施撤回" : "Notified measure withdrawn or revoked");
+		free(sent);
+		s += len;
+		while (*s == '.' || *s == ' ' || *s == '\n')
+			s++;
+		if (!strncmp(s, "。", 3))
+			s += 3;
+	}
+	if (reasons.n && !n->text[lang].reason) {
+		struct buf r;
+		buf_init(&r, BUF_NOMAX);
+		for (size_t i = 0; i < reasons.n; i++) {
+			if (i)
+				buf_addstr(&r, "; ");
+			buf_addstr(&r, reasons.items[i]);
+		}
+		n->text[lang].reason = buf_detach(&r);
+	}
+	strv_release(&reasons);
+}
+
+/* A prose addendum ("The Republic of Colombia hereby advises that ..."): its body, after the heading and the
+ * circulation sentence, is the description, and the dates it moves are read from its sentences. */
+static void parse_prose(struct notif *n, enum notif_lang lang, const struct line *lines, size_t a, size_t b)
+{
+	size_t start = b;
+	for (size_t i = a; i < b; i++) {
+		char *ln = line_dup(&lines[i]);
+		int head = !strcasecmp(ln, "Addendum") || !strcasecmp(ln, "Corrigendum") || !strcasecmp(ln, "Supplement") ||
+			   !strcmp(ln, "补遗") || !strcmp(ln, "勘误");
+		free(ln);
+		if (head) {
+			start = i + 1;
+			break;
+		}
+	}
+	if (start == b)
+		return;
+	/* After the rule that ends the circulation paragraph, or else after that paragraph. */
+	size_t rule = 0;
+	for (size_t i = start; i < b; i++)
+		if (memmem(lines[i].s, lines[i].len, "___", 3))
+			rule = i + 1;
+	if (rule) {
+		start = rule;
+	} else {
+		while (start < b && !lines[start].len)
+			start++;
+		if (start < b && (memmem(lines[start].s, lines[start].len, "circulated", 10) ||
+				  memmem(lines[start].s, lines[start].len, "following communication", 23)))
+			while (start < b && lines[start].len)
+				start++;
+	}
+	char *joined = join_lines(lines, start, b);
+	char *v = item_value(joined, NULL);
+	free(joined);
+	if (*v) {
+		prose_dates(n, lang, v);
+		take(&n->text[lang].description, v);
+		return;
+	}
+	free(v);
 }
 
 /* Corrigenda carry prose: everything after the "Corrigendum" heading is the description. */
@@ -658,28 +1208,76 @@ static void parse_corrigendum(struct notif *n, enum notif_lang lang, const struc
 	}
 }
 
-/* The distribution date: a short line in the header that is a date, or a labelled one. */
+/* The distribution date: a short line in the header that is a date, a labelled one, or the date printed beside the
+ * symbol ("G/SPS/N/JPN/196 2007-9-17 07-3884"). */
 static void header_date(struct notif *n, const struct line *lines, size_t a, size_t b)
 {
 	for (size_t i = a; i < b; i++) {
-		char *ln = line_dup(&lines[i]);
+		char *ln = line_dup(&lines[i]), *tail = NULL;
 		char iso[11];
 		int labelled_line = strcasestr_ascii(ln, "distribut") || strstr(ln, "分发日期") || strstr(ln, "通报日期") ||
 				    strstr(ln, "发布日期");
-		int is_item = 0;
 		const char *rest;
-		is_item = item_start(&lines[i], &rest) != 0;
-		if (is_item) {
+		if (item_start(&lines[i], &rest) != 0) {
 			free(ln);
 			return;
 		}
-		if ((labelled_line || strlen(ln) <= 24) && !date_parse(ln, iso)) {
-			memcpy(n->dates[D_DISTRIBUTED].iso, iso, sizeof(iso));
-			free(ln);
-			return;
-		}
+		int found = 0;
+		if (symbol_line(&lines[i], NULL, &tail) == SL_HEADER && tail && !date_parse(tail, iso))
+			found = 1;
+		else if ((labelled_line || strlen(ln) <= 24) && !date_parse(ln, iso))
+			found = 1;
+		free(tail);
 		free(ln);
+		if (found) {
+			memcpy(n->dates[D_DISTRIBUTED].iso, iso, sizeof(iso));
+			return;
+		}
 	}
+}
+
+/*
+ * Whether line l starts an item, and which: a known label at its start (numbered or not, as the Chinese platforms
+ * number them in their own ways), else the form's number in sequence with a heading that fits it, else the next
+ * number with a short heading we do not know (a platform's own item, which at least ends the previous one).
+ */
+static int item_head(const struct line *l, const struct item_def *defs, int max, int last, int *num,
+		     const char **rest, enum field *fld)
+{
+	int dotless = 0;
+	const char *r = NULL, *after;
+	int k = item_number(l, &r, &dotless);
+	const char *e = l->s + l->len;
+	int lab = label_at(k ? r : l->s, e, &after);
+	if (lab >= 0) {
+		*num = k;
+		*rest = k ? r : l->s;
+		*fld = item_labels[lab].field == F_SYMBOL ? F_NONE : item_labels[lab].field;
+		return 1;
+	}
+	if (!k || dotless)
+		return 0;
+	size_t rl = (size_t)(e - r);
+	char *heading = xstrndup(r, rl);
+	const char *c = after_colon(heading, rl);
+	if (c)
+		heading[c - heading] = '\0';
+	else if (strlen(heading) > 120)
+		heading[120] = '\0';
+	int ok = 0;
+	if (k > last && k <= max && k <= last + 3 && heading_matches(&defs[k], heading)) {
+		*fld = defs[k].field;
+		ok = 1;
+	} else if (k == last + 1 && c && strlen(heading) <= 48 && !strpbrk(heading, "0123456789")) {
+		*fld = F_NONE;
+		ok = 1;
+	}
+	free(heading);
+	if (ok) {
+		*num = k;
+		*rest = r;
+	}
+	return ok;
 }
 
 static int parse_doc(const struct parse_sink *sink, const struct line *lines, const struct doc *d)
@@ -704,39 +1302,35 @@ static int parse_doc(const struct parse_sink *sink, const struct line *lines, co
 
 	const struct item_def *defs = n->type == NT_SPS ? sps_items : tbt_items;
 	int max = n->type == NT_SPS ? 14 : 11;
-	int last = 0, items = 0;
+	int last = 0, items = 0, open_item = 0;
+	enum field cur = F_NONE;
 	struct buf raw;
 	buf_init(&raw, BUF_NOMAX);
 	for (size_t i = d->first; i <= d->end; i++) {
 		const char *rest = NULL;
-		int num = i < d->end ? item_start(&lines[i], &rest) : 0;
-		int accept = 0;
-		if (num > last && num <= max && num <= last + 3) {
-			size_t rl = (size_t)(lines[i].s + lines[i].len - rest);
-			char *heading = xstrndup(rest, rl);
-			const char *c = after_colon(heading, rl);
-			if (c)
-				heading[c - heading] = '\0';
-			else if (strlen(heading) > 120)
-				heading[120] = '\0';
-			accept = heading_matches(&defs[num], heading);
-			free(heading);
-		}
+		enum field fld = F_NONE;
+		int num = 0, accept = 0;
+		if (i < d->end)
+			accept = item_head(&lines[i], defs, max, last, &num, &rest, &fld);
 		if (i == d->end || accept) {
-			if (last) {
-				apply_item(n, lang, defs[last].field, raw.s);
+			if (open_item) {
+				apply_item(n, lang, cur, raw.s);
 				items++;
 			}
 			buf_reset(&raw);
 			if (i == d->end)
 				break;
-			last = num;
+			if (num)
+				last = num;
+			cur = fld;
+			open_item = 1;
 			buf_add(&raw, rest, (size_t)(lines[i].s + lines[i].len - rest));
 			continue;
 		}
-		if (last) {
+		if (open_item) {
 			/* The symbol repeated in a page header is not content. */
-			if (!symbol_line(&lines[i], NULL)) {
+			enum symline k = symbol_line(&lines[i], NULL, NULL);
+			if (k != SL_BARE && k != SL_HEADER) {
 				buf_addch(&raw, '\n');
 				buf_add(&raw, lines[i].s, lines[i].len);
 			}
@@ -748,6 +1342,9 @@ static int parse_doc(const struct parse_sink *sink, const struct line *lines, co
 		parse_addendum(n, lang, lines, d->first, d->end);
 	if (n->relation == REL_CORRIGENDUM && !n->text[lang].description && items < 3)
 		parse_corrigendum(n, lang, lines, d->first, d->end);
+	if (n->relation != REL_NONE && n->relation != REL_REVISION && !n->text[lang].title &&
+	    !n->text[lang].description && !n->text[lang].reason)
+		parse_prose(n, lang, lines, d->first, d->end);
 
 	if (!n->text[lang].title && !n->text[lang].description && !n->text[lang].reason) {
 		reject(sink, d->first + 1, "%s: no title, description or reason found (%d form items recognised)",
@@ -769,31 +1366,30 @@ static int parse_text(const struct parse_sink *sink, const char *s, size_t len)
 	size_t nd = 0, capd = 0;
 	int rc = 0;
 	for (size_t i = 0; i < len;) {
-		size_t e = i;
-		while (e < len && s[e] != '\n')
-			e++;
-		size_t l = e - i;
-		if (l && s[i + l - 1] == '\r')
-			l--;
+		size_t l;
+		const char *ls = next_line(s, len, &i, &l);
 		if (n == cap) {
 			cap = cap ? cap * 2 : 256;
 			lines = xrealloc(lines, cap * sizeof(*lines));
 		}
-		lines[n].s = s + i;
+		lines[n].s = ls;
 		lines[n].len = l;
 		n++;
-		i = e + 1;
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct strv syms;
 		struct doc *cur = nd ? &docs[nd - 1] : NULL;
 		const char *rest;
 		strv_init(&syms);
-		if (symbol_line(&lines[i], &syms)) {
+		enum symline kind = symbol_line(&lines[i], &syms, NULL);
+		if (kind == SL_LEAD && cur && cur->started)
+			kind = SL_NONE; /* a sentence of the form's content that starts with a symbol */
+		if (kind != SL_NONE) {
 			if (cur && !strcmp(cur->symbols.items[0], syms.items[0])) {
 				/* The symbol repeated in a page header. */
-			} else if (cur && !cur->started) {
-				/* Beyond the cap the document is refused anyway: stop comparing (quadratic) once past it. */
+			} else if (cur && !cur->started && kind == SL_BARE && cur->bare) {
+				/* Symbols on the lines after the first are a joint notification's. Beyond the cap the
+				 * document is refused anyway: stop comparing (quadratic) once past it. */
 				for (size_t k = 0; k < syms.n && cur->symbols.n <= NOTIF_MAX_JOINT; k++)
 					strv_push_unique(&cur->symbols, syms.items[k]);
 			} else {
@@ -806,6 +1402,7 @@ static int parse_text(const struct parse_sink *sink, const char *s, size_t len)
 				docs[nd].first = i;
 				docs[nd].end = n;
 				docs[nd].started = 0;
+				docs[nd].bare = kind == SL_BARE;
 				strv_init(&docs[nd].symbols);
 				for (size_t k = 0; k < syms.n && docs[nd].symbols.n <= NOTIF_MAX_JOINT; k++)
 					strv_push_unique(&docs[nd].symbols, syms.items[k]);
@@ -813,7 +1410,9 @@ static int parse_text(const struct parse_sink *sink, const char *s, size_t len)
 			}
 		} else if (cur && !cur->started) {
 			char *ln = line_dup(&lines[i]);
+			const char *after;
 			if (item_start(&lines[i], &rest) == 1 || starts_with_ci(ln, "Title:") || starts_with(ln, "标题：") ||
+			    label_at(lines[i].s, lines[i].s + lines[i].len, &after) >= 0 ||
 			    strcasestr_ascii(ln, "NOTIFICATION") || strstr(ln, "通报") || strstr(ln, "补遗") ||
 			    strcasestr_ascii(ln, "Addendum") || strcasestr_ascii(ln, "Corrigendum") || strstr(ln, "勘误"))
 				cur->started = 1;
@@ -831,6 +1430,17 @@ static int parse_text(const struct parse_sink *sink, const char *s, size_t len)
 	free(docs);
 	free(lines);
 	return nd ? 0 : -TBT_EPARSE;
+}
+
+/* Undoes the layout (tables, glued headings, numbers on their own lines), then reads the forms. */
+static int parse_normalised(const struct parse_sink *sink, const char *s, size_t len)
+{
+	struct buf b;
+	buf_init(&b, BUF_NOMAX);
+	normalise_layout(s, len, &b);
+	int rc = parse_text(sink, b.s ? b.s : "", b.len);
+	buf_release(&b);
+	return rc;
 }
 
 int parse_wto_text(const struct parse_sink *sink, const char *data, size_t len)
@@ -851,7 +1461,7 @@ int parse_wto_text(const struct parse_sink *sink, const char *data, size_t len)
 		len -= 3;
 	}
 	if (utf8_valid(data, len, &bad))
-		return parse_text(sink, data, len);
+		return parse_normalised(sink, data, len);
 	/* Chinese platforms still serve GB2312/GBK/GB18030. */
 	buf_init(&conv, BUF_NOMAX);
 	rc = from_gb18030(data, len, &conv);
@@ -863,7 +1473,7 @@ int parse_wto_text(const struct parse_sink *sink, const char *data, size_t len)
 		buf_release(&conv);
 		return -TBT_EPARSE;
 	}
-	rc = parse_text(sink, conv.s, conv.len);
+	rc = parse_normalised(sink, conv.s, conv.len);
 	buf_release(&conv);
 	return rc;
 }

@@ -8,7 +8,9 @@
 #include "buf.h"
 #include "parse.h"
 
+#include <dirent.h>
 #include <iconv.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -255,9 +257,11 @@ static void addenda_corrigenda_and_revisions(void **state)
 	assert_non_null(strstr(n->text[LANG_EN].title, "extension of comment period"));
 	assert_non_null(strstr(n->text[LANG_EN].description, "extended the comment period"));
 	n = find(c, "G/TBT/N/EU/1098/Add.2");
+	/* The box's words are the reason; its link goes to the documents. */
 	assert_string_equal(n->text[LANG_EN].reason, "Notified measure adopted; Notified measure published; Notified "
-						     "measure enters into force; Text of final measure available from: "
-						     "https://eur-lex.europa.eu/eli/reg/2023/1670/oj");
+						     "measure enters into force; Text of final measure available from");
+	assert_int_equal(n->document_urls.n, 1);
+	assert_string_equal(n->document_urls.items[0], "https://eur-lex.europa.eu/eli/reg/2023/1670/oj");
 	assert_string_equal(n->dates[D_ADOPTION].iso, "2023-06-16");
 	assert_string_equal(n->dates[D_ENTRY_FORCE].iso, "2025-06-20");
 	n = find(c, "G/TBT/N/BRA/1588/Corr.1");
@@ -388,6 +392,113 @@ static void hostile_bytes_are_refused_cleanly(void **state)
 	collect_free(c);
 }
 
+
+/* ---- real layouts: each tests/data/layouts/X.expect.json names what X.* must give ---- */
+
+/* Compares what expected names with got, key by key (arrays and scalars whole; null also matches a missing key).
+ * Appends a line per difference to diff; returns the count. */
+static int json_subset(const json_t *exp, const json_t *got, const char *path, struct buf *diff)
+{
+	if (json_is_object(exp)) {
+		const char *k;
+		json_t *v;
+		int bad = 0;
+		json_object_foreach((json_t *)exp, k, v) {
+			char sub[256];
+			snprintf(sub, sizeof(sub), "%s.%s", path, k);
+			bad += json_subset(v, json_is_object(got) ? json_object_get(got, k) : NULL, sub, diff);
+		}
+		return bad;
+	}
+	if (json_is_null(exp) && (!got || json_is_null(got)))
+		return 0;
+	if (got && json_equal((json_t *)exp, (json_t *)got))
+		return 0;
+	char *e = json_dumps(exp, JSON_ENCODE_ANY | JSON_COMPACT);
+	char *g = got ? json_dumps(got, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+	buf_addf(diff, "  %s: expected %s, got %s\n", path, e, g ? g : "(missing)");
+	free(e);
+	free(g);
+	return 1;
+}
+
+static void real_layouts_give_their_expected_records(void **state)
+{
+	(void)state;
+	DIR *dir = opendir("tests/data/layouts");
+	struct dirent *de;
+	struct buf diff;
+	int files = 0, bad = 0;
+	assert_non_null(dir);
+	buf_init(&diff, BUF_NOMAX);
+	while ((de = readdir(dir)) != NULL) {
+		const char *dot = strstr(de->d_name, ".expect.json");
+		if (!dot || dot[12])
+			continue;
+		char base[256], fixture[300] = "", path[600];
+		snprintf(base, sizeof(base), "%.*s", (int)(dot - de->d_name), de->d_name);
+		DIR *d2 = opendir("tests/data/layouts");
+		struct dirent *f;
+		while ((f = readdir(d2)) != NULL)
+			if (!strncmp(f->d_name, base, strlen(base)) && f->d_name[strlen(base)] == '.' &&
+			    !strstr(f->d_name, ".expect.json"))
+				snprintf(fixture, sizeof(fixture), "layouts/%s", f->d_name);
+		closedir(d2);
+		if (!*fixture)
+			fail_msg("%s has no fixture beside it", de->d_name);
+		snprintf(path, sizeof(path), "tests/data/layouts/%s", de->d_name);
+		json_error_t jerr;
+		json_t *exp = json_load_file(path, 0, &jerr);
+		if (!exp)
+			fail_msg("%s: %s (line %d)", path, jerr.text, jerr.line);
+		int rc;
+		struct collect *c = parse_file(fixture, FMT_AUTO, &rc);
+		json_t *recs = json_object_get(exp, "records");
+		size_t i;
+		json_t *er;
+		files++;
+		if (json_array_size(recs) != c->n) {
+			buf_addf(&diff, "%s: expected %zu records, got %zu\n", fixture, json_array_size(recs), c->n);
+			for (size_t k = 0; k < c->nrej && k < 16; k++)
+				buf_addf(&diff, "  rejected: %s\n", c->rejects[k]);
+			bad++;
+		}
+		json_array_foreach(recs, i, er) {
+			const char *sym = json_string_value(json_object_get(er, "symbol"));
+			struct notif *hit = NULL;
+			for (size_t k = 0; k < c->n; k++)
+				if (sym && !strcmp(c->recs[k]->symbol, sym))
+					hit = c->recs[k];
+			if (!hit) {
+				buf_addf(&diff, "%s: no record %s\n", fixture, sym ? sym : "(no symbol in the expectation)");
+				bad++;
+				continue;
+			}
+			json_t *got = notif_to_json(hit, 0);
+			struct buf one;
+			buf_init(&one, BUF_NOMAX);
+			if (json_subset(er, got, "", &one)) {
+				buf_addf(&diff, "%s: %s differs:\n%s", fixture, sym, one.s);
+				bad++;
+			}
+			buf_release(&one);
+			json_decref(got);
+		}
+		json_t *nrej = json_object_get(exp, "rejected");
+		if (nrej && (size_t)json_integer_value(nrej) != c->nrej) {
+			buf_addf(&diff, "%s: expected %lld rejections, got %zu\n", fixture, json_integer_value(nrej), c->nrej);
+			bad++;
+		}
+		json_decref(exp);
+		collect_free(c);
+	}
+	closedir(dir);
+	if (bad)
+		fail_msg("%d of the expectations failed in %d layout fixtures:\n%s", bad, files, diff.s);
+	assert_true(files >= 10);
+	buf_release(&diff);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -402,6 +513,7 @@ int main(void)
 		cmocka_unit_test(gb18030_text_is_converted),
 		cmocka_unit_test(broken_text_is_rejected_with_its_line),
 		cmocka_unit_test(hostile_bytes_are_refused_cleanly),
+		cmocka_unit_test(real_layouts_give_their_expected_records),
 	};
 	return cmocka_run_group_tests_name("parse", tests, NULL, NULL);
 }
