@@ -1,6 +1,7 @@
 /* parse_eping.c: maps the WTO ePing API's notification items onto records. */
 #include "parse.h"
 
+#include "members.h"
 #include "norm.h"
 #include "text.h"
 
@@ -98,7 +99,7 @@ static void split_urls(const char *s, struct strv *out)
 /* Fills one record for symbols->items[which] from the item; the joint symbols (norm: their normal forms, NULL for
  * one that does not parse) go to also_symbols. */
 static struct notif *item_to_record(const json_t *item, const struct strv *symbols, char *const *norm, size_t which,
-				    char *err, size_t errlen)
+				    int own, char *err, size_t errlen)
 {
 	struct notif *n = notif_new();
 	if (notif_set_symbol(n, symbols->items[which], err, errlen)) {
@@ -110,11 +111,21 @@ static struct notif *item_to_record(const json_t *item, const struct strv *symbo
 			strv_push(&n->also_symbols, norm[i]);
 	struct notif_text *en = &n->text[LANG_EN];
 	const char *member = json_string_value(json_object_get(item, "notifyingMember"));
-	if (member && *member)
+	/* An item of a joint notification speaks for its own member: another member's record takes the shared
+	 * content, not this member's name or ePing id. */
+	if (member && *member && own)
 		en->member_name = html_to_text(member);
 	en->title = text_field(item, "title");
 	en->description = text_field(item, "description");
+	/* getLatestNotifications puts the products text in "products" ("HS code(s): 0304 ..."). */
 	en->products = text_field(item, "productsFreeText");
+	if (!en->products)
+		en->products = text_field(item, "products");
+	/* A bare code as the products text ("8702") is an HS code, not a description. */
+	char bare[32];
+	if (en->products && strspn(en->products, "0123456789. ") == strlen(en->products) &&
+	    !hs_normalize(en->products, bare, sizeof(bare)))
+		strv_push_unique(&n->hs, bare);
 	en->agency = text_field(item, "agency");
 	date_field(item, "distributionDate", &n->dates[D_DISTRIBUTED]);
 	date_field(item, "commentDeadlineDate", &n->dates[D_COMMENTS]);
@@ -124,23 +135,29 @@ static struct notif *item_to_record(const json_t *item, const struct strv *symbo
 	codes_field(item, "icsCodes", 1, &n->ics);
 	/* Codes written in the products text count too: many items leave hsCodes empty. */
 	codes_extract(en->products, &n->hs, &n->ics);
-	names_field(item, "objectives", &n->objectives);
 	names_field(item, "keywords", &n->keywords);
-	if (n->objectives.n) {
-		/* Keep the names as given, and canonical names where we know them. */
-		struct strv canon;
-		strv_init(&canon);
-		for (size_t i = 0; i < n->objectives.n; i++)
-			objectives_extract(n->objectives.items[i], &canon);
-		for (size_t i = 0; i < canon.n; i++)
-			strv_push_unique(&n->objectives, canon.items[i]);
-		strv_release(&canon);
+	struct strv given;
+	strv_init(&given);
+	names_field(item, "objectives", &given);
+	for (size_t i = 0; i < given.n; i++) {
+		/* One canonical name per objective, whatever the wording or suffix ("... or safety (TBT)"); a name we do
+		 * not know is kept as given, without the suffix. */
+		size_t before = n->objectives.n;
+		objectives_extract(given.items[i], &n->objectives);
+		if (n->objectives.n == before) {
+			char *o = given.items[i];
+			size_t l = strlen(o);
+			if (l > 6 && (!strcmp(o + l - 6, " (TBT)") || !strcmp(o + l - 6, " (SPS)")))
+				o[l - 6] = '\0';
+			strv_push_unique(&n->objectives, o);
+		}
 	}
+	strv_release(&given);
 	split_urls(json_string_value(json_object_get(item, "notifiedDocumentLink")), &n->document_urls);
 	const char *link = json_string_value(json_object_get(item, "linkToNotification"));
 	if (link && *link)
 		n->notification_url = xstrdup(link);
-	const json_t *id = json_object_get(item, "id");
+	const json_t *id = own ? json_object_get(item, "id") : NULL;
 	if (json_is_integer(id)) {
 		char b[32];
 		snprintf(b, sizeof(b), "%lld", (long long)json_integer_value(id));
@@ -164,7 +181,130 @@ void parse_reject(const struct parse_sink *sink, const char *where, const char *
 		sink->on_reject(sink->arg, sink->name, where, msg);
 }
 
-static int parse_item(const struct parse_sink *sink, const json_t *item, size_t index)
+/* Which of the symbols the item's own member notified (its notifyingMember names the symbol's member), or -1. */
+static int member_symbol(const json_t *item, const struct strv *symbols, char *const *norm)
+{
+	const char *name = json_string_value(json_object_get(item, "notifyingMember"));
+	if (symbols->n < 2 || !name)
+		return -1;
+	char *clean = html_to_text(name);
+	const struct member *m = member_by_name(clean);
+	free(clean);
+	if (!m)
+		return -1;
+	for (size_t i = 0; i < symbols->n; i++) {
+		struct symbol_parts sp;
+		if (norm[i] && !symbol_parse(norm[i], &sp) && (!strcasecmp(sp.member, m->code) ||
+							       (!strcmp(m->code, "EU") && !strcasecmp(sp.member, "EEC"))))
+			return (int)i;
+	}
+	return -1;
+}
+
+/* For a page: which item stands for each symbol of a joint list that no item of the page owns (the first that
+ * lists it). Built once per page, sorted by symbol. */
+struct stand {
+	char symbol[96];
+	size_t item;
+	int own;     /* this item is the symbol's member's own */
+	long stands; /* the item that gives the symbol's record for its absent member, or -1 */
+};
+
+struct page_map {
+	struct stand *e;
+	size_t n;
+};
+
+static int stand_cmp(const void *a, const void *b)
+{
+	const struct stand *x = a, *y = b;
+	int c = strcmp(x->symbol, y->symbol);
+	return c ? c : (x->item > y->item) - (x->item < y->item);
+}
+
+/* Splits a documentSymbol list into normal forms (symbols that do not parse are left out). Returns -1 beyond the
+ * cap on joint symbols. */
+static int symbol_list(const char *list, struct strv *out)
+{
+	size_t count = 1;
+	for (const char *p = list; *p; p++)
+		count += *p == ',' || *p == ';' || *p == '\n';
+	if (count > NOTIF_MAX_JOINT)
+		return -1;
+	for (const char *p = list; *p;) {
+		size_t k = strcspn(p, ",;\n");
+		char *one = strndup_trim(p, k);
+		struct symbol_parts sp;
+		if (!symbol_parse(one, &sp) && !strv_contains(out, sp.norm))
+			strv_push(out, sp.norm);
+		free(one);
+		p += k;
+		if (*p)
+			p++;
+	}
+	return 0;
+}
+
+static void page_map_build(struct page_map *pm, const json_t *items)
+{
+	size_t i, cap = 0;
+	const json_t *it;
+	pm->e = NULL;
+	pm->n = 0;
+	json_array_foreach(items, i, it) {
+		const char *list = json_is_object(it) ? json_string_value(json_object_get(it, "documentSymbol")) : NULL;
+		struct strv syms;
+		if (!list || !strpbrk(list, ",;\n"))
+			continue;
+		strv_init(&syms);
+		if (!symbol_list(list, &syms) && syms.n > 1) {
+			int m = member_symbol(it, &syms, syms.items);
+			for (size_t k = 0; k < syms.n; k++) {
+				if (pm->n == cap) {
+					cap = cap ? cap * 2 : 64;
+					pm->e = xrealloc(pm->e, cap * sizeof(*pm->e));
+				}
+				struct stand *e = &pm->e[pm->n++];
+				snprintf(e->symbol, sizeof(e->symbol), "%s", syms.items[k]);
+				e->item = i;
+				e->own = m == (int)k;
+			}
+		}
+		strv_release(&syms);
+	}
+	if (pm->n)
+		qsort(pm->e, pm->n, sizeof(*pm->e), stand_cmp);
+	for (size_t a = 0; a < pm->n;) {
+		size_t z = a;
+		int owned = 0;
+		while (z < pm->n && !strcmp(pm->e[z].symbol, pm->e[a].symbol))
+			owned |= pm->e[z++].own;
+		for (size_t k = a; k < z; k++)
+			pm->e[k].stands = owned ? -1 : (long)pm->e[a].item;
+		a = z;
+	}
+}
+
+/* Whether the item at index gives the record of symbol for a member that has no item of its own on the page. */
+static int stands_for(const struct page_map *pm, const char *symbol, size_t index)
+{
+	struct stand key;
+	if (!pm || !symbol)
+		return 0;
+	snprintf(key.symbol, sizeof(key.symbol), "%s", symbol);
+	key.item = 0;
+	size_t lo = 0, hi = pm->n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (strcmp(pm->e[mid].symbol, key.symbol) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < pm->n && !strcmp(pm->e[lo].symbol, symbol) && pm->e[lo].stands == (long)index;
+}
+
+static int parse_item(const struct parse_sink *sink, const json_t *item, size_t index, const struct page_map *pm)
 {
 	char where[48], err[ERRBUF_SIZE];
 	struct strv symbols;
@@ -209,8 +349,15 @@ static int parse_item(const struct parse_sink *sink, const json_t *item, size_t 
 		if (!symbol_parse(symbols.items[i], &sp))
 			norm[i] = xstrdup(sp.norm);
 	}
+	/* ePing's web search answers one item per member for a joint notification, each with the whole list of
+	 * symbols: an item whose member owns one of them gives that symbol's record only. The other symbols come from
+	 * their own items; where the page has none (the first item of the list stands for them), this item gives
+	 * them too, without its member's name and id. */
+	int mine = member_symbol(item, &symbols, norm);
 	for (size_t i = 0; i < symbols.n && !rc; i++) {
-		struct notif *n = item_to_record(item, &symbols, norm, i, err, sizeof(err));
+		if (mine >= 0 && (size_t)mine != i && !stands_for(pm, norm[i], index))
+			continue;
+		struct notif *n = item_to_record(item, &symbols, norm, i, mine < 0 || (size_t)mine == i, err, sizeof(err));
 		if (!n) {
 			parse_reject(sink, where, "%s", err);
 			continue;
@@ -246,7 +393,7 @@ int parse_eping(const struct parse_sink *sink, const char *data, size_t len)
 			return -TBT_EPARSE;
 		}
 	} else if (json_is_object(root) && json_object_get(root, "documentSymbol")) {
-		rc = parse_item(sink, root, 0);
+		rc = parse_item(sink, root, 0, NULL);
 		json_decref(root);
 		return rc > 0 ? 0 : rc;
 	} else {
@@ -256,11 +403,14 @@ int parse_eping(const struct parse_sink *sink, const char *data, size_t len)
 	}
 	size_t i;
 	const json_t *item;
+	struct page_map pm;
+	page_map_build(&pm, items);
 	json_array_foreach(items, i, item)
 	{
-		if (parse_item(sink, item, i))
+		if (parse_item(sink, item, i, &pm))
 			break;
 	}
+	free(pm.e);
 	json_decref(root);
 	return 0;
 }
