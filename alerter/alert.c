@@ -344,6 +344,12 @@ static int collect_one(void *arg, int64_t id, int64_t seq, struct notif *n)
 	struct collect_ctx *c = arg;
 	struct cat_result cats;
 	struct risk risk;
+	struct notif_effective e;
+	/* Matched and queued at the measure's current dates (a shallow copy: only the inline dates differ). */
+	struct notif cur = *n;
+	archive_effective(c->a, n, &e);
+	archive_apply_effective(&e, &cur);
+	n = &cur;
 	archive_classify(c->a, n, &cats, &risk);
 	struct match_doc d = {n, &cats, risk.level};
 	int64_t *ids = NULL;
@@ -622,9 +628,10 @@ out:
 #define NOTIF_CACHE 32
 struct cached_notif {
 	int64_t id;
-	struct notif *n;
+	struct notif *n; /* at its measure's current dates */
 	struct cat_result cats;
 	struct risk risk;
+	char change_zh[400], change_en[400];
 };
 
 struct run {
@@ -1038,6 +1045,12 @@ static const struct cached_notif *cached(struct run *r, int64_t id)
 	notif_free(c->n);
 	c->id = id;
 	c->n = n;
+	/* What this document changed, then the measure's current dates for the rest of the message. */
+	archive_change_note(r->a, n, 1, c->change_zh, sizeof(c->change_zh));
+	archive_change_note(r->a, n, 0, c->change_en, sizeof(c->change_en));
+	struct notif_effective e;
+	archive_effective(r->a, n, &e);
+	archive_apply_effective(&e, n);
 	archive_classify(r->a, n, &c->cats, &c->risk);
 	return c;
 }
@@ -1074,6 +1087,8 @@ static size_t load_items(struct run *r, int64_t row, const char *kind, int64_t n
 			it->cats = c->cats;
 			it->risk = c->risk;
 			it->kind = !strcmp(k, "reminder") ? ITEM_REMINDER : ITEM_ALERT;
+			it->change_zh = it->kind == ITEM_ALERT ? c->change_zh : NULL;
+			it->change_en = it->kind == ITEM_ALERT ? c->change_en : NULL;
 			snprintf(it->deadline, sizeof(it->deadline), "%s", dl ? dl : c->n->dates[D_COMMENTS].iso);
 		}
 		if (!digest)

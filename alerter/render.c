@@ -190,6 +190,9 @@ static void item_fields(const struct message *m, const struct alert_item *it, st
 	struct buf b;
 	fs->n = 0;
 	put(fs, zh ? "通报号" : "Symbol", xstrdup(n->symbol), 0);
+	const char *change = zh ? it->change_zh : it->change_en;
+	if (change && *change)
+		put(fs, zh ? "变更" : "What changed", xstrdup(change), 0);
 	buf_init(&b, BUF_NOMAX);
 	buf_addf(&b, "%s (%s)", member_display(n, zh), n->member);
 	put(fs, zh ? "通报成员" : "Market", buf_detach(&b), 0);
@@ -596,6 +599,13 @@ static json_t *item_json(const struct message *m, const struct alert_item *it)
 	json_object_set_new(links, "documents", docs);
 	json_object_set_new(nj, "links", links);
 	json_object_set_new(o, "kind", json_string(it->kind == ITEM_REMINDER ? "reminder" : "alert"));
+	json_t *ch = json_null();
+	if ((it->change_zh && *it->change_zh) || (it->change_en && *it->change_en)) {
+		ch = json_object();
+		json_object_set_new(ch, "zh", json_string(it->change_zh ? it->change_zh : ""));
+		json_object_set_new(ch, "en", json_string(it->change_en ? it->change_en : ""));
+	}
+	json_object_set_new(o, "change", ch);
 	json_object_set_new(o, "notification", nj);
 	json_object_set_new(o, "categories", classify_json(&it->cats));
 	json_object_set_new(o, "risk", risk_json(&it->risk));
@@ -652,6 +662,12 @@ static char *robot_markdown(const struct message *m, size_t budget, const char *
 			buf_addstr(&one, "> ");
 			add_md(&one, t, 300);
 			buf_addch(&one, '\n');
+		}
+		const char *change = zh ? it->change_zh : it->change_en;
+		if (change && *change) {
+			buf_addstr(&one, zh ? "> **变更：" : "> **What changed: ");
+			add_md(&one, change, 300);
+			buf_addstr(&one, "**\n");
 		}
 		buf_addf(&one, "> %s%s%s", zh ? "风险：" : "Risk: ", zh ? risk_zh(it->risk.level) : it->risk.level,
 			 zh ? "；评议截止：" : "; comments until: ");

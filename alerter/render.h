@@ -17,6 +17,8 @@ struct alert_item {
 	struct risk risk;
 	enum item_kind kind;
 	char deadline[11]; /* the comment deadline the item is about ("" when none) */
+	/* What the document changed in its measure's dates ("评议截止日期延长至 ..."), or NULL; borrowed. */
+	const char *change_zh, *change_en;
 };
 
 enum message_kind { MSG_ALERT = 0, MSG_REMINDER, MSG_DIGEST, MSG_TEST };

@@ -469,6 +469,24 @@ static void print_show(const json_t *j)
 	field_date(dates, "comment_deadline", "Comments until", cols);
 	field_date(dates, "adoption", "Adoption", cols);
 	field_date(dates, "entry_into_force", "Entry into force", cols);
+	/* The measure's current dates where a later document moved them. */
+	const json_t *eff = json_object_get(j, "effective_dates");
+	static const char *const keys[] = {"comment_deadline", "adoption", "entry_into_force"};
+	static const char *const labels[] = {"Current deadline", "Current adoption", "Current in force"};
+	for (int k = 0; k < 3; k++) {
+		const json_t *e = json_object_get(eff, keys[k]);
+		const char *by = jstr(e, "by");
+		if (*by && strcmp(by, jstr(j, "symbol"))) {
+			char v[160];
+			snprintf(v, sizeof(v), "%s (by %s)", jstr(e, "date"), by);
+			field(labels[k], v, cols);
+		}
+	}
+	if (json_is_object(json_object_get(eff, "withdrawn"))) {
+		char v[160];
+		snprintf(v, sizeof(v), "withdrawn (by %s) / 已撤回", jstr(json_object_get(eff, "withdrawn"), "by"));
+		field("Status", v, cols);
+	}
 	field("Reason", jstr(en, "reason"), cols);
 	field("理由", jstr(zh, "reason"), cols);
 	field("Description", jstr(en, "description"), cols);

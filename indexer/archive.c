@@ -120,22 +120,128 @@ void archive_classify(struct archive *a, const struct notif *n, struct cat_resul
 	notif_free(base);
 }
 
+/* The documents of n's measure, n itself among them (as given, not reloaded). Free with family_free. */
+static size_t family(struct archive *a, const struct notif *n, struct notif ***out)
+{
+	struct notif **docs = NULL;
+	size_t nd = 0;
+	int self = 0;
+	char err[ERRBUF_SIZE];
+	if (n->relation != REL_NONE || store_has_derived(a->store, n->symbol)) {
+		struct strv rel;
+		strv_init(&rel);
+		if (!store_related(a->store, n->root_symbol, &rel, err, sizeof(err))) {
+			docs = xcalloc(rel.n + 1, sizeof(*docs));
+			for (size_t i = 0; i < rel.n; i++) {
+				struct notif *d;
+				if (!strcmp(rel.items[i], n->symbol)) {
+					docs[nd++] = (struct notif *)n;
+					self = 1;
+				} else if (!store_get(a->store, rel.items[i], &d, NULL, err, sizeof(err))) {
+					docs[nd++] = d;
+				}
+			}
+		}
+		strv_release(&rel);
+	}
+	if (!self) {
+		docs = xrealloc(docs, (nd + 1) * sizeof(*docs));
+		docs[nd++] = (struct notif *)n;
+	}
+	*out = docs;
+	return nd;
+}
+
+static void family_free(struct notif **docs, size_t nd, const struct notif *n)
+{
+	for (size_t i = 0; i < nd; i++)
+		if (docs[i] != n)
+			notif_free(docs[i]);
+	free(docs);
+}
+
+void archive_effective(struct archive *a, const struct notif *n, struct notif_effective *e)
+{
+	struct notif **docs;
+	size_t nd = family(a, n, &docs);
+	notif_effective(docs, nd, e);
+	family_free(docs, nd, n);
+}
+
+void archive_apply_effective(const struct notif_effective *e, struct notif *n)
+{
+	for (int k = D_ADOPTION; k < D_N; k++)
+		if (e->d[k].iso[0])
+			memcpy(n->dates[k].iso, e->d[k].iso, sizeof(n->dates[k].iso));
+	if (e->withdrawn_by[0])
+		n->dates[D_COMMENTS].iso[0] = '\0';
+}
+
+void archive_change_note(struct archive *a, const struct notif *n, int zh, char *out, size_t outlen)
+{
+	struct notif **docs;
+	size_t nd = family(a, n, &docs), before = 0;
+	struct notif_effective was, now;
+	struct buf b;
+	/* The measure as it stood before n, and with n. */
+	struct notif **prior = xcalloc(nd ? nd : 1, sizeof(*prior));
+	for (size_t i = 0; i < nd; i++)
+		if (docs[i] != n && notif_doc_order(docs[i], n) < 0)
+			prior[before++] = docs[i];
+	notif_effective(prior, before, &was);
+	prior[before] = (struct notif *)n;
+	notif_effective(prior, before + 1, &now);
+	buf_init(&b, BUF_NOMAX);
+	if (n->relation != REL_NONE) {
+		for (int k = D_ADOPTION; k < D_N; k++) {
+			const char *old = was.d[k].iso, *cur = now.d[k].iso;
+			if (strcmp(now.d[k].by, n->symbol) || !strcmp(old, cur))
+				continue;
+			if (b.len)
+				buf_addstr(&b, zh ? "；" : "; ");
+			if (k == D_COMMENTS && *old)
+				buf_addf(&b, zh ? "评议截止日期%s %s（原为 %s）" : "Comment deadline %s %s (was %s)",
+					 strcmp(cur, old) > 0 ? (zh ? "延长至" : "extended to") : (zh ? "提前至" : "brought forward to"),
+					 cur, old);
+			else if (k == D_COMMENTS)
+				buf_addf(&b, zh ? "评议截止日期：%s" : "Comments until %s", cur);
+			else if (k == D_ADOPTION)
+				buf_addf(&b, zh ? "批准日期：%s" : "Adopted %s", cur);
+			else
+				buf_addf(&b, zh ? "生效日期：%s" : "Enters into force %s", cur);
+		}
+		if (now.withdrawn_by[0] && !strcmp(now.withdrawn_by, n->symbol) && !was.withdrawn_by[0])
+			buf_addstr(&b, b.len ? (zh ? "；措施已撤回" : "; the measure was withdrawn")
+					     : (zh ? "措施已撤回" : "The measure was withdrawn"));
+	}
+	snprintf(out, outlen, "%s", b.s ? b.s : "");
+	buf_release(&b);
+	free(prior);
+	family_free(docs, nd, n);
+}
+
 static int index_doc(struct archive *a, int64_t id, const struct notif *n, char *err, size_t errlen)
 {
 	struct cat_result cats;
 	struct risk risk;
-	archive_classify(a, n, &cats, &risk);
+	struct notif_effective e;
+	/* Indexed at the measure's current dates (a shallow copy: only the inline dates differ). */
+	struct notif cur = *n;
+	archive_effective(a, n, &e);
+	archive_apply_effective(&e, &cur);
+	archive_classify(a, &cur, &cats, &risk);
 	idx_doc_begin(a->idx);
-	query_index_record(a->idx, n, &cats, &risk);
+	query_index_record(a->idx, &cur, &cats, &risk);
 	return idx_doc_replace(a->idx, (unsigned)id, err, errlen);
 }
 
 static int index_one(struct archive *a, int64_t id, const struct notif *n, char *err, size_t errlen)
 {
 	int rc = index_doc(a, id, n, err, errlen);
-	if (rc || n->relation != REL_NONE || !store_has_derived(a->store, n->symbol))
+	if (rc || (n->relation == REL_NONE && !store_has_derived(a->store, n->symbol)))
 		return rc;
-	/* A base that arrives after its addenda: those that inherit from it are classified again. */
+	/* Every document of the measure is indexed again: a base that arrives after its addenda gives them their
+	 * categories, and any document may move the measure's current dates. */
 	struct strv rel;
 	strv_init(&rel);
 	if (!store_related(a->store, n->root_symbol, &rel, err, errlen) && rel.n > 1) {
@@ -144,8 +250,7 @@ static int index_one(struct archive *a, int64_t id, const struct notif *n, char 
 			int64_t did;
 			if (!strcmp(rel.items[i], n->symbol) || store_get(a->store, rel.items[i], &d, &did, err, errlen))
 				continue;
-			if (needs_base(d))
-				rc = index_doc(a, did, d, err, errlen);
+			rc = index_doc(a, did, d, err, errlen);
 			notif_free(d);
 		}
 	}
@@ -653,6 +758,9 @@ int archive_search(struct archive *a, const char *query, const struct search_opt
 			json_decref(res);
 			goto done;
 		}
+		struct notif_effective e;
+		archive_effective(a, n, &e);
+		archive_apply_effective(&e, n);
 		json_t *h = archive_hit_json(n);
 		/* Categories and risk as indexed: classifying every hit again would double the cost of a page. */
 		json_t *ids = json_array();
@@ -697,6 +805,27 @@ done:
 	return rc;
 }
 
+static json_t *effective_json(const struct notif_effective *e)
+{
+	json_t *o = json_object();
+	for (int k = 0; k < D_N; k++) {
+		json_t *d = json_null();
+		if (e->d[k].iso[0]) {
+			d = json_object();
+			json_object_set_new(d, "date", json_string(e->d[k].iso));
+			json_object_set_new(d, "by", json_string(e->d[k].by));
+		}
+		json_object_set_new(o, notif_date_name((enum notif_date)k), d);
+	}
+	json_t *w = json_null();
+	if (e->withdrawn_by[0]) {
+		w = json_object();
+		json_object_set_new(w, "by", json_string(e->withdrawn_by));
+	}
+	json_object_set_new(o, "withdrawn", w);
+	return o;
+}
+
 int archive_show(struct archive *a, const char *symbol, json_t **out, char *err, size_t errlen)
 {
 	struct notif *n;
@@ -726,8 +855,14 @@ int archive_show(struct archive *a, const char *symbol, json_t **out, char *err,
 	strv_release(&rel);
 	json_object_set_new(j, "related", related);
 	json_object_set_new(j, "history", store_history(a->store, n->symbol));
+	/* What each document said stays under "dates"; the measure's current dates, with the document each comes
+	 * from, under "effective_dates". The risk speaks of the current ones. */
+	struct notif_effective e;
+	archive_effective(a, n, &e);
+	json_object_set_new(j, "effective_dates", effective_json(&e));
 	struct cat_result cats;
 	struct risk risk;
+	archive_apply_effective(&e, n);
 	archive_classify(a, n, &cats, &risk);
 	json_object_set_new(j, "categories", classify_json(&cats));
 	json_object_set_new(j, "risk", risk_json(&risk));

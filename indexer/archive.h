@@ -90,6 +90,20 @@ int archive_search(struct archive *a, const char *query, const struct search_opt
 /* A hit's JSON for a record (symbol, type, member, title, dates, codes). Caller json_decref()s. */
 json_t *archive_hit_json(const struct notif *n);
 
+/*
+ * The current dates of n's measure, from all its stored documents (n itself as given): see notif_effective. A
+ * base without derived documents costs one indexed lookup.
+ */
+void archive_effective(struct archive *a, const struct notif *n, struct notif_effective *e);
+/* Puts the measure's current dates into n (its own stay in the store and in `show`); a withdrawn measure has no
+ * open comment deadline. */
+void archive_apply_effective(const struct notif_effective *e, struct notif *n);
+/*
+ * What document n changed in its measure's dates, in Chinese (zh) or English: "评议截止日期延长至 2025-06-12（原为
+ * 2025-05-13）", "Comment period extended to 2025-06-12 (was 2025-05-13)"; "" when it changed none.
+ */
+void archive_change_note(struct archive *a, const struct notif *n, int zh, char *out, size_t outlen);
+
 /* The whole record for `show`: the canonical document plus related documents and history. */
 int archive_show(struct archive *a, const char *symbol, json_t **out, char *err, size_t errlen);
 

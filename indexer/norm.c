@@ -29,6 +29,8 @@ int symbol_parse(const char *raw, struct symbol_parts *out)
 	char s[128], *parts[12];
 	size_t n = 0, np = 0;
 	memset(out, 0, sizeof(*out));
+	if (!raw)
+		return -EINVAL;
 	/* Drop every white space character: ePing puts a leading space, PDFs break lines inside symbols. */
 	for (const char *p = raw; *p; p++) {
 		if (isspace((unsigned char)*p))

@@ -709,8 +709,18 @@ static void parse_title(struct notif *n, enum notif_lang lang, const char *value
 		*h = '\0';
 	char *f = text_fold_space(t);
 	size_t len = strlen(f);
-	while (len && (f[len - 1] == ',' || f[len - 1] == ';'))
-		f[--len] = '\0';
+	/* What the cuts leave at the end: "草案（" of "草案（语言：韩文，页数：15）", a comma, a space. */
+	for (int more = 1; more && len;) {
+		more = 0;
+		if (f[len - 1] == ',' || f[len - 1] == ';' || f[len - 1] == '(' || f[len - 1] == ' ') {
+			f[--len] = '\0';
+			more = 1;
+		} else if (len >= 3 && (!strcmp(f + len - 3, "（") || !strcmp(f + len - 3, "，") || !strcmp(f + len - 3, "；"))) {
+			len -= 3;
+			f[len] = '\0';
+			more = 1;
+		}
+	}
 	free(t);
 	if (*f) {
 		free(n->text[lang].title);

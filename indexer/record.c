@@ -4,6 +4,7 @@
 #include "members.h"
 #include "norm.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -494,4 +495,77 @@ int notif_write_json(const struct notif *n, struct buf *out)
 	put_key(out, "type", &first);
 	put_string(out, n->type == NT_SPS ? "SPS" : "TBT");
 	return buf_addch(out, '}');
+}
+
+/* Compares two symbols with their numbers as numbers ("Add.10" after "Add.9"). */
+static int symbol_cmp(const char *a, const char *b)
+{
+	while (*a && *b) {
+		if (isdigit((unsigned char)*a) && isdigit((unsigned char)*b)) {
+			char *ea, *eb;
+			unsigned long x = strtoul(a, &ea, 10), y = strtoul(b, &eb, 10);
+			if (x != y)
+				return x < y ? -1 : 1;
+			a = ea;
+			b = eb;
+			continue;
+		}
+		if (*a != *b)
+			return (unsigned char)*a - (unsigned char)*b;
+		a++;
+		b++;
+	}
+	return (unsigned char)*a - (unsigned char)*b;
+}
+
+int notif_doc_order(const struct notif *a, const struct notif *b)
+{
+	const char *da = a->dates[D_DISTRIBUTED].iso, *db = b->dates[D_DISTRIBUTED].iso;
+	if (*da && *db && strcmp(da, db))
+		return strcmp(da, db);
+	/* Without both dates, the base comes first and the rest by symbol. */
+	if ((a->relation == REL_NONE) != (b->relation == REL_NONE))
+		return a->relation == REL_NONE ? -1 : 1;
+	return symbol_cmp(a->symbol, b->symbol);
+}
+
+static int says_withdrawn(const struct notif *n)
+{
+	static const char *const words[] = {"withdrawn", "revoked", "撤回", "撤销", "废止", NULL};
+	for (int l = 0; l < LANG_N; l++)
+		for (int i = 0; words[i] && n->text[l].reason; i++)
+			if (strcasestr_ascii(n->text[l].reason, words[i]))
+				return 1;
+	return 0;
+}
+
+void notif_effective(struct notif *const *docs, size_t n, struct notif_effective *e)
+{
+	memset(e, 0, sizeof(*e));
+	const struct notif **sorted = xcalloc(n ? n : 1, sizeof(*sorted));
+	for (size_t i = 0; i < n; i++) {
+		/* Insertion sort: a measure has a handful of documents. */
+		size_t j = i;
+		while (j && notif_doc_order(sorted[j - 1], docs[i]) > 0) {
+			sorted[j] = sorted[j - 1];
+			j--;
+		}
+		sorted[j] = docs[i];
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct notif *d = sorted[i];
+		for (int k = D_ADOPTION; k < D_N; k++)
+			if (d->dates[k].iso[0]) {
+				memcpy(e->d[k].iso, d->dates[k].iso, sizeof(e->d[k].iso));
+				snprintf(e->d[k].by, sizeof(e->d[k].by), "%s", d->symbol);
+			}
+		if (says_withdrawn(d))
+			snprintf(e->withdrawn_by, sizeof(e->withdrawn_by), "%s", d->symbol);
+	}
+	if (n) {
+		/* The distribution date is the measure's first. */
+		memcpy(e->d[D_DISTRIBUTED].iso, sorted[0]->dates[D_DISTRIBUTED].iso, sizeof(e->d[0].iso));
+		snprintf(e->d[D_DISTRIBUTED].by, sizeof(e->d[0].by), "%s", sorted[0]->symbol);
+	}
+	free(sorted);
 }

@@ -91,6 +91,24 @@ int notif_write_json(const struct notif *n, struct buf *out);
 /* Parses the canonical JSON back; NULL on a malformed document. Caller frees with notif_free(). */
 struct notif *notif_from_json(const json_t *j);
 
+/*
+ * The measure's current dates, derived from all its documents (the base, its revisions, addenda and corrigenda):
+ * for adoption, entry into force and the comment deadline, the latest document that gives a definite date wins
+ * (ordered by distribution date, then by symbol: Add.2 after Add.1); withdrawn when a document's ticked reason says
+ * the measure was withdrawn or revoked. by names the document each comes from.
+ */
+struct notif_effective {
+	struct {
+		char iso[11];
+		char by[96];
+	} d[D_N];
+	char withdrawn_by[96]; /* "" unless withdrawn */
+};
+/* Computes e from the documents of one measure, in any order; n may be 0. */
+void notif_effective(struct notif *const *docs, size_t n, struct notif_effective *e);
+/* Orders documents of one measure as notif_effective does: <0, 0, >0. */
+int notif_doc_order(const struct notif *a, const struct notif *b);
+
 /* Whether the record says what products it covers: HS or ICS codes, or a products text in any language. */
 int notif_has_product_info(const struct notif *n);
 

@@ -191,6 +191,28 @@ static void search_run(struct archive *a, void *arg, struct answer *out)
 	answer_json(out, 200, res);
 }
 
+/* Keeps one hit per measure (the base and its addenda share the current deadline), the base where it is among
+ * them. */
+static void one_per_measure(json_t *items)
+{
+	for (size_t u = 0; u < json_array_size(items); u++) {
+		struct symbol_parts a;
+		if (symbol_parse(json_string_value(json_object_get(json_array_get(items, u), "symbol")), &a))
+			continue;
+		for (size_t v = u + 1; v < json_array_size(items);) {
+			struct symbol_parts b;
+			json_t *y = json_array_get(items, v);
+			if (symbol_parse(json_string_value(json_object_get(y, "symbol")), &b) || strcmp(a.root, b.root)) {
+				v++;
+				continue;
+			}
+			if (!strcmp(b.norm, b.root))
+				json_array_set(items, u, y); /* the base stands for its measure */
+			json_array_remove(items, v);
+		}
+	}
+}
+
 static enum MHD_Result search_answer(struct req *r, const char *query, int by_date, long page, long per_page)
 {
 	const char *ex = req_param(r, "exact");
@@ -381,6 +403,7 @@ static void stats_run(struct archive *a, void *arg, struct answer *out)
 			json_array_append(items, h);
 		}
 		json_decref(res);
+		one_per_measure(items);
 		/* Nearest deadline first (insertion sort: at most a few hundred). */
 		for (size_t u = 1; u < json_array_size(items); u++)
 			for (size_t v = u; v > 0; v--) {

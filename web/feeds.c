@@ -2,6 +2,7 @@
  * (RFC 5545) calendars of comment deadlines and entry-into-force dates. */
 #include "http.h"
 
+#include "norm.h"
 #include "subs.h"
 #include "text.h"
 
@@ -304,13 +305,35 @@ static enum MHD_Result calendar(struct req *r)
 	ics_line(&o, "X-WR-CALNAME:TBT/SPS 评议截止与生效日期");
 	size_t i;
 	json_t *h;
+	struct strv seen;
+	strv_init(&seen);
 	json_array_foreach(json_object_get(res, "hits"), i, h)
 	{
-		const char *sym = json_string_value(json_object_get(h, "symbol"));
-		const char *title = json_string_value(json_object_get(h, "title"));
-		const char *tz = json_string_value(json_object_get(h, "title_zh"));
-		const char *member = json_string_value(json_object_get(h, "member"));
-		const char *dl = json_string_value(json_object_get(h, "comment_deadline"));
+		/* One event per measure (its base, its addenda and corrigenda share it), at its current dates, named by
+		 * the base with the member's name and the products. */
+		const char *hit = json_string_value(json_object_get(h, "symbol"));
+		struct symbol_parts sp;
+		if (!hit || symbol_parse(hit, &sp) || strv_contains(&seen, sp.root))
+			continue;
+		strv_push(&seen, sp.root);
+		json_t *full;
+		if (archive_show(r->w->a, sp.root, &full, err, sizeof(err)) && archive_show(r->w->a, hit, &full, err, sizeof(err)))
+			continue;
+		const char *sym = json_string_value(json_object_get(full, "symbol"));
+		json_t *en = json_object_get(json_object_get(full, "text"), "en"), *zh = json_object_get(json_object_get(full, "text"), "zh");
+		const char *title = json_string_value(json_object_get(en, "title"));
+		const char *tz = json_string_value(json_object_get(zh, "title"));
+		const char *prod = json_string_value(json_object_get(zh, "products"));
+		if (!prod)
+			prod = json_string_value(json_object_get(en, "products"));
+		const char *mname = json_string_value(json_object_get(zh, "member_name"));
+		if (!mname)
+			mname = json_string_value(json_object_get(en, "member_name"));
+		json_t *eff = json_object_get(full, "effective_dates");
+		const char *dl = json_string_value(json_object_get(json_object_get(eff, "comment_deadline"), "date"));
+		const char *eif = json_string_value(json_object_get(json_object_get(eff, "entry_into_force"), "date"));
+		if (json_object_get(eff, "withdrawn") && !json_is_null(json_object_get(eff, "withdrawn")))
+			dl = NULL;
 		struct buf uid, sum, desc, url;
 		buf_init(&uid, 256);
 		buf_init(&sum, 512);
@@ -318,30 +341,32 @@ static enum MHD_Result calendar(struct req *r)
 		buf_init(&url, 512);
 		buf_addf(&url, "%s/n/%s", base_url(r), sym);
 		buf_addf(&desc, "%s\n%s", tz && *tz ? tz : "", title ? title : "");
+		if (prod && *prod) {
+			buf_addstr(&desc, "\n涉及产品 Products: ");
+			size_t cut = text_fit(prod, 300);
+			buf_add(&desc, prod, cut);
+		}
 		if (dl && strlen(dl) == 10) {
 			buf_addf(&uid, "deadline-%s-%s@%s", sym, dl, auth);
-			buf_addf(&sum, "评议截止 Comments close: %s (%s)", sym, member ? member : "");
+			buf_addf(&sum, "评议截止 Comments close: %s %s (%s)", mname ? mname : "", sym,
+				 json_string_value(json_object_get(full, "member")));
 			ics_event(&o, uid.s, dl, sum.s, desc.s, url.s, stamp);
 		}
-		/* Entry into force, when the record gives a date. */
-		json_t *full;
-		if (!archive_show(r->w->a, sym, &full, err, sizeof(err))) {
-			const char *eif = json_string_value(
-				json_object_get(json_object_get(json_object_get(full, "dates"), "entry_into_force"), "date"));
-			if (eif && strlen(eif) == 10) {
-				buf_reset(&uid);
-				buf_reset(&sum);
-				buf_addf(&uid, "force-%s-%s@%s", sym, eif, auth);
-				buf_addf(&sum, "生效 Entry into force: %s (%s)", sym, member ? member : "");
-				ics_event(&o, uid.s, eif, sum.s, desc.s, url.s, stamp);
-			}
-			json_decref(full);
+		if (eif && strlen(eif) == 10) {
+			buf_reset(&uid);
+			buf_reset(&sum);
+			buf_addf(&uid, "force-%s-%s@%s", sym, eif, auth);
+			buf_addf(&sum, "生效 Entry into force: %s %s (%s)", mname ? mname : "", sym,
+				 json_string_value(json_object_get(full, "member")));
+			ics_event(&o, uid.s, eif, sum.s, desc.s, url.s, stamp);
 		}
+		json_decref(full);
 		buf_release(&uid);
 		buf_release(&sum);
 		buf_release(&desc);
 		buf_release(&url);
 	}
+	strv_release(&seen);
 	ics_line(&o, "END:VCALENDAR");
 	json_decref(res);
 	const char *hd[] = {"Cache-Control", "max-age=300", "Content-Disposition", "inline; filename=\"tbtwarn.ics\"", NULL};

@@ -212,10 +212,12 @@ static void fields_filter_the_search(void **state)
 	expect_search(a, "objective:environment", "G/TBT/N/VNM/245 G/TBT/N/SAU/1290");
 	expect_search(a, "date:2025-03-14..2025-03-17", "G/TBT/N/EU/1121 G/TBT/N/USA/2201");
 	expect_search(a, "date:2025-04 type:sps", "G/SPS/N/KOR/800 G/SPS/N/AUS/612");
-	expect_search(a, "deadline:..2025-05-14 member:USA,EU", "G/TBT/N/USA/2201");
-	/* Open for comments on 2025-05-20: deadlines from that day on. */
-	expect_search(a, "open:yes member:USA", "G/TBT/N/USA/2201/Add.1");
-	expect_search(a, "open:yes hs:8507", "G/TBT/N/MEX/560");
+	/* The USA measure's deadline (13 May) was extended to 12 June by its addendum: ranges see the current one. */
+	expect_search(a, "deadline:..2025-05-16 member:USA,EU", "G/TBT/N/EU/1121");
+	expect_search(a, "deadline:2025-06-12 member:USA", "G/TBT/N/USA/2201/Add.1 G/TBT/N/USA/2201");
+	/* Open for comments on 2025-05-20: deadlines from that day on, the base at its measure's current one. */
+	expect_search(a, "open:yes member:USA", "G/TBT/N/USA/2201/Add.1 G/TBT/N/USA/2201");
+	expect_search(a, "open:yes hs:8507", "G/TBT/N/MEX/560 G/TBT/N/USA/2201");
 	expect_search(a, "-member:USA hs:8507", "G/TBT/N/MEX/560");
 	unsetenv("TBTWARN_TODAY");
 	archive_free(a);
