@@ -260,7 +260,11 @@ static enum MHD_Result api_notification(struct req *r, const char *symbol)
 		return respond_error(r, 500, "store_failed", "%s", err);
 	char today[11], url[512];
 	today_iso(today);
-	const char *dl = json_string_value(json_object_get(json_object_get(json_object_get(j, "dates"), "comment_deadline"), "date"));
+	/* Days left to the measure's current deadline (an addendum may have moved it); none once withdrawn. */
+	json_t *eff = json_object_get(j, "effective_dates");
+	const char *dl = json_is_null(json_object_get(eff, "withdrawn"))
+			     ? json_string_value(json_object_get(json_object_get(eff, "comment_deadline"), "date"))
+			     : NULL;
 	json_object_set_new(j, "days_left", dl && strlen(dl) >= 10 ? json_integer(iso_days_between(today, dl)) : json_null());
 	snprintf(url, sizeof(url), "/n/%s", symbol);
 	json_object_set_new(j, "url", json_string(url));
