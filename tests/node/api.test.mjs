@@ -145,8 +145,10 @@ ok("and the archive is intact afterwards", b.total === total, b.total);
 // ---- one notification ----
 r = await get("/api/notifications/G/TBT/N/USA/2201");
 b = checkJson("GET /api/notifications/G/TBT/N/USA/2201", r, 200, "Notification");
-ok("with its addendum, categories with evidence, risk with reasons, days left", b.related.some((x) => x.symbol === "G/TBT/N/USA/2201/Add.1") &&
-  b.categories.some((c) => c.id === "lithium_batteries" && c.evidence.includes("HS 850760")) && b.risk.reasons.length > 0 && b.days_left === 23, b);
+ok("with its addendum, categories with evidence, risk with reasons, days left to the deadline its addendum moved", b.related.some((x) => x.symbol === "G/TBT/N/USA/2201/Add.1") &&
+  b.categories.some((c) => c.id === "lithium_batteries" && c.evidence.includes("HS 850760")) && b.risk.reasons.length > 0 && b.days_left === 53 &&
+  b.dates.comment_deadline.date === "2025-05-13" && b.effective_dates.comment_deadline.date === "2025-06-12" &&
+  b.effective_dates.comment_deadline.by === "G/TBT/N/USA/2201/Add.1", b);
 b = checkJson("the symbol with %2F", await get("/api/notifications/G%2FTBT%2FN%2FUSA%2F2201%2FAdd.1"), 200, "Notification");
 ok("percent-encoded slashes reach the same record", b.symbol === "G/TBT/N/USA/2201/Add.1", b.symbol);
 checkJson("an unknown symbol", await get("/api/notifications/G/TBT/N/XYZ/1"), 404, "Error");
