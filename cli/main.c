@@ -287,7 +287,7 @@ static void print_table(const json_t *res, unsigned offset)
 	buf_release(&b);
 }
 
-static int cmd_search(const char *data, int argc, char **argv)
+static int search_ordered(const char *data, int argc, char **argv, int first_word)
 {
 	static const struct option opts[] = {{"json", no_argument, NULL, 'j'},         {"csv", no_argument, NULL, 'c'},
 					     {"limit", required_argument, NULL, 'l'}, {"offset", required_argument, NULL, 'o'},
@@ -299,7 +299,7 @@ static int cmd_search(const char *data, int argc, char **argv)
 	struct buf q;
 	char err[ERRBUF_SIZE];
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+jcl:o:s:h", opts, NULL)) != -1) {
+	while (optind < first_word && (c = getopt_long(first_word, argv, "+jcl:o:s:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			as_json = 1;
@@ -370,6 +370,42 @@ static int cmd_search(const char *data, int argc, char **argv)
 	json_decref(res);
 	return 0;
 }
+
+static int cmd_search(const char *data, int argc, char **argv)
+{
+	/* Options may come after the words ("search --json battery --limit 5"); a word that starts with '-' but is no
+	 * option ("-member:USA", "-lamp") is part of the query and moves behind them, after "--". */
+	char **args = xcalloc((size_t)argc + 2, sizeof(*args));
+	int na = 0, nw = 0;
+	char **words = xcalloc((size_t)argc + 1, sizeof(*words));
+	for (int i = 0; i < argc; i++) {
+		const char *x = argv[i];
+		int opt = i == 0 || !strcmp(x, "-j") || !strcmp(x, "-c") || !strcmp(x, "-h") || !strncmp(x, "--", 2) ||
+			  ((!strncmp(x, "-l", 2) || !strncmp(x, "-o", 2) || !strncmp(x, "-s", 2)) && !strchr(x, ':'));
+		if (!strcmp(x, "--")) {
+			for (i++; i < argc; i++)
+				words[nw++] = argv[i];
+			break;
+		}
+		if (opt) {
+			args[na++] = argv[i];
+			/* The value of an option that takes one, in the next argument. */
+			if (i + 1 < argc && (!strcmp(x, "-l") || !strcmp(x, "-o") || !strcmp(x, "-s") || !strcmp(x, "--limit") ||
+					     !strcmp(x, "--offset") || !strcmp(x, "--sort")))
+				args[na++] = argv[++i];
+		} else {
+			words[nw++] = argv[i];
+		}
+	}
+	int first_word = na;
+	for (int i = 0; i < nw; i++)
+		args[na++] = words[i];
+	free(words);
+	int rc = search_ordered(data, na, args, first_word);
+	free(args);
+	return rc;
+}
+
 
 /* Prints "label  value" with the value wrapped under itself. */
 static void field(const char *label, const char *value, int cols)
@@ -647,12 +683,12 @@ struct crawl_env {
 	struct crawler *cr;
 };
 
-static int crawl_env_open(const char *data, const char *config, struct crawl_env *e)
+static int crawl_env_open(const char *data, const char *config, enum archive_mode mode, struct crawl_env *e)
 {
 	char err[ERRBUF_SIZE];
 	struct ini *cfg = load_config(config);
 	memset(e, 0, sizeof(*e));
-	if (open_archive(data, ARCHIVE_WRITE, &e->a, err, sizeof(err))) {
+	if (open_archive(data, mode, &e->a, err, sizeof(err))) {
 		fprintf(stderr, "tbtwarn: %s\n", err);
 		ini_free(cfg);
 		return -1;
@@ -699,7 +735,7 @@ static int cmd_crawl(const char *data, const char *config, int argc, char **argv
 		}
 	}
 	struct crawl_env env;
-	if (crawl_env_open(data, config, &env))
+	if (crawl_env_open(data, config, ARCHIVE_WRITE, &env))
 		return 2;
 	struct ev_loop *loop = env.loop;
 	struct crawler *cr = env.cr;
@@ -747,7 +783,8 @@ static int cmd_sources(const char *data, const char *config, int argc, char **ar
 {
 	int as_json = argc > 1 && !strcmp(argv[1], "--json");
 	struct crawl_env env;
-	if (crawl_env_open(data, config, &env))
+	/* Read-only: it works beside a running service. */
+	if (crawl_env_open(data, config, ARCHIVE_READ, &env))
 		return 2;
 	struct crawler *cr = env.cr;
 	json_t *list = crawler_sources_json(cr);
@@ -2073,6 +2110,36 @@ static int cmd_eval(int argc, char **argv)
 	return 0;
 }
 
+/* Prints the usage lines of one command (and their continuation lines) to stdout; exit status 0, or 2 when the
+ * command is unknown. */
+static int command_help(const char *cmd)
+{
+	size_t cl = strlen(cmd);
+	int found = 0, in = 0;
+	for (const char *p = usage; *p;) {
+		size_t n = strcspn(p, "\n");
+		if (n > 2 + cl && !strncmp(p, "  ", 2) && !strncmp(p + 2, cmd, cl) && (p[2 + cl] == ' ' || p[2 + cl] == '\n')) {
+			if (!found)
+				fputs("usage: tbtwarn [--data DIR] [--config FILE]\n", stdout);
+			found = in = 1;
+			printf("%.*s\n", (int)n, p);
+		} else if (in && n > 6 && !strncmp(p, "      ", 6)) {
+			printf("%.*s\n", (int)n, p);
+		} else {
+			in = 0;
+		}
+		p += n;
+		if (*p)
+			p++;
+	}
+	if (!found) {
+		fprintf(stderr, "tbtwarn: unknown command '%s'\n\n%s", cmd, usage);
+		return 2;
+	}
+	fputs("\nSee docs/cli.md for every option and example.\n", stdout);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {{"data", required_argument, NULL, 'd'},
@@ -2128,6 +2195,11 @@ int main(int argc, char **argv)
 	}
 	int sub_argc = argc - optind;
 	char **sub_argv = argv + optind;
+	/* Every command answers --help the same way, before it opens or touches anything: its lines of the usage on
+	 * stdout, exit 0. ("-h" alone too; "subscription add" uses -h for --hour.) */
+	for (int i = 1; i < sub_argc && strcmp(sub_argv[i], "--"); i++)
+		if (!strcmp(sub_argv[i], "--help") || (sub_argc == 2 && !strcmp(sub_argv[i], "-h")))
+			return command_help(cmd);
 	if (!strcmp(cmd, "import"))
 		return cmd_import(data, sub_argc, sub_argv);
 	if (!strcmp(cmd, "search"))

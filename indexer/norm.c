@@ -123,7 +123,7 @@ static int ymd_ok(int y, int m, int d)
 static int emit(int y, int m, int d, char iso[11])
 {
 	if (!ymd_ok(y, m, d))
-		return -EINVAL;
+		return -ERANGE; /* the form of a date, but no such day: 31 June, 2025-02-30 */
 	char tmp[40];
 	snprintf(tmp, sizeof(tmp), "%04d-%02d-%02d", y, m, d);
 	memcpy(iso, tmp, 11);
@@ -263,13 +263,18 @@ static int date_at(const char *start, const char *p, char iso[11])
 
 int date_parse(const char *text, char iso[11])
 {
+	int impossible = 0;
 	if (!text)
 		return -EINVAL;
 	for (const char *p = text; *p; p++) {
-		if ((isdigit((unsigned char)*p) || isalpha((unsigned char)*p)) && !date_at(text, p, iso))
-			return 0;
+		if (isdigit((unsigned char)*p) || isalpha((unsigned char)*p)) {
+			int rc = date_at(text, p, iso);
+			if (!rc)
+				return 0;
+			impossible |= rc == -ERANGE;
+		}
 	}
-	return -EINVAL;
+	return impossible ? -ERANGE : -EINVAL;
 }
 
 static const struct {

@@ -19,7 +19,8 @@ struct symbol_parts {
 /* Parses and normalises a symbol (white space dropped, case fixed); returns 0 or -EINVAL. */
 int symbol_parse(const char *raw, struct symbol_parts *out);
 
-/* Finds the first definite date in text (ISO, dd/mm/yyyy, "14 March 2025", "March 14, 2025", "2025年3月14日"). */
+/* Finds the first definite date in text (ISO, dd/mm/yyyy, "14 March 2025", "March 14, 2025", "2025年3月14日").
+ * Returns 0, -ERANGE when text holds only impossible dates ("31 June 2025", "2025-02-30"), else -EINVAL. */
 int date_parse(const char *text, char iso[11]);
 /* Recognises "60 days after notification" style text; returns the number of days, or -1. */
 int date_relative_days(const char *text);

@@ -28,24 +28,31 @@ static char *text_field(const json_t *item, const char *key)
 	return t;
 }
 
-static void date_field(const json_t *item, const char *key, struct notif_datev *dv)
+/* Reads a date and its prose twin; returns -EINVAL (with the field in err) when the source's date is not a date. */
+static int date_field(const json_t *item, const char *key, struct notif_datev *dv, char *err, size_t errlen)
 {
 	char text_key[64];
 	const char *s = json_string_value(json_object_get(item, key));
 	snprintf(text_key, sizeof(text_key), "%sText", key);
 	const char *t = json_string_value(json_object_get(item, text_key));
-	/* "2025-03-14T00:00:00+01:00": the calendar date is the one written, whatever the offset. */
-	if (s)
-		date_parse(s, dv->iso);
+	/* "2025-03-14T00:00:00+01:00": the calendar date is the one written, whatever the offset. A value that is
+	 * no date ("2025-06-31", "soon") rejects the item rather than leave it without the date. */
+	if (s && *s && date_parse(s, dv->iso)) {
+		errf(err, errlen, "%s: '%s' is not a date", key, s);
+		return -EINVAL;
+	}
 	if (t && *t) {
 		char *clean = html_to_text(t);
 		if (*clean)
 			dv->text = clean;
 		else
 			free(clean);
-		if (!dv->iso[0] && dv->text)
-			date_parse(dv->text, dv->iso);
+		if (!dv->iso[0] && dv->text && date_parse(dv->text, dv->iso) == -ERANGE) {
+			errf(err, errlen, "%s: '%s' is not a day of the calendar", text_key, dv->text);
+			return -EINVAL;
+		}
 	}
+	return 0;
 }
 
 /* [{id, code, name}] or ["8507"] lists of codes. */
@@ -127,10 +134,16 @@ static struct notif *item_to_record(const json_t *item, const struct strv *symbo
 	    !hs_normalize(en->products, bare, sizeof(bare)))
 		strv_push_unique(&n->hs, bare);
 	en->agency = text_field(item, "agency");
-	date_field(item, "distributionDate", &n->dates[D_DISTRIBUTED]);
-	date_field(item, "commentDeadlineDate", &n->dates[D_COMMENTS]);
-	date_field(item, "proposedAdoptionDate", &n->dates[D_ADOPTION]);
-	date_field(item, "proposedEntryIntoForceDate", &n->dates[D_ENTRY_FORCE]);
+	if (date_field(item, "distributionDate", &n->dates[D_DISTRIBUTED], err, errlen) ||
+	    date_field(item, "commentDeadlineDate", &n->dates[D_COMMENTS], err, errlen) ||
+	    date_field(item, "proposedAdoptionDate", &n->dates[D_ADOPTION], err, errlen) ||
+	    date_field(item, "proposedEntryIntoForceDate", &n->dates[D_ENTRY_FORCE], err, errlen)) {
+		char what[ERRBUF_SIZE + 128];
+		snprintf(what, sizeof(what), "%s: %s", n->symbol, err);
+		errf(err, errlen, "%s", what);
+		notif_free(n);
+		return NULL;
+	}
 	codes_field(item, "hsCodes", 0, &n->hs);
 	codes_field(item, "icsCodes", 1, &n->ics);
 	/* Codes written in the products text count too: many items leave hsCodes empty. */

@@ -1356,6 +1356,18 @@ static int parse_doc(const struct parse_sink *sink, const struct line *lines, co
 	    !n->text[lang].description && !n->text[lang].reason)
 		parse_prose(n, lang, lines, d->first, d->end);
 
+	/* A date the source wrote that is no day of the calendar rejects the record: a warning must not show a
+	 * notification without the deadline it gave. */
+	for (int k = 0; k < D_N; k++) {
+		char iso[11];
+		const char *said = n->dates[k].text_zh ? n->dates[k].text_zh : n->dates[k].text;
+		if (!n->dates[k].iso[0] && said && date_parse(said, iso) == -ERANGE) {
+			reject(sink, d->first + 1, "%s: the %s date '%s' is not a day of the calendar", n->symbol,
+			       notif_date_name((enum notif_date)k), said);
+			notif_free(n);
+			return 0;
+		}
+	}
 	if (!n->text[lang].title && !n->text[lang].description && !n->text[lang].reason) {
 		reject(sink, d->first + 1, "%s: no title, description or reason found (%d form items recognised)",
 		       n->symbol, items);

@@ -287,6 +287,8 @@ static int date_bound(const char *v, int hi, char *out, size_t outlen)
 		ok = (i == 4 || i == 7) ? v[i] == '-' : isdigit((unsigned char)v[i]);
 	if (!ok)
 		return -EINVAL;
+	if (n >= 7 && (atoi(v + 5) < 1 || atoi(v + 5) > 12))
+		return -EINVAL; /* 2025-13 */
 	if (n == 10) {
 		char iso[11];
 		if (date_parse(v, iso))
@@ -317,6 +319,10 @@ static int add_range(struct idx_query *q, int group, enum idx_slot slot, const c
 	if (rlo < 0 || rhi < 0 || (rlo && rhi)) {
 		errf(err, errlen, "%s: expected a date or range such as 2025-01-01..2025-06-30, ..2025-06-30 or 2025, got '%s'",
 		     name, v);
+		return -EINVAL;
+	}
+	if (!rlo && !rhi && strcmp(lo, hi) > 0) {
+		errf(err, errlen, "%s: the range '%s' ends before it starts", name, v);
 		return -EINVAL;
 	}
 	idx_query_range(q, group, slot, rlo ? NULL : lo, rhi ? NULL : hi);
@@ -490,12 +496,125 @@ int query_parse(const char *text, struct idx_query *q, char *err, size_t errlen)
 	return query_parse_ex(text, NULL, q, err, errlen);
 }
 
+/* Says where in text a syntax error is: "at character 9 (near 'battery \"lithium')". */
+static void syntax_error(char *err, size_t errlen, const char *text, size_t at, const char *what)
+{
+	size_t from = at > 20 ? at - 20 : 0;
+	while (from > 0 && ((unsigned char)text[from] & 0xC0) == 0x80)
+		from--;
+	size_t to = at + 20 < strlen(text) ? at + 20 : strlen(text);
+	while (text[to] && ((unsigned char)text[to] & 0xC0) == 0x80)
+		to++;
+	size_t chars = 1;
+	for (size_t i = 0; i < at; i++)
+		chars += ((unsigned char)text[i] & 0xC0) != 0x80;
+	errf(err, errlen, "%s at character %zu (near '%.*s')", what, chars, (int)(to - from), text + from);
+}
+
+static int is_operator(const char *w, size_t n)
+{
+	return (n == 3 && (!strncmp(w, "AND", 3) || !strncmp(w, "NOT", 3) || !strncmp(w, "XOR", 3))) ||
+	       (n == 2 && !strncmp(w, "OR", 2));
+}
+
+/*
+ * The query's syntax, checked before it is searched: a quote left open, a parenthesis that closes nothing or is
+ * never closed, an operator (AND, OR, NOT, XOR) with nothing to join. Xapian's parser would quietly read such a
+ * query as something else; the reader gets an error that says where instead.
+ */
+static int check_syntax(const char *text, char *err, size_t errlen)
+{
+	size_t open_at[64], depth = 0, quote_at = 0, len = strlen(text);
+	int quoted = 0;
+	/* Operands and operators in order: 'w' a word or phrase, 'o' a binary operator, 'n' NOT, '(' and ')'. */
+	char prev = 0;
+	size_t prev_at = 0;
+	for (size_t i = 0; i <= len; i++) {
+		char c = text[i];
+		if (quoted) {
+			if (c == '"')
+				quoted = 0;
+			else if (!c) {
+				syntax_error(err, errlen, text, quote_at, "a quote is never closed");
+				return -EINVAL;
+			}
+			continue;
+		}
+		if (!c || isspace((unsigned char)c))
+			continue;
+		if (c == '"') {
+			quoted = 1;
+			quote_at = i;
+			prev = 'w';
+			continue;
+		}
+		if (c == '(') {
+			if (depth == sizeof(open_at) / sizeof(open_at[0])) {
+				syntax_error(err, errlen, text, i, "parentheses nest too deep");
+				return -EINVAL;
+			}
+			open_at[depth++] = i;
+			prev = '(';
+			prev_at = i;
+			continue;
+		}
+		if (c == ')') {
+			if (!depth) {
+				syntax_error(err, errlen, text, i, "')' closes nothing");
+				return -EINVAL;
+			}
+			if (prev == '(') {
+				syntax_error(err, errlen, text, i, "'()' holds nothing");
+				return -EINVAL;
+			}
+			if (prev == 'o' || prev == 'n') {
+				syntax_error(err, errlen, text, prev_at, "an operator has nothing on its right");
+				return -EINVAL;
+			}
+			depth--;
+			prev = 'w';
+			continue;
+		}
+		size_t n = 0;
+		while (text[i + n] && !isspace((unsigned char)text[i + n]) && text[i + n] != '(' && text[i + n] != ')' &&
+		       text[i + n] != '"')
+			n++;
+		if (is_operator(text + i, n)) {
+			int binary = strncmp(text + i, "NOT", 3) != 0;
+			if (binary && (prev == 0 || prev == '(' || prev == 'o' || prev == 'n')) {
+				syntax_error(err, errlen, text, i, "an operator has nothing on its left");
+				return -EINVAL;
+			}
+			if (!binary && prev == 'n') {
+				syntax_error(err, errlen, text, i, "NOT follows NOT");
+				return -EINVAL;
+			}
+			prev = binary ? 'o' : 'n';
+			prev_at = i;
+		} else {
+			prev = 'w';
+		}
+		i += n ? n - 1 : 0;
+	}
+	if (depth) {
+		syntax_error(err, errlen, text, open_at[depth - 1], "'(' is never closed");
+		return -EINVAL;
+	}
+	if (prev == 'o' || prev == 'n') {
+		syntax_error(err, errlen, text, prev_at, "an operator has nothing on its right");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int query_parse_ex(const char *text, const struct catalog *cats, struct idx_query *q, char *err, size_t errlen)
 {
 	const char *p = text;
 	char *tok;
 	struct buf free_text;
 	int rc = 0;
+	if (check_syntax(text, err, errlen))
+		return -EINVAL;
 	buf_init(&free_text, 64 * 1024);
 	while (!rc && (tok = next_token(&p)) != NULL) {
 		const char *t = tok;

@@ -262,10 +262,34 @@ static void bad_and_hostile_queries(void **state)
 	assert_int_equal(archive_search(a, "member:Atlantis", &o, &res, err, sizeof(err)), -EINVAL);
 	assert_int_equal(archive_search(a, "type:", &o, &res, err, sizeof(err)), -EINVAL);
 	assert_string_equal(err, "type: missing value");
-	/* SQL is just words here, and unbalanced syntax is read as words. */
+	/* SQL is just words here. */
 	assert_int_equal(archive_search(a, "'; DROP TABLE notifications; --", &o, &res, err, sizeof(err)), 0);
 	json_decref(res);
-	assert_int_equal(archive_search(a, "\"unbalanced AND ( OR", &o, &res, err, sizeof(err)), 0);
+	/* Broken syntax is an error that says where, never a different search. */
+	static const struct {
+		const char *q, *err;
+	} bad[] = {
+	    {"\"unbalanced AND ( OR", "a quote is never closed at character 1 (near '\"unbalanced AND ( OR')"},
+	    {"battery (lithium OR cell", "'(' is never closed at character 9 (near 'battery (lithium OR cell')"},
+	    {"battery) toys", "')' closes nothing at character 8 (near 'battery) toys')"},
+	    {"OR battery", "an operator has nothing on its left at character 1 (near 'OR battery')"},
+	    {"锂电池 AND", "an operator has nothing on its right at character 5 (near '锂电池 AND')"},
+	    {"toys AND OR battery", "an operator has nothing on its left at character 10 (near 'toys AND OR battery')"},
+	    {"()", "'()' holds nothing at character 2 (near '()')"},
+	    {"date:2025-13", "date: expected a date or range such as 2025-01-01..2025-06-30, ..2025-06-30 or 2025, got '2025-13'"},
+	    {"deadline:2025-02-30", "deadline: expected a date or range such as 2025-01-01..2025-06-30, ..2025-06-30 or 2025, got "
+				    "'2025-02-30'"},
+	    {"date:2025-06..2025-01", "date: the range '2025-06..2025-01' ends before it starts"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int rc = archive_search(a, bad[i].q, &o, &res, err, sizeof(err));
+		if (rc != -EINVAL || strcmp(err, bad[i].err))
+			fail_msg("query '%s': rc %d, error\n   got  '%s'\n   want '%s'", bad[i].q, rc, rc ? err : "", bad[i].err);
+	}
+	/* What is well formed still searches. */
+	assert_int_equal(archive_search(a, "(battery OR toys) NOT lamp \"lithium-ion\"", &o, &res, err, sizeof(err)), 0);
+	json_decref(res);
+	assert_int_equal(archive_search(a, "NOT toys", &o, &res, err, sizeof(err)), 0);
 	json_decref(res);
 	assert_int_equal(store_count(archive_store(a)), 22);
 	archive_free(a);
