@@ -22,7 +22,7 @@ V ?= 0
 Q := $(if $(filter 1,$(V)),,@)
 msg = $(if $(filter 1,$(V)),,@printf '  %-6s %s\n' $(1) $(2);)
 
-PKGS := sqlite3 xapian-core jansson libcrypto libcurl libxml-2.0 zlib libmicrohttpd
+PKGS := sqlite3 xapian-core jansson libcrypto libcurl libxml-2.0 zlib libmicrohttpd poppler-glib libzip
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lev -lm -pthread
 CMOCKA_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null)
@@ -164,7 +164,7 @@ $(B)/bench/%: bench/%.cc
 FUZZ_TARGETS := eping wto feed html
 FUZZ_SECONDS ?= 60
 FUZZ_SRC := $(wildcard lib/*.c) indexer/classify.c indexer/record.c indexer/norm.c indexer/members.c indexer/parse_eping.c \
-	indexer/parse_wto.c indexer/parse_feed.c indexer/parse_html.c
+	indexer/parse_wto.c indexer/parse_feed.c indexer/parse_html.c indexer/parse_doc.c
 FUZZ_CFLAGS = -std=c11 -g -O1 -D_GNU_SOURCE -Ilib -Iindexer -I$(B)/gen $(PKG_CFLAGS) \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 $(B)/fuzz/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz_common.h $(FUZZ_SRC) $(GEN_C)

@@ -20,7 +20,18 @@ struct parse_sink {
 	const char *html_encoding;
 };
 
-enum parse_format { FMT_AUTO = 0, FMT_EPING, FMT_WTO_TEXT, FMT_FEED, FMT_HTML };
+enum parse_format { FMT_AUTO = 0, FMT_EPING, FMT_WTO_TEXT, FMT_FEED, FMT_HTML, FMT_DOC };
+
+/* Binary documents the WTO and members publish. */
+enum doc_kind { DOC_NONE = 0, DOC_PDF, DOC_DOCX };
+/* What kind of binary document data is, by its first bytes. */
+enum doc_kind doc_kind_of(const char *data, size_t len);
+/* Appends the text of a PDF (poppler) or DOCX (libzip, libxml2) to out, bounded in pages and size. Returns 0 (err may
+ * still say what was left out) or -TBT_EPARSE with err set. */
+struct buf;
+int doc_to_text(const char *data, size_t len, struct buf *out, char *err, size_t errlen);
+/* Reads the forms in a PDF or DOCX file (the WTO's own notification documents). */
+int parse_document(const struct parse_sink *sink, const char *data, size_t len);
 
 /* Reports a rejected record to the sink: where ("item 3", "line 40", "file") and why. */
 void parse_reject(const struct parse_sink *sink, const char *where, const char *fmt, ...)
@@ -38,7 +49,7 @@ int parse_html(const struct parse_sink *sink, const char *data, size_t len, cons
 /* Chooses the parser by content when fmt is FMT_AUTO. Both return 0, or a negative code when the whole input was
  * unusable (that is reported through on_reject too, with where "file"). */
 int parse_any(const struct parse_sink *sink, enum parse_format fmt, const char *data, size_t len);
-/* "eping", "wto-text", "feed", "html", "auto" to the enum; returns -1 when unknown. */
+/* "eping", "wto-text", "feed", "html", "pdf"/"docx", "auto" to the enum; returns -1 when unknown. */
 int parse_format_from_name(const char *name);
 
 #endif

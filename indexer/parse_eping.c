@@ -440,11 +440,17 @@ int parse_format_from_name(const char *name)
 		return FMT_FEED;
 	if (!strcmp(name, "html"))
 		return FMT_HTML;
+	if (!strcmp(name, "pdf") || !strcmp(name, "docx") || !strcmp(name, "doc"))
+		return FMT_DOC;
 	return -1;
 }
 
 int parse_any(const struct parse_sink *sink, enum parse_format fmt, const char *data, size_t len)
 {
+	if (fmt == FMT_AUTO && doc_kind_of(data, len) != DOC_NONE)
+		fmt = FMT_DOC;
+	if (fmt == FMT_DOC)
+		return parse_document(sink, data, len);
 	if (fmt == FMT_AUTO) {
 		size_t i = 0;
 		if (len >= 3 && !memcmp(data, "\xEF\xBB\xBF", 3))

@@ -360,9 +360,17 @@ static const char *const heading_starts[] = {
 static const char *glued_heading(const char *s, const char *e)
 {
 	for (const char *p = s + 1; p < e; p++) {
-		if (!isdigit((unsigned char)*p) || isdigit((unsigned char)p[-1]) || p[-1] == ' ' || p[-1] == '\t' ||
-		    p[-1] == '.' || p[-1] == '/' || p[-1] == '-')
+		if (!isdigit((unsigned char)*p) || p[-1] == ' ' || p[-1] == '\t' || p[-1] == '.' || p[-1] == '/' ||
+		    p[-1] == '-')
 			continue;
+		if (isdigit((unsigned char)p[-1])) {
+			/* Only after a year: "Second quarter of 202511. Proposed date ..." */
+			const char *r = p;
+			while (r > s && isdigit((unsigned char)r[-1]))
+				r--;
+			if (p - r != 4 || (r > s && (isdigit((unsigned char)r[-1]) || r[-1] == '.')))
+				continue;
+		}
 		const char *q = p;
 		int num = 0;
 		while (q < e && isdigit((unsigned char)*q) && q - p < 3)

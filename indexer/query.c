@@ -287,8 +287,11 @@ static int date_bound(const char *v, int hi, char *out, size_t outlen)
 		ok = (i == 4 || i == 7) ? v[i] == '-' : isdigit((unsigned char)v[i]);
 	if (!ok)
 		return -EINVAL;
-	if (n >= 7 && (atoi(v + 5) < 1 || atoi(v + 5) > 12))
-		return -EINVAL; /* 2025-13 */
+	if (n >= 7) {
+		int month = (v[5] - '0') * 10 + (v[6] - '0');
+		if (month < 1 || month > 12)
+			return -EINVAL; /* 2025-13 */
+	}
 	if (n == 10) {
 		char iso[11];
 		if (date_parse(v, iso))
