@@ -3,10 +3,10 @@
 . "$(dirname "$0")/lib.sh"
 E=$ROOT/tests/data/eval
 
-run "$TBTWARN" eval-categories --min-precision 0.95 --min-recall 0.95 "$E/labels.tsv" "$E/eval-eping.json" "$E/eval-zh.txt"
+run "$TBTWARN" eval-categories --min-precision 0.95 --min-recall 0.95 "$E/labels.tsv" "$E/eval-eping.json" "$E/eval-zh.txt" "$E/eval-real-titles.json"
 expect_eq "with product codes: precision and recall of at least 0.95" "$rc" 0
-expect_match "over the whole labelled set" "$out" "^overall \(190 notifications, with codes\): precision"
-run "$TBTWARN" eval-categories --text-only --min-precision 0.90 --min-recall 0.85 "$E/labels.tsv" "$E/eval-eping.json" "$E/eval-zh.txt"
+expect_match "over the whole labelled set" "$out" "^overall \(196 notifications, with codes\): precision"
+run "$TBTWARN" eval-categories --text-only --min-precision 0.90 --min-recall 0.85 "$E/labels.tsv" "$E/eval-eping.json" "$E/eval-zh.txt" "$E/eval-real-titles.json"
 expect_eq "text only: precision at least 0.90, recall at least 0.85" "$rc" 0
 expect_match "false positives and negatives are listed" "$out" "false (positive|negative)  G/"
 run "$TBTWARN" eval-categories --min-precision 1.01 "$E/labels.tsv" "$E/eval-eping.json"
