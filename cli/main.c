@@ -4,6 +4,7 @@
 #include "alert.h"
 #include "classify.h"
 #include "csv.h"
+#include "export.h"
 #include "hash.h"
 #include "crawl.h"
 #include "ini.h"
@@ -42,7 +43,7 @@ static const char usage[] =
 	"\n"
 	"commands:\n"
 	"  import [--format eping|wto-text|auto] FILE...   load notifications into the archive\n"
-	"  search [--json|--csv] [--limit N] [--offset N] [--sort relevance|date] QUERY...\n"
+	"  search [--json|--csv [--lang zh|en]] [--limit N] [--offset N] [--sort relevance|date] QUERY...\n"
 	"  show [--json] SYMBOL                             print one notification and its related documents\n"
 	"  reindex                                          rebuild the search index from the store\n"
 	"  crawl [--once|--watch] [--source NAME]           crawl the due sources (all with --once; for ever with --watch)\n"
@@ -202,33 +203,21 @@ static void join_array(struct buf *b, const json_t *a, const char *sep)
 	}
 }
 
-static void print_csv(const json_t *res)
+/* The same columns as the web's export (indexer/export.c), names in Chinese unless --lang en. */
+static void print_csv(struct archive *a, const json_t *res, enum export_lang lang)
 {
-	static const char *const cols[] = {"symbol", "type", "kind", "member", "member_name", "distributed",
-					   "comment_deadline", "title", "title_zh", NULL};
 	struct buf b;
 	size_t i;
 	json_t *h;
+	char today[11];
+	today_iso(today);
 	buf_init(&b, BUF_NOMAX);
-	for (int k = 0; cols[k]; k++)
-		buf_addf(&b, "%s,", cols[k]);
-	buf_addstr(&b, "hs,ics,score\r\n");
+	export_csv_header(&b);
 	json_array_foreach(json_object_get(res, "hits"), i, h)
 	{
-		struct buf codes;
-		for (int k = 0; cols[k]; k++) {
-			csv_put(&b, jstr(h, cols[k]));
-			buf_addch(&b, ',');
-		}
-		buf_init(&codes, BUF_NOMAX);
-		join_array(&codes, json_object_get(h, "hs"), " ");
-		csv_put(&b, codes.s);
-		buf_addch(&b, ',');
-		buf_reset(&codes);
-		join_array(&codes, json_object_get(h, "ics"), " ");
-		csv_put(&b, codes.s);
-		buf_release(&codes);
-		buf_addf(&b, ",%.3f\r\n", json_real_value(json_object_get(h, "score")));
+		json_t *rec = export_record(a, h, today, lang);
+		export_csv_row(&b, rec);
+		json_decref(rec);
 	}
 	fwrite(b.s, 1, b.len, stdout);
 	buf_release(&b);
@@ -292,15 +281,23 @@ static int search_ordered(const char *data, int argc, char **argv, int first_wor
 	static const struct option opts[] = {{"json", no_argument, NULL, 'j'},         {"csv", no_argument, NULL, 'c'},
 					     {"limit", required_argument, NULL, 'l'}, {"offset", required_argument, NULL, 'o'},
 					     {"sort", required_argument, NULL, 's'},  {"help", no_argument, NULL, 'h'},
-					     {0}};
+					     {"lang", required_argument, NULL, 'L'},  {0}};
 	struct search_opts so = {0, 20, 0, 1};
+	enum export_lang lang = EXPORT_ZH;
 	int c, as_json = 0, as_csv = 0, rc;
 	long v;
 	struct buf q;
 	char err[ERRBUF_SIZE];
 	optind = 1;
-	while (optind < first_word && (c = getopt_long(first_word, argv, "+jcl:o:s:h", opts, NULL)) != -1) {
+	while (optind < first_word && (c = getopt_long(first_word, argv, "+jcl:o:s:hL:", opts, NULL)) != -1) {
 		switch (c) {
+		case 'L':
+			if (strcmp(optarg, "zh") && strcmp(optarg, "en")) {
+				fprintf(stderr, "tbtwarn: search: --lang wants zh or en, got '%s'\n", optarg);
+				return 2;
+			}
+			lang = !strcmp(optarg, "en") ? EXPORT_EN : EXPORT_ZH;
+			break;
 		case 'j':
 			as_json = 1;
 			break;
@@ -354,8 +351,8 @@ static int search_ordered(const char *data, int argc, char **argv, int first_wor
 	json_t *res;
 	rc = archive_search(a, q.s, &so, &res, err, sizeof(err));
 	buf_release(&q);
-	archive_free(a);
 	if (rc) {
+		archive_free(a);
 		fprintf(stderr, "tbtwarn: search: %s\n", err);
 		return 2;
 	}
@@ -363,10 +360,11 @@ static int search_ordered(const char *data, int argc, char **argv, int first_wor
 		json_dumpf(res, stdout, JSON_INDENT(2));
 		fputc('\n', stdout);
 	} else if (as_csv) {
-		print_csv(res);
+		print_csv(a, res, lang);
 	} else {
 		print_table(res, so.offset);
 	}
+	archive_free(a);
 	json_decref(res);
 	return 0;
 }
@@ -391,7 +389,7 @@ static int cmd_search(const char *data, int argc, char **argv)
 			args[na++] = argv[i];
 			/* The value of an option that takes one, in the next argument. */
 			if (i + 1 < argc && (!strcmp(x, "-l") || !strcmp(x, "-o") || !strcmp(x, "-s") || !strcmp(x, "--limit") ||
-					     !strcmp(x, "--offset") || !strcmp(x, "--sort")))
+					     !strcmp(x, "--offset") || !strcmp(x, "--sort") || !strcmp(x, "--lang")))
 				args[na++] = argv[++i];
 		} else {
 			words[nw++] = argv[i];

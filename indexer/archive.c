@@ -97,6 +97,11 @@ static int index_commit(struct archive *a, char *err, size_t errlen)
 	return 0;
 }
 
+const struct catalog *archive_catalog(struct archive *a)
+{
+	return a->cats;
+}
+
 void archive_set_classifier(struct archive *a, const struct catalog *cats, const struct risk_config *risk)
 {
 	a->cats = cats ? cats : catalog_default();

@@ -71,6 +71,9 @@ int archive_sync_index(struct archive *a, char *err, size_t errlen);
 /* Rebuilds the index from the store, into a new directory swapped in at the end. */
 int archive_reindex(struct archive *a, char *err, size_t errlen);
 
+/* The category table the archive classifies with. Borrowed. */
+const struct catalog *archive_catalog(struct archive *a);
+
 /* Search options and results. */
 struct search_opts {
 	unsigned offset, limit;

@@ -3,6 +3,7 @@
 #include "http.h"
 
 #include "csv.h"
+#include "export.h"
 #include "norm.h"
 #include "query.h"
 #include "subs.h"
@@ -449,6 +450,7 @@ struct export {
 	struct archive *a;
 	char *query;
 	int by_date, csv;
+	enum export_lang lang;
 	unsigned offset;
 	int last;
 	struct buf out;
@@ -461,38 +463,6 @@ static void export_free(void *arg)
 	free(e->query);
 	buf_release(&e->out);
 	free(e);
-}
-
-static void csv_row(struct buf *o, json_t *h)
-{
-	static const char *const cols[] = {"symbol", "type", "kind", "member", "member_name", "title", "title_zh",
-					   "distributed", "comment_deadline"};
-	for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++) {
-		const char *v = json_string_value(json_object_get(h, cols[i]));
-		if (i)
-			buf_addch(o, ',');
-		csv_put(o, v ? v : "");
-	}
-	static const char *const lists[] = {"categories", "hs", "ics"};
-	for (int k = 0; k < 3; k++) {
-		struct buf l;
-		size_t i;
-		json_t *v;
-		buf_init(&l, BUF_NOMAX);
-		json_array_foreach(json_object_get(h, lists[k]), i, v)
-		{
-			if (i)
-				buf_addch(&l, ';');
-			buf_addstr(&l, json_string_value(v));
-		}
-		buf_addch(o, ',');
-		csv_put(o, l.s ? l.s : "");
-		buf_release(&l);
-	}
-	const char *risk = json_string_value(json_object_get(h, "risk"));
-	buf_addch(o, ',');
-	csv_put(o, risk ? risk : "");
-	buf_addstr(o, "\r\n");
 }
 
 static size_t export_fill(void *arg, char *dst, size_t max, int *done)
@@ -517,17 +487,16 @@ static size_t export_fill(void *arg, char *dst, size_t max, int *done)
 		size_t i;
 		json_t *h;
 		json_t *hits = json_object_get(res, "hits");
+		char today[11];
+		today_iso(today);
 		json_array_foreach(hits, i, h)
 		{
-			if (e->csv) {
-				csv_row(&e->out, h);
-			} else {
-				json_object_del(h, "score");
-				char *line = json_dumps(h, JSON_COMPACT);
-				buf_addstr(&e->out, line);
-				buf_addch(&e->out, '\n');
-				free(line);
-			}
+			json_t *rec = export_record(e->a, h, today, e->lang);
+			if (e->csv)
+				export_csv_row(&e->out, rec);
+			else
+				export_jsonl_row(&e->out, rec);
+			json_decref(rec);
 		}
 		e->last = json_array_size(hits) < PAGE;
 		e->offset += PAGE;
@@ -568,10 +537,11 @@ static enum MHD_Result api_export(struct req *r, int csv)
 	e->query = xstrdup(q.s ? q.s : "");
 	e->by_date = by_date;
 	e->csv = csv;
+	/* Names in the reader's language (?lang=, else Accept-Language; Chinese first). */
+	e->lang = r->lang && !strcmp(r->lang, "en") ? EXPORT_EN : EXPORT_ZH;
 	buf_init(&e->out, BUF_NOMAX);
-	if (csv) /* a BOM, so that spreadsheet programs read the file as UTF-8 and show the Chinese */
-		buf_addstr(&e->out, "\xEF\xBB\xBFsymbol,type,kind,member,member_name,title,title_zh,distributed,comment_deadline,"
-				    "categories,hs,ics,risk\r\n");
+	if (csv)
+		export_csv_header(&e->out);
 	buf_release(&q);
 	return respond_stream(r, csv ? "text/csv; charset=utf-8" : "application/x-ndjson; charset=utf-8",
 			      csv ? "attachment; filename=\"tbtwarn-notifications.csv\""

@@ -33,8 +33,21 @@ expect_match "Chinese search prints a table with the symbol" "$out" "^G/TBT/N/ME
 
 run "$TBTWARN" search --csv hs:9503
 first=$(printf '%s' "$out" | head -n 1 | tr -d '\r')
-expect_eq "CSV header" "$first" "symbol,type,kind,member,member_name,distributed,comment_deadline,title,title_zh,hs,ics,score"
-expect_match "CSV row (RFC 4180, the API's writer) has the Chinese title" "$out" '^G/TBT/N/EU/1121,TBT,notification,EU,European Union,2025-03-17,2025-05-16,Draft Commission.*,关于修订玩具'
+expect_eq "CSV header after a UTF-8 BOM (Excel and WPS show the Chinese), the web export's columns" "$first" \
+	"$(printf '\357\273\277')symbol,type,kind,member,member_name,member_name_zh,title,title_zh,distributed,comment_deadline,days_left,categories,category_names,hs,ics,objectives,risk,products,description,notification_url,details"
+got=$(printf '%s' "$out" | python3 -c '
+import csv, sys
+rows = list(csv.DictReader(sys.stdin.read().lstrip("\ufeff").splitlines(True)))
+r = rows[0]
+print(r["symbol"], r["member_name_zh"], r["category_names"], r["objectives"], r["details"], bool(r["description"]), r["title_zh"][:6])')
+expect_eq "a row (RFC 4180, the export's writer) carries names in Chinese, description, link" "$got" \
+	"G/TBT/N/EU/1121 欧盟 玩具、游戏品及节日用品 保护人类健康或安全 /n/G/TBT/N/EU/1121 True 关于修订玩具"
+run "$TBTWARN" search --csv --lang en hs:9503
+got=$(printf '%s' "$out" | python3 -c '
+import csv, sys
+r = list(csv.DictReader(sys.stdin.read().lstrip("\ufeff").splitlines(True)))[0]
+print(r["category_names"], "|", r["objectives"])')
+expect_eq "--lang en names them in English" "$got" "Toys, games and festive articles | Protection of human health or safety"
 
 run "$TBTWARN" search 'date:2025-03' 'deadline:..2025-05-16' 'open:no'
 expect_match "date ranges combine (the USA measure's deadline moved to June by its addendum)" "$out" "^1-1 of 1$"

@@ -1,0 +1,139 @@
+/* export.c: the one writer of research exports: the same columns for `tbtwarn search --csv` and /api/export.csv. */
+#include "export.h"
+
+#include "classify.h"
+#include "csv.h"
+#include "members.h"
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* The WTO's objectives in the official Chinese wording. */
+static const struct {
+	const char *en, *zh;
+} objectives_zh[] = {
+    {"Protection of human health or safety", "保护人类健康或安全"},
+    {"Protection of animal or plant life or health", "保护动物或植物生命或健康"},
+    {"Protection of the environment", "保护环境"},
+    {"Prevention of deceptive practices and consumer protection", "防止欺诈行为和保护消费者"},
+    {"Consumer information, labelling", "消费者信息、标签"},
+    {"Quality requirements", "质量要求"},
+    {"Harmonization", "协调"},
+    {"National security requirements", "国家安全要求"},
+    {"Reducing trade barriers and facilitating trade", "降低贸易壁垒和促进贸易"},
+    {"Cost saving and productivity enhancement", "节约成本和提高生产率"},
+    {"Food safety", "食品安全"},
+    {"Animal health", "动物健康"},
+    {"Plant protection", "植物保护"},
+    {"Protect humans from animal/plant pest or disease", "保护人类免受动植物有害生物或疾病危害"},
+    {"Protect territory from other damage from pests", "保护国家领土免受有害生物的其他损害"},
+};
+
+/* The columns, in order; every one is a string in the record (lists joined). */
+static const char *const columns[] = {
+    "symbol",      "type",        "kind",     "member",         "member_name",  "member_name_zh",
+    "title",       "title_zh",    "distributed", "comment_deadline", "days_left", "categories",
+    "category_names", "hs",       "ics",      "objectives",     "risk",         "products",
+    "description", "notification_url", "details", NULL,
+};
+
+static const char *text_of(const struct notif *n, int lang, const char *field)
+{
+	const struct notif_text *t = &n->text[lang];
+	if (!strcmp(field, "products"))
+		return t->products;
+	if (!strcmp(field, "description"))
+		return t->description;
+	return NULL;
+}
+
+json_t *export_record(struct archive *a, const json_t *hit, const char *today, enum export_lang lang)
+{
+	json_t *r = json_deep_copy(hit);
+	struct notif *n = NULL;
+	char err[ERRBUF_SIZE];
+	const char *sym = json_string_value(json_object_get(hit, "symbol"));
+	json_object_del(r, "score");
+	const char *dl = json_string_value(json_object_get(hit, "comment_deadline"));
+	json_object_set_new(r, "days_left", dl ? json_integer(iso_days_between(today, dl)) : json_null());
+	/* Category names in the export's language. */
+	json_t *names = json_array();
+	size_t i;
+	json_t *c;
+	json_array_foreach(json_object_get(hit, "categories"), i, c) {
+		const struct category *cat = catalog_find(archive_catalog(a), json_string_value(c));
+		if (cat)
+			json_array_append_new(names, json_string(lang == EXPORT_ZH ? cat->name_zh : cat->name_en));
+	}
+	json_object_set_new(r, "category_names", names);
+	json_t *objs = json_array();
+	if (sym && !store_get(archive_store(a), sym, &n, NULL, err, sizeof(err))) {
+		for (size_t k = 0; k < n->objectives.n; k++) {
+			const char *o = n->objectives.items[k];
+			for (size_t m = 0; lang == EXPORT_ZH && m < sizeof(objectives_zh) / sizeof(objectives_zh[0]); m++)
+				if (!strcmp(o, objectives_zh[m].en))
+					o = objectives_zh[m].zh;
+			json_array_append_new(objs, json_string(o));
+		}
+		static const char *const fields[] = {"products", "description"};
+		for (int f = 0; f < 2; f++) {
+			/* The export's language first, the other when it has none. */
+			const char *v = text_of(n, lang == EXPORT_ZH ? LANG_ZH : LANG_EN, fields[f]);
+			if (!v)
+				v = text_of(n, lang == EXPORT_ZH ? LANG_EN : LANG_ZH, fields[f]);
+			json_object_set_new(r, fields[f], v ? json_string(v) : json_null());
+		}
+		json_object_set_new(r, "notification_url", n->notification_url ? json_string(n->notification_url) : json_null());
+		notif_free(n);
+	}
+	json_object_set_new(r, "objectives", objs);
+	char details[200];
+	snprintf(details, sizeof(details), "/n/%s", sym ? sym : "");
+	json_object_set_new(r, "details", json_string(details));
+	return r;
+}
+
+void export_csv_header(struct buf *out)
+{
+	buf_addstr(out, "\xEF\xBB\xBF");
+	for (int i = 0; columns[i]; i++)
+		buf_addf(out, "%s%s", i ? "," : "", columns[i]);
+	buf_addstr(out, "\r\n");
+}
+
+void export_csv_row(struct buf *out, const json_t *rec)
+{
+	for (int i = 0; columns[i]; i++) {
+		const json_t *v = json_object_get(rec, columns[i]);
+		if (i)
+			buf_addch(out, ',');
+		if (json_is_array(v)) {
+			struct buf l;
+			size_t k;
+			json_t *x;
+			buf_init(&l, BUF_NOMAX);
+			json_array_foreach(v, k, x) {
+				if (k)
+					buf_addch(&l, ';');
+				buf_addstr(&l, json_string_value(x) ? json_string_value(x) : "");
+			}
+			csv_put(out, l.s ? l.s : "");
+			buf_release(&l);
+		} else if (json_is_integer(v)) {
+			/* A number as it is: csv_put would guard a leading '-' against spreadsheet formulas. */
+			buf_addf(out, "%lld", (long long)json_integer_value(v));
+		} else {
+			csv_put(out, json_string_value(v) ? json_string_value(v) : "");
+		}
+	}
+	buf_addstr(out, "\r\n");
+}
+
+void export_jsonl_row(struct buf *out, const json_t *rec)
+{
+	char *line = json_dumps(rec, JSON_COMPACT);
+	buf_addstr(out, line);
+	buf_addch(out, '\n');
+	free(line);
+}
