@@ -1255,3 +1255,78 @@ size_t matcher_match_all(struct matcher *m, const struct match_doc *d, int64_t *
 		qsort(*ids, *n, sizeof(**ids), cmp_id);
 	return checked;
 }
+
+void sub_filter_query(const struct sub_filter *f, struct buf *q)
+{
+	static const char *const risks[] = {"low,medium,high", "medium,high", "high"};
+	for (size_t i = 0; i < f->categories.n; i++)
+		buf_addf(q, " category:%s", f->categories.items[i]);
+	for (size_t i = 0; i < f->members.n; i++)
+		buf_addf(q, " member:%s", f->members.items[i]);
+	for (size_t i = 0; i < f->hs.n; i++)
+		buf_addf(q, " hs:%s", f->hs.items[i]);
+	for (size_t i = 0; i < f->ics.n; i++)
+		buf_addf(q, " ics:%s", f->ics.items[i]);
+	for (size_t i = 0; i < f->kinds.n; i++)
+		buf_addf(q, " kind:%s", f->kinds.items[i]);
+	if (f->type)
+		buf_addf(q, " type:%s", f->type == NT_SPS ? "sps" : "tbt");
+	if (f->min_risk > 0 && f->min_risk <= 2)
+		buf_addf(q, " risk:%s", risks[f->min_risk]);
+	if (f->query && *f->query)
+		buf_addf(q, " (%s)", f->query);
+}
+
+char *sub_keywords_query(const char *keywords)
+{
+	static const char *const seps[] = {",", ";", "\n", "\r", "，", "；", "、", NULL};
+	struct buf q;
+	buf_init(&q, BUF_NOMAX);
+	const char *p = keywords;
+	while (p && *p) {
+		/* The next separator. */
+		size_t n = strlen(p), sl = 0;
+		for (int i = 0; seps[i]; i++) {
+			const char *x = strstr(p, seps[i]);
+			if (x && (size_t)(x - p) < n) {
+				n = (size_t)(x - p);
+				sl = strlen(seps[i]);
+			}
+		}
+		struct buf w;
+		buf_init(&w, BUF_NOMAX);
+		for (size_t i = 0; i < n; i++)
+			if (!strchr("\"():", p[i]))
+				buf_addch(&w, p[i]);
+		char *word = strndup_trim(w.s ? w.s : "", w.len);
+		buf_release(&w);
+		/* An operator word is a word: AND, OR, NOT, XOR anywhere in the keyword are lower-cased. */
+		for (char *c = word; *c;) {
+			size_t wl = strcspn(c, " \t");
+			if ((wl == 3 && (!strncmp(c, "AND", 3) || !strncmp(c, "NOT", 3) || !strncmp(c, "XOR", 3))) ||
+			    (wl == 2 && !strncmp(c, "OR", 2)))
+				for (size_t k = 0; k < wl; k++)
+					c[k] = (char)(c[k] - 'A' + 'a');
+			c += wl;
+			while (*c == ' ' || *c == '\t')
+				c++;
+		}
+		if (*word) {
+			if (q.len)
+				buf_addstr(&q, " OR ");
+			if (strpbrk(word, " \t"))
+				buf_addf(&q, "\"%s\"", word);
+			else
+				buf_addstr(&q, word);
+		}
+		free(word);
+		p += n + sl;
+		if (!sl)
+			break;
+	}
+	if (!q.len) {
+		buf_release(&q);
+		return NULL;
+	}
+	return buf_detach(&q);
+}

@@ -5,6 +5,7 @@
 #define TBT_MATCH_H
 
 #include "classify.h"
+#include "buf.h"
 #include "record.h"
 
 #include <stddef.h>
@@ -24,6 +25,15 @@ struct sub_filter {
 
 void sub_filter_init(struct sub_filter *f);
 void sub_filter_release(struct sub_filter *f);
+/* The filter as a search in the query language (appended to q), so that a page can show what it would have matched. */
+void sub_filter_query(const struct sub_filter *f, struct buf *q);
+/*
+ * A form's keywords as a list, any of which matches: "锂电池，充电器; power bank" -> 锂电池 OR 充电器 OR "power bank".
+ * Separators: commas, semicolons, 、 and new lines (ASCII or full width); a keyword of several words is a phrase;
+ * quotes, parentheses and colons are dropped and operator words lower-cased, so that a keyword is only words.
+ * Returns a malloc'd query, or NULL when there is no keyword.
+ */
+char *sub_keywords_query(const char *keywords);
 
 struct matcher;
 

@@ -13,6 +13,7 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <strings.h>
 
 static const char *const channel_names[] = {"email", "webhook", "wecom", "dingtalk", "feishu"};
@@ -263,6 +264,78 @@ static int set_status(struct store *st, int64_t id, const char *status, char *er
 	if (!sqlite3_changes((sqlite3 *)store_db(st))) {
 		errf(err, errlen, "no subscriber %lld", (long long)id);
 		return -ENOENT;
+	}
+	return 0;
+}
+
+int subs_resubscribe(struct store *st, int64_t id, char *err, size_t errlen)
+{
+	sqlite3 *db = (sqlite3 *)store_db(st);
+	sqlite3_stmt *q;
+	char now[21], since[21], mid[96];
+	int rc = 0;
+	long long confirms = 0;
+	now_iso(now);
+	time_t t = (time_t)now_epoch() - 600;
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(since, sizeof(since), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (prep(st, "SELECT s.status, (SELECT COUNT(*) FROM outbox WHERE kind = 'confirm' AND subscriber_id = s.id), "
+		     "(SELECT COUNT(*) FROM outbox WHERE kind = 'confirm' AND subscriber_id = s.id AND created_at > ?2) "
+		     "FROM subscribers s WHERE s.id = ?1",
+		 &q, err, errlen))
+		return -TBT_EDB;
+	sqlite3_bind_int64(q, 1, id);
+	sqlite3_bind_text(q, 2, since, -1, SQLITE_STATIC);
+	if (sqlite3_step(q) != SQLITE_ROW) {
+		sqlite3_finalize(q);
+		errf(err, errlen, "no subscriber %lld", (long long)id);
+		return -ENOENT;
+	}
+	const char *status = (const char *)sqlite3_column_text(q, 0);
+	if (!status || strcmp(status, "unsubscribed"))
+		rc = -EINVAL;
+	else if (sqlite3_column_int64(q, 2))
+		rc = -EAGAIN;
+	confirms = sqlite3_column_int64(q, 1);
+	sqlite3_finalize(q);
+	if (rc) {
+		errf(err, errlen, rc == -EAGAIN ? "a request to confirm went out in the last 10 minutes" : "the subscriber has not unsubscribed");
+		return rc;
+	}
+	if (sqlite3_exec(db, "SAVEPOINT resubscribe", NULL, NULL, NULL) != SQLITE_OK) {
+		errf(err, errlen, "resubscribe: %s", sqlite3_errmsg(db));
+		return -TBT_EDB;
+	}
+	snprintf(mid, sizeof(mid), "<tbtwarn.confirm.%lld.%lld@tbtwarn>", (long long)id, confirms + 1);
+	static const char *const steps[] = {
+	    "DELETE FROM subscriptions WHERE subscriber_id = ?1",
+	    "UPDATE subscribers SET status = 'pending', confirmed_at = NULL WHERE id = ?1",
+	    "INSERT INTO outbox (kind, subscriber_id, message_id, created_at) VALUES ('confirm', ?1, ?2, ?3)",
+	};
+	for (int i = 0; i < 3 && !rc; i++) {
+		if (prep(st, steps[i], &q, err, errlen)) {
+			rc = -TBT_EDB;
+			break;
+		}
+		sqlite3_bind_int64(q, 1, id);
+		if (i == 2) {
+			sqlite3_bind_text(q, 2, mid, -1, SQLITE_STATIC);
+			sqlite3_bind_text(q, 3, now, -1, SQLITE_STATIC);
+		}
+		if (sqlite3_step(q) != SQLITE_DONE)
+			rc = db_fail(st, q, err, errlen, "resubscribe");
+		else
+			sqlite3_finalize(q);
+	}
+	if (rc) {
+		sqlite3_exec(db, "ROLLBACK TO resubscribe; RELEASE resubscribe", NULL, NULL, NULL);
+		return rc;
+	}
+	if (sqlite3_exec(db, "RELEASE resubscribe", NULL, NULL, NULL) != SQLITE_OK) {
+		errf(err, errlen, "resubscribe: %s", sqlite3_errmsg(db));
+		sqlite3_exec(db, "ROLLBACK TO resubscribe; RELEASE resubscribe", NULL, NULL, NULL);
+		return -TBT_EDB;
 	}
 	return 0;
 }

@@ -56,6 +56,13 @@ int subs_token_ok(const char *secret, const char *purpose, int64_t subscriber, c
 int subs_confirm(struct store *st, int64_t id, char *err, size_t errlen);
 /* Unsubscribes: nothing more is sent, what waits in the outbox is cancelled. */
 int subs_unsubscribe(struct store *st, int64_t id, char *err, size_t errlen);
+/*
+ * Someone who unsubscribed subscribes again: their old subscriptions go (they left them all), the subscriber waits
+ * for a new confirmation, whose request is queued under a new Message-ID. At most one request to confirm per 10
+ * minutes (as for the manage link): returns -EAGAIN when one went out since, -EINVAL when the subscriber had not
+ * unsubscribed.
+ */
+int subs_resubscribe(struct store *st, int64_t id, char *err, size_t errlen);
 
 /* Loads one subscriber (caller releases with subscriber_release); -ENOENT when unknown. */
 int subs_get_subscriber(struct store *st, int64_t id, struct subscriber *out, char *err, size_t errlen);

@@ -597,15 +597,18 @@ static int filter_from_params(struct req *r, struct sub_filter *f, enum MHD_Resu
 	strv_release(&v);
 	const char *kw = req_param(r, "keywords"), *type = req_param(r, "type"), *risk = req_param(r, "min_risk");
 	if (kw && *kw) {
+		/* A list of keywords, any of which matches (the form says so). */
+		char *kq = strlen(kw) <= 500 && utf8_valid(kw, strlen(kw), NULL) ? sub_keywords_query(kw) : NULL;
 		struct idx_query *q = idx_query_new();
-		if (strlen(kw) > 500 || !utf8_valid(kw, strlen(kw), NULL) || query_parse(kw, q, err, sizeof(err))) {
+		if (strlen(kw) > 500 || !utf8_valid(kw, strlen(kw), NULL) || (kq && query_parse(kq, q, err, sizeof(err)))) {
 			idx_query_free(q);
+			free(kq);
 			*answered = respond_error(r, 400, "bad_parameter", "keywords: %s",
-						  strlen(kw) > 500 ? "longer than 500 bytes" : err);
+						  strlen(kw) > 500 ? "longer than 500 bytes" : !utf8_valid(kw, strlen(kw), NULL) ? "not UTF-8" : err);
 			return -1;
 		}
 		idx_query_free(q);
-		f->query = xstrdup(kw);
+		f->query = kq;
 	}
 	if (type && *type) {
 		if (strcmp(type, "tbt") && strcmp(type, "sps")) {
@@ -675,6 +678,56 @@ static int token_subscriber(struct req *r, const char *purpose, int64_t *id, enu
 	return 0;
 }
 
+/* What a subscription with these filters (the subscribe form's fields) would have matched in the last 90 days: the
+ * count and the three newest, so that nobody saves a subscription that can never fire without knowing. */
+static json_t *preview_json(struct archive *a, const struct sub_filter *f, char *err, size_t errlen)
+{
+	char today[11], from[11];
+	struct buf q;
+	json_t *res = NULL;
+	today_iso(today);
+	iso_add_days(today, -90, from);
+	buf_init(&q, 4096);
+	sub_filter_query(f, &q);
+	buf_addf(&q, " date:%s..", from);
+	struct search_opts so = {0, 3, 1, 0};
+	if (archive_search(a, q.s, &so, &res, err, errlen)) {
+		buf_release(&q);
+		return NULL;
+	}
+	buf_release(&q);
+	json_t *o = json_object(), *newest = json_array();
+	size_t i;
+	json_t *h;
+	json_array_foreach(json_object_get(res, "hits"), i, h) {
+		hit_extras(h, today);
+		json_object_del(h, "score");
+		json_array_append(newest, h);
+	}
+	json_object_set(o, "count", json_object_get(res, "total"));
+	json_object_set_new(o, "since", json_string(from));
+	json_object_set_new(o, "newest", newest);
+	json_decref(res);
+	return o;
+}
+
+static enum MHD_Result api_preview(struct req *r)
+{
+	struct sub_filter f;
+	enum MHD_Result answered;
+	char err[ERRBUF_SIZE];
+	sub_filter_init(&f);
+	if (filter_from_params(r, &f, &answered)) {
+		sub_filter_release(&f);
+		return answered;
+	}
+	json_t *o = preview_json(r->w->a, &f, err, sizeof(err));
+	sub_filter_release(&f);
+	if (!o)
+		return respond_error(r, 500, "search_failed", "%s", err);
+	return respond_json(r, 200, o);
+}
+
 static enum MHD_Result api_subscribe(struct req *r)
 {
 	struct web *w = r->w;
@@ -716,6 +769,22 @@ static enum MHD_Result api_subscribe(struct req *r)
 		return respond_error(r, 503, "busy", "the database is busy: try again in a moment");
 	int rc = subs_add_subscriber(st, &who, 0, &id, err, sizeof(err));
 	if (rc == -EEXIST) {
+		/* Someone who unsubscribed subscribes again: a new confirmation, this subscription only. */
+		int again = subs_resubscribe(st, id, err, sizeof(err));
+		if (!again) {
+			rc = 0;
+			goto add;
+		}
+		if (again == -EAGAIN) {
+			sub_filter_release(&sub.filter);
+			sqlite3_exec(sdb(w), "COMMIT", NULL, NULL, NULL);
+			goto accepted; /* the request of the last day still stands */
+		}
+		if (again != -EINVAL) {
+			sub_filter_release(&sub.filter);
+			sqlite3_exec(sdb(w), "ROLLBACK", NULL, NULL, NULL);
+			return respond_error(r, 500, "store_failed", "%s", err);
+		}
 		/* Known address: the form does not say so (that would tell anyone who is subscribed); the owner gets a
 		 * link to manage their subscriptions, where they can add this one, unless one went out lately. */
 		rc = alert_queue_manage(w->a, id, err, sizeof(err));
@@ -726,6 +795,7 @@ static enum MHD_Result api_subscribe(struct req *r)
 		}
 		goto accepted;
 	}
+add:
 	if (!rc) {
 		sub.subscriber_id = id;
 		rc = subs_add_subscription(st, &sub, &sid, err, sizeof(err));
@@ -899,6 +969,8 @@ int api_handle(struct req *r)
 		return api_export(r, 1);
 	if (!strcmp(p, "export.jsonl") && get)
 		return api_export(r, 0);
+	if (!strcmp(p, "preview") && get)
+		return api_preview(r);
 	if (!strcmp(p, "subscribe") && !strcmp(r->method, "POST"))
 		return api_subscribe(r);
 	if (!strcmp(p, "csrf") && get) {
@@ -913,7 +985,7 @@ int api_handle(struct req *r)
 		return api_manage(r);
 	if (starts_with(p, "admin/"))
 		return api_admin(r, p + 6);
-	static const char *const known[] = {"notifications", "stats", "categories", "sources", "export.csv", "export.jsonl",
+	static const char *const known[] = {"notifications", "preview", "stats", "categories", "sources", "export.csv", "export.jsonl",
 					    "subscribe", "manage", "csrf"};
 	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
 		if (!strcmp(p, known[i]) || (!strcmp(known[i], "notifications") && starts_with(p, "notifications/")))

@@ -261,18 +261,7 @@ static enum MHD_Result calendar(struct req *r)
 			buf_release(&q);
 			return respond_error(r, 404, "not_found", "subscription %ld is not one of yours", sid);
 		}
-		for (size_t i = 0; i < x.filter.categories.n; i++)
-			buf_addf(&q, " category:%s", x.filter.categories.items[i]);
-		for (size_t i = 0; i < x.filter.members.n; i++)
-			buf_addf(&q, " member:%s", x.filter.members.items[i]);
-		for (size_t i = 0; i < x.filter.hs.n; i++)
-			buf_addf(&q, " hs:%s", x.filter.hs.items[i]);
-		for (size_t i = 0; i < x.filter.ics.n; i++)
-			buf_addf(&q, " ics:%s", x.filter.ics.items[i]);
-		if (x.filter.type)
-			buf_addf(&q, " type:%s", x.filter.type == NT_SPS ? "sps" : "tbt");
-		if (x.filter.query)
-			buf_addf(&q, " (%s)", x.filter.query);
+		sub_filter_query(&x.filter, &q);
 		subscription_release(&x);
 	} else if (filter_query(r, &q, &answered)) {
 		buf_release(&q);

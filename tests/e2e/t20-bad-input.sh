@@ -32,8 +32,10 @@ run "$TBTWARN" import "$TMP/huge.json"
 expect_match "a file over the size limit is refused" "$err" "huge.json: file: rejected: larger than the 256 MiB limit"
 rm -f "$TMP/huge.json"
 
-run "$TBTWARN" import --format pdf "$S/wto-tbt-vnm-245.txt"
+run "$TBTWARN" import --format xls "$S/wto-tbt-vnm-245.txt"
 expect_eq "an unknown format is a usage error" "$rc" 2
+run "$TBTWARN" import --format pdf "$S/wto-tbt-vnm-245.txt"
+expect_eq "a text file given as PDF is refused with the reason" "$rc|$err" "1|tbtwarn: $S/wto-tbt-vnm-245.txt: file: rejected: neither PDF nor DOCX"
 run "$TBTWARN" frobnicate
 expect_eq "an unknown command is a usage error" "$rc" 2
 

@@ -16,7 +16,7 @@ const T = {
     dash_title: "态势：广东出口相关的技术性贸易措施", new_week: "本周新通报", total: "档案总数", closing: "即将截止评议（广东产品类别）", within: "{0} 天内",
     by_month: "按月通报数", by_member: "通报最多的成员", by_category: "涉及最多的产品类别", sources: "数据源状态", source: "数据源", health: "状态", last_success: "最近成功", last_error: "最近错误",
     sub_title: "订阅预警", sub_intro: "选择您关心的产品、市场和关键词。新通报和评议截止前的提醒将发送给您。", email: "电子邮箱", name: "联系人", org: "单位", lang: "预警语言",
-    markets: "目标市场（不选则为全部）", keywords: "关键词（可选）", channel: "接收方式", frequency: "频率", immediate: "即时", daily: "每日摘要", weekly: "每周摘要", hour: "发送时间（北京时间）",
+    markets: "目标市场（不选则为全部）", keywords: "关键词（可选；用逗号分隔，命中任意一个即可）", preview_n: (n, d) => `按这些条件，自 ${d} 以来的 90 天内共有 ${n} 条通报会提醒您。最新三条：`, preview_none: (d) => `注意：按这些条件，自 ${d} 以来的 90 天内没有任何通报会提醒您。请放宽类别、市场或关键词。`, channel: "接收方式", frequency: "频率", immediate: "即时", daily: "每日摘要", weekly: "每周摘要", hour: "发送时间（北京时间）",
     url: "机器人或接口地址", secret: "签名密钥（可选）", submit: "订阅", sub_done: "请查收邮件并点击确认链接。确认之前我们不会发送任何预警。", min_risk: "最低风险",
     manage_title: "管理订阅", your_subs: "您的订阅", remove: "删除", add_sub: "添加订阅", status: "状态", bad_link: "链接无效或已过期。", loading: "加载中……", error: "出错了：",
     open_yes: "可评议", channel_email: "电子邮件", webhook: "Webhook", wecom: "企业微信机器人", dingtalk: "钉钉机器人", feishu: "飞书机器人", calendar_sub: "订阅日历",
@@ -34,7 +34,7 @@ const T = {
     dash_title: "Dashboard: technical regulations that touch Guangdong's exports", new_week: "New this week", total: "In the archive", closing: "Comment periods closing (Guangdong categories)", within: "within {0} days",
     by_month: "Notifications by month", by_member: "Members notifying most", by_category: "Categories concerned most", sources: "Sources", source: "Source", health: "Health", last_success: "Last success", last_error: "Last error",
     sub_title: "Subscribe to alerts", sub_intro: "Choose the products, markets and words you care about. New notifications and reminders before comment deadlines will reach you.", email: "E-mail", name: "Contact name", org: "Organisation", lang: "Language of alerts",
-    markets: "Markets (none: all)", keywords: "Keywords (optional)", channel: "Delivery", frequency: "Frequency", immediate: "Immediate", daily: "Daily digest", weekly: "Weekly digest", hour: "Hour (Beijing time)",
+    markets: "Markets (none: all)", keywords: "Keywords (optional; separate with commas: any of them matches)", preview_n: (n, d) => `With these filters, ${n} notifications since ${d} (90 days) would have alerted you. The three newest:`, preview_none: (d) => `Note: with these filters, no notification since ${d} (90 days) would have alerted you. Widen the categories, markets or keywords.`, channel: "Delivery", frequency: "Frequency", immediate: "Immediate", daily: "Daily digest", weekly: "Weekly digest", hour: "Hour (Beijing time)",
     url: "Robot or endpoint URL", secret: "Signing secret (optional)", submit: "Subscribe", sub_done: "Check your mailbox: a message asks you to confirm. Nothing is sent before that.", min_risk: "Minimum risk",
     manage_title: "Manage subscriptions", your_subs: "Your subscriptions", remove: "Remove", add_sub: "Add a subscription", status: "Status", bad_link: "This link is not valid.", loading: "Loading…", error: "Error: ",
     open_yes: "open", channel_email: "E-mail", webhook: "Webhook", wecom: "WeCom robot", dingtalk: "DingTalk robot", feishu: "Feishu robot", calendar_sub: "Calendar",
@@ -367,8 +367,30 @@ function subscriptionForm(onSubmit, withIdentity) {
   f.append(el("div", { class: "row" }, el("div", {}, el("label", { for: "channel" }, t("channel")), channel),
     el("div", {}, el("label", { for: "frequency" }, t("frequency")), freq), field("hour", "number", t("hour"), { min: 0, max: 23, value: 9 }),
     el("div", {}, el("label", { for: "min_risk" }, t("min_risk")), risk)), robot);
+  // What these filters would have matched in the last 90 days, so that nobody saves a subscription that never fires.
+  const preview = el("div", { id: "subscribe-preview", class: "preview", "aria-live": "polite" });
+  let timer = null;
+  const refresh = () => {
+    clearTimeout(timer);
+    timer = setTimeout(async () => {
+      const q = new URLSearchParams();
+      for (const [k, v] of new FormData(f)) if (v !== "" && ["category", "member", "keywords", "min_risk", "type", "hs"].includes(k)) q.append(k, v);
+      if (![...q.keys()].some((k) => k !== "min_risk")) { preview.replaceChildren(); return; }
+      try {
+        const r = await api("/api/preview?" + q);
+        preview.replaceChildren(r.count
+          ? el("div", {}, el("p", { class: "notice" }, t("preview_n")(r.count, r.since)),
+              el("ul", {}, r.newest.map((h) => el("li", {}, el("a", { href: h.url }, h.symbol), " ", (lang === "zh" && h.title_zh) || h.title))))
+          : el("p", { class: "error" }, t("preview_none")(r.since)));
+      } catch (err) {
+        preview.replaceChildren(el("p", { class: "error" }, t("error") + err.message));
+      }
+    }, 300);
+  };
+  f.addEventListener("change", refresh);
+  f.addEventListener("input", refresh);
   const out = el("div", { "aria-live": "polite" });
-  f.append(el("p", {}, el("button", { type: "submit" }, withIdentity ? t("submit") : t("add_sub"))), out);
+  f.append(preview, el("p", {}, el("button", { type: "submit" }, withIdentity ? t("submit") : t("add_sub"))), out);
   f.addEventListener("submit", async (e) => {
     e.preventDefault();
     const data = new URLSearchParams(new FormData(f));
