@@ -499,6 +499,50 @@ static void real_layouts_give_their_expected_records(void **state)
 	buf_release(&diff);
 }
 
+/* A measure's current dates: the latest document that gives each, by distribution date, then symbol (Add.10 after
+ * Add.9); a ticked "withdrawn" reason marks it withdrawn. */
+static struct notif *doc(const char *symbol, const char *distributed, const char *deadline, const char *reason)
+{
+	char err[ERRBUF_SIZE];
+	struct notif *n = notif_new();
+	assert_int_equal(notif_set_symbol(n, symbol, err, sizeof(err)), 0);
+	if (distributed)
+		memcpy(n->dates[D_DISTRIBUTED].iso, distributed, 11);
+	if (deadline)
+		memcpy(n->dates[D_COMMENTS].iso, deadline, 11);
+	if (reason)
+		n->text[LANG_EN].reason = strdup(reason);
+	return n;
+}
+
+static void effective_dates_follow_the_latest_document(void **state)
+{
+	(void)state;
+	struct notif *d[4] = {
+	    doc("G/TBT/N/USA/9/Add.10", NULL, "2025-08-01", "Comment period changed"),
+	    doc("G/TBT/N/USA/9", "2025-03-01", "2025-05-01", NULL),
+	    doc("G/TBT/N/USA/9/Add.9", NULL, "2025-07-01", "Comment period changed"),
+	    doc("G/TBT/N/USA/9/Corr.1", "2025-03-05", NULL, NULL),
+	};
+	struct notif_effective e;
+	notif_effective(d, 4, &e);
+	assert_string_equal(e.d[D_COMMENTS].iso, "2025-08-01");
+	assert_string_equal(e.d[D_COMMENTS].by, "G/TBT/N/USA/9/Add.10");
+	assert_string_equal(e.d[D_DISTRIBUTED].by, "G/TBT/N/USA/9");
+	assert_string_equal(e.withdrawn_by, "");
+	/* A dated later document wins over an undated one, and a withdrawal marks the measure. */
+	struct notif *w = doc("G/TBT/N/USA/9/Add.11", "2025-09-01", NULL, "Notified measure withdrawn or revoked");
+	struct notif *all[5] = {d[0], d[1], d[2], d[3], w};
+	notif_effective(all, 5, &e);
+	assert_string_equal(e.withdrawn_by, "G/TBT/N/USA/9/Add.11");
+	assert_string_equal(e.d[D_COMMENTS].iso, "2025-08-01");
+	notif_effective(NULL, 0, &e);
+	assert_string_equal(e.d[D_COMMENTS].iso, "");
+	for (int i = 0; i < 4; i++)
+		notif_free(d[i]);
+	notif_free(w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -514,6 +558,7 @@ int main(void)
 		cmocka_unit_test(broken_text_is_rejected_with_its_line),
 		cmocka_unit_test(hostile_bytes_are_refused_cleanly),
 		cmocka_unit_test(real_layouts_give_their_expected_records),
+		cmocka_unit_test(effective_dates_follow_the_latest_document),
 	};
 	return cmocka_run_group_tests_name("parse", tests, NULL, NULL);
 }
