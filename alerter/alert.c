@@ -1046,10 +1046,8 @@ static const struct cached_notif *cached(struct run *r, int64_t id)
 	c->id = id;
 	c->n = n;
 	/* What this document changed, then the measure's current dates for the rest of the message. */
-	archive_change_note(r->a, n, 1, c->change_zh, sizeof(c->change_zh));
-	archive_change_note(r->a, n, 0, c->change_en, sizeof(c->change_en));
 	struct notif_effective e;
-	archive_effective(r->a, n, &e);
+	archive_change_note(r->a, n, &e, c->change_zh, sizeof(c->change_zh), c->change_en, sizeof(c->change_en));
 	archive_apply_effective(&e, n);
 	archive_classify(r->a, n, &c->cats, &c->risk);
 	return c;

@@ -13,7 +13,6 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <strings.h>
 
 static const char *const channel_names[] = {"email", "webhook", "wecom", "dingtalk", "feishu"};
@@ -272,21 +271,19 @@ int subs_resubscribe(struct store *st, int64_t id, char *err, size_t errlen)
 {
 	sqlite3 *db = (sqlite3 *)store_db(st);
 	sqlite3_stmt *q;
-	char now[21], since[21], mid[96];
+	char now[21], mid[96];
 	int rc = 0;
 	long long confirms = 0;
 	now_iso(now);
-	time_t t = (time_t)now_epoch() - 600;
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(since, sizeof(since), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	/* The window as alert_queue_manage reads it: created_at against an epoch in SQL. */
 	if (prep(st, "SELECT s.status, (SELECT COUNT(*) FROM outbox WHERE kind = 'confirm' AND subscriber_id = s.id), "
-		     "(SELECT COUNT(*) FROM outbox WHERE kind = 'confirm' AND subscriber_id = s.id AND created_at > ?2) "
+		     "(SELECT COUNT(*) FROM outbox WHERE kind = 'confirm' AND subscriber_id = s.id "
+		     "AND created_at > strftime('%Y-%m-%dT%H:%M:%SZ', ?2, 'unixepoch')) "
 		     "FROM subscribers s WHERE s.id = ?1",
 		 &q, err, errlen))
 		return -TBT_EDB;
 	sqlite3_bind_int64(q, 1, id);
-	sqlite3_bind_text(q, 2, since, -1, SQLITE_STATIC);
+	sqlite3_bind_double(q, 2, now_epoch() - 600);
 	if (sqlite3_step(q) != SQLITE_ROW) {
 		sqlite3_finalize(q);
 		errf(err, errlen, "no subscriber %lld", (long long)id);

@@ -125,10 +125,12 @@ void archive_classify(struct archive *a, const struct notif *n, struct cat_resul
 	notif_free(base);
 }
 
-/* The documents of n's measure, n itself among them (as given, not reloaded). Free with family_free. */
-static size_t family(struct archive *a, const struct notif *n, struct notif ***out)
+/* The documents of n's measure, n itself among them (as given, not reloaded); ids (if not NULL) receives their row
+ * ids, 0 for n. Free with family_free. */
+static size_t family(struct archive *a, const struct notif *n, struct notif ***out, int64_t **ids)
 {
 	struct notif **docs = NULL;
+	int64_t *rows = NULL;
 	size_t nd = 0;
 	int self = 0;
 	char err[ERRBUF_SIZE];
@@ -137,12 +139,14 @@ static size_t family(struct archive *a, const struct notif *n, struct notif ***o
 		strv_init(&rel);
 		if (!store_related(a->store, n->root_symbol, &rel, err, sizeof(err))) {
 			docs = xcalloc(rel.n + 1, sizeof(*docs));
+			rows = xcalloc(rel.n + 1, sizeof(*rows));
 			for (size_t i = 0; i < rel.n; i++) {
 				struct notif *d;
 				if (!strcmp(rel.items[i], n->symbol)) {
+					rows[nd] = 0;
 					docs[nd++] = (struct notif *)n;
 					self = 1;
-				} else if (!store_get(a->store, rel.items[i], &d, NULL, err, sizeof(err))) {
+				} else if (!store_get(a->store, rel.items[i], &d, &rows[nd], err, sizeof(err))) {
 					docs[nd++] = d;
 				}
 			}
@@ -151,9 +155,15 @@ static size_t family(struct archive *a, const struct notif *n, struct notif ***o
 	}
 	if (!self) {
 		docs = xrealloc(docs, (nd + 1) * sizeof(*docs));
+		rows = xrealloc(rows, (nd + 1) * sizeof(*rows));
+		rows[nd] = 0;
 		docs[nd++] = (struct notif *)n;
 	}
 	*out = docs;
+	if (ids)
+		*ids = rows;
+	else
+		free(rows);
 	return nd;
 }
 
@@ -168,7 +178,7 @@ static void family_free(struct notif **docs, size_t nd, const struct notif *n)
 void archive_effective(struct archive *a, const struct notif *n, struct notif_effective *e)
 {
 	struct notif **docs;
-	size_t nd = family(a, n, &docs);
+	size_t nd = family(a, n, &docs, NULL);
 	notif_effective(docs, nd, e);
 	family_free(docs, nd, n);
 }
@@ -182,84 +192,89 @@ void archive_apply_effective(const struct notif_effective *e, struct notif *n)
 		n->dates[D_COMMENTS].iso[0] = '\0';
 }
 
-void archive_change_note(struct archive *a, const struct notif *n, int zh, char *out, size_t outlen)
+/* What n changed in its measure's dates, given the measure as it stood before n (was) and with n (now). */
+static void change_text(const struct notif *n, const struct notif_effective *was, const struct notif_effective *now,
+			int zh, char *out, size_t outlen)
 {
-	struct notif **docs;
-	size_t nd = family(a, n, &docs), before = 0;
-	struct notif_effective was, now;
 	struct buf b;
-	/* The measure as it stood before n, and with n. */
-	struct notif **prior = xcalloc(nd ? nd : 1, sizeof(*prior));
-	for (size_t i = 0; i < nd; i++)
-		if (docs[i] != n && notif_doc_order(docs[i], n) < 0)
-			prior[before++] = docs[i];
-	notif_effective(prior, before, &was);
-	prior[before] = (struct notif *)n;
-	notif_effective(prior, before + 1, &now);
 	buf_init(&b, BUF_NOMAX);
-	if (n->relation != REL_NONE) {
-		for (int k = D_ADOPTION; k < D_N; k++) {
-			const char *old = was.d[k].iso, *cur = now.d[k].iso;
-			if (strcmp(now.d[k].by, n->symbol) || !strcmp(old, cur))
-				continue;
-			if (b.len)
-				buf_addstr(&b, zh ? "；" : "; ");
-			if (k == D_COMMENTS && *old)
-				buf_addf(&b, zh ? "评议截止日期%s %s（原为 %s）" : "Comment deadline %s %s (was %s)",
-					 strcmp(cur, old) > 0 ? (zh ? "延长至" : "extended to") : (zh ? "提前至" : "brought forward to"),
-					 cur, old);
-			else if (k == D_COMMENTS)
-				buf_addf(&b, zh ? "评议截止日期：%s" : "Comments until %s", cur);
-			else if (k == D_ADOPTION)
-				buf_addf(&b, zh ? "批准日期：%s" : "Adopted %s", cur);
-			else
-				buf_addf(&b, zh ? "生效日期：%s" : "Enters into force %s", cur);
-		}
-		if (now.withdrawn_by[0] && !strcmp(now.withdrawn_by, n->symbol) && !was.withdrawn_by[0])
-			buf_addstr(&b, b.len ? (zh ? "；措施已撤回" : "; the measure was withdrawn")
-					     : (zh ? "措施已撤回" : "The measure was withdrawn"));
+	for (int k = D_ADOPTION; k < D_N; k++) {
+		const char *old = was->d[k].iso, *cur = now->d[k].iso;
+		if (strcmp(now->d[k].by, n->symbol) || !strcmp(old, cur))
+			continue;
+		if (b.len)
+			buf_addstr(&b, zh ? "；" : "; ");
+		if (k == D_COMMENTS && *old)
+			buf_addf(&b, zh ? "评议截止日期%s %s（原为 %s）" : "Comment deadline %s %s (was %s)",
+				 strcmp(cur, old) > 0 ? (zh ? "延长至" : "extended to") : (zh ? "提前至" : "brought forward to"),
+				 cur, old);
+		else if (k == D_COMMENTS)
+			buf_addf(&b, zh ? "评议截止日期：%s" : "Comments until %s", cur);
+		else if (k == D_ADOPTION)
+			buf_addf(&b, zh ? "批准日期：%s" : "Adopted %s", cur);
+		else
+			buf_addf(&b, zh ? "生效日期：%s" : "Enters into force %s", cur);
 	}
+	if (now->withdrawn_by[0] && !strcmp(now->withdrawn_by, n->symbol) && !was->withdrawn_by[0])
+		buf_addstr(&b, b.len ? (zh ? "；措施已撤回" : "; the measure was withdrawn")
+				     : (zh ? "措施已撤回" : "The measure was withdrawn"));
 	snprintf(out, outlen, "%s", b.s ? b.s : "");
 	buf_release(&b);
-	free(prior);
+}
+
+void archive_change_note(struct archive *a, const struct notif *n, struct notif_effective *all, char *zh,
+			 size_t zhlen, char *en, size_t enlen)
+{
+	struct notif **docs;
+	size_t nd = family(a, n, &docs, NULL), before = 0;
+	struct notif_effective was, now;
+	if (all)
+		notif_effective(docs, nd, all);
+	zh[0] = en[0] = '\0';
+	if (n->relation != REL_NONE) {
+		/* The measure as it stood before n, and with n. */
+		struct notif **prior = xcalloc(nd ? nd : 1, sizeof(*prior));
+		for (size_t i = 0; i < nd; i++)
+			if (docs[i] != n && notif_doc_order(docs[i], n) < 0)
+				prior[before++] = docs[i];
+		notif_effective(prior, before, &was);
+		prior[before] = (struct notif *)n;
+		notif_effective(prior, before + 1, &now);
+		change_text(n, &was, &now, 1, zh, zhlen);
+		change_text(n, &was, &now, 0, en, enlen);
+		free(prior);
+	}
 	family_free(docs, nd, n);
 }
 
-static int index_doc(struct archive *a, int64_t id, const struct notif *n, char *err, size_t errlen)
+/* Indexes one document at its measure's current dates e (a shallow copy of n: only the inline dates differ). */
+static int index_doc(struct archive *a, int64_t id, const struct notif *n, const struct notif_effective *e, char *err,
+		     size_t errlen)
 {
 	struct cat_result cats;
 	struct risk risk;
-	struct notif_effective e;
-	/* Indexed at the measure's current dates (a shallow copy: only the inline dates differ). */
 	struct notif cur = *n;
-	archive_effective(a, n, &e);
-	archive_apply_effective(&e, &cur);
+	archive_apply_effective(e, &cur);
 	archive_classify(a, &cur, &cats, &risk);
 	idx_doc_begin(a->idx);
 	query_index_record(a->idx, &cur, &cats, &risk);
 	return idx_doc_replace(a->idx, (unsigned)id, err, errlen);
 }
 
+/* Indexes n and, when it has a family, every document of its measure again: a base that arrives after its addenda
+ * gives them their categories, and any document may move the measure's current dates. The family is loaded once. */
 static int index_one(struct archive *a, int64_t id, const struct notif *n, char *err, size_t errlen)
 {
-	int rc = index_doc(a, id, n, err, errlen);
-	if (rc || (n->relation == REL_NONE && !store_has_derived(a->store, n->symbol)))
-		return rc;
-	/* Every document of the measure is indexed again: a base that arrives after its addenda gives them their
-	 * categories, and any document may move the measure's current dates. */
-	struct strv rel;
-	strv_init(&rel);
-	if (!store_related(a->store, n->root_symbol, &rel, err, errlen) && rel.n > 1) {
-		for (size_t i = 0; i < rel.n && !rc; i++) {
-			struct notif *d;
-			int64_t did;
-			if (!strcmp(rel.items[i], n->symbol) || store_get(a->store, rel.items[i], &d, &did, err, errlen))
-				continue;
-			rc = index_doc(a, did, d, err, errlen);
-			notif_free(d);
-		}
-	}
-	strv_release(&rel);
+	struct notif **docs;
+	int64_t *ids;
+	struct notif_effective e;
+	int rc = 0;
+	size_t nd = family(a, n, &docs, &ids);
+	notif_effective(docs, nd, &e);
+	for (size_t i = 0; i < nd && !rc; i++)
+		rc = index_doc(a, docs[i] == n ? id : ids[i], docs[i], &e, err, errlen);
+	family_free(docs, nd, n);
+	free(ids);
 	return rc;
 }
 

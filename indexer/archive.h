@@ -102,10 +102,12 @@ void archive_effective(struct archive *a, const struct notif *n, struct notif_ef
  * open comment deadline. */
 void archive_apply_effective(const struct notif_effective *e, struct notif *n);
 /*
- * What document n changed in its measure's dates, in Chinese (zh) or English: "评议截止日期延长至 2025-06-12（原为
- * 2025-05-13）", "Comment period extended to 2025-06-12 (was 2025-05-13)"; "" when it changed none.
+ * What document n changed in its measure's dates, in Chinese (zh) and English (en): "评议截止日期延长至 2025-06-12（原为
+ * 2025-05-13）", "Comment deadline extended to 2025-06-12 (was 2025-05-13)"; "" when it changed none. all (if not
+ * NULL) receives the measure's current dates, from the same reading of its documents.
  */
-void archive_change_note(struct archive *a, const struct notif *n, int zh, char *out, size_t outlen);
+void archive_change_note(struct archive *a, const struct notif *n, struct notif_effective *all, char *zh,
+			 size_t zhlen, char *en, size_t enlen);
 
 /* The whole record for `show`: the canonical document plus related documents and history. */
 int archive_show(struct archive *a, const char *symbol, json_t **out, char *err, size_t errlen);

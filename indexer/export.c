@@ -38,16 +38,6 @@ static const char *const columns[] = {
     "description", "notification_url", "details", NULL,
 };
 
-static const char *text_of(const struct notif *n, int lang, const char *field)
-{
-	const struct notif_text *t = &n->text[lang];
-	if (!strcmp(field, "products"))
-		return t->products;
-	if (!strcmp(field, "description"))
-		return t->description;
-	return NULL;
-}
-
 json_t *export_record(struct archive *a, const json_t *hit, const char *today, enum export_lang lang)
 {
 	json_t *r = json_deep_copy(hit);
@@ -76,14 +66,13 @@ json_t *export_record(struct archive *a, const json_t *hit, const char *today, e
 					o = objectives_zh[m].zh;
 			json_array_append_new(objs, json_string(o));
 		}
-		static const char *const fields[] = {"products", "description"};
-		for (int f = 0; f < 2; f++) {
-			/* The export's language first, the other when it has none. */
-			const char *v = text_of(n, lang == EXPORT_ZH ? LANG_ZH : LANG_EN, fields[f]);
-			if (!v)
-				v = text_of(n, lang == EXPORT_ZH ? LANG_EN : LANG_ZH, fields[f]);
-			json_object_set_new(r, fields[f], v ? json_string(v) : json_null());
-		}
+		/* The export's language first, the other when it has none. */
+		const struct notif_text *first = &n->text[lang == EXPORT_ZH ? LANG_ZH : LANG_EN],
+					*other = &n->text[lang == EXPORT_ZH ? LANG_EN : LANG_ZH];
+		const char *products = first->products ? first->products : other->products;
+		const char *description = first->description ? first->description : other->description;
+		json_object_set_new(r, "products", products ? json_string(products) : json_null());
+		json_object_set_new(r, "description", description ? json_string(description) : json_null());
 		json_object_set_new(r, "notification_url", n->notification_url ? json_string(n->notification_url) : json_null());
 		notif_free(n);
 	}

@@ -277,6 +277,18 @@ int date_parse(const char *text, char iso[11])
 	return impossible ? -ERANGE : -EINVAL;
 }
 
+int date_parse_last(const char *text, char iso[11])
+{
+	char one[11];
+	int found = 0;
+	for (const char *p = text; p && *p; p++)
+		if ((isdigit((unsigned char)*p) || isalpha((unsigned char)*p)) && !date_at(text, p, one)) {
+			memcpy(iso, one, sizeof(one));
+			found = 1;
+		}
+	return found ? 0 : -EINVAL;
+}
+
 static const struct {
 	const char *word;
 	int n;

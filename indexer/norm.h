@@ -22,6 +22,9 @@ int symbol_parse(const char *raw, struct symbol_parts *out);
 /* Finds the first definite date in text (ISO, dd/mm/yyyy, "14 March 2025", "March 14, 2025", "2025年3月14日").
  * Returns 0, -ERANGE when text holds only impossible dates ("31 June 2025", "2025-02-30"), else -EINVAL. */
 int date_parse(const char *text, char iso[11]);
+/* The last definite date in text ("extended from 10 December 2005 to 16 January 2006" gives the second), in one
+ * pass; 0 or -EINVAL. */
+int date_parse_last(const char *text, char iso[11]);
 /* Recognises "60 days after notification" style text; returns the number of days, or -1. */
 int date_relative_days(const char *text);
 /* Adds days to an ISO date; returns 0 or -EINVAL. */

@@ -88,13 +88,13 @@ static void docx_walk(xmlNode *node, struct buf *out, int depth)
 		if (n->type != XML_ELEMENT_NODE)
 			continue;
 		const char *name = (const char *)n->name;
-		if (!strcmp(name, "t") || !strcmp(name, "delText")) {
-			if (strcmp(name, "delText")) {
-				xmlChar *c = xmlNodeGetContent(n);
-				if (c)
-					buf_addstr(out, (const char *)c);
-				xmlFree(c);
-			}
+		if (!strcmp(name, "delText"))
+			continue; /* text a tracked change deleted */
+		if (!strcmp(name, "t")) {
+			xmlChar *c = xmlNodeGetContent(n);
+			if (c)
+				buf_addstr(out, (const char *)c);
+			xmlFree(c);
 			continue;
 		}
 		if (!strcmp(name, "tab"))

@@ -235,26 +235,46 @@ static int stand_cmp(const void *a, const void *b)
 	return c ? c : (x->item > y->item) - (x->item < y->item);
 }
 
-/* Splits a documentSymbol list into normal forms (symbols that do not parse are left out). Returns -1 beyond the
- * cap on joint symbols. */
-static int symbol_list(const char *list, struct strv *out)
+/* How many symbols a documentSymbol list names, counted by its separators, so that the cap holds before any work. */
+static size_t list_count(const char *list)
 {
 	size_t count = 1;
 	for (const char *p = list; *p; p++)
 		count += *p == ',' || *p == ';' || *p == '\n';
-	if (count > NOTIF_MAX_JOINT)
-		return -1;
-	for (const char *p = list; *p;) {
-		size_t k = strcspn(p, ",;\n");
-		char *one = strndup_trim(p, k);
-		struct symbol_parts sp;
-		if (!symbol_parse(one, &sp) && !strv_contains(out, sp.norm))
-			strv_push(out, sp.norm);
-		free(one);
-		p += k;
-		if (*p)
-			p++;
+	return count;
+}
+
+/* The entries of a documentSymbol list as written (trimmed, each once). */
+static void list_split(const char *list, struct strv *out)
+{
+	while (*list) {
+		size_t n = strcspn(list, ",;\n");
+		char *one = strndup_trim(list, n);
+		if (*one && !strv_contains(out, one))
+			strv_push_owned(out, one);
+		else
+			free(one);
+		list += n;
+		if (*list)
+			list++;
 	}
+}
+
+/* A documentSymbol list's symbols in normal form (those that do not parse are left out). Returns -1 beyond the cap
+ * on joint symbols. */
+static int symbol_list(const char *list, struct strv *out)
+{
+	struct strv raw;
+	if (list_count(list) > NOTIF_MAX_JOINT)
+		return -1;
+	strv_init(&raw);
+	list_split(list, &raw);
+	for (size_t i = 0; i < raw.n; i++) {
+		struct symbol_parts sp;
+		if (!symbol_parse(raw.items[i], &sp))
+			strv_push_unique(out, sp.norm);
+	}
+	strv_release(&raw);
 	return 0;
 }
 
@@ -335,27 +355,14 @@ static int parse_item(const struct parse_sink *sink, const json_t *item, size_t 
 	/* A joint notification lists several symbols in one field: each becomes a record naming the others. The count
 	 * is capped before any work (an item of thousands would cost records times symbols), and a symbol repeated
 	 * in the list is one symbol. */
-	const char *s = json_string_value(sym);
-	size_t count = 1;
-	for (const char *p = s; *p; p++)
-		count += *p == ',' || *p == ';' || *p == '\n';
+	size_t count = list_count(json_string_value(sym));
 	if (count > NOTIF_MAX_JOINT) {
 		parse_reject(sink, where, "documentSymbol lists %zu symbols; a joint notification has at most %d", count,
 			     NOTIF_MAX_JOINT);
 		return 0;
 	}
 	strv_init(&symbols);
-	while (*s) {
-		size_t n = strcspn(s, ",;\n");
-		char *one = strndup_trim(s, n);
-		if (*one && !strv_contains(&symbols, one))
-			strv_push_owned(&symbols, one);
-		else
-			free(one);
-		s += n;
-		if (*s)
-			s++;
-	}
+	list_split(json_string_value(sym), &symbols);
 	char **norm = xcalloc(symbols.n + 1, sizeof(char *));
 	for (size_t i = 0; i < symbols.n; i++) {
 		struct symbol_parts sp;

@@ -335,7 +335,8 @@ static int label_at(const char *p, const char *e, const char **after)
 	for (size_t i = 0; i < sizeof(item_labels) / sizeof(item_labels[0]); i++) {
 		size_t l = strlen(item_labels[i].label);
 		if ((size_t)(e - p) >= l && !strncasecmp(p, item_labels[i].label, l) && l > bestlen) {
-			const char *c = after_colon(p + l, (size_t)(e - p - (ptrdiff_t)l) < 60 ? (size_t)(e - p) - l : 60);
+			size_t rest = (size_t)(e - p) - l;
+			const char *c = after_colon(p + l, rest < 60 ? rest : 60);
 			if (!c)
 				continue;
 			best = (int)i;
@@ -1125,12 +1126,8 @@ static void prose_dates(struct notif *n, enum notif_lang lang, const char *text)
 			    strcasestr_ascii(sent, "deadline") || strcasestr_ascii(sent, " on ") || strstr(sent, "延长") ||
 			    strstr(sent, "截止") || strstr(sent, "于");
 		if (which != D_N && moved) {
-			char iso[11], last[11] = "";
-			for (const char *p = sent; *p; p++)
-				if ((p == sent || p[-1] == ' ' || (unsigned char)p[-1] >= 0x80) && !date_parse(p, iso) &&
-				    strcmp(iso, last))
-					memcpy(last, iso, sizeof(last));
-			if (*last) {
+			char last[11];
+			if (!date_parse_last(sent, last)) {
 				memcpy(n->dates[which].iso, last, sizeof(last));
 				strv_push_unique(&reasons, why[which][lang == LANG_ZH]);
 			}

@@ -96,6 +96,13 @@ static void prose_and_impossible_dates_are_not_dates(void **state)
 		if (!date_parse(bad[i], iso))
 			fail_msg("date_parse('%s') found %s", bad[i], iso);
 	}
+	/* An impossible date is told apart from prose; the last date of a sentence is found in one pass. */
+	char iso[11] = "";
+	assert_int_equal(date_parse("31 June 2025", iso), -ERANGE);
+	assert_int_equal(date_parse("To be determined", iso), -EINVAL);
+	assert_int_equal(date_parse_last("extended from 10 December 2005 to 16 January 2006, as asked", iso), 0);
+	assert_string_equal(iso, "2006-01-16");
+	assert_int_equal(date_parse_last("no date here", iso), -EINVAL);
 }
 
 static void relative_deadlines_count_from_notification_only(void **state)
