@@ -47,6 +47,7 @@ static const char usage[] =
 	"  show [--json] SYMBOL                             print one notification and its related documents\n"
 	"  reindex                                          rebuild the search index from the store\n"
 	"  crawl [--once|--watch] [--source NAME]           crawl the due sources (all with --once; for ever with --watch)\n"
+	"  crawl --drafts                                   fetch the notified draft texts that are due, index their text\n"
 	"  sources [--json]                                 list the sources with their health\n"
 	"  fetch [--format eping|wto-text|html|feed|pdf|docx|auto] URL...   fetch documents once and import them\n"
 	"  subscriber add --email ADDR [--name N] [--org O] [--lang zh|en] [--tz TZ] [--confirmed]\n"
@@ -715,13 +716,16 @@ static int cmd_crawl(const char *data, const char *config, int argc, char **argv
 	static const struct option opts[] = {{"once", no_argument, NULL, 'o'},
 					     {"watch", no_argument, NULL, 'w'},
 					     {"source", required_argument, NULL, 's'},
+					     {"drafts", no_argument, NULL, 'd'},
 					     {"help", no_argument, NULL, 'h'},
 					     {0}};
-	int c, once = 0, watch = 0;
+	int c, once = 0, watch = 0, drafts = 0;
 	const char *only = NULL;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "ows:h", opts, NULL)) != -1) {
-		if (c == 'o') {
+	while ((c = getopt_long(argc, argv, "ows:dh", opts, NULL)) != -1) {
+		if (c == 'd') {
+			drafts = 1;
+		} else if (c == 'o') {
 			once = 1;
 		} else if (c == 'w') {
 			watch = 1;
@@ -747,7 +751,18 @@ static int cmd_crawl(const char *data, const char *config, int argc, char **argv
 	ev_unref(loop); /* the signal watchers alone do not keep the loop running */
 	ev_unref(loop);
 	int status = 0;
-	if (once || only) {
+	if (drafts && !once && !only && !watch) {
+		/* The draft texts that are due, one after another, then exit. */
+		if (crawler_drafts_now(cr))
+			ev_run(loop, 0);
+		json_t *d = crawler_drafts_json(cr);
+		printf("draft texts: %lld done, %lld pending, %lld failed, %lld skipped\n",
+		       (long long)json_integer_value(json_object_get(d, "done")),
+		       (long long)json_integer_value(json_object_get(d, "pending")),
+		       (long long)json_integer_value(json_object_get(d, "failed")),
+		       (long long)json_integer_value(json_object_get(d, "skipped")));
+		json_decref(d);
+	} else if (once || only) {
 		int started = crawler_run_now(cr, only);
 		if (started == -ENOENT) {
 			fprintf(stderr, "tbtwarn: crawl: no source named '%s' in the configuration\n", only);
@@ -801,6 +816,14 @@ static int cmd_sources(const char *data, const char *config, int argc, char **ar
 			       *jstr(o, "next_run") ? jstr(o, "next_run") : "-",
 			       why ? why : *jstr(o, "last_error") ? jstr(o, "last_error") : "");
 		}
+		json_t *d = crawler_drafts_json(cr);
+		printf("\ndraft texts (%s): %lld done, %lld pending, %lld failed, %lld skipped\n",
+		       json_is_true(json_object_get(d, "enabled")) ? "fetched between rounds" : "drafts = no",
+		       (long long)json_integer_value(json_object_get(d, "done")),
+		       (long long)json_integer_value(json_object_get(d, "pending")),
+		       (long long)json_integer_value(json_object_get(d, "failed")),
+		       (long long)json_integer_value(json_object_get(d, "skipped")));
+		json_decref(d);
 	}
 	json_decref(list);
 	crawl_env_close(&env);

@@ -64,6 +64,20 @@ struct crawler {
 	double retry_base, retry_max;
 	int unhealthy_after;
 	char *config_dir;
+	/* Draft texts (the document_urls of notifications): one fetch at a time, when no source round runs, through a
+	 * fetcher of their own with its own size cap, every address guarded (the links come from sources). */
+	struct {
+		int on;              /* [crawler] drafts = yes */
+		int drain;           /* crawl --drafts: fetch every due one, one after another, then stop */
+		double interval;     /* between two fetches */
+		struct fetcher *fetcher;
+		struct netguard guard;
+		ev_timer tick;
+		char *url;  /* the draft in flight (its queued URL) */
+		char *hop;  /* where its redirects led */
+		int hops;
+		unsigned fetched, failed;
+	} d;
 };
 
 enum job_kind { J_EPING_PAGE, J_DOCUMENT, J_HTML_LIST, J_FEED };
@@ -302,6 +316,8 @@ struct crawler *crawler_new(struct ev_loop *loop, struct archive *archive, const
 	c->retry_base = 60;
 	c->retry_max = 6 * 3600;
 	c->unhealthy_after = 3;
+	c->d.interval = 30;
+	netguard_init(&c->d.guard);
 	const char *slash = strrchr(cfg->path, '/');
 	c->config_dir = slash ? xstrndup(cfg->path, (size_t)(slash - cfg->path)) : xstrdup(".");
 	if (crawler_fetch_opts(cfg, &fo, err, errlen))
@@ -313,6 +329,21 @@ struct crawler *crawler_new(struct ev_loop *loop, struct archive *archive, const
 		if (get_duration(cfg, cs, "retry_base", c->retry_base, &c->retry_base, err, errlen) ||
 		    get_duration(cfg, cs, "retry_max", c->retry_max, &c->retry_max, err, errlen))
 			goto fail;
+		if (get_duration(cfg, cs, "draft_interval", 30, &c->d.interval, err, errlen))
+			goto fail;
+		if ((v = ini_get(cs, "drafts"))) {
+			if (ini_bool(v, &c->d.on)) {
+				bad(err, errlen, cfg, cs, "drafts", "expected yes or no");
+				goto fail;
+			}
+		}
+		if ((v = ini_get(cs, "draft_allow"))) {
+			char sub[ERRBUF_SIZE];
+			if (netguard_add(&c->d.guard, v, sub, sizeof(sub))) {
+				bad(err, errlen, cfg, cs, "draft_allow", sub);
+				goto fail;
+			}
+		}
 		long l;
 		if ((v = ini_get(cs, "unhealthy_after"))) {
 			if (parse_long(v, 1, 1000, &l)) {
@@ -335,7 +366,16 @@ struct crawler *crawler_new(struct ev_loop *loop, struct archive *archive, const
 			goto fail;
 	}
 	c->fetcher = fetcher_new(loop, &fo);
+	/* Drafts: [crawler] draft_max_bytes (default 32 MiB), one connection per host. */
+	fo.max_body = 32u << 20;
+	fo.max_host_connections = 1;
+	if (cs && (v = ini_get(cs, "draft_max_bytes")) && ini_size(v, &fo.max_body)) {
+		bad(err, errlen, cfg, cs, "draft_max_bytes", "expected a size such as 32M");
+		goto fail;
+	}
+	c->d.fetcher = fetcher_new(loop, &fo);
 	ev_timer_init(&c->tick, NULL, 0., 0.);
+	ev_timer_init(&c->d.tick, NULL, 0., 0.);
 	return c;
 fail:
 	crawler_free(c);
@@ -348,6 +388,10 @@ void crawler_free(struct crawler *c)
 		return;
 	crawler_stop(c);
 	fetcher_free(c->fetcher);
+	fetcher_free(c->d.fetcher);
+	netguard_release(&c->d.guard);
+	free(c->d.url);
+	free(c->d.hop);
 	for (size_t i = 0; i < c->n; i++) {
 		struct source *s = &c->sources[i];
 		free(s->name);
@@ -637,7 +681,7 @@ static void finish_round(struct source *s)
 	s->active = 0;
 	c->running--;
 	/* A one-off crawl (crawl --once, doctor) ends its loop when the last round ends; a service's loop goes on. */
-	if (c->exit_when_idle && !c->running && !ev_is_active(&c->tick))
+	if (c->exit_when_idle && !c->running && !ev_is_active(&c->tick) && !c->d.url)
 		ev_break(c->loop, EVBREAK_ONE);
 }
 
@@ -777,6 +821,133 @@ int crawler_run_due(struct crawler *c)
 	return started;
 }
 
+/* ---- draft texts ---- */
+
+static void draft_next(struct crawler *c);
+
+static void draft_report(struct crawler *c, const char *url, const char *what)
+{
+	if (c->report) {
+		fprintf(c->report, "draft text '%s': %s\n", url, what);
+		fflush(c->report);
+	}
+}
+
+static void draft_end(struct crawler *c)
+{
+	free(c->d.url);
+	free(c->d.hop);
+	c->d.url = c->d.hop = NULL;
+	c->d.hops = 0;
+	if (c->d.drain)
+		draft_next(c);
+}
+
+static void draft_fetch(struct crawler *c, const char *url);
+
+static void on_draft(void *arg, struct fetch_result *r)
+{
+	struct crawler *c = arg;
+	char err[ERRBUF_SIZE], msg[ERRBUF_SIZE + 64];
+	int rc;
+	if (r->status >= 300 && r->status < 400 && r->redirect_url && c->d.hops < 5 && url_is_web(r->redirect_url)) {
+		/* Followed by hand, each hop through the guard again. */
+		c->d.hops++;
+		free(c->d.hop);
+		c->d.hop = xstrdup(r->redirect_url);
+		draft_fetch(c, c->d.hop);
+		return;
+	}
+	if (r->failed || r->not_modified || r->status >= 300) {
+		const char *why = r->status >= 300 && r->status < 400 && r->status != 304
+					  ? (c->d.hops >= 5 ? "more than 5 redirects" : "a redirect to a URL that is not http or https")
+				  : r->failed ? r->error
+					      : "not modified";
+		/* A refused address or a body over the cap will not change by asking again; the rest may. */
+		int final = r->refused || strstr(r->error, "limit") != NULL || (r->status >= 300 && r->status < 500 &&
+										 r->status != 408 && r->status != 429);
+		rc = archive_draft_failed(c->archive, c->d.url, why, final, err, sizeof(err));
+		c->d.failed++;
+		snprintf(msg, sizeof(msg), "%s (%s)", why, final ? "given up" : "will try again");
+		draft_report(c, c->d.url, rc ? err : msg);
+	} else {
+		rc = archive_draft_fetched(c->archive, c->d.url, r->content_type, r->body.s, r->body.len, err,
+					   sizeof(err));
+		c->d.fetched++;
+		if (rc) {
+			draft_report(c, c->d.url, err);
+		} else {
+			json_t *d = archive_draft_json(c->archive, c->d.url);
+			const char *st = json_string_value(json_object_get(d, "state"));
+			const char *why = json_string_value(json_object_get(d, "error"));
+			snprintf(msg, sizeof(msg), "%s, %zu bytes%s%s", st ? st : "?", r->body.len, why ? ": " : "",
+				 why ? why : "");
+			draft_report(c, c->d.url, msg);
+			json_decref(d);
+		}
+	}
+	draft_end(c);
+}
+
+static void draft_fetch(struct crawler *c, const char *url)
+{
+	struct fetch_req req = {url, NULL, NULL, NULL, NULL};
+	req.guard = &c->d.guard;
+	if (fetch_start(c->d.fetcher, &req, on_draft, c)) {
+		char err[ERRBUF_SIZE];
+		if (archive_draft_failed(c->archive, c->d.url, "not an http or https URL", 1, err, sizeof(err)))
+			draft_report(c, c->d.url, err);
+		draft_end(c);
+	}
+}
+
+/* Starts the next due draft, unless one is in flight. Returns 1 when one started. */
+static void draft_next(struct crawler *c)
+{
+	struct strv due;
+	char err[ERRBUF_SIZE];
+	if (c->d.url)
+		return;
+	strv_init(&due);
+	if (archive_drafts_catch_up(c->archive, err, sizeof(err)) ||
+	    archive_drafts_due(c->archive, 1, &due, err, sizeof(err)))
+		draft_report(c, "*", err);
+	if (!due.n) {
+		strv_release(&due);
+		c->d.drain = 0;
+		if (c->exit_when_idle && !c->running && !ev_is_active(&c->tick))
+			ev_break(c->loop, EVBREAK_ONE);
+		return;
+	}
+	c->d.url = xstrdup(due.items[0]);
+	strv_release(&due);
+	draft_fetch(c, c->d.url);
+}
+
+static void on_draft_tick(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct crawler *c = w->data;
+	(void)loop;
+	(void)revents;
+	/* Low priority: never while a source's round is running. */
+	if (!c->running)
+		draft_next(c);
+}
+
+int crawler_drafts_now(struct crawler *c)
+{
+	c->d.drain = 1;
+	draft_next(c);
+	return c->d.url != NULL;
+}
+
+json_t *crawler_drafts_json(struct crawler *c)
+{
+	json_t *o = archive_draft_counts(c->archive);
+	json_object_set_new(o, "enabled", json_boolean(c->d.on));
+	return o;
+}
+
 static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	(void)loop;
@@ -789,6 +960,11 @@ void crawler_start(struct crawler *c)
 	ev_timer_init(&c->tick, on_tick, 0., 1.);
 	c->tick.data = c;
 	ev_timer_start(c->loop, &c->tick);
+	if (c->d.on) {
+		ev_timer_init(&c->d.tick, on_draft_tick, c->d.interval, c->d.interval);
+		c->d.tick.data = c;
+		ev_timer_start(c->loop, &c->d.tick);
+	}
 }
 
 void crawler_exit_when_idle(struct crawler *c, int on)
@@ -799,6 +975,7 @@ void crawler_exit_when_idle(struct crawler *c, int on)
 void crawler_stop(struct crawler *c)
 {
 	ev_timer_stop(c->loop, &c->tick);
+	ev_timer_stop(c->loop, &c->d.tick);
 }
 
 int crawler_busy(const struct crawler *c)

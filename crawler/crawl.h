@@ -42,6 +42,12 @@ int crawler_busy(const struct crawler *c);
 /* Number of sources whose last round failed. */
 int crawler_failed(const struct crawler *c);
 
+/* Fetches every draft text that is due now, one after another (crawl --drafts); with crawler_exit_when_idle, the
+ * loop ends after the last. Returns 1 when one started. */
+int crawler_drafts_now(struct crawler *c);
+/* The draft texts' queue: {enabled, pending, done, failed, skipped}. */
+json_t *crawler_drafts_json(struct crawler *c);
+
 /* Every source with its health as JSON: [{name, kind, enabled, health, last_success, last_error, ...}]. */
 json_t *crawler_sources_json(struct crawler *c);
 

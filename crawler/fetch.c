@@ -390,6 +390,7 @@ static void transfer_free(struct transfer *t)
 	free(t->res.etag);
 	free(t->res.last_modified);
 	free(t->res.content_type);
+	free(t->res.redirect_url);
 	free(t);
 }
 
@@ -683,6 +684,12 @@ static void finish(struct fetcher *f, struct transfer *t, CURLcode code)
 	curl_easy_getinfo(t->easy, CURLINFO_EFFECTIVE_URL, &eff);
 	r->content_type = ct ? xstrdup(ct) : NULL;
 	r->effective_url = xstrdup(eff ? eff : t->url);
+	if (t->guard) {
+		/* A guarded request follows no redirect: the caller may, guarded again, to where this one pointed. */
+		char *loc = NULL;
+		if (curl_easy_getinfo(t->easy, CURLINFO_REDIRECT_URL, &loc) == CURLE_OK && loc)
+			r->redirect_url = xstrdup(loc);
+	}
 	r->seconds = ev_now(f->loop) - t->started;
 	if (t->over_cap || code == CURLE_FILESIZE_EXCEEDED) {
 		r->failed = 1;

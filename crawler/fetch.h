@@ -64,6 +64,7 @@ struct fetch_result {
 	char error[ERRBUF_SIZE];
 	struct buf body;
 	char *etag, *last_modified, *content_type;
+	char *redirect_url; /* a guarded request answered 3xx: where it pointed (absolute), else NULL */
 	double retry_after; /* seconds from a Retry-After header, or 0 */
 	double seconds;     /* time the transfer took */
 	struct fetch_conn *conn; /* connect_only: the session, owned by the callback (fetch_conn_close), else NULL */

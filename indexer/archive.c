@@ -4,7 +4,9 @@
 #include "buf.h"
 #include "hash.h"
 #include "idx.h"
+#include "parse.h"
 #include "query.h"
+#include "text.h"
 
 #include <errno.h>
 #include <ftw.h>
@@ -16,6 +18,9 @@
 /* Records per SQLite transaction during import, and index commits every so many documents. */
 #define IMPORT_BATCH 2000
 #define INDEX_COMMIT_EVERY 50000
+/* Bytes of a draft text kept and indexed (a 300-page regulation is about 1 MiB of text); tries before giving up. */
+#define DRAFT_TEXT_MAX (4u << 20)
+#define DRAFT_TRIES 4
 
 struct archive {
 	char *dir;
@@ -258,6 +263,13 @@ static int index_doc(struct archive *a, int64_t id, const struct notif *n, const
 	archive_classify(a, &cur, &cats, &risk);
 	idx_doc_begin(a->idx);
 	query_index_record(a->idx, &cur, &cats, &risk);
+	/* The draft texts it links to, searchable as text:... (they would drown the notification's own words). */
+	for (size_t i = 0; i < n->document_urls.n; i++) {
+		char *text = store_draft_text(a->store, n->document_urls.items[i]);
+		if (text)
+			idx_doc_text(a->idx, text, 1, "XD");
+		free(text);
+	}
 	return idx_doc_replace(a->idx, (unsigned)id, err, errlen);
 }
 
@@ -498,6 +510,10 @@ static int flush_batch(struct import_ctx *c)
 	for (size_t i = 0; i < c->n; i++) {
 		enum store_outcome o;
 		rc = store_upsert(a->store, c->batch[i], &o, &ids[i], &finals[i], c->err, c->errlen);
+		/* The draft texts it links to join the crawler's queue in the same transaction. */
+		const struct notif *f = finals[i] ? finals[i] : c->batch[i];
+		for (size_t k = 0; !rc && o != STORE_UNCHANGED && k < f->document_urls.n; k++)
+			rc = store_draft_add(a->store, f->document_urls.items[k], f->symbol, c->err, c->errlen);
 		if (rc) {
 			store_rollback(a->store);
 			goto out;
@@ -875,6 +891,15 @@ int archive_show(struct archive *a, const char *symbol, json_t **out, char *err,
 	strv_release(&rel);
 	json_object_set_new(j, "related", related);
 	json_object_set_new(j, "history", store_history(a->store, n->symbol));
+	json_t *drafts = json_array();
+	for (size_t i = 0; i < n->document_urls.n; i++) {
+		json_t *d = store_draft_json(a->store, n->document_urls.items[i]);
+		if (d) {
+			json_object_del(d, "symbol");
+			json_array_append_new(drafts, d);
+		}
+	}
+	json_object_set_new(j, "draft_texts", drafts);
 	/* What each document said stays under "dates"; the measure's current dates, with the document each comes
 	 * from, under "effective_dates". The risk speaks of the current ones. */
 	struct notif_effective e;
@@ -889,4 +914,159 @@ int archive_show(struct archive *a, const char *symbol, json_t **out, char *err,
 	notif_free(n);
 	*out = j;
 	return 0;
+}
+
+int archive_drafts_due(struct archive *a, int limit, struct strv *urls, char *err, size_t errlen)
+{
+	return store_drafts_due(a->store, now_epoch(), limit, urls, err, errlen);
+}
+
+json_t *archive_draft_counts(struct archive *a)
+{
+	return store_draft_counts(a->store);
+}
+
+/* Whether a body that is not PDF or DOCX is an HTML page: by its type, else by its first tag. */
+static int looks_html(const char *ctype, const char *data, size_t len)
+{
+	if (ctype && (strcasestr_ascii(ctype, "html") || strcasestr_ascii(ctype, "xml")))
+		return 1;
+	char head[1025];
+	size_t n = len < 1024 ? len : 1024;
+	memcpy(head, data, n);
+	head[n] = '\0';
+	for (char *p = head; p < head + n; p++)
+		if (!*p)
+			*p = ' ';
+	return strcasestr_ascii(head, "<html") || strcasestr_ascii(head, "<!doctype html") ||
+	       strcasestr_ascii(head, "<body");
+}
+
+/* The text of a fetched draft (PDF, DOCX, HTML or plain text), white space folded line by line and cut at
+ * DRAFT_TEXT_MAX on a character boundary. Returns 0 with *fmt set, or -TBT_EPARSE with why. */
+static int draft_text(const char *ctype, const char *data, size_t len, struct buf *out, const char **fmt, char *why,
+		      size_t whylen)
+{
+	struct buf raw;
+	int rc = 0;
+	buf_init(&raw, BUF_NOMAX);
+	enum doc_kind k = doc_kind_of(data, len);
+	if (k != DOC_NONE) {
+		*fmt = k == DOC_PDF ? "pdf" : "docx";
+		rc = doc_to_text(data, len, &raw, why, whylen);
+	} else if (looks_html(ctype, data, len)) {
+		*fmt = "html";
+		rc = html_page_text(data, len, &raw, why, whylen);
+	} else if ((!ctype || starts_with_ci(ctype, "text/plain")) && utf8_valid(data, len, NULL) &&
+		   !memchr(data, '\0', len)) {
+		*fmt = "text";
+		buf_add(&raw, data, len);
+	} else {
+		errf(why, whylen, "not a PDF, DOCX, HTML or text document (Content-Type: %s)", ctype ? ctype : "none");
+		rc = -TBT_EPARSE;
+	}
+	if (!rc) {
+		/* One line per line, each with its spaces folded; blank lines dropped. */
+		for (const char *p = raw.s, *e; p < raw.s + raw.len && out->len < DRAFT_TEXT_MAX; p = e + 1) {
+			e = memchr(p, '\n', (size_t)(raw.s + raw.len - p));
+			if (!e)
+				e = raw.s + raw.len;
+			char *line = xstrndup(p, (size_t)(e - p)), *folded = text_fold_space(line);
+			if (*folded) {
+				buf_addstr(out, folded);
+				buf_addch(out, '\n');
+			}
+			free(line);
+			free(folded);
+		}
+		if (out->len > DRAFT_TEXT_MAX) {
+			size_t cut = DRAFT_TEXT_MAX;
+			while (cut && ((unsigned char)out->s[cut] & 0xC0) == 0x80)
+				cut--;
+			out->s[cut] = '\0';
+			out->len = cut;
+		}
+		if (!out->len) {
+			errf(why, whylen, "the document holds no text (a scanned image?)");
+			rc = -TBT_EPARSE;
+		}
+	}
+	buf_release(&raw);
+	return rc;
+}
+
+/* Indexes again the notifications that link a fetched draft, commits, and marks it indexed. */
+static int index_draft(struct archive *a, const char *url, char *err, size_t errlen)
+{
+	struct strv symbols;
+	int rc;
+	strv_init(&symbols);
+	rc = store_draft_citers(a->store, url, &symbols, err, errlen);
+	for (size_t i = 0; !rc && i < symbols.n; i++) {
+		struct notif *n;
+		int64_t id;
+		if (store_get(a->store, symbols.items[i], &n, &id, err, errlen))
+			continue;
+		if ((rc = index_one(a, id, n, err, errlen)))
+			index_failed(a, err);
+		a->uncommitted++;
+		notif_free(n);
+	}
+	strv_release(&symbols);
+	if (!rc && (rc = index_commit(a, err, errlen)) == 0)
+		rc = store_draft_indexed(a->store, url, err, errlen);
+	return rc;
+}
+
+int archive_draft_fetched(struct archive *a, const char *url, const char *ctype, const char *data, size_t len,
+			  char *err, size_t errlen)
+{
+	struct buf text;
+	char why[ERRBUF_SIZE] = "", sha[65];
+	const char *fmt = NULL;
+	int rc;
+	if (a->mode != ARCHIVE_WRITE) {
+		errf(err, errlen, "the archive is open read-only");
+		return -EROFS;
+	}
+	sha256_hex(data, len, sha);
+	buf_init(&text, BUF_NOMAX);
+	if (draft_text(ctype, data, len, &text, &fmt, why, sizeof(why)))
+		rc = store_draft_done(a->store, url, "skipped", why, fmt, (long long)len, sha, NULL, 0, err, errlen);
+	else
+		rc = store_draft_done(a->store, url, "done", why[0] ? why : NULL, fmt, (long long)len, sha, text.s,
+				      text.len, err, errlen);
+	buf_release(&text);
+	if (!rc)
+		rc = index_draft(a, url, err, errlen);
+	return rc;
+}
+
+int archive_draft_failed(struct archive *a, const char *url, const char *why, int final, char *err, size_t errlen)
+{
+	json_t *d = store_draft_json(a->store, url);
+	long long attempts = d ? json_integer_value(json_object_get(d, "attempts")) : 0;
+	json_decref(d);
+	/* An hour, then four, then sixteen; after DRAFT_TRIES failures the link is taken as dead. */
+	if (attempts + 1 >= DRAFT_TRIES)
+		final = 1;
+	double next = now_epoch() + 3600.0 * (double)(1LL << (2 * (attempts < 10 ? attempts : 10)));
+	return store_draft_failed(a->store, url, final ? "failed" : "pending", why, next, err, errlen);
+}
+
+int archive_drafts_catch_up(struct archive *a, char *err, size_t errlen)
+{
+	struct strv urls;
+	int rc;
+	strv_init(&urls);
+	rc = store_drafts_unindexed(a->store, &urls, err, errlen);
+	for (size_t i = 0; !rc && i < urls.n; i++)
+		rc = index_draft(a, urls.items[i], err, errlen);
+	strv_release(&urls);
+	return rc;
+}
+
+json_t *archive_draft_json(struct archive *a, const char *url)
+{
+	return store_draft_json(a->store, url);
 }

@@ -112,4 +112,23 @@ void archive_change_note(struct archive *a, const struct notif *n, struct notif_
 /* The whole record for `show`: the canonical document plus related documents and history. */
 int archive_show(struct archive *a, const char *symbol, json_t **out, char *err, size_t errlen);
 
+/*
+ * The draft texts notifications link to (document_urls; see store.h). The crawler asks which are due, fetches each
+ * and hands the result here; the archive extracts the text (PDF, DOCX, HTML, plain text), keeps it and indexes it
+ * with every notification that links it, searchable as text:WORDS. Write mode only.
+ */
+int archive_drafts_due(struct archive *a, int limit, struct strv *urls, char *err, size_t errlen);
+/* A body fetched for url: stored as "done" with its text, or as "skipped" with why when it holds none we can read.
+ * Returns 0, or a negative code when the store or the index failed. */
+int archive_draft_fetched(struct archive *a, const char *url, const char *content_type, const char *data, size_t len,
+			  char *err, size_t errlen);
+/* A fetch of url that failed (why): tried again later with backoff, or for good (final, or after four failures). */
+int archive_draft_failed(struct archive *a, const char *url, const char *why, int final, char *err, size_t errlen);
+/* Indexes the texts a crash left stored but not indexed. */
+int archive_drafts_catch_up(struct archive *a, char *err, size_t errlen);
+/* One draft text's state (store_draft_json), or NULL when url was never queued. */
+json_t *archive_draft_json(struct archive *a, const char *url);
+/* {pending, done, failed, skipped}: how many draft texts are in each state. */
+json_t *archive_draft_counts(struct archive *a);
+
 #endif

@@ -439,6 +439,7 @@ static Xapian::Query build_query(struct idx *x, const idx_query *q)
 		qp.set_default_op(Xapian::Query::OP_AND);
 		qp.set_database(*x->db);
 		qp.add_prefix("title", "S");
+		qp.add_prefix("text", "XD"); // inside the draft texts a notification links to
 		unsigned flags = Xapian::QueryParser::FLAG_PHRASE | Xapian::QueryParser::FLAG_BOOLEAN |
 				 Xapian::QueryParser::FLAG_LOVEHATE | Xapian::QueryParser::FLAG_WILDCARD |
 				 Xapian::QueryParser::FLAG_PURE_NOT | Xapian::QueryParser::FLAG_CJK_NGRAM;

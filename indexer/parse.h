@@ -30,6 +30,9 @@ enum doc_kind doc_kind_of(const char *data, size_t len);
  * still say what was left out) or -TBT_EPARSE with err set. */
 struct buf;
 int doc_to_text(const char *data, size_t len, struct buf *out, char *err, size_t errlen);
+/* Appends the text of an HTML page (scripts and styles left out, a line break at each block) to out. Returns 0 or
+ * -TBT_EPARSE with err set. */
+int html_page_text(const char *data, size_t len, struct buf *out, char *err, size_t errlen);
 /* Reads the forms in a PDF or DOCX file (the WTO's own notification documents). */
 int parse_document(const struct parse_sink *sink, const char *data, size_t len);
 

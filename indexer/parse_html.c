@@ -150,3 +150,17 @@ int parse_html(const struct parse_sink *sink, const char *data, size_t len, cons
 	buf_release(&text);
 	return rc;
 }
+
+int html_page_text(const char *data, size_t len, struct buf *out, char *err, size_t errlen)
+{
+	htmlDocPtr doc = html_read(data, len, NULL, NULL);
+	xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
+	if (!root) {
+		xmlFreeDoc(doc);
+		errf(err, errlen, "not an HTML document");
+		return -TBT_EPARSE;
+	}
+	node_text(root->children, out, 0);
+	xmlFreeDoc(doc);
+	return 0;
+}

@@ -25,6 +25,16 @@ enum stmt_id {
 	S_URL_GET,
 	S_URL_PUT,
 	S_HAS_DERIVED,
+	S_DRAFT_ADD,
+	S_DRAFT_DUE,
+	S_DRAFT_DONE,
+	S_DRAFT_FAILED,
+	S_DRAFT_TEXT,
+	S_DRAFT_INFO,
+	S_DRAFT_COUNTS,
+	S_DRAFT_UNINDEXED,
+	S_DRAFT_MARK,
+	S_DRAFT_CITERS,
 	S_N
 };
 
@@ -62,6 +72,21 @@ static const char *const stmt_sql[S_N] = {
 	[S_URL_GET] = "SELECT etag, last_modified, sha256 FROM url_state WHERE url = ?1",
 	[S_URL_PUT] = "INSERT OR REPLACE INTO url_state (url, source, etag, last_modified, sha256, fetched_at) "
 		      "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[S_DRAFT_ADD] = "INSERT OR IGNORE INTO draft_texts (url, symbol, created_at) VALUES (?1, ?2, ?3)",
+	[S_DRAFT_DUE] = "SELECT url, symbol, attempts FROM draft_texts WHERE state = 'pending' AND next_try <= ?1 "
+			"ORDER BY next_try, rowid LIMIT ?2",
+	[S_DRAFT_DONE] = "UPDATE draft_texts SET state = ?2, attempts = attempts + 1, error = ?3, format = ?4, size = ?5, "
+			 "sha256 = ?6, text = ?7, fetched_at = ?8, indexed = 0 WHERE url = ?1",
+	[S_DRAFT_FAILED] = "UPDATE draft_texts SET state = ?2, attempts = attempts + 1, error = ?3, next_try = ?4, "
+			   "fetched_at = ?5 WHERE url = ?1",
+	[S_DRAFT_TEXT] = "SELECT text FROM draft_texts WHERE url = ?1 AND state = 'done'",
+	[S_DRAFT_INFO] = "SELECT state, attempts, error, format, size, length(text), fetched_at, symbol "
+			 "FROM draft_texts WHERE url = ?1",
+	[S_DRAFT_COUNTS] = "SELECT state, count(*) FROM draft_texts GROUP BY state",
+	[S_DRAFT_UNINDEXED] = "SELECT url FROM draft_texts WHERE state = 'done' AND indexed = 0 LIMIT 100",
+	[S_DRAFT_MARK] = "UPDATE draft_texts SET indexed = 1 WHERE url = ?1",
+	[S_DRAFT_CITERS] = "SELECT DISTINCT n.symbol FROM notifications n, json_each(n.doc, '$.document_urls') j "
+			   "WHERE j.value = ?1",
 };
 
 /* Migrations: entry k takes the schema from version k to k + 1. Only ever append. */
@@ -202,6 +227,26 @@ static const char *const migrations[] = {
 	/* 8: a webhook or robot whose target keeps failing is paused (active = 0) with the reason, not hammered. */
 	"ALTER TABLE subscriptions ADD COLUMN failures INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE subscriptions ADD COLUMN paused_reason TEXT;",
+	/* 9: the draft texts notifications link to (document_urls), fetched at low priority, their text indexed with
+	 * the notification. The links of the notifications already stored are queued too. */
+	"CREATE TABLE draft_texts ("
+	"  url TEXT PRIMARY KEY,"
+	"  symbol TEXT NOT NULL," /* the notification that first linked it */
+	"  state TEXT NOT NULL DEFAULT 'pending'," /* pending, done, failed, skipped */
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_try REAL NOT NULL DEFAULT 0,"
+	"  error TEXT,"
+	"  format TEXT,"
+	"  size INTEGER,"
+	"  sha256 TEXT,"
+	"  created_at TEXT NOT NULL,"
+	"  fetched_at TEXT,"
+	"  text TEXT,"
+	"  indexed INTEGER NOT NULL DEFAULT 0);" /* 1 once the index has committed the text */
+	"CREATE INDEX draft_texts_due ON draft_texts (next_try) WHERE state = 'pending';"
+	"INSERT OR IGNORE INTO draft_texts (url, symbol, created_at) "
+	"  SELECT j.value, n.symbol, n.updated_at FROM notifications n, json_each(n.doc, '$.document_urls') j "
+	"  WHERE j.value LIKE 'http://%' OR j.value LIKE 'https://%' ORDER BY n.id;",
 };
 
 struct store {
@@ -768,4 +813,139 @@ int store_has_derived(struct store *s, const char *root)
 	int found = sqlite3_step(st) == SQLITE_ROW;
 	sqlite3_reset(st);
 	return found;
+}
+
+int store_draft_add(struct store *s, const char *url, const char *symbol, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = stmt(s, S_DRAFT_ADD);
+	char now[21];
+	now_iso(now);
+	sqlite3_bind_text(st, 1, url, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, symbol, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, now, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : db_err(s, err, errlen, "queue a draft text");
+}
+
+int store_drafts_due(struct store *s, double now, int limit, struct strv *urls, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = stmt(s, S_DRAFT_DUE);
+	int rc;
+	sqlite3_bind_double(st, 1, now);
+	sqlite3_bind_int(st, 2, limit);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		strv_push(urls, (const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : db_err(s, err, errlen, "read the draft texts due");
+}
+
+int store_draft_done(struct store *s, const char *url, const char *state, const char *why, const char *format,
+		     long long size, const char *sha256, const char *text, size_t textlen, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = stmt(s, S_DRAFT_DONE);
+	char now[21];
+	now_iso(now);
+	sqlite3_bind_text(st, 1, url, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, why, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, format, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, size);
+	sqlite3_bind_text(st, 6, sha256, -1, SQLITE_STATIC);
+	if (text)
+		sqlite3_bind_text64(st, 7, text, textlen, SQLITE_STATIC, SQLITE_UTF8);
+	sqlite3_bind_text(st, 8, now, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : db_err(s, err, errlen, "save a draft text");
+}
+
+int store_draft_failed(struct store *s, const char *url, const char *state, const char *why, double next_try,
+		       char *err, size_t errlen)
+{
+	sqlite3_stmt *st = stmt(s, S_DRAFT_FAILED);
+	char now[21];
+	now_iso(now);
+	sqlite3_bind_text(st, 1, url, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, why, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 4, next_try);
+	sqlite3_bind_text(st, 5, now, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : db_err(s, err, errlen, "save a draft text's failure");
+}
+
+char *store_draft_text(struct store *s, const char *url)
+{
+	sqlite3_stmt *st = stmt(s, S_DRAFT_TEXT);
+	char *text = NULL;
+	sqlite3_bind_text(st, 1, url, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		text = col_dup(st, 0);
+	sqlite3_reset(st);
+	return text;
+}
+
+json_t *store_draft_json(struct store *s, const char *url)
+{
+	sqlite3_stmt *st = stmt(s, S_DRAFT_INFO);
+	json_t *o = NULL;
+	sqlite3_bind_text(st, 1, url, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		static const char *const names[] = {"state", NULL, "error", "format", NULL, NULL, "fetched_at", "symbol"};
+		o = json_pack("{s:s, s:i}", "url", url, "attempts", sqlite3_column_int(st, 1));
+		for (int i = 0; i < 8; i++)
+			if (names[i] && sqlite3_column_type(st, i) != SQLITE_NULL)
+				json_object_set_new(o, names[i], json_string((const char *)sqlite3_column_text(st, i)));
+		if (sqlite3_column_type(st, 4) != SQLITE_NULL)
+			json_object_set_new(o, "bytes", json_integer(sqlite3_column_int64(st, 4)));
+		if (sqlite3_column_type(st, 5) != SQLITE_NULL)
+			json_object_set_new(o, "text_chars", json_integer(sqlite3_column_int64(st, 5)));
+	}
+	sqlite3_reset(st);
+	return o;
+}
+
+json_t *store_draft_counts(struct store *s)
+{
+	sqlite3_stmt *st = stmt(s, S_DRAFT_COUNTS);
+	json_t *o = json_pack("{s:i, s:i, s:i, s:i}", "pending", 0, "done", 0, "failed", 0, "skipped", 0);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		json_object_set_new(o, (const char *)sqlite3_column_text(st, 0), json_integer(sqlite3_column_int64(st, 1)));
+	sqlite3_reset(st);
+	return o;
+}
+
+/* Runs a one-text-parameter statement whose rows are one text column each, appended to out. */
+static int strings_of(struct store *s, enum stmt_id id, const char *param, struct strv *out, char *err, size_t errlen,
+		      const char *what)
+{
+	sqlite3_stmt *st = stmt(s, id);
+	int rc;
+	if (param)
+		sqlite3_bind_text(st, 1, param, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		strv_push(out, (const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : db_err(s, err, errlen, what);
+}
+
+int store_drafts_unindexed(struct store *s, struct strv *urls, char *err, size_t errlen)
+{
+	return strings_of(s, S_DRAFT_UNINDEXED, NULL, urls, err, errlen, "read the draft texts to index");
+}
+
+int store_draft_citers(struct store *s, const char *url, struct strv *symbols, char *err, size_t errlen)
+{
+	return strings_of(s, S_DRAFT_CITERS, url, symbols, err, errlen, "find the notifications linking a draft");
+}
+
+int store_draft_indexed(struct store *s, const char *url, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = stmt(s, S_DRAFT_MARK);
+	sqlite3_bind_text(st, 1, url, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : db_err(s, err, errlen, "mark a draft text indexed");
 }

@@ -86,4 +86,32 @@ int store_url_get(struct store *s, const char *url, char **etag, char **last_mod
 int store_url_put(struct store *s, const char *url, const char *source, const char *etag, const char *last_modified,
 		  const char *sha256, char *err, size_t errlen);
 
+/*
+ * The draft texts notifications link to (their document_urls): queued when a notification naming them is stored,
+ * fetched by the crawler at low priority, their text indexed with every notification that links them.
+ * state: pending (due at next_try), done (text kept), failed (refused, or too many failures), skipped (not a
+ * document we can read, or over the size cap). Strings are borrowed for the call.
+ */
+int store_draft_add(struct store *s, const char *url, const char *symbol, char *err, size_t errlen);
+/* Appends to urls the pending draft texts due at now, the longest-waiting first, at most limit. */
+int store_drafts_due(struct store *s, double now, int limit, struct strv *urls, char *err, size_t errlen);
+/* A fetch that ended: state "done" with the text, or "skipped" with why (text NULL). */
+int store_draft_done(struct store *s, const char *url, const char *state, const char *why, const char *format,
+		     long long size, const char *sha256, const char *text, size_t textlen, char *err, size_t errlen);
+/* A fetch that failed: state "pending" to try again at next_try, or "failed" for good. */
+int store_draft_failed(struct store *s, const char *url, const char *state, const char *why, double next_try,
+		       char *err, size_t errlen);
+/* The text of a fetched draft (malloc'd), or NULL when there is none. */
+char *store_draft_text(struct store *s, const char *url);
+/* One draft text's state as JSON {url, state, attempts, error, format, bytes, text_chars, fetched_at, symbol}, or
+ * NULL when the URL was never queued. */
+json_t *store_draft_json(struct store *s, const char *url);
+/* The draft texts fetched whose text the index has not committed yet (at most 100 at a time). */
+int store_drafts_unindexed(struct store *s, struct strv *urls, char *err, size_t errlen);
+int store_draft_indexed(struct store *s, const char *url, char *err, size_t errlen);
+/* The notifications whose document_urls hold url. */
+int store_draft_citers(struct store *s, const char *url, struct strv *symbols, char *err, size_t errlen);
+/* How many draft texts are in each state: {pending, done, failed, skipped}. */
+json_t *store_draft_counts(struct store *s);
+
 #endif

@@ -11,6 +11,7 @@ Paths:
   /500                   an error page              /429       Too Many Requests with Retry-After: 120
   /redirect-file         302 to file:///etc/passwd  /big       a body of 3 MiB
   /redirect-here         302 to a document on the same host
+  /drafts/NAME           a file of ROOT/drafts (draft texts) with its type; /moved/NAME: 301 to it; /loop: 302 to itself
   /redirect-local        302 to the same document through http://localhost (another host, on loopback)
   /badgzip               gzip cut short             /badutf8   a form with invalid UTF-8 bytes
   /gzipdoc               a form sent gzipped        /gzipbomb  20 MiB of zeros in 20 KiB of gzip
@@ -87,6 +88,19 @@ class Handler(BaseHTTPRequestHandler):
             chunk = items[(page - 1) * size: page * size]
             body = {"currentPage": page, "pageSize": size, "totalCount": len(items), "items": chunk}
             return self.send(200, json.dumps(body).encode(), "application/json; charset=utf-8")
+        if p.startswith("/drafts/"):
+            # The draft texts notifications link to, with the types real servers give them.
+            name = os.path.basename(p)
+            path = os.path.join(ROOT, "drafts", name)
+            if not os.path.isfile(path):
+                return self.send(404, b"not found")
+            types = {".pdf": "application/pdf", ".html": "text/html; charset=utf-8", ".bin": "application/octet-stream",
+                     ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+            return self.send(200, open(path, "rb").read(), types.get(os.path.splitext(name)[1], "text/plain"))
+        if p.startswith("/moved/"):
+            return self.send(301, b"", headers={"Location": "/drafts/" + os.path.basename(p)})
+        if p == "/loop":
+            return self.send(302, b"", headers={"Location": "/loop"})
         if p.startswith("/docs/"):
             name = os.path.basename(p)
             path = os.path.join(ROOT, "samples", name)

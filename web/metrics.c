@@ -91,6 +91,15 @@ static enum MHD_Result metrics(struct req *r)
 	buf_addf(&o, "# HELP tbtwarn_outbox_oldest_pending_seconds Age of the oldest undelivered row (0: none).\n"
 		     "# TYPE tbtwarn_outbox_oldest_pending_seconds gauge\ntbtwarn_outbox_oldest_pending_seconds %.0f\n",
 		 oldest > 0 ? now - oldest : 0);
+	static const char *const draft_states[] = {"pending", "done", "failed", "skipped"};
+	static const char *const draft_sql[] = {"SELECT count(*) FROM draft_texts WHERE state = 'pending'",
+						"SELECT count(*) FROM draft_texts WHERE state = 'done'",
+						"SELECT count(*) FROM draft_texts WHERE state = 'failed'",
+						"SELECT count(*) FROM draft_texts WHERE state = 'skipped'"};
+	buf_addstr(&o, "# HELP tbtwarn_draft_texts Draft texts linked by notifications, by state of their fetch.\n"
+		       "# TYPE tbtwarn_draft_texts gauge\n");
+	for (int k = 0; k < 4; k++)
+		buf_addf(&o, "tbtwarn_draft_texts{state=\"%s\"} %.0f\n", draft_states[k], scalar(r, draft_sql[k]));
 	if (r->w->cr) {
 		json_t *src = crawler_sources_json(r->w->cr);
 		size_t i;

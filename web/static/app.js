@@ -5,13 +5,13 @@
 const T = {
   zh: {
     skip: "跳到正文", nav_search: "检索", nav_dashboard: "态势", nav_subscribe: "订阅预警", footer: "数据来源：WTO ePing 及各成员通报。tbtwarn 为广东出口企业提供预警。", calendar: "日历",
-    search_title: "检索 TBT/SPS 通报", search_label: "检索词（支持 member:USA、hs:8507、category:toys_games、\"短语\"、OR、NOT）", search_button: "检索",
+    search_title: "检索 TBT/SPS 通报", search_label: "检索词（支持 member:USA、hs:8507、category:toys_games、\"短语\"、OR、NOT；text:词语 检索法规正文）", search_button: "检索",
     filters: "筛选", member: "通报成员", category: "产品类别", type: "类型", risk: "风险", year: "年份", kind: "文件类型",
     from: "通报日期自", to: "至", open: "仅看仍可评议", any: "不限", sort: "排序", relevance: "相关度", date: "最新", results: "条结果",
     export_csv: "导出 CSV", export_jsonl: "导出 JSON Lines", prev: "上一页", next: "下一页", page: "第 {0} 页", no_results: "没有符合条件的通报。",
     deadline: "评议截止", days_left: "还剩 {0} 天", passed: "已截止", today: "今天截止", clear: "清除筛选", high: "高", medium: "中", low: "低",
     symbol: "通报号", market: "通报成员", title: "标题", title_zh: "中文标题", products: "涉及产品", description: "内容", objectives: "目的", agency: "负责机构",
-    distributed: "通报日期", adoption: "拟批准日期", entry_into_force: "拟生效日期", hs: "HS 编码", ics: "ICS 编码", documents: "法规文本", notification: "通报原文",
+    distributed: "通报日期", adoption: "拟批准日期", entry_into_force: "拟生效日期", hs: "HS 编码", ics: "ICS 编码", documents: "法规文本", notification: "通报原文", draft_done: "正文已收录，可用 text: 检索", draft_pending: "正文待获取", draft_failed: "正文无法获取", draft_skipped: "正文无法读取",
     related: "相关文件", categories: "产品类别与匹配依据", risk_reasons: "风险等级与原因", history: "修订记录", not_found: "档案中没有这份通报。", back: "返回检索",
     dash_title: "态势：广东出口相关的技术性贸易措施", new_week: "本周新通报", total: "档案总数", closing: "即将截止评议（广东产品类别）", within: "{0} 天内",
     by_month: "按月通报数", by_member: "通报最多的成员", by_category: "涉及最多的产品类别", sources: "数据源状态", source: "数据源", health: "状态", last_success: "最近成功", last_error: "最近错误",
@@ -23,13 +23,13 @@ const T = {
   },
   en: {
     skip: "Skip to content", nav_search: "Search", nav_dashboard: "Dashboard", nav_subscribe: "Subscribe", footer: "Sources: WTO ePing and members' notifications. tbtwarn warns Guangdong's exporters.", calendar: "Calendar",
-    search_title: "Search TBT/SPS notifications", search_label: "Search (member:USA, hs:8507, category:toys_games, \"phrases\", OR, NOT work)", search_button: "Search",
+    search_title: "Search TBT/SPS notifications", search_label: "Search (member:USA, hs:8507, category:toys_games, \"phrases\", OR, NOT work; text:words searches the draft texts)", search_button: "Search",
     filters: "Filters", member: "Member", category: "Category", type: "Type", risk: "Risk", year: "Year", kind: "Document",
     from: "Distributed from", to: "to", open: "Open for comment only", any: "Any", sort: "Sort", relevance: "Relevance", date: "Newest", results: "results",
     export_csv: "Export CSV", export_jsonl: "Export JSON Lines", prev: "Previous", next: "Next", page: "Page {0}", no_results: "No notification matches.",
     deadline: "Comments until", days_left: "{0} days left", passed: "closed", today: "closes today", clear: "Clear filters", high: "high", medium: "medium", low: "low",
     symbol: "Symbol", market: "Member", title: "Title", title_zh: "Chinese title", products: "Products covered", description: "Description", objectives: "Objectives", agency: "Agency",
-    distributed: "Distributed", adoption: "Proposed adoption", entry_into_force: "Entry into force", hs: "HS codes", ics: "ICS codes", documents: "Texts", notification: "Notification",
+    distributed: "Distributed", adoption: "Proposed adoption", entry_into_force: "Entry into force", hs: "HS codes", ics: "ICS codes", documents: "Texts", notification: "Notification", draft_done: "text indexed, searchable with text:", draft_pending: "text not fetched yet", draft_failed: "text could not be fetched", draft_skipped: "text could not be read",
     related: "Related documents", categories: "Categories and evidence", risk_reasons: "Risk and reasons", history: "History", not_found: "This notification is not in the archive.", back: "Back to search",
     dash_title: "Dashboard: technical regulations that touch Guangdong's exports", new_week: "New this week", total: "In the archive", closing: "Comment periods closing (Guangdong categories)", within: "within {0} days",
     by_month: "Notifications by month", by_member: "Members notifying most", by_category: "Categories concerned most", sources: "Sources", source: "Source", health: "Health", last_success: "Last success", last_error: "Last error",
@@ -273,7 +273,10 @@ async function pageNotification(symbol) {
   // Only plain web addresses become links (the server keeps no others; this holds even if one slipped in).
   const link = (u) => /^https?:\/\/[^\s"<>`]+$/i.test(u) ? el("a", { href: u, rel: "noopener noreferrer" }, u) : u;
   if (n.notification_url) row("notification", link(n.notification_url));
-  if ((n.document_urls || []).length) row("documents", el("ul", {}, n.document_urls.map((u) => el("li", {}, link(u)))));
+  const draft = {};
+  (n.draft_texts || []).forEach((d) => { draft[d.url] = d; });
+  const docState = (u) => draft[u] ? el("span", { class: "muted", title: draft[u].error || "" }, " （" + t("draft_" + draft[u].state) + "）") : null;
+  if ((n.document_urls || []).length) row("documents", el("ul", {}, n.document_urls.map((u) => el("li", {}, link(u), docState(u)))));
   const cats = el("ul", {}, (n.categories || []).map((c) => el("li", {}, el("strong", {}, lang === "en" ? c.name_en : c.name_zh), " — ", c.evidence,
     " (", Math.round(c.confidence * 100) + "%", ")")));
   const risk = n.risk ? el("div", {}, riskBadge(n.risk.level), el("ul", {}, (n.risk.reasons || []).map((r) => el("li", {}, r)))) : null;

@@ -40,7 +40,11 @@ def para(text):
 def docx(path):
     body = "".join(para(t) for t in HEADER)
     rows = "".join(f"<w:tr><w:tc>{para(n)}</w:tc><w:tc>{para(t)}</w:tc></w:tr>" for n, t in ITEMS)
-    doc = f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document {W}><w:body>{body}<w:tbl>{rows}</w:tbl></w:body></w:document>'
+    docx_write(path, f"{body}<w:tbl>{rows}</w:tbl>")
+
+
+def docx_write(path, body):
+    doc = f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document {W}><w:body>{body}</w:body></w:document>'
     ct = ('<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
           '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
           '<Default Extension="xml" ContentType="application/xml"/>'
@@ -57,7 +61,7 @@ def docx(path):
 def pdf(path, lines):
     """A one-page-per-60-lines PDF with Helvetica text, one text line per form line."""
     objs = []
-    pages = [lines[i:i + 60] for i in range(0, len(lines), 60)]
+    pages = [lines[i:i + 60] for i in range(0, len(lines), 60)] or [[]]
     kids = []
     n_fixed = 3  # catalog, pages, font
     for k, chunk in enumerate(pages):
@@ -109,7 +113,25 @@ SPS = ["G/SPS/N/EU/802", "3 March 2025", "(25-1402)", "Committee on Sanitary and
        "(dd/mm/yy): 2 May 2025",
        "13. Texts available from: [X] National Notification Authority, [X] National Enquiry Point."]
 
+# Draft texts that notifications link to (document_urls), in our own words: what the crawler fetches and indexes.
+DRAFTS = os.path.join(HERE, "..", "drafts")
+HEATER_DRAFT = ["Draft Technical Regulation on Portable Electric Heaters", "Chapter 1 General provisions",
+                "Article 1 This regulation applies to portable electric heaters for household use."] + [
+    f"Article {i} The heater shall carry a tip-over switch that cuts the supply within two seconds; the "
+    f"temperature of the front guard shall not exceed the limit of table {i}." for i in range(2, 70)] + [
+    "Article 70 Conformity assessment: the manufacturer keeps a test report of an accredited laboratory.",
+    "Article 71 The rated power in watts appears on the marking plate in characters at least 3 mm high."]
+LABEL_DRAFT = ["Draft decree on the labelling of cosmetic products",
+               "Cosmetic products shall show the list of ingredients in the national language.",
+               "Nanomaterials among the ingredients are named with the word nano in brackets.",
+               "The batch code and the period after opening appear on the outer packaging."]
+
 if __name__ == "__main__":
+    os.makedirs(DRAFTS, exist_ok=True)
+    pdf(os.path.join(DRAFTS, "heater-regulation.pdf"), HEATER_DRAFT)
+    docx_write(os.path.join(DRAFTS, "cosmetics-labelling.docx"), "".join(para(t) for t in LABEL_DRAFT))
+    # A scan: a page with no text at all.
+    pdf(os.path.join(DRAFTS, "scanned.pdf"), [])
     docx(os.path.join(OUT, "wto-docx-table.docx"))
     pdf(os.path.join(OUT, "wto-pdf-sps.pdf"), SPS)
     # Hostile or broken files: each must be refused with its reason, nothing else lost.
