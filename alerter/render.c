@@ -479,7 +479,7 @@ char *render_mail(const struct message *m)
 	}
 	struct buf links;
 	buf_init(&links, BUF_NOMAX);
-	buf_addf(&links, "%s/manage?s=%lld&t=%s", m->base_url, (long long)m->who->id, manage);
+	buf_addf(&links, "%s/manage?s=%lld&t=%s&lang=%s", m->base_url, (long long)m->who->id, manage, zh ? "zh" : "en");
 	buf_addf(&text, "\n--\n%s %s\n%s %s/unsubscribe?s=%lld&t=%s\n", zh ? "管理订阅：" : "Manage your subscriptions:", links.s,
 		 zh ? "退订：" : "Unsubscribe:", m->base_url, (long long)m->who->id, unsub);
 	buf_addstr(&html, "<hr><p style=\"font-size:.9em;color:#444\"><a href=\"");

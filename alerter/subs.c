@@ -337,6 +337,23 @@ int subs_resubscribe(struct store *st, int64_t id, char *err, size_t errlen)
 	return 0;
 }
 
+int subs_set_lang(struct store *st, int64_t id, const char *lang, char *err, size_t errlen)
+{
+	sqlite3_stmt *q;
+	if (!lang || (strcmp(lang, "zh") && strcmp(lang, "en"))) {
+		errf(err, errlen, "lang: '%s' is not zh or en", lang ? lang : "");
+		return -EINVAL;
+	}
+	if (prep(st, "UPDATE subscribers SET lang = ?2 WHERE id = ?1", &q, err, errlen))
+		return -TBT_EDB;
+	sqlite3_bind_int64(q, 1, id);
+	sqlite3_bind_text(q, 2, lang, -1, SQLITE_STATIC);
+	if (sqlite3_step(q) != SQLITE_DONE)
+		return db_fail(st, q, err, errlen, "update subscriber");
+	sqlite3_finalize(q);
+	return 0;
+}
+
 int subs_confirm(struct store *st, int64_t id, char *err, size_t errlen)
 {
 	return set_status(st, id, "confirmed", err, errlen);

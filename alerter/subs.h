@@ -53,6 +53,8 @@ int subs_add_subscriber(struct store *st, const struct subscriber *s, int confir
 void subs_token(const char *secret, const char *purpose, int64_t subscriber, char out[SUBS_TOKEN_LEN + 1]);
 int subs_token_ok(const char *secret, const char *purpose, int64_t subscriber, const char *token);
 /* Confirms a subscriber (double opt-in done). */
+/* Sets the language of a subscriber's messages and pages: zh or en (else -EINVAL with err). */
+int subs_set_lang(struct store *st, int64_t id, const char *lang, char *err, size_t errlen);
 int subs_confirm(struct store *st, int64_t id, char *err, size_t errlen);
 /* Unsubscribes: nothing more is sent, what waits in the outbox is cancelled. */
 int subs_unsubscribe(struct store *st, int64_t id, char *err, size_t errlen);

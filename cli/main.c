@@ -53,7 +53,7 @@ static const char usage[] =
 	"  subscriber add --email ADDR [--name N] [--org O] [--lang zh|en] [--tz TZ] [--confirmed]\n"
 	"  subscriber list [--json] | show ID | remove ID\n"
 	"  subscriber import FILE.csv [--send-confirmations]  (columns: email, name, org, lang, tz, confirmed)\n"
-	"  subscriber confirm ID [--token T] | unsubscribe ID [--token T]\n"
+	"  subscriber confirm ID [--token T] | unsubscribe ID [--token T] | link ID (print the manage link)\n"
 	"  subscription add SUBSCRIBER --channel email|webhook|wecom|dingtalk|feishu [--url URL] [--secret S]\n"
 	"      [--category ID]... [--hs PREFIX]... [--ics CODE]... [--member CODE]... [--kind K]... [--type tbt|sps]\n"
 	"      [--query Q] [--min-risk low|medium|high] [--frequency immediate|daily|weekly] [--hour H]\n"
@@ -1564,6 +1564,25 @@ static int cmd_subscriber(const char *data, const char *config, int argc, char *
 			}
 			alert_env_close(&e);
 		}
+	} else if (!strcmp(argv[1], "link") && argc == 3) {
+		/* The subscriber's own manage link, signed as the mails sign it: for an operator asked to resend it. */
+		long id;
+		struct alert_env e;
+		struct subscriber who;
+		if (parse_long(argv[2], 1, LONG_MAX, &id)) {
+			fprintf(stderr, "tbtwarn: subscriber link: '%s' is not an id\n", argv[2]);
+			rc = 2;
+		} else if (subs_get_subscriber(st, id, &who, err, sizeof(err))) {
+			fprintf(stderr, "tbtwarn: subscriber link: %s\n", err);
+			rc = 1;
+		} else {
+			char tok[SUBS_TOKEN_LEN + 1];
+			alert_env_open(data, config, &e);
+			subs_token(e.o.secret, "manage", id, tok);
+			printf("%s/manage?s=%ld&t=%s&lang=%s\n", e.o.base_url, id, tok, who.lang);
+			alert_env_close(&e);
+			subscriber_release(&who);
+		}
 	} else if (!strcmp(argv[1], "list")) {
 		json_t *l = subs_list_subscribers(st);
 		if (argc > 2 && !strcmp(argv[2], "--json")) {
@@ -2161,6 +2180,26 @@ static int command_help(const char *cmd)
 	return 0;
 }
 
+/* A data directory may pin "today" (its file "today": YYYY-MM-DD), so that every command on it, the service and the
+ * command line alike, agrees on which comment periods are open: the offline demo's samples are from 2025. */
+static void pin_today(const char *data)
+{
+	char path[4096], day[16] = "";
+	snprintf(path, sizeof(path), "%s/today", data);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return;
+	if (fgets(day, sizeof(day), f)) {
+		day[strcspn(day, " \r\n")] = '\0';
+		char iso[11];
+		if (strlen(day) == 10 && !date_parse(day, iso) && !strcmp(iso, day))
+			today_pin(day);
+		else
+			fprintf(stderr, "tbtwarn: %s: '%s' is not a date (YYYY-MM-DD); today is the real date\n", path, day);
+	}
+	fclose(f);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {{"data", required_argument, NULL, 'd'},
@@ -2200,6 +2239,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	const char *cmd = argv[optind];
+	pin_today(data);
 	{
 		char err[ERRBUF_SIZE];
 		g_cats = catalog_load(categories && *categories ? categories : NULL, err, sizeof(err));

@@ -209,11 +209,21 @@ int parse_long(const char *s, long min, long max, long *out)
 	return 0;
 }
 
+/* "today" pinned by the data directory (its file "today"), set once at start before any thread. */
+static char pinned_today[11];
+
+void today_pin(const char *day)
+{
+	snprintf(pinned_today, sizeof(pinned_today), "%s", day && strlen(day) == 10 ? day : "");
+}
+
 void today_iso(char out[11])
 {
 	const char *fixed = getenv("TBTWARN_TODAY");
 	time_t t = time(NULL);
 	struct tm tm;
+	if (!(fixed && strlen(fixed) == 10) && pinned_today[0])
+		fixed = pinned_today;
 	if (fixed && strlen(fixed) == 10) {
 		memcpy(out, fixed, 11);
 		return;

@@ -68,6 +68,8 @@ void str_lower_ascii(char *s);
 int parse_long(const char *s, long min, long max, long *out);
 
 /* Today's date as YYYY-MM-DD (UTC, or TBTWARN_TODAY when set, so that tests can fix the clock). */
+/* Pins "today" for this process (TBTWARN_TODAY still wins); "" or NULL unpins. Call before starting threads. */
+void today_pin(const char *day);
 void today_iso(char out[11]);
 /* Seconds since the epoch, with fractions (wall-clock time for schedules kept in the database). */
 double now_epoch(void);

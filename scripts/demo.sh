@@ -10,6 +10,8 @@ BIN=./tbtwarn
 export TBTWARN_DATA=${TBTWARN_DATA:-./var}
 export TBTWARN_TODAY=${TBTWARN_TODAY:-2025-04-20}
 mkdir -p "$TBTWARN_DATA"
+# The data directory pins the demo's "today", so that ./tbtwarn in another terminal agrees with the web.
+echo "$TBTWARN_TODAY" > "$TBTWARN_DATA/today"
 if [ "$($BIN subscriber list --json | grep -c '"email"')" = 0 ]; then
 	echo "== demo subscribers (config/demo-subscribers.csv)"
 	$BIN subscriber import config/demo-subscribers.csv
@@ -28,7 +30,8 @@ cat <<MSG
    metrics        http://127.0.0.1:8080/metrics  ·  /healthz
    alerts (mail)  $TBTWARN_DATA/mail/new/   (one file per message: less, or mutt -f $TBTWARN_DATA/mail)
    outbox         ./tbtwarn outbox            (in another terminal)
-   "today" is $TBTWARN_TODAY for the demo's sample notifications
+   "today" is $TBTWARN_TODAY for the demo's sample notifications, on the web and for ./tbtwarn
+                  alike ($TBTWARN_DATA/today pins it; delete that file for the real date)
 
 MSG
 exec $BIN --config config/demo.ini run

@@ -874,9 +874,12 @@ static enum MHD_Result api_manage(struct req *r)
 			/* Owning the manage link proves the address: a pending subscriber is confirmed by using it. */
 			if (!rc && !strcmp(who.status, "pending"))
 				subs_confirm(st, id, err, sizeof(err));
+		} else if (action && !strcmp(action, "lang")) {
+			rc = subs_set_lang(st, id, req_param(r, "lang"), err, sizeof(err));
 		} else {
 			subscriber_release(&who);
-			return respond_error(r, 400, "bad_parameter", "action: '%s' is not add or remove", action ? action : "");
+			return respond_error(r, 400, "bad_parameter", "action: '%s' is not add, remove or lang",
+					     action ? action : "");
 		}
 		if (rc) {
 			subscriber_release(&who);
@@ -891,7 +894,19 @@ static enum MHD_Result api_manage(struct req *r)
 	json_object_set_new(o, "email", json_string(who.email));
 	json_object_set_new(o, "lang", json_string(who.lang));
 	json_object_set_new(o, "status", json_string(who.status));
-	json_object_set_new(o, "subscriptions", subs_list_subscriptions(st, id));
+	/* Each subscription with what it would have matched in the last 90 days, as the subscribe form shows. */
+	json_t *subs = subs_list_subscriptions(st, id), *s;
+	size_t i;
+	json_array_foreach(subs, i, s) {
+		struct sub_filter f;
+		if (!sub_filter_from_json(json_object_get(s, "filter"), &f)) {
+			json_t *p = preview_json(r->w->a, &f, err, sizeof(err));
+			if (p)
+				json_object_set_new(s, "preview", p);
+		}
+		sub_filter_release(&f);
+	}
+	json_object_set_new(o, "subscriptions", subs);
 	subscriber_release(&who);
 	return respond_json(r, 200, o);
 }

@@ -96,7 +96,8 @@ static enum MHD_Result link_page(struct req *r, const char *purpose)
 			buf_add_html(&o, who.email);
 			buf_addstr(&o, en ? ".</p>" : " 发送任何邮件。</p>");
 		}
-		buf_addf(&o, "<p><a class=\"button\" href=\"/manage?s=%lld&amp;t=%s\">%s</a></p>", (long long)id, mt,
+		buf_addf(&o, "<p><a class=\"button\" href=\"/manage?s=%lld&amp;t=%s&amp;lang=%s\">%s</a></p>", (long long)id, mt,
+			 en ? "en" : "zh",
 			 en ? "Manage subscriptions" : "管理订阅");
 		subscriber_release(&who);
 		return page_close(r, 200, &o);

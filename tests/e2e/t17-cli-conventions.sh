@@ -37,7 +37,9 @@ expect_eq "a lone operator" "$rc|$err" "2|tbtwarn: search: an operator has nothi
 run "$TBTWARN" search 'date:2025-13'
 expect_eq "an impossible month" "$rc" 2
 
-# Step 5: read-only commands beside a running service that holds the archive.
+# Step 5: read-only commands beside a running service that holds the archive. The data directory pins "today" (as
+# the offline demo does), so that the command line and the web agree on which comment periods are open.
+echo 2025-04-20 > "$TBTWARN_DATA/today"
 "$TBTWARN" serve --listen 127.0.0.1:0 > "$TMP/serve.out" 2> "$TMP/serve.err" &
 srv=$!
 trap 'kill $srv 2>/dev/null; rm -rf "$TMP"' EXIT
@@ -49,7 +51,23 @@ done
 run "$TBTWARN" doctor
 expect_no_match() { printf '%s' "$2" | grep -Eq "$3" && not_ok "$1" || ok "$1"; }
 expect_no_match "doctor beside the running service does not fail on the archive" "$out" "FAIL +(archive|store|index)"
+W=$(sed -n 's|.*serving \(http://[^ ]*\)/.*|\1|p' "$TMP/serve.out" | head -n 1)
+cli=$("$TBTWARN" search --json 'open:yes' | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])')
+web=$(curl -s "$W/api/notifications?q=open:yes" | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])')
+[ "$cli" -gt 0 ] && [ "$cli" = "$web" ] && ok "the command line and the web agree on open:yes under the pinned today ($cli)" ||
+	not_ok "the command line and the web agree on open:yes under the pinned today" "cli: $cli" "web: $web"
+"$TBTWARN" search --csv --limit 1000 --sort date 'open:yes' > "$TMP/cli.csv"
+curl -s "$W/api/export.csv?q=open:yes&sort=date" > "$TMP/web.csv"
+if cmp -s "$TMP/cli.csv" "$TMP/web.csv" && grep -q "G/TBT/N/USA/2201" "$TMP/cli.csv"; then
+	ok "the command line's and the web's CSV of open:yes are the same, days left included"
+else
+	not_ok "the command line's and the web's CSV of open:yes are the same" "$(diff "$TMP/cli.csv" "$TMP/web.csv" | head -n 6)"
+fi
 kill $srv; wait $srv 2>/dev/null
+echo 2025-02-30 > "$TBTWARN_DATA/today"
+run "$TBTWARN" search battery
+expect_match "a pinned day that is not a date is said, and the real date used" "$rc|$err" "^0\|tbtwarn: .*/today: '2025-02-30' is not a date"
+rm "$TBTWARN_DATA/today"
 
 # Step 6: every example in README.md and docs/*.md: each command line of a fenced block that runs ./tbtwarn on
 # the bundled samples exits 0; where its comment gives the summary an import prints, the output matches.

@@ -247,6 +247,12 @@ const other = b.subscriptions.find((s) => s.filter.categories.includes("furnitur
 b = checkJson("manage: remove", await postForm(`/api/manage?s=${sid}&t=${mtok}`, { action: "remove", subscription: String(other.id) }), 200, "Manage");
 ok("and removed", b.subscriptions.length === 1);
 checkJson("removing someone else's subscription", await postForm(`/api/manage?s=${sid}&t=${mtok}`, { action: "remove", subscription: "999999" }), 404, "Error");
+ok("each subscription carries what it would have matched in 90 days", typeof b.subscriptions[0].preview?.count === "number" && Array.isArray(b.subscriptions[0].preview.newest), b.subscriptions[0]);
+b = checkJson("manage: the language", await postForm(`/api/manage?s=${sid}&t=${mtok}`, { action: "lang", lang: "en" }), 200, "Manage");
+ok("is changed to English", b.lang === "en", b.lang);
+r = await postForm(`/api/manage?s=${sid}&t=${mtok}`, { action: "lang", lang: "fr" });
+ok("a language we do not write is refused with the reason", r.status === 400 && json(r).message.includes("'fr' is not zh or en"), r.status);
+await postForm(`/api/manage?s=${sid}&t=${mtok}`, { action: "lang", lang: "zh" });
 const cal = await get(`/calendar/deadlines.ics?subscription=${b.subscriptions[0].id}&s=${sid}&t=${mtok}`);
 let comp = null;
 try { comp = new ICAL.Component(ICAL.parse(cal.raw.toString("utf8"))); } catch (e) { ok("the subscription's calendar parses", false, String(e)); }

@@ -1,10 +1,11 @@
-// ui.test.mjs BASE ARTEFACTS: the web UI in headless Chromium (Debian's, driven by playwright-core): search, filter,
-// open a notification, switch language, subscribe, the dashboard, a phone's screen, keyboard use and labels; no
+// ui.test.mjs BASE ARTEFACTS MANAGE_PATH: the web UI in headless Chromium (Debian's, driven by playwright-core): search, filter,
+// open a notification, switch language, subscribe, manage (MANAGE_PATH: a subscriber's signed manage link, English,
+// with one subscription that matches and one that cannot), the dashboard, a phone's screen, keyboard use and labels; no
 // script error and no CSP violation anywhere. Screenshots go to ARTEFACTS. Prints "ok N - what" lines.
 import { chromium } from "playwright-core";
 import fs from "node:fs";
 
-const [base, artefacts] = process.argv.slice(2);
+const [base, artefacts, manageLink] = process.argv.slice(2);
 fs.mkdirSync(artefacts, { recursive: true });
 let n = 0, failed = 0;
 const ok = (what, cond, detail) => {
@@ -112,6 +113,23 @@ try {
   await page.waitForSelector("#total");
   await page.keyboard.press("Tab");
   ok("the first Tab reaches the skip link", await page.evaluate(() => document.activeElement.classList.contains("skip")));
+
+  // Manage: the page speaks the subscriber's language, previews each subscription, and offers the other language.
+  await page.goto(base + manageLink);
+  await page.waitForSelector("#manage-lang");
+  ok("the manage page speaks the subscriber's language (English) in a Chinese browser",
+    (await page.textContent("h1")) === "Manage subscriptions" && (await page.getAttribute("html", "lang")) === "en");
+  const previews = await page.$$eval(".sub-preview", (p) => p.map((x) => [x.className, x.textContent]));
+  ok("each subscription says what it would have matched in 90 days; one that cannot fire is flagged",
+    previews.length === 2 && previews[0][0].includes("notice") && /alerted you to [1-9]\d* notifications/.test(previews[0][1]) &&
+    previews[1][0].includes("error") && previews[1][1].includes("no notification"), previews);
+  await page.selectOption("#manage-lang", "zh");
+  await page.waitForFunction(() => document.querySelector("h1").textContent === "管理订阅");
+  const saved = await page.textContent("#manage-lang-result");
+  const me = await page.evaluate(async (q) => (await fetch("/api/manage?" + q)).json(), new URL(base + manageLink).search.slice(1));
+  ok("choosing 中文 switches the page and the subscriber's alerts to Chinese", saved.includes("中文") && me.lang === "zh" &&
+    (await page.textContent(".sub-preview")).includes("这项订阅会提醒您"), { saved, lang: me.lang });
+  await shot("manage");
 
   // A phone.
   const phone = await browser.newContext({ locale: "en-US", viewport: { width: 375, height: 740 }, isMobile: true });

@@ -18,7 +18,7 @@ const T = {
     sub_title: "订阅预警", sub_intro: "选择您关心的产品、市场和关键词。新通报和评议截止前的提醒将发送给您。", email: "电子邮箱", name: "联系人", org: "单位", lang: "预警语言",
     markets: "目标市场（不选则为全部）", keywords: "关键词（可选；用逗号分隔，命中任意一个即可）", preview_n: (n, d) => `按这些条件，自 ${d} 以来的 90 天内共有 ${n} 条通报会提醒您。最新三条：`, preview_none: (d) => `注意：按这些条件，自 ${d} 以来的 90 天内没有任何通报会提醒您。请放宽类别、市场或关键词。`, channel: "接收方式", frequency: "频率", immediate: "即时", daily: "每日摘要", weekly: "每周摘要", hour: "发送时间（北京时间）",
     url: "机器人或接口地址", secret: "签名密钥（可选）", submit: "订阅", sub_done: "请查收邮件并点击确认链接。确认之前我们不会发送任何预警。", min_risk: "最低风险",
-    manage_title: "管理订阅", your_subs: "您的订阅", remove: "删除", add_sub: "添加订阅", status: "状态", bad_link: "链接无效或已过期。", loading: "加载中……", error: "出错了：",
+    manage_title: "管理订阅", manage_lang: "预警邮件与本页的语言", lang_saved: "已保存：今后的预警将使用中文。", sub_matched: (n, d) => `自 ${d} 以来 90 天内，这项订阅会提醒您 ${n} 条通报。最新：`, your_subs: "您的订阅", remove: "删除", add_sub: "添加订阅", status: "状态", bad_link: "链接无效或已过期。", loading: "加载中……", error: "出错了：",
     open_yes: "可评议", channel_email: "电子邮件", webhook: "Webhook", wecom: "企业微信机器人", dingtalk: "钉钉机器人", feishu: "飞书机器人", calendar_sub: "订阅日历",
   },
   en: {
@@ -36,7 +36,7 @@ const T = {
     sub_title: "Subscribe to alerts", sub_intro: "Choose the products, markets and words you care about. New notifications and reminders before comment deadlines will reach you.", email: "E-mail", name: "Contact name", org: "Organisation", lang: "Language of alerts",
     markets: "Markets (none: all)", keywords: "Keywords (optional; separate with commas: any of them matches)", preview_n: (n, d) => `With these filters, ${n} notifications since ${d} (90 days) would have alerted you. The three newest:`, preview_none: (d) => `Note: with these filters, no notification since ${d} (90 days) would have alerted you. Widen the categories, markets or keywords.`, channel: "Delivery", frequency: "Frequency", immediate: "Immediate", daily: "Daily digest", weekly: "Weekly digest", hour: "Hour (Beijing time)",
     url: "Robot or endpoint URL", secret: "Signing secret (optional)", submit: "Subscribe", sub_done: "Check your mailbox: a message asks you to confirm. Nothing is sent before that.", min_risk: "Minimum risk",
-    manage_title: "Manage subscriptions", your_subs: "Your subscriptions", remove: "Remove", add_sub: "Add a subscription", status: "Status", bad_link: "This link is not valid.", loading: "Loading…", error: "Error: ",
+    manage_title: "Manage subscriptions", manage_lang: "Language of your alerts and of this page", lang_saved: "Saved: alerts will now be in English.", sub_matched: (n, d) => `Since ${d} (90 days), this subscription would have alerted you to ${n} notifications. Newest:`, your_subs: "Your subscriptions", remove: "Remove", add_sub: "Add a subscription", status: "Status", bad_link: "This link is not valid.", loading: "Loading…", error: "Error: ",
     open_yes: "open", channel_email: "E-mail", webhook: "Webhook", wecom: "WeCom robot", dingtalk: "DingTalk robot", feishu: "Feishu robot", calendar_sub: "Calendar",
   },
 };
@@ -428,15 +428,39 @@ async function pageManage() {
     const list = el("ul", { class: "results" }, me.subscriptions.map((s) => {
       const f = s.filter || {};
       const what = [(f.categories || []).map(catName).join("、"), (f.members || []).join(" "), (f.hs || []).map((h) => "HS " + h).join(" "), f.query || ""].filter(Boolean).join(" · ");
+      const pv = s.preview;
+      const matched = !pv ? null : pv.count
+        ? el("div", { class: "notice sub-preview" }, t("sub_matched")(pv.count, pv.since), " ",
+            pv.newest.map((h, i) => [i ? "、" : "", el("a", { href: h.url }, h.symbol)]))
+        : el("div", { class: "error sub-preview" }, t("preview_none")(pv.since));
       return el("li", {}, el("div", {}, el("strong", {}, "#" + s.id + " "), what),
         el("div", { class: "meta" }, t(s.channel === "email" ? "channel_email" : s.channel) + " · " + t(s.frequency) + (s.active ? "" : " · off")),
+        matched,
         el("div", {}, el("a", { href: "/calendar/deadlines.ics?subscription=" + s.id + "&" + auth }, t("calendar_sub")), " ",
           el("button", { type: "button", class: "secondary", on: { click: async () => {
             const body = new URLSearchParams(auth); body.set("action", "remove"); body.set("subscription", s.id);
             render(await api("/api/manage", { method: "POST", body, headers: { "Content-Type": "application/x-www-form-urlencoded" } }));
           } } }, t("remove"))));
     }));
+    // The language the subscriber reads: the page follows it, and offers to change it (alerts follow too).
+    const langSel = el("select", { id: "manage-lang", name: "lang" },
+      el("option", { value: "zh", selected: me.lang === "zh" }, "中文"), el("option", { value: "en", selected: me.lang === "en" }, "English"));
+    const langOut = el("span", { id: "manage-lang-result", role: "status" });
+    langSel.addEventListener("change", async () => {
+      const body = new URLSearchParams(auth); body.set("action", "lang"); body.set("lang", langSel.value);
+      try {
+        const r = await api("/api/manage", { method: "POST", body, headers: { "Content-Type": "application/x-www-form-urlencoded" } });
+        lang = r.lang;
+        localStorage.setItem("tbtwarn.lang", lang);
+        applyChrome();
+        render(r);
+        document.getElementById("manage-lang-result").textContent = t("lang_saved");
+      } catch (err) {
+        langOut.textContent = t("error") + err.message;
+      }
+    });
     m.replaceChildren(el("h1", {}, t("manage_title")), el("p", {}, me.email + " · " + t("status") + ": " + me.status),
+      el("p", {}, el("label", { for: "manage-lang" }, t("manage_lang")), " ", langSel, " ", langOut),
       el("h2", {}, t("your_subs")), list, el("h2", {}, t("add_sub")),
       subscriptionForm(async (data) => {
         for (const [k, v] of auth) data.set(k, v);
@@ -445,7 +469,12 @@ async function pageManage() {
         return "✓";
       }, false));
   };
-  try { render(await api("/api/manage?" + auth)); } catch (e) { m.replaceChildren(el("h1", {}, t("manage_title")), el("p", { class: "error", role: "alert" }, t("bad_link"))); }
+  try {
+    const me = await api("/api/manage?" + auth);
+    // Without an explicit ?lang=, the page speaks the subscriber's language.
+    if (!p.get("lang") && (me.lang === "zh" || me.lang === "en") && me.lang !== lang) { lang = me.lang; applyChrome(); setTitle(t("manage_title")); }
+    render(me);
+  } catch (e) { m.replaceChildren(el("h1", {}, t("manage_title")), el("p", { class: "error", role: "alert" }, t("bad_link"))); }
 }
 
 // ---- routing ----
