@@ -2,6 +2,8 @@
  * HTML, robot markdown and Feishu rich text; the webhook JSON; and the three signing schemes. */
 #include "render.h"
 
+#include "summary.h"
+
 #include "buf.h"
 #include "text.h"
 
@@ -183,6 +185,20 @@ static void put(struct fields *fs, const char *label, char *value, int link)
 	fs->f[fs->n++] = (struct field){label, value, link};
 }
 
+/* The item's offline Chinese digest (summary.h). Caller frees. */
+static char *item_summary(const struct message *m, const struct alert_item *it)
+{
+	struct strv names;
+	struct buf b;
+	strv_init(&names);
+	for (size_t i = 0; i < it->cats.n; i++)
+		strv_push(&names, it->cats.m[i].cat->name_zh);
+	buf_init(&b, BUF_NOMAX);
+	summary_zh(it->n, &names, m->today, &b);
+	strv_release(&names);
+	return buf_detach(&b);
+}
+
 static void item_fields(const struct message *m, const struct alert_item *it, struct fields *fs)
 {
 	int zh = is_zh(m->who);
@@ -190,6 +206,8 @@ static void item_fields(const struct message *m, const struct alert_item *it, st
 	struct buf b;
 	fs->n = 0;
 	put(fs, zh ? "通报号" : "Symbol", xstrdup(n->symbol), 0);
+	if (zh)
+		put(fs, "摘要", item_summary(m, it), 0);
 	const char *change = zh ? it->change_zh : it->change_en;
 	if (change && *change)
 		put(fs, zh ? "变更" : "What changed", xstrdup(change), 0);
@@ -212,8 +230,11 @@ static void item_fields(const struct message *m, const struct alert_item *it, st
 		buf_init(&why, BUF_NOMAX);
 		for (size_t i = 0; i < it->cats.n; i++) {
 			buf_addf(&b, "%s%s / %s", i ? "；" : "", it->cats.m[i].cat->name_zh, it->cats.m[i].cat->name_en);
-			buf_addf(&why, "%s%s: %s", i ? "；" : "", zh ? it->cats.m[i].cat->name_zh : it->cats.m[i].cat->name_en,
-				 it->cats.m[i].evidence);
+			char ev[800];
+			if (zh)
+				evidence_zh(it->cats.m[i].evidence, ev, sizeof(ev));
+			buf_addf(&why, "%s%s%s%s", i ? "；" : "", zh ? it->cats.m[i].cat->name_zh : it->cats.m[i].cat->name_en,
+				 zh ? "：" : ": ", zh ? ev : it->cats.m[i].evidence);
 		}
 		put(fs, zh ? "产品类别" : "Categories", buf_detach(&b), 0);
 		put(fs, zh ? "匹配依据" : "Why it matched", buf_detach(&why), 0);
@@ -224,7 +245,7 @@ static void item_fields(const struct message *m, const struct alert_item *it, st
 	else
 		buf_addstr(&b, it->risk.level);
 	if (it->risk.reasons[0])
-		buf_addf(&b, " — %s", it->risk.reasons);
+		buf_addf(&b, " — %s", zh ? it->risk.reasons_zh : it->risk.reasons);
 	put(fs, zh ? "风险等级" : "Risk", buf_detach(&b), 0);
 	buf_init(&b, BUF_NOMAX);
 	if (it->deadline[0])
@@ -240,8 +261,11 @@ static void item_fields(const struct message *m, const struct alert_item *it, st
 		buf_init(&b, BUF_NOMAX);
 		if (d->iso[0])
 			add_date_left(&b, d->iso, m->today, zh);
-		else
-			buf_addstr(&b, zh && d->text_zh ? d->text_zh : d->text);
+		else {
+			char pz[128];
+			const char *t = zh ? (d->text_zh ? d->text_zh : date_prose_zh(d->text, pz, sizeof(pz))) : NULL;
+			buf_addstr(&b, t ? t : d->text);
+		}
 		put(fs, more[i] == D_ADOPTION ? (zh ? "拟批准" : "Proposed adoption") : (zh ? "拟生效" : "Entry into force"),
 		    buf_detach(&b), 0);
 	}
@@ -582,6 +606,9 @@ static json_t *item_json(const struct message *m, const struct alert_item *it)
 	const struct notif *n = it->n;
 	json_t *o = json_object(), *nj = archive_hit_json(n), *links = json_object(), *docs = json_array();
 	char url[1024];
+	char *sum = item_summary(m, it);
+	json_object_set_new(nj, "summary_zh", json_string(sum));
+	free(sum);
 	json_object_set_new(nj, "adoption", n->dates[D_ADOPTION].iso[0] ? json_string(n->dates[D_ADOPTION].iso) : json_null());
 	json_object_set_new(nj, "entry_into_force",
 			    n->dates[D_ENTRY_FORCE].iso[0] ? json_string(n->dates[D_ENTRY_FORCE].iso) : json_null());
@@ -657,7 +684,15 @@ static char *robot_markdown(const struct message *m, size_t budget, const char *
 		buf_addstr(&one, "\n**");
 		add_md(&one, head.s, 400);
 		buf_addstr(&one, "**\n");
+		/* Chinese first: the Chinese title, else the digest, with the original title after it. */
 		const char *t = zh && it->n->text[LANG_ZH].title ? it->n->text[LANG_ZH].title : notif_title(it->n);
+		if (zh) {
+			char *sum = item_summary(m, it);
+			buf_addstr(&one, "> ");
+			add_md(&one, sum, 300);
+			buf_addch(&one, '\n');
+			free(sum);
+		}
 		if (*t) {
 			buf_addstr(&one, "> ");
 			add_md(&one, t, 300);
@@ -677,8 +712,10 @@ static char *robot_markdown(const struct message *m, size_t budget, const char *
 			buf_addstr(&one, zh ? "未规定" : "not given");
 		buf_addch(&one, '\n');
 		if (it->cats.n) {
+			char ev[800];
+			evidence_zh(it->cats.m[0].evidence, ev, sizeof(ev));
 			buf_addstr(&one, zh ? "> 匹配依据：" : "> Why: ");
-			add_md(&one, it->cats.m[0].evidence, 200);
+			add_md(&one, zh ? ev : it->cats.m[0].evidence, 200);
 			buf_addch(&one, '\n');
 		}
 		buf_addf(&one, "[%s](%s/n/%s)\n", zh ? "查看详情" : "Details", m->base_url, it->n->symbol);

@@ -481,6 +481,7 @@ static void print_show(const json_t *j)
 	const json_t *text = json_object_get(j, "text"), *en = json_object_get(text, "en"), *zh = json_object_get(text, "zh");
 	const json_t *dates = json_object_get(j, "dates");
 	printf("%s  (%s %s)\n\n", jstr(j, "symbol"), jstr(j, "type"), jstr(j, "kind"));
+	field("摘要", jstr(j, "summary_zh"), cols);
 	struct buf m;
 	buf_init(&m, BUF_NOMAX);
 	buf_addf(&m, "%s (%s)", *jstr(en, "member_name") ? jstr(en, "member_name") : jstr(j, "member"), jstr(j, "member"));

@@ -6,6 +6,7 @@
 #include "idx.h"
 #include "parse.h"
 #include "query.h"
+#include "summary.h"
 #include "text.h"
 
 #include <errno.h>
@@ -765,9 +766,32 @@ json_t *archive_hit_json(const struct notif *n)
 	return h;
 }
 
+void archive_set_summary(struct archive *a, json_t *obj, const struct notif *n, const json_t *cat_ids,
+			 const char *today)
+{
+	struct strv names;
+	struct buf b;
+	size_t i;
+	json_t *c;
+	strv_init(&names);
+	json_array_foreach(cat_ids, i, c) {
+		const char *id = json_is_string(c) ? json_string_value(c) : json_string_value(json_object_get(c, "id"));
+		const struct category *cat = id ? catalog_find(a->cats, id) : NULL;
+		if (cat)
+			strv_push(&names, cat->name_zh);
+	}
+	buf_init(&b, BUF_NOMAX);
+	summary_zh(n, &names, today, &b);
+	json_object_set_new(obj, "summary_zh", json_string(b.s));
+	buf_release(&b);
+	strv_release(&names);
+}
+
 int archive_search(struct archive *a, const char *query, const struct search_opts *o, json_t **out, char *err,
 		   size_t errlen)
 {
+	char today[11];
+	today_iso(today);
 	struct idx_query *q = idx_query_new();
 	struct idx_results *r = NULL;
 	int rc;
@@ -808,6 +832,7 @@ int archive_search(struct archive *a, const char *query, const struct search_opt
 				p++;
 		}
 		json_object_set_new(h, "categories", ids);
+		archive_set_summary(a, h, n, ids, today);
 		const char *risk = idx_results_value(r, i, IDX_SLOT_RISK);
 		json_object_set_new(h, "risk", *risk ? json_string(risk) : json_null());
 		json_object_set_new(h, "score", json_real(o->by_date ? 0.0 : idx_results_score(r, i)));
@@ -911,6 +936,24 @@ int archive_show(struct archive *a, const char *symbol, json_t **out, char *err,
 	archive_classify(a, n, &cats, &risk);
 	json_object_set_new(j, "categories", classify_json(&cats));
 	json_object_set_new(j, "risk", risk_json(&risk));
+	char today[11];
+	today_iso(today);
+	archive_set_summary(a, j, n, json_object_get(j, "categories"), today);
+	json_t *objs = json_array();
+	for (size_t i = 0; i < n->objectives.n; i++) {
+		const char *o = objective_zh(n->objectives.items[i]);
+		json_array_append_new(objs, json_string(o ? o : n->objectives.items[i]));
+	}
+	json_object_set_new(j, "objectives_zh", objs);
+	/* Dates given as English prose, in Chinese where we know the wording. */
+	json_t *dates = json_object_get(j, "dates"), *d;
+	const char *k;
+	json_object_foreach(dates, k, d) {
+		char zh[128];
+		const char *en = json_string_value(json_object_get(d, "text"));
+		if (en && !json_string_value(json_object_get(d, "text_zh")) && date_prose_zh(en, zh, sizeof(zh)))
+			json_object_set_new(d, "text_zh", json_string(zh));
+	}
 	notif_free(n);
 	*out = j;
 	return 0;

@@ -92,6 +92,10 @@ int archive_search(struct archive *a, const char *query, const struct search_opt
 
 /* A hit's JSON for a record (symbol, type, member, title, dates, codes). Caller json_decref()s. */
 json_t *archive_hit_json(const struct notif *n);
+/* Sets obj's "summary_zh": the offline Chinese digest of n (summary.h), its categories given as cat_ids (an array
+ * of ids, or of {id, ...} objects), as of today. */
+void archive_set_summary(struct archive *a, json_t *obj, const struct notif *n, const json_t *cat_ids,
+			 const char *today);
 
 /*
  * The current dates of n's measure, from all its stored documents (n itself as given): see notif_effective. A

@@ -584,6 +584,53 @@ void classify(const struct catalog *c, const struct notif *n, const struct notif
 	classify_own(c, n, text_only, out);
 }
 
+/* The evidence in Chinese: "HS 8507; 'battery' in title" → "HS 8507；标题含“battery”"; "inherited from SYM (...)" →
+ * "沿用 SYM 的分类（...）". Pieces we do not know stay as they are. */
+void evidence_zh(const char *en, char *out, size_t outlen)
+{
+	static const char *const zh_names[] = {"标题", "产品", "关键词", "内容描述"};
+	struct buf b;
+	buf_init(&b, outlen - 1);
+	if (starts_with(en, "inherited from ")) {
+		const char *sym = en + 15, *sp = strchr(sym, ' ');
+		char inner[800];
+		if (sp && sp[1] == '(' && en[strlen(en) - 1] == ')') {
+			snprintf(inner, sizeof(inner), "%.*s", (int)(strlen(sp + 2) - 1), sp + 2);
+			char sub[800];
+			evidence_zh(inner, sub, sizeof(sub));
+			buf_addf(&b, "沿用 %.*s 的分类（%s）", (int)(sp - sym), sym, sub);
+			snprintf(out, outlen, "%s", b.s);
+			buf_release(&b);
+			return;
+		}
+	}
+	for (const char *p = en; *p;) {
+		size_t n = strcspn(p, ";");
+		char *piece = strndup_trim(p, n);
+		size_t l = strlen(piece);
+		int done = 0;
+		if (b.len)
+			buf_addstr(&b, "；");
+		for (size_t f = 0; f < 4 && !done; f++) {
+			char tail[32];
+			snprintf(tail, sizeof(tail), "' in %s", tx_names[f]);
+			size_t tl = strlen(tail);
+			if (piece[0] == '\'' && l > tl + 1 && !strcmp(piece + l - tl, tail)) {
+				buf_addf(&b, "%s含“%.*s”", zh_names[f], (int)(l - tl - 1), piece + 1);
+				done = 1;
+			}
+		}
+		if (!done)
+			buf_addstr(&b, piece);
+		free(piece);
+		p += n;
+		if (*p)
+			p++;
+	}
+	snprintf(out, outlen, "%s", b.s);
+	buf_release(&b);
+}
+
 json_t *classify_json(const struct cat_result *r)
 {
 	json_t *a = json_array();
@@ -594,6 +641,9 @@ json_t *classify_json(const struct cat_result *r)
 		json_object_set_new(o, "name_en", json_string(r->m[i].cat->name_en));
 		json_object_set_new(o, "confidence", json_real((double)(int)(r->m[i].confidence * 100 + 0.5) / 100.0));
 		json_object_set_new(o, "evidence", json_string(r->m[i].evidence));
+		char zh[800];
+		evidence_zh(r->m[i].evidence, zh, sizeof(zh));
+		json_object_set_new(o, "evidence_zh", json_string(zh));
 		json_array_append_new(a, o);
 	}
 	return a;
@@ -700,24 +750,19 @@ void risk_config_release(struct risk_config *rc)
 	strv_release(&rc->priority_categories);
 }
 
-static void reason(struct risk *r, double w, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void reason(struct risk *r, double w, const char *fmt, ...)
+/* One reason for the risk, in both languages (each already formatted). */
+static void reason(struct risk *r, double w, const char *en, const char *zh)
 {
-	char msg[256];
-	va_list ap;
 	if (w == 0)
 		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
 	r->score += w;
-	add_evidence(r->reasons, sizeof(r->reasons), "%s (%+g)", msg, w);
+	add_evidence(r->reasons, sizeof(r->reasons), "%s (%+g)", en, w);
+	add_evidence(r->reasons_zh, sizeof(r->reasons_zh), "%s（%+g）", zh, w);
 }
 
 void risk_assess(const struct risk_config *rc, const struct notif *n, const struct cat_result *cats, struct risk *out)
 {
-	char today[11];
+	char today[11], en[256], zh[256];
 	memset(out, 0, sizeof(*out));
 	today_iso(today);
 	for (size_t i = 0; i < rc->key_markets.n; i++) {
@@ -725,65 +770,89 @@ void risk_assess(const struct risk_config *rc, const struct notif *n, const stru
 		size_t l = colon ? (size_t)(colon - m) : strlen(m);
 		if (strlen(n->member) == l && !strncmp(n->member, m, l)) {
 			const struct member *mm = member_by_code(n->member);
-			reason(out, colon ? strtod(colon + 1, NULL) : 1, "key market for Guangdong: %s",
-			       mm ? mm->name_en : n->member);
+			snprintf(en, sizeof(en), "key market for Guangdong: %s", mm ? mm->name_en : n->member);
+			snprintf(zh, sizeof(zh), "广东重点出口市场：%s", mm ? mm->name_zh : n->member);
+			reason(out, colon ? strtod(colon + 1, NULL) : 1, en, zh);
 		}
 	}
 	if (cats->n) {
-		reason(out, rc->w_category, "concerns %s", cats->m[0].cat->id);
-		if (cats->n > 1)
-			reason(out, rc->w_many_categories, "%zu categories", cats->n);
+		snprintf(en, sizeof(en), "concerns %s", cats->m[0].cat->id);
+		snprintf(zh, sizeof(zh), "涉及%s", cats->m[0].cat->name_zh);
+		reason(out, rc->w_category, en, zh);
+		if (cats->n > 1) {
+			snprintf(en, sizeof(en), "%zu categories", cats->n);
+			snprintf(zh, sizeof(zh), "涉及%zu个产品类别", cats->n);
+			reason(out, rc->w_many_categories, en, zh);
+		}
 		for (size_t i = 0; i < cats->n; i++)
 			if (strv_contains(&rc->priority_categories, cats->m[i].cat->id)) {
-				reason(out, rc->w_priority_category, "major export: %s", cats->m[i].cat->id);
+				snprintf(en, sizeof(en), "major export: %s", cats->m[i].cat->id);
+				snprintf(zh, sizeof(zh), "广东主要出口产品：%s", cats->m[i].cat->name_zh);
+				reason(out, rc->w_priority_category, en, zh);
 				break;
 			}
 	}
 	int urgent = strv_contains(&n->articles, "2.10.1") || strv_contains(&n->articles, "5.7.1");
-	if (urgent)
-		reason(out, rc->w_urgent, "urgent measure (Article %s)", strv_contains(&n->articles, "2.10.1") ? "2.10.1" : "5.7.1");
-	else if (strv_contains(&n->articles, "5.6.2"))
-		reason(out, rc->w_conformity, "conformity assessment procedure");
-	else if (strv_contains(&n->articles, "2.9.2") || n->type == NT_SPS)
-		reason(out, rc->w_regulation, "mandatory regulation");
+	if (urgent) {
+		const char *art = strv_contains(&n->articles, "2.10.1") ? "2.10.1" : "5.7.1";
+		snprintf(en, sizeof(en), "urgent measure (Article %s)", art);
+		snprintf(zh, sizeof(zh), "紧急措施（第%s条）", art);
+		reason(out, rc->w_urgent, en, zh);
+	} else if (strv_contains(&n->articles, "5.6.2")) {
+		reason(out, rc->w_conformity, "conformity assessment procedure", "合格评定程序");
+	} else if (strv_contains(&n->articles, "2.9.2") || n->type == NT_SPS) {
+		reason(out, rc->w_regulation, "mandatory regulation", "强制性法规");
+	}
 	const char *title = notif_title(n);
 	if (strcasestr_ascii(title, "voluntary") || strstr(title, "自愿"))
-		reason(out, rc->w_voluntary, "voluntary standard");
+		reason(out, rc->w_voluntary, "voluntary standard", "自愿性标准");
 	const char *why = n->text[LANG_EN].reason ? n->text[LANG_EN].reason : n->text[LANG_ZH].reason;
 	if (n->relation == REL_ADDENDUM && why &&
 	    (strcasestr_ascii(why, "adopted") || strcasestr_ascii(why, "into force") || strstr(why, "批准") || strstr(why, "生效")))
-		reason(out, rc->w_adopted, "adopted or entering into force");
+		reason(out, rc->w_adopted, "adopted or entering into force", "已批准或即将生效");
 	if (n->dates[D_COMMENTS].iso[0]) {
 		long d = iso_days_between(today, n->dates[D_COMMENTS].iso);
+		snprintf(en, sizeof(en), "comments close in %ld days", d);
+		snprintf(zh, sizeof(zh), "%ld天后评议截止", d);
 		if (d >= 0 && d <= 14)
-			reason(out, rc->w_deadline_14, "comments close in %ld days", d);
+			reason(out, rc->w_deadline_14, en, zh);
 		else if (d > 14 && d <= 30)
-			reason(out, rc->w_deadline_30, "comments close in %ld days", d);
+			reason(out, rc->w_deadline_30, en, zh);
 	}
 	if (n->dates[D_ENTRY_FORCE].iso[0]) {
 		long d = iso_days_between(today, n->dates[D_ENTRY_FORCE].iso);
+		snprintf(en, sizeof(en), "in force in %ld days", d);
+		snprintf(zh, sizeof(zh), "%ld天后生效", d);
 		if (d >= 0 && d <= 90)
-			reason(out, rc->w_force_90, "in force in %ld days", d);
+			reason(out, rc->w_force_90, en, zh);
 	}
 	/* A notification that touches none of Guangdong's categories is low, whatever else it is. */
 	out->level = !cats->n ? "low" : out->score >= rc->high ? "high" : out->score >= rc->medium ? "medium" : "low";
 }
 
-json_t *risk_json(const struct risk *r)
+/* A "; "-separated list as a JSON array of trimmed strings. */
+static json_t *list_json(const char *s)
 {
-	json_t *o = json_object(), *a = json_array();
-	json_object_set_new(o, "level", json_string(r->level));
-	json_object_set_new(o, "score", json_real(r->score));
-	for (const char *p = r->reasons; *p;) {
+	json_t *a = json_array();
+	for (const char *p = s; *p;) {
 		size_t n = strcspn(p, ";");
-		char *s = strndup_trim(p, n);
-		json_array_append_new(a, json_string(s));
-		free(s);
+		char *t = strndup_trim(p, n);
+		json_array_append_new(a, json_string(t));
+		free(t);
 		p += n;
 		if (*p)
 			p++;
 	}
-	json_object_set_new(o, "reasons", a);
+	return a;
+}
+
+json_t *risk_json(const struct risk *r)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "level", json_string(r->level));
+	json_object_set_new(o, "score", json_real(r->score));
+	json_object_set_new(o, "reasons", list_json(r->reasons));
+	json_object_set_new(o, "reasons_zh", list_json(r->reasons_zh));
 	return o;
 }
 

@@ -48,7 +48,9 @@ struct cat_result {
  */
 void classify(const struct catalog *c, const struct notif *n, const struct notif *base, int text_only,
 	      struct cat_result *out);
-/* The categories as JSON: [{id, name_zh, name_en, confidence, evidence}]. */
+/* A match's evidence in Chinese ("HS 8507；标题含“battery”"): pieces we have no wording for stay as they are. */
+void evidence_zh(const char *en, char *out, size_t outlen);
+/* The categories as JSON: [{id, name_zh, name_en, confidence, evidence, evidence_zh}]. */
 json_t *classify_json(const struct cat_result *r);
 
 /* The risk rule's weights (configuration [risk], see docs/risk.md). */
@@ -69,7 +71,8 @@ void risk_config_release(struct risk_config *rc);
 struct risk {
 	const char *level; /* "high", "medium", "low" */
 	double score;
-	char reasons[1024]; /* "; "-separated */
+	char reasons[1024];    /* "; "-separated */
+	char reasons_zh[1024]; /* the same in Chinese */
 };
 
 /* Weighs a notification as of today (TBTWARN_TODAY when set). */

@@ -4,31 +4,11 @@
 #include "classify.h"
 #include "csv.h"
 #include "members.h"
+#include "summary.h"
 #include "util.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-/* The WTO's objectives in the official Chinese wording. */
-static const struct {
-	const char *en, *zh;
-} objectives_zh[] = {
-    {"Protection of human health or safety", "保护人类健康或安全"},
-    {"Protection of animal or plant life or health", "保护动物或植物生命或健康"},
-    {"Protection of the environment", "保护环境"},
-    {"Prevention of deceptive practices and consumer protection", "防止欺诈行为和保护消费者"},
-    {"Consumer information, labelling", "消费者信息、标签"},
-    {"Quality requirements", "质量要求"},
-    {"Harmonization", "协调"},
-    {"National security requirements", "国家安全要求"},
-    {"Reducing trade barriers and facilitating trade", "降低贸易壁垒和促进贸易"},
-    {"Cost saving and productivity enhancement", "节约成本和提高生产率"},
-    {"Food safety", "食品安全"},
-    {"Animal health", "动物健康"},
-    {"Plant protection", "植物保护"},
-    {"Protect humans from animal/plant pest or disease", "保护人类免受动植物有害生物或疾病危害"},
-    {"Protect territory from other damage from pests", "保护国家领土免受有害生物的其他损害"},
-};
 
 /* The columns, in order; every one is a string in the record (lists joined). */
 static const char *const columns[] = {
@@ -61,9 +41,8 @@ json_t *export_record(struct archive *a, const json_t *hit, const char *today, e
 	if (sym && !store_get(archive_store(a), sym, &n, NULL, err, sizeof(err))) {
 		for (size_t k = 0; k < n->objectives.n; k++) {
 			const char *o = n->objectives.items[k];
-			for (size_t m = 0; lang == EXPORT_ZH && m < sizeof(objectives_zh) / sizeof(objectives_zh[0]); m++)
-				if (!strcmp(o, objectives_zh[m].en))
-					o = objectives_zh[m].zh;
+			if (lang == EXPORT_ZH && objective_zh(o))
+				o = objective_zh(o);
 			json_array_append_new(objs, json_string(o));
 		}
 		/* The export's language first, the other when it has none. */

@@ -136,7 +136,13 @@ static enum MHD_Result atom(struct req *r, const char *query, const char *title,
 			xml_text(&o, json_string_value(c));
 			buf_addstr(&o, "\"/>\n");
 		}
+		/* Chinese first: the digest, then the original title. */
+		const char *sz = json_string_value(json_object_get(h, "summary_zh"));
 		buf_addstr(&o, "<summary type=\"text\">");
+		if (sz) {
+			xml_text(&o, sz);
+			buf_addstr(&o, " — ");
+		}
 		xml_text(&o, t);
 		if (dl) {
 			buf_addstr(&o, " — 评议截止 / comments until ");

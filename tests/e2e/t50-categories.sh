@@ -28,7 +28,7 @@ run "$TBTWARN" search 'category:nosuch'
 expect_eq "an unknown category is a bad query" "$err" "tbtwarn: search: category: unknown category 'nosuch' (see tbtwarn categories)"
 run "$TBTWARN" show --json G/TBT/N/USA/2201/Add.1
 got=$(printf '%s' "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); c=d["categories"]; print(sorted(x["id"] for x in c), sorted(c[0].keys()), c[0]["evidence"].startswith("inherited from G/TBT/N/USA/2201"), d["risk"]["level"] in ("high","medium","low"), len(d["risk"]["reasons"]) > 0)')
-expect_eq "show --json: an addendum inherits its base's categories, with evidence and risk" "$got" "['lithium_batteries', 'two_wheelers'] ['confidence', 'evidence', 'id', 'name_en', 'name_zh'] True True True"
+expect_eq "show --json: an addendum inherits its base's categories, with evidence and risk" "$got" "['lithium_batteries', 'two_wheelers'] ['confidence', 'evidence', 'evidence_zh', 'id', 'name_en', 'name_zh'] True True True"
 
 # An operator adds a category and reclassifies, without a rebuild.
 cp "$ROOT/config/categories.tsv" "$TMP/cats.tsv"

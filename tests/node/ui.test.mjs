@@ -34,6 +34,8 @@ try {
   const hits = await page.$$eval(".results li .sym", (a) => a.map((x) => x.textContent));
   ok("typing a query and Enter searches; the URL holds the query", hits.includes("G/TBT/N/USA/2201") && page.url().includes("q=lithium"), hits);
   await shot("search");
+  const digests = await page.$$eval(".results li .summary", (d) => d.map((x) => x.textContent));
+  ok("each hit shows its Chinese digest", digests.length === hits.length && digests.every((d) => / · /.test(d)), digests.slice(0, 2));
 
   // Filter by a facet.
   await page.click('button[data-facet="member"][data-value="CHL"]');
@@ -59,8 +61,9 @@ try {
   await page.waitForFunction(() => location.pathname === "/n/G/TBT/N/USA/2201");
   await page.waitForSelector("dl.record");
   const body = await page.textContent("main");
-  ok("a notification page: record, categories with evidence, risk with reasons, related documents",
-    body.includes("锂离子蓄电池") && body.includes("HS 850760") && body.includes("key market") && body.includes("G/TBT/N/USA/2201/Add.1") && body.includes("还剩"), body.slice(0, 400));
+  ok("a notification page: the digest, record, categories with evidence, risk with reasons, related documents, in Chinese",
+    (await page.textContent("#summary-zh")).startsWith("美国 · 技术法规草案") &&
+    body.includes("锂离子蓄电池") && body.includes("标题含“lithium-ion”") && body.includes("广东重点出口市场") && body.includes("G/TBT/N/USA/2201/Add.1") && body.includes("还剩"), body.slice(0, 400));
   await shot("notification");
 
   // Switch the language.

@@ -195,6 +195,7 @@ async function pageSearch() {
     list.append(el("li", {},
       el("div", {}, el("a", { href: h.url, class: "sym" }, h.symbol), " ", riskBadge(h.risk)),
       el("div", {}, lang === "zh" && h.title_zh ? h.title_zh : h.title),
+      lang === "zh" && h.summary_zh ? el("div", { class: "summary" }, h.summary_zh) : null,
       el("div", { class: "meta" }, [(lang === "zh" && h.member_name_zh) || h.member_name || h.member, h.type, h.distributed,
         h.comment_deadline ? t("deadline") + " " + h.comment_deadline + " (" + daysLeft(h.comment_deadline, null, h.days_left) + ")" : null].filter(Boolean).join(" · ")),
       el("div", {}, (h.categories || []).map((c) => el("span", { class: "tag" }, catName(c))))));
@@ -261,7 +262,7 @@ async function pageNotification(symbol) {
   row("title_zh", zh.title);
   row("products", pick("products"));
   row("description", pick("description"));
-  row("objectives", (n.objectives || []).join("; "));
+  row("objectives", (n.objectives_zh && lang === "zh" ? n.objectives_zh : n.objectives || []).join(lang === "zh" ? "；" : "; "));
   row("agency", pick("agency"));
   row("distributed", date(n.dates.distributed));
   const dd = n.dates.comment_deadline && n.dates.comment_deadline.date;
@@ -277,12 +278,13 @@ async function pageNotification(symbol) {
   (n.draft_texts || []).forEach((d) => { draft[d.url] = d; });
   const docState = (u) => draft[u] ? el("span", { class: "muted", title: draft[u].error || "" }, " （" + t("draft_" + draft[u].state) + "）") : null;
   if ((n.document_urls || []).length) row("documents", el("ul", {}, n.document_urls.map((u) => el("li", {}, link(u), docState(u)))));
-  const cats = el("ul", {}, (n.categories || []).map((c) => el("li", {}, el("strong", {}, lang === "en" ? c.name_en : c.name_zh), " — ", c.evidence,
+  const cats = el("ul", {}, (n.categories || []).map((c) => el("li", {}, el("strong", {}, lang === "en" ? c.name_en : c.name_zh), " — ", (lang === "zh" && c.evidence_zh) || c.evidence,
     " (", Math.round(c.confidence * 100) + "%", ")")));
-  const risk = n.risk ? el("div", {}, riskBadge(n.risk.level), el("ul", {}, (n.risk.reasons || []).map((r) => el("li", {}, r)))) : null;
+  const risk = n.risk ? el("div", {}, riskBadge(n.risk.level), el("ul", {}, ((lang === "zh" && n.risk.reasons_zh) || n.risk.reasons || []).map((r) => el("li", {}, r)))) : null;
   const related = el("ul", {}, (n.related || []).map((r) => el("li", {}, el("a", { href: "/n/" + r.symbol }, r.symbol), " · ", r.relation, " · ", r.distributed || "", " · ", r.title || "")));
   m.replaceChildren(el("p", {}, el("a", { href: "/" }, "← " + t("back"))),
-    el("h1", {}, n.symbol, " ", riskBadge(n.risk && n.risk.level)), el("p", {}, title), dl,
+    el("h1", {}, n.symbol, " ", riskBadge(n.risk && n.risk.level)), el("p", {}, title),
+    lang === "zh" && n.summary_zh ? el("p", { class: "summary", id: "summary-zh" }, n.summary_zh) : null, dl,
     el("h2", {}, t("categories")), cats.childNodes.length ? cats : el("p", {}, "—"),
     el("h2", {}, t("risk_reasons")), risk,
     el("h2", {}, t("related")), related.childNodes.length ? related : el("p", {}, "—"),
