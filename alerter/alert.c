@@ -1041,6 +1041,7 @@ static const struct cached_notif *cached(struct run *r, int64_t id)
 	char err[ERRBUF_SIZE];
 	if (store_get_by_id(archive_store(r->a), id, &n, err, sizeof(err)))
 		return NULL;
+	archive_overlay_zh(r->a, n, NULL); /* the Chinese a person or a machine wrote, where the source had none */
 	struct cached_notif *c = &r->cache[r->cache_next++ % NOTIF_CACHE];
 	notif_free(c->n);
 	c->id = id;

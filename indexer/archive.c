@@ -253,6 +253,59 @@ void archive_change_note(struct archive *a, const struct notif *n, struct notif_
 	family_free(docs, nd, n);
 }
 
+static const char *const zh_fields[3] = {"title", "description", "products"};
+
+static char **zh_slot(struct notif *n, int k)
+{
+	struct notif_text *t = &n->text[LANG_ZH];
+	return k == 0 ? &t->title : k == 1 ? &t->description : &t->products;
+}
+
+json_t *archive_zh_texts(struct archive *a, const struct notif *n, const char *out[3], json_t **prov)
+{
+	json_t *tr = store_tr_get(a->store, n->symbol), *p = json_object();
+	for (int k = 0; k < 3; k++) {
+		const char *src = *zh_slot((struct notif *)n, k);
+		json_t *t = json_object_get(tr, zh_fields[k]);
+		const char *by = json_string_value(json_object_get(t, "by"));
+		json_t *o = NULL;
+		out[k] = src;
+		/* A person's text first, then the source's Chinese, then a machine's. */
+		if (t && (!src || (by && !strcmp(by, "human")))) {
+			out[k] = json_string_value(json_object_get(t, "zh"));
+			o = json_deep_copy(t);
+			json_object_del(o, "zh");
+			json_object_del(o, "src_sha");
+		} else if (src) {
+			o = json_pack("{s:s, s:b}", "by", "source", "reviewed", 1);
+			if (n->source)
+				json_object_set_new(o, "source", json_string(n->source));
+		}
+		if (o)
+			json_object_set_new(p, zh_fields[k], o);
+	}
+	if (prov)
+		*prov = p;
+	else
+		json_decref(p);
+	return tr;
+}
+
+void archive_overlay_zh(struct archive *a, struct notif *n, json_t **prov)
+{
+	const char *zh[3];
+	json_t *keep = archive_zh_texts(a, n, zh, prov);
+	for (int k = 0; k < 3; k++) {
+		char **slot = zh_slot(n, k);
+		if (zh[k] != *slot) {
+			char *v = zh[k] ? xstrdup(zh[k]) : NULL;
+			free(*slot);
+			*slot = v;
+		}
+	}
+	json_decref(keep);
+}
+
 /* Indexes one document at its measure's current dates e (a shallow copy of n: only the inline dates differ). */
 static int index_doc(struct archive *a, int64_t id, const struct notif *n, const struct notif_effective *e, char *err,
 		     size_t errlen)
@@ -260,6 +313,11 @@ static int index_doc(struct archive *a, int64_t id, const struct notif *n, const
 	struct cat_result cats;
 	struct risk risk;
 	struct notif cur = *n;
+	/* Chinese from translations too: a Chinese search finds a notification that exists only in English. */
+	const char *zh[3];
+	json_t *keep = archive_zh_texts(a, n, zh, NULL);
+	for (int k = 0; k < 3; k++)
+		*zh_slot(&cur, k) = (char *)zh[k];
 	archive_apply_effective(e, &cur);
 	archive_classify(a, &cur, &cats, &risk);
 	idx_doc_begin(a->idx);
@@ -271,6 +329,7 @@ static int index_doc(struct archive *a, int64_t id, const struct notif *n, const
 			idx_doc_text(a->idx, text, 1, "XD");
 		free(text);
 	}
+	json_decref(keep);
 	return idx_doc_replace(a->idx, (unsigned)id, err, errlen);
 }
 
@@ -498,6 +557,13 @@ struct import_ctx {
 	void *arg;
 };
 
+/* Whether n has an English title, description or products text without the source's Chinese for it. */
+static int needs_translation(const struct notif *n)
+{
+	const struct notif_text *en = &n->text[LANG_EN], *zh = &n->text[LANG_ZH];
+	return (en->title && !zh->title) || (en->description && !zh->description) || (en->products && !zh->products);
+}
+
 static int flush_batch(struct import_ctx *c)
 {
 	struct archive *a = c->a;
@@ -515,6 +581,9 @@ static int flush_batch(struct import_ctx *c)
 		const struct notif *f = finals[i] ? finals[i] : c->batch[i];
 		for (size_t k = 0; !rc && o != STORE_UNCHANGED && k < f->document_urls.n; k++)
 			rc = store_draft_add(a->store, f->document_urls.items[k], f->symbol, c->err, c->errlen);
+		/* English without the source's Chinese waits for a translation, in the same transaction. */
+		if (!rc && o != STORE_UNCHANGED && needs_translation(f))
+			rc = store_tq_add(a->store, f->symbol, c->err, c->errlen);
 		if (rc) {
 			store_rollback(a->store);
 			goto out;
@@ -821,6 +890,7 @@ int archive_search(struct archive *a, const char *query, const struct search_opt
 		struct notif_effective e;
 		archive_effective(a, n, &e);
 		archive_apply_effective(&e, n);
+		archive_overlay_zh(a, n, NULL);
 		json_t *h = archive_hit_json(n);
 		/* Categories and risk as indexed: classifying every hit again would double the cost of a page. */
 		json_t *ids = json_array();
@@ -895,7 +965,11 @@ int archive_show(struct archive *a, const char *symbol, json_t **out, char *err,
 	*out = NULL;
 	if ((rc = store_get(a->store, symbol, &n, NULL, err, errlen)))
 		return rc;
+	json_t *prov;
+	archive_overlay_zh(a, n, &prov);
 	json_t *j = notif_to_json(n, 1), *related = json_array();
+	json_object_set_new(j, "translations", json_pack("{s:o}", "zh", prov));
+	json_object_set_new(j, "translation_history", store_tr_history(a->store, n->symbol));
 	strv_init(&rel);
 	if ((rc = store_related(a->store, n->root_symbol, &rel, err, errlen))) {
 		strv_release(&rel);
@@ -1112,4 +1186,36 @@ int archive_drafts_catch_up(struct archive *a, char *err, size_t errlen)
 json_t *archive_draft_json(struct archive *a, const char *url)
 {
 	return store_draft_json(a->store, url);
+}
+
+int archive_translation_put(struct archive *a, const struct tr_row *t, char *err, size_t errlen)
+{
+	struct notif *n;
+	int64_t id;
+	int rc, k;
+	for (k = 0; k < 3 && strcmp(t->field, zh_fields[k]); k++)
+		;
+	if (k == 3) {
+		errf(err, errlen, "field: '%s' is not title, description or products", t->field);
+		return -EINVAL;
+	}
+	if (!t->zh || !*t->zh || !utf8_valid(t->zh, strlen(t->zh), NULL) || strlen(t->zh) > 64 * 1024) {
+		errf(err, errlen, "zh: the text is empty, not UTF-8, or longer than 64 KiB");
+		return -EINVAL;
+	}
+	if (a->mode != ARCHIVE_WRITE) {
+		errf(err, errlen, "the archive is open read-only");
+		return -EROFS;
+	}
+	if ((rc = store_get(a->store, t->symbol, &n, &id, err, errlen)))
+		return rc;
+	if ((rc = store_tr_put(a->store, t, err, errlen)) == 0) {
+		/* The family again: its documents' index entries carry the Chinese too. */
+		if ((rc = index_one(a, id, n, err, errlen)))
+			index_failed(a, err);
+		else
+			rc = index_commit(a, err, errlen);
+	}
+	notif_free(n);
+	return rc;
 }

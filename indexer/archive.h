@@ -135,4 +135,16 @@ json_t *archive_draft_json(struct archive *a, const char *url);
 /* {pending, done, failed, skipped}: how many draft texts are in each state. */
 json_t *archive_draft_counts(struct archive *a);
 
+/*
+ * Chinese per field (title, description, products): a person's translation first, then the source's Chinese, then a
+ * machine's. archive_zh_texts points out[k] at the text to show (borrowed from n or from the returned JSON, which the
+ * caller decrefs) and, with prov, gives the provenance {field: {by, provider, model, who, at, reviewed, flags}}.
+ * archive_overlay_zh puts them into n itself.
+ */
+json_t *archive_zh_texts(struct archive *a, const struct notif *n, const char *out[3], json_t **prov);
+void archive_overlay_zh(struct archive *a, struct notif *n, json_t **prov);
+/* Stores a translation of one field (a machine's never replaces a person's) and indexes the notification again.
+ * -EINVAL for an unknown field or an unusable text, -ENOENT for an unknown symbol. Write mode only. */
+int archive_translation_put(struct archive *a, const struct tr_row *t, char *err, size_t errlen);
+
 #endif

@@ -35,6 +35,16 @@ enum stmt_id {
 	S_DRAFT_UNINDEXED,
 	S_DRAFT_MARK,
 	S_DRAFT_CITERS,
+	S_TR_PUT,
+	S_TR_HISTORY_ADD,
+	S_TR_GET,
+	S_TR_HISTORY,
+	S_TM_GET,
+	S_TM_PUT,
+	S_TQ_ADD,
+	S_TQ_DUE,
+	S_TQ_SET,
+	S_TQ_COUNTS,
 	S_N
 };
 
@@ -87,6 +97,30 @@ static const char *const stmt_sql[S_N] = {
 	[S_DRAFT_MARK] = "UPDATE draft_texts SET indexed = 1 WHERE url = ?1",
 	[S_DRAFT_CITERS] = "SELECT DISTINCT n.symbol FROM notifications n, json_each(n.doc, '$.document_urls') j "
 			   "WHERE j.value = ?1",
+	/* A machine text never replaces a human one; a human one replaces anything. */
+	[S_TR_PUT] = "INSERT INTO translations (symbol, field, zh, by, provider, model, who, at, reviewed, flags, src_sha) "
+		     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT (symbol, field) DO UPDATE SET "
+		     "zh = excluded.zh, by = excluded.by, provider = excluded.provider, model = excluded.model, "
+		     "who = excluded.who, at = excluded.at, reviewed = excluded.reviewed, flags = excluded.flags, "
+		     "src_sha = excluded.src_sha WHERE translations.by <> 'human' OR excluded.by = 'human'",
+	[S_TR_HISTORY_ADD] = "INSERT INTO translation_history (symbol, field, zh, by, provider, model, who, at, reviewed, "
+			     "flags, replaced_at) SELECT symbol, field, zh, by, provider, model, who, at, reviewed, flags, ?3 "
+			     "FROM translations WHERE symbol = ?1 AND field = ?2 AND (by <> 'human' OR ?4 = 'human')",
+	[S_TR_GET] = "SELECT field, zh, by, provider, model, who, at, reviewed, flags, src_sha FROM translations "
+		     "WHERE symbol = ?1",
+	[S_TR_HISTORY] = "SELECT field, zh, by, provider, model, who, at, reviewed, replaced_at FROM translation_history "
+			 "WHERE symbol = ?1 ORDER BY id",
+	[S_TM_GET] = "SELECT zh FROM translation_memory WHERE src_sha = ?1",
+	[S_TM_PUT] = "INSERT OR REPLACE INTO translation_memory (src_sha, src, zh, provider, model, at, flags) "
+		     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[S_TQ_ADD] = "INSERT INTO translate_queue (symbol, updated_at) VALUES (?1, ?2) ON CONFLICT (symbol) DO UPDATE "
+		     "SET state = 'pending', attempts = 0, next_try = 0, error = NULL, updated_at = excluded.updated_at "
+		     "WHERE translate_queue.state <> 'pending'",
+	[S_TQ_DUE] = "SELECT symbol FROM translate_queue WHERE state = 'pending' AND next_try <= ?1 "
+		     "ORDER BY next_try, rowid LIMIT ?2",
+	[S_TQ_SET] = "UPDATE translate_queue SET state = ?2, error = ?3, next_try = ?4, attempts = attempts + ?5, "
+		     "updated_at = ?6 WHERE symbol = ?1",
+	[S_TQ_COUNTS] = "SELECT state, count(*) FROM translate_queue GROUP BY state",
 };
 
 /* Migrations: entry k takes the schema from version k to k + 1. Only ever append. */
@@ -247,6 +281,39 @@ static const char *const migrations[] = {
 	"INSERT OR IGNORE INTO draft_texts (url, symbol, created_at) "
 	"  SELECT j.value, n.symbol, n.updated_at FROM notifications n, json_each(n.doc, '$.document_urls') j "
 	"  WHERE j.value LIKE 'http://%' OR j.value LIKE 'https://%' ORDER BY n.id;",
+	/* 10: Chinese for every notification: translations per field with their provenance (machine, human) and
+	 * history, the memory of translated segments, and the queue of notifications waiting for a translation (those
+	 * already stored without Chinese title, description or products join it). */
+	"CREATE TABLE translations ("
+	"  symbol TEXT NOT NULL,"
+	"  field TEXT NOT NULL," /* title, description, products */
+	"  zh TEXT NOT NULL,"
+	"  by TEXT NOT NULL," /* machine, human */
+	"  provider TEXT, model TEXT, who TEXT,"
+	"  at TEXT NOT NULL,"
+	"  reviewed INTEGER NOT NULL DEFAULT 0,"
+	"  flags TEXT," /* why a person should look: a glossary term missed */
+	"  src_sha TEXT," /* SHA-256 of the English it translates: a changed English is translated again */
+	"  PRIMARY KEY (symbol, field));"
+	"CREATE TABLE translation_history ("
+	"  id INTEGER PRIMARY KEY, symbol TEXT NOT NULL, field TEXT NOT NULL, zh TEXT, by TEXT, provider TEXT,"
+	"  model TEXT, who TEXT, at TEXT, reviewed INTEGER, flags TEXT, replaced_at TEXT NOT NULL);"
+	"CREATE INDEX translation_history_symbol ON translation_history (symbol, id);"
+	"CREATE TABLE translation_memory ("
+	"  src_sha TEXT PRIMARY KEY," /* SHA-256 of the normalised English segment */
+	"  src TEXT NOT NULL, zh TEXT NOT NULL, provider TEXT, model TEXT, at TEXT NOT NULL, flags TEXT);"
+	"CREATE TABLE translate_queue ("
+	"  symbol TEXT PRIMARY KEY,"
+	"  state TEXT NOT NULL DEFAULT 'pending'," /* pending, done, failed (left for a person) */
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_try REAL NOT NULL DEFAULT 0,"
+	"  error TEXT, updated_at TEXT);"
+	"CREATE INDEX translate_queue_due ON translate_queue (next_try) WHERE state = 'pending';"
+	"INSERT OR IGNORE INTO translate_queue (symbol, updated_at) SELECT symbol, updated_at FROM notifications WHERE "
+	"  (json_extract(doc, '$.text.en.title') IS NOT NULL AND json_extract(doc, '$.text.zh.title') IS NULL) OR "
+	"  (json_extract(doc, '$.text.en.description') IS NOT NULL AND json_extract(doc, '$.text.zh.description') IS NULL) OR "
+	"  (json_extract(doc, '$.text.en.products') IS NOT NULL AND json_extract(doc, '$.text.zh.products') IS NULL) "
+	"  ORDER BY id;",
 };
 
 struct store {
@@ -948,4 +1015,148 @@ int store_draft_indexed(struct store *s, const char *url, char *err, size_t errl
 	int rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : db_err(s, err, errlen, "mark a draft text indexed");
+}
+
+int store_tr_put(struct store *s, const struct tr_row *t, char *err, size_t errlen)
+{
+	char now[21];
+	now_iso(now);
+	sqlite3_stmt *h = stmt(s, S_TR_HISTORY_ADD);
+	sqlite3_bind_text(h, 1, t->symbol, -1, SQLITE_STATIC);
+	sqlite3_bind_text(h, 2, t->field, -1, SQLITE_STATIC);
+	sqlite3_bind_text(h, 3, now, -1, SQLITE_STATIC);
+	sqlite3_bind_text(h, 4, t->by, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(h);
+	sqlite3_reset(h);
+	if (rc != SQLITE_DONE)
+		return db_err(s, err, errlen, "keep a translation's history");
+	sqlite3_stmt *st = stmt(s, S_TR_PUT);
+	const char *texts[] = {t->symbol, t->field, t->zh, t->by, t->provider, t->model, t->who, now};
+	for (int i = 0; i < 8; i++)
+		sqlite3_bind_text(st, i + 1, texts[i], -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 9, t->reviewed);
+	sqlite3_bind_text(st, 10, t->flags, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 11, t->src_sha, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : db_err(s, err, errlen, "save a translation");
+}
+
+static void put_col(json_t *o, sqlite3_stmt *st, int col, const char *name)
+{
+	if (sqlite3_column_type(st, col) != SQLITE_NULL)
+		json_object_set_new(o, name, json_string((const char *)sqlite3_column_text(st, col)));
+}
+
+json_t *store_tr_get(struct store *s, const char *symbol)
+{
+	sqlite3_stmt *st = stmt(s, S_TR_GET);
+	json_t *all = json_object();
+	sqlite3_bind_text(st, 1, symbol, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		json_t *o = json_object();
+		static const char *const names[] = {NULL, "zh", "by", "provider", "model", "who", "at"};
+		for (int i = 1; i < 7; i++)
+			put_col(o, st, i, names[i]);
+		json_object_set_new(o, "reviewed", json_boolean(sqlite3_column_int(st, 7)));
+		put_col(o, st, 8, "flags");
+		put_col(o, st, 9, "src_sha");
+		json_object_set_new(all, (const char *)sqlite3_column_text(st, 0), o);
+	}
+	sqlite3_reset(st);
+	return all;
+}
+
+json_t *store_tr_history(struct store *s, const char *symbol)
+{
+	sqlite3_stmt *st = stmt(s, S_TR_HISTORY);
+	json_t *a = json_array();
+	sqlite3_bind_text(st, 1, symbol, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		json_t *o = json_object();
+		static const char *const names[] = {"field", "zh", "by", "provider", "model", "who", "at"};
+		for (int i = 0; i < 7; i++)
+			put_col(o, st, i, names[i]);
+		json_object_set_new(o, "reviewed", json_boolean(sqlite3_column_int(st, 7)));
+		put_col(o, st, 8, "replaced_at");
+		json_array_append_new(a, o);
+	}
+	sqlite3_reset(st);
+	return a;
+}
+
+char *store_tm_get(struct store *s, const char *src_sha)
+{
+	sqlite3_stmt *st = stmt(s, S_TM_GET);
+	char *zh = NULL;
+	sqlite3_bind_text(st, 1, src_sha, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		zh = col_dup(st, 0);
+	sqlite3_reset(st);
+	return zh;
+}
+
+int store_tm_put(struct store *s, const char *src_sha, const char *src, const char *zh, const char *provider,
+		 const char *model, const char *flags, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = stmt(s, S_TM_PUT);
+	char now[21];
+	now_iso(now);
+	const char *texts[] = {src_sha, src, zh, provider, model, now, flags};
+	for (int i = 0; i < 7; i++)
+		sqlite3_bind_text(st, i + 1, texts[i], -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : db_err(s, err, errlen, "save a translated segment");
+}
+
+int store_tq_add(struct store *s, const char *symbol, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = stmt(s, S_TQ_ADD);
+	char now[21];
+	now_iso(now);
+	sqlite3_bind_text(st, 1, symbol, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : db_err(s, err, errlen, "queue a translation");
+}
+
+int store_tq_due(struct store *s, double now, int limit, struct strv *symbols, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = stmt(s, S_TQ_DUE);
+	int rc;
+	sqlite3_bind_double(st, 1, now);
+	sqlite3_bind_int(st, 2, limit);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		strv_push(symbols, (const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : db_err(s, err, errlen, "read the translations due");
+}
+
+int store_tq_set(struct store *s, const char *symbol, const char *state, const char *error, double next_try,
+		 int attempt, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = stmt(s, S_TQ_SET);
+	char now[21];
+	now_iso(now);
+	sqlite3_bind_text(st, 1, symbol, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, error, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 4, next_try);
+	sqlite3_bind_int(st, 5, attempt);
+	sqlite3_bind_text(st, 6, now, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : db_err(s, err, errlen, "save a translation's state");
+}
+
+json_t *store_tq_counts(struct store *s)
+{
+	sqlite3_stmt *st = stmt(s, S_TQ_COUNTS);
+	json_t *o = json_pack("{s:i, s:i, s:i}", "pending", 0, "done", 0, "failed", 0);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		json_object_set_new(o, (const char *)sqlite3_column_text(st, 0), json_integer(sqlite3_column_int64(st, 1)));
+	sqlite3_reset(st);
+	return o;
 }

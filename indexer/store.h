@@ -114,4 +114,32 @@ int store_draft_citers(struct store *s, const char *url, struct strv *symbols, c
 /* How many draft texts are in each state: {pending, done, failed, skipped}. */
 json_t *store_draft_counts(struct store *s);
 
+/*
+ * Chinese for notifications (migration 10). A translation per notification and field (title, description, products)
+ * with its provenance; a machine text never replaces a human one, and every replaced text goes to the history.
+ */
+struct tr_row {
+	const char *symbol, *field, *zh;
+	const char *by; /* "machine" or "human" */
+	const char *provider, *model, *who, *flags, *src_sha;
+	int reviewed;
+};
+int store_tr_put(struct store *s, const struct tr_row *t, char *err, size_t errlen);
+/* {field: {zh, by, provider, model, who, at, reviewed, flags, src_sha}} for one notification. */
+json_t *store_tr_get(struct store *s, const char *symbol);
+/* The texts replaced, oldest first: [{field, zh, by, provider, model, who, at, reviewed, replaced_at}]. */
+json_t *store_tr_history(struct store *s, const char *symbol);
+/* The translation memory: a segment's Chinese by the SHA-256 of its normalised English (malloc'd), or NULL. */
+char *store_tm_get(struct store *s, const char *src_sha);
+int store_tm_put(struct store *s, const char *src_sha, const char *src, const char *zh, const char *provider,
+		 const char *model, const char *flags, char *err, size_t errlen);
+/* The queue of notifications to translate: added (or made pending again), the due ones, their outcome. */
+int store_tq_add(struct store *s, const char *symbol, char *err, size_t errlen);
+int store_tq_due(struct store *s, double now, int limit, struct strv *symbols, char *err, size_t errlen);
+/* state: pending (again at next_try), done, failed; attempt: 1 to count an attempt, 0 not to. */
+int store_tq_set(struct store *s, const char *symbol, const char *state, const char *error, double next_try,
+		 int attempt, char *err, size_t errlen);
+/* {pending, done, failed}. */
+json_t *store_tq_counts(struct store *s);
+
 #endif

@@ -929,6 +929,63 @@ static int admin_ok(struct req *r, enum MHD_Result *answered)
 	return 1;
 }
 
+/* A translator's text for one field ({"field": "title", "zh": "..."}: a person's text, kept over any machine's and any
+ * later crawl), or the review of the text there ({"field": "title", "reviewed": true}). Answers the record's
+ * translations with their provenance. The admin token guards it until accounts with roles exist. */
+static enum MHD_Result api_translation_put(struct req *r, const char *symbol)
+{
+	char err[ERRBUF_SIZE];
+	json_error_t jerr;
+	if (r->w->o.read_only)
+		return respond_error(r, 503, "read_only", "this server is a read-only mirror");
+	json_t *body = json_loadb(r->body.s, r->body.len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!json_is_object(body)) {
+		json_decref(body);
+		return respond_error(r, 400, "bad_json", "the body is not a JSON object (%s at line %d, column %d)", jerr.text,
+				     jerr.line, jerr.column);
+	}
+	const char *field = json_string_value(json_object_get(body, "field"));
+	const char *zh = json_string_value(json_object_get(body, "zh"));
+	int reviewed = json_is_true(json_object_get(body, "reviewed"));
+	const char *who = json_string_value(json_object_get(body, "who"));
+	struct tr_row t = {symbol, field ? field : "", zh, "human", NULL, NULL, who ? who : "admin", NULL, NULL, 1};
+	json_t *cur = NULL;
+	if (!zh && reviewed) {
+		/* The text as it stands, marked reviewed. */
+		cur = store_tr_get(archive_store(r->w->a), symbol);
+		json_t *f = json_object_get(cur, field ? field : "");
+		if (!f) {
+			json_decref(cur);
+			json_decref(body);
+			return respond_error(r, 404, "not_found", "%s has no translation of '%s' to review", symbol,
+					     field ? field : "");
+		}
+		t.zh = json_string_value(json_object_get(f, "zh"));
+		t.by = json_string_value(json_object_get(f, "by"));
+		t.provider = json_string_value(json_object_get(f, "provider"));
+		t.model = json_string_value(json_object_get(f, "model"));
+		t.src_sha = json_string_value(json_object_get(f, "src_sha"));
+	} else if (!zh) {
+		json_decref(body);
+		return respond_error(r, 400, "bad_parameter", "give zh (a person's text) or reviewed: true");
+	}
+	int rc = archive_translation_put(r->w->a, &t, err, sizeof(err));
+	json_decref(cur);
+	json_decref(body);
+	if (rc == -ENOENT)
+		return respond_error(r, 404, "not_found", "no notification %s in the archive", symbol);
+	if (rc)
+		return respond_error(r, rc == -EINVAL ? 400 : 500, rc == -EINVAL ? "bad_parameter" : "store_failed", "%s", err);
+	json_t *show;
+	if (archive_show(r->w->a, symbol, &show, err, sizeof(err)))
+		return respond_error(r, 500, "store_failed", "%s", err);
+	json_t *o = json_object();
+	json_object_set(o, "translations", json_object_get(show, "translations"));
+	json_object_set(o, "text", json_object_get(json_object_get(show, "text"), "zh"));
+	json_decref(show);
+	return respond_json(r, 200, o);
+}
+
 static enum MHD_Result api_admin(struct req *r, const char *rest)
 {
 	enum MHD_Result answered;
@@ -958,6 +1015,8 @@ static enum MHD_Result api_admin(struct req *r, const char *rest)
 	}
 	if (!strcmp(rest, "sources") && !strcmp(r->method, "GET"))
 		return respond_json(r, 200, sources_json(r->w));
+	if (starts_with(rest, "translations/") && rest[13] && !strcmp(r->method, "PUT"))
+		return api_translation_put(r, rest + 13);
 	return respond_error(r, 404, "not_found", "no such administration endpoint: %s /api/admin/%s", r->method, rest);
 }
 
