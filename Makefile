@@ -29,7 +29,7 @@ CMOCKA_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null)
 
 WARN := -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes -Wvla -Wwrite-strings -Wformat-security \
 	-Wshadow -Wno-missing-field-initializers
-CPPFLAGS_ALL := -D_GNU_SOURCE -Ilib -Iindexer -Icrawler -Ialerter -Iweb -Iservice -I$(B)/gen
+CPPFLAGS_ALL := -D_GNU_SOURCE -Ilib -Iindexer -Icrawler -Ialerter -Iweb -Iservice -Itranslator -I$(B)/gen
 OPT ?= -O2
 CFLAGS_ALL = -std=c11 -pthread $(OPT) -g $(WARN) -MMD -MP $(CPPFLAGS_ALL) $(PKG_CFLAGS) $(CFLAGS)
 CXXFLAGS_ALL = -std=c++17 -pthread $(OPT) -g -Wall -Wextra -Werror -MMD -MP $(CPPFLAGS_ALL) $(PKG_CFLAGS) $(CXXFLAGS)
@@ -37,7 +37,7 @@ SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recove
 TSAN := -fsanitize=thread -fno-omit-frame-pointer
 
 LIB_C := $(wildcard lib/*.c) $(wildcard indexer/*.c) $(wildcard crawler/*.c) $(wildcard alerter/*.c) $(wildcard web/*.c) \
-	$(wildcard service/*.c)
+	$(wildcard service/*.c) $(wildcard translator/*.c)
 LIB_CXX := $(wildcard indexer/*.cc)
 CLI_C := $(wildcard cli/*.c)
 UNIT_C := $(wildcard tests/unit/test_*.c)
@@ -69,8 +69,9 @@ $(B)/.deps-test: scripts/deps.sh | $(B)/.deps
 	$(Q)touch $@
 
 EMBED := tbt_members_tsv:config/members.tsv tbt_default_ini:config/tbtwarn.ini \
-	tbt_categories_tsv:config/categories.tsv tbt_hs_csv:data/hs-2022.csv tbt_ics_tsv:data/ics-ed7.tsv
-$(GEN_C): config/members.tsv config/tbtwarn.ini config/categories.tsv data/hs-2022.csv data/ics-ed7.tsv \
+	tbt_categories_tsv:config/categories.tsv tbt_hs_csv:data/hs-2022.csv tbt_ics_tsv:data/ics-ed7.tsv \
+	tbt_glossary_tsv:config/glossary.tsv
+$(GEN_C): config/members.tsv config/tbtwarn.ini config/categories.tsv data/hs-2022.csv data/ics-ed7.tsv config/glossary.tsv \
 		scripts/embed.sh | $(B)/.deps
 	$(call msg,GEN,$@)
 	$(Q)mkdir -p $(dir $@)
@@ -185,9 +186,9 @@ bench: $(B)/.deps-test tbtwarn $(BENCH_BINS)
 
 # Functions we do not use (see ../STYLE): a grep keeps them out.
 check-banned:
-	$(Q)! grep -nE '\b(strcpy|strcat|sprintf|strncpy|strtok|atoi|gets|localtime|gmtime)\(' lib/*.[ch] indexer/*.[ch] crawler/*.[ch] alerter/*.[ch] cli/*.[ch] \
+	$(Q)! grep -nE '\b(strcpy|strcat|sprintf|strncpy|strtok|atoi|gets|localtime|gmtime)\(' lib/*.[ch] indexer/*.[ch] crawler/*.[ch] alerter/*.[ch] translator/*.[ch] cli/*.[ch] \
 		|| (echo "banned function used (see docs/design.md)"; exit 1)
-	$(Q)! grep -nE '\b(setenv|unsetenv|putenv|tzset|setlocale)\(' lib/*.[ch] indexer/*.[ch] crawler/*.[ch] alerter/*.[ch] web/*.[ch] \
+	$(Q)! grep -nE '\b(setenv|unsetenv|putenv|tzset|setlocale)\(' lib/*.[ch] indexer/*.[ch] crawler/*.[ch] alerter/*.[ch] translator/*.[ch] web/*.[ch] \
 		service/*.[ch] cli/*.[ch] || (echo "process-wide state changed while threads may run (see docs/design.md)"; exit 1)
 
 check: test

@@ -7,6 +7,7 @@
 #include "export.h"
 #include "hash.h"
 #include "crawl.h"
+#include "translate.h"
 #include "ini.h"
 #include "members.h"
 #include "norm.h"
@@ -46,6 +47,7 @@ static const char usage[] =
 	"  search [--json|--csv [--lang zh|en]] [--limit N] [--offset N] [--sort relevance|date] QUERY...\n"
 	"  show [--json] SYMBOL                             print one notification and its related documents\n"
 	"  reindex                                          rebuild the search index from the store\n"
+	"  translate [--once] [SYMBOL...]                   machine-translate what has no Chinese yet ([translate])\n"
 	"  crawl [--once|--watch] [--source NAME]           crawl the due sources (all with --once; for ever with --watch)\n"
 	"  crawl --drafts                                   fetch the notified draft texts that are due, index their text\n"
 	"  sources [--json]                                 list the sources with their health\n"
@@ -654,6 +656,111 @@ static int cmd_reindex(const char *data, int argc, char **argv)
 extern const char tbt_default_ini[];
 
 /* The configuration: --config, else $TBTWARN_CONFIG, else the built-in one. Dies with file, line and reason. */
+static struct ini *load_config(const char *path);
+
+static volatile int translate_stop;
+
+static void on_translate_signal(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	(void)w;
+	(void)revents;
+	translate_stop = 1;
+	ev_break(loop, EVBREAK_ALL);
+}
+
+/* translate [--once] [SYMBOL...]: what has no Chinese yet, through the configured provider. */
+static int cmd_translate(const char *data, const char *config, int argc, char **argv)
+{
+	static const struct option opts[] = {{"once", no_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'}, {0}};
+	int c, once = 0, status = 0;
+	char err[ERRBUF_SIZE];
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "oh", opts, NULL)) != -1) {
+		if (c == 'o')
+			once = 1;
+		else {
+			fputs("usage: tbtwarn [--data DIR] [--config FILE] translate [--once] [SYMBOL...]\n", stderr);
+			return 2;
+		}
+	}
+	struct ini *cfg = load_config(config);
+	struct translate_opts to;
+	translate_opts_default(&to);
+	if (translate_opts_load(&to, cfg, err, sizeof(err))) {
+		fprintf(stderr, "tbtwarn: translate: configuration: %s\n", err);
+		ini_free(cfg);
+		return 2;
+	}
+	if (to.provider == TP_NONE) {
+		fputs("tbtwarn: translate: no translation provider is configured: set [translate] provider, url (and key_env, "
+		      "model) in the configuration (docs/operations.md)\n",
+		      stderr);
+		ini_free(cfg);
+		return 2;
+	}
+	struct strv symbols;
+	strv_init(&symbols);
+	for (int i = optind; i < argc; i++) {
+		struct notif *n = notif_new();
+		if (notif_set_symbol(n, argv[i], err, sizeof(err))) {
+			fprintf(stderr, "tbtwarn: translate: '%s': %s\n", argv[i], err);
+			status = 2;
+		} else {
+			strv_push(&symbols, n->symbol);
+		}
+		notif_free(n);
+	}
+	struct archive *a = NULL;
+	if (!status && open_archive(data, ARCHIVE_WRITE, &a, err, sizeof(err))) {
+		fprintf(stderr, "tbtwarn: translate: %s\n", err);
+		status = 2;
+	}
+	if (status) {
+		strv_release(&symbols);
+		ini_free(cfg);
+		return status;
+	}
+	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+	struct translator *t = translator_new(loop, a, &to, err, sizeof(err));
+	translator_set_report(t, stdout);
+	ev_signal sigint, sigterm;
+	ev_signal_init(&sigint, on_translate_signal, SIGINT);
+	ev_signal_init(&sigterm, on_translate_signal, SIGTERM);
+	ev_signal_start(loop, &sigint);
+	ev_signal_start(loop, &sigterm);
+	ev_unref(loop);
+	ev_unref(loop);
+	if (once || symbols.n) {
+		translator_run_once(t, &symbols);
+	} else {
+		translator_start(t);
+		ev_run(loop, 0);
+	}
+	json_t *h = translator_health_json(t);
+	json_t *q = json_object_get(h, "queue");
+	printf("translate: %lld notifications translated, %lld segments refused; queue: %lld pending, %lld failed "
+	       "(left for a person)\n",
+	       (long long)json_integer_value(json_object_get(h, "translated")),
+	       (long long)json_integer_value(json_object_get(h, "refused_segments")),
+	       (long long)json_integer_value(json_object_get(q, "pending")),
+	       (long long)json_integer_value(json_object_get(q, "failed")));
+	json_decref(h);
+	if (translator_fatal(t, err, sizeof(err))) {
+		fprintf(stderr, "tbtwarn: translate: %s\n", err);
+		status = 1;
+	}
+	ev_ref(loop);
+	ev_ref(loop);
+	ev_signal_stop(loop, &sigint);
+	ev_signal_stop(loop, &sigterm);
+	translator_free(t);
+	ev_loop_destroy(loop);
+	archive_free(a);
+	strv_release(&symbols);
+	ini_free(cfg);
+	return status;
+}
+
 static struct ini *load_config(const char *path)
 {
 	char err[ERRBUF_SIZE];
@@ -2268,6 +2375,8 @@ int main(int argc, char **argv)
 		return cmd_search(data, sub_argc, sub_argv);
 	if (!strcmp(cmd, "show"))
 		return cmd_show(data, sub_argc, sub_argv);
+	if (!strcmp(cmd, "translate"))
+		return cmd_translate(data, config, sub_argc, sub_argv);
 	if (!strcmp(cmd, "reindex"))
 		return cmd_reindex(data, sub_argc, sub_argv);
 	if (!strcmp(cmd, "crawl"))

@@ -45,6 +45,7 @@ enum stmt_id {
 	S_TQ_DUE,
 	S_TQ_SET,
 	S_TQ_COUNTS,
+	S_TQ_ROW,
 	S_N
 };
 
@@ -121,6 +122,7 @@ static const char *const stmt_sql[S_N] = {
 	[S_TQ_SET] = "UPDATE translate_queue SET state = ?2, error = ?3, next_try = ?4, attempts = attempts + ?5, "
 		     "updated_at = ?6 WHERE symbol = ?1",
 	[S_TQ_COUNTS] = "SELECT state, count(*) FROM translate_queue GROUP BY state",
+	[S_TQ_ROW] = "SELECT state, attempts, error FROM translate_queue WHERE symbol = ?1",
 };
 
 /* Migrations: entry k takes the schema from version k to k + 1. Only ever append. */
@@ -1157,6 +1159,20 @@ json_t *store_tq_counts(struct store *s)
 	json_t *o = json_pack("{s:i, s:i, s:i}", "pending", 0, "done", 0, "failed", 0);
 	while (sqlite3_step(st) == SQLITE_ROW)
 		json_object_set_new(o, (const char *)sqlite3_column_text(st, 0), json_integer(sqlite3_column_int64(st, 1)));
+	sqlite3_reset(st);
+	return o;
+}
+
+json_t *store_tq_row(struct store *s, const char *symbol)
+{
+	sqlite3_stmt *st = stmt(s, S_TQ_ROW);
+	json_t *o = NULL;
+	sqlite3_bind_text(st, 1, symbol, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		o = json_pack("{s:s, s:i}", "state", (const char *)sqlite3_column_text(st, 0), "attempts",
+			      sqlite3_column_int(st, 1));
+		put_col(o, st, 2, "error");
+	}
 	sqlite3_reset(st);
 	return o;
 }

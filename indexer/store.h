@@ -141,5 +141,7 @@ int store_tq_set(struct store *s, const char *symbol, const char *state, const c
 		 int attempt, char *err, size_t errlen);
 /* {pending, done, failed}. */
 json_t *store_tq_counts(struct store *s);
+/* One notification's place in the queue: {state, attempts, error}, or NULL. */
+json_t *store_tq_row(struct store *s, const char *symbol);
 
 #endif
