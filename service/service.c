@@ -7,6 +7,7 @@
 #include "archive.h"
 #include "crawl.h"
 #include "log.h"
+#include "translate.h"
 #include "web.h"
 
 #include <errno.h>
@@ -95,7 +96,7 @@ static int svc_opts_load(struct svc_opts *o, const struct ini *cfg, char *err, s
 
 int service_check_config(const struct ini *cfg, char *err, size_t errlen)
 {
-	static const char *const known[] = {"crawler", "risk", "alert", "web", "service", "operator"};
+	static const char *const known[] = {"crawler", "risk", "alert", "web", "service", "operator", "translate"};
 	for (size_t i = 0; i < cfg->n; i++) {
 		const char *name = cfg->sections[i].name;
 		size_t k = 0;
@@ -177,7 +178,8 @@ struct service {
 	struct fetcher *f;
 	struct alerter *al;
 	struct web *web;
-	FILE *crawl_log, *alert_log;
+	struct translator *tr; /* NULL without a [translate] provider */
+	FILE *crawl_log, *alert_log, *translate_log;
 	ev_timer tick, more, disk, ops, stopping;
 	ev_signal sig_int, sig_term, sig_hup;
 	int paused;     /* the disk is (almost) full: no new work */
@@ -469,6 +471,22 @@ int service_run(const char *data, const char *config, const struct catalog *cats
 		goto out_parts;
 	}
 	web_set_status(s.web, health, &s);
+	/* Machine translation, when a provider is configured: from the queue, beside the rest. */
+	struct translate_opts to;
+	translate_opts_default(&to);
+	if (translate_opts_load(&to, s.cfg, err, errlen)) {
+		rc = -EINVAL;
+		goto out_web;
+	}
+	if (to.provider != TP_NONE) {
+		if (!(s.tr = translator_new(s.loop, s.a, &to, err, errlen))) {
+			rc = -EINVAL;
+			goto out_web;
+		}
+		s.translate_log = log_stream("translator");
+		translator_set_report(s.tr, s.translate_log);
+		translator_start(s.tr);
+	}
 	ev_timer_init(&s.tick, on_tick, 0.5, s.so.collect_interval);
 	ev_timer_init(&s.more, on_tick, 0., 0.);
 	s.more.data = &s;
@@ -502,6 +520,10 @@ int service_run(const char *data, const char *config, const struct catalog *cats
 	ev_timer_stop(s.loop, &s.disk);
 	ev_timer_stop(s.loop, &s.ops);
 	ev_timer_stop(s.loop, &s.stopping);
+out_web:
+	translator_free(s.tr);
+	if (s.translate_log)
+		fclose(s.translate_log);
 	web_free(s.web);
 out_parts:
 	alerter_free(s.al);

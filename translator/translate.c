@@ -557,7 +557,8 @@ static void on_answer(void *arg, struct fetch_result *r)
 			snprintf(t->fatal_why, sizeof(t->fatal_why), "the provider refused the key (HTTP %ld)", r->status);
 			t->paused_until = now + 3600;
 			say(t, j->symbol, "%s", t->fatal_why);
-			job_end(j, "pending", t->fatal_why, now + 3600, 0);
+			/* The provider's fault, not the notification's: it is due again as soon as the key is right. */
+			job_end(j, "pending", t->fatal_why, now, 0);
 		} else if (r->status == 400 || r->status == 413 || r->status == 422) {
 			say(t, j->symbol, "the provider refused the request (HTTP %ld): left for a person", r->status);
 			job_end(j, "failed", why, 0, 1);
@@ -597,7 +598,8 @@ static void on_answer(void *arg, struct fetch_result *r)
 		sha256_hex(src, strlen(src), sha);
 		if (bad_why) {
 			if (!refused++)
-				snprintf(first_refusal, sizeof(first_refusal), "segment %zu refused: %s", k + 1, bad_why);
+				snprintf(first_refusal, sizeof(first_refusal), "\"%.80s%s\" refused: %s", src,
+					 strlen(src) > 80 ? "…" : "", bad_why);
 			continue;
 		}
 		char missed[1024];
