@@ -932,6 +932,12 @@ static int cmd_sources(const char *data, const char *config, int argc, char **ar
 		       (long long)json_integer_value(json_object_get(d, "failed")),
 		       (long long)json_integer_value(json_object_get(d, "skipped")));
 		json_decref(d);
+		json_t *q = store_tq_counts(archive_store(env.a));
+		printf("translation queue: %lld pending, %lld done, %lld failed (left for a person)\n",
+		       (long long)json_integer_value(json_object_get(q, "pending")),
+		       (long long)json_integer_value(json_object_get(q, "done")),
+		       (long long)json_integer_value(json_object_get(q, "failed")));
+		json_decref(q);
 	}
 	json_decref(list);
 	crawl_env_close(&env);

@@ -890,8 +890,13 @@ int archive_search(struct archive *a, const char *query, const struct search_opt
 		struct notif_effective e;
 		archive_effective(a, n, &e);
 		archive_apply_effective(&e, n);
-		archive_overlay_zh(a, n, NULL);
+		json_t *prov;
+		archive_overlay_zh(a, n, &prov);
 		json_t *h = archive_hit_json(n);
+		/* Who wrote the Chinese title: source, machine or human (a reader is told a machine's). */
+		const char *tby = json_string_value(json_object_get(json_object_get(prov, "title"), "by"));
+		json_object_set_new(h, "title_zh_by", tby ? json_string(tby) : json_null());
+		json_decref(prov);
 		/* Categories and risk as indexed: classifying every hit again would double the cost of a page. */
 		json_t *ids = json_array();
 		for (const char *p = idx_results_value(r, i, IDX_SLOT_CATEGORY); *p;) {

@@ -100,6 +100,16 @@ static enum MHD_Result metrics(struct req *r)
 		       "# TYPE tbtwarn_draft_texts gauge\n");
 	for (int k = 0; k < 4; k++)
 		buf_addf(&o, "tbtwarn_draft_texts{state=\"%s\"} %.0f\n", draft_states[k], scalar(r, draft_sql[k]));
+	static const char *const tq_sql[] = {"SELECT count(*) FROM translate_queue WHERE state = 'pending'",
+					     "SELECT count(*) FROM translate_queue WHERE state = 'done'",
+					     "SELECT count(*) FROM translate_queue WHERE state = 'failed'"};
+	buf_addstr(&o, "# HELP tbtwarn_translate_queue Notifications in the machine translation queue, by state (failed: "
+		       "left for a person).\n# TYPE tbtwarn_translate_queue gauge\n");
+	for (int k = 0; k < 3; k++)
+		buf_addf(&o, "tbtwarn_translate_queue{state=\"%s\"} %.0f\n", draft_states[k], scalar(r, tq_sql[k]));
+	buf_addf(&o, "# HELP tbtwarn_translation_memory_segments Segments the translation memory answers.\n"
+		     "# TYPE tbtwarn_translation_memory_segments gauge\ntbtwarn_translation_memory_segments %.0f\n",
+		 scalar(r, "SELECT count(*) FROM translation_memory"));
 	if (r->w->cr) {
 		json_t *src = crawler_sources_json(r->w->cr);
 		size_t i;

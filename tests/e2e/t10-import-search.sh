@@ -18,7 +18,7 @@ run "$TBTWARN" search --json lithium battery
 expect_eq "search --json exits 0" "$rc" 0
 got=$(printf '%s' "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["total"], " ".join(h["symbol"] for h in d["hits"]), sorted(d["hits"][0].keys()), sorted(d["facets"].keys()))')
 expect_eq "search --json has total, hits with the contract's keys, facets" "$got" \
-	"2 G/TBT/N/USA/2201 G/TBT/N/USA/2201/Add.1 ['categories', 'comment_deadline', 'distributed', 'hs', 'ics', 'kind', 'member', 'member_name', 'member_name_zh', 'risk', 'score', 'summary_zh', 'symbol', 'title', 'title_zh', 'type'] ['category', 'kind', 'member', 'risk', 'type', 'year']"
+	"2 G/TBT/N/USA/2201 G/TBT/N/USA/2201/Add.1 ['categories', 'comment_deadline', 'distributed', 'hs', 'ics', 'kind', 'member', 'member_name', 'member_name_zh', 'risk', 'score', 'summary_zh', 'symbol', 'title', 'title_zh', 'title_zh_by', 'type'] ['category', 'kind', 'member', 'risk', 'type', 'year']"
 
 run "$TBTWARN" search --json --sort date --limit 3 type:tbt
 got=$(printf '%s' "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["total"], [h["distributed"] for h in d["hits"]], d["facets"]["type"])')

@@ -167,6 +167,9 @@ form G/TBT/N/ZAF/307 "Safety of fans" "Fans shall have guards." "Fans (HS 8414.5
 run env OA_KEY=wrong "$TBTWARN" --config "$TMP/oa.ini" translate --once G/TBT/N/ZAF/307
 expect_match "step 8: a wrong bearer key is said" "$rc|$err" "^1\|.*refused the key \(HTTP 401\)"
 
+run "$TBTWARN" sources
+expect_match "step 8: sources shows the translation queue" "$out" "^translation queue: [0-9]+ pending, [0-9]+ done, 1 failed \(left for a person\)$"
+
 # Step 9: an unreachable provider is an error with the reason.
 printf '[translate]\nprovider = libretranslate\nurl = http://127.0.0.1:%s\ntimeout = 2s\n' "$(free_port)" > "$TMP/down.ini"
 form G/TBT/N/ZAF/305 "Safety of kettles" "Kettles shall switch off when dry." "Kettles (HS 8516.71)" > "$TMP/f305.txt"
@@ -184,6 +187,10 @@ LT_KEY=k1 "$TBTWARN" --config "$TMP/run.ini" run > "$TMP/run.out" 2> "$TMP/run.e
 srv=$!
 translated() { curl -s "http://127.0.0.1:$WP/api/notifications/G/TBT/N/ZAF/306" | python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(0 if d["translations"]["zh"].get("title", {}).get("by") == "machine" else 1)'; }
 wait_for "step 10: the service crawls and translates by itself" translated
+m=$(curl -s "http://127.0.0.1:$WP/metrics")
+expect_match "step 10: /metrics counts the translation queue" "$m" '^tbtwarn_translate_queue\{state="done"\} [1-9]'
+got=$(curl -s "http://127.0.0.1:$WP/api/notifications?q=symbol:G/TBT/N/ZAF/306" | python3 -c 'import json,sys; h=json.load(sys.stdin)["hits"][0]; print(bool(h["title_zh"]), h["title_zh_by"])')
+expect_eq "step 10: a hit says its Chinese title is a machine's" "$got" "True machine"
 kill $srv; wait $srv 2>/dev/null
 srv=
 echo "1..$n"

@@ -11,7 +11,7 @@ const T = {
     export_csv: "导出 CSV", export_jsonl: "导出 JSON Lines", prev: "上一页", next: "下一页", page: "第 {0} 页", no_results: "没有符合条件的通报。",
     deadline: "评议截止", days_left: "还剩 {0} 天", passed: "已截止", today: "今天截止", clear: "清除筛选", high: "高", medium: "中", low: "低",
     symbol: "通报号", market: "通报成员", title: "标题", title_zh: "中文标题", products: "涉及产品", description: "内容", objectives: "目的", agency: "负责机构",
-    distributed: "通报日期", adoption: "拟批准日期", entry_into_force: "拟生效日期", hs: "HS 编码", ics: "ICS 编码", documents: "法规文本", notification: "通报原文", draft_done: "正文已收录，可用 text: 检索", draft_pending: "正文待获取", draft_failed: "正文无法获取", draft_skipped: "正文无法读取",
+    distributed: "通报日期", adoption: "拟批准日期", entry_into_force: "拟生效日期", hs: "HS 编码", ics: "ICS 编码", documents: "法规文本", notification: "通报原文", description_en: "内容（英文原文）", mt_hint: "由机器翻译，仅供参考；以英文原文为准", draft_done: "正文已收录，可用 text: 检索", draft_pending: "正文待获取", draft_failed: "正文无法获取", draft_skipped: "正文无法读取",
     related: "相关文件", categories: "产品类别与匹配依据", risk_reasons: "风险等级与原因", history: "修订记录", not_found: "档案中没有这份通报。", back: "返回检索",
     dash_title: "态势：广东出口相关的技术性贸易措施", new_week: "本周新通报", total: "档案总数", closing: "即将截止评议（广东产品类别）", within: "{0} 天内",
     by_month: "按月通报数", by_member: "通报最多的成员", by_category: "涉及最多的产品类别", sources: "数据源状态", source: "数据源", health: "状态", last_success: "最近成功", last_error: "最近错误",
@@ -29,7 +29,7 @@ const T = {
     export_csv: "Export CSV", export_jsonl: "Export JSON Lines", prev: "Previous", next: "Next", page: "Page {0}", no_results: "No notification matches.",
     deadline: "Comments until", days_left: "{0} days left", passed: "closed", today: "closes today", clear: "Clear filters", high: "high", medium: "medium", low: "low",
     symbol: "Symbol", market: "Member", title: "Title", title_zh: "Chinese title", products: "Products covered", description: "Description", objectives: "Objectives", agency: "Agency",
-    distributed: "Distributed", adoption: "Proposed adoption", entry_into_force: "Entry into force", hs: "HS codes", ics: "ICS codes", documents: "Texts", notification: "Notification", draft_done: "text indexed, searchable with text:", draft_pending: "text not fetched yet", draft_failed: "text could not be fetched", draft_skipped: "text could not be read",
+    distributed: "Distributed", adoption: "Proposed adoption", entry_into_force: "Entry into force", hs: "HS codes", ics: "ICS codes", documents: "Texts", notification: "Notification", description_en: "Description (English original)", mt_hint: "machine translation, for reference; the English original prevails", draft_done: "text indexed, searchable with text:", draft_pending: "text not fetched yet", draft_failed: "text could not be fetched", draft_skipped: "text could not be read",
     related: "Related documents", categories: "Categories and evidence", risk_reasons: "Risk and reasons", history: "History", not_found: "This notification is not in the archive.", back: "Back to search",
     dash_title: "Dashboard: technical regulations that touch Guangdong's exports", new_week: "New this week", total: "In the archive", closing: "Comment periods closing (Guangdong categories)", within: "within {0} days",
     by_month: "Notifications by month", by_member: "Members notifying most", by_category: "Categories concerned most", sources: "Sources", source: "Source", health: "Health", last_success: "Last success", last_error: "Last error",
@@ -194,7 +194,8 @@ async function pageSearch() {
   for (const h of res.hits) {
     list.append(el("li", {},
       el("div", {}, el("a", { href: h.url, class: "sym" }, h.symbol), " ", riskBadge(h.risk)),
-      el("div", {}, lang === "zh" && h.title_zh ? h.title_zh : h.title),
+      el("div", {}, lang === "zh" && h.title_zh ? h.title_zh : h.title,
+        lang === "zh" && h.title_zh && h.title_zh_by === "machine" ? el("span", { class: "mt", title: h.title }, "机器翻译") : null),
       lang === "zh" && h.summary_zh ? el("div", { class: "summary" }, h.summary_zh) : null,
       el("div", { class: "meta" }, [(lang === "zh" && h.member_name_zh) || h.member_name || h.member, h.type, h.distributed,
         h.comment_deadline ? t("deadline") + " " + h.comment_deadline + " (" + daysLeft(h.comment_deadline, null, h.days_left) + ")" : null].filter(Boolean).join(" · ")),
@@ -258,10 +259,16 @@ async function pageNotification(symbol) {
   row("symbol", n.symbol);
   row("market", (pick("member_name") || n.member) + " (" + n.member + ")");
   row("type", n.type.toUpperCase() + " · " + n.kind);
+  // Machine text is labelled, and the English original stays beside it (one hover, one row away).
+  const prov = (n.translations && n.translations.zh) || {};
+  const label = (f) => prov[f] && prov[f].by === "machine" ? el("span", { class: "mt", title: t("mt_hint") }, prov[f].reviewed ? "机器翻译·已校对" : "机器翻译")
+    : prov[f] && prov[f].by === "human" ? el("span", { class: "mt human" }, "人工译文") : null;
+  const withLabel = (f) => { const v = pick(f); if (!v) return v; return lang === "zh" && zh[f] === v ? [v, " ", label(f)] : v; };
   row("title", en.title);
-  row("title_zh", zh.title);
-  row("products", pick("products"));
-  row("description", pick("description"));
+  row("title_zh", zh.title ? [zh.title, " ", label("title")] : null);
+  row("products", withLabel("products"));
+  row("description", withLabel("description"));
+  if (lang === "zh" && zh.description && en.description) row("description_en", en.description);
   row("objectives", (n.objectives_zh && lang === "zh" ? n.objectives_zh : n.objectives || []).join(lang === "zh" ? "；" : "; "));
   row("agency", pick("agency"));
   row("distributed", date(n.dates.distributed));
