@@ -632,6 +632,7 @@ struct cached_notif {
 	struct cat_result cats;
 	struct risk risk;
 	char change_zh[400], change_en[400];
+	unsigned machine_zh; /* bit k: field k's Chinese (title, description, products) is a machine's */
 };
 
 struct run {
@@ -1041,8 +1042,17 @@ static const struct cached_notif *cached(struct run *r, int64_t id)
 	char err[ERRBUF_SIZE];
 	if (store_get_by_id(archive_store(r->a), id, &n, err, sizeof(err)))
 		return NULL;
-	archive_overlay_zh(r->a, n, NULL); /* the Chinese a person or a machine wrote, where the source had none */
+	json_t *prov;
+	archive_overlay_zh(r->a, n, &prov); /* the Chinese a person or a machine wrote, where the source had none */
 	struct cached_notif *c = &r->cache[r->cache_next++ % NOTIF_CACHE];
+	static const char *const zf[3] = {"title", "description", "products"};
+	c->machine_zh = 0;
+	for (int k = 0; k < 3; k++) {
+		const char *by = json_string_value(json_object_get(json_object_get(prov, zf[k]), "by"));
+		if (by && !strcmp(by, "machine"))
+			c->machine_zh |= 1u << k;
+	}
+	json_decref(prov);
 	notif_free(c->n);
 	c->id = id;
 	c->n = n;
@@ -1087,6 +1097,7 @@ static size_t load_items(struct run *r, int64_t row, const char *kind, int64_t n
 			it->risk = c->risk;
 			it->kind = !strcmp(k, "reminder") ? ITEM_REMINDER : ITEM_ALERT;
 			it->change_zh = it->kind == ITEM_ALERT ? c->change_zh : NULL;
+			it->machine_zh = c->machine_zh;
 			it->change_en = it->kind == ITEM_ALERT ? c->change_en : NULL;
 			snprintf(it->deadline, sizeof(it->deadline), "%s", dl ? dl : c->n->dates[D_COMMENTS].iso);
 		}

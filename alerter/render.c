@@ -215,14 +215,16 @@ static void item_fields(const struct message *m, const struct alert_item *it, st
 	buf_addf(&b, "%s (%s)", member_display(n, zh), n->member);
 	put(fs, zh ? "通报成员" : "Market", buf_detach(&b), 0);
 	if (zh && n->text[LANG_ZH].title)
-		put(fs, "标题", xstrdup(n->text[LANG_ZH].title), 0);
+		put(fs, it->machine_zh & 1 ? "标题（机器翻译）" : "标题", xstrdup(n->text[LANG_ZH].title), 0);
 	if (n->text[LANG_EN].title)
 		put(fs, zh ? "标题（原文）" : "Title", xstrdup(n->text[LANG_EN].title), 0);
 	const char *products = zh && n->text[LANG_ZH].products ? n->text[LANG_ZH].products : n->text[LANG_EN].products;
 	if (products) {
 		buf_init(&b, BUF_NOMAX);
 		add_clipped(&b, products, 600);
-		put(fs, zh ? "涉及产品" : "Products covered", buf_detach(&b), 0);
+		put(fs, zh ? (zh && n->text[LANG_ZH].products && it->machine_zh & 4 ? "涉及产品（机器翻译）" : "涉及产品")
+			   : "Products covered",
+		    buf_detach(&b), 0);
 	}
 	if (it->cats.n) {
 		struct buf why;
@@ -696,6 +698,8 @@ static char *robot_markdown(const struct message *m, size_t budget, const char *
 		if (*t) {
 			buf_addstr(&one, "> ");
 			add_md(&one, t, 300);
+			if (zh && it->n->text[LANG_ZH].title && it->machine_zh & 1)
+				buf_addstr(&one, "（机器翻译）");
 			buf_addch(&one, '\n');
 		}
 		const char *change = zh ? it->change_zh : it->change_en;

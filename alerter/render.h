@@ -19,6 +19,7 @@ struct alert_item {
 	char deadline[11]; /* the comment deadline the item is about ("" when none) */
 	/* What the document changed in its measure's dates ("评议截止日期延长至 ..."), or NULL; borrowed. */
 	const char *change_zh, *change_en;
+	unsigned machine_zh; /* bit 0 title, 1 description, 2 products: the Chinese is a machine's (labelled so) */
 };
 
 enum message_kind { MSG_ALERT = 0, MSG_REMINDER, MSG_DIGEST, MSG_TEST };

@@ -193,4 +193,28 @@ got=$(curl -s "http://127.0.0.1:$WP/api/notifications?q=symbol:G/TBT/N/ZAF/306" 
 expect_eq "step 10: a hit says its Chinese title is a machine's" "$got" "True machine"
 kill $srv; wait $srv 2>/dev/null
 srv=
+
+# Step 11: a Chinese subscriber's alert labels the machine's Chinese and keeps the English original.
+if command -v smtp-sink >/dev/null; then
+	mkdir -p "$TMP/mail" && chmod 755 "$TMP" && chmod 777 "$TMP/mail"
+	SP=$(free_port)
+	smtp-sink -u nobody -d "$TMP/mail/%M." 127.0.0.1:$SP 100 &
+	sink=$!
+	S=$("$TBTWARN" subscriber add --email he@gd-heaters.example.cn --lang zh --confirmed)
+	"$TBTWARN" subscription add "$S" --channel email --member ZAF > /dev/null
+	form G/TBT/N/ZAF/308 "Conformity assessment of power banks" "Power banks need a test report." "Power banks (HS 8507.60)" > "$TMP/f308.txt"
+	"$TBTWARN" import "$TMP/f308.txt" > /dev/null
+	lt --once G/TBT/N/ZAF/308
+	TBTWARN_SMTP_URL=smtp://127.0.0.1:$SP "$TBTWARN" alert --once > /dev/null
+	kill $sink
+	text=$(python3 "$ROOT/tests/maildir.py" "$TMP/mail" | python3 -c '
+import json, sys
+for l in sys.stdin:
+    m = json.loads(l)
+    if "G/TBT/N/ZAF/308" in m["subject"]: print(m["text"])')
+	expect_match "step 11: the mail labels the machine's Chinese title" "$text" "标题（机器翻译）"
+	expect_match "step 11: and keeps the English original beside it" "$text" "Conformity assessment of power banks"
+else
+	not_ok "step 11: smtp-sink is installed (postfix)"
+fi
 echo "1..$n"
