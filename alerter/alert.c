@@ -2,6 +2,7 @@
  * reminders before deadlines), with the cursor, in one transaction. deliver: held rows folded into digests, then due
  * rows -> e-mail, signed webhook or group robot through the fetcher -> sent, retrying, failed or cancelled. */
 #include "alert.h"
+#include "translate.h"
 
 #include "buf.h"
 #include "match.h"
@@ -94,6 +95,11 @@ int alert_opts_load(struct alert_opts *o, const struct ini *cfg, const char *dat
 	const char *v;
 	if (ini_check_keys(cfg, s, keys, sizeof(keys) / sizeof(keys[0]), err, errlen))
 		return -EINVAL;
+	struct translate_opts to;
+	translate_opts_default(&to);
+	if (translate_opts_load(&to, cfg, err, errlen))
+		return -EINVAL;
+	o->translate_wait = to.provider != TP_NONE ? to.wait : 0;
 	if (s) {
 		if ((v = ini_get(s, "smtp_url")))
 			o->smtp_url = v;
@@ -1110,6 +1116,45 @@ static size_t load_items(struct run *r, int64_t row, const char *kind, int64_t n
 }
 
 /* Starts one row's delivery; returns 1 when a transfer was started, 0 when the row was settled at once. */
+/* How long an alert created at `created` may still wait for the Chinese of its notifications: > 0 while one of them
+ * has no Chinese title and waits in the translation queue, and [translate] wait has not run out. */
+static double translation_wait(struct run *r, const struct message *m, double created)
+{
+	double left = r->o->translate_wait - (now_epoch() - created);
+	if (r->o->translate_wait <= 0 || left <= 0)
+		return 0;
+	for (size_t i = 0; i < m->n; i++) {
+		const struct notif *n = m->items[i].n;
+		if (n->text[LANG_ZH].title)
+			continue;
+		json_t *row = store_tq_row(archive_store(r->a), n->symbol);
+		const char *state = json_string_value(json_object_get(row, "state"));
+		int waiting = state && !strcmp(state, "pending");
+		json_decref(row);
+		if (waiting)
+			return left;
+	}
+	return 0;
+}
+
+/* A row put off without counting an attempt (it is not a failure). */
+static void hold(struct delivery *d, double next, const char *why)
+{
+	struct run *r = d->run;
+	sqlite3_stmt *q;
+	if (!r->in_txn && sqlite3_exec(db(r->a), "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK)
+		r->in_txn = 1;
+	if (sqlite3_prepare_v2(db(r->a), "UPDATE outbox SET next_attempt = ?2, last_error = ?3 WHERE id = ?1", -1, &q, NULL) !=
+	    SQLITE_OK)
+		return;
+	sqlite3_bind_int64(q, 1, d->id);
+	sqlite3_bind_double(q, 2, next);
+	sqlite3_bind_text(q, 3, why, -1, SQLITE_STATIC);
+	if (sqlite3_step(q) != SQLITE_DONE)
+		fprintf(stderr, "tbtwarn: alert: cannot put %s off: %s\n", d->message_id, sqlite3_errmsg(db(r->a)));
+	sqlite3_finalize(q);
+}
+
 static int start_row(struct run *r, struct fetcher *f, sqlite3_stmt *q)
 {
 	const struct alert_opts *o = r->o;
@@ -1190,6 +1235,14 @@ static int start_row(struct run *r, struct fetcher *f, sqlite3_stmt *q)
 			return 0;
 		}
 		message_sort(&m);
+		/* A Chinese reader's alert waits a while for its notification's Chinese, when a translation is coming. */
+		double left = m.kind == MSG_ALERT && !strcmp(who.lang ? who.lang : "zh", "zh") ? translation_wait(r, &m, d->created) : 0;
+		if (left > 0) {
+			hold(d, now_epoch() + (left < 30 ? left : 30), "waiting for its Chinese translation");
+			free(m.items);
+			delivery_free(d);
+			return 0;
+		}
 	}
 	struct fetch_req req;
 	struct buf h1, h2, h3, sig, robot_url;

@@ -33,6 +33,8 @@ struct alert_opts {
 	struct netguard targets;
 	int reminder_days;            /* remind this many days before a comment deadline; 0: never */
 	int pause_after;              /* a webhook or robot that failed this many attempts in a row is paused */
+	double translate_wait;        /* [translate] wait when a provider is set: an immediate alert to a Chinese reader
+				       * waits this long for its notification's Chinese; 0: never waits */
 	unsigned collect_budget;      /* changes matched per collect (0: all); the rest at the next */
 	char *owned_secret;           /* read from secret_file */
 };

@@ -7,8 +7,8 @@
 . "$(dirname "$0")/lib.sh"
 KEY=k1 python3 "$ROOT/tests/translate_server.py" > "$TMP/port" 2> "$TMP/server.err" &
 server=$!
-trap 'kill $server $srv $bg 2>/dev/null; rm -rf "$TMP"' EXIT
-srv= bg=
+trap 'kill $server $srv $bg $sink 2>/dev/null; rm -rf "$TMP"' EXIT
+srv= bg= sink=
 i=0
 while [ ! -s "$TMP/port" ] && [ $i -lt 500 ]; do i=$((i + 1)); sleep 0.01; done
 U=http://127.0.0.1:$(head -n 1 "$TMP/port")
@@ -206,7 +206,6 @@ if command -v smtp-sink >/dev/null; then
 	"$TBTWARN" import "$TMP/f308.txt" > /dev/null
 	lt --once G/TBT/N/ZAF/308
 	TBTWARN_SMTP_URL=smtp://127.0.0.1:$SP "$TBTWARN" alert --once > /dev/null
-	kill $sink
 	text=$(python3 "$ROOT/tests/maildir.py" "$TMP/mail" | python3 -c '
 import json, sys
 for l in sys.stdin:
@@ -214,6 +213,29 @@ for l in sys.stdin:
     if "G/TBT/N/ZAF/308" in m["subject"]: print(m["text"])')
 	expect_match "step 11: the mail labels the machine's Chinese title" "$text" "标题（机器翻译）"
 	expect_match "step 11: and keeps the English original beside it" "$text" "Conformity assessment of power banks"
+
+	# Step 12: an immediate alert to a Chinese reader waits for its translation, at most [translate] wait.
+	form G/TBT/N/ZAF/309 "Safety of hair dryers" "Hair dryers shall have a thermal cut-out." "Hair dryers (HS 8516.31)" > "$TMP/f309.txt"
+	"$TBTWARN" import "$TMP/f309.txt" > /dev/null
+	printf '[translate]\nprovider = libretranslate\nurl = http://127.0.0.1:%s\nwait = 10m\n' "$(free_port)" > "$TMP/wait.ini"
+	TBTWARN_SMTP_URL=smtp://127.0.0.1:$SP "$TBTWARN" --config "$TMP/wait.ini" alert --once > /dev/null
+	row=$("$TBTWARN" outbox --json | python3 -c 'import json,sys; print([(r["state"], r["last_error"]) for r in json.load(sys.stdin) if r["symbol"] == "G/TBT/N/ZAF/309"])')
+	expect_eq "step 12: the alert waits for the Chinese, without counting an attempt" "$row" "[('pending', 'waiting for its Chinese translation')]"
+	lt --once G/TBT/N/ZAF/309
+	TBTWARN_SMTP_URL=smtp://127.0.0.1:$SP TBTWARN_CLOCK_OFFSET=60 "$TBTWARN" --config "$TMP/wait.ini" alert --once > /dev/null
+	text=$(python3 "$ROOT/tests/maildir.py" "$TMP/mail" | python3 -c '
+import json, sys
+for l in sys.stdin:
+    m = json.loads(l)
+    if "G/TBT/N/ZAF/309" in m["subject"]: print(m["text"])')
+	expect_match "step 12: translated meanwhile, it goes with its Chinese title" "$text" "标题（机器翻译）"
+	form G/TBT/N/ZAF/310 "Safety of toasters" "Toasters shall have a cool-touch housing." "Toasters (HS 8516.72)" > "$TMP/f310.txt"
+	"$TBTWARN" import "$TMP/f310.txt" > /dev/null
+	TBTWARN_SMTP_URL=smtp://127.0.0.1:$SP "$TBTWARN" --config "$TMP/wait.ini" alert --once > /dev/null
+	TBTWARN_SMTP_URL=smtp://127.0.0.1:$SP TBTWARN_CLOCK_OFFSET=700 "$TBTWARN" --config "$TMP/wait.ini" alert --once > /dev/null
+	row=$("$TBTWARN" outbox --json | python3 -c 'import json,sys; print([r["state"] for r in json.load(sys.stdin) if r["symbol"] == "G/TBT/N/ZAF/310"])')
+	expect_eq "step 12: past the wait, it goes with what there is" "$row" "['sent']"
+	kill $sink
 else
 	not_ok "step 11: smtp-sink is installed (postfix)"
 fi
