@@ -46,6 +46,7 @@ enum stmt_id {
 	S_TQ_SET,
 	S_TQ_COUNTS,
 	S_TQ_ROW,
+	S_TR_REVIEW,
 	S_N
 };
 
@@ -123,6 +124,9 @@ static const char *const stmt_sql[S_N] = {
 		     "updated_at = ?6 WHERE symbol = ?1",
 	[S_TQ_COUNTS] = "SELECT state, count(*) FROM translate_queue GROUP BY state",
 	[S_TQ_ROW] = "SELECT state, attempts, error FROM translate_queue WHERE symbol = ?1",
+	/* What a translation desk has to look at: machine texts not yet reviewed, those a glossary term missed first. */
+	[S_TR_REVIEW] = "SELECT symbol, field, zh, provider, model, at, flags FROM translations WHERE by = 'machine' AND "
+			"reviewed = 0 ORDER BY flags IS NULL, at DESC LIMIT ?1",
 };
 
 /* Migrations: entry k takes the schema from version k to k + 1. Only ever append. */
@@ -1175,4 +1179,20 @@ json_t *store_tq_row(struct store *s, const char *symbol)
 	}
 	sqlite3_reset(st);
 	return o;
+}
+
+json_t *store_tr_review(struct store *s, int limit)
+{
+	sqlite3_stmt *st = stmt(s, S_TR_REVIEW);
+	json_t *a = json_array();
+	sqlite3_bind_int(st, 1, limit);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		json_t *o = json_object();
+		static const char *const names[] = {"symbol", "field", "zh", "provider", "model", "at", "flags"};
+		for (int i = 0; i < 7; i++)
+			put_col(o, st, i, names[i]);
+		json_array_append_new(a, o);
+	}
+	sqlite3_reset(st);
+	return a;
 }

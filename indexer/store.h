@@ -127,6 +127,9 @@ struct tr_row {
 int store_tr_put(struct store *s, const struct tr_row *t, char *err, size_t errlen);
 /* {field: {zh, by, provider, model, who, at, reviewed, flags, src_sha}} for one notification. */
 json_t *store_tr_get(struct store *s, const char *symbol);
+/* Machine texts not reviewed yet, those flagged (a glossary term missed) first, newest first: at most limit
+ * [{symbol, field, zh, provider, model, at, flags}]. */
+json_t *store_tr_review(struct store *s, int limit);
 /* The texts replaced, oldest first: [{field, zh, by, provider, model, who, at, reviewed, replaced_at}]. */
 json_t *store_tr_history(struct store *s, const char *symbol);
 /* The translation memory: a segment's Chinese by the SHA-256 of its normalised English (malloc'd), or NULL. */

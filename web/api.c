@@ -1017,6 +1017,22 @@ static enum MHD_Result api_admin(struct req *r, const char *rest)
 		return respond_json(r, 200, sources_json(r->w));
 	if (starts_with(rest, "translations/") && rest[13] && !strcmp(r->method, "PUT"))
 		return api_translation_put(r, rest + 13);
+	if (!strcmp(rest, "translations") && !strcmp(r->method, "GET")) {
+		/* The review list, each with its English original beside the machine's Chinese. */
+		json_t *list = store_tr_review(st, 100), *it;
+		size_t i;
+		json_array_foreach(list, i, it) {
+			struct notif *n;
+			const char *f = json_string_value(json_object_get(it, "field"));
+			if (store_get(st, json_string_value(json_object_get(it, "symbol")), &n, NULL, err, sizeof(err)))
+				continue;
+			const struct notif_text *en = &n->text[LANG_EN];
+			const char *src = !strcmp(f, "title") ? en->title : !strcmp(f, "description") ? en->description : en->products;
+			json_object_set_new(it, "en", src ? json_string(src) : json_null());
+			notif_free(n);
+		}
+		return respond_json(r, 200, list);
+	}
 	return respond_error(r, 404, "not_found", "no such administration endpoint: %s /api/admin/%s", r->method, rest);
 }
 

@@ -18,7 +18,7 @@ const T = {
     sub_title: "订阅预警", sub_intro: "选择您关心的产品、市场和关键词。新通报和评议截止前的提醒将发送给您。", email: "电子邮箱", name: "联系人", org: "单位", lang: "预警语言",
     markets: "目标市场（不选则为全部）", keywords: "关键词（可选；用逗号分隔，命中任意一个即可）", preview_n: (n, d) => `按这些条件，自 ${d} 以来的 90 天内共有 ${n} 条通报会提醒您。最新三条：`, preview_none: (d) => `注意：按这些条件，自 ${d} 以来的 90 天内没有任何通报会提醒您。请放宽类别、市场或关键词。`, channel: "接收方式", frequency: "频率", immediate: "即时", daily: "每日摘要", weekly: "每周摘要", hour: "发送时间（北京时间）",
     url: "机器人或接口地址", secret: "签名密钥（可选）", submit: "订阅", sub_done: "请查收邮件并点击确认链接。确认之前我们不会发送任何预警。", min_risk: "最低风险",
-    manage_title: "管理订阅", manage_lang: "预警邮件与本页的语言", lang_saved: "已保存：今后的预警将使用中文。", sub_matched: (n, d) => `自 ${d} 以来 90 天内，这项订阅会提醒您 ${n} 条通报。最新：`, your_subs: "您的订阅", remove: "删除", add_sub: "添加订阅", status: "状态", bad_link: "链接无效或已过期。", loading: "加载中……", error: "出错了：",
+    tr_title: "译文校对", tr_intro: "以下为尚未校对的机器译文（漏用术语的排在前面）。可直接修改后保存为人工译文（今后不会被机器或重新抓取覆盖），或确认无误后标记为已校对。", tr_token: "管理口令", tr_load: "载入", tr_count: (n) => `待校对 ${n} 条`, tr_flags: "术语：", tr_save: "保存为人工译文", tr_ok: "译文无误，标记已校对", manage_title: "管理订阅", manage_lang: "预警邮件与本页的语言", lang_saved: "已保存：今后的预警将使用中文。", sub_matched: (n, d) => `自 ${d} 以来 90 天内，这项订阅会提醒您 ${n} 条通报。最新：`, your_subs: "您的订阅", remove: "删除", add_sub: "添加订阅", status: "状态", bad_link: "链接无效或已过期。", loading: "加载中……", error: "出错了：",
     open_yes: "可评议", channel_email: "电子邮件", webhook: "Webhook", wecom: "企业微信机器人", dingtalk: "钉钉机器人", feishu: "飞书机器人", calendar_sub: "订阅日历",
   },
   en: {
@@ -36,7 +36,7 @@ const T = {
     sub_title: "Subscribe to alerts", sub_intro: "Choose the products, markets and words you care about. New notifications and reminders before comment deadlines will reach you.", email: "E-mail", name: "Contact name", org: "Organisation", lang: "Language of alerts",
     markets: "Markets (none: all)", keywords: "Keywords (optional; separate with commas: any of them matches)", preview_n: (n, d) => `With these filters, ${n} notifications since ${d} (90 days) would have alerted you. The three newest:`, preview_none: (d) => `Note: with these filters, no notification since ${d} (90 days) would have alerted you. Widen the categories, markets or keywords.`, channel: "Delivery", frequency: "Frequency", immediate: "Immediate", daily: "Daily digest", weekly: "Weekly digest", hour: "Hour (Beijing time)",
     url: "Robot or endpoint URL", secret: "Signing secret (optional)", submit: "Subscribe", sub_done: "Check your mailbox: a message asks you to confirm. Nothing is sent before that.", min_risk: "Minimum risk",
-    manage_title: "Manage subscriptions", manage_lang: "Language of your alerts and of this page", lang_saved: "Saved: alerts will now be in English.", sub_matched: (n, d) => `Since ${d} (90 days), this subscription would have alerted you to ${n} notifications. Newest:`, your_subs: "Your subscriptions", remove: "Remove", add_sub: "Add a subscription", status: "Status", bad_link: "This link is not valid.", loading: "Loading…", error: "Error: ",
+    tr_title: "Translation review", tr_intro: "Machine translations not reviewed yet (those that missed a glossary term first). Correct one and save it as a person's text (never replaced by a machine or a later crawl), or mark it reviewed.", tr_token: "Admin token", tr_load: "Load", tr_count: (n) => `${n} to review`, tr_flags: "Glossary: ", tr_save: "Save as a person's text", tr_ok: "Correct: mark reviewed", manage_title: "Manage subscriptions", manage_lang: "Language of your alerts and of this page", lang_saved: "Saved: alerts will now be in English.", sub_matched: (n, d) => `Since ${d} (90 days), this subscription would have alerted you to ${n} notifications. Newest:`, your_subs: "Your subscriptions", remove: "Remove", add_sub: "Add a subscription", status: "Status", bad_link: "This link is not valid.", loading: "Loading…", error: "Error: ",
     open_yes: "open", channel_email: "E-mail", webhook: "Webhook", wecom: "WeCom robot", dingtalk: "DingTalk robot", feishu: "Feishu robot", calendar_sub: "Calendar",
   },
 };
@@ -486,6 +486,47 @@ async function pageManage() {
   } catch (e) { m.replaceChildren(el("h1", {}, t("manage_title")), el("p", { class: "error", role: "alert" }, t("bad_link"))); }
 }
 
+// ---- the translation desk ----
+
+// Machine texts to review, flagged ones first, each beside its English original: save a corrected text (a person's,
+// never replaced by a machine or a crawl) or mark it reviewed. The admin token guards it until accounts exist; it is
+// kept for this tab only.
+async function pageTranslate() {
+  setTitle(t("tr_title"));
+  const m = main();
+  const token = sessionStorage.getItem("tbtwarn.admin") || "";
+  const tokenIn = el("input", { id: "tr-token", type: "password", value: token, autocomplete: "off" });
+  const list = el("ol", { class: "results", id: "tr-list" });
+  const status = el("p", { id: "tr-status", role: "status" });
+  const load = async () => {
+    sessionStorage.setItem("tbtwarn.admin", tokenIn.value);
+    const auth = { Authorization: "Bearer " + tokenIn.value };
+    let items;
+    try { items = await api("/api/admin/translations", { headers: auth }); } catch (e) { status.textContent = t("error") + e.message; return; }
+    status.textContent = t("tr_count")(items.length);
+    list.replaceChildren(...items.map((it) => {
+      const ta = el("textarea", { rows: 3, "aria-label": it.symbol + " " + it.field }, it.zh);
+      const out = el("span", { role: "status" });
+      const put = async (body) => {
+        try {
+          await api("/api/admin/translations/" + it.symbol.split("/").map(encodeURIComponent).join("/"),
+            { method: "PUT", headers: Object.assign({ "Content-Type": "application/json" }, auth), body: JSON.stringify(body) });
+          out.textContent = " ✓";
+        } catch (e) { out.textContent = " " + t("error") + e.message; }
+      };
+      return el("li", { class: "tr-item" }, el("div", {}, el("a", { href: "/n/" + it.symbol, class: "sym" }, it.symbol), " · ", t(it.field === "title" ? "title" : it.field === "products" ? "products" : "description"),
+        " · ", el("span", { class: "mt" }, "机器翻译"), it.flags ? el("span", { class: "error" }, " " + t("tr_flags") + it.flags) : null),
+        el("div", { class: "meta", lang: "en" }, it.en || ""), ta,
+        el("div", {}, el("button", { type: "button", on: { click: () => put({ field: it.field, zh: ta.value }) } }, t("tr_save")), " ",
+          el("button", { type: "button", class: "secondary", on: { click: () => put({ field: it.field, reviewed: true }) } }, t("tr_ok")), out));
+    }));
+  };
+  m.replaceChildren(el("h1", {}, t("tr_title")), el("p", {}, t("tr_intro")),
+    el("p", {}, el("label", { for: "tr-token" }, t("tr_token")), " ", tokenIn, " ", el("button", { type: "button", id: "tr-load", on: { click: load } }, t("tr_load"))),
+    status, list);
+  if (token) load();
+}
+
 // ---- routing ----
 
 async function route() {
@@ -495,6 +536,7 @@ async function route() {
   if (p === "/dashboard") return pageDashboard();
   if (p === "/subscribe") return pageSubscribe();
   if (p === "/manage") return pageManage();
+  if (p === "/translate") return pageTranslate();
   return pageSearch();
 }
 
@@ -509,7 +551,7 @@ document.addEventListener("DOMContentLoaded", () => {
     const a = e.target.closest("a");
     if (!a || a.target || a.hasAttribute("download") || e.ctrlKey || e.metaKey || e.shiftKey) return;
     const u = new URL(a.href, location.href);
-    if (u.origin !== location.origin || !(u.pathname === "/" || u.pathname.startsWith("/n/") || ["/dashboard", "/subscribe", "/manage"].includes(u.pathname))) return;
+    if (u.origin !== location.origin || !(u.pathname === "/" || u.pathname.startsWith("/n/") || ["/dashboard", "/subscribe", "/manage", "/translate"].includes(u.pathname))) return;
     e.preventDefault();
     history.pushState(null, "", u.pathname + u.search);
     route();
