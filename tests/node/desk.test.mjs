@@ -1,16 +1,11 @@
 // desk.test.mjs BASE TOKEN SYMBOL TEXT: the translation desk (/translate) in headless Chromium: the admin token
 // loads the machine texts to review beside their English; the title of SYMBOL is corrected to TEXT and saved as a
 // person's text. Prints "ok N - what" lines.
-import { chromium } from "playwright-core";
+import { launch, tap } from "./tap.mjs";
 
 const [base, token, symbol, text] = process.argv.slice(2);
-let n = 0, failed = 0;
-const ok = (what, cond, detail) => {
-  n++;
-  if (cond) console.log(`ok ${n} - ${what}`);
-  else { failed++; console.log(`not ok ${n} - ${what}`); if (detail !== undefined) console.log("#   " + JSON.stringify(detail).slice(0, 600)); }
-};
-const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || "/usr/bin/chromium", args: ["--no-sandbox"] });
+const t = tap(), ok = t.ok;
+const browser = await launch();
 const errors = [];
 try {
   const ctx = await browser.newContext({ locale: "zh-CN" });
@@ -38,4 +33,4 @@ try {
   ok("the desk test ran to the end", false, String(e));
 }
 await browser.close();
-process.exit(failed ? 1 : 0);
+process.exit(t.failed ? 1 : 0);

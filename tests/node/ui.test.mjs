@@ -2,18 +2,13 @@
 // open a notification, switch language, subscribe, manage (MANAGE_PATH: a subscriber's signed manage link, English,
 // with one subscription that matches and one that cannot), the dashboard, a phone's screen, keyboard use and labels; no
 // script error and no CSP violation anywhere. Screenshots go to ARTEFACTS. Prints "ok N - what" lines.
-import { chromium } from "playwright-core";
+import { launch, tap } from "./tap.mjs";
 import fs from "node:fs";
 
 const [base, artefacts, manageLink] = process.argv.slice(2);
 fs.mkdirSync(artefacts, { recursive: true });
-let n = 0, failed = 0;
-const ok = (what, cond, detail) => {
-  n++;
-  if (cond) console.log(`ok ${n} - ${what}`);
-  else { failed++; console.log(`not ok ${n} - ${what}`); if (detail !== undefined) console.log("#   " + JSON.stringify(detail).slice(0, 600)); }
-};
-const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || "/usr/bin/chromium", args: ["--no-sandbox"] });
+const t = tap(), ok = t.ok;
+const browser = await launch();
 const errors = [];
 const ctx = await browser.newContext({ locale: "zh-CN", viewport: { width: 1280, height: 900 } });
 const page = await ctx.newPage();
@@ -151,5 +146,5 @@ try {
   await shot("failure").catch(() => {});
 }
 await browser.close();
-console.log(`# ${n - failed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+console.log(`# ${t.n - t.failed} passed, ${t.failed} failed`);
+process.exit(t.failed ? 1 : 0);
