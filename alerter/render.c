@@ -356,8 +356,16 @@ static void subject(struct buf *out, const struct message *m)
 	}
 	const struct alert_item *it = &m->items[0];
 	int reminder = it->kind == ITEM_REMINDER;
-	buf_addf(out, "[%s%s] %s · %s · ", type_tag(m), zh ? (reminder ? "提醒" : "预警") : (reminder ? " reminder" : " alert"),
-		 member_display(it->n, zh), first_category(it, zh));
+	/* Chinese first: a Chinese reader's subject carries the Chinese title when there is one (the source's, a
+	 * person's or a machine's), else our category. */
+	const char *tz = zh ? it->n->text[LANG_ZH].title : NULL;
+	buf_addf(out, "[%s%s] %s · ", type_tag(m), zh ? (reminder ? "提醒" : "预警") : (reminder ? " reminder" : " alert"),
+		 member_display(it->n, zh));
+	if (tz && *tz)
+		add_clipped(out, tz, 90);
+	else
+		buf_addstr(out, first_category(it, zh));
+	buf_addstr(out, " · ");
 	if (it->deadline[0]) {
 		buf_addf(out, "%s%s", zh ? "评议截止 " : "comments until ", it->deadline);
 		if (reminder) {

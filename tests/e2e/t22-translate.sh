@@ -242,6 +242,12 @@ for l in sys.stdin:
     m = json.loads(l)
     if "G/TBT/N/ZAF/309" in m["subject"]: print(m["text"])')
 	expect_match "step 12: translated meanwhile, it goes with its Chinese title" "$text" "标题（机器翻译）"
+	subj=$(python3 "$ROOT/tests/maildir.py" "$TMP/mail" | python3 -c '
+import json, sys
+for l in sys.stdin:
+    m = json.loads(l)
+    if "G/TBT/N/ZAF/309" in m["subject"]: print(m["subject"])')
+	expect_match "step 12: its subject leads with the Chinese title" "$subj" "^\[TBT预警\] 南非 · [^A-Za-z]+ · 评议截止 2025-06-01 · G/TBT/N/ZAF/309$"
 	form G/TBT/N/ZAF/310 "Safety of toasters" "Toasters shall have a cool-touch housing." "Toasters (HS 8516.72)" > "$TMP/f310.txt"
 	"$TBTWARN" import "$TMP/f310.txt" > /dev/null
 	TBTWARN_SMTP_URL=smtp://127.0.0.1:$SP "$TBTWARN" --config "$TMP/wait.ini" alert --once > /dev/null
