@@ -1445,6 +1445,23 @@ static int cmd_doctor(const char *data, const char *config, int argc, char **arg
 		bad += doctor_line(out.s && !strcmp(out.s, "ok"), what, out.s);
 		buf_release(&out);
 	}
+	/* The translation provider, when one is configured: one test sentence, checked as every answer is. */
+	struct translate_opts to;
+	translate_opts_default(&to);
+	if (translate_opts_load(&to, cfg, err, sizeof(err))) {
+		bad += doctor_line(0, "the [translate] settings", err);
+	} else if (to.provider != TP_NONE) {
+		struct translator *tr = translator_new(loop, a, &to, err, sizeof(err));
+		snprintf(what, sizeof(what), "translation provider %s translates a test sentence", to.url);
+		bad += doctor_line(tr && !translator_probe(tr, err, sizeof(err)), what, err);
+		json_t *tq = store_tq_counts(archive_store(a));
+		snprintf(what, sizeof(what), "translation queue: %lld pending, %lld left for a person",
+			 (long long)json_integer_value(json_object_get(tq, "pending")),
+			 (long long)json_integer_value(json_object_get(tq, "failed")));
+		doctor_line(1, what, NULL);
+		json_decref(tq);
+		translator_free(tr);
+	}
 	struct crawler *cr = crawler_new(loop, a, cfg, err, sizeof(err));
 	if (cr) {
 		json_t *src = crawler_sources_json(cr);

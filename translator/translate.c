@@ -21,6 +21,8 @@ extern const char tbt_glossary_tsv[];
 
 static const char *const provider_names[] = {"none", "libretranslate", "openai"};
 static const char *const field_names[3] = {"title", "description", "products"};
+/* What doctor asks the provider to translate. */
+#define PROBE_TEXT "The draft regulation sets safety requirements for 2 types of toys."
 
 void translate_opts_default(struct translate_opts *o)
 {
@@ -633,6 +635,24 @@ static double tomorrow(void)
 	return (double)(now - now % 86400 + 86400);
 }
 
+/* POSTs body to the provider's endpoint, with its key; url and auth hold strings for the request. */
+static int provider_request(struct translator *t, const char *body, struct buf *url, struct buf *auth, fetch_done_fn done,
+			    void *arg)
+{
+	size_t ul = strlen(t->o.url);
+	buf_addf(url, "%.*s%s", (int)(ul && t->o.url[ul - 1] == '/' ? ul - 1 : ul), t->o.url,
+		 t->o.provider == TP_LIBRE ? "/translate" : "/chat/completions");
+	const char *headers[3] = {"Content-Type: application/json", NULL, NULL};
+	if (t->o.provider == TP_OPENAI && t->o.key) {
+		buf_addf(auth, "Authorization: Bearer %s", t->o.key);
+		headers[1] = auth->s;
+	}
+	struct fetch_req req = {url->s, NULL, NULL, headers, headers[1]};
+	req.body = body;
+	req.body_len = strlen(body);
+	return fetch_start(t->f, &req, done, arg);
+}
+
 static void job_start(struct translator *t, const char *symbol, int attempts)
 {
 	struct store *st = archive_store(t->a);
@@ -712,18 +732,7 @@ static void job_start(struct translator *t, const char *symbol, int attempts)
 	struct buf url, auth;
 	buf_init(&url, BUF_NOMAX);
 	buf_init(&auth, BUF_NOMAX);
-	size_t ul = strlen(t->o.url);
-	buf_addf(&url, "%.*s%s", (int)(ul && t->o.url[ul - 1] == '/' ? ul - 1 : ul), t->o.url,
-		 t->o.provider == TP_LIBRE ? "/translate" : "/chat/completions");
-	const char *headers[3] = {"Content-Type: application/json", NULL, NULL};
-	if (t->o.provider == TP_OPENAI && t->o.key) {
-		buf_addf(&auth, "Authorization: Bearer %s", t->o.key);
-		headers[1] = auth.s;
-	}
-	struct fetch_req req = {url.s, NULL, NULL, headers, headers[1]};
-	req.body = body;
-	req.body_len = strlen(body);
-	if (fetch_start(t->f, &req, on_answer, j)) {
+	if (provider_request(t, body, &url, &auth, on_answer, j)) {
 		note_failure(t, "the provider's URL is not http or https");
 		job_end(j, "pending", t->last_error, now_epoch() + 3600, 0);
 	}
@@ -839,4 +848,50 @@ json_t *translator_health_json(struct translator *t)
 	json_object_set_new(o, "refused_segments", json_integer(t->refused));
 	json_object_set_new(o, "queue", store_tq_counts(archive_store(t->a)));
 	return o;
+}
+
+/* ---- a probe, for doctor ---- */
+
+struct probe {
+	struct translator *t;
+	char *why;
+	size_t whylen;
+	int ok;
+};
+
+static void on_probe(void *arg, struct fetch_result *r)
+{
+	struct probe *p = arg;
+	if (r->failed || r->status != 200) {
+		errf(p->why, p->whylen, "%s%s", r->error[0] ? r->error : "unexpected answer",
+		     r->status == 401 || r->status == 403 ? " (the key is refused)" : "");
+	} else {
+		json_t *list = parse_answer(p->t, r, 1, p->why, p->whylen);
+		const char *bad_why = list ? translate_check(PROBE_TEXT, json_string_value(json_array_get(list, 0))) : NULL;
+		if (list && bad_why)
+			errf(p->why, p->whylen, "the test sentence came back refused: %s", bad_why);
+		p->ok = list && !bad_why;
+		json_decref(list);
+	}
+	ev_break(p->t->loop, EVBREAK_ONE);
+}
+
+int translator_probe(struct translator *t, char *why, size_t whylen)
+{
+	struct job j;
+	struct probe p = {t, why, whylen, 0};
+	memset(&j, 0, sizeof(j));
+	strv_init(&j.req_src);
+	strv_push(&j.req_src, PROBE_TEXT);
+	char *body = request_body(t, &j);
+	struct buf url, auth;
+	buf_init(&url, BUF_NOMAX);
+	buf_init(&auth, BUF_NOMAX);
+	provider_request(t, body, &url, &auth, on_probe, &p);
+	ev_run(t->loop, 0);
+	free(body);
+	buf_release(&url);
+	buf_release(&auth);
+	strv_release(&j.req_src);
+	return p.ok ? 0 : -EIO;
 }

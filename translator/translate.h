@@ -61,6 +61,8 @@ void translator_start(struct translator *t);
 void translator_run_once(struct translator *t, const struct strv *symbols);
 /* Whether the provider refused the key or could not be reached at all in the last run (for exit statuses). */
 int translator_fatal(const struct translator *t, char *why, size_t whylen);
+/* Asks the provider to translate one test sentence and checks the answer (doctor): 0, or -EIO with why. */
+int translator_probe(struct translator *t, char *why, size_t whylen);
 /* Health: {provider, url, model, health, last_success, last_error, failures, chars_today, budget, queue}. */
 json_t *translator_health_json(struct translator *t);
 

@@ -190,6 +190,13 @@ form G/TBT/N/ZAF/305 "Safety of kettles" "Kettles shall switch off when dry." "K
 run "$TBTWARN" --config "$TMP/down.ini" translate --once
 expect_match "step 9: an unreachable provider: exit 1 and why" "$rc|$err" "^1\|tbtwarn: translate: the provider could not be reached"
 
+run env LT_KEY=k1 "$TBTWARN" --config "$TMP/lt.ini" doctor
+expect_match "step 9: doctor has the provider translate a test sentence" "$out" "^ok   translation provider $U translates a test sentence$"
+run env LT_KEY=nope "$TBTWARN" --config "$TMP/lt.ini" doctor
+expect_match "step 9: doctor says a refused key" "$out" "^FAIL translation provider $U translates a test sentence: HTTP 403 \(the key is refused\)$"
+run "$TBTWARN" --config "$TMP/down.ini" doctor
+expect_match "step 9: doctor says an unreachable provider" "$out" "^FAIL translation provider http://127.0.0.1:[0-9]+ translates a test sentence: .*(onnect|refused)"
+
 # Step 10: the service translates by itself what a crawl brings.
 mkdir -p "$TMP/in"
 form G/TBT/N/ZAF/306 "Safety of irons" "Irons shall have a thermal cut-out." "Irons (HS 8516.40)" > "$TMP/in/f306.txt"
