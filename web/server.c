@@ -338,6 +338,35 @@ static json_t *error_json(unsigned status, const char *code, const char *msg)
 		p += bad + 1;
 	}
 	json_object_set_new(j, "message", json_string(clean.s ? clean.s : ""));
+	/* Chinese first for Chinese readers: what went wrong in Chinese, the exact detail after it. */
+	static const struct {
+		const char *code, *zh;
+	} zh[] = {
+	    {"bad_parameter", "参数有误"},
+	    {"bad_query", "检索式有误"},
+	    {"not_found", "未找到"},
+	    {"store_failed", "数据存储出错，请稍后重试"},
+	    {"search_failed", "检索出错，请稍后重试"},
+	    {"read_only", "本服务器为只读镜像，不能修改"},
+	    {"csrf", "表单已过期或来源不符，请刷新页面后重试"},
+	    {"bad_token", "链接无效（可能被改动或截断）"},
+	    {"unauthorized", "需要管理口令"},
+	    {"admin_disabled", "未启用管理功能"},
+	    {"too_large", "请求内容过大"},
+	    {"method_not_allowed", "不支持该请求方法"},
+	    {"internal", "服务器内部错误"},
+	    {"busy", "服务器繁忙，请稍后重试"},
+	    {"bad_path", "路径无效"},
+	    {"bad_json", "请求内容不是有效的 JSON"},
+	};
+	for (size_t i = 0; i < sizeof(zh) / sizeof(zh[0]); i++)
+		if (!strcmp(code, zh[i].code)) {
+			struct buf m;
+			buf_init(&m, BUF_NOMAX);
+			buf_addf(&m, "%s（%s）", zh[i].zh, clean.s ? clean.s : "");
+			json_object_set_new(j, "message_zh", json_string(m.s));
+			buf_release(&m);
+		}
 	buf_release(&clean);
 	return j;
 }

@@ -97,6 +97,9 @@ ok("facets by member, category, type, year, risk and kind", b.facets.member.USA 
 b = checkJson("q=lithium", await get("/api/notifications?q=lithium"), 200, "SearchResult");
 ok("a text query finds by relevance", b.sort === "relevance" && b.hits.some((h) => h.symbol === "G/TBT/N/USA/2201"), b.hits.map((h) => h.symbol));
 
+b = checkJson("an unbalanced query", await get("/api/notifications?q=" + encodeURIComponent("battery (lithium")), 400, "Error");
+ok("says where in English and in Chinese", b.code === "bad_query" && b.message.includes("never closed at character 9") &&
+  b.message_zh.startsWith("检索式有误（") && b.message_zh.includes("character 9"), b);
 b = checkJson("filters", await get("/api/notifications?member=USA&category=lithium_batteries&sort=date"), 200, "SearchResult");
 ok("member and category filter together", b.total >= 2 && b.hits.every((h) => h.member === "USA" && h.categories.includes("lithium_batteries")), b.hits);
 

@@ -92,7 +92,7 @@ async function api(path, opts) {
   opts.headers = headers;
   const r = await fetch(path, opts);
   const body = await r.json().catch(() => ({ message: r.statusText }));
-  if (!r.ok) throw new Error(body.message || r.statusText);
+  if (!r.ok) throw new Error((lang === "zh" && body.message_zh) || body.message || r.statusText);
   return body;
 }
 
