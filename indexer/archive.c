@@ -1195,6 +1195,11 @@ json_t *archive_draft_json(struct archive *a, const char *url)
 
 int archive_translation_put(struct archive *a, const struct tr_row *t, char *err, size_t errlen)
 {
+	return archive_translation_put_ex(a, t, 1, err, errlen);
+}
+
+int archive_translation_put_ex(struct archive *a, const struct tr_row *t, int reindex, char *err, size_t errlen)
+{
 	struct notif *n;
 	int64_t id;
 	int rc, k;
@@ -1214,10 +1219,12 @@ int archive_translation_put(struct archive *a, const struct tr_row *t, char *err
 	}
 	if ((rc = store_get(a->store, t->symbol, &n, &id, err, errlen)))
 		return rc;
-	if ((rc = store_tr_put(a->store, t, err, errlen)) == 0) {
+	if ((rc = store_tr_put(a->store, t, err, errlen)) == 0 && reindex) {
 		/* The family again: its documents' index entries carry the Chinese too. */
 		if ((rc = index_one(a, id, n, err, errlen)))
 			index_failed(a, err);
+		else if (reindex > 1)
+			a->uncommitted++; /* committed by the caller's archive_commit, in bulk */
 		else
 			rc = index_commit(a, err, errlen);
 	}

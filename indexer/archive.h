@@ -146,5 +146,8 @@ void archive_overlay_zh(struct archive *a, struct notif *n, json_t **prov);
 /* Stores a translation of one field (a machine's never replaces a person's) and indexes the notification again.
  * -EINVAL for an unknown field or an unusable text, -ENOENT for an unknown symbol. Write mode only. */
 int archive_translation_put(struct archive *a, const struct tr_row *t, char *err, size_t errlen);
+/* The same, with reindex 0 (the caller indexes later), 1 (index and commit now) or 2 (index now, commit with the
+ * caller's next archive_commit: a bulk translation commits once a second, not once a field). */
+int archive_translation_put_ex(struct archive *a, const struct tr_row *t, int reindex, char *err, size_t errlen);
 
 #endif

@@ -352,10 +352,13 @@ struct translator *translator_new(struct ev_loop *loop, struct archive *a, const
 
 void translator_free(struct translator *t)
 {
+	char err[ERRBUF_SIZE];
 	if (!t)
 		return;
 	ev_timer_stop(t->loop, &t->tick);
 	ev_idle_stop(t->loop, &t->kick);
+	if (archive_commit(t->a, err, sizeof(err)) && t->report)
+		fprintf(t->report, "%s\n", err);
 	fetcher_free(t->f);
 	strv_release(&t->only);
 	strv_release(&t->busy);
@@ -420,7 +423,10 @@ static void job_finish(struct job *j)
 {
 	struct translator *t = j->t;
 	char err[ERRBUF_SIZE];
-	int stored = 0;
+	int stored = 0, last = -1;
+	for (int k = 0; k < 3; k++)
+		if (j->need[k])
+			last = k;
 	for (int k = 0; k < 3; k++) {
 		if (!j->need[k])
 			continue;
@@ -436,7 +442,8 @@ static void job_finish(struct job *j)
 		translate_glossary_missed(t->g, en.s, zh.s, missed, sizeof(missed));
 		struct tr_row row = {j->symbol, field_names[k], zh.s, "machine", provider_names[t->o.provider],
 				     t->o.model, NULL, missed[0] ? missed : NULL, j->en_sha[k], 0};
-		if (archive_translation_put(t->a, &row, err, sizeof(err)))
+		/* The notification is indexed again once, with its last field; the index commits on the tick. */
+		if (archive_translation_put_ex(t->a, &row, k == last ? 2 : 0, err, sizeof(err)))
 			say(t, j->symbol, "%s", err);
 		else
 			stored++;
@@ -792,9 +799,14 @@ static void on_kick(struct ev_loop *loop, ev_idle *w, int revents)
 
 static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
 {
+	struct translator *t = w->data;
+	char err[ERRBUF_SIZE];
 	(void)loop;
 	(void)revents;
-	fill(w->data);
+	/* What was translated since the last tick becomes searchable. */
+	if (archive_commit(t->a, err, sizeof(err)))
+		say(t, "*", "%s", err);
+	fill(t);
 }
 
 void translator_start(struct translator *t)
@@ -821,6 +833,8 @@ void translator_run_once(struct translator *t, const struct strv *symbols)
 	if (t->inflight || !t->fatal)
 		ev_run(t->loop, 0);
 	ev_timer_stop(t->loop, &t->tick);
+	if (archive_commit(t->a, err, sizeof(err)))
+		say(t, "*", "%s", err);
 }
 
 int translator_fatal(const struct translator *t, char *why, size_t whylen)
