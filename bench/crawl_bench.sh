@@ -75,7 +75,7 @@ python3 - "$best_ours" "$best_curl" "$W" "$t0" "$t1" "$notmod" "$N" <<'PY'
 import sys
 ours, curl, w, t0, t1, notmod, n = sys.argv[1:]
 def mem(f):
-    return int(open(w + "/" + f).read().split("peak_rss_kib=")[1]) // 1024
+    return int(open(w + "/" + f).read().split("peak_rss_kib=")[1].split()[0]) // 1024
 print()
 print("| measure | tbtwarn | baseline | ratio | goal |")
 print("|---|---|---|---|---|")

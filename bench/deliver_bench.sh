@@ -86,7 +86,7 @@ hooks=$(grep -c '(webhook)$' "$D/hooks.out" || true)
 python3 - "$N" "$t0" "$t1" "$t2" "$t3" "$t4" "$t5" "$D" "$size" <<'PY'
 import sys
 n = int(sys.argv[1]); t = [float(x) for x in sys.argv[2:8]]; d = sys.argv[8]; size = sys.argv[9]
-mem = lambda f: int(open(d + "/" + f).read().split("peak_rss_kib=")[1]) // 1024
+mem = lambda f: int(open(d + "/" + f).read().split("peak_rss_kib=")[1].split()[0]) // 1024
 # Ours: the wall time of the tbtwarn process as measure.py saw it (start to exit), not Python's own start-up around it.
 wall = lambda f: float(open(d + "/" + f).read().split("wall_s=")[1].split()[0])
 print("mail %.0f %.0f %d %s" % (n / wall("ours.mem"), n / (t[3] - t[2]), mem("ours.mem"), size))

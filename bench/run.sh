@@ -41,16 +41,18 @@ bare_s=$(python3 bench/measure.py "$B"/bench/xapian_search "$W/ours/index" "$W/q
 
 echo "web: wrk against tbtwarn serve"
 web=$(sh bench/web_bench.sh "$B" "$W" | tr '\n' ' ')
+echo "translation: the archive through a stand-in provider"
+trb=$(sh bench/translate_bench.sh "$B" "$W")
 
-python3 - "$N" "$bare" "$t0" "$t1" "$ours_s" "$bare_s" "$W" "$cls" "$mat" "$dlv" "$web" <<'PY'
+python3 - "$N" "$bare" "$t0" "$t1" "$ours_s" "$bare_s" "$W" "$cls" "$mat" "$dlv" "$web" "$trb" <<'PY'
 import sys
-n, bare, t0, t1, ours_s, bare_s, w, cls, mat, dlv, web = sys.argv[1:]
+n, bare, t0, t1, ours_s, bare_s, w, cls, mat, dlv, web, trb = sys.argv[1:]
 n = int(n)
 bd, bsec, brate = bare.split()
 osec = float(t1) - float(t0)
 orate = n / osec
 def mem(f):
-    return int(open(w + "/" + f).read().split("peak_rss_kib=")[1]) // 1024
+    return int(open(w + "/" + f).read().split("peak_rss_kib=")[1].split()[0]) // 1024
 o = [float(x) for x in ours_s.split()[1:]]
 x = [float(x) for x in bare_s.split()[1:]]
 print()
@@ -79,4 +81,10 @@ for i in range(0, len(wl), 12):
     c, rps, p50, p90, p99, non2xx, sock, rss, imed, ip99, imean = wl[i + 1:i + 12]
     print("| web, %s connections: requests/s, p50/p99 ms, errors | %s, %.1f/%.1f, %d | in process: %.0f/s, %.1f/%.1f | | p99 < 20 ms, no errors |" % (
         c, rps, int(p50) / 1000, int(p99) / 1000, int(non2xx) + int(sock), 1e6 / float(imean), float(imed) / 1000, float(ip99) / 1000))
+tn, tseg, tmem, treq, tcpu, twall, trss, icpu = trb.split()
+tn, tseg, tmem = int(tn), int(tseg), int(tmem)
+print("| translation of %d notifications (%d segments): tbtwarn CPU per segment, us | %.0f | import CPU per notification: %.0f us | %.0f %% of the import's CPU per notification | |" % (
+    tn, tseg, 1e6 * float(tcpu) / max(tseg, 1), 1e6 * float(icpu) / n, 100 * (float(tcpu) / max(tn, 1)) / (float(icpu) / n)))
+print("| translation: segments the memory answered | %.0f %% | | | |" % (100 * tmem / max(tseg, 1)))
+print("| translation: requests to the provider, wall time s, peak memory MiB | %s, %s, %d | | | |" % (treq, twall, int(trss) // 1024))
 PY
