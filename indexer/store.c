@@ -445,6 +445,23 @@ void store_free(struct store *s)
 	free(s);
 }
 
+int store_savepoint(struct store *s, const char *name, char *err, size_t errlen)
+{
+	char sql[64];
+	snprintf(sql, sizeof(sql), "SAVEPOINT %s", name);
+	return exec(s, sql, err, errlen);
+}
+
+int store_release(struct store *s, const char *name, int keep, char *err, size_t errlen)
+{
+	char sql[128];
+	if (keep)
+		snprintf(sql, sizeof(sql), "RELEASE %s", name);
+	else
+		snprintf(sql, sizeof(sql), "ROLLBACK TO %s; RELEASE %s", name, name);
+	return exec(s, sql, err, errlen);
+}
+
 int store_begin(struct store *s, char *err, size_t errlen)
 {
 	char sub[ERRBUF_SIZE];

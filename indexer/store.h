@@ -25,6 +25,10 @@ void store_set_cache(struct store *s, size_t bytes);
 
 /* Transactions: begin takes the write lock at once, so that two writers queue instead of failing midway. */
 int store_begin(struct store *s, char *err, size_t errlen);
+/* A savepoint (name: a fixed identifier of ours): one commit for several writes, inside or outside a transaction the
+ * connection may have open (the alerter's). store_release keeps (keep = 1) or undoes them. */
+int store_savepoint(struct store *s, const char *name, char *err, size_t errlen);
+int store_release(struct store *s, const char *name, int keep, char *err, size_t errlen);
 int store_commit(struct store *s, char *err, size_t errlen);
 void store_rollback(struct store *s);
 

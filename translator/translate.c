@@ -424,6 +424,8 @@ static void job_finish(struct job *j)
 	struct translator *t = j->t;
 	char err[ERRBUF_SIZE];
 	int stored = 0, last = -1;
+	/* The fields in one commit (a savepoint: the alerter may hold the connection's transaction open). */
+	int sp = !store_savepoint(archive_store(t->a), "translate_fields", err, sizeof(err));
 	for (int k = 0; k < 3; k++)
 		if (j->need[k])
 			last = k;
@@ -450,6 +452,8 @@ static void job_finish(struct job *j)
 		buf_release(&zh);
 		buf_release(&en);
 	}
+	if (sp && store_release(archive_store(t->a), "translate_fields", 1, err, sizeof(err)))
+		say(t, j->symbol, "%s", err);
 	t->done++;
 	say(t, j->symbol, "translated %d field%s (%zu segments, %zu from memory)", stored, stored == 1 ? "" : "s", j->nseg,
 	    j->from_memory);
@@ -600,6 +604,7 @@ static void on_answer(void *arg, struct fetch_result *r)
 	now_iso(t->last_success);
 	int refused = 0;
 	char first_refusal[ERRBUF_SIZE] = "";
+	int sp = !store_savepoint(archive_store(t->a), "translate_memory", err, sizeof(err));
 	for (size_t k = 0; k < j->req_src.n; k++) {
 		const char *src = j->req_src.items[k], *zh = json_string_value(json_array_get(list, k));
 		const char *bad_why = translate_check(src, zh);
@@ -621,6 +626,8 @@ static void on_answer(void *arg, struct fetch_result *r)
 				j->segs[i].zh = xstrdup(zh);
 	}
 	json_decref(list);
+	if (sp && store_release(archive_store(t->a), "translate_memory", 1, err, sizeof(err)))
+		say(t, j->symbol, "%s", err);
 	if (refused) {
 		t->refused += (unsigned)refused;
 		if (j->attempts == 0) {
