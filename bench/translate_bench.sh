@@ -8,6 +8,7 @@ set -eu
 B=$1 W=$2
 BIN=$PWD/tbtwarn
 rm -rf "$W/tr" && cp -a "$W/ours" "$W/tr"
+rm -f "$W/tr-port"
 python3 tests/translate_server.py > "$W/tr-port" 2> "$W/tr-server.err" &
 srv=$!
 trap 'kill $srv 2>/dev/null' EXIT
