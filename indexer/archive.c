@@ -1219,12 +1219,19 @@ int archive_translation_put_ex(struct archive *a, const struct tr_row *t, int re
 	}
 	if ((rc = store_get(a->store, t->symbol, &n, &id, err, errlen)))
 		return rc;
-	if ((rc = store_tr_put(a->store, t, err, errlen)) == 0 && reindex) {
-		/* The family again: its documents' index entries carry the Chinese too. */
+	if ((rc = store_tr_put(a->store, t, err, errlen)) == 0 && reindex > 1) {
+		/* A machine's text, in bulk: the notification's own document only (at its measure's current dates), committed
+		 * by the caller's next archive_commit. Indexing is half the cost of translating (docs/performance.md). */
+		struct notif_effective e;
+		archive_effective(a, n, &e);
+		if ((rc = index_doc(a, id, n, &e, err, errlen)))
+			index_failed(a, err);
+		else
+			a->uncommitted++;
+	} else if (!rc && reindex) {
+		/* A person's text: the family again, committed now. */
 		if ((rc = index_one(a, id, n, err, errlen)))
 			index_failed(a, err);
-		else if (reindex > 1)
-			a->uncommitted++; /* committed by the caller's archive_commit, in bulk */
 		else
 			rc = index_commit(a, err, errlen);
 	}
