@@ -222,7 +222,7 @@ static void item_fields(const struct message *m, const struct alert_item *it, st
 	if (products) {
 		buf_init(&b, BUF_NOMAX);
 		add_clipped(&b, products, 600);
-		put(fs, zh ? (zh && n->text[LANG_ZH].products && it->machine_zh & 4 ? "涉及产品（机器翻译）" : "涉及产品")
+		put(fs, zh ? (n->text[LANG_ZH].products && it->machine_zh & 4 ? "涉及产品（机器翻译）" : "涉及产品")
 			   : "Products covered",
 		    buf_detach(&b), 0);
 	}

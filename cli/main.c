@@ -819,6 +819,22 @@ static void crawl_env_close(struct crawl_env *e)
 	ev_loop_destroy(e->loop);
 }
 
+/* The draft texts' queue in one line, after label ("draft texts"), or after "draft texts (whether the crawler
+ * fetches them)" and a blank line when label is NULL (sources). */
+static void print_drafts(struct crawler *cr, const char *label)
+{
+	json_t *d = crawler_drafts_json(cr);
+	if (label)
+		printf("%s: ", label);
+	else
+		printf("\ndraft texts (%s): ", json_is_true(json_object_get(d, "enabled")) ? "fetched between rounds" : "drafts = no");
+	printf("%lld done, %lld pending, %lld failed, %lld skipped\n", (long long)json_integer_value(json_object_get(d, "done")),
+	       (long long)json_integer_value(json_object_get(d, "pending")),
+	       (long long)json_integer_value(json_object_get(d, "failed")),
+	       (long long)json_integer_value(json_object_get(d, "skipped")));
+	json_decref(d);
+}
+
 static int cmd_crawl(const char *data, const char *config, int argc, char **argv)
 {
 	static const struct option opts[] = {{"once", no_argument, NULL, 'o'},
@@ -863,13 +879,7 @@ static int cmd_crawl(const char *data, const char *config, int argc, char **argv
 		/* The draft texts that are due, one after another, then exit. */
 		if (crawler_drafts_now(cr))
 			ev_run(loop, 0);
-		json_t *d = crawler_drafts_json(cr);
-		printf("draft texts: %lld done, %lld pending, %lld failed, %lld skipped\n",
-		       (long long)json_integer_value(json_object_get(d, "done")),
-		       (long long)json_integer_value(json_object_get(d, "pending")),
-		       (long long)json_integer_value(json_object_get(d, "failed")),
-		       (long long)json_integer_value(json_object_get(d, "skipped")));
-		json_decref(d);
+		print_drafts(cr, "draft texts");
 	} else if (once || only) {
 		int started = crawler_run_now(cr, only);
 		if (started == -ENOENT) {
@@ -924,14 +934,7 @@ static int cmd_sources(const char *data, const char *config, int argc, char **ar
 			       *jstr(o, "next_run") ? jstr(o, "next_run") : "-",
 			       why ? why : *jstr(o, "last_error") ? jstr(o, "last_error") : "");
 		}
-		json_t *d = crawler_drafts_json(cr);
-		printf("\ndraft texts (%s): %lld done, %lld pending, %lld failed, %lld skipped\n",
-		       json_is_true(json_object_get(d, "enabled")) ? "fetched between rounds" : "drafts = no",
-		       (long long)json_integer_value(json_object_get(d, "done")),
-		       (long long)json_integer_value(json_object_get(d, "pending")),
-		       (long long)json_integer_value(json_object_get(d, "failed")),
-		       (long long)json_integer_value(json_object_get(d, "skipped")));
-		json_decref(d);
+		print_drafts(cr, NULL);
 		json_t *q = store_tq_counts(archive_store(env.a));
 		printf("translation queue: %lld pending, %lld done, %lld failed (left for a person)\n",
 		       (long long)json_integer_value(json_object_get(q, "pending")),

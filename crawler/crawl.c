@@ -864,7 +864,7 @@ static void on_draft(void *arg, struct fetch_result *r)
 				  : r->failed ? r->error
 					      : "not modified";
 		/* A refused address or a body over the cap will not change by asking again; the rest may. */
-		int final = r->refused || strstr(r->error, "limit") != NULL || (r->status >= 300 && r->status < 500 &&
+		int final = r->refused || r->too_large || (r->status >= 300 && r->status < 500 &&
 										 r->status != 408 && r->status != 429);
 		rc = archive_draft_failed(c->archive, c->d.url, why, final, err, sizeof(err));
 		c->d.failed++;

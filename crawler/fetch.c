@@ -692,7 +692,7 @@ static void finish(struct fetcher *f, struct transfer *t, CURLcode code)
 	}
 	r->seconds = ev_now(f->loop) - t->started;
 	if (t->over_cap || code == CURLE_FILESIZE_EXCEEDED) {
-		r->failed = 1;
+		r->failed = r->too_large = 1;
 		errf(r->error, sizeof(r->error), "body larger than the %zu-byte limit", f->o.max_body);
 	} else if (t->bad_encoding) {
 		r->failed = 1;

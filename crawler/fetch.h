@@ -61,6 +61,7 @@ struct fetch_result {
 	int failed;          /* transport failure, body over the cap, or HTTP status >= 400 */
 	int not_modified;    /* 304 */
 	int refused;         /* a guard refused every address (error says which and why): nothing was sent */
+	int too_large;       /* the body was over the cap (failed too) */
 	char error[ERRBUF_SIZE];
 	struct buf body;
 	char *etag, *last_modified, *content_type;

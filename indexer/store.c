@@ -997,14 +997,20 @@ json_t *store_draft_json(struct store *s, const char *url)
 	return o;
 }
 
-json_t *store_draft_counts(struct store *s)
+/* Fills o ({state: 0, ...}) from a statement giving (state, count) rows; returns o. */
+static json_t *counts_of(struct store *s, enum stmt_id id, json_t *o)
 {
-	sqlite3_stmt *st = stmt(s, S_DRAFT_COUNTS);
-	json_t *o = json_pack("{s:i, s:i, s:i, s:i}", "pending", 0, "done", 0, "failed", 0, "skipped", 0);
+	sqlite3_stmt *st = stmt(s, id);
 	while (sqlite3_step(st) == SQLITE_ROW)
 		json_object_set_new(o, (const char *)sqlite3_column_text(st, 0), json_integer(sqlite3_column_int64(st, 1)));
 	sqlite3_reset(st);
 	return o;
+}
+
+json_t *store_draft_counts(struct store *s)
+{
+	return counts_of(s, S_DRAFT_COUNTS, json_pack("{s:i, s:i, s:i, s:i}", "pending", 0, "done", 0, "failed", 0,
+						       "skipped", 0));
 }
 
 /* Runs a one-text-parameter statement whose rows are one text column each, appended to out. */
@@ -1176,12 +1182,7 @@ int store_tq_set(struct store *s, const char *symbol, const char *state, const c
 
 json_t *store_tq_counts(struct store *s)
 {
-	sqlite3_stmt *st = stmt(s, S_TQ_COUNTS);
-	json_t *o = json_pack("{s:i, s:i, s:i}", "pending", 0, "done", 0, "failed", 0);
-	while (sqlite3_step(st) == SQLITE_ROW)
-		json_object_set_new(o, (const char *)sqlite3_column_text(st, 0), json_integer(sqlite3_column_int64(st, 1)));
-	sqlite3_reset(st);
-	return o;
+	return counts_of(s, S_TQ_COUNTS, json_pack("{s:i, s:i, s:i}", "pending", 0, "done", 0, "failed", 0));
 }
 
 json_t *store_tq_row(struct store *s, const char *symbol)

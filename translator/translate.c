@@ -556,6 +556,20 @@ static void note_failure(struct translator *t, const char *why)
 	snprintf(t->last_error, sizeof(t->last_error), "%s", why);
 }
 
+/* The provider failed (failures already counted): the provider pauses and the notification waits, by backoff,
+ * never less than the provider's Retry-After. */
+static void retry_later(struct job *j, const char *why, double retry_after)
+{
+	struct translator *t = j->t;
+	double now = now_epoch();
+	double delay = fmin(3600, t->o.retry_base * pow(2, t->failures > 7 ? 7 : t->failures - 1));
+	if (retry_after > delay)
+		delay = retry_after;
+	t->paused_until = now + delay;
+	say(t, j->symbol, "%s (trying again in %.0f s)", why, delay);
+	job_end(j, "pending", why, now + delay, 0);
+}
+
 static void on_answer(void *arg, struct fetch_result *r)
 {
 	struct job *j = arg;
@@ -577,26 +591,18 @@ static void on_answer(void *arg, struct fetch_result *r)
 			job_end(j, "failed", why, 0, 1);
 		} else {
 			/* 429, 5xx, timeouts, refused connections: later, never sooner than the provider asked. */
-			double delay = fmin(3600, t->o.retry_base * pow(2, t->failures > 7 ? 7 : t->failures - 1));
-			if (r->retry_after > delay)
-				delay = r->retry_after;
-			t->paused_until = now + delay;
 			if (r->status == 0 && t->once && !t->done) {
 				t->fatal = 1;
 				errf(t->fatal_why, sizeof(t->fatal_why), "the provider could not be reached: %s", r->error);
 			}
-			say(t, j->symbol, "%s (trying again in %.0f s)", why, delay);
-			job_end(j, "pending", why, now + delay, 0);
+			retry_later(j, why, r->retry_after);
 		}
 		return;
 	}
 	json_t *list = parse_answer(t, r, j->req_src.n, why, sizeof(why));
 	if (!list) {
 		note_failure(t, why);
-		double delay = fmin(3600, t->o.retry_base * pow(2, t->failures > 7 ? 7 : t->failures - 1));
-		t->paused_until = now + delay;
-		say(t, j->symbol, "%s (trying again in %.0f s)", why, delay);
-		job_end(j, "pending", why, now + delay, 0);
+		retry_later(j, why, 0);
 		return;
 	}
 	t->failures = 0;
@@ -616,10 +622,9 @@ static void on_answer(void *arg, struct fetch_result *r)
 					 strlen(src) > 80 ? "…" : "", bad_why);
 			continue;
 		}
-		char missed[1024];
-		translate_glossary_missed(t->g, src, zh, missed, sizeof(missed));
-		if (store_tm_put(archive_store(t->a), sha, src, zh, provider_names[t->o.provider], t->o.model,
-				 missed[0] ? missed : NULL, err, sizeof(err)))
+		/* Glossary misses are judged on the whole field when it is stored (job_finish), not per segment. */
+		if (store_tm_put(archive_store(t->a), sha, src, zh, provider_names[t->o.provider], t->o.model, NULL, err,
+				 sizeof(err)))
 			say(t, j->symbol, "%s", err);
 		for (size_t i = 0; i < j->nseg; i++)
 			if (!j->segs[i].zh && !strcmp(j->segs[i].sha, sha))

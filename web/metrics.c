@@ -23,6 +23,27 @@ static double scalar(struct req *r, const char *sql)
 	return v;
 }
 
+/* A gauge by state from one grouped query (state, count), every state of states (NULL-ended) written, 0 when absent. */
+static void by_state(struct req *r, struct buf *o, const char *metric, const char *help, const char *sql,
+		     const char *const *states)
+{
+	sqlite3_stmt *q;
+	long long counts[8] = {0};
+	size_t n = 0;
+	while (states[n] && n < 8)
+		n++;
+	if (sqlite3_prepare_v2(mdb(r), sql, -1, &q, NULL) == SQLITE_OK) {
+		while (sqlite3_step(q) == SQLITE_ROW)
+			for (size_t k = 0; k < n; k++)
+				if (!strcmp((const char *)sqlite3_column_text(q, 0), states[k]))
+					counts[k] = sqlite3_column_int64(q, 1);
+		sqlite3_finalize(q);
+	}
+	buf_addf(o, "# HELP %s %s\n# TYPE %s gauge\n", metric, help, metric);
+	for (size_t k = 0; k < n; k++)
+		buf_addf(o, "%s{state=\"%s\"} %lld\n", metric, states[k], counts[k]);
+}
+
 /* Label values: backslash, quote and newline escaped. */
 static void label(struct buf *o, const char *v)
 {
@@ -91,22 +112,13 @@ static enum MHD_Result metrics(struct req *r)
 	buf_addf(&o, "# HELP tbtwarn_outbox_oldest_pending_seconds Age of the oldest undelivered row (0: none).\n"
 		     "# TYPE tbtwarn_outbox_oldest_pending_seconds gauge\ntbtwarn_outbox_oldest_pending_seconds %.0f\n",
 		 oldest > 0 ? now - oldest : 0);
-	static const char *const draft_states[] = {"pending", "done", "failed", "skipped"};
-	static const char *const draft_sql[] = {"SELECT count(*) FROM draft_texts WHERE state = 'pending'",
-						"SELECT count(*) FROM draft_texts WHERE state = 'done'",
-						"SELECT count(*) FROM draft_texts WHERE state = 'failed'",
-						"SELECT count(*) FROM draft_texts WHERE state = 'skipped'"};
-	buf_addstr(&o, "# HELP tbtwarn_draft_texts Draft texts linked by notifications, by state of their fetch.\n"
-		       "# TYPE tbtwarn_draft_texts gauge\n");
-	for (int k = 0; k < 4; k++)
-		buf_addf(&o, "tbtwarn_draft_texts{state=\"%s\"} %.0f\n", draft_states[k], scalar(r, draft_sql[k]));
-	static const char *const tq_sql[] = {"SELECT count(*) FROM translate_queue WHERE state = 'pending'",
-					     "SELECT count(*) FROM translate_queue WHERE state = 'done'",
-					     "SELECT count(*) FROM translate_queue WHERE state = 'failed'"};
-	buf_addstr(&o, "# HELP tbtwarn_translate_queue Notifications in the machine translation queue, by state (failed: "
-		       "left for a person).\n# TYPE tbtwarn_translate_queue gauge\n");
-	for (int k = 0; k < 3; k++)
-		buf_addf(&o, "tbtwarn_translate_queue{state=\"%s\"} %.0f\n", draft_states[k], scalar(r, tq_sql[k]));
+	static const char *const draft_states[] = {"pending", "done", "failed", "skipped", NULL};
+	static const char *const queue_states[] = {"pending", "done", "failed", NULL};
+	by_state(r, &o, "tbtwarn_draft_texts", "Draft texts linked by notifications, by state of their fetch.",
+		 "SELECT state, count(*) FROM draft_texts GROUP BY state", draft_states);
+	by_state(r, &o, "tbtwarn_translate_queue",
+		 "Notifications in the machine translation queue, by state (failed: left for a person).",
+		 "SELECT state, count(*) FROM translate_queue GROUP BY state", queue_states);
 	buf_addf(&o, "# HELP tbtwarn_translation_memory_segments Segments the translation memory answers.\n"
 		     "# TYPE tbtwarn_translation_memory_segments gauge\ntbtwarn_translation_memory_segments %.0f\n",
 		 scalar(r, "SELECT count(*) FROM translation_memory"));
