@@ -346,10 +346,22 @@ static void subject(struct buf *out, const struct message *m)
 		for (size_t i = 0; i < m->n; i++)
 			high += !strcmp(m->items[i].risk.level, "high");
 		int weekly = m->frequency == FREQ_WEEKLY;
-		if (zh)
-			buf_addf(out, "[%s预警] %s %s · %zu 项通报（%zu 项高风险）", type_tag(m), weekly ? "每周摘要" : "每日摘要", m->today,
-				 m->n, high);
-		else
+		if (zh && !m->n) {
+			buf_addf(out, "[%s预警] %s %s · 0 项通报", type_tag(m), weekly ? "每周摘要" : "每日摘要", m->today);
+		} else if (zh) {
+			/* Chinese first: the first (most urgent) item's Chinese title, or its category, names the digest. */
+			const struct alert_item *top = &m->items[0];
+			const char *tz = top->n->text[LANG_ZH].title;
+			buf_addf(out, "[%s预警] %s %s · %s · ", type_tag(m), weekly ? "每周摘要" : "每日摘要", m->today,
+				 member_display(top->n, 1));
+			if (tz && *tz)
+				add_clipped(out, tz, 60);
+			else
+				buf_addstr(out, first_category(top, 1));
+			if (m->n > 1)
+				buf_addf(out, " 等 %zu 项通报", m->n);
+			buf_addf(out, "（%zu 项高风险）", high);
+		} else
 			buf_addf(out, "[%s alerts] %s %s · %zu notifications (%zu high risk)", type_tag(m),
 				 weekly ? "Weekly digest" : "Daily digest", m->today, m->n, high);
 		return;

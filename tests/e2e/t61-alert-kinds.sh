@@ -92,8 +92,12 @@ for l in sys.stdin:
     if m['to'] != '<li@gd-battery.example.cn>': continue
     items = m['text'].count('■ ')
     ranks = [{'高': 0, '中': 1, '低': 2}[r] for r in re.findall(r'风险等级：(.)', m['text'])]
-    print(m['subject'].startswith('[TBT/SPS预警] 每日摘要') or m['subject'].startswith('[TBT预警] 每日摘要'), items == $held, ranks == sorted(ranks), m['parts'])")
-expect_eq "a day later one digest carries them all, by risk" "$got" "True True True ['text/plain', 'text/html']"
+    print(m['subject'].startswith('[TBT/SPS预警] 每日摘要') or m['subject'].startswith('[TBT预警] 每日摘要'), items == $held, ranks == sorted(ranks), m['parts'])
+    # Chinese first: the subject names the first (most urgent) item, its member and its title or category.
+    print(('等 %d 项通报' % items) in m['subject'], any(w in m['subject'] for w in ('美国', '欧盟', '日本', '中国', '韩国', '英国')), m['subject'])")
+expect_eq "a day later one digest carries them all, by risk" "$(printf '%s\n' "$got" | head -1)" "True True True ['text/plain', 'text/html']"
+expect_match "the digest's subject leads with its first item in Chinese, then how many more (subject: $(printf '%s\n' "$got" | tail -1))" "$(printf '%s\n' "$got" | sed -n 2p)" "^True True "
+
 expect_match "the run says a digest was made" "$out" "1 digests made"
 got=$(curl -s "$W/log" | python3 -c "import json,sys; log = json.load(sys.stdin); f = [r for r in log if r['path'] == '/flaky']; print(len(f) >= 2, len(set(r['id'] for r in f)) < len(f), all(r['verified'] for r in f))")
 expect_eq "a webhook that failed once got the same webhook-id again, and took it" "$got" "True True True"
