@@ -919,6 +919,16 @@ static int cmd_sources(const char *data, const char *config, int argc, char **ar
 		return 2;
 	struct crawler *cr = env.cr;
 	json_t *list = crawler_sources_json(cr);
+	/* The translation provider, like a source: its health as the service last saved it. */
+	struct ini *cfg = load_config(config);
+	struct translate_opts to;
+	char err[ERRBUF_SIZE];
+	json_t *tr = NULL;
+	translate_opts_default(&to);
+	if (translate_opts_load(&to, cfg, err, sizeof(err)))
+		fprintf(stderr, "tbtwarn: sources: [translate]: %s\n", err);
+	else if ((tr = translator_state_json(env.a, &to)))
+		json_array_append(list, tr);
 	if (as_json) {
 		json_dumpf(list, stdout, JSON_INDENT(2));
 		fputc('\n', stdout);
@@ -936,13 +946,23 @@ static int cmd_sources(const char *data, const char *config, int argc, char **ar
 		}
 		print_drafts(cr, NULL);
 		json_t *q = store_tq_counts(archive_store(env.a));
-		printf("translation queue: %lld pending, %lld done, %lld failed (left for a person)\n",
+		printf("translation queue: %lld pending, %lld done, %lld failed (left for a person)",
 		       (long long)json_integer_value(json_object_get(q, "pending")),
 		       (long long)json_integer_value(json_object_get(q, "done")),
 		       (long long)json_integer_value(json_object_get(q, "failed")));
+		if (tr)
+			printf("; today %lld characters sent%s", (long long)json_integer_value(json_object_get(tr, "chars_today")),
+			       to.max_chars_per_day ? "" : " (no daily budget)");
+		if (tr && to.max_chars_per_day)
+			printf(" of a budget of %ld", to.max_chars_per_day);
+		if (!tr)
+			printf(" (no provider: [translate] provider = none)");
+		putchar('\n');
 		json_decref(q);
 	}
+	json_decref(tr);
 	json_decref(list);
+	ini_free(cfg);
 	crawl_env_close(&env);
 	return 0;
 }
@@ -1457,12 +1477,16 @@ static int cmd_doctor(const char *data, const char *config, int argc, char **arg
 		struct translator *tr = translator_new(loop, a, &to, err, sizeof(err));
 		snprintf(what, sizeof(what), "translation provider %s translates a test sentence", to.url);
 		bad += doctor_line(tr && !translator_probe(tr, err, sizeof(err)), what, err);
-		json_t *tq = store_tq_counts(archive_store(a));
-		snprintf(what, sizeof(what), "translation queue: %lld pending, %lld left for a person",
+		json_t *st = translator_state_json(a, &to), *tq = json_object_get(st, "queue");
+		const char *last_error = json_string_value(json_object_get(st, "last_error"));
+		snprintf(what, sizeof(what), "translation queue: %lld pending, %lld left for a person; provider %s as last seen",
 			 (long long)json_integer_value(json_object_get(tq, "pending")),
-			 (long long)json_integer_value(json_object_get(tq, "failed")));
+			 (long long)json_integer_value(json_object_get(tq, "failed")),
+			 json_string_value(json_object_get(st, "health")));
+		if (last_error)
+			snprintf(what + strlen(what), sizeof(what) - strlen(what), " (%s)", last_error);
 		doctor_line(1, what, NULL);
-		json_decref(tq);
+		json_decref(st);
 		translator_free(tr);
 	}
 	struct crawler *cr = crawler_new(loop, a, cfg, err, sizeof(err));

@@ -1036,11 +1036,8 @@ json_t *crawler_sources_json(struct crawler *c)
 		json_object_set_new(o, "fetches", json_integer(s->st.fetches));
 		json_object_set_new(o, "records", json_integer(s->st.records));
 		if (s->st.next_run > 0) {
-			char when[32];
-			time_t nr = (time_t)s->st.next_run;
-			struct tm tm;
-			gmtime_r(&nr, &tm);
-			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+			char when[21];
+			epoch_iso(s->st.next_run, when);
 			json_object_set_new(o, "next_run", json_string(when));
 		} else {
 			json_object_set_new(o, "next_run", json_null());

@@ -33,6 +33,7 @@ struct archive {
 	int64_t indexed_seq;  /* store sequence that the index has reached (in memory, committed or not) */
 	int64_t committed_seq; /* the position the index's last successful commit recorded: the only one to trust */
 	char index_error[ERRBUF_SIZE]; /* why the last index write or commit failed, "" once one succeeds again */
+	struct strv tr_pending; /* notifications whose translations were indexed since the last commit */
 	const struct catalog *cats;
 	const struct risk_config *risk;
 	struct risk_config default_risk;
@@ -86,6 +87,9 @@ static void index_failed(struct archive *a, const char *why)
 {
 	a->indexed_seq = a->committed_seq;
 	a->uncommitted = 0;
+	/* Their translations stay marked unindexed: the next open indexes them again. */
+	strv_release(&a->tr_pending);
+	strv_init(&a->tr_pending);
 	snprintf(a->index_error, sizeof(a->index_error), "%s", why);
 }
 
@@ -100,6 +104,18 @@ static int index_commit(struct archive *a, char *err, size_t errlen)
 	a->uncommitted = 0;
 	a->committed_seq = a->indexed_seq;
 	a->index_error[0] = '\0';
+	if (a->tr_pending.n) {
+		/* The translations are in the index now. Failing to say so costs a re-index at the next open, no more. */
+		char sub[ERRBUF_SIZE];
+		int sp = !store_savepoint(a->store, "tr_indexed", sub, sizeof(sub));
+		for (size_t i = 0; i < a->tr_pending.n; i++)
+			if (store_tr_indexed(a->store, a->tr_pending.items[i], sub, sizeof(sub)))
+				fprintf(stderr, "tbtwarn: %s\n", sub);
+		if (sp && store_release(a->store, "tr_indexed", 1, sub, sizeof(sub)))
+			fprintf(stderr, "tbtwarn: %s\n", sub);
+		strv_release(&a->tr_pending);
+		strv_init(&a->tr_pending);
+	}
 	return 0;
 }
 
@@ -446,6 +462,11 @@ int archive_open_with(const char *dir, enum archive_mode mode, const struct cata
 		rc = archive_sync_index(a, err, errlen);
 		rc = rc < 0 ? rc : 0;
 	}
+	/* Translations stored but not committed to the index (a crash between the two). */
+	if (!rc) {
+		rc = archive_translations_catch_up(a, err, errlen);
+		rc = rc < 0 ? rc : 0;
+	}
 	a->mode = mode;
 	if (rc)
 		goto fail;
@@ -526,6 +547,7 @@ void archive_free(struct archive *a)
 	}
 	idx_free(a->idx);
 	store_free(a->store);
+	strv_release(&a->tr_pending);
 	risk_config_release(&a->default_risk);
 	free(a->dir);
 	free(a);
@@ -1193,6 +1215,40 @@ json_t *archive_draft_json(struct archive *a, const char *url)
 	return store_draft_json(a->store, url);
 }
 
+int archive_translations_catch_up(struct archive *a, char *err, size_t errlen)
+{
+	struct strv symbols;
+	int rc, total = 0;
+	size_t batch;
+	if (a->mode != ARCHIVE_WRITE)
+		return 0;
+	do {
+		strv_init(&symbols);
+		rc = store_tr_unindexed(a->store, &symbols, err, errlen);
+		for (size_t i = 0; !rc && i < symbols.n; i++) {
+			struct notif *n;
+			int64_t id;
+			if (store_get(a->store, symbols.items[i], &n, &id, err, errlen)) {
+				/* Gone (a rebuilt store): nothing to index. */
+				rc = store_tr_indexed(a->store, symbols.items[i], err, errlen);
+				continue;
+			}
+			if ((rc = index_one(a, id, n, err, errlen)))
+				index_failed(a, err);
+			else
+				strv_push(&a->tr_pending, symbols.items[i]);
+			a->uncommitted++;
+			notif_free(n);
+		}
+		if (!rc && symbols.n)
+			rc = index_commit(a, err, errlen);
+		total += (int)symbols.n;
+		batch = symbols.n;
+		strv_release(&symbols);
+	} while (!rc && batch == 100);
+	return rc < 0 ? rc : total;
+}
+
 int archive_translation_put(struct archive *a, const struct tr_row *t, char *err, size_t errlen)
 {
 	return archive_translation_put_ex(a, t, 1, err, errlen);
@@ -1224,16 +1280,20 @@ int archive_translation_put_ex(struct archive *a, const struct tr_row *t, int re
 		 * by the caller's next archive_commit. Indexing is half the cost of translating (docs/performance.md). */
 		struct notif_effective e;
 		archive_effective(a, n, &e);
-		if ((rc = index_doc(a, id, n, &e, err, errlen)))
+		if ((rc = index_doc(a, id, n, &e, err, errlen))) {
 			index_failed(a, err);
-		else
+		} else {
 			a->uncommitted++;
+			strv_push(&a->tr_pending, t->symbol);
+		}
 	} else if (!rc && reindex) {
 		/* A person's text: the family again, committed now. */
-		if ((rc = index_one(a, id, n, err, errlen)))
+		if ((rc = index_one(a, id, n, err, errlen))) {
 			index_failed(a, err);
-		else
+		} else {
+			strv_push(&a->tr_pending, t->symbol);
 			rc = index_commit(a, err, errlen);
+		}
 	}
 	notif_free(n);
 	return rc;

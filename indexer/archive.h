@@ -149,5 +149,8 @@ int archive_translation_put(struct archive *a, const struct tr_row *t, char *err
 /* The same, with reindex 0 (the caller indexes later), 1 (index and commit now) or 2 (index now, commit with the
  * caller's next archive_commit: a bulk translation commits once a second, not once a field). */
 int archive_translation_put_ex(struct archive *a, const struct tr_row *t, int reindex, char *err, size_t errlen);
+/* Indexes the notifications whose translations were stored but never committed to the index (a crash between the
+ * two commits); archive_open does it. Returns how many, or a negative error. */
+int archive_translations_catch_up(struct archive *a, char *err, size_t errlen);
 
 #endif

@@ -47,6 +47,10 @@ enum stmt_id {
 	S_TQ_COUNTS,
 	S_TQ_ROW,
 	S_TR_REVIEW,
+	S_TR_UNINDEXED,
+	S_TR_INDEXED,
+	S_TS_PUT,
+	S_TS_GET,
 	S_N
 };
 
@@ -100,11 +104,11 @@ static const char *const stmt_sql[S_N] = {
 	[S_DRAFT_CITERS] = "SELECT DISTINCT n.symbol FROM notifications n, json_each(n.doc, '$.document_urls') j "
 			   "WHERE j.value = ?1",
 	/* A machine text never replaces a human one; a human one replaces anything. */
-	[S_TR_PUT] = "INSERT INTO translations (symbol, field, zh, by, provider, model, who, at, reviewed, flags, src_sha) "
-		     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT (symbol, field) DO UPDATE SET "
+	[S_TR_PUT] = "INSERT INTO translations (symbol, field, zh, by, provider, model, who, at, reviewed, flags, src_sha, "
+		     "indexed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 0) ON CONFLICT (symbol, field) DO UPDATE SET "
 		     "zh = excluded.zh, by = excluded.by, provider = excluded.provider, model = excluded.model, "
 		     "who = excluded.who, at = excluded.at, reviewed = excluded.reviewed, flags = excluded.flags, "
-		     "src_sha = excluded.src_sha WHERE translations.by <> 'human' OR excluded.by = 'human'",
+		     "src_sha = excluded.src_sha, indexed = 0 WHERE translations.by <> 'human' OR excluded.by = 'human'",
 	[S_TR_HISTORY_ADD] = "INSERT INTO translation_history (symbol, field, zh, by, provider, model, who, at, reviewed, "
 			     "flags, replaced_at) SELECT symbol, field, zh, by, provider, model, who, at, reviewed, flags, ?3 "
 			     "FROM translations WHERE symbol = ?1 AND field = ?2 AND (by <> 'human' OR ?4 = 'human')",
@@ -127,6 +131,12 @@ static const char *const stmt_sql[S_N] = {
 	/* What a translation desk has to look at: machine texts not yet reviewed, those a glossary term missed first. */
 	[S_TR_REVIEW] = "SELECT symbol, field, zh, provider, model, at, flags FROM translations WHERE by = 'machine' AND "
 			"reviewed = 0 ORDER BY flags IS NULL, at DESC LIMIT ?1",
+	[S_TR_UNINDEXED] = "SELECT DISTINCT symbol FROM translations WHERE indexed = 0 LIMIT 100",
+	[S_TR_INDEXED] = "UPDATE translations SET indexed = 1 WHERE symbol = ?1 AND indexed = 0",
+	[S_TS_PUT] = "INSERT OR REPLACE INTO translator_state (provider, url, model, health, last_success, last_error, "
+		     "failures, paused_until, day, chars_day, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+	[S_TS_GET] = "SELECT provider, url, model, health, last_success, last_error, failures, paused_until, day, chars_day, "
+		     "updated_at FROM translator_state WHERE ?1 IS NULL OR provider = ?1 ORDER BY provider",
 };
 
 /* Migrations: entry k takes the schema from version k to k + 1. Only ever append. */
@@ -320,6 +330,21 @@ static const char *const migrations[] = {
 	"  (json_extract(doc, '$.text.en.description') IS NOT NULL AND json_extract(doc, '$.text.zh.description') IS NULL) OR "
 	"  (json_extract(doc, '$.text.en.products') IS NOT NULL AND json_extract(doc, '$.text.zh.products') IS NULL) "
 	"  ORDER BY id;",
+	/* 11: a translation is indexed after its store commit: a flag, so that a crash in between is caught up at the
+	 * next open (the notification's seq is not bumped: that would alert its subscribers again). The translation
+	 * provider's health and the day's budget outlive a restart, and other processes (sources, /metrics) read them. */
+	"ALTER TABLE translations ADD COLUMN indexed INTEGER NOT NULL DEFAULT 1;"
+	"CREATE INDEX translations_unindexed ON translations (symbol) WHERE indexed = 0;"
+	"CREATE TABLE translator_state ("
+	"  provider TEXT PRIMARY KEY," /* libretranslate, openai */
+	"  url TEXT, model TEXT,"
+	"  health TEXT NOT NULL," /* new, ok, failing, unhealthy, refused */
+	"  last_success TEXT, last_error TEXT,"
+	"  failures INTEGER NOT NULL DEFAULT 0,"
+	"  paused_until REAL NOT NULL DEFAULT 0,"
+	"  day TEXT," /* the UTC day of chars_day */
+	"  chars_day INTEGER NOT NULL DEFAULT 0,"
+	"  updated_at TEXT NOT NULL);",
 };
 
 struct store {
@@ -1027,6 +1052,16 @@ static int strings_of(struct store *s, enum stmt_id id, const char *param, struc
 	return rc == SQLITE_DONE ? 0 : db_err(s, err, errlen, what);
 }
 
+/* Runs a one-text-parameter statement that returns no rows. */
+static int exec_text(struct store *s, enum stmt_id id, const char *param, char *err, size_t errlen, const char *what)
+{
+	sqlite3_stmt *st = stmt(s, id);
+	sqlite3_bind_text(st, 1, param, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : db_err(s, err, errlen, what);
+}
+
 int store_drafts_unindexed(struct store *s, struct strv *urls, char *err, size_t errlen)
 {
 	return strings_of(s, S_DRAFT_UNINDEXED, NULL, urls, err, errlen, "read the draft texts to index");
@@ -1039,11 +1074,7 @@ int store_draft_citers(struct store *s, const char *url, struct strv *symbols, c
 
 int store_draft_indexed(struct store *s, const char *url, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = stmt(s, S_DRAFT_MARK);
-	sqlite3_bind_text(st, 1, url, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : db_err(s, err, errlen, "mark a draft text indexed");
+	return exec_text(s, S_DRAFT_MARK, url, err, errlen, "mark a draft text indexed");
 }
 
 int store_tr_put(struct store *s, const struct tr_row *t, char *err, size_t errlen)
@@ -1137,6 +1168,57 @@ int store_tm_put(struct store *s, const char *src_sha, const char *src, const ch
 	int rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : db_err(s, err, errlen, "save a translated segment");
+}
+
+int store_tr_unindexed(struct store *s, struct strv *symbols, char *err, size_t errlen)
+{
+	return strings_of(s, S_TR_UNINDEXED, NULL, symbols, err, errlen, "read the translations to index");
+}
+
+int store_tr_indexed(struct store *s, const char *symbol, char *err, size_t errlen)
+{
+	return exec_text(s, S_TR_INDEXED, symbol, err, errlen, "mark a translation indexed");
+}
+
+int store_ts_put(struct store *s, const struct ts_row *t, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = stmt(s, S_TS_PUT);
+	char now[21];
+	now_iso(now);
+	const char *texts[] = {t->provider, t->url, t->model, t->health, t->last_success, t->last_error};
+	for (int i = 0; i < 6; i++)
+		sqlite3_bind_text(st, i + 1, texts[i] && *texts[i] ? texts[i] : NULL, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, t->failures);
+	sqlite3_bind_double(st, 8, t->paused_until);
+	sqlite3_bind_text(st, 9, t->day && *t->day ? t->day : NULL, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 10, t->chars_day);
+	sqlite3_bind_text(st, 11, now, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : db_err(s, err, errlen, "save the translation provider's state");
+}
+
+json_t *store_ts_get(struct store *s, const char *provider)
+{
+	sqlite3_stmt *st = stmt(s, S_TS_GET);
+	json_t *all = json_array();
+	static const char *const names[] = {"provider", "url", "model", "health", "last_success", "last_error"};
+	sqlite3_bind_text(st, 1, provider, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		json_t *o = json_object();
+		for (int i = 0; i < 6; i++)
+			json_object_set_new(o, names[i], sqlite3_column_type(st, i) == SQLITE_NULL
+								  ? json_null()
+								  : json_string((const char *)sqlite3_column_text(st, i)));
+		json_object_set_new(o, "failures", json_integer(sqlite3_column_int64(st, 6)));
+		json_object_set_new(o, "paused_until", json_real(sqlite3_column_double(st, 7)));
+		put_col(o, st, 8, "day");
+		json_object_set_new(o, "chars_day", json_integer(sqlite3_column_int64(st, 9)));
+		put_col(o, st, 10, "updated_at");
+		json_array_append_new(all, o);
+	}
+	sqlite3_reset(st);
+	return all;
 }
 
 int store_tq_add(struct store *s, const char *symbol, char *err, size_t errlen)

@@ -140,6 +140,20 @@ json_t *store_tr_history(struct store *s, const char *symbol);
 char *store_tm_get(struct store *s, const char *src_sha);
 int store_tm_put(struct store *s, const char *src_sha, const char *src, const char *zh, const char *provider,
 		 const char *model, const char *flags, char *err, size_t errlen);
+/* Translations stored but not yet committed to the index (a crash in between): their symbols, at most 100; and
+ * the mark once the index has committed a notification's translations. */
+int store_tr_unindexed(struct store *s, struct strv *symbols, char *err, size_t errlen);
+int store_tr_indexed(struct store *s, const char *symbol, char *err, size_t errlen);
+/* The translation provider's health and the day's budget (migration 11), one row per provider. */
+struct ts_row {
+	const char *provider, *url, *model, *health, *last_success, *last_error, *day;
+	long long failures, chars_day;
+	double paused_until;
+};
+int store_ts_put(struct store *s, const struct ts_row *t, char *err, size_t errlen);
+/* [{provider, url, model, health, last_success, last_error, failures, paused_until, day, chars_day, updated_at}]:
+ * one provider's row, or all when provider is NULL. */
+json_t *store_ts_get(struct store *s, const char *provider);
 /* The queue of notifications to translate: added (or made pending again), the due ones, their outcome. */
 int store_tq_add(struct store *s, const char *symbol, char *err, size_t errlen);
 int store_tq_due(struct store *s, double now, int limit, struct strv *symbols, char *err, size_t errlen);

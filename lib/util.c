@@ -260,12 +260,17 @@ void iso_add_days(const char *day, long n, char out[11])
 	strftime(out, 11, "%Y-%m-%d", &tm);
 }
 
-void now_iso(char out[21])
+void epoch_iso(double when, char out[21])
 {
-	time_t t = time(NULL);
+	time_t t = (time_t)when;
 	struct tm tm;
 	gmtime_r(&t, &tm);
 	strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+void now_iso(char out[21])
+{
+	epoch_iso((double)time(NULL), out);
 }
 
 double iso_time_epoch(const char *iso)

@@ -81,5 +81,7 @@ double iso_time_epoch(const char *iso);
 void iso_add_days(const char *day, long n, char out[11]);
 /* The current UTC time as YYYY-MM-DDTHH:MM:SSZ. */
 void now_iso(char out[21]);
+/* A time in seconds since the epoch as YYYY-MM-DDTHH:MM:SSZ. */
+void epoch_iso(double t, char out[21]);
 
 #endif

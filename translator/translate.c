@@ -316,8 +316,47 @@ struct translator {
 	double paused_until;
 	char day[11];
 	long chars_today;
+	int dirty; /* health or budget changed since the store last heard */
 	unsigned done, refused;
 };
+
+static const char *health_of(const struct translator *t)
+{
+	return t->fatal ? "refused" : t->failures >= 3 ? "unhealthy" : t->failures ? "failing"
+		: t->last_success[0] ? "ok" : "new";
+}
+
+/* The provider's health and the day's budget go to the store, where `sources`, /metrics and the next start read
+ * them; at most once a tick (a crash forgets at most a second of the budget). */
+static void save_state(struct translator *t)
+{
+	char err[ERRBUF_SIZE];
+	struct ts_row row = {provider_names[t->o.provider], t->o.url, t->o.model, health_of(t), t->last_success,
+			     t->fatal ? t->fatal_why : t->last_error, t->day, t->failures, t->chars_today, t->paused_until};
+	if (!t->dirty)
+		return;
+	t->dirty = 0;
+	if (store_ts_put(archive_store(t->a), &row, err, sizeof(err)) && t->report)
+		fprintf(t->report, "%s\n", err);
+}
+
+/* What an earlier run left: the day's budget spent, the last success and failure. */
+static void load_state(struct translator *t)
+{
+	json_t *all = store_ts_get(archive_store(t->a), provider_names[t->o.provider]);
+	json_t *o = json_array_get(all, 0);
+	const char *day = json_string_value(json_object_get(o, "day"));
+	if (day && !strcmp(day, t->day))
+		t->chars_today = (long)json_integer_value(json_object_get(o, "chars_day"));
+	const char *ok = json_string_value(json_object_get(o, "last_success")),
+		   *bad = json_string_value(json_object_get(o, "last_error"));
+	if (ok)
+		snprintf(t->last_success, sizeof(t->last_success), "%s", ok);
+	if (bad)
+		snprintf(t->last_error, sizeof(t->last_error), "%s", bad);
+	t->failures = (int)json_integer_value(json_object_get(o, "failures"));
+	json_decref(all);
+}
 
 static void on_kick(struct ev_loop *loop, ev_idle *w, int revents);
 
@@ -347,6 +386,7 @@ struct translator *translator_new(struct ev_loop *loop, struct archive *a, const
 	ev_idle_init(&t->kick, on_kick);
 	t->kick.data = t;
 	today_iso(t->day);
+	load_state(t);
 	return t;
 }
 
@@ -359,6 +399,7 @@ void translator_free(struct translator *t)
 	ev_idle_stop(t->loop, &t->kick);
 	if (archive_commit(t->a, err, sizeof(err)) && t->report)
 		fprintf(t->report, "%s\n", err);
+	save_state(t);
 	fetcher_free(t->f);
 	strv_release(&t->only);
 	strv_release(&t->busy);
@@ -553,6 +594,7 @@ static json_t *parse_answer(struct translator *t, const struct fetch_result *r, 
 static void note_failure(struct translator *t, const char *why)
 {
 	t->failures++;
+	t->dirty = 1;
 	snprintf(t->last_error, sizeof(t->last_error), "%s", why);
 }
 
@@ -607,6 +649,7 @@ static void on_answer(void *arg, struct fetch_result *r)
 	}
 	t->failures = 0;
 	t->last_error[0] = '\0';
+	t->dirty = 1;
 	now_iso(t->last_success);
 	int refused = 0;
 	char first_refusal[ERRBUF_SIZE] = "";
@@ -742,11 +785,13 @@ static void job_start(struct translator *t, const char *symbol, int attempts)
 		snprintf(t->last_error, sizeof(t->last_error),
 			 "the day's budget of %ld characters is used: waiting for tomorrow (UTC)", t->o.max_chars_per_day);
 		t->paused_until = tomorrow();
+		t->dirty = 1;
 		say(t, j->symbol, "%s", t->last_error);
 		job_end(j, "pending", t->last_error, t->paused_until, 0);
 		return;
 	}
 	t->chars_today += chars;
+	t->dirty = 1;
 	char *body = request_body(t, j);
 	struct buf url, auth;
 	buf_init(&url, BUF_NOMAX);
@@ -818,6 +863,7 @@ static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
 	/* What was translated since the last tick becomes searchable. */
 	if (archive_commit(t->a, err, sizeof(err)))
 		say(t, "*", "%s", err);
+	save_state(t);
 	fill(t);
 }
 
@@ -859,8 +905,7 @@ int translator_fatal(const struct translator *t, char *why, size_t whylen)
 json_t *translator_health_json(struct translator *t)
 {
 	json_t *o = json_object();
-	const char *health = t->fatal ? "refused" : t->failures >= 3 ? "unhealthy" : t->failures ? "failing"
-						    : t->last_success[0] ? "ok" : "new";
+	const char *health = health_of(t);
 	json_object_set_new(o, "provider", json_string(provider_names[t->o.provider]));
 	json_object_set_new(o, "url", json_string(t->o.url));
 	json_object_set_new(o, "model", t->o.model ? json_string(t->o.model) : json_null());
@@ -874,6 +919,32 @@ json_t *translator_health_json(struct translator *t)
 	json_object_set_new(o, "refused_segments", json_integer(t->refused));
 	json_object_set_new(o, "queue", store_tq_counts(archive_store(t->a)));
 	return o;
+}
+
+json_t *translator_state_json(struct archive *a, const struct translate_opts *o)
+{
+	if (o->provider == TP_NONE)
+		return NULL;
+	char name[64], today[11], until[21] = "";
+	snprintf(name, sizeof(name), "translator:%s", provider_names[o->provider]);
+	today_iso(today);
+	json_t *all = store_ts_get(archive_store(a), provider_names[o->provider]);
+	json_t *row = json_array_get(all, 0);
+	const char *day = json_string_value(json_object_get(row, "day"));
+	double paused = json_real_value(json_object_get(row, "paused_until"));
+	if (paused > now_epoch())
+		epoch_iso(paused, until);
+	json_t *out = json_pack("{s:s, s:s, s:s, s:o, s:O, s:O, s:O, s:o, s:I, s:I, s:I, s:o}", "name", name, "kind",
+				"translator", "url", o->url ? o->url : "", "model", o->model ? json_string(o->model) : json_null(),
+				"health", row ? json_object_get(row, "health") : json_string("new"), "last_success",
+				row ? json_object_get(row, "last_success") : json_null(), "last_error",
+				row ? json_object_get(row, "last_error") : json_null(), "next_run",
+				until[0] ? json_string(until) : json_null(), "failures",
+				(json_int_t)json_integer_value(json_object_get(row, "failures")), "chars_today",
+				(json_int_t)(day && !strcmp(day, today) ? json_integer_value(json_object_get(row, "chars_day")) : 0),
+				"budget", (json_int_t)o->max_chars_per_day, "queue", store_tq_counts(archive_store(a)));
+	json_decref(all);
+	return out;
 }
 
 /* ---- a probe, for doctor ---- */

@@ -65,5 +65,9 @@ int translator_fatal(const struct translator *t, char *why, size_t whylen);
 int translator_probe(struct translator *t, char *why, size_t whylen);
 /* Health: {provider, url, model, health, last_success, last_error, failures, chars_today, budget, queue}. */
 json_t *translator_health_json(struct translator *t);
+/* The configured provider as the running service last saved it, shaped like a crawler source's row (for `sources`):
+ * {name: "translator:PROVIDER", kind: "translator", url, model, health, last_success, next_run, last_error,
+ * failures, chars_today, budget, queue}. NULL when no provider is configured. Read-only: beside a running service. */
+json_t *translator_state_json(struct archive *a, const struct translate_opts *o);
 
 #endif

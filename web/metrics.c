@@ -122,6 +122,55 @@ static enum MHD_Result metrics(struct req *r)
 	buf_addf(&o, "# HELP tbtwarn_translation_memory_segments Segments the translation memory answers.\n"
 		     "# TYPE tbtwarn_translation_memory_segments gauge\ntbtwarn_translation_memory_segments %.0f\n",
 		 scalar(r, "SELECT count(*) FROM translation_memory"));
+	/* The translation provider, like a source: health, failures in a row, staleness, the day's characters. */
+	sqlite3_stmt *tq;
+	if (sqlite3_prepare_v2(mdb(r),
+			       "SELECT provider, health, failures, last_success, CASE WHEN day = ?1 THEN chars_day ELSE 0 END "
+			       "FROM translator_state ORDER BY provider",
+			       -1, &tq, NULL) == SQLITE_OK) {
+		char today[11];
+		today_iso(today);
+		sqlite3_bind_text(tq, 1, today, -1, SQLITE_TRANSIENT);
+		struct buf h, f, st, ch;
+		buf_init(&h, BUF_NOMAX);
+		buf_init(&f, BUF_NOMAX);
+		buf_init(&st, BUF_NOMAX);
+		buf_init(&ch, BUF_NOMAX);
+		while (sqlite3_step(tq) == SQLITE_ROW) {
+			const char *prov = (const char *)sqlite3_column_text(tq, 0), *health = (const char *)sqlite3_column_text(tq, 1);
+			double ok = iso_time_epoch((const char *)sqlite3_column_text(tq, 3));
+			buf_addstr(&h, "tbtwarn_translate_provider_healthy{provider=\"");
+			label(&h, prov);
+			buf_addstr(&h, "\",health=\"");
+			label(&h, health);
+			buf_addf(&h, "\"} %d\n", health && !strcmp(health, "ok"));
+			buf_addstr(&f, "tbtwarn_translate_provider_failures{provider=\"");
+			label(&f, prov);
+			buf_addf(&f, "\"} %lld\n", (long long)sqlite3_column_int64(tq, 2));
+			buf_addstr(&st, "tbtwarn_translate_provider_staleness_seconds{provider=\"");
+			label(&st, prov);
+			buf_addf(&st, "\"} %.0f\n", ok > 0 ? now - ok : -1);
+			buf_addstr(&ch, "tbtwarn_translate_chars_today{provider=\"");
+			label(&ch, prov);
+			buf_addf(&ch, "\"} %lld\n", (long long)sqlite3_column_int64(tq, 4));
+		}
+		sqlite3_finalize(tq);
+		if (h.len) {
+			buf_addf(&o, "# HELP tbtwarn_translate_provider_healthy 1 when the translation provider's health is ok.\n"
+				     "# TYPE tbtwarn_translate_provider_healthy gauge\n%s"
+				     "# HELP tbtwarn_translate_provider_failures Failed requests in a row to the translation provider.\n"
+				     "# TYPE tbtwarn_translate_provider_failures gauge\n%s"
+				     "# HELP tbtwarn_translate_provider_staleness_seconds Seconds since the provider last answered "
+				     "well (-1: never).\n# TYPE tbtwarn_translate_provider_staleness_seconds gauge\n%s"
+				     "# HELP tbtwarn_translate_chars_today Characters sent to the provider today (UTC), against "
+				     "[translate] max_chars_per_day.\n# TYPE tbtwarn_translate_chars_today gauge\n%s",
+				 h.s, f.s, st.s, ch.s);
+		}
+		buf_release(&h);
+		buf_release(&f);
+		buf_release(&st);
+		buf_release(&ch);
+	}
 	if (r->w->cr) {
 		json_t *src = crawler_sources_json(r->w->cr);
 		size_t i;

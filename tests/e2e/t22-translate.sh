@@ -181,7 +181,35 @@ run env OA_KEY=wrong "$TBTWARN" --config "$TMP/oa.ini" translate --once G/TBT/N/
 expect_match "step 8: a wrong bearer key is said" "$rc|$err" "^1\|.*refused the key \(HTTP 401\)"
 
 run "$TBTWARN" sources
-expect_match "step 8: sources shows the translation queue" "$out" "^translation queue: [0-9]+ pending, [0-9]+ done, 1 failed \(left for a person\)$"
+expect_match "step 8: sources shows the translation queue" "$out" "^translation queue: [0-9]+ pending, [0-9]+ done, 1 failed \(left for a person\) \(no provider: \[translate\] provider = none\)$"
+# The provider's health, like a source's: saved by the run that saw it, read by sources, doctor and /metrics.
+run "$TBTWARN" --config "$TMP/oa.ini" sources
+expect_match "step 8: sources shows the provider's health and the key refused" "$out" \
+	"^translator:openai +translator +refused +[0-9T:Z-]+ .*the provider refused the key \(HTTP 401\)$"
+got=$("$TBTWARN" --config "$TMP/oa.ini" sources --json | python3 -c '
+import json, sys
+t = [s for s in json.load(sys.stdin) if s["kind"] == "translator"][0]
+print(t["name"], t["health"], t["model"], t["failures"] >= 1, t["chars_today"] > 0, sorted(t["queue"]))')
+expect_eq "step 8: sources --json carries the provider's row" "$got" "translator:openai refused qwen-test True True ['done', 'failed', 'pending']"
+run env OA_KEY=k1 "$TBTWARN" --config "$TMP/oa.ini" doctor
+expect_match "step 8: doctor says how the provider was last seen" "$out" \
+	"^ok   translation queue: [0-9]+ pending, 1 left for a person; provider refused as last seen \(the provider refused the key \(HTTP 401\)\)$"
+
+# The day's budget outlives a restart: two runs may not spend twice the budget. The runs above spent some of
+# today's characters already; the budget leaves room for 100 more (one notification of 83, not two).
+spent=$("$TBTWARN" --config "$TMP/lt.ini" sources --json | python3 -c 'import json,sys; print([s for s in json.load(sys.stdin) if s["kind"] == "translator"][0]["chars_today"])')
+BUDGET=$((spent + 100))
+printf '[translate]\nprovider = libretranslate\nurl = %s\nkey_env = LT_KEY\ntimeout = 2s\nmax_chars_per_day = %s\n' "$U" "$BUDGET" > "$TMP/budget.ini"
+form G/TBT/N/ZAF/310 "Safety of hair dryers" "Hair dryers shall have a thermal fuse." "Hair dryers (HS 8516.31)" > "$TMP/f310.txt"
+form G/TBT/N/ZAF/311 "Safety of toasters" "Toasters shall have a crumb tray." "Toasters (HS 8516.72)" > "$TMP/f311.txt"
+"$TBTWARN" import "$TMP/f310.txt" > /dev/null
+"$TBTWARN" import "$TMP/f311.txt" > /dev/null
+run env LT_KEY=k1 "$TBTWARN" --config "$TMP/budget.ini" translate --once G/TBT/N/ZAF/310
+expect_match "step 8: a first run spends part of the day's budget" "$out" "G/TBT/N/ZAF/310: translated 3 fields"
+run env LT_KEY=k1 "$TBTWARN" --config "$TMP/budget.ini" translate --once G/TBT/N/ZAF/311
+expect_match "step 8: a second run knows what the first spent" "$out" "G/TBT/N/ZAF/311: the day's budget of $BUDGET characters is used: waiting for tomorrow"
+run "$TBTWARN" --config "$TMP/budget.ini" sources
+expect_match "step 8: sources says today's characters against the budget" "$out" "; today $((spent + 83)) characters sent of a budget of $BUDGET$"
 
 # Step 9: an unreachable provider is an error with the reason.
 printf '[translate]\nprovider = libretranslate\nurl = http://127.0.0.1:%s\ntimeout = 2s\n' "$(free_port)" > "$TMP/down.ini"
@@ -209,6 +237,12 @@ translated() { curl -s "http://127.0.0.1:$WP/api/notifications/G/TBT/N/ZAF/306" 
 wait_for "step 10: the service crawls and translates by itself" translated
 m=$(curl -s "http://127.0.0.1:$WP/metrics")
 expect_match "step 10: /metrics counts the translation queue" "$m" '^tbtwarn_translate_queue\{state="done"\} [1-9]'
+provider_ok() { curl -s "http://127.0.0.1:$WP/metrics" | grep -q '^tbtwarn_translate_provider_healthy{provider="libretranslate",health="ok"} 1$'; }
+wait_for "step 10: /metrics says the provider is healthy (the service saves its health once a second)" provider_ok
+m=$(curl -s "http://127.0.0.1:$WP/metrics")
+expect_match "step 10: /metrics: the provider's failures in a row" "$m" '^tbtwarn_translate_provider_failures\{provider="libretranslate"\} 0$'
+expect_match "step 10: /metrics: seconds since the provider last answered well" "$m" '^tbtwarn_translate_provider_staleness_seconds\{provider="libretranslate"\} [0-9]+$'
+expect_match "step 10: /metrics: characters sent today" "$m" '^tbtwarn_translate_chars_today\{provider="libretranslate"\} [1-9][0-9]*$'
 got=$(curl -s "http://127.0.0.1:$WP/api/notifications?q=symbol:G/TBT/N/ZAF/306" | python3 -c 'import json,sys; h=json.load(sys.stdin)["hits"][0]; print(bool(h["title_zh"]), h["title_zh_by"])')
 expect_eq "step 10: a hit says its Chinese title is a machine's" "$got" "True machine"
 kill $srv; wait $srv 2>/dev/null

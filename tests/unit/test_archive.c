@@ -315,18 +315,27 @@ static void facets_count_all_matches(void **state)
 	archive_free(a);
 }
 
-static void the_index_catches_up_after_a_crash_between_commits(void **state)
+/* An archive holding one notification, closed, and its store opened alone: to write what a crash leaves. */
+static struct store *one_notification_then_the_store(void)
 {
 	struct archive *a = open_w();
 	struct import_stats st = {0};
+	struct store *s;
 	char err[ERRBUF_SIZE], dbpath[128];
-	(void)state;
 	import_file(a, "samples/wto-tbt-vnm-245.txt", &st);
 	archive_free(a);
-	/* What a crash after the SQLite commit and before the Xapian commit leaves: a record only in the store. */
-	struct store *s;
 	snprintf(dbpath, sizeof(dbpath), "%s/tbtwarn.db", dir);
-	assert_int_equal(store_open(dbpath, &s, err, sizeof(err)), 0);
+	if (store_open(dbpath, &s, err, sizeof(err)))
+		fail_msg("open the store: %s", err);
+	return s;
+}
+
+static void the_index_catches_up_after_a_crash_between_commits(void **state)
+{
+	char err[ERRBUF_SIZE];
+	(void)state;
+	/* What a crash after the SQLite commit and before the Xapian commit leaves: a record only in the store. */
+	struct store *s = one_notification_then_the_store();
 	struct notif *n = notif_new();
 	assert_int_equal(notif_set_symbol(n, "G/TBT/N/CAN/777", err, sizeof(err)), 0);
 	n->text[LANG_EN].title = xstrdup("Consumer Chemicals and Containers Regulations: button batteries");
@@ -340,6 +349,33 @@ static void the_index_catches_up_after_a_crash_between_commits(void **state)
 	struct archive *r;
 	assert_int_equal(archive_open(dir, ARCHIVE_READ, &r, err, sizeof(err)), 0);
 	expect_search(r, "button batteries", "G/TBT/N/CAN/777");
+	archive_free(r);
+}
+
+static void a_translation_stored_before_a_crash_is_indexed_at_the_next_open(void **state)
+{
+	char err[ERRBUF_SIZE];
+	struct strv un;
+	(void)state;
+	/* What a crash after the translation's store commit and before the index commit leaves. */
+	struct store *s = one_notification_then_the_store();
+	struct tr_row row = {"G/TBT/N/VNM/245", "title", "越南钢化玻璃锅盖规范", "machine", "libretranslate", NULL, NULL, NULL,
+			     NULL, 0};
+	assert_int_equal(store_tr_put(s, &row, err, sizeof(err)), 0);
+	strv_init(&un);
+	assert_int_equal(store_tr_unindexed(s, &un, err, sizeof(err)), 0);
+	if (un.n != 1 || strcmp(un.items[0], "G/TBT/N/VNM/245"))
+		fail_msg("the store should say that the translation is not indexed yet: %zu symbols", un.n);
+	strv_release(&un);
+	store_free(s);
+	/* Opening, even to read, indexes it, and says so in the store. */
+	struct archive *r;
+	assert_int_equal(archive_open(dir, ARCHIVE_READ, &r, err, sizeof(err)), 0);
+	expect_search(r, "钢化玻璃锅盖", "G/TBT/N/VNM/245");
+	strv_init(&un);
+	assert_int_equal(store_tr_unindexed(archive_store(r), &un, err, sizeof(err)), 0);
+	assert_int_equal(un.n, 0);
+	strv_release(&un);
 	archive_free(r);
 }
 
@@ -453,7 +489,7 @@ static void a_newer_schema_is_refused(void **state)
 	snprintf(cmd, sizeof(cmd), "sqlite3 %s 'PRAGMA user_version = 99'", dbpath);
 	assert_int_equal(system(cmd), 0);
 	assert_int_equal(store_open(dbpath, &s, err, sizeof(err)), -TBT_EDB);
-	assert_non_null(strstr(err, "has schema version 99, newer than this tbtwarn knows (10)"));
+	assert_non_null(strstr(err, "has schema version 99, newer than this tbtwarn knows (11)"));
 }
 
 int main(void)
@@ -467,6 +503,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(bad_and_hostile_queries, setup, teardown),
 		cmocka_unit_test_setup_teardown(facets_count_all_matches, setup, teardown),
 		cmocka_unit_test_setup_teardown(the_index_catches_up_after_a_crash_between_commits, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_translation_stored_before_a_crash_is_indexed_at_the_next_open, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(reindex_rebuilds_the_same_index, setup, teardown),
 		cmocka_unit_test_setup_teardown(date_order_by_months_is_the_full_sort, setup, teardown),
 		cmocka_unit_test_setup_teardown(facets_from_one_value_are_the_six_slots, setup, teardown),
