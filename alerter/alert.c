@@ -1118,6 +1118,17 @@ static size_t load_items(struct run *r, int64_t row, const char *kind, int64_t n
 /* Starts one row's delivery; returns 1 when a transfer was started, 0 when the row was settled at once. */
 /* How long an alert created at `created` may still wait for the Chinese of its notifications: > 0 while one of them
  * has no Chinese title and waits in the translation queue, and [translate] wait has not run out. */
+/* A notification read again at its next use: its translation is coming, and the cached copy has none. */
+static void uncache(struct run *r, const struct notif *n)
+{
+	for (unsigned i = 0; i < NOTIF_CACHE; i++)
+		if (r->cache[i].n == n) {
+			notif_free(r->cache[i].n);
+			r->cache[i].n = NULL;
+			r->cache[i].id = 0;
+		}
+}
+
 static double translation_wait(struct run *r, const struct message *m, double created)
 {
 	double left = r->o->translate_wait - (now_epoch() - created);
@@ -1238,7 +1249,10 @@ static int start_row(struct run *r, struct fetcher *f, sqlite3_stmt *q)
 		/* A Chinese reader's alert waits a while for its notification's Chinese, when a translation is coming. */
 		double left = m.kind == MSG_ALERT && !strcmp(who.lang ? who.lang : "zh", "zh") ? translation_wait(r, &m, d->created) : 0;
 		if (left > 0) {
-			hold(d, now_epoch() + (left < 30 ? left : 30), "waiting for its Chinese translation");
+			/* Looked at again every 10 s: a translation usually comes within seconds of the crawl. */
+			hold(d, now_epoch() + (left < 10 ? left : 10), "waiting for its Chinese translation");
+			for (size_t i = 0; i < m.n; i++)
+				uncache(r, m.items[i].n);
 			free(m.items);
 			delivery_free(d);
 			return 0;

@@ -6,7 +6,7 @@
 # TBTWARN_TODAY to change it): their comment periods are still open.
 set -eu
 cd "$(dirname "$0")/.."
-BIN=./tbtwarn
+BIN=${TBTWARN_BIN:-./tbtwarn}
 export TBTWARN_DATA=${TBTWARN_DATA:-./var}
 export TBTWARN_TODAY=${TBTWARN_TODAY:-2025-04-20}
 mkdir -p "$TBTWARN_DATA"
@@ -21,6 +21,25 @@ if [ "$($BIN subscriber list --json | grep -c '"email"')" = 0 ]; then
 	$BIN subscription add 4 --channel email --category lighting_led --min-risk medium > /dev/null
 	$BIN subscription add 5 --channel email --member EU --query 'energy efficiency OR ecodesign' > /dev/null
 fi
+# The demo's configuration, with the data directory's paths: its mail goes to $TBTWARN_DATA/mail.
+CONFIG=$TBTWARN_DATA/demo.ini
+sed -e "s|^dir = \.\./|dir = $PWD/|" -e "s|maildir:var/mail|maildir:$TBTWARN_DATA/mail|" config/demo.ini > "$CONFIG"
+# Machine translation (README, "Chinese titles"): TRANSLATE=URL of a LibreTranslate server (or, with
+# TRANSLATE_PROVIDER=openai and TRANSLATE_MODEL, of an OpenAI-compatible one; the key in TRANSLATE_KEY), or
+# TRANSLATE=stand-in for the tests' stand-in provider on loopback (mechanical Chinese: it shows the flow, not a
+# translation anyone should read).
+TRANSLATE=${TRANSLATE:-}
+if [ "$TRANSLATE" = stand-in ]; then
+	python3 tests/translate_server.py > "$TBTWARN_DATA/stand-in.port" &
+	i=0
+	while [ ! -s "$TBTWARN_DATA/stand-in.port" ] && [ $i -lt 500 ]; do i=$((i + 1)); sleep 0.01; done
+	TRANSLATE=http://127.0.0.1:$(head -n 1 "$TBTWARN_DATA/stand-in.port")
+fi
+if [ -n "$TRANSLATE" ]; then
+	printf '\n[translate]\nprovider = %s\nurl = %s\nkey_env = TRANSLATE_KEY\n' "${TRANSLATE_PROVIDER:-libretranslate}" \
+		"$TRANSLATE" >> "$CONFIG"
+	[ -z "${TRANSLATE_MODEL:-}" ] || printf 'model = %s\n' "$TRANSLATE_MODEL" >> "$CONFIG"
+fi
 cat <<MSG
 
 == tbtwarn is starting (Ctrl-C stops it)
@@ -32,6 +51,7 @@ cat <<MSG
    outbox         ./tbtwarn outbox            (in another terminal)
    "today" is $TBTWARN_TODAY for the demo's sample notifications, on the web and for ./tbtwarn
                   alike ($TBTWARN_DATA/today pins it; delete that file for the real date)
+   translation    ${TRANSLATE:-none (make run TRANSLATE=URL of a LibreTranslate, or TRANSLATE=stand-in; see README)}
 
 MSG
-exec $BIN --config config/demo.ini run
+exec $BIN --config "$CONFIG" run
