@@ -13,7 +13,7 @@
 
 #include <errno.h>
 #include <math.h>
-#include <sqlite3.h>
+#include "db.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -200,34 +200,32 @@ void alert_opts_release(struct alert_opts *o)
 	netguard_release(&o->targets);
 }
 
-static sqlite3 *db(struct archive *a)
+static struct db *db(struct archive *a)
 {
-	return (sqlite3 *)store_db(archive_store(a));
+	return store_db(archive_store(a));
 }
 
 static int exec_sql(struct archive *a, const char *sql, char *err, size_t errlen)
 {
-	char *msg = NULL;
-	if (sqlite3_exec(db(a), sql, NULL, NULL, &msg) != SQLITE_OK) {
-		errf(err, errlen, "%s", msg ? msg : sqlite3_errmsg(db(a)));
-		sqlite3_free(msg);
+	if (db_exec(db(a), sql) != DB_OK) {
+		errf(err, errlen, "%s", db_errmsg(db(a)));
 		return -TBT_EDB;
 	}
 	return 0;
 }
 
-static int prep(struct archive *a, const char *sql, sqlite3_stmt **q, char *err, size_t errlen)
+static int prep(struct archive *a, const char *sql, struct db_stmt **q, char *err, size_t errlen)
 {
-	if (sqlite3_prepare_v2(db(a), sql, -1, q, NULL) != SQLITE_OK) {
-		errf(err, errlen, "%s", sqlite3_errmsg(db(a)));
+	if (db_prepare(db(a), sql, q) != DB_OK) {
+		errf(err, errlen, "%s", db_errmsg(db(a)));
 		return -TBT_EDB;
 	}
 	return 0;
 }
 
-static const char *text_col(sqlite3_stmt *q, int i)
+static const char *text_col(struct db_stmt *q, int i)
 {
-	return (const char *)sqlite3_column_text(q, i);
+	return db_col_text(q, i);
 }
 
 /* ---- digest times ---- */
@@ -271,7 +269,7 @@ struct collect_ctx {
 	struct sub_info *subs;
 	size_t nsubs, capsubs;
 	struct alert_stats *st;
-	sqlite3_stmt *ins;
+	struct db_stmt *ins;
 	unsigned done;
 	int64_t last_seq;
 	double now;
@@ -325,24 +323,24 @@ static int queue(struct collect_ctx *c, const struct sub_info *si, const char *k
 		 const char *deadline, const char *message_id)
 {
 	int held = si->frequency != FREQ_IMMEDIATE;
-	sqlite3_stmt *q = c->ins;
-	sqlite3_reset(q);
-	sqlite3_bind_text(q, 1, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 2, si->subscriber);
-	sqlite3_bind_int64(q, 3, si->id);
-	sqlite3_bind_int64(q, 4, nid);
-	sqlite3_bind_text(q, 5, symbol, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(q, 6, deadline && *deadline ? deadline : NULL, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(q, 7, c->today, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(q, 8, message_id, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(q, 9, held ? "held" : "pending", -1, SQLITE_STATIC);
-	sqlite3_bind_double(q, 10, held ? digest_due(c->now, si->tz, si->hour, si->frequency == FREQ_WEEKLY) : 0);
-	sqlite3_bind_text(q, 11, c->nowiso, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(q) != SQLITE_DONE) {
-		errf(c->err, c->errlen, "queue delivery: %s", sqlite3_errmsg(db(c->a)));
+	struct db_stmt *q = c->ins;
+	db_reset(q);
+	db_bind_text(q, 1, kind);
+	db_bind_int64(q, 2, si->subscriber);
+	db_bind_int64(q, 3, si->id);
+	db_bind_int64(q, 4, nid);
+	db_bind_text(q, 5, symbol);
+	db_bind_text(q, 6, deadline && *deadline ? deadline : NULL);
+	db_bind_text(q, 7, c->today);
+	db_bind_text(q, 8, message_id);
+	db_bind_text(q, 9, held ? "held" : "pending");
+	db_bind_double(q, 10, held ? digest_due(c->now, si->tz, si->hour, si->frequency == FREQ_WEEKLY) : 0);
+	db_bind_text(q, 11, c->nowiso);
+	if (db_step(q) != DB_DONE) {
+		errf(c->err, c->errlen, "queue delivery: %s", db_errmsg(db(c->a)));
 		return c->rc = -TBT_EDB;
 	}
-	return sqlite3_changes(db(c->a));
+	return db_changes(db(c->a));
 }
 
 static int collect_one(void *arg, int64_t id, int64_t seq, struct notif *n)
@@ -387,12 +385,12 @@ static int collect_one(void *arg, int64_t id, int64_t seq, struct notif *n)
 
 static int64_t cursor_get(struct archive *a)
 {
-	sqlite3_stmt *q;
+	struct db_stmt *q;
 	int64_t v = 0;
-	if (sqlite3_prepare_v2(db(a), "SELECT value FROM alert_state WHERE key = 'seq'", -1, &q, NULL) == SQLITE_OK) {
-		if (sqlite3_step(q) == SQLITE_ROW)
-			v = sqlite3_column_int64(q, 0);
-		sqlite3_finalize(q);
+	if (db_prepare(db(a), "SELECT value FROM alert_state WHERE key = 'seq'", &q) == DB_OK) {
+		if (db_step(q) == DB_ROW)
+			v = db_col_int64(q, 0);
+		db_finalize(q);
 	}
 	return v;
 }
@@ -405,7 +403,7 @@ static int64_t cursor_get(struct archive *a)
  */
 static int plan_reminders(struct collect_ctx *c)
 {
-	sqlite3_stmt *fam = NULL, *eff = NULL, *cancel = NULL, *who = NULL;
+	struct db_stmt *fam = NULL, *eff = NULL, *cancel = NULL, *who = NULL;
 	char until[11];
 	int rc;
 	iso_add_days(c->today, c->o->reminder_days, until);
@@ -423,31 +421,31 @@ static int plan_reminders(struct collect_ctx *c)
 			     "GROUP BY o.subscription_id",
 		       &who, c->err, c->errlen)))
 		goto out;
-	sqlite3_bind_text(fam, 1, c->today, -1, SQLITE_STATIC);
-	sqlite3_bind_text(fam, 2, until, -1, SQLITE_STATIC);
-	while (!rc && sqlite3_step(fam) == SQLITE_ROW) {
+	db_bind_text(fam, 1, c->today);
+	db_bind_text(fam, 2, until);
+	while (!rc && db_step(fam) == DB_ROW) {
 		char *root = xstrdup(text_col(fam, 0)), deadline[11] = "", opens[11];
 		int64_t eid = 0;
-		sqlite3_reset(eff);
-		sqlite3_bind_text(eff, 1, root, -1, SQLITE_STATIC);
-		if (sqlite3_step(eff) == SQLITE_ROW) {
-			eid = sqlite3_column_int64(eff, 0);
+		db_reset(eff);
+		db_bind_text(eff, 1, root);
+		if (db_step(eff) == DB_ROW) {
+			eid = db_col_int64(eff, 0);
 			snprintf(deadline, sizeof(deadline), "%s", text_col(eff, 1));
 		}
-		sqlite3_reset(cancel);
-		sqlite3_bind_text(cancel, 1, root, -1, SQLITE_STATIC);
-		sqlite3_bind_text(cancel, 2, deadline, -1, SQLITE_STATIC);
-		if (sqlite3_step(cancel) != SQLITE_DONE) {
-			errf(c->err, c->errlen, "cancel reminders: %s", sqlite3_errmsg(db(c->a)));
+		db_reset(cancel);
+		db_bind_text(cancel, 1, root);
+		db_bind_text(cancel, 2, deadline);
+		if (db_step(cancel) != DB_DONE) {
+			errf(c->err, c->errlen, "cancel reminders: %s", db_errmsg(db(c->a)));
 			rc = -TBT_EDB;
 		}
-		c->st->cancelled += (unsigned)sqlite3_changes(db(c->a));
+		c->st->cancelled += (unsigned)db_changes(db(c->a));
 		iso_add_days(deadline, -c->o->reminder_days, opens);
 		if (!rc && eid && strcmp(deadline, c->today) >= 0 && strcmp(deadline, until) <= 0) {
-			sqlite3_reset(who);
-			sqlite3_bind_text(who, 1, root, -1, SQLITE_STATIC);
-			while (!rc && sqlite3_step(who) == SQLITE_ROW) {
-				const struct sub_info *si = sub_find(c, sqlite3_column_int64(who, 0));
+			db_reset(who);
+			db_bind_text(who, 1, root);
+			while (!rc && db_step(who) == DB_ROW) {
+				const struct sub_info *si = sub_find(c, db_col_int64(who, 0));
 				const char *day = text_col(who, 1);
 				/* Alerted inside the window: that alert already said how little time is left. */
 				if (!si || !day || strcmp(day, opens) >= 0)
@@ -464,10 +462,10 @@ static int plan_reminders(struct collect_ctx *c)
 		free(root);
 	}
 out:
-	sqlite3_finalize(fam);
-	sqlite3_finalize(eff);
-	sqlite3_finalize(cancel);
-	sqlite3_finalize(who);
+	db_finalize(fam);
+	db_finalize(eff);
+	db_finalize(cancel);
+	db_finalize(who);
 	return rc;
 }
 
@@ -475,16 +473,15 @@ out:
  * often; loading every subscription for nothing would be its main cost. */
 static int collect_needed(struct archive *a, const char *today)
 {
-	sqlite3_stmt *q;
+	struct db_stmt *q;
 	int need = 1;
-	if (sqlite3_prepare_v2(db(a), "SELECT (SELECT coalesce(max(seq), 0) FROM notifications) > "
+	if (db_prepare(db(a), "SELECT (SELECT coalesce(max(seq), 0) FROM notifications) > "
 				      "coalesce((SELECT CAST(value AS INTEGER) FROM alert_state WHERE key = 'seq'), 0) OR "
-				      "coalesce((SELECT value FROM alert_state WHERE key = 'reminders_day'), '') <> ?1",
-			       -1, &q, NULL) == SQLITE_OK) {
-		sqlite3_bind_text(q, 1, today, -1, SQLITE_STATIC);
-		if (sqlite3_step(q) == SQLITE_ROW)
-			need = sqlite3_column_int(q, 0);
-		sqlite3_finalize(q);
+				      "coalesce((SELECT value FROM alert_state WHERE key = 'reminders_day'), '') <> ?1", &q) == DB_OK) {
+		db_bind_text(q, 1, today);
+		if (db_step(q) == DB_ROW)
+			need = db_col_int(q, 0);
+		db_finalize(q);
 	}
 	return need;
 }
@@ -538,7 +535,7 @@ int alert_collect(struct archive *a, const struct alert_opts *o, struct alert_st
 		snprintf(sql, sizeof(sql), "INSERT OR REPLACE INTO alert_state (key, value) VALUES ('reminders_day', '%s')", c.today);
 		rc = exec_sql(a, sql, err, errlen);
 	}
-	sqlite3_finalize(c.ins);
+	db_finalize(c.ins);
 	/* The decisions and the cursor become durable together, or not at all. */
 	if (rc)
 		exec_sql(a, "ROLLBACK", NULL, 0);
@@ -557,7 +554,7 @@ out:
 /* Every subscription whose held rows are due gets one digest row carrying them, in one transaction each. */
 static int fold_digests(struct archive *a, struct alert_stats *st, char *err, size_t errlen)
 {
-	sqlite3_stmt *groups, *ins = NULL, *upd = NULL;
+	struct db_stmt *groups, *ins = NULL, *upd = NULL;
 	double now = now_epoch();
 	char today[11], nowiso[21];
 	int rc = 0;
@@ -567,20 +564,20 @@ static int fold_digests(struct archive *a, struct alert_stats *st, char *err, si
 		    "next_attempt <= ?1 GROUP BY subscription_id",
 		 &groups, err, errlen))
 		return -TBT_EDB;
-	sqlite3_bind_double(groups, 1, now);
+	db_bind_double(groups, 1, now);
 	struct group {
 		int64_t sub, who;
 		long due;
 	} *g = NULL;
 	size_t ng = 0;
-	while (sqlite3_step(groups) == SQLITE_ROW) {
+	while (db_step(groups) == DB_ROW) {
 		g = xrealloc(g, (ng + 1) * sizeof(*g));
-		g[ng].sub = sqlite3_column_int64(groups, 0);
-		g[ng].who = sqlite3_column_int64(groups, 1);
-		g[ng].due = (long)sqlite3_column_double(groups, 2);
+		g[ng].sub = db_col_int64(groups, 0);
+		g[ng].who = db_col_int64(groups, 1);
+		g[ng].due = (long)db_col_double(groups, 2);
 		ng++;
 	}
-	sqlite3_finalize(groups);
+	db_finalize(groups);
 	if (!ng)
 		return 0;
 	if ((rc = prep(a, "INSERT INTO outbox (kind, subscriber_id, subscription_id, day, message_id, created_at) "
@@ -595,22 +592,22 @@ static int fold_digests(struct archive *a, struct alert_stats *st, char *err, si
 		snprintf(mid, sizeof(mid), "<tbtwarn.digest.%lld.%ld@tbtwarn>", (long long)g[i].sub, g[i].due);
 		if ((rc = exec_sql(a, "BEGIN IMMEDIATE", err, errlen)))
 			break;
-		sqlite3_reset(ins);
-		sqlite3_bind_int64(ins, 1, g[i].who);
-		sqlite3_bind_int64(ins, 2, g[i].sub);
-		sqlite3_bind_text(ins, 3, today, -1, SQLITE_STATIC);
-		sqlite3_bind_text(ins, 4, mid, -1, SQLITE_STATIC);
-		sqlite3_bind_text(ins, 5, nowiso, -1, SQLITE_STATIC);
-		if (sqlite3_step(ins) != SQLITE_DONE) {
-			errf(err, errlen, "make digest: %s", sqlite3_errmsg(db(a)));
+		db_reset(ins);
+		db_bind_int64(ins, 1, g[i].who);
+		db_bind_int64(ins, 2, g[i].sub);
+		db_bind_text(ins, 3, today);
+		db_bind_text(ins, 4, mid);
+		db_bind_text(ins, 5, nowiso);
+		if (db_step(ins) != DB_DONE) {
+			errf(err, errlen, "make digest: %s", db_errmsg(db(a)));
 			rc = -TBT_EDB;
 		} else {
-			sqlite3_reset(upd);
-			sqlite3_bind_int64(upd, 1, sqlite3_last_insert_rowid(db(a)));
-			sqlite3_bind_int64(upd, 2, g[i].sub);
-			sqlite3_bind_double(upd, 3, now);
-			if (sqlite3_step(upd) != SQLITE_DONE) {
-				errf(err, errlen, "make digest: %s", sqlite3_errmsg(db(a)));
+			db_reset(upd);
+			db_bind_int64(upd, 1, db_last_id(db(a)));
+			db_bind_int64(upd, 2, g[i].sub);
+			db_bind_double(upd, 3, now);
+			if (db_step(upd) != DB_DONE) {
+				errf(err, errlen, "make digest: %s", db_errmsg(db(a)));
 				rc = -TBT_EDB;
 			}
 		}
@@ -620,8 +617,8 @@ static int fold_digests(struct archive *a, struct alert_stats *st, char *err, si
 			st->digests++;
 	}
 out:
-	sqlite3_finalize(ins);
-	sqlite3_finalize(upd);
+	db_finalize(ins);
+	db_finalize(upd);
 	free(g);
 	return rc;
 }
@@ -647,8 +644,8 @@ struct run {
 	struct alert_stats *st;
 	FILE *report;
 	struct ev_loop *loop;
-	sqlite3_stmt *upd;
-	sqlite3_stmt *target_ok; /* resets a target's failures after a success: once per webhook, so prepared once */
+	struct db_stmt *upd;
+	struct db_stmt *target_ok; /* resets a target's failures after a success: once per webhook, so prepared once */
 	int in_txn;
 	unsigned commit_failures; /* COMMITs of outcomes that failed while the transaction stayed open */
 	ev_prepare commit_w;
@@ -717,17 +714,17 @@ static void run_commit(struct run *r)
 {
 	if (!r->in_txn)
 		return;
-	if (sqlite3_exec(db(r->a), "COMMIT", NULL, NULL, NULL) == SQLITE_OK) {
+	if (db_exec(db(r->a), "COMMIT") == DB_OK) {
 		r->in_txn = 0;
 		return;
 	}
-	if (sqlite3_get_autocommit(db(r->a))) {
+	if (!db_in_txn(db(r->a))) {
 		r->in_txn = 0;
 		fprintf(stderr, "tbtwarn: alert: the outcomes of the last deliveries could not be saved (%s): they will be "
-				"sent again under the same ids\n", sqlite3_errmsg(db(r->a)));
+				"sent again under the same ids\n", db_errmsg(db(r->a)));
 	} else if (!r->commit_failures++) {
 		fprintf(stderr, "tbtwarn: alert: cannot save the outcomes of deliveries yet (%s): trying again\n",
-			sqlite3_errmsg(db(r->a)));
+			db_errmsg(db(r->a)));
 	}
 }
 
@@ -763,7 +760,7 @@ static void run_release(struct run *r)
 	run_commit(r);
 	if (r->in_txn) {
 		/* Still not saved: rolled back, so that no transaction stays open; those rows stay due. */
-		sqlite3_exec(db(r->a), "ROLLBACK", NULL, NULL, NULL);
+		db_exec(db(r->a), "ROLLBACK");
 		r->in_txn = 0;
 		fprintf(stderr, "tbtwarn: alert: the outcomes of the last deliveries could not be saved: they will be sent "
 				"again under the same ids\n");
@@ -771,8 +768,8 @@ static void run_release(struct run *r)
 	ev_ref(r->loop);
 	ev_prepare_stop(r->loop, &r->commit_w);
 	smtp_free(r->smtp);
-	sqlite3_finalize(r->upd);
-	sqlite3_finalize(r->target_ok);
+	db_finalize(r->upd);
+	db_finalize(r->target_ok);
 	for (unsigned i = 0; i < NOTIF_CACHE; i++)
 		notif_free(r->cache[i].n);
 	free(r->flying);
@@ -783,23 +780,22 @@ static void record(struct delivery *d, const char *state, double next, const cha
 	struct run *r = d->run;
 	char now[21];
 	now_iso(now);
-	if (!r->upd && sqlite3_prepare_v2(db(r->a), "UPDATE outbox SET state = ?2, attempts = attempts + ?6, next_attempt = ?3, "
+	if (!r->upd && db_prepare(db(r->a), "UPDATE outbox SET state = ?2, attempts = attempts + ?6, next_attempt = ?3, "
 						      "last_error = ?4, sent_at = CASE WHEN ?2 = 'sent' THEN ?5 ELSE sent_at END "
-						      "WHERE id = ?1",
-					  -1, &r->upd, NULL) != SQLITE_OK)
+						      "WHERE id = ?1", &r->upd) != DB_OK)
 		return;
-	if (!r->in_txn && sqlite3_exec(db(r->a), "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK)
+	if (!r->in_txn && db_exec(db(r->a), "BEGIN IMMEDIATE") == DB_OK)
 		r->in_txn = 1;
-	sqlite3_stmt *q = r->upd;
-	sqlite3_reset(q);
-	sqlite3_bind_int64(q, 1, d->id);
-	sqlite3_bind_text(q, 2, state, -1, SQLITE_STATIC);
-	sqlite3_bind_double(q, 3, next);
-	sqlite3_bind_text(q, 4, error, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 5, now, -1, SQLITE_STATIC);
-	sqlite3_bind_int(q, 6, strcmp(state, "cancelled") != 0);
-	if (sqlite3_step(q) != SQLITE_DONE)
-		fprintf(stderr, "tbtwarn: alert: cannot record the outcome of %s: %s\n", d->message_id, sqlite3_errmsg(db(r->a)));
+	struct db_stmt *q = r->upd;
+	db_reset(q);
+	db_bind_int64(q, 1, d->id);
+	db_bind_text(q, 2, state);
+	db_bind_double(q, 3, next);
+	db_bind_text(q, 4, error);
+	db_bind_text(q, 5, now);
+	db_bind_int64(q, 6, strcmp(state, "cancelled") != 0);
+	if (db_step(q) != DB_DONE)
+		fprintf(stderr, "tbtwarn: alert: cannot record the outcome of %s: %s\n", d->message_id, db_errmsg(db(r->a)));
 }
 
 static void delivery_free(struct delivery *d)
@@ -860,29 +856,27 @@ static int robot_outcome(struct fetch_result *r, int *temporary)
 static void target_outcome(struct delivery *d, int ok, const char *error)
 {
 	struct run *r = d->run;
-	sqlite3_stmt *q;
+	struct db_stmt *q;
 	if (d->channel == CH_EMAIL || !d->subscription)
 		return;
 	if (ok) {
-		if (!r->target_ok && sqlite3_prepare_v2(db(r->a), "UPDATE subscriptions SET failures = 0 WHERE id = ?1 AND failures <> 0",
-							-1, &r->target_ok, NULL) != SQLITE_OK)
+		if (!r->target_ok && db_prepare(db(r->a), "UPDATE subscriptions SET failures = 0 WHERE id = ?1 AND failures <> 0", &r->target_ok) != DB_OK)
 			return;
-		sqlite3_reset(r->target_ok);
-		sqlite3_bind_int64(r->target_ok, 1, d->subscription);
-		sqlite3_step(r->target_ok);
+		db_reset(r->target_ok);
+		db_bind_int64(r->target_ok, 1, d->subscription);
+		db_step(r->target_ok);
 		return;
 	}
 	int paused = 0;
-	if (sqlite3_prepare_v2(db(r->a), "UPDATE subscriptions SET failures = failures + 1, "
+	if (db_prepare(db(r->a), "UPDATE subscriptions SET failures = failures + 1, "
 					 "active = CASE WHEN failures + 1 >= ?2 THEN 0 ELSE active END, "
 					 "paused_reason = CASE WHEN failures + 1 >= ?2 THEN ?3 ELSE paused_reason END "
-					 "WHERE id = ?1 AND active = 1 RETURNING active",
-			       -1, &q, NULL) == SQLITE_OK) {
-		sqlite3_bind_int64(q, 1, d->subscription);
-		sqlite3_bind_int(q, 2, r->o->pause_after);
-		sqlite3_bind_text(q, 3, error, -1, SQLITE_STATIC);
-		paused = sqlite3_step(q) == SQLITE_ROW && sqlite3_column_int(q, 0) == 0;
-		sqlite3_finalize(q);
+					 "WHERE id = ?1 AND active = 1 RETURNING active", &q) == DB_OK) {
+		db_bind_int64(q, 1, d->subscription);
+		db_bind_int64(q, 2, r->o->pause_after);
+		db_bind_text(q, 3, error);
+		paused = db_step(q) == DB_ROW && db_col_int(q, 0) == 0;
+		db_finalize(q);
 	}
 	if (!paused)
 		return;
@@ -891,10 +885,9 @@ static void target_outcome(struct delivery *d, int ok, const char *error)
 			r->o->pause_after, error);
 	/* The owner's notice: an e-mail in their language, once per pause (the Message-ID names the subscription and
 	 * the time of the pause). */
-	if (sqlite3_prepare_v2(db(r->a), "INSERT OR IGNORE INTO outbox (kind, subscriber_id, day, message_id, note, created_at) "
+	if (db_prepare(db(r->a), "INSERT OR IGNORE INTO outbox (kind, subscriber_id, day, message_id, note, created_at) "
 					 "SELECT 'operator', p.id, ?2, ?3, CASE WHEN p.lang = 'en' THEN ?5 ELSE ?4 END, ?6 "
-					 "FROM subscriptions s JOIN subscribers p ON p.id = s.subscriber_id WHERE s.id = ?1",
-			       -1, &q, NULL) == SQLITE_OK) {
+					 "FROM subscriptions s JOIN subscribers p ON p.id = s.subscriber_id WHERE s.id = ?1", &q) == DB_OK) {
 		char mid[128], today[11], now[21];
 		struct buf zh, en;
 		buf_init(&zh, BUF_NOMAX);
@@ -914,16 +907,16 @@ static void target_outcome(struct delivery *d, int ok, const char *error)
 			      "Check that the robot or endpoint still exists, then add the subscription again from the "
 			      "\"Manage subscriptions\" link of any alert.\n",
 			 (long long)d->subscription, channel_name(d->channel), (long long)d->subscription, r->o->pause_after, error);
-		sqlite3_bind_int64(q, 1, d->subscription);
-		sqlite3_bind_text(q, 2, today, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 3, mid, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 4, zh.s, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 5, en.s, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 6, now, -1, SQLITE_STATIC);
-		if (sqlite3_step(q) != SQLITE_DONE)
+		db_bind_int64(q, 1, d->subscription);
+		db_bind_text(q, 2, today);
+		db_bind_text(q, 3, mid);
+		db_bind_text(q, 4, zh.s);
+		db_bind_text(q, 5, en.s);
+		db_bind_text(q, 6, now);
+		if (db_step(q) != DB_DONE)
 			fprintf(stderr, "tbtwarn: alert: cannot queue the notice of the pause of subscription %lld: %s\n",
-				(long long)d->subscription, sqlite3_errmsg(db(r->a)));
-		sqlite3_finalize(q);
+				(long long)d->subscription, db_errmsg(db(r->a)));
+		db_finalize(q);
 		buf_release(&zh);
 		buf_release(&en);
 	}
@@ -943,10 +936,9 @@ static void on_sent(void *arg, struct fetch_result *r)
 			/* The relay is back: what waited for it is due now, and goes in order of urgency rather than in the
 			 * order of its backoff timers. */
 			d->run->relay_down = 0;
-			sqlite3_exec(db(d->run->a), "UPDATE outbox SET next_attempt = 0 WHERE state = 'pending' AND attempts > 0 AND "
+			db_exec(db(d->run->a), "UPDATE outbox SET next_attempt = 0 WHERE state = 'pending' AND attempts > 0 AND "
 						    "(subscription_id IS NULL OR subscription_id IN (SELECT id FROM subscriptions "
-						    "WHERE channel = 'email'))",
-				     NULL, NULL, NULL);
+						    "WHERE channel = 'email'))");
 			if (d->run->report)
 				fprintf(d->run->report, "the mail relay answers again: the waiting e-mails are due now\n");
 		}
@@ -983,12 +975,12 @@ static void on_sent(void *arg, struct fetch_result *r)
 				fprintf(d->run->report, "failed %s: %s\n", d->message_id, r->error);
 			/* 410 Gone: the endpoint is no more; stop sending to it. */
 			if (d->channel != CH_EMAIL && r->status == 410) {
-				sqlite3_stmt *q;
-				if (sqlite3_prepare_v2(db(d->run->a), "UPDATE subscriptions SET active = 0 WHERE id = ?1", -1, &q, NULL) ==
-				    SQLITE_OK) {
-					sqlite3_bind_int64(q, 1, d->subscription);
-					sqlite3_step(q);
-					sqlite3_finalize(q);
+				struct db_stmt *q;
+				if (db_prepare(db(d->run->a), "UPDATE subscriptions SET active = 0 WHERE id = ?1", &q) ==
+				    DB_OK) {
+					db_bind_int64(q, 1, d->subscription);
+					db_step(q);
+					db_finalize(q);
 				}
 				if (d->run->report)
 					fprintf(d->run->report, "disabled subscription %lld: its endpoint answered 410 Gone\n",
@@ -1076,20 +1068,19 @@ static size_t load_items(struct run *r, int64_t row, const char *kind, int64_t n
 {
 	struct alert_item *items = NULL;
 	size_t n = 0;
-	sqlite3_stmt *q = NULL;
+	struct db_stmt *q = NULL;
 	int digest = !strcmp(kind, "digest");
-	if (digest && sqlite3_prepare_v2(db(r->a), "SELECT notification_id, kind, deadline FROM outbox WHERE digest_id = ?1 ORDER BY id",
-					 -1, &q, NULL) != SQLITE_OK)
+	if (digest && db_prepare(db(r->a), "SELECT notification_id, kind, deadline FROM outbox WHERE digest_id = ?1 ORDER BY id", &q) != DB_OK)
 		return 0;
 	if (q)
-		sqlite3_bind_int64(q, 1, row);
+		db_bind_int64(q, 1, row);
 	for (;;) {
 		int64_t id = nid;
 		const char *k = kind, *dl = deadline;
 		if (digest) {
-			if (sqlite3_step(q) != SQLITE_ROW)
+			if (db_step(q) != DB_ROW)
 				break;
-			id = sqlite3_column_int64(q, 0);
+			id = db_col_int64(q, 0);
 			k = text_col(q, 1);
 			dl = text_col(q, 2);
 		}
@@ -1110,7 +1101,7 @@ static size_t load_items(struct run *r, int64_t row, const char *kind, int64_t n
 		if (!digest)
 			break;
 	}
-	sqlite3_finalize(q);
+	db_finalize(q);
 	*out = items;
 	return n;
 }
@@ -1152,40 +1143,40 @@ static double translation_wait(struct run *r, const struct message *m, double cr
 static void hold(struct delivery *d, double next, const char *why)
 {
 	struct run *r = d->run;
-	sqlite3_stmt *q;
-	if (!r->in_txn && sqlite3_exec(db(r->a), "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK)
+	struct db_stmt *q;
+	if (!r->in_txn && db_exec(db(r->a), "BEGIN IMMEDIATE") == DB_OK)
 		r->in_txn = 1;
-	if (sqlite3_prepare_v2(db(r->a), "UPDATE outbox SET next_attempt = ?2, last_error = ?3 WHERE id = ?1", -1, &q, NULL) !=
-	    SQLITE_OK)
+	if (db_prepare(db(r->a), "UPDATE outbox SET next_attempt = ?2, last_error = ?3 WHERE id = ?1", &q) !=
+	    DB_OK)
 		return;
-	sqlite3_bind_int64(q, 1, d->id);
-	sqlite3_bind_double(q, 2, next);
-	sqlite3_bind_text(q, 3, why, -1, SQLITE_STATIC);
-	if (sqlite3_step(q) != SQLITE_DONE)
-		fprintf(stderr, "tbtwarn: alert: cannot put %s off: %s\n", d->message_id, sqlite3_errmsg(db(r->a)));
-	sqlite3_finalize(q);
+	db_bind_int64(q, 1, d->id);
+	db_bind_double(q, 2, next);
+	db_bind_text(q, 3, why);
+	if (db_step(q) != DB_DONE)
+		fprintf(stderr, "tbtwarn: alert: cannot put %s off: %s\n", d->message_id, db_errmsg(db(r->a)));
+	db_finalize(q);
 }
 
-static int start_row(struct run *r, struct fetcher *f, sqlite3_stmt *q)
+static int start_row(struct run *r, struct fetcher *f, struct db_stmt *q)
 {
 	const struct alert_opts *o = r->o;
-	if (flying(r, sqlite3_column_int64(q, 0)))
+	if (flying(r, db_col_int64(q, 0)))
 		return 0;
 	struct delivery *d = xcalloc(1, sizeof(*d));
 	d->run = r;
-	d->id = sqlite3_column_int64(q, 0);
+	d->id = db_col_int64(q, 0);
 	fly(r, d->id);
 	const char *kind = text_col(q, 1);
-	int64_t who_id = sqlite3_column_int64(q, 2);
-	d->subscription = sqlite3_column_int64(q, 3);
-	int64_t nid = sqlite3_column_int64(q, 4);
+	int64_t who_id = db_col_int64(q, 2);
+	d->subscription = db_col_int64(q, 3);
+	int64_t nid = db_col_int64(q, 4);
 	const char *deadline = text_col(q, 5);
 	d->message_id = xstrdup(text_col(q, 6));
-	d->attempts = sqlite3_column_int(q, 7);
-	d->created = sqlite3_column_double(q, 8);
+	d->attempts = db_col_int(q, 7);
+	d->created = db_col_double(q, 8);
 	const char *channel = text_col(q, 9), *url = text_col(q, 10), *secret = text_col(q, 11),
 		   *frequency = text_col(q, 12);
-	int active = sqlite3_column_type(q, 13) == SQLITE_NULL || sqlite3_column_int(q, 13);
+	int active = db_col_null(q, 13) || db_col_int(q, 13);
 	const char *status = text_col(q, 14);
 	/* A request to confirm, or a link to manage (for a known address that used the subscribe form): e-mails about
 	 * the subscription itself. */
@@ -1380,24 +1371,24 @@ static const char due_sql[] =
  * the relay is down, a page of 512, so that webhooks and robots behind the waiting e-mails go. */
 static int start_due(struct run *r, int64_t only, size_t *got, size_t *limit, char *err, size_t errlen)
 {
-	sqlite3_stmt *q;
+	struct db_stmt *q;
 	*got = 0;
 	*limit = 512;
 	if (!r->relay_down && r->mail_flying < MAIL_WINDOW && r->o->smtp_url && !starts_with(r->o->smtp_url, "maildir:"))
 		*limit = r->nflying + (size_t)(MAIL_WINDOW - r->mail_flying) + 64; /* the rows in flight come first */
 	if (prep(r->a, due_sql, &q, err, errlen))
 		return -TBT_EDB;
-	sqlite3_bind_double(q, 1, now_epoch());
-	sqlite3_bind_int64(q, 2, only);
-	sqlite3_bind_int(q, 3, r->o->smtp_url != NULL);
-	sqlite3_bind_int64(q, 4, (sqlite3_int64)*limit);
-	sqlite3_bind_int(q, 5, r->only_account);
+	db_bind_double(q, 1, now_epoch());
+	db_bind_int64(q, 2, only);
+	db_bind_int64(q, 3, r->o->smtp_url != NULL);
+	db_bind_int64(q, 4, (int64_t)*limit);
+	db_bind_int64(q, 5, r->only_account);
 	r->skipped = 0;
-	while (sqlite3_step(q) == SQLITE_ROW) {
+	while (db_step(q) == DB_ROW) {
 		start_row(r, r->f, q);
 		(*got)++;
 	}
-	sqlite3_finalize(q);
+	db_finalize(q);
 	run_commit(r);
 	return 0;
 }
@@ -1457,7 +1448,7 @@ int alert_deliver_row(struct archive *a, struct ev_loop *loop, struct fetcher *f
 
 int alert_queue_manage(struct archive *a, int64_t subscriber, char *err, size_t errlen)
 {
-	sqlite3_stmt *q;
+	struct db_stmt *q;
 	double t = now_epoch();
 	int rc;
 	if ((rc = prep(a, "SELECT coalesce(sum(created_at >= strftime('%Y-%m-%dT%H:%M:%SZ', ?2, 'unixepoch')), 0), count(*) "
@@ -1467,15 +1458,15 @@ int alert_queue_manage(struct archive *a, int64_t subscriber, char *err, size_t 
 			  "AND created_at > coalesce((SELECT confirmed_at FROM subscribers WHERE id = ?1), '')",
 		       &q, err, errlen)))
 		return rc;
-	sqlite3_bind_int64(q, 1, subscriber);
-	sqlite3_bind_double(q, 2, t - 600);
-	sqlite3_bind_double(q, 3, t - 86400);
+	db_bind_int64(q, 1, subscriber);
+	db_bind_double(q, 2, t - 600);
+	db_bind_double(q, 3, t - 86400);
 	int recent = 0, today = 0;
-	if (sqlite3_step(q) == SQLITE_ROW) {
-		recent = sqlite3_column_int(q, 0);
-		today = sqlite3_column_int(q, 1);
+	if (db_step(q) == DB_ROW) {
+		recent = db_col_int(q, 0);
+		today = db_col_int(q, 1);
 	}
-	sqlite3_finalize(q);
+	db_finalize(q);
 	if (recent >= 1 || today >= 5)
 		return 0;
 	char mid[128], now[21];
@@ -1484,13 +1475,13 @@ int alert_queue_manage(struct archive *a, int64_t subscriber, char *err, size_t 
 	if ((rc = prep(a, "INSERT INTO outbox (kind, subscriber_id, message_id, created_at) VALUES ('manage', ?1, ?2, ?3)", &q,
 		       err, errlen)))
 		return rc;
-	sqlite3_bind_int64(q, 1, subscriber);
-	sqlite3_bind_text(q, 2, mid, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 3, now, -1, SQLITE_STATIC);
-	rc = sqlite3_step(q) == SQLITE_DONE ? 1 : -TBT_EDB;
+	db_bind_int64(q, 1, subscriber);
+	db_bind_text(q, 2, mid);
+	db_bind_text(q, 3, now);
+	rc = db_step(q) == DB_DONE ? 1 : -TBT_EDB;
 	if (rc < 0)
-		errf(err, errlen, "queue a manage message: %s", sqlite3_errmsg(db(a)));
-	sqlite3_finalize(q);
+		errf(err, errlen, "queue a manage message: %s", db_errmsg(db(a)));
+	db_finalize(q);
 	return rc;
 }
 
@@ -1499,7 +1490,7 @@ int alert_queue_manage(struct archive *a, int64_t subscriber, char *err, size_t 
 int alert_operator_notice(struct archive *a, const char *email, const char *key, const char *subject, const char *text,
 			  double renotify, char *err, size_t errlen)
 {
-	sqlite3_stmt *q;
+	struct db_stmt *q;
 	char skey[160], now[21], mid[256], today[11];
 	double t = now_epoch();
 	int64_t who = 0;
@@ -1507,9 +1498,9 @@ int alert_operator_notice(struct archive *a, const char *email, const char *key,
 	snprintf(skey, sizeof(skey), "operator:%s", key);
 	/* Told already, and not long enough ago to tell again. */
 	if (!prep(a, "SELECT CAST(value AS REAL) FROM alert_state WHERE key = ?1", &q, err, errlen)) {
-		sqlite3_bind_text(q, 1, skey, -1, SQLITE_STATIC);
-		double last = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_double(q, 0) : 0;
-		sqlite3_finalize(q);
+		db_bind_text(q, 1, skey);
+		double last = db_step(q) == DB_ROW ? db_col_double(q, 0) : 0;
+		db_finalize(q);
 		if (last > 0 && t - last < renotify)
 			return 0;
 	}
@@ -1518,19 +1509,19 @@ int alert_operator_notice(struct archive *a, const char *email, const char *key,
 	now_iso(now);
 	today_iso(today);
 	if (!prep(a, "SELECT id FROM subscribers WHERE email = ?1", &q, err, errlen)) {
-		sqlite3_bind_text(q, 1, email, -1, SQLITE_STATIC);
-		if (sqlite3_step(q) == SQLITE_ROW)
-			who = sqlite3_column_int64(q, 0);
-		sqlite3_finalize(q);
+		db_bind_text(q, 1, email);
+		if (db_step(q) == DB_ROW)
+			who = db_col_int64(q, 0);
+		db_finalize(q);
 	}
 	if (!who && !prep(a, "INSERT INTO subscribers (email, org, lang, status, created_at, confirmed_at) "
 			     "VALUES (?1, 'tbtwarn operator', 'en', 'confirmed', ?2, ?2)",
 			  &q, err, errlen)) {
-		sqlite3_bind_text(q, 1, email, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 2, now, -1, SQLITE_STATIC);
-		if (sqlite3_step(q) == SQLITE_DONE)
-			who = sqlite3_last_insert_rowid(db(a));
-		sqlite3_finalize(q);
+		db_bind_text(q, 1, email);
+		db_bind_text(q, 2, now);
+		if (db_step(q) == DB_DONE)
+			who = db_last_id(db(a));
+		db_finalize(q);
 	}
 	size_t k = 0;
 	char clean[96];
@@ -1545,25 +1536,25 @@ int alert_operator_notice(struct archive *a, const char *email, const char *key,
 	if (who && !prep(a, "INSERT OR IGNORE INTO outbox (kind, subscriber_id, day, message_id, note, created_at) "
 			    "VALUES ('operator', ?1, ?2, ?3, ?4, ?5)",
 			 &q, err, errlen)) {
-		sqlite3_bind_int64(q, 1, who);
-		sqlite3_bind_text(q, 2, today, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 3, mid, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 4, note.s, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 5, now, -1, SQLITE_STATIC);
-		rc = sqlite3_step(q) == SQLITE_DONE ? 0 : -TBT_EDB;
-		sqlite3_finalize(q);
+		db_bind_int64(q, 1, who);
+		db_bind_text(q, 2, today);
+		db_bind_text(q, 3, mid);
+		db_bind_text(q, 4, note.s);
+		db_bind_text(q, 5, now);
+		rc = db_step(q) == DB_DONE ? 0 : -TBT_EDB;
+		db_finalize(q);
 	}
 	buf_release(&note);
 	if (!rc && !prep(a, "INSERT OR REPLACE INTO alert_state (key, value) VALUES (?1, ?2)", &q, err, errlen)) {
 		char v[32];
 		snprintf(v, sizeof(v), "%.0f", t);
-		sqlite3_bind_text(q, 1, skey, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 2, v, -1, SQLITE_STATIC);
-		rc = sqlite3_step(q) == SQLITE_DONE ? 0 : -TBT_EDB;
-		sqlite3_finalize(q);
+		db_bind_text(q, 1, skey);
+		db_bind_text(q, 2, v);
+		rc = db_step(q) == DB_DONE ? 0 : -TBT_EDB;
+		db_finalize(q);
 	}
 	if (rc) {
-		errf(err, errlen, "operator notice: %s", sqlite3_errmsg(db(a)));
+		errf(err, errlen, "operator notice: %s", db_errmsg(db(a)));
 		exec_sql(a, "ROLLBACK", NULL, 0);
 		return rc;
 	}
@@ -1572,26 +1563,26 @@ int alert_operator_notice(struct archive *a, const char *email, const char *key,
 
 long alert_failed_count(struct archive *a)
 {
-	sqlite3_stmt *q;
+	struct db_stmt *q;
 	long n = 0;
-	if (sqlite3_prepare_v2(db(a), "SELECT count(*) FROM outbox WHERE state = 'failed' AND kind <> 'operator'", -1, &q, NULL) ==
-	    SQLITE_OK) {
-		if (sqlite3_step(q) == SQLITE_ROW)
-			n = (long)sqlite3_column_int64(q, 0);
-		sqlite3_finalize(q);
+	if (db_prepare(db(a), "SELECT count(*) FROM outbox WHERE state = 'failed' AND kind <> 'operator'", &q) ==
+	    DB_OK) {
+		if (db_step(q) == DB_ROW)
+			n = (long)db_col_int64(q, 0);
+		db_finalize(q);
 	}
 	return n;
 }
 
 void alert_operator_clear(struct archive *a, const char *key)
 {
-	sqlite3_stmt *q;
+	struct db_stmt *q;
 	char skey[160];
 	snprintf(skey, sizeof(skey), "operator:%s", key);
-	if (sqlite3_prepare_v2(db(a), "DELETE FROM alert_state WHERE key = ?1", -1, &q, NULL) == SQLITE_OK) {
-		sqlite3_bind_text(q, 1, skey, -1, SQLITE_STATIC);
-		sqlite3_step(q);
-		sqlite3_finalize(q);
+	if (db_prepare(db(a), "DELETE FROM alert_state WHERE key = ?1", &q) == DB_OK) {
+		db_bind_text(q, 1, skey);
+		db_step(q);
+		db_finalize(q);
 	}
 }
 
@@ -1672,15 +1663,15 @@ int alert_test(struct archive *a, struct ev_loop *loop, struct fetcher *f, const
 		subscription_release(&s);
 		return -EINVAL;
 	}
-	sqlite3_stmt *q;
+	struct db_stmt *q;
 	int64_t pick = 0, newest = 0;
 	if ((rc = prep(a, "SELECT id FROM notifications ORDER BY distributed DESC, id DESC LIMIT 1000", &q, err, errlen))) {
 		matcher_free(m);
 		subscription_release(&s);
 		return rc;
 	}
-	while (!pick && sqlite3_step(q) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(q, 0);
+	while (!pick && db_step(q) == DB_ROW) {
+		int64_t id = db_col_int64(q, 0);
 		struct notif *n;
 		char e2[ERRBUF_SIZE];
 		if (!newest)
@@ -1699,7 +1690,7 @@ int alert_test(struct archive *a, struct ev_loop *loop, struct fetcher *f, const
 		free(ids);
 		notif_free(n);
 	}
-	sqlite3_finalize(q);
+	db_finalize(q);
 	matcher_free(m);
 	if (!pick)
 		pick = newest;
@@ -1718,20 +1709,20 @@ int alert_test(struct archive *a, struct ev_loop *loop, struct fetcher *f, const
 		subscription_release(&s);
 		return rc;
 	}
-	sqlite3_bind_int64(q, 1, s.subscriber_id);
-	sqlite3_bind_int64(q, 2, subscription);
-	sqlite3_bind_text(q, 3, today, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 4, mid, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 5, nowiso, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 6, pick);
-	rc = sqlite3_step(q) == SQLITE_DONE ? 0 : -TBT_EDB;
+	db_bind_int64(q, 1, s.subscriber_id);
+	db_bind_int64(q, 2, subscription);
+	db_bind_text(q, 3, today);
+	db_bind_text(q, 4, mid);
+	db_bind_text(q, 5, nowiso);
+	db_bind_int64(q, 6, pick);
+	rc = db_step(q) == DB_DONE ? 0 : -TBT_EDB;
 	if (rc)
-		errf(err, errlen, "queue the test: %s", sqlite3_errmsg(db(a)));
-	sqlite3_finalize(q);
+		errf(err, errlen, "queue the test: %s", db_errmsg(db(a)));
+	db_finalize(q);
 	subscription_release(&s);
 	if (rc)
 		return rc;
-	int64_t row = sqlite3_last_insert_rowid(db(a));
+	int64_t row = db_last_id(db(a));
 	/* Deliver that row alone, once: a test is not retried (the row stays in the outbox with its outcome). */
 	struct alert_opts once = *o;
 	once.give_up_after = 0;
@@ -1746,51 +1737,49 @@ int alert_test(struct archive *a, struct ev_loop *loop, struct fetcher *f, const
 
 json_t *alert_outbox_json(struct archive *a)
 {
-	sqlite3_stmt *q;
+	struct db_stmt *q;
 	json_t *arr = json_array();
-	if (sqlite3_prepare_v2(db(a), "SELECT id, subscription_id, symbol, message_id, state, attempts, next_attempt, last_error, "
-				      "sent_at, kind, subscriber_id, deadline, digest_id FROM outbox ORDER BY id",
-			       -1, &q, NULL) != SQLITE_OK)
+	if (db_prepare(db(a), "SELECT id, subscription_id, symbol, message_id, state, attempts, next_attempt, last_error, "
+				      "sent_at, kind, subscriber_id, deadline, digest_id FROM outbox ORDER BY id", &q) != DB_OK)
 		return arr;
-	while (sqlite3_step(q) == SQLITE_ROW) {
+	while (db_step(q) == DB_ROW) {
 		json_t *o = json_object();
-		json_object_set_new(o, "id", json_integer(sqlite3_column_int64(q, 0)));
+		json_object_set_new(o, "id", json_integer(db_col_int64(q, 0)));
 		json_object_set_new(o, "kind", json_string(text_col(q, 9)));
-		json_object_set_new(o, "subscriber", json_integer(sqlite3_column_int64(q, 10)));
+		json_object_set_new(o, "subscriber", json_integer(db_col_int64(q, 10)));
 		json_object_set_new(o, "subscription",
-				    sqlite3_column_type(q, 1) == SQLITE_NULL ? json_null() : json_integer(sqlite3_column_int64(q, 1)));
+				    db_col_null(q, 1) ? json_null() : json_integer(db_col_int64(q, 1)));
 		json_object_set_new(o, "symbol", text_col(q, 2) ? json_string(text_col(q, 2)) : json_null());
 		json_object_set_new(o, "deadline", text_col(q, 11) ? json_string(text_col(q, 11)) : json_null());
 		json_object_set_new(o, "digest",
-				    sqlite3_column_type(q, 12) == SQLITE_NULL ? json_null() : json_integer(sqlite3_column_int64(q, 12)));
-		json_object_set_new(o, "message_id", json_string((const char *)sqlite3_column_text(q, 3)));
-		const char *state = (const char *)sqlite3_column_text(q, 4);
-		int attempts = sqlite3_column_int(q, 5);
+				    db_col_null(q, 12) ? json_null() : json_integer(db_col_int64(q, 12)));
+		json_object_set_new(o, "message_id", json_string(db_col_text(q, 3)));
+		const char *state = db_col_text(q, 4);
+		int attempts = db_col_int(q, 5);
 		/* A pending row that has been tried is retrying. */
 		json_object_set_new(o, "state", json_string(!strcmp(state, "pending") && attempts ? "retrying" : state));
 		json_object_set_new(o, "attempts", json_integer(attempts));
-		json_object_set_new(o, "next_attempt", json_real(sqlite3_column_double(q, 6)));
-		const unsigned char *e = sqlite3_column_text(q, 7), *s = sqlite3_column_text(q, 8);
+		json_object_set_new(o, "next_attempt", json_real(db_col_double(q, 6)));
+		const char *e = db_col_text(q, 7), *s = db_col_text(q, 8);
 		json_object_set_new(o, "last_error", e ? json_string((const char *)e) : json_null());
 		json_object_set_new(o, "sent_at", s ? json_string((const char *)s) : json_null());
 		json_array_append_new(arr, o);
 	}
-	sqlite3_finalize(q);
+	db_finalize(q);
 	return arr;
 }
 
 int alert_outbox_retry(struct archive *a, int64_t id, char *err, size_t errlen)
 {
-	sqlite3_stmt *q;
-	if (sqlite3_prepare_v2(db(a), "UPDATE outbox SET state = 'pending', next_attempt = 0 WHERE id = ?1 AND state IN ('pending', 'failed')",
-			       -1, &q, NULL) != SQLITE_OK) {
-		errf(err, errlen, "%s", sqlite3_errmsg(db(a)));
+	struct db_stmt *q;
+	if (db_prepare(db(a), "UPDATE outbox SET state = 'pending', next_attempt = 0 WHERE id = ?1 AND state IN ('pending', 'failed')", &q) != DB_OK) {
+		errf(err, errlen, "%s", db_errmsg(db(a)));
 		return -TBT_EDB;
 	}
-	sqlite3_bind_int64(q, 1, id);
-	sqlite3_step(q);
-	sqlite3_finalize(q);
-	if (!sqlite3_changes(db(a))) {
+	db_bind_int64(q, 1, id);
+	db_step(q);
+	db_finalize(q);
+	if (!db_changes(db(a))) {
 		errf(err, errlen, "no undelivered outbox row %lld", (long long)id);
 		return -ENOENT;
 	}

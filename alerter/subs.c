@@ -10,7 +10,7 @@
 #include <openssl/core_names.h>
 #include <openssl/hmac.h>
 #include <pthread.h>
-#include <sqlite3.h>
+#include "db.h"
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -91,32 +91,32 @@ int email_valid(const char *a)
 	return labels >= 2 && !digits_only;
 }
 
-static int prep(struct store *st, const char *sql, sqlite3_stmt **out, char *err, size_t errlen)
+static int prep(struct store *st, const char *sql, struct db_stmt **out, char *err, size_t errlen)
 {
-	sqlite3 *db = (sqlite3 *)store_db(st);
-	if (sqlite3_prepare_v2(db, sql, -1, out, NULL) != SQLITE_OK) {
-		errf(err, errlen, "%s", sqlite3_errmsg(db));
+	struct db *db = store_db(st);
+	if (db_prepare(db, sql, out) != DB_OK) {
+		errf(err, errlen, "%s", db_errmsg(db));
 		return -TBT_EDB;
 	}
 	return 0;
 }
 
-static int db_fail(struct store *st, sqlite3_stmt *stmt, char *err, size_t errlen, const char *what)
+static int db_fail(struct store *st, struct db_stmt *stmt, char *err, size_t errlen, const char *what)
 {
-	errf(err, errlen, "%s: %s", what, sqlite3_errmsg((sqlite3 *)store_db(st)));
-	sqlite3_finalize(stmt);
+	errf(err, errlen, "%s: %s", what, db_errmsg(store_db(st)));
+	db_finalize(stmt);
 	return -TBT_EDB;
 }
 
-static char *col(sqlite3_stmt *s, int i)
+static char *col(struct db_stmt *s, int i)
 {
-	const unsigned char *v = sqlite3_column_text(s, i);
+	const char *v = db_col_text(s, i);
 	return v ? xstrdup((const char *)v) : NULL;
 }
 
 int subs_add_subscriber(struct store *st, const struct subscriber *s, int confirmed, int64_t *id, char *err, size_t errlen)
 {
-	sqlite3_stmt *q;
+	struct db_stmt *q;
 	char now[21];
 	if (!email_valid(s->email)) {
 		errf(err, errlen, "'%s' is not an e-mail address", s->email);
@@ -124,60 +124,60 @@ int subs_add_subscriber(struct store *st, const struct subscriber *s, int confir
 	}
 	if (prep(st, "SELECT id FROM subscribers WHERE email = ?1", &q, err, errlen))
 		return -TBT_EDB;
-	sqlite3_bind_text(q, 1, s->email, -1, SQLITE_STATIC);
-	if (sqlite3_step(q) == SQLITE_ROW) {
-		*id = sqlite3_column_int64(q, 0);
-		sqlite3_finalize(q);
+	db_bind_text(q, 1, s->email);
+	if (db_step(q) == DB_ROW) {
+		*id = db_col_int64(q, 0);
+		db_finalize(q);
 		errf(err, errlen, "a subscriber with the address '%s' exists already (id %lld)", s->email, (long long)*id);
 		return -EEXIST;
 	}
-	sqlite3_finalize(q);
+	db_finalize(q);
 	now_iso(now);
 	if (prep(st, "INSERT INTO subscribers (email, name, org, lang, tz, status, created_at, confirmed_at) "
 		     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 		 &q, err, errlen))
 		return -TBT_EDB;
-	sqlite3_bind_text(q, 1, s->email, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, s->name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 3, s->org, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 4, s->lang ? s->lang : "zh", -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 5, s->tz ? s->tz : "Asia/Shanghai", -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 6, confirmed ? "confirmed" : "pending", -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 7, now, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 8, confirmed ? now : NULL, -1, SQLITE_STATIC);
-	sqlite3 *db = (sqlite3 *)store_db(st);
-	if (sqlite3_exec(db, "SAVEPOINT add_subscriber", NULL, NULL, NULL) != SQLITE_OK)
+	db_bind_text(q, 1, s->email);
+	db_bind_text(q, 2, s->name);
+	db_bind_text(q, 3, s->org);
+	db_bind_text(q, 4, s->lang ? s->lang : "zh");
+	db_bind_text(q, 5, s->tz ? s->tz : "Asia/Shanghai");
+	db_bind_text(q, 6, confirmed ? "confirmed" : "pending");
+	db_bind_text(q, 7, now);
+	db_bind_text(q, 8, confirmed ? now : NULL);
+	struct db *db = store_db(st);
+	if (db_exec(db, "SAVEPOINT add_subscriber") != DB_OK)
 		return db_fail(st, q, err, errlen, "add subscriber");
-	if (sqlite3_step(q) != SQLITE_DONE) {
+	if (db_step(q) != DB_DONE) {
 		int rc = db_fail(st, q, err, errlen, "add subscriber");
-		sqlite3_exec(db, "ROLLBACK TO add_subscriber; RELEASE add_subscriber", NULL, NULL, NULL);
+		db_release(db, "add_subscriber", 0);
 		return rc;
 	}
-	sqlite3_finalize(q);
-	*id = sqlite3_last_insert_rowid(db);
+	db_finalize(q);
+	*id = db_last_id(db);
 	/* Double opt-in: the request to confirm is queued with the subscriber, so that neither exists without the other. */
 	if (!confirmed) {
 		char mid[96];
 		snprintf(mid, sizeof(mid), "<tbtwarn.confirm.%lld@tbtwarn>", (long long)*id);
 		if (prep(st, "INSERT INTO outbox (kind, subscriber_id, message_id, created_at) VALUES ('confirm', ?1, ?2, ?3)", &q,
 			 err, errlen)) {
-			sqlite3_exec(db, "ROLLBACK TO add_subscriber; RELEASE add_subscriber", NULL, NULL, NULL);
+			db_release(db, "add_subscriber", 0);
 			return -TBT_EDB;
 		}
-		sqlite3_bind_int64(q, 1, *id);
-		sqlite3_bind_text(q, 2, mid, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(q, 3, now, -1, SQLITE_STATIC);
-		if (sqlite3_step(q) != SQLITE_DONE) {
+		db_bind_int64(q, 1, *id);
+		db_bind_text(q, 2, mid);
+		db_bind_text(q, 3, now);
+		if (db_step(q) != DB_DONE) {
 			int rc = db_fail(st, q, err, errlen, "queue the confirmation");
-			sqlite3_exec(db, "ROLLBACK TO add_subscriber; RELEASE add_subscriber", NULL, NULL, NULL);
+			db_release(db, "add_subscriber", 0);
 			return rc;
 		}
-		sqlite3_finalize(q);
+		db_finalize(q);
 	}
 	/* Outside a transaction of the caller's, the release is the commit: its failure is the caller's to know. */
-	if (sqlite3_exec(db, "RELEASE add_subscriber", NULL, NULL, NULL) != SQLITE_OK) {
-		errf(err, errlen, "add subscriber: %s", sqlite3_errmsg(db));
-		sqlite3_exec(db, "ROLLBACK TO add_subscriber; RELEASE add_subscriber", NULL, NULL, NULL);
+	if (db_exec(db, "RELEASE add_subscriber") != DB_OK) {
+		errf(err, errlen, "add subscriber: %s", db_errmsg(db));
+		db_release(db, "add_subscriber", 0);
 		return -TBT_EDB;
 	}
 	return 0;
@@ -247,20 +247,20 @@ int subs_token_ok(const char *secret, const char *purpose, int64_t subscriber, c
 
 static int set_status(struct store *st, int64_t id, const char *status, char *err, size_t errlen)
 {
-	sqlite3_stmt *q;
+	struct db_stmt *q;
 	char now[21];
 	now_iso(now);
 	if (prep(st, "UPDATE subscribers SET status = ?2, confirmed_at = CASE WHEN ?2 = 'confirmed' THEN ?3 ELSE confirmed_at "
 		     "END WHERE id = ?1",
 		 &q, err, errlen))
 		return -TBT_EDB;
-	sqlite3_bind_int64(q, 1, id);
-	sqlite3_bind_text(q, 2, status, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 3, now, -1, SQLITE_STATIC);
-	if (sqlite3_step(q) != SQLITE_DONE)
+	db_bind_int64(q, 1, id);
+	db_bind_text(q, 2, status);
+	db_bind_text(q, 3, now);
+	if (db_step(q) != DB_DONE)
 		return db_fail(st, q, err, errlen, "update subscriber");
-	sqlite3_finalize(q);
-	if (!sqlite3_changes((sqlite3 *)store_db(st))) {
+	db_finalize(q);
+	if (!db_changes(store_db(st))) {
 		errf(err, errlen, "no subscriber %lld", (long long)id);
 		return -ENOENT;
 	}
@@ -269,8 +269,8 @@ static int set_status(struct store *st, int64_t id, const char *status, char *er
 
 int subs_resubscribe(struct store *st, int64_t id, char *err, size_t errlen)
 {
-	sqlite3 *db = (sqlite3 *)store_db(st);
-	sqlite3_stmt *q;
+	struct db *db = store_db(st);
+	struct db_stmt *q;
 	char now[21], mid[96];
 	int rc = 0;
 	long long confirms = 0;
@@ -282,26 +282,26 @@ int subs_resubscribe(struct store *st, int64_t id, char *err, size_t errlen)
 		     "FROM subscribers s WHERE s.id = ?1",
 		 &q, err, errlen))
 		return -TBT_EDB;
-	sqlite3_bind_int64(q, 1, id);
-	sqlite3_bind_double(q, 2, now_epoch() - 600);
-	if (sqlite3_step(q) != SQLITE_ROW) {
-		sqlite3_finalize(q);
+	db_bind_int64(q, 1, id);
+	db_bind_double(q, 2, now_epoch() - 600);
+	if (db_step(q) != DB_ROW) {
+		db_finalize(q);
 		errf(err, errlen, "no subscriber %lld", (long long)id);
 		return -ENOENT;
 	}
-	const char *status = (const char *)sqlite3_column_text(q, 0);
+	const char *status = db_col_text(q, 0);
 	if (!status || strcmp(status, "unsubscribed"))
 		rc = -EINVAL;
-	else if (sqlite3_column_int64(q, 2))
+	else if (db_col_int64(q, 2))
 		rc = -EAGAIN;
-	confirms = sqlite3_column_int64(q, 1);
-	sqlite3_finalize(q);
+	confirms = db_col_int64(q, 1);
+	db_finalize(q);
 	if (rc) {
 		errf(err, errlen, rc == -EAGAIN ? "a request to confirm went out in the last 10 minutes" : "the subscriber has not unsubscribed");
 		return rc;
 	}
-	if (sqlite3_exec(db, "SAVEPOINT resubscribe", NULL, NULL, NULL) != SQLITE_OK) {
-		errf(err, errlen, "resubscribe: %s", sqlite3_errmsg(db));
+	if (db_exec(db, "SAVEPOINT resubscribe") != DB_OK) {
+		errf(err, errlen, "resubscribe: %s", db_errmsg(db));
 		return -TBT_EDB;
 	}
 	snprintf(mid, sizeof(mid), "<tbtwarn.confirm.%lld.%lld@tbtwarn>", (long long)id, confirms + 1);
@@ -315,23 +315,23 @@ int subs_resubscribe(struct store *st, int64_t id, char *err, size_t errlen)
 			rc = -TBT_EDB;
 			break;
 		}
-		sqlite3_bind_int64(q, 1, id);
+		db_bind_int64(q, 1, id);
 		if (i == 2) {
-			sqlite3_bind_text(q, 2, mid, -1, SQLITE_STATIC);
-			sqlite3_bind_text(q, 3, now, -1, SQLITE_STATIC);
+			db_bind_text(q, 2, mid);
+			db_bind_text(q, 3, now);
 		}
-		if (sqlite3_step(q) != SQLITE_DONE)
+		if (db_step(q) != DB_DONE)
 			rc = db_fail(st, q, err, errlen, "resubscribe");
 		else
-			sqlite3_finalize(q);
+			db_finalize(q);
 	}
 	if (rc) {
-		sqlite3_exec(db, "ROLLBACK TO resubscribe; RELEASE resubscribe", NULL, NULL, NULL);
+		db_release(db, "resubscribe", 0);
 		return rc;
 	}
-	if (sqlite3_exec(db, "RELEASE resubscribe", NULL, NULL, NULL) != SQLITE_OK) {
-		errf(err, errlen, "resubscribe: %s", sqlite3_errmsg(db));
-		sqlite3_exec(db, "ROLLBACK TO resubscribe; RELEASE resubscribe", NULL, NULL, NULL);
+	if (db_exec(db, "RELEASE resubscribe") != DB_OK) {
+		errf(err, errlen, "resubscribe: %s", db_errmsg(db));
+		db_release(db, "resubscribe", 0);
 		return -TBT_EDB;
 	}
 	return 0;
@@ -339,18 +339,18 @@ int subs_resubscribe(struct store *st, int64_t id, char *err, size_t errlen)
 
 int subs_set_lang(struct store *st, int64_t id, const char *lang, char *err, size_t errlen)
 {
-	sqlite3_stmt *q;
+	struct db_stmt *q;
 	if (!lang || (strcmp(lang, "zh") && strcmp(lang, "en"))) {
 		errf(err, errlen, "lang: '%s' is not zh or en", lang ? lang : "");
 		return -EINVAL;
 	}
 	if (prep(st, "UPDATE subscribers SET lang = ?2 WHERE id = ?1", &q, err, errlen))
 		return -TBT_EDB;
-	sqlite3_bind_int64(q, 1, id);
-	sqlite3_bind_text(q, 2, lang, -1, SQLITE_STATIC);
-	if (sqlite3_step(q) != SQLITE_DONE)
+	db_bind_int64(q, 1, id);
+	db_bind_text(q, 2, lang);
+	if (db_step(q) != DB_DONE)
 		return db_fail(st, q, err, errlen, "update subscriber");
-	sqlite3_finalize(q);
+	db_finalize(q);
 	return 0;
 }
 
@@ -361,10 +361,10 @@ int subs_confirm(struct store *st, int64_t id, char *err, size_t errlen)
 
 int subs_unsubscribe(struct store *st, int64_t id, char *err, size_t errlen)
 {
-	sqlite3 *db = (sqlite3 *)store_db(st);
-	sqlite3_stmt *q;
-	if (sqlite3_exec(db, "SAVEPOINT unsubscribe", NULL, NULL, NULL) != SQLITE_OK) {
-		errf(err, errlen, "unsubscribe: %s", sqlite3_errmsg(db));
+	struct db *db = store_db(st);
+	struct db_stmt *q;
+	if (db_exec(db, "SAVEPOINT unsubscribe") != DB_OK) {
+		errf(err, errlen, "unsubscribe: %s", db_errmsg(db));
 		return -TBT_EDB;
 	}
 	int rc = set_status(st, id, "unsubscribed", err, errlen);
@@ -372,17 +372,17 @@ int subs_unsubscribe(struct store *st, int64_t id, char *err, size_t errlen)
 	if (!rc && !(rc = prep(st, "UPDATE outbox SET state = 'cancelled', last_error = 'unsubscribed' WHERE subscriber_id = ?1 "
 				   "AND state IN ('pending', 'held')",
 			       &q, err, errlen))) {
-		sqlite3_bind_int64(q, 1, id);
-		rc = sqlite3_step(q) == SQLITE_DONE ? 0 : db_fail(st, q, err, errlen, "cancel deliveries");
+		db_bind_int64(q, 1, id);
+		rc = db_step(q) == DB_DONE ? 0 : db_fail(st, q, err, errlen, "cancel deliveries");
 		if (!rc)
-			sqlite3_finalize(q);
+			db_finalize(q);
 	}
-	if (!rc && sqlite3_exec(db, "RELEASE unsubscribe", NULL, NULL, NULL) != SQLITE_OK) {
-		errf(err, errlen, "unsubscribe: %s", sqlite3_errmsg(db));
+	if (!rc && db_exec(db, "RELEASE unsubscribe") != DB_OK) {
+		errf(err, errlen, "unsubscribe: %s", db_errmsg(db));
 		rc = -TBT_EDB;
 	}
 	if (rc)
-		sqlite3_exec(db, "ROLLBACK TO unsubscribe; RELEASE unsubscribe", NULL, NULL, NULL);
+		db_release(db, "unsubscribe", 0);
 	return rc;
 }
 
@@ -399,13 +399,13 @@ void subscriber_release(struct subscriber *s)
 
 int subs_get_subscriber(struct store *st, int64_t id, struct subscriber *out, char *err, size_t errlen)
 {
-	sqlite3_stmt *q;
+	struct db_stmt *q;
 	memset(out, 0, sizeof(*out));
 	if (prep(st, "SELECT email, name, org, lang, tz, status FROM subscribers WHERE id = ?1", &q, err, errlen))
 		return -TBT_EDB;
-	sqlite3_bind_int64(q, 1, id);
-	if (sqlite3_step(q) != SQLITE_ROW) {
-		sqlite3_finalize(q);
+	db_bind_int64(q, 1, id);
+	if (db_step(q) != DB_ROW) {
+		db_finalize(q);
 		errf(err, errlen, "no subscriber %lld", (long long)id);
 		return -ENOENT;
 	}
@@ -416,20 +416,20 @@ int subs_get_subscriber(struct store *st, int64_t id, struct subscriber *out, ch
 	out->lang = col(q, 3);
 	out->tz = col(q, 4);
 	out->status = col(q, 5);
-	sqlite3_finalize(q);
+	db_finalize(q);
 	return 0;
 }
 
 static int delete_by_id(struct store *st, const char *sql, int64_t id, const char *what, char *err, size_t errlen)
 {
-	sqlite3_stmt *q;
+	struct db_stmt *q;
 	if (prep(st, sql, &q, err, errlen))
 		return -TBT_EDB;
-	sqlite3_bind_int64(q, 1, id);
-	if (sqlite3_step(q) != SQLITE_DONE)
+	db_bind_int64(q, 1, id);
+	if (db_step(q) != DB_DONE)
 		return db_fail(st, q, err, errlen, what);
-	sqlite3_finalize(q);
-	if (!sqlite3_changes((sqlite3 *)store_db(st))) {
+	db_finalize(q);
+	if (!db_changes(store_db(st))) {
 		errf(err, errlen, "no %s %lld", what, (long long)id);
 		return -ENOENT;
 	}
@@ -448,7 +448,7 @@ int subs_remove_subscription(struct store *st, int64_t id, char *err, size_t err
 
 json_t *subs_list_subscribers(struct store *st)
 {
-	sqlite3_stmt *q;
+	struct db_stmt *q;
 	char err[ERRBUF_SIZE];
 	json_t *a = json_array();
 	if (prep(st,
@@ -456,18 +456,18 @@ json_t *subs_list_subscribers(struct store *st)
 		 "subscriber_id = s.id) FROM subscribers s ORDER BY s.id",
 		 &q, err, sizeof(err)))
 		return a;
-	while (sqlite3_step(q) == SQLITE_ROW) {
+	while (db_step(q) == DB_ROW) {
 		json_t *o = json_object();
 		static const char *const keys[] = {"email", "name", "org", "lang", "tz", "status"};
-		json_object_set_new(o, "id", json_integer(sqlite3_column_int64(q, 0)));
+		json_object_set_new(o, "id", json_integer(db_col_int64(q, 0)));
 		for (int i = 0; i < 6; i++) {
-			const unsigned char *v = sqlite3_column_text(q, i + 1);
+			const char *v = db_col_text(q, i + 1);
 			json_object_set_new(o, keys[i], v ? json_string((const char *)v) : json_null());
 		}
-		json_object_set_new(o, "subscriptions", json_integer(sqlite3_column_int64(q, 7)));
+		json_object_set_new(o, "subscriptions", json_integer(db_col_int64(q, 7)));
 		json_array_append_new(a, o);
 	}
-	sqlite3_finalize(q);
+	db_finalize(q);
 	return a;
 }
 
@@ -526,7 +526,7 @@ int sub_filter_from_json(const json_t *j, struct sub_filter *f)
 int subs_add_subscription(struct store *st, const struct subscription *s, int64_t *id, char *err, size_t errlen)
 {
 	struct subscriber who;
-	sqlite3_stmt *q;
+	struct db_stmt *q;
 	char now[21];
 	int rc = subs_get_subscriber(st, s->subscriber_id, &who, err, errlen);
 	if (rc)
@@ -554,18 +554,18 @@ int subs_add_subscription(struct store *st, const struct subscription *s, int64_
 		free(filter);
 		return rc;
 	}
-	sqlite3_bind_int64(q, 1, s->subscriber_id);
-	sqlite3_bind_text(q, 2, channel_name(s->channel), -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 3, s->url, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 4, s->secret, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 5, filter, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 6, frequency_name(s->frequency), -1, SQLITE_STATIC);
-	sqlite3_bind_int(q, 7, s->hour);
-	sqlite3_bind_text(q, 8, now, -1, SQLITE_STATIC);
-	rc = sqlite3_step(q) == SQLITE_DONE ? 0 : db_fail(st, q, err, errlen, "add subscription");
+	db_bind_int64(q, 1, s->subscriber_id);
+	db_bind_text(q, 2, channel_name(s->channel));
+	db_bind_text(q, 3, s->url);
+	db_bind_text(q, 4, s->secret);
+	db_bind_text(q, 5, filter);
+	db_bind_text(q, 6, frequency_name(s->frequency));
+	db_bind_int64(q, 7, s->hour);
+	db_bind_text(q, 8, now);
+	rc = db_step(q) == DB_DONE ? 0 : db_fail(st, q, err, errlen, "add subscription");
 	if (!rc) {
-		sqlite3_finalize(q);
-		*id = sqlite3_last_insert_rowid((sqlite3 *)store_db(st));
+		db_finalize(q);
+		*id = db_last_id(store_db(st));
 	}
 	free(filter);
 	return rc;
@@ -574,25 +574,25 @@ int subs_add_subscription(struct store *st, const struct subscription *s, int64_
 static const char sub_cols[] = "SELECT s.id, s.subscriber_id, s.channel, s.url, s.secret, s.filter, s.frequency, s.hour, "
 				"p.tz, p.status, s.active, s.paused_reason FROM subscriptions s JOIN subscribers p ON p.id = s.subscriber_id";
 
-static int row_to_subscription(sqlite3_stmt *q, struct subscription *s)
+static int row_to_subscription(struct db_stmt *q, struct subscription *s)
 {
 	json_error_t jerr;
 	memset(s, 0, sizeof(*s));
-	s->id = sqlite3_column_int64(q, 0);
-	s->subscriber_id = sqlite3_column_int64(q, 1);
-	int c = channel_from_name((const char *)sqlite3_column_text(q, 2));
+	s->id = db_col_int64(q, 0);
+	s->subscriber_id = db_col_int64(q, 1);
+	int c = channel_from_name(db_col_text(q, 2));
 	s->channel = c < 0 ? CH_EMAIL : (enum channel)c;
 	s->url = col(q, 3);
 	s->secret = col(q, 4);
-	json_t *fj = json_loads((const char *)sqlite3_column_text(q, 5), 0, &jerr);
+	json_t *fj = json_loads(db_col_text(q, 5), 0, &jerr);
 	sub_filter_from_json(fj, &s->filter);
 	json_decref(fj);
-	int f = frequency_from_name((const char *)sqlite3_column_text(q, 6));
+	int f = frequency_from_name(db_col_text(q, 6));
 	s->frequency = f < 0 ? FREQ_IMMEDIATE : (enum frequency)f;
-	s->hour = sqlite3_column_int(q, 7);
+	s->hour = db_col_int(q, 7);
 	s->tz = col(q, 8);
 	s->status = col(q, 9);
-	s->active = sqlite3_column_int(q, 10);
+	s->active = db_col_int(q, 10);
 	return 0;
 }
 
@@ -607,33 +607,33 @@ void subscription_release(struct subscription *s)
 
 int subs_get_subscription(struct store *st, int64_t id, struct subscription *out, char *err, size_t errlen)
 {
-	sqlite3_stmt *q;
+	struct db_stmt *q;
 	char sql[320];
 	snprintf(sql, sizeof(sql), "%s WHERE s.id = ?1", sub_cols);
 	memset(out, 0, sizeof(*out));
 	if (prep(st, sql, &q, err, errlen))
 		return -TBT_EDB;
-	sqlite3_bind_int64(q, 1, id);
-	if (sqlite3_step(q) != SQLITE_ROW) {
-		sqlite3_finalize(q);
+	db_bind_int64(q, 1, id);
+	if (db_step(q) != DB_ROW) {
+		db_finalize(q);
 		errf(err, errlen, "no subscription %lld", (long long)id);
 		return -ENOENT;
 	}
 	row_to_subscription(q, out);
-	sqlite3_finalize(q);
+	db_finalize(q);
 	return 0;
 }
 
 json_t *subs_list_subscriptions(struct store *st, int64_t subscriber)
 {
-	sqlite3_stmt *q;
+	struct db_stmt *q;
 	char err[ERRBUF_SIZE], sql[320];
 	json_t *a = json_array();
 	snprintf(sql, sizeof(sql), "%s WHERE ?1 = 0 OR s.subscriber_id = ?1 ORDER BY s.id", sub_cols);
 	if (prep(st, sql, &q, err, sizeof(err)))
 		return a;
-	sqlite3_bind_int64(q, 1, subscriber);
-	while (sqlite3_step(q) == SQLITE_ROW) {
+	db_bind_int64(q, 1, subscriber);
+	while (db_step(q) == DB_ROW) {
 		struct subscription s;
 		row_to_subscription(q, &s);
 		json_t *o = json_object();
@@ -646,30 +646,30 @@ json_t *subs_list_subscriptions(struct store *st, int64_t subscriber)
 		json_object_set_new(o, "frequency", json_string(frequency_name(s.frequency)));
 		json_object_set_new(o, "hour", json_integer(s.hour));
 		json_object_set_new(o, "active", json_boolean(s.active));
-		const char *why = (const char *)sqlite3_column_text(q, 11);
+		const char *why = db_col_text(q, 11);
 		json_object_set_new(o, "paused_reason", why ? json_string(why) : json_null());
 		json_array_append_new(a, o);
 		subscription_release(&s);
 	}
-	sqlite3_finalize(q);
+	db_finalize(q);
 	return a;
 }
 
 int subs_each(struct store *st, int (*fn)(void *arg, const struct subscription *s), void *arg, char *err, size_t errlen)
 {
-	sqlite3_stmt *q;
+	struct db_stmt *q;
 	char sql[320];
 	int rc = 0;
 	snprintf(sql, sizeof(sql), "%s WHERE s.active = 1 ORDER BY s.id", sub_cols);
 	if (prep(st, sql, &q, err, errlen))
 		return -TBT_EDB;
-	while (!rc && sqlite3_step(q) == SQLITE_ROW) {
+	while (!rc && db_step(q) == DB_ROW) {
 		struct subscription s;
 		row_to_subscription(q, &s);
 		rc = fn(arg, &s);
 		subscription_release(&s);
 	}
-	sqlite3_finalize(q);
+	db_finalize(q);
 	return rc;
 }
 
@@ -710,9 +710,9 @@ int subs_import_csv(struct store *st, const char *text, const char *name, FILE *
 		strv_release(&head);
 		return -EINVAL;
 	}
-	sqlite3 *db = (sqlite3 *)store_db(st);
-	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
-		errf(err, errlen, "%s", sqlite3_errmsg(db));
+	struct db *db = store_db(st);
+	if (db_exec(db, "BEGIN IMMEDIATE") != DB_OK) {
+		errf(err, errlen, "%s", db_errmsg(db));
 		strv_release(&head);
 		return -TBT_EDB;
 	}
@@ -766,7 +766,7 @@ int subs_import_csv(struct store *st, const char *text, const char *name, FILE *
 			r->bad++;
 		} else if (rc) {
 			errf(err, errlen, "%s:%ld: %s", name, at, why);
-			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+			db_exec(db, "ROLLBACK");
 			strv_release(&head);
 			strv_release(&f);
 			return rc;
@@ -777,9 +777,9 @@ int subs_import_csv(struct store *st, const char *text, const char *name, FILE *
 	}
 	strv_release(&head);
 	strv_release(&f);
-	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-		errf(err, errlen, "%s", sqlite3_errmsg(db));
-		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	if (db_exec(db, "COMMIT") != DB_OK) {
+		errf(err, errlen, "%s", db_errmsg(db));
+		db_exec(db, "ROLLBACK");
 		return -TBT_EDB;
 	}
 	return 0;

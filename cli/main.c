@@ -31,7 +31,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
-#include <sqlite3.h>
+#include "db.h"
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 
@@ -1365,32 +1365,32 @@ static int cmd_doctor(const char *data, const char *config, int argc, char **arg
 		return bad;
 	}
 	doctor_line(1, what, NULL);
-	sqlite3 *db = (sqlite3 *)store_db(archive_store(a));
-	sqlite3_stmt *q;
+	struct db *db = store_db(archive_store(a));
+	struct db_stmt *q;
 	const char *integrity = "?";
-	if (sqlite3_prepare_v2(db, "PRAGMA quick_check", -1, &q, NULL) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW)
-		integrity = (const char *)sqlite3_column_text(q, 0);
+	if (db_prepare(db, "PRAGMA quick_check", &q) == DB_OK && db_step(q) == DB_ROW)
+		integrity = db_col_text(q, 0);
 	bad += doctor_line(integrity && !strcmp(integrity, "ok"), "the database passes SQLite's quick_check", integrity);
-	sqlite3_finalize(q);
+	db_finalize(q);
 	/* Every record's stored content hash against its text: a record changed behind tbtwarn's back (or damaged)
 	 * would otherwise never be noticed, since imports compare hashes, not texts. */
 	{
 		long long checked = 0, wrong = 0;
 		struct buf first;
 		buf_init(&first, 512);
-		if (sqlite3_prepare_v2(db, "SELECT symbol, doc, content_hash FROM notifications", -1, &q, NULL) == SQLITE_OK) {
-			while (sqlite3_step(q) == SQLITE_ROW) {
-				const char *doc = (const char *)sqlite3_column_text(q, 1), *want = (const char *)sqlite3_column_text(q, 2);
+		if (db_prepare(db, "SELECT symbol, doc, content_hash FROM notifications", &q) == DB_OK) {
+			while (db_step(q) == DB_ROW) {
+				const char *doc = db_col_text(q, 1), *want = db_col_text(q, 2);
 				char got[65];
-				sha256_hex(doc ? doc : "", doc ? (size_t)sqlite3_column_bytes(q, 1) : 0, got);
+				sha256_hex(doc ? doc : "", doc ? (size_t)db_col_bytes(q, 1) : 0, got);
 				checked++;
 				if (!want || strcmp(got, want)) {
 					if (wrong++ < 5)
-						buf_addf(&first, "%s%s", first.len ? ", " : "", (const char *)sqlite3_column_text(q, 0));
+						buf_addf(&first, "%s%s", first.len ? ", " : "", db_col_text(q, 0));
 				}
 			}
 		}
-		sqlite3_finalize(q);
+		db_finalize(q);
 		snprintf(what, sizeof(what), "every record matches its content hash (%lld checked)", checked);
 		char why[700];
 		snprintf(why, sizeof(why), "%lld do not (%s%s): restore them from a backup or import their sources again", wrong,
@@ -1401,9 +1401,9 @@ static int cmd_doctor(const char *data, const char *config, int argc, char **arg
 	json_t *res;
 	struct search_opts so = {0, 0, 0, 0, 0};
 	long long stored = -1;
-	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM notifications", -1, &q, NULL) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW)
-		stored = sqlite3_column_int64(q, 0);
-	sqlite3_finalize(q);
+	if (db_prepare(db, "SELECT count(*) FROM notifications", &q) == DB_OK && db_step(q) == DB_ROW)
+		stored = db_col_int64(q, 0);
+	db_finalize(q);
 	if (!archive_search(a, "", &so, &res, err, sizeof(err))) {
 		long long indexed = (long long)json_integer_value(json_object_get(res, "total"));
 		snprintf(what, sizeof(what), "the index holds every stored notification (%lld indexed, %lld stored)", indexed, stored);
@@ -1552,43 +1552,24 @@ static int cmd_backup(const char *data, int argc, char **argv)
 	}
 	snprintf(src, sizeof(src), "%s/tbtwarn.db", data);
 	snprintf(dst, sizeof(dst), "%s/tbtwarn.db", argv[1]);
-	sqlite3 *from, *to;
-	if (sqlite3_open_v2(src, &from, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-		fprintf(stderr, "tbtwarn: backup: cannot open %s: %s\n", src, sqlite3_errmsg(from));
-		sqlite3_close(from);
+	struct db *from, *to;
+	char berr[ERRBUF_SIZE];
+	if (db_open(src, 1, &from, berr, sizeof(berr))) {
+		fprintf(stderr, "tbtwarn: backup: %s\n", berr);
 		return 2;
 	}
 	unlink(dst);
-	if (sqlite3_open(dst, &to) != SQLITE_OK) {
-		fprintf(stderr, "tbtwarn: backup: cannot create %s: %s\n", dst, sqlite3_errmsg(to));
-		sqlite3_close(from);
-		sqlite3_close(to);
-		return 2;
-	}
-	sqlite3_busy_timeout(from, 5000);
 	/* SQLite's online backup: a consistent snapshot while the service keeps writing (steps of 1,000 pages; a write
 	 * by the service restarts the copy from the changed pages). */
-	sqlite3_backup *b = sqlite3_backup_init(to, "main", from, "main");
-	int rc = SQLITE_OK;
-	if (b) {
-		do {
-			rc = sqlite3_backup_step(b, 1000);
-			if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
-				sqlite3_sleep(50);
-		} while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
-		sqlite3_backup_finish(b);
-	}
-	int ok = b && rc == SQLITE_DONE && sqlite3_errcode(to) == SQLITE_OK;
+	int ok = !db_backup(from, dst, berr, sizeof(berr));
+	db_close(from);
 	if (!ok)
-		fprintf(stderr, "tbtwarn: backup: %s\n", sqlite3_errmsg(to));
+		fprintf(stderr, "tbtwarn: backup: %s\n", berr);
 	long long n = -1;
-	sqlite3_stmt *q = NULL;
-	if (ok && sqlite3_prepare_v2(to, "SELECT count(*) FROM notifications", -1, &q, NULL) == SQLITE_OK &&
-	    sqlite3_step(q) == SQLITE_ROW)
-		n = sqlite3_column_int64(q, 0);
-	sqlite3_finalize(q);
-	sqlite3_close(from);
-	sqlite3_close(to);
+	if (ok && !db_open(dst, 1, &to, berr, sizeof(berr))) {
+		n = db_scalar(to, "SELECT count(*) FROM notifications", -1);
+		db_close(to);
+	}
 	if (!ok)
 		return 1;
 	chmod(dst, 0600); /* subscribers' addresses and robot keys */

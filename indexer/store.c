@@ -5,7 +5,7 @@
 #include "norm.h"
 
 #include <errno.h>
-#include <sqlite3.h>
+#include "db.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -348,31 +348,37 @@ static const char *const migrations[] = {
 };
 
 struct store {
-	sqlite3 *db;
-	sqlite3_stmt *st[S_N];
+	struct db *db;
+	struct db_stmt *st[S_N];
 	int64_t next_seq;
 };
 
 static int db_err(struct store *s, char *err, size_t errlen, const char *what)
 {
-	errf(err, errlen, "%s: %s", what, sqlite3_errmsg(s->db));
+	errf(err, errlen, "%s: %s", what, db_errmsg(s->db));
 	return -TBT_EDB;
 }
 
-static sqlite3_stmt *stmt(struct store *s, enum stmt_id id)
+static struct db_stmt *stmt(struct store *s, enum stmt_id id)
 {
-	sqlite3_stmt *st = s->st[id];
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+	struct db_stmt *st = s->st[id];
+	db_reset(st);
+	db_clear(st);
 	return st;
+}
+
+/* Steps a statement that returns no rows, and resets it. */
+static int step_done(struct store *s, struct db_stmt *st, char *err, size_t errlen, const char *what)
+{
+	int rc = db_step(st);
+	db_reset(st);
+	return rc == DB_DONE ? 0 : db_err(s, err, errlen, what);
 }
 
 static int exec(struct store *s, const char *sql, char *err, size_t errlen)
 {
-	char *msg = NULL;
-	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		errf(err, errlen, "%s", msg ? msg : sqlite3_errmsg(s->db));
-		sqlite3_free(msg);
+	if (db_exec(s->db, sql) != DB_OK) {
+		errf(err, errlen, "%s", db_errmsg(s->db));
 		return -TBT_EDB;
 	}
 	return 0;
@@ -380,14 +386,14 @@ static int exec(struct store *s, const char *sql, char *err, size_t errlen)
 
 static int migrate(struct store *s, const char *path, char *err, size_t errlen)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int version = 0, n = (int)(sizeof(migrations) / sizeof(migrations[0]));
 	char sub[ERRBUF_SIZE];
-	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+	if (db_prepare(s->db, "PRAGMA user_version", &st) != DB_OK)
 		return db_err(s, err, errlen, "read schema version");
-	if (sqlite3_step(st) == SQLITE_ROW)
-		version = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
+	if (db_step(st) == DB_ROW)
+		version = db_col_int(st, 0);
+	db_finalize(st);
 	if (version > n) {
 		errf(err, errlen, "database '%s' has schema version %d, newer than this tbtwarn knows (%d)", path, version, n);
 		return -TBT_EDB;
@@ -419,12 +425,10 @@ int store_open(const char *path, struct store **out, char *err, size_t errlen)
 	struct store *s = xcalloc(1, sizeof(*s));
 	char sub[ERRBUF_SIZE];
 	*out = NULL;
-	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
-		errf(err, errlen, "open database '%s': %s", path, s->db ? sqlite3_errmsg(s->db) : "out of memory");
+	if (db_open(path, 0, &s->db, err, errlen)) {
 		store_free(s);
 		return -TBT_EDB;
 	}
-	sqlite3_busy_timeout(s->db, 10000);
 	/* WAL with synchronous=NORMAL: a crash of the process loses no committed transaction. */
 	/* A 64 MiB page cache by default: the indexes of a large archive stay in memory while an import updates them.
 	 * TBTWARN_DB_CACHE_MIB sets another size; the service sets its own ([service] db_cache). */
@@ -443,7 +447,7 @@ int store_open(const char *path, struct store **out, char *err, size_t errlen)
 		return -TBT_EDB;
 	}
 	for (int i = 0; i < S_N; i++) {
-		if (sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL) != SQLITE_OK) {
+		if (db_prepare_persistent(s->db, stmt_sql[i], &s->st[i]) != DB_OK) {
 			db_err(s, err, errlen, "prepare statement");
 			store_free(s);
 			return -TBT_EDB;
@@ -457,7 +461,7 @@ void store_set_cache(struct store *s, size_t bytes)
 {
 	char sql[64];
 	snprintf(sql, sizeof(sql), "PRAGMA cache_size = -%zu", bytes >> 10);
-	sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+	db_exec(s->db, sql);
 }
 
 void store_free(struct store *s)
@@ -465,8 +469,8 @@ void store_free(struct store *s)
 	if (!s)
 		return;
 	for (int i = 0; i < S_N; i++)
-		sqlite3_finalize(s->st[i]);
-	sqlite3_close(s->db);
+		db_finalize(s->st[i]);
+	db_close(s->db);
 	free(s);
 }
 
@@ -512,26 +516,26 @@ int store_commit(struct store *s, char *err, size_t errlen)
 
 void store_rollback(struct store *s)
 {
-	if (!sqlite3_get_autocommit(s->db))
+	if (db_in_txn(s->db))
 		exec(s, "ROLLBACK", NULL, 0);
 }
 
 int store_put_raw(struct store *s, const char *sha256, const char *source, const char *url, const char *format,
 		  const void *body, size_t len, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = stmt(s, S_RAW_ADD);
+	struct db_stmt *st = stmt(s, S_RAW_ADD);
 	char now[21];
 	now_iso(now);
-	sqlite3_bind_text(st, 1, sha256, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, source, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, url, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, format, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, now, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 6, (sqlite3_int64)len);
-	sqlite3_bind_blob64(st, 7, body, len, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE)
+	db_bind_text(st, 1, sha256);
+	db_bind_text(st, 2, source);
+	db_bind_text(st, 3, url);
+	db_bind_text(st, 4, format);
+	db_bind_text(st, 5, now);
+	db_bind_int64(st, 6, (int64_t)len);
+	db_bind_blob(st, 7, body, len);
+	if (db_step(st) != DB_DONE)
 		return db_err(s, err, errlen, "store raw document");
-	sqlite3_reset(st);
+	db_reset(st);
 	return 0;
 }
 
@@ -565,7 +569,7 @@ static void changed_fields(const json_t *a, const json_t *b, const char *prefix,
 int store_upsert(struct store *s, const struct notif *n, enum store_outcome *outcome, int64_t *id,
 		 struct notif **final, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = stmt(s, S_GET_BY_SYMBOL);
+	struct db_stmt *st = stmt(s, S_GET_BY_SYMBOL);
 	struct notif *merged = NULL;
 	json_t *old = NULL;
 	int64_t rowid = 0;
@@ -573,24 +577,24 @@ int store_upsert(struct store *s, const struct notif *n, enum store_outcome *out
 	char hash[65], now[21], old_hash[65] = "";
 	if (final)
 		*final = NULL;
-	sqlite3_bind_text(st, 1, n->symbol, -1, SQLITE_STATIC);
-	int step = sqlite3_step(st);
-	if (step == SQLITE_ROW) {
+	db_bind_text(st, 1, n->symbol);
+	int step = db_step(st);
+	if (step == DB_ROW) {
 		json_error_t jerr;
-		rowid = sqlite3_column_int64(st, 0);
-		snprintf(old_hash, sizeof(old_hash), "%s", (const char *)sqlite3_column_text(st, 6));
-		old = json_loads((const char *)sqlite3_column_text(st, 1), 0, &jerr);
+		rowid = db_col_int64(st, 0);
+		snprintf(old_hash, sizeof(old_hash), "%s", db_col_text(st, 6));
+		old = json_loads(db_col_text(st, 1), 0, &jerr);
 		merged = old ? notif_from_json(old) : NULL;
 		if (!merged) {
-			sqlite3_reset(st);
+			db_reset(st);
 			json_decref(old);
 			errf(err, errlen, "stored document of '%s' is corrupt", n->symbol);
 			return -TBT_EDB;
 		}
-	} else if (step != SQLITE_DONE) {
+	} else if (step != DB_DONE) {
 		return db_err(s, err, errlen, "look up notification");
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 
 	/* What is stored is the merge of what we had and what came, so that a partial source never erases. A new
 	 * record needs no merge: it is stored as it came (parsers hand over finished records). */
@@ -624,40 +628,40 @@ int store_upsert(struct store *s, const struct notif *n, enum store_outcome *out
 		char *changes_s = json_dumps(changes, JSON_COMPACT);
 		json_decref(changes);
 		st = stmt(s, S_HISTORY_ADD);
-		sqlite3_bind_int64(st, 1, rowid);
-		sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, changes_s, -1, SQLITE_STATIC);
-		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : db_err(s, err, errlen, "keep history");
-		sqlite3_reset(st);
+		db_bind_int64(st, 1, rowid);
+		db_bind_text(st, 2, now);
+		db_bind_text(st, 3, changes_s);
+		rc = db_step(st) == DB_DONE ? 0 : db_err(s, err, errlen, "keep history");
+		db_reset(st);
 		free(changes_s);
 		if (rc)
 			goto out;
 	}
 	st = stmt(s, S_UPSERT);
-	sqlite3_bind_text(st, 1, merged->symbol, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, merged->root_symbol, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, merged->parent_symbol, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, notif_rel_name(merged->relation), -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, merged->type == NT_SPS ? "SPS" : "TBT", -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, merged->member, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 7, dist, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 8, dl, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 9, hash, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 10, seq);
-	sqlite3_bind_text(st, 11, now, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 12, doc, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 13, merged->source, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 14, merged->source_url, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 15, merged->fetched_at, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 16, merged->raw_sha256, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE) {
+	db_bind_text(st, 1, merged->symbol);
+	db_bind_text(st, 2, merged->root_symbol);
+	db_bind_text(st, 3, merged->parent_symbol);
+	db_bind_text(st, 4, notif_rel_name(merged->relation));
+	db_bind_text(st, 5, merged->type == NT_SPS ? "SPS" : "TBT");
+	db_bind_text(st, 6, merged->member);
+	db_bind_text(st, 7, dist);
+	db_bind_text(st, 8, dl);
+	db_bind_text(st, 9, hash);
+	db_bind_int64(st, 10, seq);
+	db_bind_text(st, 11, now);
+	db_bind_text(st, 12, doc);
+	db_bind_text(st, 13, merged->source);
+	db_bind_text(st, 14, merged->source_url);
+	db_bind_text(st, 15, merged->fetched_at);
+	db_bind_text(st, 16, merged->raw_sha256);
+	if (db_step(st) != DB_DONE) {
 		rc = db_err(s, err, errlen, old ? "update notification" : "insert notification");
 		goto out;
 	}
 	if (!old)
-		rowid = sqlite3_last_insert_rowid(s->db);
+		rowid = db_last_id(s->db);
 	*outcome = old ? STORE_UPDATED : STORE_ADDED;
-	sqlite3_reset(st);
+	db_reset(st);
 out:
 	if (!rc && id)
 		*id = rowid;
@@ -671,10 +675,10 @@ out:
 }
 
 /* Builds a record from a row: the document at column doc, the provenance in the four columns after it. */
-static struct notif *load_row(sqlite3_stmt *st, int doc)
+static struct notif *load_row(struct db_stmt *st, int doc)
 {
 	json_error_t jerr;
-	const unsigned char *text = sqlite3_column_text(st, doc);
+	const char *text = db_col_text(st, doc);
 	json_t *j = text ? json_loads((const char *)text, 0, &jerr) : NULL;
 	struct notif *n = j ? notif_from_json(j) : NULL;
 	json_decref(j);
@@ -682,7 +686,7 @@ static struct notif *load_row(sqlite3_stmt *st, int doc)
 		return NULL;
 	char **prov[] = {&n->source, &n->source_url, &n->fetched_at, &n->raw_sha256};
 	for (int i = 0; i < 4; i++) {
-		const unsigned char *v = sqlite3_column_text(st, doc + 1 + i);
+		const char *v = db_col_text(st, doc + 1 + i);
 		free(*prov[i]);
 		*prov[i] = v ? xstrdup((const char *)v) : NULL;
 	}
@@ -692,26 +696,26 @@ static struct notif *load_row(sqlite3_stmt *st, int doc)
 int store_get(struct store *s, const char *symbol, struct notif **out, int64_t *id, char *err, size_t errlen)
 {
 	struct symbol_parts sp;
-	sqlite3_stmt *st = stmt(s, S_GET_BY_SYMBOL);
+	struct db_stmt *st = stmt(s, S_GET_BY_SYMBOL);
 	int rc;
 	*out = NULL;
 	if (symbol_parse(symbol, &sp)) {
 		errf(err, errlen, "'%s' is not a notification symbol", symbol);
 		return -EINVAL;
 	}
-	sqlite3_bind_text(st, 1, sp.norm, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE) {
-		sqlite3_reset(st);
+	db_bind_text(st, 1, sp.norm);
+	rc = db_step(st);
+	if (rc == DB_DONE) {
+		db_reset(st);
 		errf(err, errlen, "no notification '%s' in the archive", sp.norm);
 		return -ENOENT;
 	}
-	if (rc != SQLITE_ROW)
+	if (rc != DB_ROW)
 		return db_err(s, err, errlen, "look up notification");
 	if (id)
-		*id = sqlite3_column_int64(st, 0);
+		*id = db_col_int64(st, 0);
 	*out = load_row(st, 1);
-	sqlite3_reset(st);
+	db_reset(st);
 	if (!*out) {
 		errf(err, errlen, "stored document of '%s' is corrupt", sp.norm);
 		return -TBT_EDB;
@@ -721,20 +725,20 @@ int store_get(struct store *s, const char *symbol, struct notif **out, int64_t *
 
 int store_get_by_id(struct store *s, int64_t id, struct notif **out, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = stmt(s, S_GET_BY_ID);
+	struct db_stmt *st = stmt(s, S_GET_BY_ID);
 	int rc;
 	*out = NULL;
-	sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE) {
-		sqlite3_reset(st);
+	db_bind_int64(st, 1, id);
+	rc = db_step(st);
+	if (rc == DB_DONE) {
+		db_reset(st);
 		errf(err, errlen, "no notification with id %lld", (long long)id);
 		return -ENOENT;
 	}
-	if (rc != SQLITE_ROW)
+	if (rc != DB_ROW)
 		return db_err(s, err, errlen, "load notification");
 	*out = load_row(st, 0);
-	sqlite3_reset(st);
+	db_reset(st);
 	if (!*out) {
 		errf(err, errlen, "stored document %lld is corrupt", (long long)id);
 		return -TBT_EDB;
@@ -744,32 +748,32 @@ int store_get_by_id(struct store *s, int64_t id, struct notif **out, char *err, 
 
 int store_related(struct store *s, const char *root, struct strv *out, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = stmt(s, S_RELATED);
+	struct db_stmt *st = stmt(s, S_RELATED);
 	int rc;
-	sqlite3_bind_text(st, 1, root, -1, SQLITE_TRANSIENT);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		strv_push(out, (const char *)sqlite3_column_text(st, 0));
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : db_err(s, err, errlen, "list related documents");
+	db_bind_text(st, 1, root);
+	while ((rc = db_step(st)) == DB_ROW)
+		strv_push(out, db_col_text(st, 0));
+	db_reset(st);
+	return rc == DB_DONE ? 0 : db_err(s, err, errlen, "list related documents");
 }
 
 json_t *store_history(struct store *s, const char *symbol)
 {
-	sqlite3_stmt *st = stmt(s, S_HISTORY);
+	struct db_stmt *st = stmt(s, S_HISTORY);
 	json_t *a = json_array();
 	json_error_t jerr;
-	sqlite3_bind_text(st, 1, symbol, -1, SQLITE_TRANSIENT);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	db_bind_text(st, 1, symbol);
+	while (db_step(st) == DB_ROW) {
 		json_t *h = json_object();
-		const char *src = (const char *)sqlite3_column_text(st, 3);
-		json_object_set_new(h, "version", json_integer(sqlite3_column_int(st, 0)));
-		json_object_set_new(h, "replaced_at", json_string((const char *)sqlite3_column_text(st, 1)));
-		json_t *ch = json_loads((const char *)sqlite3_column_text(st, 2), 0, &jerr);
+		const char *src = db_col_text(st, 3);
+		json_object_set_new(h, "version", json_integer(db_col_int(st, 0)));
+		json_object_set_new(h, "replaced_at", json_string(db_col_text(st, 1)));
+		json_t *ch = json_loads(db_col_text(st, 2), 0, &jerr);
 		json_object_set_new(h, "changed_fields", ch ? ch : json_array());
 		json_object_set_new(h, "source", src ? json_string(src) : json_null());
 		json_array_append_new(a, h);
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	return a;
 }
 
@@ -777,38 +781,38 @@ int store_changes_since(struct store *s, int64_t seq, int (*fn)(void *arg, int64
 			void *arg, char *err, size_t errlen)
 {
 	/* A statement of its own: fn may call back into the store. */
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int rc, stop = 0;
-	if (sqlite3_prepare_v2(s->db, stmt_sql[S_CHANGES], -1, &st, NULL) != SQLITE_OK)
+	if (db_prepare(s->db, stmt_sql[S_CHANGES], &st) != DB_OK)
 		return db_err(s, err, errlen, "list changes");
-	sqlite3_bind_int64(st, 1, seq);
-	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(st, 0), sq = sqlite3_column_int64(st, 1);
+	db_bind_int64(st, 1, seq);
+	while (!stop && (rc = db_step(st)) == DB_ROW) {
+		int64_t id = db_col_int64(st, 0), sq = db_col_int64(st, 1);
 		struct notif *n = load_row(st, 2);
 		if (!n) {
 			errf(err, errlen, "stored document %lld is corrupt", (long long)id);
-			sqlite3_finalize(st);
+			db_finalize(st);
 			return -TBT_EDB;
 		}
 		stop = fn(arg, id, sq, n);
 		notif_free(n);
 	}
-	if (!stop && rc != SQLITE_DONE) {
+	if (!stop && rc != DB_DONE) {
 		db_err(s, err, errlen, "list changes");
-		sqlite3_finalize(st);
+		db_finalize(st);
 		return -TBT_EDB;
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return stop < 0 ? stop : 0;
 }
 
 static int64_t scalar(struct store *s, enum stmt_id id)
 {
-	sqlite3_stmt *st = stmt(s, id);
+	struct db_stmt *st = stmt(s, id);
 	int64_t v = 0;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	if (db_step(st) == DB_ROW)
+		v = db_col_int64(st, 0);
+	db_reset(st);
 	return v;
 }
 
@@ -822,14 +826,14 @@ int64_t store_count(struct store *s)
 	return scalar(s, S_COUNT);
 }
 
-struct sqlite3 *store_db(struct store *s)
+struct db *store_db(struct store *s)
 {
 	return s->db;
 }
 
-static char *col_dup(sqlite3_stmt *st, int i)
+static char *col_dup(struct db_stmt *st, int i)
 {
-	const unsigned char *v = sqlite3_column_text(st, i);
+	const char *v = db_col_text(st, i);
 	return v ? xstrdup((const char *)v) : NULL;
 }
 
@@ -847,12 +851,12 @@ void source_state_release(struct source_state *ss)
 
 int store_source_load(struct store *s, const char *name, struct source_state *out, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = stmt(s, S_SOURCE_GET);
+	struct db_stmt *st = stmt(s, S_SOURCE_GET);
 	int rc;
 	memset(out, 0, sizeof(*out));
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	db_bind_text(st, 1, name);
+	rc = db_step(st);
+	if (rc == DB_ROW) {
 		out->cursor = col_dup(st, 0);
 		out->etag = col_dup(st, 1);
 		out->last_modified = col_dup(st, 2);
@@ -860,175 +864,165 @@ int store_source_load(struct store *s, const char *name, struct source_state *ou
 		out->last_success = col_dup(st, 4);
 		out->last_new = col_dup(st, 5);
 		out->last_error = col_dup(st, 6);
-		out->failures = sqlite3_column_int(st, 7);
-		out->next_run = sqlite3_column_double(st, 8);
-		out->fetches = sqlite3_column_int64(st, 9);
-		out->records = sqlite3_column_int64(st, 10);
+		out->failures = db_col_int(st, 7);
+		out->next_run = db_col_double(st, 8);
+		out->fetches = db_col_int64(st, 9);
+		out->records = db_col_int64(st, 10);
 	}
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_err(s, err, errlen, "load source state");
+	db_reset(st);
+	return rc == DB_ROW || rc == DB_DONE ? 0 : db_err(s, err, errlen, "load source state");
 }
 
 int store_source_save(struct store *s, const char *name, const struct source_state *ss, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = stmt(s, S_SOURCE_PUT);
+	struct db_stmt *st = stmt(s, S_SOURCE_PUT);
 	const char *texts[] = {name, ss->cursor, ss->etag, ss->last_modified, ss->last_attempt, ss->last_success,
 			       ss->last_new, ss->last_error};
 	for (int i = 0; i < 8; i++)
-		sqlite3_bind_text(st, i + 1, texts[i], -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 9, ss->failures);
-	sqlite3_bind_double(st, 10, ss->next_run);
-	sqlite3_bind_int64(st, 11, ss->fetches);
-	sqlite3_bind_int64(st, 12, ss->records);
-	int rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : db_err(s, err, errlen, "save source state");
+		db_bind_text(st, i + 1, texts[i]);
+	db_bind_int64(st, 9, ss->failures);
+	db_bind_double(st, 10, ss->next_run);
+	db_bind_int64(st, 11, ss->fetches);
+	db_bind_int64(st, 12, ss->records);
+	return step_done(s, st, err, errlen, "save source state");
 }
 
 int store_url_get(struct store *s, const char *url, char **etag, char **last_modified, char sha256[65])
 {
-	sqlite3_stmt *st = stmt(s, S_URL_GET);
+	struct db_stmt *st = stmt(s, S_URL_GET);
 	int found = 0;
 	*etag = *last_modified = NULL;
 	sha256[0] = '\0';
-	sqlite3_bind_text(st, 1, url, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	db_bind_text(st, 1, url);
+	if (db_step(st) == DB_ROW) {
 		found = 1;
 		*etag = col_dup(st, 0);
 		*last_modified = col_dup(st, 1);
-		const unsigned char *h = sqlite3_column_text(st, 2);
+		const char *h = db_col_text(st, 2);
 		if (h)
 			snprintf(sha256, 65, "%s", (const char *)h);
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	return found;
 }
 
 int store_url_put(struct store *s, const char *url, const char *source, const char *etag, const char *last_modified,
 		  const char *sha256, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = stmt(s, S_URL_PUT);
+	struct db_stmt *st = stmt(s, S_URL_PUT);
 	char now[21];
 	now_iso(now);
-	sqlite3_bind_text(st, 1, url, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, source, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, etag, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, last_modified, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, sha256, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, now, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : db_err(s, err, errlen, "save URL state");
+	db_bind_text(st, 1, url);
+	db_bind_text(st, 2, source);
+	db_bind_text(st, 3, etag);
+	db_bind_text(st, 4, last_modified);
+	db_bind_text(st, 5, sha256);
+	db_bind_text(st, 6, now);
+	return step_done(s, st, err, errlen, "save URL state");
 }
 
 int store_has_derived(struct store *s, const char *root)
 {
-	sqlite3_stmt *st = stmt(s, S_HAS_DERIVED);
-	sqlite3_bind_text(st, 1, root, -1, SQLITE_STATIC);
-	int found = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_reset(st);
+	struct db_stmt *st = stmt(s, S_HAS_DERIVED);
+	db_bind_text(st, 1, root);
+	int found = db_step(st) == DB_ROW;
+	db_reset(st);
 	return found;
 }
 
 int store_draft_add(struct store *s, const char *url, const char *symbol, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = stmt(s, S_DRAFT_ADD);
+	struct db_stmt *st = stmt(s, S_DRAFT_ADD);
 	char now[21];
 	now_iso(now);
-	sqlite3_bind_text(st, 1, url, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, symbol, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, now, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : db_err(s, err, errlen, "queue a draft text");
+	db_bind_text(st, 1, url);
+	db_bind_text(st, 2, symbol);
+	db_bind_text(st, 3, now);
+	return step_done(s, st, err, errlen, "queue a draft text");
 }
 
 int store_drafts_due(struct store *s, double now, int limit, struct strv *urls, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = stmt(s, S_DRAFT_DUE);
+	struct db_stmt *st = stmt(s, S_DRAFT_DUE);
 	int rc;
-	sqlite3_bind_double(st, 1, now);
-	sqlite3_bind_int(st, 2, limit);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		strv_push(urls, (const char *)sqlite3_column_text(st, 0));
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : db_err(s, err, errlen, "read the draft texts due");
+	db_bind_double(st, 1, now);
+	db_bind_int64(st, 2, limit);
+	while ((rc = db_step(st)) == DB_ROW)
+		strv_push(urls, db_col_text(st, 0));
+	db_reset(st);
+	return rc == DB_DONE ? 0 : db_err(s, err, errlen, "read the draft texts due");
 }
 
 int store_draft_done(struct store *s, const char *url, const char *state, const char *why, const char *format,
 		     long long size, const char *sha256, const char *text, size_t textlen, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = stmt(s, S_DRAFT_DONE);
+	struct db_stmt *st = stmt(s, S_DRAFT_DONE);
 	char now[21];
 	now_iso(now);
-	sqlite3_bind_text(st, 1, url, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, why, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, format, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, size);
-	sqlite3_bind_text(st, 6, sha256, -1, SQLITE_STATIC);
+	db_bind_text(st, 1, url);
+	db_bind_text(st, 2, state);
+	db_bind_text(st, 3, why);
+	db_bind_text(st, 4, format);
+	db_bind_int64(st, 5, size);
+	db_bind_text(st, 6, sha256);
 	if (text)
-		sqlite3_bind_text64(st, 7, text, textlen, SQLITE_STATIC, SQLITE_UTF8);
-	sqlite3_bind_text(st, 8, now, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : db_err(s, err, errlen, "save a draft text");
+		db_bind_textn(st, 7, text, textlen);
+	db_bind_text(st, 8, now);
+	return step_done(s, st, err, errlen, "save a draft text");
 }
 
 int store_draft_failed(struct store *s, const char *url, const char *state, const char *why, double next_try,
 		       char *err, size_t errlen)
 {
-	sqlite3_stmt *st = stmt(s, S_DRAFT_FAILED);
+	struct db_stmt *st = stmt(s, S_DRAFT_FAILED);
 	char now[21];
 	now_iso(now);
-	sqlite3_bind_text(st, 1, url, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, why, -1, SQLITE_STATIC);
-	sqlite3_bind_double(st, 4, next_try);
-	sqlite3_bind_text(st, 5, now, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : db_err(s, err, errlen, "save a draft text's failure");
+	db_bind_text(st, 1, url);
+	db_bind_text(st, 2, state);
+	db_bind_text(st, 3, why);
+	db_bind_double(st, 4, next_try);
+	db_bind_text(st, 5, now);
+	return step_done(s, st, err, errlen, "save a draft text's failure");
 }
 
 char *store_draft_text(struct store *s, const char *url)
 {
-	sqlite3_stmt *st = stmt(s, S_DRAFT_TEXT);
+	struct db_stmt *st = stmt(s, S_DRAFT_TEXT);
 	char *text = NULL;
-	sqlite3_bind_text(st, 1, url, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
+	db_bind_text(st, 1, url);
+	if (db_step(st) == DB_ROW)
 		text = col_dup(st, 0);
-	sqlite3_reset(st);
+	db_reset(st);
 	return text;
 }
 
 json_t *store_draft_json(struct store *s, const char *url)
 {
-	sqlite3_stmt *st = stmt(s, S_DRAFT_INFO);
+	struct db_stmt *st = stmt(s, S_DRAFT_INFO);
 	json_t *o = NULL;
-	sqlite3_bind_text(st, 1, url, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	db_bind_text(st, 1, url);
+	if (db_step(st) == DB_ROW) {
 		static const char *const names[] = {"state", NULL, "error", "format", NULL, NULL, "fetched_at", "symbol"};
-		o = json_pack("{s:s, s:i}", "url", url, "attempts", sqlite3_column_int(st, 1));
+		o = json_pack("{s:s, s:i}", "url", url, "attempts", db_col_int(st, 1));
 		for (int i = 0; i < 8; i++)
-			if (names[i] && sqlite3_column_type(st, i) != SQLITE_NULL)
-				json_object_set_new(o, names[i], json_string((const char *)sqlite3_column_text(st, i)));
-		if (sqlite3_column_type(st, 4) != SQLITE_NULL)
-			json_object_set_new(o, "bytes", json_integer(sqlite3_column_int64(st, 4)));
-		if (sqlite3_column_type(st, 5) != SQLITE_NULL)
-			json_object_set_new(o, "text_chars", json_integer(sqlite3_column_int64(st, 5)));
+			if (names[i] && !db_col_null(st, i))
+				json_object_set_new(o, names[i], json_string(db_col_text(st, i)));
+		if (!db_col_null(st, 4))
+			json_object_set_new(o, "bytes", json_integer(db_col_int64(st, 4)));
+		if (!db_col_null(st, 5))
+			json_object_set_new(o, "text_chars", json_integer(db_col_int64(st, 5)));
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	return o;
 }
 
 /* Fills o ({state: 0, ...}) from a statement giving (state, count) rows; returns o. */
 static json_t *counts_of(struct store *s, enum stmt_id id, json_t *o)
 {
-	sqlite3_stmt *st = stmt(s, id);
-	while (sqlite3_step(st) == SQLITE_ROW)
-		json_object_set_new(o, (const char *)sqlite3_column_text(st, 0), json_integer(sqlite3_column_int64(st, 1)));
-	sqlite3_reset(st);
+	struct db_stmt *st = stmt(s, id);
+	while (db_step(st) == DB_ROW)
+		json_object_set_new(o, db_col_text(st, 0), json_integer(db_col_int64(st, 1)));
+	db_reset(st);
 	return o;
 }
 
@@ -1042,24 +1036,24 @@ json_t *store_draft_counts(struct store *s)
 static int strings_of(struct store *s, enum stmt_id id, const char *param, struct strv *out, char *err, size_t errlen,
 		      const char *what)
 {
-	sqlite3_stmt *st = stmt(s, id);
+	struct db_stmt *st = stmt(s, id);
 	int rc;
 	if (param)
-		sqlite3_bind_text(st, 1, param, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		strv_push(out, (const char *)sqlite3_column_text(st, 0));
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : db_err(s, err, errlen, what);
+		db_bind_text(st, 1, param);
+	while ((rc = db_step(st)) == DB_ROW)
+		strv_push(out, db_col_text(st, 0));
+	db_reset(st);
+	return rc == DB_DONE ? 0 : db_err(s, err, errlen, what);
 }
 
 /* Runs a one-text-parameter statement that returns no rows. */
 static int exec_text(struct store *s, enum stmt_id id, const char *param, char *err, size_t errlen, const char *what)
 {
-	sqlite3_stmt *st = stmt(s, id);
-	sqlite3_bind_text(st, 1, param, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : db_err(s, err, errlen, what);
+	struct db_stmt *st = stmt(s, id);
+	db_bind_text(st, 1, param);
+	int rc = db_step(st);
+	db_reset(st);
+	return rc == DB_DONE ? 0 : db_err(s, err, errlen, what);
 }
 
 int store_drafts_unindexed(struct store *s, struct strv *urls, char *err, size_t errlen)
@@ -1081,93 +1075,91 @@ int store_tr_put(struct store *s, const struct tr_row *t, char *err, size_t errl
 {
 	char now[21];
 	now_iso(now);
-	sqlite3_stmt *h = stmt(s, S_TR_HISTORY_ADD);
-	sqlite3_bind_text(h, 1, t->symbol, -1, SQLITE_STATIC);
-	sqlite3_bind_text(h, 2, t->field, -1, SQLITE_STATIC);
-	sqlite3_bind_text(h, 3, now, -1, SQLITE_STATIC);
-	sqlite3_bind_text(h, 4, t->by, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(h);
-	sqlite3_reset(h);
-	if (rc != SQLITE_DONE)
+	struct db_stmt *h = stmt(s, S_TR_HISTORY_ADD);
+	db_bind_text(h, 1, t->symbol);
+	db_bind_text(h, 2, t->field);
+	db_bind_text(h, 3, now);
+	db_bind_text(h, 4, t->by);
+	int rc = db_step(h);
+	db_reset(h);
+	if (rc != DB_DONE)
 		return db_err(s, err, errlen, "keep a translation's history");
-	sqlite3_stmt *st = stmt(s, S_TR_PUT);
+	struct db_stmt *st = stmt(s, S_TR_PUT);
 	const char *texts[] = {t->symbol, t->field, t->zh, t->by, t->provider, t->model, t->who, now};
 	for (int i = 0; i < 8; i++)
-		sqlite3_bind_text(st, i + 1, texts[i], -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 9, t->reviewed);
-	sqlite3_bind_text(st, 10, t->flags, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 11, t->src_sha, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : db_err(s, err, errlen, "save a translation");
+		db_bind_text(st, i + 1, texts[i]);
+	db_bind_int64(st, 9, t->reviewed);
+	db_bind_text(st, 10, t->flags);
+	db_bind_text(st, 11, t->src_sha);
+	rc = db_step(st);
+	db_reset(st);
+	return rc == DB_DONE ? 0 : db_err(s, err, errlen, "save a translation");
 }
 
-static void put_col(json_t *o, sqlite3_stmt *st, int col, const char *name)
+static void put_col(json_t *o, struct db_stmt *st, int col, const char *name)
 {
-	if (sqlite3_column_type(st, col) != SQLITE_NULL)
-		json_object_set_new(o, name, json_string((const char *)sqlite3_column_text(st, col)));
+	if (!db_col_null(st, col))
+		json_object_set_new(o, name, json_string(db_col_text(st, col)));
 }
 
 json_t *store_tr_get(struct store *s, const char *symbol)
 {
-	sqlite3_stmt *st = stmt(s, S_TR_GET);
+	struct db_stmt *st = stmt(s, S_TR_GET);
 	json_t *all = json_object();
-	sqlite3_bind_text(st, 1, symbol, -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	db_bind_text(st, 1, symbol);
+	while (db_step(st) == DB_ROW) {
 		json_t *o = json_object();
 		static const char *const names[] = {NULL, "zh", "by", "provider", "model", "who", "at"};
 		for (int i = 1; i < 7; i++)
 			put_col(o, st, i, names[i]);
-		json_object_set_new(o, "reviewed", json_boolean(sqlite3_column_int(st, 7)));
+		json_object_set_new(o, "reviewed", json_boolean(db_col_int(st, 7)));
 		put_col(o, st, 8, "flags");
 		put_col(o, st, 9, "src_sha");
-		json_object_set_new(all, (const char *)sqlite3_column_text(st, 0), o);
+		json_object_set_new(all, db_col_text(st, 0), o);
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	return all;
 }
 
 json_t *store_tr_history(struct store *s, const char *symbol)
 {
-	sqlite3_stmt *st = stmt(s, S_TR_HISTORY);
+	struct db_stmt *st = stmt(s, S_TR_HISTORY);
 	json_t *a = json_array();
-	sqlite3_bind_text(st, 1, symbol, -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	db_bind_text(st, 1, symbol);
+	while (db_step(st) == DB_ROW) {
 		json_t *o = json_object();
 		static const char *const names[] = {"field", "zh", "by", "provider", "model", "who", "at"};
 		for (int i = 0; i < 7; i++)
 			put_col(o, st, i, names[i]);
-		json_object_set_new(o, "reviewed", json_boolean(sqlite3_column_int(st, 7)));
+		json_object_set_new(o, "reviewed", json_boolean(db_col_int(st, 7)));
 		put_col(o, st, 8, "replaced_at");
 		json_array_append_new(a, o);
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	return a;
 }
 
 char *store_tm_get(struct store *s, const char *src_sha)
 {
-	sqlite3_stmt *st = stmt(s, S_TM_GET);
+	struct db_stmt *st = stmt(s, S_TM_GET);
 	char *zh = NULL;
-	sqlite3_bind_text(st, 1, src_sha, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
+	db_bind_text(st, 1, src_sha);
+	if (db_step(st) == DB_ROW)
 		zh = col_dup(st, 0);
-	sqlite3_reset(st);
+	db_reset(st);
 	return zh;
 }
 
 int store_tm_put(struct store *s, const char *src_sha, const char *src, const char *zh, const char *provider,
 		 const char *model, const char *flags, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = stmt(s, S_TM_PUT);
+	struct db_stmt *st = stmt(s, S_TM_PUT);
 	char now[21];
 	now_iso(now);
 	const char *texts[] = {src_sha, src, zh, provider, model, now, flags};
 	for (int i = 0; i < 7; i++)
-		sqlite3_bind_text(st, i + 1, texts[i], -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : db_err(s, err, errlen, "save a translated segment");
+		db_bind_text(st, i + 1, texts[i]);
+	return step_done(s, st, err, errlen, "save a translated segment");
 }
 
 int store_tr_unindexed(struct store *s, struct strv *symbols, char *err, size_t errlen)
@@ -1182,84 +1174,78 @@ int store_tr_indexed(struct store *s, const char *symbol, char *err, size_t errl
 
 int store_ts_put(struct store *s, const struct ts_row *t, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = stmt(s, S_TS_PUT);
+	struct db_stmt *st = stmt(s, S_TS_PUT);
 	char now[21];
 	now_iso(now);
 	const char *texts[] = {t->provider, t->url, t->model, t->health, t->last_success, t->last_error};
 	for (int i = 0; i < 6; i++)
-		sqlite3_bind_text(st, i + 1, texts[i] && *texts[i] ? texts[i] : NULL, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 7, t->failures);
-	sqlite3_bind_double(st, 8, t->paused_until);
-	sqlite3_bind_text(st, 9, t->day && *t->day ? t->day : NULL, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 10, t->chars_day);
-	sqlite3_bind_text(st, 11, now, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : db_err(s, err, errlen, "save the translation provider's state");
+		db_bind_text(st, i + 1, texts[i] && *texts[i] ? texts[i] : NULL);
+	db_bind_int64(st, 7, t->failures);
+	db_bind_double(st, 8, t->paused_until);
+	db_bind_text(st, 9, t->day && *t->day ? t->day : NULL);
+	db_bind_int64(st, 10, t->chars_day);
+	db_bind_text(st, 11, now);
+	return step_done(s, st, err, errlen, "save the translation provider's state");
 }
 
 json_t *store_ts_get(struct store *s, const char *provider)
 {
-	sqlite3_stmt *st = stmt(s, S_TS_GET);
+	struct db_stmt *st = stmt(s, S_TS_GET);
 	json_t *all = json_array();
 	static const char *const names[] = {"provider", "url", "model", "health", "last_success", "last_error"};
-	sqlite3_bind_text(st, 1, provider, -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	db_bind_text(st, 1, provider);
+	while (db_step(st) == DB_ROW) {
 		json_t *o = json_object();
 		for (int i = 0; i < 6; i++)
-			json_object_set_new(o, names[i], sqlite3_column_type(st, i) == SQLITE_NULL
+			json_object_set_new(o, names[i], db_col_null(st, i)
 								  ? json_null()
-								  : json_string((const char *)sqlite3_column_text(st, i)));
-		json_object_set_new(o, "failures", json_integer(sqlite3_column_int64(st, 6)));
-		json_object_set_new(o, "paused_until", json_real(sqlite3_column_double(st, 7)));
+								  : json_string(db_col_text(st, i)));
+		json_object_set_new(o, "failures", json_integer(db_col_int64(st, 6)));
+		json_object_set_new(o, "paused_until", json_real(db_col_double(st, 7)));
 		put_col(o, st, 8, "day");
-		json_object_set_new(o, "chars_day", json_integer(sqlite3_column_int64(st, 9)));
+		json_object_set_new(o, "chars_day", json_integer(db_col_int64(st, 9)));
 		put_col(o, st, 10, "updated_at");
 		json_array_append_new(all, o);
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	return all;
 }
 
 int store_tq_add(struct store *s, const char *symbol, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = stmt(s, S_TQ_ADD);
+	struct db_stmt *st = stmt(s, S_TQ_ADD);
 	char now[21];
 	now_iso(now);
-	sqlite3_bind_text(st, 1, symbol, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : db_err(s, err, errlen, "queue a translation");
+	db_bind_text(st, 1, symbol);
+	db_bind_text(st, 2, now);
+	return step_done(s, st, err, errlen, "queue a translation");
 }
 
 int store_tq_due(struct store *s, double now, int limit, struct strv *symbols, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = stmt(s, S_TQ_DUE);
+	struct db_stmt *st = stmt(s, S_TQ_DUE);
 	int rc;
-	sqlite3_bind_double(st, 1, now);
-	sqlite3_bind_int(st, 2, limit);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		strv_push(symbols, (const char *)sqlite3_column_text(st, 0));
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : db_err(s, err, errlen, "read the translations due");
+	db_bind_double(st, 1, now);
+	db_bind_int64(st, 2, limit);
+	while ((rc = db_step(st)) == DB_ROW)
+		strv_push(symbols, db_col_text(st, 0));
+	db_reset(st);
+	return rc == DB_DONE ? 0 : db_err(s, err, errlen, "read the translations due");
 }
 
 int store_tq_set(struct store *s, const char *symbol, const char *state, const char *error, double next_try,
 		 int attempt, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = stmt(s, S_TQ_SET);
+	struct db_stmt *st = stmt(s, S_TQ_SET);
 	char now[21];
 	now_iso(now);
-	sqlite3_bind_text(st, 1, symbol, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, error, -1, SQLITE_STATIC);
-	sqlite3_bind_double(st, 4, next_try);
-	sqlite3_bind_int(st, 5, attempt);
-	sqlite3_bind_text(st, 6, now, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : db_err(s, err, errlen, "save a translation's state");
+	db_bind_text(st, 1, symbol);
+	db_bind_text(st, 2, state);
+	db_bind_text(st, 3, error);
+	db_bind_double(st, 4, next_try);
+	db_bind_int64(st, 5, attempt);
+	db_bind_text(st, 6, now);
+	return step_done(s, st, err, errlen, "save a translation's state");
 }
 
 json_t *store_tq_counts(struct store *s)
@@ -1269,30 +1255,30 @@ json_t *store_tq_counts(struct store *s)
 
 json_t *store_tq_row(struct store *s, const char *symbol)
 {
-	sqlite3_stmt *st = stmt(s, S_TQ_ROW);
+	struct db_stmt *st = stmt(s, S_TQ_ROW);
 	json_t *o = NULL;
-	sqlite3_bind_text(st, 1, symbol, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		o = json_pack("{s:s, s:i}", "state", (const char *)sqlite3_column_text(st, 0), "attempts",
-			      sqlite3_column_int(st, 1));
+	db_bind_text(st, 1, symbol);
+	if (db_step(st) == DB_ROW) {
+		o = json_pack("{s:s, s:i}", "state", db_col_text(st, 0), "attempts",
+			      db_col_int(st, 1));
 		put_col(o, st, 2, "error");
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	return o;
 }
 
 json_t *store_tr_review(struct store *s, int limit)
 {
-	sqlite3_stmt *st = stmt(s, S_TR_REVIEW);
+	struct db_stmt *st = stmt(s, S_TR_REVIEW);
 	json_t *a = json_array();
-	sqlite3_bind_int(st, 1, limit);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	db_bind_int64(st, 1, limit);
+	while (db_step(st) == DB_ROW) {
 		json_t *o = json_object();
 		static const char *const names[] = {"symbol", "field", "zh", "provider", "model", "at", "flags"};
 		for (int i = 0; i < 7; i++)
 			put_col(o, st, i, names[i]);
 		json_array_append_new(a, o);
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	return a;
 }

@@ -67,7 +67,7 @@ int64_t store_max_seq(struct store *s);
 int64_t store_count(struct store *s);
 
 /* The database connection, for the stages whose tables the store's migrations create (subscriptions). Borrowed. */
-struct sqlite3 *store_db(struct store *s);
+struct db *store_db(struct store *s);
 
 /* The crawler's state of one source, persisted so that a restart resumes where it stopped. Strings are owned. */
 struct source_state {

@@ -12,7 +12,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <openssl/crypto.h>
-#include <sqlite3.h>
+#include "db.h"
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -330,25 +330,25 @@ static json_t *sources_json(struct web *w)
 	return w->cr ? crawler_sources_json(w->cr) : json_array();
 }
 
-static sqlite3 *sdb(struct web *w)
+static struct db *sdb(struct web *w)
 {
-	return (sqlite3 *)store_db(archive_store(w->a));
+	return store_db(archive_store(w->a));
 }
 
 static json_t *sql_counts(struct archive *a, const char *sql, const char *arg)
 {
 	json_t *o = json_object();
-	sqlite3_stmt *q;
-	if (sqlite3_prepare_v2((sqlite3 *)store_db(archive_store(a)), sql, -1, &q, NULL) != SQLITE_OK)
+	struct db_stmt *q;
+	if (db_prepare(store_db(archive_store(a)), sql, &q) != DB_OK)
 		return o;
 	if (arg)
-		sqlite3_bind_text(q, 1, arg, -1, SQLITE_STATIC);
-	while (sqlite3_step(q) == SQLITE_ROW) {
-		const char *k = (const char *)sqlite3_column_text(q, 0);
+		db_bind_text(q, 1, arg);
+	while (db_step(q) == DB_ROW) {
+		const char *k = db_col_text(q, 0);
 		if (k)
-			json_object_set_new(o, k, json_integer(sqlite3_column_int64(q, 1)));
+			json_object_set_new(o, k, json_integer(db_col_int64(q, 1)));
 	}
-	sqlite3_finalize(q);
+	db_finalize(q);
 	return o;
 }
 
@@ -765,7 +765,7 @@ static enum MHD_Result api_subscribe(struct req *r)
 	who.lang = (char *)(lang && *lang ? lang : r->lang);
 	int64_t id, sid;
 	char err[ERRBUF_SIZE];
-	if (sqlite3_exec(sdb(w), "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+	if (db_exec(sdb(w), "BEGIN IMMEDIATE") != DB_OK)
 		return respond_error(r, 503, "busy", "the database is busy: try again in a moment");
 	int rc = subs_add_subscriber(st, &who, 0, &id, err, sizeof(err));
 	if (rc == -EEXIST) {
@@ -777,21 +777,21 @@ static enum MHD_Result api_subscribe(struct req *r)
 		}
 		if (again == -EAGAIN) {
 			sub_filter_release(&sub.filter);
-			sqlite3_exec(sdb(w), "COMMIT", NULL, NULL, NULL);
+			db_exec(sdb(w), "COMMIT");
 			goto accepted; /* the request of the last day still stands */
 		}
 		if (again != -EINVAL) {
 			sub_filter_release(&sub.filter);
-			sqlite3_exec(sdb(w), "ROLLBACK", NULL, NULL, NULL);
+			db_exec(sdb(w), "ROLLBACK");
 			return respond_error(r, 500, "store_failed", "%s", err);
 		}
 		/* Known address: the form does not say so (that would tell anyone who is subscribed); the owner gets a
 		 * link to manage their subscriptions, where they can add this one, unless one went out lately. */
 		rc = alert_queue_manage(w->a, id, err, sizeof(err));
 		sub_filter_release(&sub.filter);
-		if (rc < 0 || sqlite3_exec(sdb(w), "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-			sqlite3_exec(sdb(w), "ROLLBACK", NULL, NULL, NULL);
-			return respond_error(r, 500, "store_failed", "%s", rc < 0 ? err : sqlite3_errmsg(sdb(w)));
+		if (rc < 0 || db_exec(sdb(w), "COMMIT") != DB_OK) {
+			db_exec(sdb(w), "ROLLBACK");
+			return respond_error(r, 500, "store_failed", "%s", rc < 0 ? err : db_errmsg(sdb(w)));
 		}
 		goto accepted;
 	}
@@ -802,12 +802,12 @@ add:
 	}
 	sub_filter_release(&sub.filter);
 	if (rc) {
-		sqlite3_exec(sdb(w), "ROLLBACK", NULL, NULL, NULL);
+		db_exec(sdb(w), "ROLLBACK");
 		return respond_error(r, rc == -EINVAL ? 400 : 500, rc == -EINVAL ? "bad_parameter" : "store_failed", "%s", err);
 	}
-	if (sqlite3_exec(sdb(w), "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-		snprintf(err, sizeof(err), "%s", sqlite3_errmsg(sdb(w)));
-		sqlite3_exec(sdb(w), "ROLLBACK", NULL, NULL, NULL);
+	if (db_exec(sdb(w), "COMMIT") != DB_OK) {
+		snprintf(err, sizeof(err), "%s", db_errmsg(sdb(w)));
+		db_exec(sdb(w), "ROLLBACK");
 		return respond_error(r, 500, "store_failed", "%s", err);
 	}
 accepted:;

@@ -1,25 +1,25 @@
 /* metrics.c: /metrics in Prometheus' text format and /healthz, from the store's tables and the crawler's sources. */
 #include "http.h"
 
-#include <sqlite3.h>
+#include "db.h"
 #include <string.h>
 #include <sys/statvfs.h>
 #include <time.h>
 
-static sqlite3 *mdb(struct req *r)
+static struct db *mdb(struct req *r)
 {
-	return (sqlite3 *)store_db(archive_store(r->w->a));
+	return store_db(archive_store(r->w->a));
 }
 
 static double scalar(struct req *r, const char *sql)
 {
-	sqlite3_stmt *q;
+	struct db_stmt *q;
 	double v = 0;
-	if (sqlite3_prepare_v2(mdb(r), sql, -1, &q, NULL) != SQLITE_OK)
+	if (db_prepare(mdb(r), sql, &q) != DB_OK)
 		return -1;
-	if (sqlite3_step(q) == SQLITE_ROW)
-		v = sqlite3_column_double(q, 0);
-	sqlite3_finalize(q);
+	if (db_step(q) == DB_ROW)
+		v = db_col_double(q, 0);
+	db_finalize(q);
 	return v;
 }
 
@@ -27,17 +27,17 @@ static double scalar(struct req *r, const char *sql)
 static void by_state(struct req *r, struct buf *o, const char *metric, const char *help, const char *sql,
 		     const char *const *states)
 {
-	sqlite3_stmt *q;
+	struct db_stmt *q;
 	long long counts[8] = {0};
 	size_t n = 0;
 	while (states[n] && n < 8)
 		n++;
-	if (sqlite3_prepare_v2(mdb(r), sql, -1, &q, NULL) == SQLITE_OK) {
-		while (sqlite3_step(q) == SQLITE_ROW)
+	if (db_prepare(mdb(r), sql, &q) == DB_OK) {
+		while (db_step(q) == DB_ROW)
 			for (size_t k = 0; k < n; k++)
-				if (!strcmp((const char *)sqlite3_column_text(q, 0), states[k]))
-					counts[k] = sqlite3_column_int64(q, 1);
-		sqlite3_finalize(q);
+				if (!strcmp(db_col_text(q, 0), states[k]))
+					counts[k] = db_col_int64(q, 1);
+		db_finalize(q);
 	}
 	buf_addf(o, "# HELP %s %s\n# TYPE %s gauge\n", metric, help, metric);
 	for (size_t k = 0; k < n; k++)
@@ -61,7 +61,7 @@ static void label(struct buf *o, const char *v)
 static enum MHD_Result metrics(struct req *r)
 {
 	struct buf o;
-	sqlite3_stmt *q;
+	struct db_stmt *q;
 	double now = now_epoch();
 	buf_init(&o, BUF_NOMAX);
 	buf_addf(&o, "# HELP tbtwarn_up 1 while the service answers.\n# TYPE tbtwarn_up gauge\ntbtwarn_up 1\n");
@@ -87,24 +87,22 @@ static enum MHD_Result metrics(struct req *r)
 		     "# TYPE tbtwarn_matches_total counter\ntbtwarn_matches_total %.0f\n",
 		 scalar(r, "SELECT count(*) FROM outbox WHERE kind = 'alert'"));
 	buf_addstr(&o, "# HELP tbtwarn_deliveries Outbox rows by state, kind and channel.\n# TYPE tbtwarn_deliveries gauge\n");
-	if (sqlite3_prepare_v2(mdb(r),
-			       "SELECT CASE WHEN o.state = 'pending' AND o.attempts > 0 THEN 'retrying' ELSE o.state END, o.kind, "
+	if (db_prepare(mdb(r), "SELECT CASE WHEN o.state = 'pending' AND o.attempts > 0 THEN 'retrying' ELSE o.state END, o.kind, "
 			       "COALESCE(s.channel, 'email'), count(*) FROM outbox o LEFT JOIN subscriptions s ON s.id = o.subscription_id "
-			       "GROUP BY 1, 2, 3",
-			       -1, &q, NULL) == SQLITE_OK) {
-		while (sqlite3_step(q) == SQLITE_ROW) {
+			       "GROUP BY 1, 2, 3", &q) == DB_OK) {
+		while (db_step(q) == DB_ROW) {
 			buf_addstr(&o, "tbtwarn_deliveries{state=\"");
-			label(&o, (const char *)sqlite3_column_text(q, 0));
+			label(&o, db_col_text(q, 0));
 			buf_addstr(&o, "\",kind=\"");
-			label(&o, (const char *)sqlite3_column_text(q, 1));
+			label(&o, db_col_text(q, 1));
 			buf_addstr(&o, "\",channel=\"");
-			label(&o, (const char *)sqlite3_column_text(q, 2));
-			buf_addf(&o, "\"} %lld\n", (long long)sqlite3_column_int64(q, 3));
+			label(&o, db_col_text(q, 2));
+			buf_addf(&o, "\"} %lld\n", (long long)db_col_int64(q, 3));
 		}
-		sqlite3_finalize(q);
+		db_finalize(q);
 	}
-	sqlite3_int64 cur, hi;
-	if (sqlite3_status64(SQLITE_STATUS_MEMORY_USED, &cur, &hi, 0) == SQLITE_OK)
+	int64_t cur = db_memory_used();
+	if (cur >= 0)
 		buf_addf(&o, "# HELP tbtwarn_sqlite_memory_bytes Memory SQLite holds (page caches of every connection, bounded by "
 			     "[service] db_cache).\n# TYPE tbtwarn_sqlite_memory_bytes gauge\ntbtwarn_sqlite_memory_bytes %lld\n",
 			 (long long)cur);
@@ -123,22 +121,20 @@ static enum MHD_Result metrics(struct req *r)
 		     "# TYPE tbtwarn_translation_memory_segments gauge\ntbtwarn_translation_memory_segments %.0f\n",
 		 scalar(r, "SELECT count(*) FROM translation_memory"));
 	/* The translation provider, like a source: health, failures in a row, staleness, the day's characters. */
-	sqlite3_stmt *tq;
-	if (sqlite3_prepare_v2(mdb(r),
-			       "SELECT provider, health, failures, last_success, CASE WHEN day = ?1 THEN chars_day ELSE 0 END "
-			       "FROM translator_state ORDER BY provider",
-			       -1, &tq, NULL) == SQLITE_OK) {
+	struct db_stmt *tq;
+	if (db_prepare(mdb(r), "SELECT provider, health, failures, last_success, CASE WHEN day = ?1 THEN chars_day ELSE 0 END "
+			       "FROM translator_state ORDER BY provider", &tq) == DB_OK) {
 		char today[11];
 		today_iso(today);
-		sqlite3_bind_text(tq, 1, today, -1, SQLITE_TRANSIENT);
+		db_bind_text(tq, 1, today);
 		struct buf h, f, st, ch;
 		buf_init(&h, BUF_NOMAX);
 		buf_init(&f, BUF_NOMAX);
 		buf_init(&st, BUF_NOMAX);
 		buf_init(&ch, BUF_NOMAX);
-		while (sqlite3_step(tq) == SQLITE_ROW) {
-			const char *prov = (const char *)sqlite3_column_text(tq, 0), *health = (const char *)sqlite3_column_text(tq, 1);
-			double ok = iso_time_epoch((const char *)sqlite3_column_text(tq, 3));
+		while (db_step(tq) == DB_ROW) {
+			const char *prov = db_col_text(tq, 0), *health = db_col_text(tq, 1);
+			double ok = iso_time_epoch(db_col_text(tq, 3));
 			buf_addstr(&h, "tbtwarn_translate_provider_healthy{provider=\"");
 			label(&h, prov);
 			buf_addstr(&h, "\",health=\"");
@@ -146,15 +142,15 @@ static enum MHD_Result metrics(struct req *r)
 			buf_addf(&h, "\"} %d\n", health && !strcmp(health, "ok"));
 			buf_addstr(&f, "tbtwarn_translate_provider_failures{provider=\"");
 			label(&f, prov);
-			buf_addf(&f, "\"} %lld\n", (long long)sqlite3_column_int64(tq, 2));
+			buf_addf(&f, "\"} %lld\n", (long long)db_col_int64(tq, 2));
 			buf_addstr(&st, "tbtwarn_translate_provider_staleness_seconds{provider=\"");
 			label(&st, prov);
 			buf_addf(&st, "\"} %.0f\n", ok > 0 ? now - ok : -1);
 			buf_addstr(&ch, "tbtwarn_translate_chars_today{provider=\"");
 			label(&ch, prov);
-			buf_addf(&ch, "\"} %lld\n", (long long)sqlite3_column_int64(tq, 4));
+			buf_addf(&ch, "\"} %lld\n", (long long)db_col_int64(tq, 4));
 		}
-		sqlite3_finalize(tq);
+		db_finalize(tq);
 		if (h.len) {
 			buf_addf(&o, "# HELP tbtwarn_translate_provider_healthy 1 when the translation provider's health is ok.\n"
 				     "# TYPE tbtwarn_translate_provider_healthy gauge\n%s"
