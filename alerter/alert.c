@@ -523,16 +523,18 @@ int alert_collect(struct archive *a, const struct alert_opts *o, struct alert_st
 	if (!rc && c.rc)
 		rc = c.rc;
 	if (!rc && c.last_seq != from) {
-		char sql[128];
-		snprintf(sql, sizeof(sql), "INSERT OR REPLACE INTO alert_state (key, value) VALUES ('seq', '%lld')",
+		char sql[192];
+		snprintf(sql, sizeof(sql), "INSERT INTO alert_state (key, value) VALUES ('seq', '%lld') "
+					   "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
 			 (long long)c.last_seq);
 		rc = exec_sql(a, sql, err, errlen);
 	}
 	if (!rc && o->reminder_days > 0)
 		rc = plan_reminders(&c);
 	if (!rc) {
-		char sql[128];
-		snprintf(sql, sizeof(sql), "INSERT OR REPLACE INTO alert_state (key, value) VALUES ('reminders_day', '%s')", c.today);
+		char sql[192];
+		snprintf(sql, sizeof(sql), "INSERT INTO alert_state (key, value) VALUES ('reminders_day', '%s') "
+					   "ON CONFLICT (key) DO UPDATE SET value = excluded.value", c.today);
 		rc = exec_sql(a, sql, err, errlen);
 	}
 	db_finalize(c.ins);
@@ -560,7 +562,7 @@ static int fold_digests(struct archive *a, struct alert_stats *st, char *err, si
 	int rc = 0;
 	today_iso(today);
 	now_iso(nowiso);
-	if (prep(a, "SELECT subscription_id, subscriber_id, MAX(next_attempt) FROM outbox WHERE state = 'held' AND "
+	if (prep(a, "SELECT subscription_id, MIN(subscriber_id), MAX(next_attempt) FROM outbox WHERE state = 'held' AND "
 		    "next_attempt <= ?1 GROUP BY subscription_id",
 		 &groups, err, errlen))
 		return -TBT_EDB;
@@ -1545,7 +1547,7 @@ int alert_operator_notice(struct archive *a, const char *email, const char *key,
 		db_finalize(q);
 	}
 	buf_release(&note);
-	if (!rc && !prep(a, "INSERT OR REPLACE INTO alert_state (key, value) VALUES (?1, ?2)", &q, err, errlen)) {
+	if (!rc && !prep(a, "INSERT INTO alert_state (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value", &q, err, errlen)) {
 		char v[32];
 		snprintf(v, sizeof(v), "%.0f", t);
 		db_bind_text(q, 1, skey);

@@ -146,7 +146,7 @@ int subs_add_subscriber(struct store *st, const struct subscriber *s, int confir
 	db_bind_text(q, 7, now);
 	db_bind_text(q, 8, confirmed ? now : NULL);
 	struct db *db = store_db(st);
-	if (db_exec(db, "SAVEPOINT add_subscriber") != DB_OK)
+	if (db_savepoint(db, "add_subscriber") != DB_OK)
 		return db_fail(st, q, err, errlen, "add subscriber");
 	if (db_step(q) != DB_DONE) {
 		int rc = db_fail(st, q, err, errlen, "add subscriber");
@@ -175,7 +175,7 @@ int subs_add_subscriber(struct store *st, const struct subscriber *s, int confir
 		db_finalize(q);
 	}
 	/* Outside a transaction of the caller's, the release is the commit: its failure is the caller's to know. */
-	if (db_exec(db, "RELEASE add_subscriber") != DB_OK) {
+	if (db_release(db, "add_subscriber", 1) != DB_OK) {
 		errf(err, errlen, "add subscriber: %s", db_errmsg(db));
 		db_release(db, "add_subscriber", 0);
 		return -TBT_EDB;
@@ -300,7 +300,7 @@ int subs_resubscribe(struct store *st, int64_t id, char *err, size_t errlen)
 		errf(err, errlen, rc == -EAGAIN ? "a request to confirm went out in the last 10 minutes" : "the subscriber has not unsubscribed");
 		return rc;
 	}
-	if (db_exec(db, "SAVEPOINT resubscribe") != DB_OK) {
+	if (db_savepoint(db, "resubscribe") != DB_OK) {
 		errf(err, errlen, "resubscribe: %s", db_errmsg(db));
 		return -TBT_EDB;
 	}
@@ -329,7 +329,7 @@ int subs_resubscribe(struct store *st, int64_t id, char *err, size_t errlen)
 		db_release(db, "resubscribe", 0);
 		return rc;
 	}
-	if (db_exec(db, "RELEASE resubscribe") != DB_OK) {
+	if (db_release(db, "resubscribe", 1) != DB_OK) {
 		errf(err, errlen, "resubscribe: %s", db_errmsg(db));
 		db_release(db, "resubscribe", 0);
 		return -TBT_EDB;
@@ -363,7 +363,7 @@ int subs_unsubscribe(struct store *st, int64_t id, char *err, size_t errlen)
 {
 	struct db *db = store_db(st);
 	struct db_stmt *q;
-	if (db_exec(db, "SAVEPOINT unsubscribe") != DB_OK) {
+	if (db_savepoint(db, "unsubscribe") != DB_OK) {
 		errf(err, errlen, "unsubscribe: %s", db_errmsg(db));
 		return -TBT_EDB;
 	}
@@ -377,7 +377,7 @@ int subs_unsubscribe(struct store *st, int64_t id, char *err, size_t errlen)
 		if (!rc)
 			db_finalize(q);
 	}
-	if (!rc && db_exec(db, "RELEASE unsubscribe") != DB_OK) {
+	if (!rc && db_release(db, "unsubscribe", 1) != DB_OK) {
 		errf(err, errlen, "unsubscribe: %s", db_errmsg(db));
 		rc = -TBT_EDB;
 	}

@@ -1546,6 +1546,11 @@ static int cmd_backup(const char *data, int argc, char **argv)
 		fputs(usage_backup, stderr);
 		return 2;
 	}
+	if (archive_store_url() && db_url_is_postgres(archive_store_url())) {
+		fputs("tbtwarn: backup: the store is on PostgreSQL: back it up with pg_dump or pg_basebackup, and keep the data "
+		      "directory's secret (docs/operations.md)\n", stderr);
+		return 2;
+	}
 	if (mkdir(argv[1], 0700) && errno != EEXIST) {
 		fprintf(stderr, "tbtwarn: backup: cannot make %s: %s\n", argv[1], strerror(errno));
 		return 2;
@@ -1561,10 +1566,13 @@ static int cmd_backup(const char *data, int argc, char **argv)
 	unlink(dst);
 	/* SQLite's online backup: a consistent snapshot while the service keeps writing (steps of 1,000 pages; a write
 	 * by the service restarts the copy from the changed pages). */
-	int ok = !db_backup(from, dst, berr, sizeof(berr));
+	int brc = db_backup(from, dst, berr, sizeof(berr)), ok = !brc;
 	db_close(from);
-	if (!ok)
+	if (!ok) {
 		fprintf(stderr, "tbtwarn: backup: %s\n", berr);
+		if (brc != -ENOSPC)
+			return 2;
+	}
 	long long n = -1;
 	if (ok && !db_open(dst, 1, &to, berr, sizeof(berr))) {
 		n = db_scalar(to, "SELECT count(*) FROM notifications", -1);
@@ -2385,13 +2393,19 @@ int main(int argc, char **argv)
 		if (!g_cats)
 			die("categories: %s", err);
 		risk_config_default(&g_risk);
-		/* The [risk] weights come from the configuration file when one is given. */
+		/* The [risk] weights and the [store] come from the configuration file when one is given. */
+		const char *store_url = getenv("TBTWARN_DATABASE_URL");
 		if ((config && *config) || (getenv("TBTWARN_CONFIG") && *getenv("TBTWARN_CONFIG"))) {
 			struct ini *cfg = load_config(config);
 			if (risk_config_load(&g_risk, cfg, err, sizeof(err)))
 				die("configuration: %s", err);
+			const struct ini_section *st = ini_section(cfg, "store");
+			if (!(store_url && *store_url) && st && ini_get(st, "url"))
+				archive_use_store(ini_get(st, "url"));
 			ini_free(cfg);
 		}
+		if (store_url && *store_url)
+			archive_use_store(store_url);
 	}
 	int sub_argc = argc - optind;
 	char **sub_argv = argv + optind;

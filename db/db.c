@@ -108,6 +108,13 @@ void db_rollback(struct db *db)
 int db_savepoint(struct db *db, const char *name)
 {
 	char sql[96];
+	/* SQLite: a savepoint outside a transaction begins one, which its RELEASE commits. PostgreSQL wants a
+	 * transaction first: the same is done by hand. */
+	if (db->kind == DB_POSTGRES && !db_in_txn(db)) {
+		if (db_exec(db, "BEGIN"))
+			return DB_ERROR;
+		snprintf(db->outer_sp, sizeof(db->outer_sp), "%s", name);
+	}
 	snprintf(sql, sizeof(sql), "SAVEPOINT %s", name);
 	return db_exec(db, sql);
 }
@@ -115,6 +122,13 @@ int db_savepoint(struct db *db, const char *name)
 int db_release(struct db *db, const char *name, int commit)
 {
 	char sql[160];
+	if (db->kind == DB_POSTGRES && db->outer_sp[0] && !strcmp(db->outer_sp, name)) {
+		db->outer_sp[0] = '\0';
+		if (commit)
+			return db_commit(db);
+		db_rollback(db);
+		return 0;
+	}
 	if (commit) {
 		snprintf(sql, sizeof(sql), "RELEASE %s", name);
 		if (db_exec(db, sql) == 0)
@@ -330,7 +344,7 @@ int db_backup(struct db *db, const char *dst, char *err, size_t errlen)
 	}
 	sqlite3 *to;
 	if (sqlite3_open(dst, &to) != SQLITE_OK) {
-		errf(err, errlen, "create '%s': %s", dst, to ? sqlite3_errmsg(to) : "out of memory");
+		errf(err, errlen, "cannot create %s: %s", dst, to ? sqlite3_errmsg(to) : "out of memory");
 		sqlite3_close(to);
 		return -EIO;
 	}
@@ -346,7 +360,7 @@ int db_backup(struct db *db, const char *dst, char *err, size_t errlen)
 	}
 	int ok = b && rc == SQLITE_DONE && sqlite3_errcode(to) == SQLITE_OK;
 	if (!ok)
-		errf(err, errlen, "back up into '%s': %s", dst, sqlite3_errmsg(to));
+		errf(err, errlen, "back up into %s: %s", dst, sqlite3_errmsg(to));
 	sqlite3_close(to);
-	return ok ? 0 : -EIO;
+	return ok ? 0 : -ENOSPC;
 }

@@ -84,7 +84,8 @@ struct db *db_of(struct db_stmt *st);
 int64_t db_scalar(struct db *db, const char *sql, int64_t def);
 /* Bytes SQLite holds in its page caches (all connections); -1 on PostgreSQL. */
 int64_t db_memory_used(void);
-/* A consistent copy of the database into the file dst (SQLite's online backup); -ENOTSUP on PostgreSQL. */
+/* A consistent copy of the database into the file dst (SQLite's online backup): 0, -EIO when dst cannot be created,
+ * -ENOSPC when the copy failed (a full disk: err says), -ENOTSUP on PostgreSQL. */
 int db_backup(struct db *db, const char *dst, char *err, size_t errlen);
 
 #endif

@@ -16,6 +16,7 @@ struct db {
 	char msg[512];     /* PostgreSQL: why the last call failed */
 	int64_t changes;   /* PostgreSQL: rows the last statement changed */
 	unsigned next_name; /* PostgreSQL: prepared statements' names */
+	char outer_sp[64];  /* PostgreSQL: the savepoint that began the transaction (SQLite's semantics) */
 };
 
 struct db_stmt {
@@ -46,6 +47,9 @@ int pg_step(struct db_stmt *st);
 const char *pg_col(struct db_stmt *st, int i);
 const void *pg_col_blob(struct db_stmt *st, int i);
 size_t pg_col_bytes(struct db_stmt *st, int i);
+/* SQLite's dialect written as PostgreSQL's (types in DDL, INSERT OR IGNORE, BEGIN IMMEDIATE, json_extract,
+ * json_each, strftime('%s', ...)); malloc'd. */
+char *pg_dialect(const char *sql);
 /* The SQL with SQLite's parameters (?N, ?) written as PostgreSQL's ($N); malloc'd. nparams: the highest number. */
 char *pg_sql(const char *sql, int *nparams);
 

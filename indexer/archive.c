@@ -1,5 +1,6 @@
 /* archive.c: ties the store and the index together; SQLite commits first, Xapian follows and records how far. */
 #include "archive.h"
+#include "db.h"
 
 #include "buf.h"
 #include "hash.h"
@@ -45,6 +46,26 @@ static char *path_in(const char *dir, const char *name)
 	buf_init(&b, BUF_NOMAX);
 	buf_addf(&b, "%s/%s", dir, name);
 	return buf_detach(&b);
+}
+
+/* The store every archive of this process opens: set once at start ([store] url, TBTWARN_DATABASE_URL), before any
+ * thread; NULL: the SQLite file in the data directory. */
+static char *store_url_set;
+
+void archive_use_store(const char *url)
+{
+	free(store_url_set);
+	store_url_set = url && *url ? xstrdup(url) : NULL;
+}
+
+const char *archive_store_url(void)
+{
+	return store_url_set;
+}
+
+static char *store_url(const char *dir)
+{
+	return store_url_set ? xstrdup(store_url_set) : path_in(dir, "tbtwarn.db");
 }
 
 static int mkdir_p(const char *dir, char *err, size_t errlen)
@@ -432,9 +453,9 @@ int archive_open_with(const char *dir, enum archive_mode mode, const struct cata
 		archive_free(a);
 		return rc;
 	}
-	dbpath = path_in(dir, "tbtwarn.db");
+	dbpath = store_url(dir);
 	ixpath = path_in(dir, "index");
-	if (mode == ARCHIVE_READ && access(dbpath, F_OK)) {
+	if (mode == ARCHIVE_READ && !db_url_is_postgres(dbpath) && access(dbpath, F_OK)) {
 		errf(err, errlen, "no archive in '%s' (import some notifications first, or set --data)", dir);
 		rc = -ENOENT;
 		goto fail;
@@ -514,7 +535,7 @@ int64_t archive_index_lag(struct archive *a, const char **why)
 int archive_open_reader(struct archive *a, struct archive **out, char *err, size_t errlen)
 {
 	struct archive *r = xcalloc(1, sizeof(*r));
-	char *dbpath = path_in(a->dir, "tbtwarn.db"), *ixpath = path_in(a->dir, "index");
+	char *dbpath = store_url(a->dir), *ixpath = path_in(a->dir, "index");
 	int rc;
 	*out = NULL;
 	r->dir = xstrdup(a->dir);

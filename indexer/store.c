@@ -65,7 +65,7 @@ static const char *const stmt_sql[S_N] = {
 		     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1, ?10, ?11, ?11, ?12, ?13, ?14, ?15, ?16) "
 		     "ON CONFLICT (symbol) DO UPDATE SET member = excluded.member, distributed = excluded.distributed, "
 		     "comment_deadline = excluded.comment_deadline, content_hash = excluded.content_hash, "
-		     "version = version + 1, seq = excluded.seq, updated_at = excluded.updated_at, doc = excluded.doc, "
+		     "version = notifications.version + 1, seq = excluded.seq, updated_at = excluded.updated_at, doc = excluded.doc, "
 		     "source = excluded.source, source_url = excluded.source_url, fetched_at = excluded.fetched_at, "
 		     "raw_sha256 = excluded.raw_sha256",
 	[S_HISTORY_ADD] = "INSERT INTO notification_history (notification_id, symbol, version, replaced_at, "
@@ -81,16 +81,22 @@ static const char *const stmt_sql[S_N] = {
 		      "FROM notification_history WHERE symbol = ?1 ORDER BY version",
 	[S_SOURCE_GET] = "SELECT cursor, etag, last_modified, last_attempt, last_success, last_new, last_error, failures, "
 			 "next_run, fetches, records FROM source_state WHERE name = ?1",
-	[S_SOURCE_PUT] = "INSERT OR REPLACE INTO source_state (name, cursor, etag, last_modified, last_attempt, "
+	[S_SOURCE_PUT] = "INSERT INTO source_state (name, cursor, etag, last_modified, last_attempt, "
 			 "last_success, last_new, last_error, failures, next_run, fetches, records) "
-			 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+			 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) ON CONFLICT (name) DO UPDATE SET "
+			 "cursor = excluded.cursor, etag = excluded.etag, last_modified = excluded.last_modified, "
+			 "last_attempt = excluded.last_attempt, last_success = excluded.last_success, last_new = excluded.last_new, "
+			 "last_error = excluded.last_error, failures = excluded.failures, next_run = excluded.next_run, "
+			 "fetches = excluded.fetches, records = excluded.records",
 	[S_HAS_DERIVED] = "SELECT 1 FROM notifications WHERE root_symbol = ?1 AND symbol <> ?1 LIMIT 1",
 	[S_URL_GET] = "SELECT etag, last_modified, sha256 FROM url_state WHERE url = ?1",
-	[S_URL_PUT] = "INSERT OR REPLACE INTO url_state (url, source, etag, last_modified, sha256, fetched_at) "
-		      "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[S_URL_PUT] = "INSERT INTO url_state (url, source, etag, last_modified, sha256, fetched_at) "
+		      "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (url) DO UPDATE SET source = excluded.source, "
+		      "etag = excluded.etag, last_modified = excluded.last_modified, sha256 = excluded.sha256, "
+		      "fetched_at = excluded.fetched_at",
 	[S_DRAFT_ADD] = "INSERT OR IGNORE INTO draft_texts (url, symbol, created_at) VALUES (?1, ?2, ?3)",
 	[S_DRAFT_DUE] = "SELECT url, symbol, attempts FROM draft_texts WHERE state = 'pending' AND next_try <= ?1 "
-			"ORDER BY next_try, rowid LIMIT ?2",
+			"ORDER BY next_try, created_at, url LIMIT ?2",
 	[S_DRAFT_DONE] = "UPDATE draft_texts SET state = ?2, attempts = attempts + 1, error = ?3, format = ?4, size = ?5, "
 			 "sha256 = ?6, text = ?7, fetched_at = ?8, indexed = 0 WHERE url = ?1",
 	[S_DRAFT_FAILED] = "UPDATE draft_texts SET state = ?2, attempts = attempts + 1, error = ?3, next_try = ?4, "
@@ -117,13 +123,15 @@ static const char *const stmt_sql[S_N] = {
 	[S_TR_HISTORY] = "SELECT field, zh, by, provider, model, who, at, reviewed, replaced_at FROM translation_history "
 			 "WHERE symbol = ?1 ORDER BY id",
 	[S_TM_GET] = "SELECT zh FROM translation_memory WHERE src_sha = ?1",
-	[S_TM_PUT] = "INSERT OR REPLACE INTO translation_memory (src_sha, src, zh, provider, model, at, flags) "
-		     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[S_TM_PUT] = "INSERT INTO translation_memory (src_sha, src, zh, provider, model, at, flags) "
+		     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (src_sha) DO UPDATE SET src = excluded.src, "
+		     "zh = excluded.zh, provider = excluded.provider, model = excluded.model, at = excluded.at, "
+		     "flags = excluded.flags",
 	[S_TQ_ADD] = "INSERT INTO translate_queue (symbol, updated_at) VALUES (?1, ?2) ON CONFLICT (symbol) DO UPDATE "
 		     "SET state = 'pending', attempts = 0, next_try = 0, error = NULL, updated_at = excluded.updated_at "
 		     "WHERE translate_queue.state <> 'pending'",
 	[S_TQ_DUE] = "SELECT symbol FROM translate_queue WHERE state = 'pending' AND next_try <= ?1 "
-		     "ORDER BY next_try, rowid LIMIT ?2",
+		     "ORDER BY next_try, updated_at, symbol LIMIT ?2",
 	[S_TQ_SET] = "UPDATE translate_queue SET state = ?2, error = ?3, next_try = ?4, attempts = attempts + ?5, "
 		     "updated_at = ?6 WHERE symbol = ?1",
 	[S_TQ_COUNTS] = "SELECT state, count(*) FROM translate_queue GROUP BY state",
@@ -133,10 +141,14 @@ static const char *const stmt_sql[S_N] = {
 			"reviewed = 0 ORDER BY flags IS NULL, at DESC LIMIT ?1",
 	[S_TR_UNINDEXED] = "SELECT DISTINCT symbol FROM translations WHERE indexed = 0 LIMIT 100",
 	[S_TR_INDEXED] = "UPDATE translations SET indexed = 1 WHERE symbol = ?1 AND indexed = 0",
-	[S_TS_PUT] = "INSERT OR REPLACE INTO translator_state (provider, url, model, health, last_success, last_error, "
-		     "failures, paused_until, day, chars_day, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+	[S_TS_PUT] = "INSERT INTO translator_state (provider, url, model, health, last_success, last_error, "
+		     "failures, paused_until, day, chars_day, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
+		     "ON CONFLICT (provider) DO UPDATE SET url = excluded.url, model = excluded.model, health = excluded.health, "
+		     "last_success = excluded.last_success, last_error = excluded.last_error, failures = excluded.failures, "
+		     "paused_until = excluded.paused_until, day = excluded.day, chars_day = excluded.chars_day, "
+		     "updated_at = excluded.updated_at",
 	[S_TS_GET] = "SELECT provider, url, model, health, last_success, last_error, failures, paused_until, day, chars_day, "
-		     "updated_at FROM translator_state WHERE ?1 IS NULL OR provider = ?1 ORDER BY provider",
+		     "updated_at FROM translator_state WHERE CAST(?1 AS TEXT) IS NULL OR provider = ?1 ORDER BY provider",
 };
 
 /* Migrations: entry k takes the schema from version k to k + 1. Only ever append. */
@@ -272,7 +284,7 @@ static const char *const migrations[] = {
 	"ALTER TABLE outbox ADD COLUMN note TEXT;",
 	/* 7: the pending rows in order of urgency, without a sort (the alerter reads a window of them at every refill);
 	 * partial, so that a row that is sent leaves it instead of moving within it. */
-	"CREATE INDEX outbox_urgency ON outbox (kind NOT IN ('confirm', 'manage', 'operator'), deadline IS NULL, deadline) "
+	"CREATE INDEX outbox_urgency ON outbox ((kind NOT IN ('confirm', 'manage', 'operator')), (deadline IS NULL), deadline) "
 	"WHERE state = 'pending';",
 	/* 8: a webhook or robot whose target keeps failing is paused (active = 0) with the reason, not hammered. */
 	"ALTER TABLE subscriptions ADD COLUMN failures INTEGER NOT NULL DEFAULT 0;"
@@ -388,25 +400,45 @@ static int migrate(struct store *s, const char *path, char *err, size_t errlen)
 {
 	struct db_stmt *st;
 	int version = 0, n = (int)(sizeof(migrations) / sizeof(migrations[0]));
+	int pg = db_backend(s->db) == DB_POSTGRES;
 	char sub[ERRBUF_SIZE];
-	if (db_prepare(s->db, "PRAGMA user_version", &st) != DB_OK)
-		return db_err(s, err, errlen, "read schema version");
+	/* SQLite keeps the schema's version in the file's header; PostgreSQL in a table of its own. Two instances
+	 * starting at once on PostgreSQL migrate one after the other (the table's lock). */
+	if (pg && exec(s, "CREATE TABLE IF NOT EXISTS tbtwarn_schema (version INTEGER NOT NULL)", sub, sizeof(sub))) {
+		errf(err, errlen, "read schema version: %s", sub);
+		return -TBT_EDB;
+	}
+	if (pg && exec(s, "BEGIN; LOCK TABLE tbtwarn_schema IN EXCLUSIVE MODE", sub, sizeof(sub))) {
+		errf(err, errlen, "lock the schema: %s", sub);
+		return -TBT_EDB;
+	}
+	if (db_prepare(s->db, pg ? "SELECT coalesce(max(version), 0) FROM tbtwarn_schema" : "PRAGMA user_version", &st) !=
+	    DB_OK) {
+		db_err(s, err, errlen, "read schema version");
+		db_rollback(s->db);
+		return -TBT_EDB;
+	}
 	if (db_step(st) == DB_ROW)
 		version = db_col_int(st, 0);
 	db_finalize(st);
+	if (pg && version >= n)
+		db_rollback(s->db); /* nothing to do: let the lock go */
 	if (version > n) {
 		errf(err, errlen, "database '%s' has schema version %d, newer than this tbtwarn knows (%d)", path, version, n);
 		return -TBT_EDB;
 	}
 	if (version == n)
 		return 0;
-	if (exec(s, "BEGIN IMMEDIATE", sub, sizeof(sub)))
+	if (!pg && exec(s, "BEGIN IMMEDIATE", sub, sizeof(sub)))
 		goto fail;
 	for (int v = version; v < n; v++) {
-		char pragma[64];
+		char pragma[96];
 		if (exec(s, migrations[v], sub, sizeof(sub)))
 			goto fail_rollback;
-		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", v + 1);
+		if (pg)
+			snprintf(pragma, sizeof(pragma), "DELETE FROM tbtwarn_schema; INSERT INTO tbtwarn_schema VALUES (%d)", v + 1);
+		else
+			snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", v + 1);
 		if (exec(s, pragma, sub, sizeof(sub)))
 			goto fail_rollback;
 	}
@@ -436,13 +468,15 @@ int store_open(const char *path, struct store **out, char *err, size_t errlen)
 	const char *cm = getenv("TBTWARN_DB_CACHE_MIB");
 	if (cm && *cm && parse_long(cm, 1, 65536, &cache_mib))
 		cache_mib = 64;
-	if (exec(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;", sub, sizeof(sub))) {
+	if (db_backend(s->db) == DB_SQLITE &&
+	    exec(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;", sub, sizeof(sub))) {
 		errf(err, errlen, "open database '%s': %s", path, sub);
 		store_free(s);
 		return -TBT_EDB;
 	}
 	store_set_cache(s, (size_t)cache_mib << 20);
-	if (migrate(s, path, err, errlen)) {
+	/* A PostgreSQL URL may hold a password: messages name the database by what is safe to print. */
+	if (migrate(s, db_url_is_postgres(path) ? "(PostgreSQL)" : path, err, errlen)) {
 		store_free(s);
 		return -TBT_EDB;
 	}
@@ -460,6 +494,8 @@ int store_open(const char *path, struct store **out, char *err, size_t errlen)
 void store_set_cache(struct store *s, size_t bytes)
 {
 	char sql[64];
+	if (db_backend(s->db) != DB_SQLITE)
+		return; /* PostgreSQL's shared_buffers are the server's */
 	snprintf(sql, sizeof(sql), "PRAGMA cache_size = -%zu", bytes >> 10);
 	db_exec(s->db, sql);
 }
@@ -476,19 +512,12 @@ void store_free(struct store *s)
 
 int store_savepoint(struct store *s, const char *name, char *err, size_t errlen)
 {
-	char sql[64];
-	snprintf(sql, sizeof(sql), "SAVEPOINT %s", name);
-	return exec(s, sql, err, errlen);
+	return db_savepoint(s->db, name) ? db_err(s, err, errlen, "savepoint") : 0;
 }
 
 int store_release(struct store *s, const char *name, int keep, char *err, size_t errlen)
 {
-	char sql[128];
-	if (keep)
-		snprintf(sql, sizeof(sql), "RELEASE %s", name);
-	else
-		snprintf(sql, sizeof(sql), "ROLLBACK TO %s; RELEASE %s", name, name);
-	return exec(s, sql, err, errlen);
+	return db_release(s->db, name, keep) ? db_err(s, err, errlen, "release a savepoint") : 0;
 }
 
 int store_begin(struct store *s, char *err, size_t errlen)

@@ -96,14 +96,14 @@ static int svc_opts_load(struct svc_opts *o, const struct ini *cfg, char *err, s
 
 int service_check_config(const struct ini *cfg, char *err, size_t errlen)
 {
-	static const char *const known[] = {"crawler", "risk", "alert", "web", "service", "operator", "translate"};
+	static const char *const known[] = {"crawler", "risk", "alert", "web", "service", "operator", "translate", "store"};
 	for (size_t i = 0; i < cfg->n; i++) {
 		const char *name = cfg->sections[i].name;
 		size_t k = 0;
 		while (k < sizeof(known) / sizeof(known[0]) && strcmp(known[k], name))
 			k++;
 		if (k == sizeof(known) / sizeof(known[0]) && !starts_with(name, "source ")) {
-			errf(err, errlen, "%s:%d: unknown section [%s] (known: crawler, source NAME, risk, alert, web, service, operator)",
+			errf(err, errlen, "%s:%d: unknown section [%s] (known: crawler, source NAME, risk, alert, web, service, operator, translate, store)",
 			     cfg->path, cfg->sections[i].line, name);
 			return -EINVAL;
 		}

@@ -10,6 +10,20 @@ n=0
 
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 not_ok() { n=$((n + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "#   $l"; done; }
+# skip WHAT WHY: a check that does not apply to this run (TAP's SKIP directive), said with the reason.
+skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
+
+# The store's backend: tests/run.sh runs the suite a second time on PostgreSQL (PG_URL set, TBTWARN the wrapper
+# tests/pg-tbtwarn). on_postgres is true then.
+on_postgres() { [ -n "${PG_URL:-}" ]; }
+# db_query DIR SQL: a query on the store of data directory DIR, whichever the backend; rows as a|b. Portable SQL only.
+db_query() {
+	if on_postgres; then
+		psql -qAtX -F '|' "$("$ROOT/tests/pg-tbtwarn" --url-of "$1")" -c "$2"
+	else
+		sqlite3 "$1/tbtwarn.db" "$2"
+	fi
+}
 
 # expect_eq WHAT GOT WANT
 expect_eq() {

@@ -82,6 +82,6 @@ ok "subscription add refuses URLs with CR/LF, spaces, quotes, other schemes or n
 expect_match "saying why, on one line" "$err" "needs an http or https address without spaces or control characters, got 'https:///nohost'"
 
 # doctor notices a record changed behind tbtwarn's back.
-sqlite3 "$TBTWARN_DATA/tbtwarn.db" "UPDATE notifications SET doc = replace(doc, 'lithium', 'lithiun') WHERE symbol = 'G/TBT/N/USA/9901'"
+db_query "$TBTWARN_DATA" "UPDATE notifications SET doc = replace(doc, 'lithium', 'lithiun') WHERE symbol = 'G/TBT/N/USA/9901'"
 run "$TBTWARN" doctor
 expect_match "doctor checks every record's content hash" "$out" "^FAIL every record matches its content hash \(2 checked\): 1 do not \(G/TBT/N/USA/9901\)"
