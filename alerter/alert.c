@@ -5,6 +5,7 @@
 #include "translate.h"
 
 #include "buf.h"
+#include "db.h"
 #include "match.h"
 #include "render.h"
 #include "smtp.h"
@@ -13,7 +14,6 @@
 
 #include <errno.h>
 #include <math.h>
-#include "db.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +22,7 @@
 #include <limits.h>
 #include <sys/stat.h>
 #include <openssl/rand.h>
+#include <openssl/sha.h>
 
 void alert_opts_default(struct alert_opts *o)
 {
@@ -33,7 +34,15 @@ void alert_opts_default(struct alert_opts *o)
 	o->give_up_after = 3 * 86400;
 	o->reminder_days = 7;
 	o->pause_after = 10;
+	o->claim_ttl = 120;
 	netguard_init(&o->targets);
+	/* This process's name among the instances sharing a database. */
+	char host[64] = "";
+	unsigned char rnd[4] = {0};
+	gethostname(host, sizeof(host) - 1);
+	RAND_bytes(rnd, sizeof(rnd));
+	snprintf(o->instance, sizeof(o->instance), "%.60s-%d-%02x%02x%02x%02x", host[0] ? host : "host", (int)getpid(), rnd[0],
+		 rnd[1], rnd[2], rnd[3]);
 }
 
 /* The data directory's secret: read, or made once (O_EXCL, so that two processes starting together agree). */
@@ -90,7 +99,7 @@ int alert_opts_load(struct alert_opts *o, const struct ini *cfg, const char *dat
 {
 	static const char *const keys[] = {"smtp_url", "smtp_ca_file", "mail_from", "base_url", "secret", "secret_file", "retry_base",
 					   "retry_max", "give_up_after", "reminder_days", "allow_private_webhooks",
-					   "allow_targets", "pause_after"};
+					   "allow_targets", "pause_after", "claim_ttl"};
 	const struct ini_section *s = ini_section(cfg, "alert");
 	const char *v;
 	if (ini_check_keys(cfg, s, keys, sizeof(keys) / sizeof(keys[0]), err, errlen))
@@ -119,9 +128,9 @@ int alert_opts_load(struct alert_opts *o, const struct ini *cfg, const char *dat
 			}
 			o->secret = o->owned_secret;
 		}
-		static const char *const durations[] = {"retry_base", "retry_max", "give_up_after"};
-		double *dst[] = {&o->retry_base, &o->retry_max, &o->give_up_after};
-		for (int i = 0; i < 3; i++)
+		static const char *const durations[] = {"retry_base", "retry_max", "give_up_after", "claim_ttl"};
+		double *dst[] = {&o->retry_base, &o->retry_max, &o->give_up_after, &o->claim_ttl};
+		for (int i = 0; i < 4; i++)
 			if ((v = ini_get(s, durations[i])) && (ini_duration(v, dst[i]) || *dst[i] <= 0)) {
 				errf(err, errlen, "%s:%d: %s wants a duration such as 1m or 3d, got '%s'", cfg->path,
 				     ini_line(s, durations[i]), durations[i], v);
@@ -187,6 +196,18 @@ int alert_opts_load(struct alert_opts *o, const struct ini *cfg, const char *dat
 			return -EINVAL;
 		}
 		o->reminder_days = (int)days;
+	}
+	if (data) {
+		/* An instance is its host and data directory (whose lock admits one writing process at a time): a restart is
+		 * the same instance, and takes its own claims back at once instead of waiting for them to expire. */
+		char host[64] = "", *real = realpath(data, NULL);
+		unsigned char h[32];
+		gethostname(host, sizeof(host) - 1);
+		const char *d = real ? real : data;
+		SHA256((const unsigned char *)d, strlen(d), h);
+		snprintf(o->instance, sizeof(o->instance), "%.60s-%02x%02x%02x%02x%02x%02x", host[0] ? host : "host", h[0], h[1],
+			 h[2], h[3], h[4], h[5]);
+		free(real);
 	}
 	if (!o->secret && data)
 		return data_secret(o, data, err, errlen);
@@ -783,8 +804,8 @@ static void record(struct delivery *d, const char *state, double next, const cha
 	char now[21];
 	now_iso(now);
 	if (!r->upd && db_prepare(db(r->a), "UPDATE outbox SET state = ?2, attempts = attempts + ?6, next_attempt = ?3, "
-						      "last_error = ?4, sent_at = CASE WHEN ?2 = 'sent' THEN ?5 ELSE sent_at END "
-						      "WHERE id = ?1", &r->upd) != DB_OK)
+						      "last_error = ?4, sent_at = CASE WHEN ?2 = 'sent' THEN ?5 ELSE sent_at END, "
+						      "claimed_until = 0 WHERE id = ?1", &r->upd) != DB_OK)
 		return;
 	if (!r->in_txn && db_exec(db(r->a), "BEGIN IMMEDIATE") == DB_OK)
 		r->in_txn = 1;
@@ -1352,17 +1373,28 @@ static int start_row(struct run *r, struct fetcher *f, struct db_stmt *q)
 	return ok;
 }
 
+/* The rows due now: pending, their time come, most urgent first (confirmations, then the nearest comment deadline,
+ * read in that order from the partial index outbox_urgency; SQLite would rather take outbox_due and sort every due
+ * row at each refill). ?1 now, ?2 one row only (0: all), ?3 e-mail can go, ?4 how many, ?5 account messages only,
+ * ?6 this instance. */
+#define DUE_FROM                                                                                                         \
+	"FROM outbox o INDEXED BY outbox_urgency JOIN subscribers p ON p.id = o.subscriber_id "                          \
+	"LEFT JOIN subscriptions s ON s.id = o.subscription_id "                                                          \
+	"WHERE o.state = 'pending' AND o.next_attempt <= ?1 AND (?2 = 0 OR o.id = ?2) "                                  \
+	"AND (?3 = 1 OR (o.kind NOT IN ('confirm', 'manage', 'operator') AND s.channel <> 'email')) "                    \
+	"AND (?5 = 0 OR o.kind IN ('confirm', 'manage')) "
+#define DUE_ORDER "ORDER BY o.kind NOT IN ('confirm', 'manage', 'operator'), o.deadline IS NULL, o.deadline, o.id LIMIT ?4"
+
+/* Several instances on one database: the due rows are first claimed, in one statement of their own (rows another
+ * instance is claiming at that moment are skipped, not waited for; a claim that outlives its instance expires after
+ * claim_ttl), then read; each instance sends only what it claimed. */
+static const char claim_sql[] = "UPDATE outbox SET claimed_by = ?6, claimed_until = ?7 WHERE id IN (SELECT o.id " DUE_FROM
+				"AND (o.claimed_until < ?1 OR o.claimed_by = ?6) " DUE_ORDER " FOR UPDATE OF o SKIP LOCKED)";
+
 static const char due_sql[] =
 	"SELECT o.id, o.kind, o.subscriber_id, o.subscription_id, o.notification_id, o.deadline, o.message_id, o.attempts, "
 	"strftime('%s', o.created_at), s.channel, s.url, s.secret, s.frequency, s.active, p.status, p.email, p.name, p.org, p.lang, "
-	"o.note "
-	"FROM outbox o INDEXED BY outbox_urgency JOIN subscribers p ON p.id = o.subscriber_id LEFT JOIN subscriptions s ON s.id = o.subscription_id "
-	"WHERE o.state = 'pending' AND o.next_attempt <= ?1 AND (?2 = 0 OR o.id = ?2) "
-	"AND (?3 OR (o.kind NOT IN ('confirm', 'manage', 'operator') AND s.channel <> 'email')) "
-	"AND (?5 = 0 OR o.kind IN ('confirm', 'manage')) "
-	/* The most urgent first: confirmations, then the nearest comment deadline, read in that order from the partial
-	 * index outbox_urgency (SQLite would rather take outbox_due and sort every due row at each refill). */
-	"ORDER BY o.kind NOT IN ('confirm', 'manage', 'operator'), o.deadline IS NULL, o.deadline, o.id LIMIT ?4";
+	"o.note " DUE_FROM "AND o.claimed_by = ?6 AND o.claimed_until >= ?1 " DUE_ORDER;
 
 /* Delivers due rows in batches, so that memory stays bounded however long the outbox: each batch is started, then
  * the loop runs until every transfer of it has ended. Rows that cannot go now (e-mail without a relay) are left out
@@ -1378,13 +1410,29 @@ static int start_due(struct run *r, int64_t only, size_t *got, size_t *limit, ch
 	*limit = 512;
 	if (!r->relay_down && r->mail_flying < MAIL_WINDOW && r->o->smtp_url && !starts_with(r->o->smtp_url, "maildir:"))
 		*limit = r->nflying + (size_t)(MAIL_WINDOW - r->mail_flying) + 64; /* the rows in flight come first */
-	if (prep(r->a, due_sql, &q, err, errlen))
-		return -TBT_EDB;
-	db_bind_double(q, 1, now_epoch());
-	db_bind_int64(q, 2, only);
-	db_bind_int64(q, 3, r->o->smtp_url != NULL);
-	db_bind_int64(q, 4, (int64_t)*limit);
-	db_bind_int64(q, 5, r->only_account);
+	double now = now_epoch();
+	/* The claim commits on its own, before anything is sent (and outside the outcomes' transaction, so that two
+	 * instances never wait on each other's rows). */
+	run_commit(r);
+	for (int pass = 0; pass < 2; pass++) {
+		if (prep(r->a, pass ? due_sql : claim_sql, &q, err, errlen))
+			return -TBT_EDB;
+		db_bind_double(q, 1, now);
+		db_bind_int64(q, 2, only);
+		db_bind_int64(q, 3, r->o->smtp_url != NULL);
+		db_bind_int64(q, 4, (int64_t)*limit);
+		db_bind_int64(q, 5, r->only_account);
+		db_bind_text(q, 6, r->o->instance);
+		if (!pass) {
+			db_bind_double(q, 7, now + r->o->claim_ttl);
+			int rc = db_step(q);
+			db_finalize(q);
+			if (rc != DB_DONE) {
+				errf(err, errlen, "claim the due deliveries: %s", db_errmsg(db(r->a)));
+				return -TBT_EDB;
+			}
+		}
+	}
 	r->skipped = 0;
 	while (db_step(q) == DB_ROW) {
 		start_row(r, r->f, q);
@@ -1453,16 +1501,19 @@ int alert_queue_manage(struct archive *a, int64_t subscriber, char *err, size_t 
 	struct db_stmt *q;
 	double t = now_epoch();
 	int rc;
-	if ((rc = prep(a, "SELECT coalesce(sum(created_at >= strftime('%Y-%m-%dT%H:%M:%SZ', ?2, 'unixepoch')), 0), count(*) "
+	if ((rc = prep(a, "SELECT coalesce(sum(CASE WHEN created_at >= ?2 THEN 1 ELSE 0 END), 0), count(*) "
 			  "FROM outbox WHERE subscriber_id = ?1 AND kind IN ('confirm', 'manage') "
-			  "AND created_at >= strftime('%Y-%m-%dT%H:%M:%SZ', ?3, 'unixepoch') "
+			  "AND created_at >= ?3 "
 			  /* Once the owner confirmed, what came before was theirs to ask for, not a flood. */
 			  "AND created_at > coalesce((SELECT confirmed_at FROM subscribers WHERE id = ?1), '')",
 		       &q, err, errlen)))
 		return rc;
+	char ten_min[21], a_day[21];
+	epoch_iso(t - 600, ten_min);
+	epoch_iso(t - 86400, a_day);
 	db_bind_int64(q, 1, subscriber);
-	db_bind_double(q, 2, t - 600);
-	db_bind_double(q, 3, t - 86400);
+	db_bind_text(q, 2, ten_min);
+	db_bind_text(q, 3, a_day);
 	int recent = 0, today = 0;
 	if (db_step(q) == DB_ROW) {
 		recent = db_col_int(q, 0);

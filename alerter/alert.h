@@ -36,6 +36,10 @@ struct alert_opts {
 	double translate_wait;        /* [translate] wait when a provider is set: an immediate alert to a Chinese reader
 				       * waits this long for its notification's Chinese; 0: never waits */
 	unsigned collect_budget;      /* changes matched per collect (0: all); the rest at the next */
+	/* Several instances on one database: this one's name (host, process, random), and how long its claim on a
+	 * delivery holds before another instance may take the row ([alert] claim_ttl, 2m). */
+	char instance[96];
+	double claim_ttl;
 	char *owned_secret;           /* read from secret_file */
 };
 

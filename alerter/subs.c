@@ -3,6 +3,7 @@
 
 #include "csv.h"
 #include "text.h"
+#include "db.h"
 
 #include <errno.h>
 #include <openssl/crypto.h>
@@ -10,7 +11,6 @@
 #include <openssl/core_names.h>
 #include <openssl/hmac.h>
 #include <pthread.h>
-#include "db.h"
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -275,15 +275,17 @@ int subs_resubscribe(struct store *st, int64_t id, char *err, size_t errlen)
 	int rc = 0;
 	long long confirms = 0;
 	now_iso(now);
-	/* The window as alert_queue_manage reads it: created_at against an epoch in SQL. */
+	/* The window as alert_queue_manage reads it: created_at against the time ten minutes ago, as text. */
 	if (prep(st, "SELECT s.status, (SELECT COUNT(*) FROM outbox WHERE kind = 'confirm' AND subscriber_id = s.id), "
 		     "(SELECT COUNT(*) FROM outbox WHERE kind = 'confirm' AND subscriber_id = s.id "
-		     "AND created_at > strftime('%Y-%m-%dT%H:%M:%SZ', ?2, 'unixepoch')) "
+		     "AND created_at > ?2) "
 		     "FROM subscribers s WHERE s.id = ?1",
 		 &q, err, errlen))
 		return -TBT_EDB;
+	char ten_min[21];
+	epoch_iso(now_epoch() - 600, ten_min);
 	db_bind_int64(q, 1, id);
-	db_bind_double(q, 2, now_epoch() - 600);
+	db_bind_text(q, 2, ten_min);
 	if (db_step(q) != DB_ROW) {
 		db_finalize(q);
 		errf(err, errlen, "no subscriber %lld", (long long)id);

@@ -15,6 +15,7 @@
 #include "subs.h"
 #include "web.h"
 #include "service.h"
+#include "db.h"
 
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -31,7 +32,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
-#include "db.h"
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 

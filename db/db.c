@@ -141,15 +141,33 @@ int db_release(struct db *db, const char *name, int commit)
 	return commit ? DB_ERROR : 0;
 }
 
+/* The one clause the owners write for PostgreSQL that SQLite does not know: row locks ("FOR UPDATE [OF t] SKIP
+ * LOCKED"), which SQLite, with one writer at a time, does not need. Returns sql itself or a malloc'd copy without. */
+static char *lite_sql(const char *sql)
+{
+	const char *p = strstr(sql, " FOR UPDATE"), *end;
+	if (!p || !(end = strstr(p, "SKIP LOCKED")))
+		return NULL;
+	end += strlen("SKIP LOCKED");
+	size_t a = (size_t)(p - sql), b = strlen(end);
+	char *out = xmalloc(a + b + 1);
+	memcpy(out, sql, a);
+	memcpy(out + a, end, b + 1);
+	return out;
+}
+
 static int prepare(struct db *db, const char *sql, int persistent, struct db_stmt **out)
 {
 	*out = NULL;
 	if (db->kind == DB_POSTGRES)
 		return pg_prepare(db, sql, out);
 	struct db_stmt *st = xcalloc(1, sizeof(*st));
+	char *own = lite_sql(sql);
 	st->db = db;
-	if (sqlite3_prepare_v3(db->lite, sql, -1, persistent ? SQLITE_PREPARE_PERSISTENT : 0, &st->lite, NULL) !=
-	    SQLITE_OK) {
+	int rc = sqlite3_prepare_v3(db->lite, own ? own : sql, -1, persistent ? SQLITE_PREPARE_PERSISTENT : 0, &st->lite,
+				    NULL);
+	free(own);
+	if (rc != SQLITE_OK) {
 		free(st);
 		return DB_ERROR;
 	}

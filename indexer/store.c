@@ -3,9 +3,9 @@
 
 #include "hash.h"
 #include "norm.h"
+#include "db.h"
 
 #include <errno.h>
-#include "db.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -357,6 +357,12 @@ static const char *const migrations[] = {
 	"  day TEXT," /* the UTC day of chars_day */
 	"  chars_day INTEGER NOT NULL DEFAULT 0,"
 	"  updated_at TEXT NOT NULL);",
+	/* 12: several instances on one database (PostgreSQL): leases for the work one instance does at a time (the
+	 * crawler, the alerter's collector), and claims on deliveries, so that two alerters never send the same row at
+	 * once (a claim that outlives its instance expires). */
+	"CREATE TABLE leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires REAL NOT NULL);"
+	"ALTER TABLE outbox ADD COLUMN claimed_by TEXT;"
+	"ALTER TABLE outbox ADD COLUMN claimed_until REAL NOT NULL DEFAULT 0;",
 };
 
 struct store {
@@ -527,6 +533,11 @@ int store_begin(struct store *s, char *err, size_t errlen)
 		errf(err, errlen, "begin transaction: %s", sub);
 		return -TBT_EDB;
 	}
+	/* Another instance sharing the database may have stored changes since: the feed's next number follows them.
+	 * (On PostgreSQL two writers at once are kept apart by the crawler's lease; SQLite has one writer.) */
+	int64_t max = store_max_seq(s);
+	if (s->next_seq <= max)
+		s->next_seq = max + 1;
 	/* Another writer may have moved the sequence while we waited for the lock. */
 	s->next_seq = store_max_seq(s) + 1;
 	return 0;

@@ -2,6 +2,7 @@
  * alerter collecting and delivering on a short tick, the web server, and three watchers of the service itself (disk
  * space, operator notices, signals). */
 #include "service.h"
+#include "lease.h"
 
 #include "alert.h"
 #include "archive.h"
@@ -180,12 +181,25 @@ struct service {
 	struct web *web;
 	struct translator *tr; /* NULL without a [translate] provider */
 	FILE *crawl_log, *alert_log, *translate_log;
-	ev_timer tick, more, disk, ops, stopping;
+	ev_timer tick, more, disk, ops, stopping, lease, follow;
+	/* Several instances on one database: the crawler and the collector run where their lease is held. */
+	int crawl_held, collect_held, crawling;
 	ev_signal sig_int, sig_term, sig_hup;
 	int paused;     /* the disk is (almost) full: no new work */
 	char why[256];  /* why unhealthy, for /healthz */
 	double stop_deadline;
 };
+
+/* The crawler runs when this instance holds its lease and the disk has room; one place decides. */
+static void crawl_as_allowed(struct service *s)
+{
+	int want = s->crawl_held && !s->paused && !s->stop_deadline;
+	if (want && !s->crawling)
+		crawler_start(s->cr);
+	else if (!want && s->crawling)
+		crawler_stop(s->cr);
+	s->crawling = want;
+}
 
 static struct ini *load_cfg(const char *path, char *err, size_t errlen)
 {
@@ -207,7 +221,7 @@ static void on_tick(struct ev_loop *loop, ev_timer *t, int revents)
 	(void)loop;
 	(void)revents;
 	/* While the disk is full, nothing new is decided; deliveries of what is decided go on (they write little). */
-	int rc = alerter_tick(s->al, !s->paused, err, sizeof(err));
+	int rc = alerter_tick(s->al, !s->paused && s->collect_held, err, sizeof(err));
 	if (rc < 0)
 		log_msg("error", "alerter", "%s", err);
 	/* A backlog is collected a slice per loop turn, the web and the crawler served in between. */
@@ -231,12 +245,12 @@ static void on_disk(struct ev_loop *loop, ev_timer *t, int revents)
 		snprintf(s->why, sizeof(s->why), "the disk of %s is almost full (%llu MiB free, %llu MiB needed): crawling and "
 						 "matching are paused", s->data, free_bytes >> 20, s->so.min_free >> 20);
 		log_msg("error", "service", "%s", s->why);
-		crawler_stop(s->cr);
+		crawl_as_allowed(s);
 	} else if (s->paused && free_bytes >= s->so.min_free) {
 		s->paused = 0;
 		s->why[0] = '\0';
 		log_msg("info", "service", "disk space is back (%llu MiB free): crawling and matching resume", free_bytes >> 20);
-		crawler_start(s->cr);
+		crawl_as_allowed(s);
 	}
 	/* An index write that failed (its own disk full, say) left the index behind the store: it catches up here,
 	 * without waiting for the next crawl round or a restart. */
@@ -249,6 +263,43 @@ static void on_disk(struct ev_loop *loop, ev_timer *t, int revents)
 		else
 			log_msg("info", "indexer", "the search index caught up with the store (%lld changes)", (long long)lag);
 	}
+}
+
+/* Leases: taken or renewed every 10 s for 30 s, so that when an instance dies another takes its work over within a
+ * minute. On SQLite (one instance per data directory) they are always this instance's. */
+#define LEASE_TTL 30.
+static void on_lease(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct service *s = t->data;
+	char err[ERRBUF_SIZE], other[128] = "";
+	(void)loop;
+	(void)revents;
+	static const char *const names[2] = {"crawler", "collector"};
+	int *held[2] = {&s->crawl_held, &s->collect_held};
+	for (int i = 0; i < 2; i++) {
+		int rc = lease_hold(s->a, names[i], s->ao.instance, LEASE_TTL, other, sizeof(other), err, sizeof(err));
+		if (rc < 0) {
+			/* The database is away: keep working as before until the lease would expire anyway. */
+			log_msg("error", "service", "%s", err);
+			continue;
+		}
+		if (rc != *held[i])
+			log_msg("info", "service", rc ? "this instance (%s) now runs the %s" : "%.0s%s: another instance (%s) runs it",
+				rc ? s->ao.instance : "", names[i], other);
+		*held[i] = rc;
+	}
+	crawl_as_allowed(s);
+}
+
+/* The index follows the store: what another instance (or this one's crawler) stored is searchable within a second. */
+static void on_follow(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct service *s = t->data;
+	char err[ERRBUF_SIZE];
+	(void)loop;
+	(void)revents;
+	if (archive_commit(s->a, err, sizeof(err)))
+		log_msg("error", "indexer", "%s", err);
 }
 
 /* Problems that persist are told to the operator once (and again after renotify), and forgotten when they end. */
@@ -316,8 +367,8 @@ static void swap_crawler(struct service *s)
 	s->next_cr = NULL;
 	crawler_set_report(s->cr, s->crawl_log);
 	web_set_crawler(s->web, s->cr);
-	if (!s->paused)
-		crawler_start(s->cr);
+	s->crawling = 0;
+	crawl_as_allowed(s);
 	log_msg("info", "service", "the new sources are in use");
 }
 
@@ -348,7 +399,9 @@ static void on_stop(struct ev_loop *loop, ev_signal *w, int revents)
 	/* No new requests, rounds or decisions; what is in flight is let finish. */
 	web_free(s->web);
 	s->web = NULL;
-	crawler_stop(s->cr);
+	crawl_as_allowed(s);
+	ev_timer_stop(loop, &s->lease);
+	ev_timer_stop(loop, &s->follow);
 	ev_timer_stop(loop, &s->tick);
 	ev_timer_stop(loop, &s->more);
 	ev_timer_stop(loop, &s->disk);
@@ -409,6 +462,7 @@ static void on_hup(struct ev_loop *loop, ev_signal *w, int revents)
 		crawler_free(s->next_cr);
 	s->next_cr = cr;
 	crawler_stop(s->cr);
+	s->crawling = 0;
 	swap_crawler(s); /* now if idle, else from the stopping timer once the running rounds end */
 	s->old_cfgs = xrealloc(s->old_cfgs, (s->nold + 1) * sizeof(*s->old_cfgs));
 	s->old_cfgs[s->nold++] = s->cfg;
@@ -493,7 +547,11 @@ int service_run(const char *data, const char *config, const struct catalog *cats
 	ev_timer_init(&s.disk, on_disk, 0., 5.);
 	ev_timer_init(&s.ops, on_ops, s.so.operator_check, s.so.operator_check);
 	ev_timer_init(&s.stopping, on_stopping, 1., 1.);
-	s.tick.data = s.disk.data = s.ops.data = s.stopping.data = &s;
+	ev_timer_init(&s.lease, on_lease, 10., 10.);
+	ev_timer_init(&s.follow, on_follow, 1., 1.);
+	s.tick.data = s.disk.data = s.ops.data = s.stopping.data = s.lease.data = s.follow.data = &s;
+	ev_timer_start(s.loop, &s.lease);
+	ev_timer_start(s.loop, &s.follow);
 	ev_timer_start(s.loop, &s.tick);
 	ev_timer_start(s.loop, &s.disk);
 	ev_timer_start(s.loop, &s.ops);
@@ -506,8 +564,7 @@ int service_run(const char *data, const char *config, const struct catalog *cats
 	ev_signal_start(s.loop, &s.sig_term);
 	ev_signal_start(s.loop, &s.sig_hup);
 	on_disk(s.loop, &s.disk, 0);
-	if (!s.paused)
-		crawler_start(s.cr);
+	on_lease(s.loop, &s.lease, 0); /* takes the leases (or learns who has them) and starts the crawler if its own */
 	log_msg("info", "service", "tbtwarn running: data %s, configuration %s, web http://%.*s:%u/", data,
 		s.config_path ? s.config_path : "built-in", (int)strcspn(s.wo.listen, ":"), s.wo.listen, web_port(s.web));
 	ev_run(s.loop, 0);
@@ -520,6 +577,13 @@ int service_run(const char *data, const char *config, const struct catalog *cats
 	ev_timer_stop(s.loop, &s.disk);
 	ev_timer_stop(s.loop, &s.ops);
 	ev_timer_stop(s.loop, &s.stopping);
+	ev_timer_stop(s.loop, &s.lease);
+	ev_timer_stop(s.loop, &s.follow);
+	/* A clean stop hands the work over at once instead of after the leases expire. */
+	if (s.crawl_held)
+		lease_release(s.a, "crawler", s.ao.instance);
+	if (s.collect_held)
+		lease_release(s.a, "collector", s.ao.instance);
 out_web:
 	translator_free(s.tr);
 	if (s.translate_log)

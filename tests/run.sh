@@ -1,6 +1,7 @@
 #!/bin/sh
 # run.sh BUILD: runs every test: the cmocka unit tests of the normal and the ASan+UBSan builds, then the
-# end-to-end scripts against both binaries. Ends with the line "N passed, N failed"; exits non-zero on a failure.
+# end-to-end scripts against both binaries, then the storage layer's test and the end-to-end scripts again with the
+# store on PostgreSQL. Ends with the line "N passed, N failed"; exits non-zero on a failure.
 set -u
 B=${1:-build}
 cd "$(dirname "$0")/.." || exit 2
@@ -61,6 +62,24 @@ for s in tests/e2e/t*.sh; do
 done
 # The search threads under ThreadSanitizer.
 run_e2e tests/e2e/t72-search-threads.sh "$PWD/$B/tsan/tbtwarn" "t72-search-threads (tsan)"
+
+# Again on PostgreSQL: a cluster of our own on a Unix socket in a temporary directory, started and stopped here
+# (nothing left behind); the storage layer's unit test and every end-to-end script, through tests/pg-tbtwarn.
+PGDIR=$(mktemp -d /tmp/tbtwarn-pg.XXXXXX)
+chmod 755 "$PGDIR" # the server runs as the postgres user when we are root
+if PG_URL=$(sh tests/pg.sh start "$PGDIR/c"); then
+	export PG_URL PG_TBTWARN="$PWD/tbtwarn"
+	run_unit "$B/o/tests/test_db" "test_db (postgresql)"
+	for s in tests/e2e/t*.sh; do
+		run_e2e "$s" "$PWD/tests/pg-tbtwarn" "$(basename "$s" .sh) (postgresql)"
+	done
+	sh tests/pg.sh stop "$PGDIR/c"
+	unset PG_URL PG_TBTWARN
+else
+	fail=$((fail + 1))
+	failed_names="$failed_names postgresql-cluster"
+fi
+rm -rf "$PGDIR"
 
 [ -n "$failed_names" ] && echo "failed:$failed_names"
 echo "$pass passed, $fail failed"

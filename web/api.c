@@ -8,11 +8,11 @@
 #include "query.h"
 #include "subs.h"
 #include "text.h"
+#include "db.h"
 
 #include <errno.h>
 #include <limits.h>
 #include <openssl/crypto.h>
-#include "db.h"
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>

@@ -1,7 +1,7 @@
 /* metrics.c: /metrics in Prometheus' text format and /healthz, from the store's tables and the crawler's sources. */
 #include "http.h"
-
 #include "db.h"
+
 #include <string.h>
 #include <sys/statvfs.h>
 #include <time.h>

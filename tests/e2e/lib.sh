@@ -16,6 +16,15 @@ skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
 # The store's backend: tests/run.sh runs the suite a second time on PostgreSQL (PG_URL set, TBTWARN the wrapper
 # tests/pg-tbtwarn). on_postgres is true then.
 on_postgres() { [ -n "${PG_URL:-}" ]; }
+# db_reset DIR: data directory DIR and its store gone, as if never used (on SQLite the store is in DIR).
+db_reset() {
+	if on_postgres; then
+		url=$("$ROOT/tests/pg-tbtwarn" --url-of "$1")
+		schema=${url##*%3D}
+		psql -qAtX "$url" -c "DROP SCHEMA IF EXISTS $schema CASCADE; CREATE SCHEMA $schema" > /dev/null 2>&1
+	fi
+	rm -rf "$1"
+}
 # db_query DIR SQL: a query on the store of data directory DIR, whichever the backend; rows as a|b. Portable SQL only.
 db_query() {
 	if on_postgres; then

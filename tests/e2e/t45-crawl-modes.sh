@@ -9,7 +9,7 @@ run "$TBTWARN" --config "$CFG" crawl
 expect_eq "and nothing when nothing is due" "$out" "no source is due"
 expect_eq "which is no error" "$rc" 0
 
-rm -rf "$TBTWARN_DATA"
+db_reset "$TBTWARN_DATA"
 "$TBTWARN" --config "$CFG" crawl --watch > "$TMP/watch.out" 2>&1 &
 pid=$!
 i=0

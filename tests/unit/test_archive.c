@@ -489,7 +489,7 @@ static void a_newer_schema_is_refused(void **state)
 	snprintf(cmd, sizeof(cmd), "sqlite3 %s 'PRAGMA user_version = 99'", dbpath);
 	assert_int_equal(system(cmd), 0);
 	assert_int_equal(store_open(dbpath, &s, err, sizeof(err)), -TBT_EDB);
-	assert_non_null(strstr(err, "has schema version 99, newer than this tbtwarn knows (11)"));
+	assert_non_null(strstr(err, "has schema version 99, newer than this tbtwarn knows (12)"));
 }
 
 int main(void)
