@@ -1366,11 +1366,20 @@ static int cmd_doctor(const char *data, const char *config, int argc, char **arg
 	}
 	doctor_line(1, what, NULL);
 	struct db *db = store_db(archive_store(a));
-	struct db_stmt *q;
-	const char *integrity = "?";
-	if (db_prepare(db, "PRAGMA quick_check", &q) == DB_OK && db_step(q) == DB_ROW)
-		integrity = db_col_text(q, 0);
-	bad += doctor_line(integrity && !strcmp(integrity, "ok"), "the database passes SQLite's quick_check", integrity);
+	struct db_stmt *q = NULL;
+	if (db_backend(db) == DB_POSTGRES) {
+		/* PostgreSQL checks its pages itself (data checksums); doctor says which server it talks to. */
+		const char *v = "?";
+		if (db_prepare(db, "SELECT current_setting('server_version')", &q) == DB_OK && db_step(q) == DB_ROW)
+			v = db_col_text(q, 0);
+		snprintf(what, sizeof(what), "the store is on PostgreSQL %s", v ? v : "?");
+		bad += doctor_line(v && strcmp(v, "?"), what, "the server does not answer");
+	} else {
+		const char *integrity = "?";
+		if (db_prepare(db, "PRAGMA quick_check", &q) == DB_OK && db_step(q) == DB_ROW)
+			integrity = db_col_text(q, 0);
+		bad += doctor_line(integrity && !strcmp(integrity, "ok"), "the database passes SQLite's quick_check", integrity);
+	}
 	db_finalize(q);
 	/* Every record's stored content hash against its text: a record changed behind tbtwarn's back (or damaged)
 	 * would otherwise never be noticed, since imports compare hashes, not texts. */
