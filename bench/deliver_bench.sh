@@ -35,13 +35,17 @@ trap 'kill $sink 2>/dev/null; nginx -c "$D/nginx/nginx.conf" -p "$D/nginx" -s st
 
 # N subscribers, each with one e-mail and one webhook subscription to the same notification: N alerts of each kind.
 export TBTWARN_DATA=$D/var
+# The store: SQLite in the data directory, or PostgreSQL when TBTWARN_DATABASE_URL names it (bench/pg_bench.sh).
+q() {
+	if [ -n "${TBTWARN_DATABASE_URL:-}" ]; then psql -qAtX "$TBTWARN_DATABASE_URL" -c "$1"; else q "$1"; fi
+}
 "$BIN" import tests/data/samples/eping-2025-03-a.json > /dev/null
 python3 -c "
 import sys
 print('email,confirmed')
 for i in range($N): print('buyer%05d@firm%05d.example.cn,yes' % (i, i))" > "$D/subs.csv"
 "$BIN" subscriber import "$D/subs.csv" > /dev/null
-sqlite3 "$D/var/tbtwarn.db" "
+q "
 INSERT INTO subscriptions (subscriber_id, channel, url, secret, filter, created_at)
   SELECT id, 'email', NULL, NULL, '{\"members\":[\"KOR\"]}', '2026-01-01T00:00:00Z' FROM subscribers;
 INSERT INTO subscriptions (subscriber_id, channel, url, secret, filter, created_at, active)
@@ -49,7 +53,7 @@ INSERT INTO subscriptions (subscriber_id, channel, url, secret, filter, created_
   FROM subscribers;"
 # Queue: match with no relay configured (the e-mail rows wait; the webhook subscriptions are not active yet).
 TBTWARN_SMTP_URL= "$BIN" alert --once > /dev/null
-queued=$(sqlite3 "$D/var/tbtwarn.db" "SELECT count(*) FROM outbox WHERE kind = 'alert' AND state = 'pending'")
+queued=$(q "SELECT count(*) FROM outbox WHERE kind = 'alert' AND state = 'pending'")
 [ "$queued" -eq "$N" ] || { echo "deliver_bench: expected $N queued e-mails, got $queued" >&2; exit 1; }
 
 # The size of one of our messages, for smtp-source's payload.
@@ -58,7 +62,7 @@ chmod 777 "$D/one"
 P1=$(free_port)
 smtp-sink -u nobody -d "$D/one/%M." 127.0.0.1:$P1 10 &
 one=$!
-ID=$(sqlite3 "$D/var/tbtwarn.db" "SELECT subscription_id FROM outbox LIMIT 1")
+ID=$(q "SELECT subscription_id FROM outbox LIMIT 1")
 TBTWARN_SMTP_URL=smtp://127.0.0.1:$P1 "$BIN" subscription test "$ID" > /dev/null
 kill $one
 size=$(cat "$D"/one/* | wc -c)
@@ -66,18 +70,18 @@ size=$(cat "$D"/one/* | wc -c)
 t0=$(date +%s.%N)
 TBTWARN_SMTP_URL=smtp://127.0.0.1:$P python3 bench/measure.py "$BIN" alert --once > "$D/ours.out" 2> "$D/ours.mem"
 t1=$(date +%s.%N)
-sent=$(sqlite3 "$D/var/tbtwarn.db" "SELECT count(*) FROM outbox WHERE kind = 'alert' AND state = 'sent'")
+sent=$(q "SELECT count(*) FROM outbox WHERE kind = 'alert' AND state = 'sent'")
 [ "$sent" -eq "$N" ] || { echo "deliver_bench: only $sent of $N e-mails sent" >&2; tail -3 "$D/ours.out" >&2; exit 1; }
 t2=$(date +%s.%N)
 smtp-source -d -s 8 -m "$N" -l "$size" -f tbtwarn@localhost -t buyer@example.cn 127.0.0.1:$P
 t3=$(date +%s.%N)
 
 # Webhooks: activate the subscriptions, and let a change of the notification queue N signed deliveries.
-sqlite3 "$D/var/tbtwarn.db" "UPDATE subscriptions SET active = 1 WHERE channel = 'webhook'; UPDATE subscriptions SET active = 0 WHERE channel = 'email';"
+q "UPDATE subscriptions SET active = 1 WHERE channel = 'webhook'; UPDATE subscriptions SET active = 0 WHERE channel = 'email';"
 sed 's/"commentDeadlineDate": "2025-05-23T00:00:00+02:00"/"commentDeadlineDate": "2025-06-23T00:00:00+02:00"/' tests/data/samples/eping-2025-03-a.json > "$D/changed.json"
 "$BIN" import "$D/changed.json" > /dev/null
 TBTWARN_SMTP_URL= "$BIN" alert --once > /dev/null 2>&1 || true
-sqlite3 "$D/var/tbtwarn.db" "UPDATE outbox SET state = 'pending', next_attempt = 0 WHERE kind = 'alert' AND state = 'failed' AND last_error LIKE '%private%'" 2>/dev/null
+q "UPDATE outbox SET state = 'pending', next_attempt = 0 WHERE kind = 'alert' AND state = 'failed' AND last_error LIKE '%private%'" 2>/dev/null
 t4=$(date +%s.%N)
 TBTWARN_ALLOW_TARGETS=127.0.0.0/8 python3 bench/measure.py "$BIN" alert --once > "$D/hooks.out" 2> "$D/hooks.mem"
 t5=$(date +%s.%N)

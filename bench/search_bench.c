@@ -25,6 +25,9 @@ int main(int argc, char **argv)
 		fputs("usage: search_bench DATA QUERIES [FACET_SAMPLE]\n", stderr);
 		return 2;
 	}
+	/* The store: the data directory's SQLite file, or PostgreSQL (bench/pg_bench.sh). */
+	if (getenv("TBTWARN_DATABASE_URL") && *getenv("TBTWARN_DATABASE_URL"))
+		archive_use_store(getenv("TBTWARN_DATABASE_URL"));
 	if (archive_open(argv[1], ARCHIVE_READ, &a, err, sizeof(err))) {
 		fprintf(stderr, "%s\n", err);
 		return 1;

@@ -15,7 +15,8 @@ start)
 	[ "$(id -u)" != 0 ] || chown postgres "$dir"
 	as "$bin/initdb" -D "$dir/data" -A trust -E UTF8 --locale=C.UTF-8 > "$dir/initdb.log" 2>&1 \
 		|| { cat "$dir/initdb.log" >&2; exit 1; }
-	as "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -o "-k $dir -c listen_addresses='' -c fsync=off -c max_connections=200" start > /dev/null \
+	# The tests want speed, not durability (fsync off); the benchmarks pass their own settings in PG_SETTINGS.
+	as "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -o "-k $dir -c listen_addresses='' -c max_connections=200 ${PG_SETTINGS:--c fsync=off}" start > /dev/null \
 		|| { cat "$dir/server.log" >&2; exit 1; }
 	as "$bin/createdb" -h "$dir" tbtwarn
 	url
