@@ -64,12 +64,14 @@ done
 run_e2e tests/e2e/t72-search-threads.sh "$PWD/$B/tsan/tbtwarn" "t72-search-threads (tsan)"
 
 # Again on PostgreSQL: a cluster of our own on a Unix socket in a temporary directory, started and stopped here
-# (nothing left behind); the storage layer's unit test and every end-to-end script, through tests/pg-tbtwarn.
+# (nothing left behind); the unit tests that reach the store (the layer's, the archive's: a schema per test) and every
+# end-to-end script, through tests/pg-tbtwarn (a schema per data directory).
 PGDIR=$(mktemp -d /tmp/tbtwarn-pg.XXXXXX)
 chmod 755 "$PGDIR" # the server runs as the postgres user when we are root
 if PG_URL=$(sh tests/pg.sh start "$PGDIR/c"); then
 	export PG_URL PG_TBTWARN="$PWD/tbtwarn"
 	run_unit "$B/o/tests/test_db" "test_db (postgresql)"
+	run_unit "$B/o/tests/test_archive" "test_archive (postgresql)"
 	for s in tests/e2e/t*.sh; do
 		run_e2e "$s" "$PWD/tests/pg-tbtwarn" "$(basename "$s" .sh) (postgresql)"
 	done

@@ -7,6 +7,7 @@
 
 #include "archive.h"
 #include "buf.h"
+#include "db.h"
 
 #include <errno.h>
 #include <ftw.h>
@@ -16,6 +17,29 @@
 #include <unistd.h>
 
 static char dir[64];
+/* With PG_URL (tests/run.sh's PostgreSQL pass) every test runs on a PostgreSQL schema of its own. */
+static char store_url[512];
+
+static const char *the_store(void)
+{
+	static char path[128];
+	if (store_url[0])
+		return store_url;
+	snprintf(path, sizeof(path), "%s/tbtwarn.db", dir);
+	return path;
+}
+
+/* Runs sql on the test's store (PostgreSQL only; SQLite's is a file the test writes directly). */
+static void pg_exec(const char *url, const char *sql)
+{
+	struct db *db;
+	char err[ERRBUF_SIZE];
+	if (db_open(url, 0, &db, err, sizeof(err)))
+		fail_msg("open %s: %s", url, err);
+	if (db_exec(db, sql))
+		fail_msg("%s: %s", sql, db_errmsg(db));
+	db_close(db);
+}
 
 static int rm_entry(const char *path, const struct stat *sb, int type, struct FTW *ftw)
 {
@@ -30,6 +54,14 @@ static int setup(void **state)
 	(void)state;
 	snprintf(dir, sizeof(dir), "/tmp/tbtwarn-test-XXXXXX");
 	assert_non_null(mkdtemp(dir));
+	const char *pg = getenv("PG_URL");
+	if (pg && *pg) {
+		char sql[256];
+		snprintf(sql, sizeof(sql), "DROP SCHEMA IF EXISTS t_%s CASCADE; CREATE SCHEMA t_%s", dir + 18, dir + 18);
+		pg_exec(pg, sql);
+		snprintf(store_url, sizeof(store_url), "%s&options=-c%%20search_path%%3Dt_%s", pg, dir + 18);
+		archive_use_store(store_url);
+	}
 	return 0;
 }
 
@@ -37,6 +69,13 @@ static int teardown(void **state)
 {
 	(void)state;
 	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	if (store_url[0]) {
+		char sql[256];
+		snprintf(sql, sizeof(sql), "DROP SCHEMA t_%s CASCADE", dir + 18);
+		pg_exec(getenv("PG_URL"), sql);
+		store_url[0] = '\0';
+		archive_use_store(NULL);
+	}
 	return 0;
 }
 
@@ -321,11 +360,10 @@ static struct store *one_notification_then_the_store(void)
 	struct archive *a = open_w();
 	struct import_stats st = {0};
 	struct store *s;
-	char err[ERRBUF_SIZE], dbpath[128];
+	char err[ERRBUF_SIZE];
 	import_file(a, "samples/wto-tbt-vnm-245.txt", &st);
 	archive_free(a);
-	snprintf(dbpath, sizeof(dbpath), "%s/tbtwarn.db", dir);
-	if (store_open(dbpath, &s, err, sizeof(err)))
+	if (store_open(the_store(), &s, err, sizeof(err)))
 		fail_msg("open the store: %s", err);
 	return s;
 }
@@ -479,16 +517,19 @@ static void facets_from_one_value_are_the_six_slots(void **state)
 
 static void a_newer_schema_is_refused(void **state)
 {
-	char err[ERRBUF_SIZE], dbpath[128];
+	char err[ERRBUF_SIZE];
 	struct store *s;
 	(void)state;
-	snprintf(dbpath, sizeof(dbpath), "%s/future.db", dir);
-	assert_int_equal(store_open(dbpath, &s, err, sizeof(err)), 0);
+	assert_int_equal(store_open(the_store(), &s, err, sizeof(err)), 0);
 	store_free(s);
-	char cmd[256];
-	snprintf(cmd, sizeof(cmd), "sqlite3 %s 'PRAGMA user_version = 99'", dbpath);
-	assert_int_equal(system(cmd), 0);
-	assert_int_equal(store_open(dbpath, &s, err, sizeof(err)), -TBT_EDB);
+	if (store_url[0]) {
+		pg_exec(store_url, "UPDATE tbtwarn_schema SET version = 99");
+	} else {
+		char cmd[256];
+		snprintf(cmd, sizeof(cmd), "sqlite3 %s 'PRAGMA user_version = 99'", the_store());
+		assert_int_equal(system(cmd), 0);
+	}
+	assert_int_equal(store_open(the_store(), &s, err, sizeof(err)), -TBT_EDB);
 	assert_non_null(strstr(err, "has schema version 99, newer than this tbtwarn knows (12)"));
 }
 
