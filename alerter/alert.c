@@ -1496,6 +1496,34 @@ int alert_deliver_row(struct archive *a, struct ev_loop *loop, struct fetcher *f
 	return rc;
 }
 
+int outbox_add_confirm(struct store *st, int64_t subscriber, long long nth, char *err, size_t errlen)
+{
+	struct db *d = store_db(st);
+	struct db_stmt *q;
+	char mid[96], now[21];
+	/* The first request keeps the id it always had; the later ones are numbered. */
+	if (nth <= 1)
+		snprintf(mid, sizeof(mid), "<tbtwarn.confirm.%lld@tbtwarn>", (long long)subscriber);
+	else
+		snprintf(mid, sizeof(mid), "<tbtwarn.confirm.%lld.%lld@tbtwarn>", (long long)subscriber, nth);
+	now_iso(now);
+	if (db_prepare(d, "INSERT INTO outbox (kind, subscriber_id, message_id, created_at) VALUES ('confirm', ?1, ?2, ?3)",
+		       &q)) {
+		errf(err, errlen, "queue the confirmation: %s", db_errmsg(d));
+		return -TBT_EDB;
+	}
+	db_bind_int64(q, 1, subscriber);
+	db_bind_text(q, 2, mid);
+	db_bind_text(q, 3, now);
+	int rc = db_step(q);
+	db_finalize(q);
+	if (rc != DB_DONE) {
+		errf(err, errlen, "queue the confirmation: %s", db_errmsg(d));
+		return -TBT_EDB;
+	}
+	return 0;
+}
+
 int alert_queue_manage(struct archive *a, int64_t subscriber, char *err, size_t errlen)
 {
 	struct db_stmt *q;
@@ -1786,6 +1814,29 @@ int alert_test(struct archive *a, struct ev_loop *loop, struct fetcher *f, const
 		return 0;
 	errf(err, errlen, "the test was not delivered (see tbtwarn outbox)");
 	return -EIO;
+}
+
+json_t *alert_metrics_json(struct archive *a)
+{
+	struct db *d = db(a);
+	struct db_stmt *q;
+	json_t *o = json_object(), *rows = json_array();
+	json_object_set_new(o, "subscriptions", json_integer(db_scalar(d, "SELECT count(*) FROM subscriptions WHERE active = 1", 0)));
+	json_object_set_new(o, "alerts", json_integer(db_scalar(d, "SELECT count(*) FROM outbox WHERE kind = 'alert'", 0)));
+	json_object_set_new(o, "oldest_pending",
+			    json_integer(db_scalar(d, "SELECT min(strftime('%s', created_at)) FROM outbox WHERE state = 'pending'", 0)));
+	if (db_prepare(d, "SELECT CASE WHEN o.state = 'pending' AND o.attempts > 0 THEN 'retrying' ELSE o.state END, o.kind, "
+			  "COALESCE(s.channel, 'email'), count(*) FROM outbox o LEFT JOIN subscriptions s ON s.id = o.subscription_id "
+			  "GROUP BY 1, 2, 3",
+		       &q) == DB_OK) {
+		while (db_step(q) == DB_ROW)
+			json_array_append_new(rows, json_pack("{s:s?, s:s?, s:s?, s:I}", "state", db_col_text(q, 0), "kind",
+							      db_col_text(q, 1), "channel", db_col_text(q, 2), "count",
+							      (json_int_t)db_col_int64(q, 3)));
+		db_finalize(q);
+	}
+	json_object_set_new(o, "deliveries", rows);
+	return o;
 }
 
 json_t *alert_outbox_json(struct archive *a)

@@ -119,6 +119,12 @@ double digest_due(double now, const char *tz, int hour, int weekly);
 
 /* The outbox as JSON [{id, kind, subscriber, subscription, symbol, deadline, message_id, state, attempts, next_attempt,
  * last_error, sent_at, digest}]; state is pending, held (for a digest), retrying, sent, failed, digested or cancelled. */
+/* The outbox's only writer is the alerter: a request to confirm for subscriber (the nth, counting from 1), in the
+ * caller's transaction. */
+int outbox_add_confirm(struct store *st, int64_t subscriber, long long nth, char *err, size_t errlen);
+/* For /metrics: {subscriptions (active), alerts (decided), oldest_pending (epoch seconds, 0: none), deliveries:
+ * [{state (retrying for a pending row tried before), kind, channel, count}]}. */
+json_t *alert_metrics_json(struct archive *a);
 json_t *alert_outbox_json(struct archive *a);
 /* Makes a failed or retrying row due again now; -ENOENT when there is none with that id. */
 int alert_outbox_retry(struct archive *a, int64_t id, char *err, size_t errlen);

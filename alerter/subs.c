@@ -1,5 +1,6 @@
 /* subs.c: subscribers and subscriptions in SQLite (tables created by the store's migrations). */
 #include "subs.h"
+#include "alert.h"
 
 #include "csv.h"
 #include "text.h"
@@ -157,22 +158,11 @@ int subs_add_subscriber(struct store *st, const struct subscriber *s, int confir
 	*id = db_last_id(db);
 	/* Double opt-in: the request to confirm is queued with the subscriber, so that neither exists without the other. */
 	if (!confirmed) {
-		char mid[96];
-		snprintf(mid, sizeof(mid), "<tbtwarn.confirm.%lld@tbtwarn>", (long long)*id);
-		if (prep(st, "INSERT INTO outbox (kind, subscriber_id, message_id, created_at) VALUES ('confirm', ?1, ?2, ?3)", &q,
-			 err, errlen)) {
-			db_release(db, "add_subscriber", 0);
-			return -TBT_EDB;
-		}
-		db_bind_int64(q, 1, *id);
-		db_bind_text(q, 2, mid);
-		db_bind_text(q, 3, now);
-		if (db_step(q) != DB_DONE) {
-			int rc = db_fail(st, q, err, errlen, "queue the confirmation");
+		int rc = outbox_add_confirm(st, *id, 1, err, errlen);
+		if (rc) {
 			db_release(db, "add_subscriber", 0);
 			return rc;
 		}
-		db_finalize(q);
 	}
 	/* Outside a transaction of the caller's, the release is the commit: its failure is the caller's to know. */
 	if (db_release(db, "add_subscriber", 1) != DB_OK) {
@@ -271,7 +261,7 @@ int subs_resubscribe(struct store *st, int64_t id, char *err, size_t errlen)
 {
 	struct db *db = store_db(st);
 	struct db_stmt *q;
-	char now[21], mid[96];
+	char now[21];
 	int rc = 0;
 	long long confirms = 0;
 	now_iso(now);
@@ -306,27 +296,23 @@ int subs_resubscribe(struct store *st, int64_t id, char *err, size_t errlen)
 		errf(err, errlen, "resubscribe: %s", db_errmsg(db));
 		return -TBT_EDB;
 	}
-	snprintf(mid, sizeof(mid), "<tbtwarn.confirm.%lld.%lld@tbtwarn>", (long long)id, confirms + 1);
 	static const char *const steps[] = {
 	    "DELETE FROM subscriptions WHERE subscriber_id = ?1",
 	    "UPDATE subscribers SET status = 'pending', confirmed_at = NULL WHERE id = ?1",
-	    "INSERT INTO outbox (kind, subscriber_id, message_id, created_at) VALUES ('confirm', ?1, ?2, ?3)",
 	};
-	for (int i = 0; i < 3 && !rc; i++) {
+	for (int i = 0; i < 2 && !rc; i++) {
 		if (prep(st, steps[i], &q, err, errlen)) {
 			rc = -TBT_EDB;
 			break;
 		}
 		db_bind_int64(q, 1, id);
-		if (i == 2) {
-			db_bind_text(q, 2, mid);
-			db_bind_text(q, 3, now);
-		}
 		if (db_step(q) != DB_DONE)
 			rc = db_fail(st, q, err, errlen, "resubscribe");
 		else
 			db_finalize(q);
 	}
+	if (!rc)
+		rc = outbox_add_confirm(st, id, confirms + 1, err, errlen);
 	if (rc) {
 		db_release(db, "resubscribe", 0);
 		return rc;

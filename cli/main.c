@@ -15,7 +15,6 @@
 #include "subs.h"
 #include "web.h"
 #include "service.h"
-#include "db.h"
 
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -1365,54 +1364,25 @@ static int cmd_doctor(const char *data, const char *config, int argc, char **arg
 		return bad;
 	}
 	doctor_line(1, what, NULL);
-	struct db *db = store_db(archive_store(a));
-	struct db_stmt *q = NULL;
-	if (db_backend(db) == DB_POSTGRES) {
-		/* PostgreSQL checks its pages itself (data checksums); doctor says which server it talks to. */
-		const char *v = "?";
-		if (db_prepare(db, "SELECT current_setting('server_version')", &q) == DB_OK && db_step(q) == DB_ROW)
-			v = db_col_text(q, 0);
-		snprintf(what, sizeof(what), "the store is on PostgreSQL %s", v ? v : "?");
-		bad += doctor_line(v && strcmp(v, "?"), what, "the server does not answer");
-	} else {
-		const char *integrity = "?";
-		if (db_prepare(db, "PRAGMA quick_check", &q) == DB_OK && db_step(q) == DB_ROW)
-			integrity = db_col_text(q, 0);
-		bad += doctor_line(integrity && !strcmp(integrity, "ok"), "the database passes SQLite's quick_check", integrity);
-	}
-	db_finalize(q);
-	/* Every record's stored content hash against its text: a record changed behind tbtwarn's back (or damaged)
-	 * would otherwise never be noticed, since imports compare hashes, not texts. */
+	/* The store checks itself: the database's own check, and every record's content hash against its text (a record
+	 * changed behind tbtwarn's back, or damaged, would otherwise never be noticed: imports compare hashes). */
+	json_t *chk = store_check(archive_store(a));
+	const char *dbwhat = json_string_value(json_object_get(chk, "database")),
+		   *dbwhy = json_string_value(json_object_get(chk, "database_error"));
+	bad += doctor_line(!dbwhy, dbwhat, dbwhy);
 	{
-		long long checked = 0, wrong = 0;
-		struct buf first;
-		buf_init(&first, 512);
-		if (db_prepare(db, "SELECT symbol, doc, content_hash FROM notifications", &q) == DB_OK) {
-			while (db_step(q) == DB_ROW) {
-				const char *doc = db_col_text(q, 1), *want = db_col_text(q, 2);
-				char got[65];
-				sha256_hex(doc ? doc : "", doc ? (size_t)db_col_bytes(q, 1) : 0, got);
-				checked++;
-				if (!want || strcmp(got, want)) {
-					if (wrong++ < 5)
-						buf_addf(&first, "%s%s", first.len ? ", " : "", db_col_text(q, 0));
-				}
-			}
-		}
-		db_finalize(q);
+		long long checked = json_integer_value(json_object_get(chk, "checked")),
+			  wrong = json_integer_value(json_object_get(chk, "wrong"));
 		snprintf(what, sizeof(what), "every record matches its content hash (%lld checked)", checked);
 		char why[700];
 		snprintf(why, sizeof(why), "%lld do not (%s%s): restore them from a backup or import their sources again", wrong,
-			 first.s ? first.s : "", wrong > 5 ? ", ..." : "");
+			 json_string_value(json_object_get(chk, "wrong_symbols")), wrong > 5 ? ", ..." : "");
 		bad += doctor_line(!wrong, what, why);
-		buf_release(&first);
 	}
+	json_decref(chk);
 	json_t *res;
 	struct search_opts so = {0, 0, 0, 0, 0};
-	long long stored = -1;
-	if (db_prepare(db, "SELECT count(*) FROM notifications", &q) == DB_OK && db_step(q) == DB_ROW)
-		stored = db_col_int64(q, 0);
-	db_finalize(q);
+	long long stored = (long long)store_count(archive_store(a));
 	if (!archive_search(a, "", &so, &res, err, sizeof(err))) {
 		long long indexed = (long long)json_integer_value(json_object_get(res, "total"));
 		snprintf(what, sizeof(what), "the index holds every stored notification (%lld indexed, %lld stored)", indexed, stored);
@@ -1555,7 +1525,7 @@ static int cmd_backup(const char *data, int argc, char **argv)
 		fputs(usage_backup, stderr);
 		return 2;
 	}
-	if (archive_store_url() && db_url_is_postgres(archive_store_url())) {
+	if (archive_store_on_postgres()) {
 		fputs("tbtwarn: backup: the store is on PostgreSQL: back it up with pg_dump or pg_basebackup, and keep the data "
 		      "directory's secret (docs/operations.md)\n", stderr);
 		return 2;
@@ -1566,26 +1536,14 @@ static int cmd_backup(const char *data, int argc, char **argv)
 	}
 	snprintf(src, sizeof(src), "%s/tbtwarn.db", data);
 	snprintf(dst, sizeof(dst), "%s/tbtwarn.db", argv[1]);
-	struct db *from, *to;
 	char berr[ERRBUF_SIZE];
-	if (db_open(src, 1, &from, berr, sizeof(berr))) {
-		fprintf(stderr, "tbtwarn: backup: %s\n", berr);
-		return 2;
-	}
+	long long n = -1;
 	unlink(dst);
-	/* SQLite's online backup: a consistent snapshot while the service keeps writing (steps of 1,000 pages; a write
-	 * by the service restarts the copy from the changed pages). */
-	int brc = db_backup(from, dst, berr, sizeof(berr)), ok = !brc;
-	db_close(from);
+	int brc = store_backup(src, dst, &n, berr, sizeof(berr)), ok = !brc;
 	if (!ok) {
 		fprintf(stderr, "tbtwarn: backup: %s\n", berr);
 		if (brc != -ENOSPC)
 			return 2;
-	}
-	long long n = -1;
-	if (ok && !db_open(dst, 1, &to, berr, sizeof(berr))) {
-		n = db_scalar(to, "SELECT count(*) FROM notifications", -1);
-		db_close(to);
 	}
 	if (!ok)
 		return 1;

@@ -63,6 +63,11 @@ const char *archive_store_url(void)
 	return store_url_set;
 }
 
+int archive_store_on_postgres(void)
+{
+	return store_url_set && db_url_is_postgres(store_url_set);
+}
+
 static char *store_url(const char *dir)
 {
 	return store_url_set ? xstrdup(store_url_set) : path_in(dir, "tbtwarn.db");

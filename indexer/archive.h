@@ -29,6 +29,7 @@ enum archive_mode { ARCHIVE_READ = 0, ARCHIVE_WRITE = 1 };
 void archive_use_store(const char *url);
 /* The URL set by archive_use_store, or NULL (each data directory's SQLite file). */
 const char *archive_store_url(void);
+int archive_store_on_postgres(void);
 int archive_open(const char *dir, enum archive_mode mode, struct archive **out, char *err, size_t errlen);
 /* The same, classifying with cats and risk (NULL for the built-in ones; borrowed, must outlive the archive). The
  * classifier must be known when opening, since opening may bring the index up to date. */

@@ -1202,6 +1202,93 @@ int store_tm_put(struct store *s, const char *src_sha, const char *src, const ch
 	return step_done(s, st, err, errlen, "save a translated segment");
 }
 
+int store_backup(const char *src, const char *dst, long long *count, char *err, size_t errlen)
+{
+	struct db *from, *to;
+	int rc;
+	if ((rc = db_open(src, 1, &from, err, errlen)))
+		return rc;
+	/* SQLite's online backup: a consistent snapshot while the service keeps writing (steps of 1,000 pages; a write
+	 * by the service restarts the copy from the changed pages). */
+	rc = db_backup(from, dst, err, errlen);
+	db_close(from);
+	if (!rc && count && !db_open(dst, 1, &to, err, errlen)) {
+		*count = db_scalar(to, "SELECT count(*) FROM notifications", -1);
+		db_close(to);
+	}
+	return rc;
+}
+
+json_t *store_check(struct store *s)
+{
+	struct db_stmt *q = NULL;
+	json_t *o = json_object();
+	char what[160];
+	if (db_backend(s->db) == DB_POSTGRES) {
+		/* PostgreSQL checks its pages itself (data checksums): the check says which server answers. */
+		const char *v = NULL;
+		if (db_prepare(s->db, "SELECT current_setting('server_version')", &q) == DB_OK && db_step(q) == DB_ROW)
+			v = db_col_text(q, 0);
+		snprintf(what, sizeof(what), "the store is on PostgreSQL %s", v ? v : "?");
+		if (!v)
+			json_object_set_new(o, "database_error", json_string("the server does not answer"));
+	} else {
+		const char *integrity = NULL;
+		if (db_prepare(s->db, "PRAGMA quick_check", &q) == DB_OK && db_step(q) == DB_ROW)
+			integrity = db_col_text(q, 0);
+		snprintf(what, sizeof(what), "the database passes SQLite's quick_check");
+		if (!integrity || strcmp(integrity, "ok"))
+			json_object_set_new(o, "database_error", json_string(integrity ? integrity : "?"));
+	}
+	json_object_set_new(o, "database", json_string(what));
+	db_finalize(q);
+	long long checked = 0, wrong = 0;
+	struct buf first;
+	buf_init(&first, 512);
+	if (db_prepare(s->db, "SELECT symbol, doc, content_hash FROM notifications", &q) == DB_OK) {
+		while (db_step(q) == DB_ROW) {
+			const char *doc = db_col_text(q, 1), *want = db_col_text(q, 2);
+			char got[65];
+			sha256_hex(doc ? doc : "", doc ? db_col_bytes(q, 1) : 0, got);
+			checked++;
+			if ((!want || strcmp(got, want)) && wrong++ < 5)
+				buf_addf(&first, "%s%s", first.len ? ", " : "", db_col_text(q, 0));
+		}
+		db_finalize(q);
+	}
+	json_object_set_new(o, "checked", json_integer(checked));
+	json_object_set_new(o, "wrong", json_integer(wrong));
+	json_object_set_new(o, "wrong_symbols", json_string(first.s ? first.s : ""));
+	buf_release(&first);
+	return o;
+}
+
+int64_t store_memory_used(void)
+{
+	return db_memory_used();
+}
+
+int64_t store_tm_count(struct store *s)
+{
+	return db_scalar(s->db, "SELECT count(*) FROM translation_memory", 0);
+}
+
+json_t *store_counts_by_month(struct store *s, int months)
+{
+	struct db_stmt *q;
+	json_t *o = json_object();
+	if (db_prepare(s->db, "SELECT substr(distributed, 1, 7) AS m, count(*) FROM notifications WHERE distributed IS NOT "
+			      "NULL GROUP BY m ORDER BY m DESC LIMIT ?1",
+		       &q))
+		return o;
+	db_bind_int64(q, 1, months);
+	while (db_step(q) == DB_ROW)
+		if (db_col_text(q, 0))
+			json_object_set_new(o, db_col_text(q, 0), json_integer(db_col_int64(q, 1)));
+	db_finalize(q);
+	return o;
+}
+
 int store_tr_unindexed(struct store *s, struct strv *symbols, char *err, size_t errlen)
 {
 	return strings_of(s, S_TR_UNINDEXED, NULL, symbols, err, errlen, "read the translations to index");

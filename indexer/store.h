@@ -154,6 +154,18 @@ int store_ts_put(struct store *s, const struct ts_row *t, char *err, size_t errl
 /* [{provider, url, model, health, last_success, last_error, failures, paused_until, day, chars_day, updated_at}]:
  * one provider's row, or all when provider is NULL. */
 json_t *store_ts_get(struct store *s, const char *provider);
+/* A consistent copy of the SQLite store src into the file dst while others write, and how many notifications it
+ * holds: 0, -EIO (dst cannot be made), -ENOSPC (the copy failed: err says), or the open's error. */
+int store_backup(const char *src, const char *dst, long long *count, char *err, size_t errlen);
+/* doctor's checks of the store: {database: what was checked, database_error (absent when sound), checked, wrong,
+ * wrong_symbols (the first five records whose text does not match their content hash)}. */
+json_t *store_check(struct store *s);
+/* Bytes SQLite's page caches hold in this process (all connections); -1 when the store is PostgreSQL's. */
+int64_t store_memory_used(void);
+/* Segments the translation memory holds. */
+int64_t store_tm_count(struct store *s);
+/* Notifications by month of distribution ({"2025-04": n, ...}), the newest months first, at most months. */
+json_t *store_counts_by_month(struct store *s, int months);
 /* The queue of notifications to translate: added (or made pending again), the due ones, their outcome. */
 int store_tq_add(struct store *s, const char *symbol, char *err, size_t errlen);
 int store_tq_due(struct store *s, double now, int limit, struct strv *symbols, char *err, size_t errlen);

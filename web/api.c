@@ -8,7 +8,6 @@
 #include "query.h"
 #include "subs.h"
 #include "text.h"
-#include "db.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -330,28 +329,6 @@ static json_t *sources_json(struct web *w)
 	return w->cr ? crawler_sources_json(w->cr) : json_array();
 }
 
-static struct db *sdb(struct web *w)
-{
-	return store_db(archive_store(w->a));
-}
-
-static json_t *sql_counts(struct archive *a, const char *sql, const char *arg)
-{
-	json_t *o = json_object();
-	struct db_stmt *q;
-	if (db_prepare(store_db(archive_store(a)), sql, &q) != DB_OK)
-		return o;
-	if (arg)
-		db_bind_text(q, 1, arg);
-	while (db_step(q) == DB_ROW) {
-		const char *k = db_col_text(q, 0);
-		if (k)
-			json_object_set_new(o, k, json_integer(db_col_int64(q, 1)));
-	}
-	db_finalize(q);
-	return o;
-}
-
 /* The statistics read the whole archive (exact facets over every notification): on a search thread. The sources'
  * health is the crawler's, which lives on the loop: taken there, before, and handed over with the task. */
 static void stats_run(struct archive *a, void *arg, struct answer *out)
@@ -369,9 +346,7 @@ static void stats_run(struct archive *a, void *arg, struct answer *out)
 	}
 	json_t *facets = json_object_get(all, "facets");
 	json_object_set_new(o, "total", json_incref(json_object_get(all, "total")));
-	json_object_set_new(o, "by_month", sql_counts(a, "SELECT substr(distributed, 1, 7) AS m, count(*) FROM notifications "
-							 "WHERE distributed IS NOT NULL GROUP BY m ORDER BY m DESC LIMIT 36",
-						      NULL));
+	json_object_set_new(o, "by_month", store_counts_by_month(archive_store(a), 36));
 	json_object_set_new(o, "by_member", json_incref(json_object_get(facets, "member")));
 	json_object_set_new(o, "by_category", json_incref(json_object_get(facets, "category")));
 	json_object_set_new(o, "by_type", json_incref(json_object_get(facets, "type")));
@@ -765,7 +740,7 @@ static enum MHD_Result api_subscribe(struct req *r)
 	who.lang = (char *)(lang && *lang ? lang : r->lang);
 	int64_t id, sid;
 	char err[ERRBUF_SIZE];
-	if (db_exec(sdb(w), "BEGIN IMMEDIATE") != DB_OK)
+	if (store_begin(st, err, sizeof(err)))
 		return respond_error(r, 503, "busy", "the database is busy: try again in a moment");
 	int rc = subs_add_subscriber(st, &who, 0, &id, err, sizeof(err));
 	if (rc == -EEXIST) {
@@ -777,22 +752,25 @@ static enum MHD_Result api_subscribe(struct req *r)
 		}
 		if (again == -EAGAIN) {
 			sub_filter_release(&sub.filter);
-			db_exec(sdb(w), "COMMIT");
+			if (store_commit(st, err, sizeof(err)))
+				return respond_error(r, 500, "store_failed", "%s", err);
 			goto accepted; /* the request of the last day still stands */
 		}
 		if (again != -EINVAL) {
 			sub_filter_release(&sub.filter);
-			db_exec(sdb(w), "ROLLBACK");
+			store_rollback(st);
 			return respond_error(r, 500, "store_failed", "%s", err);
 		}
 		/* Known address: the form does not say so (that would tell anyone who is subscribed); the owner gets a
 		 * link to manage their subscriptions, where they can add this one, unless one went out lately. */
 		rc = alert_queue_manage(w->a, id, err, sizeof(err));
 		sub_filter_release(&sub.filter);
-		if (rc < 0 || db_exec(sdb(w), "COMMIT") != DB_OK) {
-			db_exec(sdb(w), "ROLLBACK");
-			return respond_error(r, 500, "store_failed", "%s", rc < 0 ? err : db_errmsg(sdb(w)));
+		if (rc < 0) {
+			store_rollback(st);
+			return respond_error(r, 500, "store_failed", "%s", err);
 		}
+		if (store_commit(st, err, sizeof(err)))
+			return respond_error(r, 500, "store_failed", "%s", err);
 		goto accepted;
 	}
 add:
@@ -802,14 +780,11 @@ add:
 	}
 	sub_filter_release(&sub.filter);
 	if (rc) {
-		db_exec(sdb(w), "ROLLBACK");
+		store_rollback(st);
 		return respond_error(r, rc == -EINVAL ? 400 : 500, rc == -EINVAL ? "bad_parameter" : "store_failed", "%s", err);
 	}
-	if (db_exec(sdb(w), "COMMIT") != DB_OK) {
-		snprintf(err, sizeof(err), "%s", db_errmsg(sdb(w)));
-		db_exec(sdb(w), "ROLLBACK");
+	if (store_commit(st, err, sizeof(err)))
 		return respond_error(r, 500, "store_failed", "%s", err);
-	}
 accepted:;
 	json_t *o = json_object();
 	json_object_set_new(o, "status", json_string("confirmation_sent"));

@@ -1,47 +1,19 @@
 /* metrics.c: /metrics in Prometheus' text format and /healthz, from the store's tables and the crawler's sources. */
 #include "http.h"
-#include "db.h"
+#include "alert.h"
 
 #include <string.h>
 #include <sys/statvfs.h>
 #include <time.h>
 
-static struct db *mdb(struct req *r)
+/* A gauge by state from the owner's counts ({state: n}), every state of states (NULL-ended) written, 0 when absent. */
+static void by_state(struct buf *o, const char *metric, const char *help, json_t *counts, const char *const *states)
 {
-	return store_db(archive_store(r->w->a));
-}
-
-static double scalar(struct req *r, const char *sql)
-{
-	struct db_stmt *q;
-	double v = 0;
-	if (db_prepare(mdb(r), sql, &q) != DB_OK)
-		return -1;
-	if (db_step(q) == DB_ROW)
-		v = db_col_double(q, 0);
-	db_finalize(q);
-	return v;
-}
-
-/* A gauge by state from one grouped query (state, count), every state of states (NULL-ended) written, 0 when absent. */
-static void by_state(struct req *r, struct buf *o, const char *metric, const char *help, const char *sql,
-		     const char *const *states)
-{
-	struct db_stmt *q;
-	long long counts[8] = {0};
-	size_t n = 0;
-	while (states[n] && n < 8)
-		n++;
-	if (db_prepare(mdb(r), sql, &q) == DB_OK) {
-		while (db_step(q) == DB_ROW)
-			for (size_t k = 0; k < n; k++)
-				if (!strcmp(db_col_text(q, 0), states[k]))
-					counts[k] = db_col_int64(q, 1);
-		db_finalize(q);
-	}
 	buf_addf(o, "# HELP %s %s\n# TYPE %s gauge\n", metric, help, metric);
-	for (size_t k = 0; k < n; k++)
-		buf_addf(o, "%s{state=\"%s\"} %lld\n", metric, states[k], counts[k]);
+	for (size_t k = 0; states[k]; k++)
+		buf_addf(o, "%s{state=\"%s\"} %lld\n", metric, states[k],
+			 (long long)json_integer_value(json_object_get(counts, states[k])));
+	json_decref(counts);
 }
 
 /* Label values: backslash, quote and newline escaped. */
@@ -61,8 +33,10 @@ static void label(struct buf *o, const char *v)
 static enum MHD_Result metrics(struct req *r)
 {
 	struct buf o;
-	struct db_stmt *q;
 	double now = now_epoch();
+	struct store *store = archive_store(r->w->a);
+	/* Every table is read through its owner: the archive's store, the alerter, the translator's state. */
+	json_t *al = alert_metrics_json(r->w->a);
 	buf_init(&o, BUF_NOMAX);
 	buf_addf(&o, "# HELP tbtwarn_up 1 while the service answers.\n# TYPE tbtwarn_up gauge\ntbtwarn_up 1\n");
 	buf_addf(&o, "# HELP tbtwarn_uptime_seconds Seconds since the web server started.\n# TYPE tbtwarn_uptime_seconds gauge\n"
@@ -70,7 +44,7 @@ static enum MHD_Result metrics(struct req *r)
 		 now - r->w->started);
 	buf_addf(&o, "# HELP tbtwarn_notifications Notifications in the archive.\n# TYPE tbtwarn_notifications gauge\n"
 		     "tbtwarn_notifications %.0f\n",
-		 scalar(r, "SELECT count(*) FROM notifications"));
+		 (double)store_count(store));
 	buf_addf(&o, "# HELP tbtwarn_index_lag Store changes the search index has not durably taken in.\n"
 		     "# TYPE tbtwarn_index_lag gauge\ntbtwarn_index_lag %lld\n",
 		 (long long)archive_index_lag(r->w->a, NULL));
@@ -82,59 +56,58 @@ static enum MHD_Result metrics(struct req *r)
 		 r->w->rate_limited, r->w->csrf_refused, r->w->slow_cut);
 	buf_addf(&o, "# HELP tbtwarn_subscriptions Active subscriptions.\n# TYPE tbtwarn_subscriptions gauge\n"
 		     "tbtwarn_subscriptions %.0f\n",
-		 scalar(r, "SELECT count(*) FROM subscriptions WHERE active = 1"));
+		 (double)json_integer_value(json_object_get(al, "subscriptions")));
 	buf_addf(&o, "# HELP tbtwarn_matches_total Alerts decided (one per subscription and change of a notification).\n"
 		     "# TYPE tbtwarn_matches_total counter\ntbtwarn_matches_total %.0f\n",
-		 scalar(r, "SELECT count(*) FROM outbox WHERE kind = 'alert'"));
+		 (double)json_integer_value(json_object_get(al, "alerts")));
 	buf_addstr(&o, "# HELP tbtwarn_deliveries Outbox rows by state, kind and channel.\n# TYPE tbtwarn_deliveries gauge\n");
-	if (db_prepare(mdb(r), "SELECT CASE WHEN o.state = 'pending' AND o.attempts > 0 THEN 'retrying' ELSE o.state END, o.kind, "
-			       "COALESCE(s.channel, 'email'), count(*) FROM outbox o LEFT JOIN subscriptions s ON s.id = o.subscription_id "
-			       "GROUP BY 1, 2, 3", &q) == DB_OK) {
-		while (db_step(q) == DB_ROW) {
-			buf_addstr(&o, "tbtwarn_deliveries{state=\"");
-			label(&o, db_col_text(q, 0));
-			buf_addstr(&o, "\",kind=\"");
-			label(&o, db_col_text(q, 1));
-			buf_addstr(&o, "\",channel=\"");
-			label(&o, db_col_text(q, 2));
-			buf_addf(&o, "\"} %lld\n", (long long)db_col_int64(q, 3));
-		}
-		db_finalize(q);
+	size_t i;
+	json_t *row;
+	json_array_foreach(json_object_get(al, "deliveries"), i, row)
+	{
+		buf_addstr(&o, "tbtwarn_deliveries{state=\"");
+		label(&o, json_string_value(json_object_get(row, "state")));
+		buf_addstr(&o, "\",kind=\"");
+		label(&o, json_string_value(json_object_get(row, "kind")));
+		buf_addstr(&o, "\",channel=\"");
+		label(&o, json_string_value(json_object_get(row, "channel")));
+		buf_addf(&o, "\"} %lld\n", (long long)json_integer_value(json_object_get(row, "count")));
 	}
-	int64_t cur = db_memory_used();
+	int64_t cur = store_memory_used();
 	if (cur >= 0)
 		buf_addf(&o, "# HELP tbtwarn_sqlite_memory_bytes Memory SQLite holds (page caches of every connection, bounded by "
 			     "[service] db_cache).\n# TYPE tbtwarn_sqlite_memory_bytes gauge\ntbtwarn_sqlite_memory_bytes %lld\n",
 			 (long long)cur);
-	double oldest = scalar(r, "SELECT min(strftime('%s', created_at)) FROM outbox WHERE state = 'pending'");
+	double oldest = json_number_value(json_object_get(al, "oldest_pending"));
 	buf_addf(&o, "# HELP tbtwarn_outbox_oldest_pending_seconds Age of the oldest undelivered row (0: none).\n"
 		     "# TYPE tbtwarn_outbox_oldest_pending_seconds gauge\ntbtwarn_outbox_oldest_pending_seconds %.0f\n",
 		 oldest > 0 ? now - oldest : 0);
 	static const char *const draft_states[] = {"pending", "done", "failed", "skipped", NULL};
 	static const char *const queue_states[] = {"pending", "done", "failed", NULL};
-	by_state(r, &o, "tbtwarn_draft_texts", "Draft texts linked by notifications, by state of their fetch.",
-		 "SELECT state, count(*) FROM draft_texts GROUP BY state", draft_states);
-	by_state(r, &o, "tbtwarn_translate_queue",
-		 "Notifications in the machine translation queue, by state (failed: left for a person).",
-		 "SELECT state, count(*) FROM translate_queue GROUP BY state", queue_states);
+	by_state(&o, "tbtwarn_draft_texts", "Draft texts linked by notifications, by state of their fetch.",
+		 store_draft_counts(store), draft_states);
+	by_state(&o, "tbtwarn_translate_queue",
+		 "Notifications in the machine translation queue, by state (failed: left for a person).", store_tq_counts(store),
+		 queue_states);
 	buf_addf(&o, "# HELP tbtwarn_translation_memory_segments Segments the translation memory answers.\n"
 		     "# TYPE tbtwarn_translation_memory_segments gauge\ntbtwarn_translation_memory_segments %.0f\n",
-		 scalar(r, "SELECT count(*) FROM translation_memory"));
+		 (double)store_tm_count(store));
 	/* The translation provider, like a source: health, failures in a row, staleness, the day's characters. */
-	struct db_stmt *tq;
-	if (db_prepare(mdb(r), "SELECT provider, health, failures, last_success, CASE WHEN day = ?1 THEN chars_day ELSE 0 END "
-			       "FROM translator_state ORDER BY provider", &tq) == DB_OK) {
+	{
 		char today[11];
 		today_iso(today);
-		db_bind_text(tq, 1, today);
+		json_t *providers = store_ts_get(store, NULL), *p;
 		struct buf h, f, st, ch;
 		buf_init(&h, BUF_NOMAX);
 		buf_init(&f, BUF_NOMAX);
 		buf_init(&st, BUF_NOMAX);
 		buf_init(&ch, BUF_NOMAX);
-		while (db_step(tq) == DB_ROW) {
-			const char *prov = db_col_text(tq, 0), *health = db_col_text(tq, 1);
-			double ok = iso_time_epoch(db_col_text(tq, 3));
+		json_array_foreach(providers, i, p)
+		{
+			const char *prov = json_string_value(json_object_get(p, "provider")),
+				   *health = json_string_value(json_object_get(p, "health")),
+				   *day = json_string_value(json_object_get(p, "day"));
+			double ok = iso_time_epoch(json_string_value(json_object_get(p, "last_success")));
 			buf_addstr(&h, "tbtwarn_translate_provider_healthy{provider=\"");
 			label(&h, prov);
 			buf_addstr(&h, "\",health=\"");
@@ -142,15 +115,16 @@ static enum MHD_Result metrics(struct req *r)
 			buf_addf(&h, "\"} %d\n", health && !strcmp(health, "ok"));
 			buf_addstr(&f, "tbtwarn_translate_provider_failures{provider=\"");
 			label(&f, prov);
-			buf_addf(&f, "\"} %lld\n", (long long)db_col_int64(tq, 2));
+			buf_addf(&f, "\"} %lld\n", (long long)json_integer_value(json_object_get(p, "failures")));
 			buf_addstr(&st, "tbtwarn_translate_provider_staleness_seconds{provider=\"");
 			label(&st, prov);
 			buf_addf(&st, "\"} %.0f\n", ok > 0 ? now - ok : -1);
 			buf_addstr(&ch, "tbtwarn_translate_chars_today{provider=\"");
 			label(&ch, prov);
-			buf_addf(&ch, "\"} %lld\n", (long long)db_col_int64(tq, 4));
+			buf_addf(&ch, "\"} %lld\n",
+				 day && !strcmp(day, today) ? (long long)json_integer_value(json_object_get(p, "chars_day")) : 0);
 		}
-		db_finalize(tq);
+		json_decref(providers);
 		if (h.len) {
 			buf_addf(&o, "# HELP tbtwarn_translate_provider_healthy 1 when the translation provider's health is ok.\n"
 				     "# TYPE tbtwarn_translate_provider_healthy gauge\n%s"
@@ -169,7 +143,6 @@ static enum MHD_Result metrics(struct req *r)
 	}
 	if (r->w->cr) {
 		json_t *src = crawler_sources_json(r->w->cr);
-		size_t i;
 		json_t *s;
 		buf_addstr(&o, "# HELP tbtwarn_source_fetches_total Fetches by source.\n# TYPE tbtwarn_source_fetches_total counter\n");
 		json_array_foreach(src, i, s)
@@ -206,6 +179,7 @@ static enum MHD_Result metrics(struct req *r)
 		}
 		json_decref(src);
 	}
+	json_decref(al);
 	const char *hd[] = {"Cache-Control", "no-store", NULL};
 	enum MHD_Result rc = respond(r, 200, "text/plain; version=0.0.4; charset=utf-8", o.s, o.len, hd);
 	buf_release(&o);
@@ -216,7 +190,7 @@ static enum MHD_Result healthz(struct req *r)
 {
 	json_t *j = json_object();
 	const char *why = r->w->status_fn ? r->w->status_fn(r->w->status_arg) : NULL;
-	double n = scalar(r, "SELECT count(*) FROM notifications");
+	double n = (double)store_count(archive_store(r->w->a));
 	if (n < 0)
 		why = "the database cannot be read";
 	const char *ierr = NULL;
