@@ -9,7 +9,7 @@ set -eu
 B=$1
 W=$2
 N=${BENCH_MAILS:-10000}
-BIN=$PWD/tbtwarn
+BIN=${BENCH_BIN:-$PWD/tbtwarn}
 D=$(mkdir -p "$W" && cd "$W" && pwd)/deliver # absolute: nginx reads -c relative to its -p prefix
 rm -rf "$D"
 mkdir -p "$D/mail" "$D/nginx"
@@ -37,7 +37,7 @@ trap 'kill $sink 2>/dev/null; nginx -c "$D/nginx/nginx.conf" -p "$D/nginx" -s st
 export TBTWARN_DATA=$D/var
 # The store: SQLite in the data directory, or PostgreSQL when TBTWARN_DATABASE_URL names it (bench/pg_bench.sh).
 q() {
-	if [ -n "${TBTWARN_DATABASE_URL:-}" ]; then psql -qAtX "$TBTWARN_DATABASE_URL" -c "$1"; else q "$1"; fi
+	if [ -n "${TBTWARN_DATABASE_URL:-}" ]; then psql -qAtX "$TBTWARN_DATABASE_URL" -c "$1"; else sqlite3 "$D/var/tbtwarn.db" "$1"; fi
 }
 "$BIN" import tests/data/samples/eping-2025-03-a.json > /dev/null
 python3 -c "
@@ -81,7 +81,7 @@ q "UPDATE subscriptions SET active = 1 WHERE channel = 'webhook'; UPDATE subscri
 sed 's/"commentDeadlineDate": "2025-05-23T00:00:00+02:00"/"commentDeadlineDate": "2025-06-23T00:00:00+02:00"/' tests/data/samples/eping-2025-03-a.json > "$D/changed.json"
 "$BIN" import "$D/changed.json" > /dev/null
 TBTWARN_SMTP_URL= "$BIN" alert --once > /dev/null 2>&1 || true
-q "UPDATE outbox SET state = 'pending', next_attempt = 0 WHERE kind = 'alert' AND state = 'failed' AND last_error LIKE '%private%'" 2>/dev/null
+q "UPDATE outbox SET state = 'pending', next_attempt = 0 WHERE kind = 'alert' AND state = 'failed' AND last_error LIKE '%refused to connect%'"
 t4=$(date +%s.%N)
 TBTWARN_ALLOW_TARGETS=127.0.0.0/8 python3 bench/measure.py "$BIN" alert --once > "$D/hooks.out" 2> "$D/hooks.mem"
 t5=$(date +%s.%N)
