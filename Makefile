@@ -29,14 +29,14 @@ CMOCKA_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null)
 
 WARN := -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes -Wvla -Wwrite-strings -Wformat-security \
 	-Wshadow -Wno-missing-field-initializers
-CPPFLAGS_ALL := -D_GNU_SOURCE -Ilib -Idb -Iindexer -Icrawler -Ialerter -Iweb -Iservice -Itranslator -I$(B)/gen
+CPPFLAGS_ALL := -D_GNU_SOURCE -I. -Ilib -Idb -Iindexer -Icrawler -Ialerter -Iweb -Iservice -Itranslator -I$(B)/gen
 OPT ?= -O2
 CFLAGS_ALL = -std=c11 -pthread $(OPT) -g $(WARN) -MMD -MP $(CPPFLAGS_ALL) $(PKG_CFLAGS) $(CFLAGS)
 CXXFLAGS_ALL = -std=c++17 -pthread $(OPT) -g -Wall -Wextra -Werror -MMD -MP $(CPPFLAGS_ALL) $(PKG_CFLAGS) $(CXXFLAGS)
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 TSAN := -fsanitize=thread -fno-omit-frame-pointer
 
-LIB_C := $(wildcard lib/*.c) $(wildcard db/*.c) $(wildcard indexer/*.c) $(wildcard crawler/*.c) $(wildcard alerter/*.c) $(wildcard web/*.c) \
+LIB_C := $(wildcard lib/*.c) $(wildcard db/*.c) $(wildcard net/*.c) $(wildcard indexer/*.c) $(wildcard crawler/*.c) $(wildcard alerter/*.c) $(wildcard web/*.c) \
 	$(wildcard service/*.c) $(wildcard translator/*.c)
 LIB_CXX := $(wildcard indexer/*.cc)
 CLI_C := $(wildcard cli/*.c)
@@ -186,11 +186,11 @@ bench: $(B)/.deps-test tbtwarn $(BENCH_BINS)
 
 # Functions we do not use (see ../STYLE): a grep keeps them out.
 check-banned:
-	$(Q)! grep -nE '\b(strcpy|strcat|sprintf|strncpy|strtok|atoi|gets|localtime|gmtime)\(' lib/*.[ch] db/*.[ch] indexer/*.[ch] crawler/*.[ch] alerter/*.[ch] translator/*.[ch] cli/*.[ch] \
+	$(Q)! grep -nE '\b(strcpy|strcat|sprintf|strncpy|strtok|atoi|gets|localtime|gmtime)\(' lib/*.[ch] db/*.[ch] net/*.[ch] indexer/*.[ch] crawler/*.[ch] alerter/*.[ch] translator/*.[ch] cli/*.[ch] \
 		|| (echo "banned function used (see docs/design.md)"; exit 1)
-	$(Q)! grep -nE '\b(setenv|unsetenv|putenv|tzset|setlocale)\(' lib/*.[ch] db/*.[ch] indexer/*.[ch] crawler/*.[ch] alerter/*.[ch] translator/*.[ch] web/*.[ch] \
+	$(Q)! grep -nE '\b(setenv|unsetenv|putenv|tzset|setlocale)\(' lib/*.[ch] db/*.[ch] net/*.[ch] indexer/*.[ch] crawler/*.[ch] alerter/*.[ch] translator/*.[ch] web/*.[ch] \
 		service/*.[ch] cli/*.[ch] || (echo "process-wide state changed while threads may run (see docs/design.md)"; exit 1)
-	$(Q)! grep -nE 'sqlite3|libpq-fe|PGconn' lib/*.[ch] indexer/*.[ch] indexer/*.cc crawler/*.[ch] alerter/*.[ch] translator/*.[ch] \
+	$(Q)! grep -nE 'sqlite3|libpq-fe|PGconn' lib/*.[ch] net/*.[ch] indexer/*.[ch] indexer/*.cc crawler/*.[ch] alerter/*.[ch] translator/*.[ch] \
 		web/*.[ch] service/*.[ch] cli/*.[ch] || (echo "a database handle outside the storage layer db/ (see docs/design.md, Storage)"; exit 1)
 
 check: test

@@ -8,7 +8,7 @@
 #include "db.h"
 #include "match.h"
 #include "render.h"
-#include "smtp.h"
+#include "net/smtp.h"
 #include "subs.h"
 #include "tz.h"
 

@@ -1,7 +1,7 @@
 /* fetch_bench.c N URLFILE: fetches every URL of URLFILE through the crawler's engine (curl_multi on libev, at most N
  * connections per host, no politeness delay), keeping each body in memory as the crawler does, then discarding it.
  * Prints "documents bytes seconds documents/s failures". */
-#include "fetch.h"
+#include "net/fetch.h"
 
 #include <stdio.h>
 #include <stdlib.h>

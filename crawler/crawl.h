@@ -3,7 +3,7 @@
 #define TBT_CRAWL_H
 
 #include "archive.h"
-#include "fetch.h"
+#include "net/fetch.h"
 #include "ini.h"
 
 #include <ev.h>

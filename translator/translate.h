@@ -5,7 +5,7 @@
 #define TBT_TRANSLATE_H
 
 #include "archive.h"
-#include "fetch.h"
+#include "net/fetch.h"
 #include "ini.h"
 
 #include <ev.h>

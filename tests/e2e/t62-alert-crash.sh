@@ -65,7 +65,7 @@ set -- $got
 expect_eq "every alert arrived, under its own id, and the outbox says sent for all" "$1 $2 $3" "True True True"
 # At most the deliveries in flight at each kill can arrive twice: on each of the 8 SMTP sessions, the message whose
 # 250 was read but not yet committed and the next one, whose body goes out on the 354 that came in the same read
-# (alerter/smtp.c pipelines a message's envelope behind the previous one's data); and 8 webhooks. (Seen: 130 raw
+# (net/smtp.c pipelines a message's envelope behind the previous one's data); and 8 webhooks. (Seen: 130 raw
 # duplicates in 8 kills under ASan, over the 16 per kill this test once assumed.)
 [ "${4:-999}" -le $((kills * 24)) ] && ok "raw duplicates only from deliveries in flight at a kill (${4})" ||
 	not_ok "raw duplicates bounded" "got ${4:-none}, bound $((kills * 24))"

@@ -6,7 +6,7 @@
 #include <cmocka.h>
 
 #include "buf.h"
-#include "smtp.h"
+#include "net/smtp.h"
 
 #include <string.h>
 

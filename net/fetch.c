@@ -1,6 +1,6 @@
 /* fetch.c: curl_multi on libev. Socket and timer callbacks translate events into curl_multi_socket_action; a small
  * per-host queue adds the politeness delay that curl does not have. */
-#include "fetch.h"
+#include "net/fetch.h"
 
 #include "netguard.h"
 

@@ -8,7 +8,7 @@
 #ifndef TBT_SMTP_H
 #define TBT_SMTP_H
 
-#include "fetch.h"
+#include "net/fetch.h"
 
 #include <ev.h>
 #include <stddef.h>

@@ -1,5 +1,5 @@
 /* smtp.c: pipelined SMTP transactions on sessions that libcurl set up (see smtp.h). */
-#include "smtp.h"
+#include "net/smtp.h"
 
 #include "buf.h"
 #include "util.h"
