@@ -50,6 +50,8 @@ T=$(tok)
 code=$(curl -s -o /dev/null -w '%{http_code}' -H "X-CSRF-Token: $T" --data-urlencode 'email=lin@chargers.example.cn' \
 	--data-urlencode 'category=toys_games' "$U/api/subscribe")
 expect_eq "subscribing again answers 202" "$code" 202
+# (Once in CI this server did not answer at all: say what it said, and whether it still runs.)
+[ "$code" = 202 ] || { echo "# serve: $(kill -0 $srv 2>/dev/null && echo running || echo gone); its stderr:"; sed 's/^/#   /' "$TMP/serve.err" | tail -n 20; }
 got=$("$TBTWARN" outbox --json | python3 -c "import json,sys; print(sorted(r['message_id'] for r in json.load(sys.stdin) if r['kind'] == 'confirm' and r['subscriber'] == $SID))")
 expect_eq "a second request to confirm, under its own Message-ID" "$got" "['<tbtwarn.confirm.$SID.2@tbtwarn>', '<tbtwarn.confirm.$SID@tbtwarn>']"
 run "$TBTWARN" subscriber show "$SID"
