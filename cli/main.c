@@ -38,6 +38,11 @@
 /* Largest input file accepted by import: a page of the ePing API is well under a megabyte. */
 #define IMPORT_MAX_BYTES (256u * 1024 * 1024)
 
+/* What every command is given: the global options. */
+struct cli {
+	const char *data, *config;
+};
+
 static const char usage[] =
 	"usage: tbtwarn [--data DIR] COMMAND [ARGS]\n"
 	"\n"
@@ -115,8 +120,9 @@ static void print_reject(void *arg, const char *name, const char *where, const c
 	fprintf(stderr, "tbtwarn: %s: %s: rejected: %s\n", name, where, msg);
 }
 
-static int cmd_import(const char *data, int argc, char **argv)
+static int cmd_import(const struct cli *cl, int argc, char **argv)
 {
+	const char *data = cl->data;
 	static const struct option opts[] = {{"format", required_argument, NULL, 'f'}, {"help", no_argument, NULL, 'h'}, {0}};
 	int fmt = FMT_AUTO, c, rc = 0;
 	struct archive *a;
@@ -371,8 +377,9 @@ static int search_ordered(const char *data, int argc, char **argv, int first_wor
 	return 0;
 }
 
-static int cmd_search(const char *data, int argc, char **argv)
+static int cmd_search(const struct cli *cl, int argc, char **argv)
 {
+	const char *data = cl->data;
 	/* Options may come after the words ("search --json battery --limit 5"); a word that starts with '-' but is no
 	 * option ("-member:USA", "-lamp") is part of the query and moves behind them, after "--". */
 	char **args = xcalloc((size_t)argc + 2, sizeof(*args));
@@ -586,8 +593,9 @@ static void print_show(const json_t *j)
 		printf("%-18s %zu earlier version(s)\n", "History", json_array_size(json_object_get(j, "history")));
 }
 
-static int cmd_show(const char *data, int argc, char **argv)
+static int cmd_show(const struct cli *cl, int argc, char **argv)
 {
+	const char *data = cl->data;
 	static const struct option opts[] = {{"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'}, {0}};
 	int c, as_json = 0, rc;
 	char err[ERRBUF_SIZE];
@@ -626,8 +634,9 @@ static int cmd_show(const char *data, int argc, char **argv)
 	return 0;
 }
 
-static int cmd_reindex(const char *data, int argc, char **argv)
+static int cmd_reindex(const struct cli *cl, int argc, char **argv)
 {
+	const char *data = cl->data;
 	struct archive *a;
 	char err[ERRBUF_SIZE];
 	int rc;
@@ -668,8 +677,9 @@ static void on_translate_signal(struct ev_loop *loop, ev_signal *w, int revents)
 }
 
 /* translate [--once] [SYMBOL...]: what has no Chinese yet, through the configured provider. */
-static int cmd_translate(const char *data, const char *config, int argc, char **argv)
+static int cmd_translate(const struct cli *cl, int argc, char **argv)
 {
+	const char *data = cl->data, *config = cl->config;
 	static const struct option opts[] = {{"once", no_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'}, {0}};
 	int c, once = 0, status = 0;
 	char err[ERRBUF_SIZE];
@@ -834,8 +844,9 @@ static void print_drafts(struct crawler *cr, const char *label)
 	json_decref(d);
 }
 
-static int cmd_crawl(const char *data, const char *config, int argc, char **argv)
+static int cmd_crawl(const struct cli *cl, int argc, char **argv)
 {
+	const char *data = cl->data, *config = cl->config;
 	static const struct option opts[] = {{"once", no_argument, NULL, 'o'},
 					     {"watch", no_argument, NULL, 'w'},
 					     {"source", required_argument, NULL, 's'},
@@ -909,8 +920,9 @@ static int cmd_crawl(const char *data, const char *config, int argc, char **argv
 	return status;
 }
 
-static int cmd_sources(const char *data, const char *config, int argc, char **argv)
+static int cmd_sources(const struct cli *cl, int argc, char **argv)
 {
+	const char *data = cl->data, *config = cl->config;
 	int as_json = argc > 1 && !strcmp(argv[1], "--json");
 	struct crawl_env env;
 	/* Read-only: it works beside a running service. */
@@ -994,8 +1006,9 @@ static void on_fetch_done(void *arg, struct fetch_result *r)
 		fc->failures++;
 }
 
-static int cmd_fetch(const char *data, const char *config, int argc, char **argv)
+static int cmd_fetch(const struct cli *cl, int argc, char **argv)
 {
+	const char *data = cl->data, *config = cl->config;
 	static const struct option opts[] = {{"format", required_argument, NULL, 'f'}, {"help", no_argument, NULL, 'h'}, {0}};
 	int c, fmt = FMT_AUTO;
 	char err[ERRBUF_SIZE];
@@ -1045,8 +1058,11 @@ static int cmd_fetch(const char *data, const char *config, int argc, char **argv
 	return fc.failures ? 1 : 0;
 }
 
-static int cmd_categories(void)
+static int cmd_categories(const struct cli *cl, int argc, char **argv)
 {
+	(void)cl;
+	(void)argc;
+	(void)argv;
 	for (size_t i = 0; i < catalog_count(g_cats); i++) {
 		const struct category *k = catalog_get(g_cats, i);
 		printf("%-30s %s / %s\n", k->id, k->name_zh, k->name_en);
@@ -1054,8 +1070,9 @@ static int cmd_categories(void)
 	return 0;
 }
 
-static int cmd_codes(int argc, char **argv)
+static int cmd_codes(const struct cli *cl, int argc, char **argv)
 {
+	(void)cl;
 	int status = 0;
 	if (argc < 3 || (strcmp(argv[1], "hs") && strcmp(argv[1], "ics"))) {
 		fputs("tbtwarn: codes: usage: tbtwarn codes hs|ics CODE...\n", stderr);
@@ -1093,8 +1110,11 @@ static int cmd_codes(int argc, char **argv)
 	return status;
 }
 
-static int cmd_reclassify(const char *data)
+static int cmd_reclassify(const struct cli *cl, int argc, char **argv)
 {
+	const char *data = cl->data;
+	(void)argc;
+	(void)argv;
 	struct archive *a;
 	char err[ERRBUF_SIZE];
 	if (open_archive(data, ARCHIVE_WRITE, &a, err, sizeof(err))) {
@@ -1203,8 +1223,9 @@ static void on_serve_tick(struct ev_loop *loop, ev_timer *t, int revents)
 		fprintf(stderr, "tbtwarn: serve: mail: %s\n", err);
 }
 
-static int cmd_serve(const char *data, const char *config, int argc, char **argv)
+static int cmd_serve(const struct cli *cl, int argc, char **argv)
 {
+	const char *data = cl->data, *config = cl->config;
 	static const struct option opts[] = {{"listen", required_argument, NULL, 'l'},
 					     {"read-only", no_argument, NULL, 'r'},
 					     {"quiet", no_argument, NULL, 'q'},
@@ -1302,8 +1323,9 @@ static int cmd_serve(const char *data, const char *config, int argc, char **argv
 	return 0;
 }
 
-static int cmd_run(const char *data, const char *config, int argc, char **argv)
+static int cmd_run(const struct cli *cl, int argc, char **argv)
 {
+	const char *data = cl->data, *config = cl->config;
 	char err[ERRBUF_SIZE];
 	(void)argv;
 	if (argc > 1) {
@@ -1335,8 +1357,9 @@ static void on_doctor_fetch(void *arg, struct fetch_result *r)
 	buf_addstr(out, r->failed ? "" : "ok");
 }
 
-static int cmd_doctor(const char *data, const char *config, int argc, char **argv)
+static int cmd_doctor(const struct cli *cl, int argc, char **argv)
 {
+	const char *data = cl->data, *config = cl->config;
 	char err[ERRBUF_SIZE], what[512];
 	int bad = 0;
 	(void)argc;
@@ -1508,8 +1531,9 @@ static int cmd_doctor(const char *data, const char *config, int argc, char **arg
 	return bad ? 1 : 0;
 }
 
-static int cmd_backup(const char *data, int argc, char **argv)
+static int cmd_backup(const struct cli *cl, int argc, char **argv)
 {
+	const char *data = cl->data;
 	char src[4096], dst[4096];
 	static const char usage_backup[] = "usage: tbtwarn backup DIR\n"
 					   "  Writes a consistent copy of the database (notifications, subscribers, outbox) and the\n"
@@ -1571,8 +1595,9 @@ static int cmd_backup(const char *data, int argc, char **argv)
 	return 0;
 }
 
-static int cmd_subscriber(const char *data, const char *config, int argc, char **argv)
+static int cmd_subscriber(const struct cli *cl, int argc, char **argv)
 {
+	const char *data = cl->data, *config = cl->config;
 	struct archive *a;
 	char err[ERRBUF_SIZE];
 	int rc = 0;
@@ -1767,8 +1792,9 @@ static char *new_webhook_secret(void)
 	return buf_detach(&b);
 }
 
-static int cmd_subscription(const char *data, const char *config, int argc, char **argv)
+static int cmd_subscription(const struct cli *cl, int argc, char **argv)
 {
+	const char *data = cl->data, *config = cl->config;
 	struct archive *a;
 	char err[ERRBUF_SIZE];
 	int rc = 0;
@@ -1979,8 +2005,9 @@ static int cmd_subscription(const char *data, const char *config, int argc, char
 }
 
 
-static int cmd_alert(const char *data, const char *config, int argc, char **argv)
+static int cmd_alert(const struct cli *cl, int argc, char **argv)
 {
+	const char *data = cl->data, *config = cl->config;
 	struct archive *a;
 	char err[ERRBUF_SIZE];
 	int once = argc > 1 && !strcmp(argv[1], "--once");
@@ -2035,8 +2062,9 @@ static int cmd_alert(const char *data, const char *config, int argc, char **argv
 	return rc ? 2 : 0;
 }
 
-static int cmd_outbox(const char *data, int argc, char **argv)
+static int cmd_outbox(const struct cli *cl, int argc, char **argv)
 {
+	const char *data = cl->data;
 	struct archive *a;
 	char err[ERRBUF_SIZE];
 	int rc = 0;
@@ -2093,8 +2121,9 @@ static int eval_on_record(void *arg, struct notif *n)
 	return 0;
 }
 
-static int cmd_eval(int argc, char **argv)
+static int cmd_eval(const struct cli *cl, int argc, char **argv)
 {
+	(void)cl;
 	static const struct option opts[] = {{"text-only", no_argument, NULL, 't'},
 					     {"min-precision", required_argument, NULL, 'p'},
 					     {"min-recall", required_argument, NULL, 'r'},
@@ -2314,6 +2343,53 @@ static void pin_today(const char *data)
 	fclose(f);
 }
 
+static int cmd_version(const struct cli *cl, int argc, char **argv)
+{
+	(void)cl;
+	(void)argc;
+	(void)argv;
+	puts("tbtwarn " VERSION);
+	return 0;
+}
+
+static int cmd_help(const struct cli *cl, int argc, char **argv)
+{
+	(void)cl;
+	(void)argc;
+	(void)argv;
+	fputs(usage, stdout);
+	return 0;
+}
+
+/* The commands, as git's commands[]: one name, one function, one signature. */
+static const struct command {
+	const char *name;
+	int (*fn)(const struct cli *cl, int argc, char **argv);
+} commands[] = {
+	{"import", cmd_import},
+	{"search", cmd_search},
+	{"show", cmd_show},
+	{"translate", cmd_translate},
+	{"reindex", cmd_reindex},
+	{"crawl", cmd_crawl},
+	{"sources", cmd_sources},
+	{"fetch", cmd_fetch},
+	{"categories", cmd_categories},
+	{"alert", cmd_alert},
+	{"serve", cmd_serve},
+	{"run", cmd_run},
+	{"doctor", cmd_doctor},
+	{"backup", cmd_backup},
+	{"outbox", cmd_outbox},
+	{"subscriber", cmd_subscriber},
+	{"subscription", cmd_subscription},
+	{"codes", cmd_codes},
+	{"reclassify", cmd_reclassify},
+	{"eval-categories", cmd_eval},
+	{"version", cmd_version},
+	{"help", cmd_help},
+};
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {{"data", required_argument, NULL, 'd'},
@@ -2381,54 +2457,10 @@ int main(int argc, char **argv)
 	for (int i = 1; i < sub_argc && strcmp(sub_argv[i], "--"); i++)
 		if (!strcmp(sub_argv[i], "--help") || (sub_argc == 2 && !strcmp(sub_argv[i], "-h")))
 			return command_help(cmd);
-	if (!strcmp(cmd, "import"))
-		return cmd_import(data, sub_argc, sub_argv);
-	if (!strcmp(cmd, "search"))
-		return cmd_search(data, sub_argc, sub_argv);
-	if (!strcmp(cmd, "show"))
-		return cmd_show(data, sub_argc, sub_argv);
-	if (!strcmp(cmd, "translate"))
-		return cmd_translate(data, config, sub_argc, sub_argv);
-	if (!strcmp(cmd, "reindex"))
-		return cmd_reindex(data, sub_argc, sub_argv);
-	if (!strcmp(cmd, "crawl"))
-		return cmd_crawl(data, config, sub_argc, sub_argv);
-	if (!strcmp(cmd, "sources"))
-		return cmd_sources(data, config, sub_argc, sub_argv);
-	if (!strcmp(cmd, "fetch"))
-		return cmd_fetch(data, config, sub_argc, sub_argv);
-	if (!strcmp(cmd, "categories"))
-		return cmd_categories();
-	if (!strcmp(cmd, "alert"))
-		return cmd_alert(data, config, sub_argc, sub_argv);
-	if (!strcmp(cmd, "serve"))
-		return cmd_serve(data, config, sub_argc, sub_argv);
-	if (!strcmp(cmd, "run"))
-		return cmd_run(data, config, sub_argc, sub_argv);
-	if (!strcmp(cmd, "doctor"))
-		return cmd_doctor(data, config, sub_argc, sub_argv);
-	if (!strcmp(cmd, "backup"))
-		return cmd_backup(data, sub_argc, sub_argv);
-	if (!strcmp(cmd, "outbox"))
-		return cmd_outbox(data, sub_argc, sub_argv);
-	if (!strcmp(cmd, "subscriber"))
-		return cmd_subscriber(data, config, sub_argc, sub_argv);
-	if (!strcmp(cmd, "subscription"))
-		return cmd_subscription(data, config, sub_argc, sub_argv);
-	if (!strcmp(cmd, "codes"))
-		return cmd_codes(sub_argc, sub_argv);
-	if (!strcmp(cmd, "reclassify"))
-		return cmd_reclassify(data);
-	if (!strcmp(cmd, "eval-categories"))
-		return cmd_eval(sub_argc, sub_argv);
-	if (!strcmp(cmd, "version")) {
-		puts("tbtwarn " VERSION);
-		return 0;
-	}
-	if (!strcmp(cmd, "help")) {
-		fputs(usage, stdout);
-		return 0;
-	}
+	const struct cli ctx = {data, config};
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(cmd, commands[i].name))
+			return commands[i].fn(&ctx, sub_argc, sub_argv);
 	fprintf(stderr, "tbtwarn: unknown command '%s'\n\n%s", cmd, usage);
 	return 2;
 }
