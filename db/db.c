@@ -331,11 +331,6 @@ int db_col_null(struct db_stmt *st, int i)
 	return sqlite3_column_type(st->lite, i) == SQLITE_NULL;
 }
 
-struct db *db_of(struct db_stmt *st)
-{
-	return st->db;
-}
-
 int64_t db_scalar(struct db *db, const char *sql, int64_t def)
 {
 	struct db_stmt *st;

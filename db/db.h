@@ -78,7 +78,6 @@ int64_t db_col_int64(struct db_stmt *st, int i);
 int db_col_int(struct db_stmt *st, int i);
 double db_col_double(struct db_stmt *st, int i);
 int db_col_null(struct db_stmt *st, int i);
-struct db *db_of(struct db_stmt *st);
 
 /* The first column of the first row of sql (no parameters), or def when there is none or it fails. */
 int64_t db_scalar(struct db *db, const char *sql, int64_t def);

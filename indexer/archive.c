@@ -58,11 +58,6 @@ void archive_use_store(const char *url)
 	store_url_set = url && *url ? xstrdup(url) : NULL;
 }
 
-const char *archive_store_url(void)
-{
-	return store_url_set;
-}
-
 int archive_store_on_postgres(void)
 {
 	return store_url_set && db_url_is_postgres(store_url_set);

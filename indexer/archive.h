@@ -27,8 +27,7 @@ enum archive_mode { ARCHIVE_READ = 0, ARCHIVE_WRITE = 1 };
 /* The store every archive of this process opens: a SQLite file (default: tbtwarn.db in the data directory) or a
  * postgresql:// URL. Set once at start, before any thread. */
 void archive_use_store(const char *url);
-/* The URL set by archive_use_store, or NULL (each data directory's SQLite file). */
-const char *archive_store_url(void);
+/* Whether archive_use_store named a PostgreSQL database. */
 int archive_store_on_postgres(void);
 int archive_open(const char *dir, enum archive_mode mode, struct archive **out, char *err, size_t errlen);
 /* The same, classifying with cats and risk (NULL for the built-in ones; borrowed, must outlive the archive). The

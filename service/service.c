@@ -283,9 +283,10 @@ static void on_lease(struct ev_loop *loop, ev_timer *t, int revents)
 			log_msg("error", "service", "%s", err);
 			continue;
 		}
-		if (rc != *held[i])
-			log_msg("info", "service", rc ? "this instance (%s) now runs the %s" : "%.0s%s: another instance (%s) runs it",
-				rc ? s->ao.instance : "", names[i], other);
+		if (rc && !*held[i])
+			log_msg("info", "service", "this instance (%s) now runs the %s", s->ao.instance, names[i]);
+		else if (!rc && *held[i])
+			log_msg("info", "service", "%s: another instance (%s) runs it", names[i], other);
 		*held[i] = rc;
 	}
 	crawl_as_allowed(s);
