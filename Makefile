@@ -177,7 +177,7 @@ fuzz: $(patsubst %,$(B)/fuzz/fuzz_%,$(FUZZ_TARGETS))
 	$(Q)sh scripts/deps.sh bench
 	$(Q)sh fuzz/run.sh $(B) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
-test: $(B)/.deps-test tbtwarn $(UNIT_BINS) $(B)/san/tbtwarn $(SAN_UNIT_BINS) $(B)/tsan/tbtwarn check-banned
+test: $(B)/.deps-test tbtwarn $(UNIT_BINS) $(B)/san/tbtwarn $(SAN_UNIT_BINS) $(B)/tsan/tbtwarn check-banned check-layers
 	$(Q)sh tests/run.sh $(B)
 
 bench: $(B)/.deps-test tbtwarn $(BENCH_BINS)
@@ -192,6 +192,11 @@ check-banned:
 		service/*.[ch] cli/*.[ch] || (echo "process-wide state changed while threads may run (see docs/design.md)"; exit 1)
 	$(Q)! grep -nE 'sqlite3|libpq-fe|PGconn' lib/*.[ch] net/*.[ch] indexer/*.[ch] indexer/*.cc crawler/*.[ch] alerter/*.[ch] translator/*.[ch] \
 		web/*.[ch] service/*.[ch] cli/*.[ch] || (echo "a database handle outside the storage layer db/ (see docs/design.md, Storage)"; exit 1)
+
+# Which layer may include which (lib knows no stage; the indexer no crawler, alerter or web; the crawler and the
+# alerter know each other only through the store): scripts/check-layers.sh, tested by tests/layers.sh.
+check-layers:
+	$(Q)sh scripts/check-layers.sh .
 
 check: test
 
@@ -218,7 +223,7 @@ install: tbtwarn
 clean:
 	rm -rf $(B) tbtwarn
 
-.PHONY: all deps test bench fuzz check check-banned valgrind run install clean
+.PHONY: all deps test bench fuzz check check-banned check-layers valgrind run install clean
 .SECONDARY:
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -60,6 +60,8 @@ for s in tests/e2e/t*.sh; do
 	run_e2e "$s" "$PWD/tbtwarn" "$(basename "$s" .sh)"
 	run_e2e "$s" "$PWD/$B/san/tbtwarn" "$(basename "$s" .sh) (asan+ubsan)"
 done
+# The layering check proves it refuses what it must (once: it reads the sources, not a binary).
+run_e2e tests/layers.sh "$PWD/tbtwarn" "layers"
 # The search threads under ThreadSanitizer.
 run_e2e tests/e2e/t72-search-threads.sh "$PWD/$B/tsan/tbtwarn" "t72-search-threads (tsan)"
 
