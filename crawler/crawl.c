@@ -909,8 +909,7 @@ static void draft_next(struct crawler *c)
 	if (c->d.url)
 		return;
 	strv_init(&due);
-	if (archive_drafts_catch_up(c->archive, err, sizeof(err)) ||
-	    archive_drafts_due(c->archive, 1, &due, err, sizeof(err)))
+	if (archive_drafts_due(c->archive, 1, &due, err, sizeof(err)))
 		draft_report(c, "*", err);
 	if (!due.n) {
 		strv_release(&due);

@@ -105,6 +105,14 @@ void db_rollback(struct db *db)
 		db_exec(db, "ROLLBACK");
 }
 
+int db_writer_lock(struct db *db)
+{
+	if (db->kind != DB_POSTGRES)
+		return 0;
+	/* 0x7462 ("tb"), 1: the feeds' lock; released by COMMIT or ROLLBACK. */
+	return db_exec(db, "SELECT pg_advisory_xact_lock(29794, 1)");
+}
+
 int db_savepoint(struct db *db, const char *name)
 {
 	char sql[96];

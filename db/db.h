@@ -50,6 +50,12 @@ int db_begin(struct db *db, int immediate);
 int db_commit(struct db *db);
 void db_rollback(struct db *db);
 int db_savepoint(struct db *db, const char *name);
+/*
+ * Inside a transaction: waits until no other connection writes the store's feeds, and keeps them out until this
+ * transaction ends, so that numbers taken from a sequence become visible in their order. PostgreSQL: a
+ * transaction-level advisory lock; SQLite: nothing to do (one writer at a time already).
+ */
+int db_writer_lock(struct db *db);
 /* commit 1: RELEASE name; 0: ROLLBACK TO name, then RELEASE it. */
 int db_release(struct db *db, const char *name, int commit);
 

@@ -34,7 +34,8 @@ struct archive {
 	int64_t indexed_seq;  /* store sequence that the index has reached (in memory, committed or not) */
 	int64_t committed_seq; /* the position the index's last successful commit recorded: the only one to trust */
 	char index_error[ERRBUF_SIZE]; /* why the last index write or commit failed, "" once one succeeds again */
-	struct strv tr_pending; /* notifications whose translations were indexed since the last commit */
+	int64_t feed_seq;      /* the index feed's number reached (translations, draft texts), committed or not */
+	int64_t committed_feed; /* the feed's number the last index commit recorded */
 	const struct catalog *cats;
 	const struct risk_config *risk;
 	struct risk_config default_risk;
@@ -91,14 +92,21 @@ static int mkdir_p(const char *dir, char *err, size_t errlen)
 	return 0;
 }
 
-static int64_t index_seq(struct idx *x)
+/* A number the index keeps in its metadata: the store's sequence reached ("store_seq"), the index feed's
+ * ("feed_seq"); dflt when the index holds none. */
+static int64_t index_meta(struct idx *x, const char *key, int64_t dflt)
 {
 	char *v = NULL, err[ERRBUF_SIZE];
-	long long seq = 0;
-	if (!idx_get_meta(x, "store_seq", &v, err, sizeof(err)) && v && *v)
+	long long seq = dflt;
+	if (!idx_get_meta(x, key, &v, err, sizeof(err)) && v && *v)
 		seq = strtoll(v, NULL, 10);
 	free(v);
 	return seq;
+}
+
+static int64_t index_seq(struct idx *x)
+{
+	return index_meta(x, "store_seq", 0);
 }
 
 /* An index write or commit failed (a full disk, say): what was indexed since the last commit may or may not be there,
@@ -107,36 +115,25 @@ static int64_t index_seq(struct idx *x)
 static void index_failed(struct archive *a, const char *why)
 {
 	a->indexed_seq = a->committed_seq;
+	a->feed_seq = a->committed_feed;
 	a->uncommitted = 0;
-	/* Their translations stay marked unindexed: the next open indexes them again. */
-	strv_release(&a->tr_pending);
-	strv_init(&a->tr_pending);
 	snprintf(a->index_error, sizeof(a->index_error), "%s", why);
 }
 
 static int index_commit(struct archive *a, char *err, size_t errlen)
 {
-	char v[32];
+	char v[32], f[32];
 	snprintf(v, sizeof(v), "%lld", (long long)a->indexed_seq);
-	if (idx_set_meta(a->idx, "store_seq", v, err, errlen) || idx_commit(a->idx, err, errlen)) {
+	snprintf(f, sizeof(f), "%lld", (long long)a->feed_seq);
+	if (idx_set_meta(a->idx, "store_seq", v, err, errlen) || idx_set_meta(a->idx, "feed_seq", f, err, errlen) ||
+	    idx_commit(a->idx, err, errlen)) {
 		index_failed(a, err);
 		return -TBT_EIDX;
 	}
 	a->uncommitted = 0;
 	a->committed_seq = a->indexed_seq;
+	a->committed_feed = a->feed_seq;
 	a->index_error[0] = '\0';
-	if (a->tr_pending.n) {
-		/* The translations are in the index now. Failing to say so costs a re-index at the next open, no more. */
-		char sub[ERRBUF_SIZE];
-		int sp = !store_savepoint(a->store, "tr_indexed", sub, sizeof(sub));
-		for (size_t i = 0; i < a->tr_pending.n; i++)
-			if (store_tr_indexed(a->store, a->tr_pending.items[i], sub, sizeof(sub)))
-				fprintf(stderr, "tbtwarn: %s\n", sub);
-		if (sp && store_release(a->store, "tr_indexed", 1, sub, sizeof(sub)))
-			fprintf(stderr, "tbtwarn: %s\n", sub);
-		strv_release(&a->tr_pending);
-		strv_init(&a->tr_pending);
-	}
 	return 0;
 }
 
@@ -433,6 +430,47 @@ int archive_sync_index(struct archive *a, char *err, size_t errlen)
 	return c.count;
 }
 
+/* Follows the index feed (translations, draft texts: notifications to index again without a new version): indexes
+ * the notifications listed since the index's position, whichever instance wrote them. Returns how many were indexed
+ * (the caller commits), or an error. */
+static int feed_follow(struct archive *a, char *err, size_t errlen)
+{
+	int total = 0, rc = 0;
+	size_t batch;
+	do {
+		struct store_feed f;
+		if ((rc = store_feed_since(a->store, a->feed_seq, 200, &f, err, errlen)))
+			return rc;
+		batch = f.symbols.n;
+		for (size_t i = 0; !rc && i < batch; i++) {
+			struct notif *n;
+			int64_t id;
+			/* Listed twice in the batch (three fields of one translation): indexed once, at its last row. */
+			int later = 0;
+			for (size_t k = i + 1; k < batch && !later; k++)
+				later = !strcmp(f.symbols.items[k], f.symbols.items[i]);
+			if (!later && !store_get(a->store, f.symbols.items[i], &n, &id, NULL, 0)) {
+				/* Its own document only (at its measure's current dates): a text changes no other
+				 * document of the family, and indexing is half the cost of translating
+				 * (docs/performance.md). */
+				struct notif_effective e;
+				archive_effective(a, n, &e);
+				if ((rc = index_doc(a, id, n, &e, err, errlen)))
+					index_failed(a, err);
+				else
+					a->uncommitted++;
+				notif_free(n);
+				total++;
+			}
+			/* A notification gone from the store (a rebuilt one) has nothing to index. */
+			if (!rc)
+				a->feed_seq = f.fseq[i];
+		}
+		store_feed_release(&f);
+	} while (!rc && batch == 200);
+	return rc ? rc : total;
+}
+
 int archive_open(const char *dir, enum archive_mode mode, struct archive **out, char *err, size_t errlen)
 {
 	return archive_open_with(dir, mode, NULL, NULL, out, err, errlen);
@@ -475,6 +513,9 @@ int archive_open_with(const char *dir, enum archive_mode mode, const struct cata
 	if (rc)
 		goto fail;
 	a->indexed_seq = a->committed_seq = index_seq(a->idx);
+	/* The index feed's position: a new index starts at the feed's end (the sync below indexes every notification as
+	 * it is now); one made before the feed existed (schema 12) reads the feed from its start. */
+	a->feed_seq = a->committed_feed = index_meta(a->idx, "feed_seq", a->indexed_seq ? 0 : store_feed_max(a->store));
 	a->mode = ARCHIVE_WRITE;
 	if (a->indexed_seq > store_max_seq(a->store)) {
 		/* The store was replaced (a restore): the index is not derived from it. Rebuild. */
@@ -483,11 +524,10 @@ int archive_open_with(const char *dir, enum archive_mode mode, const struct cata
 		rc = archive_sync_index(a, err, errlen);
 		rc = rc < 0 ? rc : 0;
 	}
-	/* Translations stored but not committed to the index (a crash between the two). */
-	if (!rc) {
-		rc = archive_translations_catch_up(a, err, errlen);
-		rc = rc < 0 ? rc : 0;
-	}
+	/* Translations and draft texts stored since the index last committed (by another instance, or before a crash
+	 * between the two commits). */
+	if (!rc && (rc = feed_follow(a, err, errlen)) > 0)
+		rc = index_commit(a, err, errlen);
 	a->mode = mode;
 	if (rc)
 		goto fail;
@@ -515,10 +555,14 @@ int archive_commit(struct archive *a, char *err, size_t errlen)
 	if (a->mode != ARCHIVE_WRITE)
 		return 0;
 	if (a->indexed_seq < store_max_seq(a->store)) {
-		/* Behind after a failure: catch up first (archive_sync_index commits what it indexed). */
+		/* Behind (another instance's imports, a failure): catch up first (archive_sync_index commits). */
 		int rc = archive_sync_index(a, err, errlen);
-		return rc < 0 ? rc : 0;
+		if (rc < 0)
+			return rc;
 	}
+	int rc = feed_follow(a, err, errlen);
+	if (rc < 0)
+		return rc;
 	if (!a->uncommitted)
 		return 0;
 	return index_commit(a, err, errlen);
@@ -568,7 +612,6 @@ void archive_free(struct archive *a)
 	}
 	idx_free(a->idx);
 	store_free(a->store);
-	strv_release(&a->tr_pending);
 	risk_config_release(&a->default_risk);
 	free(a->dir);
 	free(a);
@@ -806,7 +849,9 @@ int archive_reindex(struct archive *a, char *err, size_t errlen)
 		a->idx = live;
 		goto out;
 	}
+	int64_t live_feed = a->feed_seq, live_committed_feed = a->committed_feed;
 	a->indexed_seq = a->committed_seq = 0;
+	a->feed_seq = a->committed_feed = store_feed_max(a->store); /* the rebuild indexes everything as it is now */
 	a->uncommitted = 0;
 	rc = archive_sync_index(a, err, errlen);
 	if (rc >= 0)
@@ -816,9 +861,11 @@ int archive_reindex(struct archive *a, char *err, size_t errlen)
 	if (rc < 0) {
 		a->indexed_seq = live_seq;
 		a->committed_seq = live_committed;
+		a->feed_seq = live_feed;
+		a->committed_feed = live_committed_feed;
 		goto out;
 	}
-	int64_t new_seq = a->indexed_seq;
+	int64_t new_seq = a->indexed_seq, new_feed = a->feed_seq;
 	idx_free(live);
 	a->idx = NULL;
 	if ((rc = rm_rf(oldpath, err, errlen)))
@@ -836,6 +883,7 @@ int archive_reindex(struct archive *a, char *err, size_t errlen)
 	}
 	rm_rf(oldpath, NULL, 0);
 	a->indexed_seq = a->committed_seq = new_seq;
+	a->feed_seq = a->committed_feed = new_feed;
 reopen:
 	{
 		char sub[ERRBUF_SIZE];
@@ -1160,27 +1208,11 @@ static int draft_text(const char *ctype, const char *data, size_t len, struct bu
 	return rc;
 }
 
-/* Indexes again the notifications that link a fetched draft, commits, and marks it indexed. */
-static int index_draft(struct archive *a, const char *url, char *err, size_t errlen)
+/* The notifications that link a fetched draft are in the index feed: indexed again and committed. */
+static int index_draft(struct archive *a, char *err, size_t errlen)
 {
-	struct strv symbols;
-	int rc;
-	strv_init(&symbols);
-	rc = store_draft_citers(a->store, url, &symbols, err, errlen);
-	for (size_t i = 0; !rc && i < symbols.n; i++) {
-		struct notif *n;
-		int64_t id;
-		if (store_get(a->store, symbols.items[i], &n, &id, err, errlen))
-			continue;
-		if ((rc = index_one(a, id, n, err, errlen)))
-			index_failed(a, err);
-		a->uncommitted++;
-		notif_free(n);
-	}
-	strv_release(&symbols);
-	if (!rc && (rc = index_commit(a, err, errlen)) == 0)
-		rc = store_draft_indexed(a->store, url, err, errlen);
-	return rc;
+	int rc = feed_follow(a, err, errlen);
+	return rc < 0 ? rc : index_commit(a, err, errlen);
 }
 
 int archive_draft_fetched(struct archive *a, const char *url, const char *ctype, const char *data, size_t len,
@@ -1203,7 +1235,7 @@ int archive_draft_fetched(struct archive *a, const char *url, const char *ctype,
 				      text.len, err, errlen);
 	buf_release(&text);
 	if (!rc)
-		rc = index_draft(a, url, err, errlen);
+		rc = index_draft(a, err, errlen);
 	return rc;
 }
 
@@ -1219,55 +1251,9 @@ int archive_draft_failed(struct archive *a, const char *url, const char *why, in
 	return store_draft_failed(a->store, url, final ? "failed" : "pending", why, next, err, errlen);
 }
 
-int archive_drafts_catch_up(struct archive *a, char *err, size_t errlen)
-{
-	struct strv urls;
-	int rc;
-	strv_init(&urls);
-	rc = store_drafts_unindexed(a->store, &urls, err, errlen);
-	for (size_t i = 0; !rc && i < urls.n; i++)
-		rc = index_draft(a, urls.items[i], err, errlen);
-	strv_release(&urls);
-	return rc;
-}
-
 json_t *archive_draft_json(struct archive *a, const char *url)
 {
 	return store_draft_json(a->store, url);
-}
-
-int archive_translations_catch_up(struct archive *a, char *err, size_t errlen)
-{
-	struct strv symbols;
-	int rc, total = 0;
-	size_t batch;
-	if (a->mode != ARCHIVE_WRITE)
-		return 0;
-	do {
-		strv_init(&symbols);
-		rc = store_tr_unindexed(a->store, &symbols, err, errlen);
-		for (size_t i = 0; !rc && i < symbols.n; i++) {
-			struct notif *n;
-			int64_t id;
-			if (store_get(a->store, symbols.items[i], &n, &id, err, errlen)) {
-				/* Gone (a rebuilt store): nothing to index. */
-				rc = store_tr_indexed(a->store, symbols.items[i], err, errlen);
-				continue;
-			}
-			if ((rc = index_one(a, id, n, err, errlen)))
-				index_failed(a, err);
-			else
-				strv_push(&a->tr_pending, symbols.items[i]);
-			a->uncommitted++;
-			notif_free(n);
-		}
-		if (!rc && symbols.n)
-			rc = index_commit(a, err, errlen);
-		total += (int)symbols.n;
-		batch = symbols.n;
-		strv_release(&symbols);
-	} while (!rc && batch == 100);
-	return rc < 0 ? rc : total;
 }
 
 int archive_translation_put(struct archive *a, const struct tr_row *t, char *err, size_t errlen)
@@ -1296,26 +1282,10 @@ int archive_translation_put_ex(struct archive *a, const struct tr_row *t, int re
 	}
 	if ((rc = store_get(a->store, t->symbol, &n, &id, err, errlen)))
 		return rc;
-	if ((rc = store_tr_put(a->store, t, err, errlen)) == 0 && reindex > 1) {
-		/* A machine's text, in bulk: the notification's own document only (at its measure's current dates), committed
-		 * by the caller's next archive_commit. Indexing is half the cost of translating (docs/performance.md). */
-		struct notif_effective e;
-		archive_effective(a, n, &e);
-		if ((rc = index_doc(a, id, n, &e, err, errlen))) {
-			index_failed(a, err);
-		} else {
-			a->uncommitted++;
-			strv_push(&a->tr_pending, t->symbol);
-		}
-	} else if (!rc && reindex) {
-		/* A person's text: the family again, committed now. */
-		if ((rc = index_one(a, id, n, err, errlen))) {
-			index_failed(a, err);
-		} else {
-			strv_push(&a->tr_pending, t->symbol);
-			rc = index_commit(a, err, errlen);
-		}
-	}
 	notif_free(n);
+	/* The text joins the index feed with it: every instance's index follows (at its next archive_commit, once a
+	 * second in the service). A person's text is indexed and committed now, to be found at once. */
+	if ((rc = store_tr_put(a->store, t, err, errlen)) == 0 && reindex == 1 && (rc = feed_follow(a, err, errlen)) >= 0)
+		rc = index_commit(a, err, errlen);
 	return rc;
 }

@@ -133,8 +133,6 @@ int archive_draft_fetched(struct archive *a, const char *url, const char *conten
 			  char *err, size_t errlen);
 /* A fetch of url that failed (why): tried again later with backoff, or for good (final, or after four failures). */
 int archive_draft_failed(struct archive *a, const char *url, const char *why, int final, char *err, size_t errlen);
-/* Indexes the texts a crash left stored but not indexed. */
-int archive_drafts_catch_up(struct archive *a, char *err, size_t errlen);
 /* One draft text's state (store_draft_json), or NULL when url was never queued. */
 json_t *archive_draft_json(struct archive *a, const char *url);
 /* {pending, done, failed, skipped}: how many draft texts are in each state. */
@@ -151,11 +149,8 @@ void archive_overlay_zh(struct archive *a, struct notif *n, json_t **prov);
 /* Stores a translation of one field (a machine's never replaces a person's) and indexes the notification again.
  * -EINVAL for an unknown field or an unusable text, -ENOENT for an unknown symbol. Write mode only. */
 int archive_translation_put(struct archive *a, const struct tr_row *t, char *err, size_t errlen);
-/* The same, with reindex 0 (the caller indexes later), 1 (index and commit now) or 2 (index now, commit with the
- * caller's next archive_commit: a bulk translation commits once a second, not once a field). */
+/* The same, with reindex 1 (index and commit now) or 0 (the text joins the index feed, indexed by the next
+ * archive_commit of every instance: a bulk translation commits once a second, not once a field). */
 int archive_translation_put_ex(struct archive *a, const struct tr_row *t, int reindex, char *err, size_t errlen);
-/* Indexes the notifications whose translations were stored but never committed to the index (a crash between the
- * two commits); archive_open does it. Returns how many, or a negative error. */
-int archive_translations_catch_up(struct archive *a, char *err, size_t errlen);
 
 #endif

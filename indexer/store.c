@@ -32,8 +32,6 @@ enum stmt_id {
 	S_DRAFT_TEXT,
 	S_DRAFT_INFO,
 	S_DRAFT_COUNTS,
-	S_DRAFT_UNINDEXED,
-	S_DRAFT_MARK,
 	S_DRAFT_CITERS,
 	S_TR_PUT,
 	S_TR_HISTORY_ADD,
@@ -47,8 +45,10 @@ enum stmt_id {
 	S_TQ_COUNTS,
 	S_TQ_ROW,
 	S_TR_REVIEW,
-	S_TR_UNINDEXED,
-	S_TR_INDEXED,
+	S_FEED_ADD,
+	S_FEED_ADD_CITERS,
+	S_FEED_MAX,
+	S_FEED_SINCE,
 	S_TS_PUT,
 	S_TS_GET,
 	S_N
@@ -105,16 +105,14 @@ static const char *const stmt_sql[S_N] = {
 	[S_DRAFT_INFO] = "SELECT state, attempts, error, format, size, length(text), fetched_at, symbol "
 			 "FROM draft_texts WHERE url = ?1",
 	[S_DRAFT_COUNTS] = "SELECT state, count(*) FROM draft_texts GROUP BY state",
-	[S_DRAFT_UNINDEXED] = "SELECT url FROM draft_texts WHERE state = 'done' AND indexed = 0 LIMIT 100",
-	[S_DRAFT_MARK] = "UPDATE draft_texts SET indexed = 1 WHERE url = ?1",
 	[S_DRAFT_CITERS] = "SELECT DISTINCT n.symbol FROM notifications n, json_each(n.doc, '$.document_urls') j "
 			   "WHERE j.value = ?1",
 	/* A machine text never replaces a human one; a human one replaces anything. */
-	[S_TR_PUT] = "INSERT INTO translations (symbol, field, zh, by, provider, model, who, at, reviewed, flags, src_sha, "
-		     "indexed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 0) ON CONFLICT (symbol, field) DO UPDATE SET "
+	[S_TR_PUT] = "INSERT INTO translations (symbol, field, zh, by, provider, model, who, at, reviewed, flags, src_sha) "
+		     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT (symbol, field) DO UPDATE SET "
 		     "zh = excluded.zh, by = excluded.by, provider = excluded.provider, model = excluded.model, "
 		     "who = excluded.who, at = excluded.at, reviewed = excluded.reviewed, flags = excluded.flags, "
-		     "src_sha = excluded.src_sha, indexed = 0 WHERE translations.by <> 'human' OR excluded.by = 'human'",
+		     "src_sha = excluded.src_sha WHERE translations.by <> 'human' OR excluded.by = 'human'",
 	[S_TR_HISTORY_ADD] = "INSERT INTO translation_history (symbol, field, zh, by, provider, model, who, at, reviewed, "
 			     "flags, replaced_at) SELECT symbol, field, zh, by, provider, model, who, at, reviewed, flags, ?3 "
 			     "FROM translations WHERE symbol = ?1 AND field = ?2 AND (by <> 'human' OR ?4 = 'human')",
@@ -139,8 +137,11 @@ static const char *const stmt_sql[S_N] = {
 	/* What a translation desk has to look at: machine texts not yet reviewed, those a glossary term missed first. */
 	[S_TR_REVIEW] = "SELECT symbol, field, zh, provider, model, at, flags FROM translations WHERE by = 'machine' AND "
 			"reviewed = 0 ORDER BY flags IS NULL, at DESC LIMIT ?1",
-	[S_TR_UNINDEXED] = "SELECT DISTINCT symbol FROM translations WHERE indexed = 0 LIMIT 100",
-	[S_TR_INDEXED] = "UPDATE translations SET indexed = 1 WHERE symbol = ?1 AND indexed = 0",
+	[S_FEED_ADD] = "INSERT INTO index_feed (symbol, why, at) VALUES (?1, ?2, ?3)",
+	[S_FEED_ADD_CITERS] = "INSERT INTO index_feed (symbol, why, at) SELECT DISTINCT n.symbol, 'draft', CAST(?2 AS TEXT) "
+			      "FROM notifications n, json_each(n.doc, '$.document_urls') j WHERE j.value = ?1",
+	[S_FEED_MAX] = "SELECT coalesce(max(fseq), 0) FROM index_feed",
+	[S_FEED_SINCE] = "SELECT fseq, symbol FROM index_feed WHERE fseq > ?1 ORDER BY fseq LIMIT ?2",
 	[S_TS_PUT] = "INSERT INTO translator_state (provider, url, model, health, last_success, last_error, "
 		     "failures, paused_until, day, chars_day, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
 		     "ON CONFLICT (provider) DO UPDATE SET url = excluded.url, model = excluded.model, health = excluded.health, "
@@ -363,6 +364,16 @@ static const char *const migrations[] = {
 	"CREATE TABLE leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires REAL NOT NULL);"
 	"ALTER TABLE outbox ADD COLUMN claimed_by TEXT;"
 	"ALTER TABLE outbox ADD COLUMN claimed_until REAL NOT NULL DEFAULT 0;",
+	/* 13: the index feed: a notification to index again without a new version (a translation, a fetched draft
+	 * text), so that every instance's index follows what any instance wrote. Each index keeps its own position in
+	 * the feed (the flags of migrations 9 and 11 said "indexed" for one index only; they are no longer read). What
+	 * those flags left unindexed joins the feed. */
+	"CREATE TABLE index_feed (fseq INTEGER PRIMARY KEY, symbol TEXT NOT NULL, why TEXT NOT NULL, at TEXT NOT NULL);"
+	"INSERT INTO index_feed (symbol, why, at) SELECT DISTINCT symbol, 'translation', '' FROM translations "
+	"  WHERE indexed = 0;"
+	"INSERT INTO index_feed (symbol, why, at) SELECT DISTINCT n.symbol, 'draft', '' "
+	"  FROM notifications n, json_each(n.doc, '$.document_urls') j, draft_texts d "
+	"  WHERE d.url = j.value AND d.state = 'done' AND d.indexed = 0;",
 };
 
 struct store {
@@ -533,12 +544,14 @@ int store_begin(struct store *s, char *err, size_t errlen)
 		errf(err, errlen, "begin transaction: %s", sub);
 		return -TBT_EDB;
 	}
-	/* Another instance sharing the database may have stored changes since: the feed's next number follows them.
-	 * (On PostgreSQL two writers at once are kept apart by the crawler's lease; SQLite has one writer.) */
-	int64_t max = store_max_seq(s);
-	if (s->next_seq <= max)
-		s->next_seq = max + 1;
-	/* Another writer may have moved the sequence while we waited for the lock. */
+	/* Writers of the change feed one at a time (on PostgreSQL, across instances: the web's edits and the crawler's
+	 * imports may run on two of them), so that its numbers become visible in their order; then the next number
+	 * follows what another instance stored since. */
+	if (db_writer_lock(s->db)) {
+		int rc = db_err(s, err, errlen, "wait for the other writers");
+		store_rollback(s);
+		return rc;
+	}
 	s->next_seq = store_max_seq(s) + 1;
 	return 0;
 }
@@ -996,9 +1009,15 @@ int store_drafts_due(struct store *s, double now, int limit, struct strv *urls, 
 int store_draft_done(struct store *s, const char *url, const char *state, const char *why, const char *format,
 		     long long size, const char *sha256, const char *text, size_t textlen, char *err, size_t errlen)
 {
-	struct db_stmt *st = stmt(s, S_DRAFT_DONE);
-	char now[21];
+	char now[21], sub[ERRBUF_SIZE];
 	now_iso(now);
+	/* The text and, when there is one, its citers in the index feed, in one transaction. */
+	if (store_savepoint(s, "draft_done", err, errlen))
+		return -TBT_EDB;
+	int rc = 0;
+	if (text && db_writer_lock(s->db))
+		rc = db_err(s, err, errlen, "wait for the other writers");
+	struct db_stmt *st = stmt(s, S_DRAFT_DONE);
 	db_bind_text(st, 1, url);
 	db_bind_text(st, 2, state);
 	db_bind_text(st, 3, why);
@@ -1007,8 +1026,24 @@ int store_draft_done(struct store *s, const char *url, const char *state, const 
 	db_bind_text(st, 6, sha256);
 	if (text)
 		db_bind_textn(st, 7, text, textlen);
+	else
+		db_bind_null(st, 7);
 	db_bind_text(st, 8, now);
-	return step_done(s, st, err, errlen, "save a draft text");
+	if (!rc)
+		rc = step_done(s, st, err, errlen, "save a draft text");
+	else
+		db_reset(st);
+	if (!rc && text) {
+		st = stmt(s, S_FEED_ADD_CITERS);
+		db_bind_text(st, 1, url);
+		db_bind_text(st, 2, now);
+		rc = step_done(s, st, err, errlen, "add a draft's citers to the index feed");
+	}
+	if (store_release(s, "draft_done", rc == 0, sub, sizeof(sub)) && !rc) {
+		errf(err, errlen, "%s", sub);
+		rc = -TBT_EDB;
+	}
+	return rc;
 }
 
 int store_draft_failed(struct store *s, const char *url, const char *state, const char *why, double next_try,
@@ -1087,34 +1122,29 @@ static int strings_of(struct store *s, enum stmt_id id, const char *param, struc
 }
 
 /* Runs a one-text-parameter statement that returns no rows. */
-static int exec_text(struct store *s, enum stmt_id id, const char *param, char *err, size_t errlen, const char *what)
-{
-	struct db_stmt *st = stmt(s, id);
-	db_bind_text(st, 1, param);
-	int rc = db_step(st);
-	db_reset(st);
-	return rc == DB_DONE ? 0 : db_err(s, err, errlen, what);
-}
-
-int store_drafts_unindexed(struct store *s, struct strv *urls, char *err, size_t errlen)
-{
-	return strings_of(s, S_DRAFT_UNINDEXED, NULL, urls, err, errlen, "read the draft texts to index");
-}
-
 int store_draft_citers(struct store *s, const char *url, struct strv *symbols, char *err, size_t errlen)
 {
 	return strings_of(s, S_DRAFT_CITERS, url, symbols, err, errlen, "find the notifications linking a draft");
 }
 
-int store_draft_indexed(struct store *s, const char *url, char *err, size_t errlen)
-{
-	return exec_text(s, S_DRAFT_MARK, url, err, errlen, "mark a draft text indexed");
-}
-
-int store_tr_put(struct store *s, const struct tr_row *t, char *err, size_t errlen)
+/* The feed of notifications to index again (migration 13): called with the writers' lock held. */
+static int feed_add(struct store *s, const char *symbol, const char *why, char *err, size_t errlen)
 {
 	char now[21];
 	now_iso(now);
+	struct db_stmt *st = stmt(s, S_FEED_ADD);
+	db_bind_text(st, 1, symbol);
+	db_bind_text(st, 2, why);
+	db_bind_text(st, 3, now);
+	return step_done(s, st, err, errlen, "add to the index feed");
+}
+
+static int tr_put(struct store *s, const struct tr_row *t, char *err, size_t errlen)
+{
+	char now[21];
+	now_iso(now);
+	if (db_writer_lock(s->db))
+		return db_err(s, err, errlen, "wait for the other writers");
 	struct db_stmt *h = stmt(s, S_TR_HISTORY_ADD);
 	db_bind_text(h, 1, t->symbol);
 	db_bind_text(h, 2, t->field);
@@ -1132,8 +1162,26 @@ int store_tr_put(struct store *s, const struct tr_row *t, char *err, size_t errl
 	db_bind_text(st, 10, t->flags);
 	db_bind_text(st, 11, t->src_sha);
 	rc = db_step(st);
+	int64_t changed = db_changes(s->db);
 	db_reset(st);
-	return rc == DB_DONE ? 0 : db_err(s, err, errlen, "save a translation");
+	if (rc != DB_DONE)
+		return db_err(s, err, errlen, "save a translation");
+	/* A machine's text that a person's kept out changes nothing to index. */
+	return changed ? feed_add(s, t->symbol, "translation", err, errlen) : 0;
+}
+
+int store_tr_put(struct store *s, const struct tr_row *t, char *err, size_t errlen)
+{
+	char sub[ERRBUF_SIZE];
+	/* The text and its place in the index feed in one transaction (a savepoint: the caller may hold one open). */
+	if (store_savepoint(s, "tr_put", err, errlen))
+		return -TBT_EDB;
+	int rc = tr_put(s, t, err, errlen);
+	if (store_release(s, "tr_put", rc == 0, sub, sizeof(sub)) && !rc) {
+		errf(err, errlen, "%s", sub);
+		rc = -TBT_EDB;
+	}
+	return rc;
 }
 
 static void put_col(json_t *o, struct db_stmt *st, int col, const char *name)
@@ -1289,14 +1337,41 @@ json_t *store_counts_by_month(struct store *s, int months)
 	return o;
 }
 
-int store_tr_unindexed(struct store *s, struct strv *symbols, char *err, size_t errlen)
+int64_t store_feed_max(struct store *s)
 {
-	return strings_of(s, S_TR_UNINDEXED, NULL, symbols, err, errlen, "read the translations to index");
+	return scalar(s, S_FEED_MAX);
 }
 
-int store_tr_indexed(struct store *s, const char *symbol, char *err, size_t errlen)
+int store_feed_since(struct store *s, int64_t after, int limit, struct store_feed *f, char *err, size_t errlen)
 {
-	return exec_text(s, S_TR_INDEXED, symbol, err, errlen, "mark a translation indexed");
+	struct db_stmt *st = stmt(s, S_FEED_SINCE);
+	size_t cap = 0;
+	int rc;
+	strv_init(&f->symbols);
+	f->fseq = NULL;
+	db_bind_int64(st, 1, after);
+	db_bind_int64(st, 2, limit);
+	while ((rc = db_step(st)) == DB_ROW) {
+		if (f->symbols.n == cap) {
+			cap = cap ? 2 * cap : 64;
+			f->fseq = xrealloc(f->fseq, cap * sizeof(*f->fseq));
+		}
+		f->fseq[f->symbols.n] = db_col_int64(st, 0);
+		strv_push(&f->symbols, db_col_text(st, 1) ? db_col_text(st, 1) : "");
+	}
+	db_reset(st);
+	if (rc != DB_DONE) {
+		store_feed_release(f);
+		return db_err(s, err, errlen, "read the index feed");
+	}
+	return 0;
+}
+
+void store_feed_release(struct store_feed *f)
+{
+	strv_release(&f->symbols);
+	free(f->fseq);
+	f->fseq = NULL;
 }
 
 int store_ts_put(struct store *s, const struct ts_row *t, char *err, size_t errlen)

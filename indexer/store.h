@@ -110,9 +110,6 @@ char *store_draft_text(struct store *s, const char *url);
 /* One draft text's state as JSON {url, state, attempts, error, format, bytes, text_chars, fetched_at, symbol}, or
  * NULL when the URL was never queued. */
 json_t *store_draft_json(struct store *s, const char *url);
-/* The draft texts fetched whose text the index has not committed yet (at most 100 at a time). */
-int store_drafts_unindexed(struct store *s, struct strv *urls, char *err, size_t errlen);
-int store_draft_indexed(struct store *s, const char *url, char *err, size_t errlen);
 /* The notifications whose document_urls hold url. */
 int store_draft_citers(struct store *s, const char *url, struct strv *symbols, char *err, size_t errlen);
 /* How many draft texts are in each state: {pending, done, failed, skipped}. */
@@ -140,10 +137,22 @@ json_t *store_tr_history(struct store *s, const char *symbol);
 char *store_tm_get(struct store *s, const char *src_sha);
 int store_tm_put(struct store *s, const char *src_sha, const char *src, const char *zh, const char *provider,
 		 const char *model, const char *flags, char *err, size_t errlen);
-/* Translations stored but not yet committed to the index (a crash in between): their symbols, at most 100; and
- * the mark once the index has committed a notification's translations. */
-int store_tr_unindexed(struct store *s, struct strv *symbols, char *err, size_t errlen);
-int store_tr_indexed(struct store *s, const char *symbol, char *err, size_t errlen);
+
+/*
+ * The index feed (migration 13): notifications to index again without a new version of their own (a translation
+ * stored, a draft text fetched), numbered in the order they became visible (writers hold db_writer_lock). Every
+ * index keeps its own position in it, so that each instance's index follows what any instance wrote, and a crash
+ * between the store's commit and the index's is caught up.
+ */
+struct store_feed {
+	struct strv symbols;
+	int64_t *fseq; /* symbols.n numbers */
+};
+/* The feed's last number (0 when empty). */
+int64_t store_feed_max(struct store *s);
+/* At most limit rows after number `after`, in order, into f (initialised here; store_feed_release frees it). */
+int store_feed_since(struct store *s, int64_t after, int limit, struct store_feed *f, char *err, size_t errlen);
+void store_feed_release(struct store_feed *f);
 /* The translation provider's health and the day's budget (migration 11), one row per provider. */
 struct ts_row {
 	const char *provider, *url, *model, *health, *last_success, *last_error, *day;

@@ -464,12 +464,9 @@ static void job_finish(struct job *j)
 {
 	struct translator *t = j->t;
 	char err[ERRBUF_SIZE];
-	int stored = 0, last = -1;
+	int stored = 0;
 	/* The fields in one commit (a savepoint: the alerter may hold the connection's transaction open). */
 	int sp = !store_savepoint(archive_store(t->a), "translate_fields", err, sizeof(err));
-	for (int k = 0; k < 3; k++)
-		if (j->need[k])
-			last = k;
 	for (int k = 0; k < 3; k++) {
 		if (!j->need[k])
 			continue;
@@ -485,8 +482,8 @@ static void job_finish(struct job *j)
 		translate_glossary_missed(t->g, en.s, zh.s, missed, sizeof(missed));
 		struct tr_row row = {j->symbol, field_names[k], zh.s, "machine", provider_names[t->o.provider],
 				     t->o.model, NULL, missed[0] ? missed : NULL, j->en_sha[k], 0};
-		/* The notification is indexed again once, with its last field; the index commits on the tick. */
-		if (archive_translation_put_ex(t->a, &row, k == last ? 2 : 0, err, sizeof(err)))
+		/* The fields join the index feed: indexed once, by the next archive_commit (on the tick). */
+		if (archive_translation_put_ex(t->a, &row, 0, err, sizeof(err)))
 			say(t, j->symbol, "%s", err);
 		else
 			stored++;

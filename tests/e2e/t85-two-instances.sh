@@ -42,7 +42,7 @@ WA=$(free_port)
 WB=$(free_port)
 for x in a b; do
 	[ $x = a ] && port=$WA || port=$WB
-	printf '[crawler]\npolite_delay = 0s\n[source in]\nkind = dir\ndir = %s\ninterval = 1s\n[alert]\nsmtp_url = smtp://127.0.0.1:%s\nclaim_ttl = 10s\nretry_base = 1s\n[web]\nlisten = 127.0.0.1:%s\n[service]\ncollect_interval = 1s\n' \
+	printf '[crawler]\npolite_delay = 0s\n[source in]\nkind = dir\ndir = %s\ninterval = 1s\n[alert]\nsmtp_url = smtp://127.0.0.1:%s\nclaim_ttl = 10s\nretry_base = 1s\n[web]\nlisten = 127.0.0.1:%s\nadmin_token = adm\n[service]\ncollect_interval = 1s\n' \
 		"$TMP/in" "$P" "$port" > "$TMP/$x.ini"
 done
 start() { # a|b
@@ -107,6 +107,16 @@ same_totals() {
 	[ -n "$ta" ] && [ "$ta" = "$tb" ] && [ "$ta" -gt 0 ]
 }
 wait_for "step 4: both web front ends answer a search with the same total" same_totals
+
+# Step 4b: a Chinese title a translator stores through one instance is found by the other's search (each index
+# follows the store's index feed; no new version, so no second alert).
+zh_total() { curl -s "http://127.0.0.1:$1/api/notifications?q=%E5%8F%91%E5%85%89%E4%BA%8C%E6%9E%81%E7%AE%A1%E7%81%AF%E5%85%B7" | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])'; }
+expect_eq "step 4b: before the translation, no Chinese search finds it on B" "$(zh_total "$WB")" 0
+code=$(curl -s -o /dev/null -w '%{http_code}' -X PUT -H "Authorization: Bearer adm" -d '{"field": "title", "zh": "越南发光二极管灯具能效规范"}' \
+	"http://127.0.0.1:$WA/api/admin/translations/G/TBT/N/VNM/245")
+expect_eq "step 4b: the translation desk of A stores the Chinese title (HTTP status)" "$code" 200
+zh_on_b() { [ "$(zh_total "$WB")" = 1 ]; }
+wait_for "step 4b: B's search finds it by its Chinese title (发光二极管灯具)" zh_on_b
 
 # Step 5: the crawl lease moves to the survivor within a minute of its holder's death.
 holder=$(sql "SELECT holder FROM leases WHERE name = 'crawler'")
