@@ -15,6 +15,16 @@ done
 [ ! -e "$TMP/untouched" ] && ok "--help touched no data directory" || not_ok "--help touched no data directory"
 run "$TBTWARN" nosuchcommand --help
 expect_eq "an unknown command's --help is an error on stderr" "$rc|$out" "2|"
+# An option no command knows is a usage error, the same way everywhere: exit 2, nothing on stdout, the command's
+# usage lines on stderr, nothing touched.
+for c in $cmds; do
+	run env TBTWARN_DATA="$TMP/untouched" "$TBTWARN" $c --no-such-option
+	expect_eq "$c --no-such-option: exit 2, nothing on stdout, its usage on stderr" \
+		"$rc|$out|$(printf '%s\n' "$err" | grep -c "^usage: tbtwarn")" "2||1"
+done
+[ ! -e "$TMP/untouched" ] && ok "a usage error touched no data directory" || not_ok "a usage error touched no data directory"
+run "$TBTWARN" help search
+expect_eq "help COMMAND is COMMAND --help" "$rc|$out" "0|$("$TBTWARN" search --help)"
 
 # Step 2: errors on stderr, non-zero.
 "$TBTWARN" import "$ROOT"/tests/data/samples/* > /dev/null
