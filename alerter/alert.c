@@ -1,26 +1,20 @@
-/* alert.c: the alerter's two halves. collect: store changes -> matcher -> outbox rows (alerts now or held for a digest,
- * reminders before deadlines), with the cursor, in one transaction. deliver: held rows folded into digests, then due
- * rows -> e-mail, signed webhook or group robot through the fetcher -> sent, retrying, failed or cancelled. */
+/* alert.c: the alerter's options, its deliveries and the outbox. deliver: due rows (claimed by this instance) -> e-mail,
+ * signed webhook or group robot through the fetcher -> sent, retrying, failed or cancelled. The decisions (collect,
+ * digests) are in collect.c; the transports in transport.c. */
 #include "alert.h"
-#include "translate.h"
-
-#include "buf.h"
-#include "db.h"
-#include "match.h"
-#include "render.h"
+#include "alert_impl.h"
 #include "net/smtp.h"
 #include "subs.h"
-#include "tz.h"
+#include "translate.h"
 
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include <limits.h>
-#include <sys/stat.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
@@ -221,436 +215,29 @@ void alert_opts_release(struct alert_opts *o)
 	netguard_release(&o->targets);
 }
 
-static struct db *db(struct archive *a)
+struct db *al_db(struct archive *a)
 {
 	return store_db(archive_store(a));
 }
 
-static int exec_sql(struct archive *a, const char *sql, char *err, size_t errlen)
+int al_exec(struct archive *a, const char *sql, char *err, size_t errlen)
 {
-	if (db_exec(db(a), sql) != DB_OK) {
-		errf(err, errlen, "%s", db_errmsg(db(a)));
+	if (db_exec(al_db(a), sql) != DB_OK) {
+		errf(err, errlen, "%s", db_errmsg(al_db(a)));
 		return -TBT_EDB;
 	}
 	return 0;
 }
 
-static int prep(struct archive *a, const char *sql, struct db_stmt **q, char *err, size_t errlen)
+int al_prep(struct archive *a, const char *sql, struct db_stmt **q, char *err, size_t errlen)
 {
-	if (db_prepare(db(a), sql, q) != DB_OK) {
-		errf(err, errlen, "%s", db_errmsg(db(a)));
+	if (db_prepare(al_db(a), sql, q) != DB_OK) {
+		errf(err, errlen, "%s", db_errmsg(al_db(a)));
 		return -TBT_EDB;
 	}
 	return 0;
 }
 
-static const char *text_col(struct db_stmt *q, int i)
-{
-	return db_col_text(q, i);
-}
-
-/* ---- digest times ---- */
-
-double digest_due(double now, const char *tz, int hour, int weekly)
-{
-	/* Local dates from the zone's own rules (tz.c), never through the process's TZ: the web's search threads read
-	 * the environment meanwhile. An unknown zone counts as UTC, as the C library would. */
-	const char *zone = tz && *tz ? tz : "Asia/Shanghai";
-	time_t t = (time_t)now, due = 0;
-	int y, m, d, wday;
-	if (tz_local(zone, t, &y, &m, &d, &wday)) {
-		zone = "UTC";
-		tz_local(zone, t, &y, &m, &d, &wday);
-	}
-	for (int i = 0; i < 9; i++) {
-		int yy, mm, dd, wd;
-		/* Day i after today: its civil date, from noon UTC of today's date plus i days (no DST edge at noon). */
-		time_t noon = (time_t)((double)days_since_epoch(y, m, d) * 86400 + 43200 + (double)i * 86400);
-		tz_local("UTC", noon, &yy, &mm, &dd, &wd);
-		tz_mktime(zone, yy, mm, dd, hour, &due);
-		if (due > t && (!weekly || wd == 1))
-			break;
-	}
-	return (double)due;
-}
-
-/* ---- collect ---- */
-
-struct sub_info {
-	int64_t id, subscriber;
-	enum frequency frequency;
-	int hour;
-	char tz[64];
-};
-
-struct collect_ctx {
-	struct archive *a;
-	const struct alert_opts *o;
-	struct matcher *m;
-	struct sub_info *subs;
-	size_t nsubs, capsubs;
-	struct alert_stats *st;
-	struct db_stmt *ins;
-	unsigned done;
-	int64_t last_seq;
-	double now;
-	char today[11], nowiso[21];
-	int rc;
-	char *err;
-	size_t errlen;
-};
-
-static int add_sub(void *arg, const struct subscription *s)
-{
-	struct collect_ctx *c = arg;
-	char err[ERRBUF_SIZE];
-	/* E-mail goes only to confirmed subscribers (double opt-in); robots and webhooks belong to the firm. */
-	if (!s->status || !strcmp(s->status, "unsubscribed") || (s->channel == CH_EMAIL && strcmp(s->status, "confirmed")))
-		return 0;
-	if (matcher_add(c->m, s->id, &s->filter, err, sizeof(err))) {
-		fprintf(stderr, "tbtwarn: subscription %lld skipped: %s\n", (long long)s->id, err);
-		return 0;
-	}
-	if (c->nsubs == c->capsubs) {
-		c->capsubs = c->capsubs ? 2 * c->capsubs : 256;
-		c->subs = xrealloc(c->subs, c->capsubs * sizeof(*c->subs));
-	}
-	struct sub_info *i = &c->subs[c->nsubs++];
-	i->id = s->id;
-	i->subscriber = s->subscriber_id;
-	i->frequency = s->frequency;
-	i->hour = s->hour;
-	snprintf(i->tz, sizeof(i->tz), "%s", s->tz ? s->tz : "Asia/Shanghai");
-	return 0;
-}
-
-static const struct sub_info *sub_find(const struct collect_ctx *c, int64_t id)
-{
-	size_t lo = 0, hi = c->nsubs;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if (c->subs[mid].id < id)
-			lo = mid + 1;
-		else if (c->subs[mid].id > id)
-			hi = mid;
-		else
-			return &c->subs[mid];
-	}
-	return NULL;
-}
-
-/* Queues one row: now for immediate subscriptions, held until the digest hour for the others. */
-static int queue(struct collect_ctx *c, const struct sub_info *si, const char *kind, int64_t nid, const char *symbol,
-		 const char *deadline, const char *message_id)
-{
-	int held = si->frequency != FREQ_IMMEDIATE;
-	struct db_stmt *q = c->ins;
-	db_reset(q);
-	db_bind_text(q, 1, kind);
-	db_bind_int64(q, 2, si->subscriber);
-	db_bind_int64(q, 3, si->id);
-	db_bind_int64(q, 4, nid);
-	db_bind_text(q, 5, symbol);
-	db_bind_text(q, 6, deadline && *deadline ? deadline : NULL);
-	db_bind_text(q, 7, c->today);
-	db_bind_text(q, 8, message_id);
-	db_bind_text(q, 9, held ? "held" : "pending");
-	db_bind_double(q, 10, held ? digest_due(c->now, si->tz, si->hour, si->frequency == FREQ_WEEKLY) : 0);
-	db_bind_text(q, 11, c->nowiso);
-	if (db_step(q) != DB_DONE) {
-		errf(c->err, c->errlen, "queue delivery: %s", db_errmsg(db(c->a)));
-		return c->rc = -TBT_EDB;
-	}
-	return db_changes(db(c->a));
-}
-
-static int collect_one(void *arg, int64_t id, int64_t seq, struct notif *n)
-{
-	struct collect_ctx *c = arg;
-	struct cat_result cats;
-	struct risk risk;
-	struct notif_effective e;
-	/* Matched and queued at the measure's current dates (a shallow copy: only the inline dates differ). */
-	struct notif cur = *n;
-	archive_effective(c->a, n, &e);
-	archive_apply_effective(&e, &cur);
-	n = &cur;
-	archive_classify(c->a, n, &cats, &risk);
-	struct match_doc d = {n, &cats, risk.level};
-	int64_t *ids = NULL;
-	size_t nids = 0;
-	matcher_match(c->m, &d, &ids, &nids);
-	for (size_t i = 0; i < nids; i++) {
-		char mid[256];
-		const struct sub_info *si = sub_find(c, ids[i]);
-		if (!si)
-			continue;
-		/* One message per subscription and change of the notification: the same id whatever happens later. */
-		snprintf(mid, sizeof(mid), "<tbtwarn.%lld.%lld.%lld@tbtwarn>", (long long)ids[i], (long long)id, (long long)seq);
-		int added = queue(c, si, "alert", id, n->symbol, n->dates[D_COMMENTS].iso, mid);
-		if (added < 0)
-			break;
-		c->st->queued += (unsigned)added;
-	}
-	free(ids);
-	if (c->rc)
-		return c->rc;
-	c->st->notifications++;
-	c->last_seq = seq;
-	/* A long backlog is taken in slices, so that a service's loop is never held for long; the cursor says where the
-	 * next slice starts. */
-	if (c->o->collect_budget && ++c->done >= c->o->collect_budget)
-		return 1;
-	return 0;
-}
-
-static int64_t cursor_get(struct archive *a)
-{
-	struct db_stmt *q;
-	int64_t v = 0;
-	if (db_prepare(db(a), "SELECT value FROM alert_state WHERE key = 'seq'", &q) == DB_OK) {
-		if (db_step(q) == DB_ROW)
-			v = db_col_int64(q, 0);
-		db_finalize(q);
-	}
-	return v;
-}
-
-/*
- * Reminders. For each notification family (a base and its addenda) whose comment deadline, as the latest document
- * with one says, falls in the next reminder_days: every active subscription that was alerted to the family before
- * the reminder window opened gets one reminder for that deadline. A reminder not yet sent for another deadline
- * (an addendum moved it) is cancelled; the new deadline gets its own in its own window.
- */
-static int plan_reminders(struct collect_ctx *c)
-{
-	struct db_stmt *fam = NULL, *eff = NULL, *cancel = NULL, *who = NULL;
-	char until[11];
-	int rc;
-	iso_add_days(c->today, c->o->reminder_days, until);
-	if ((rc = prep(c->a, "SELECT DISTINCT root_symbol FROM notifications WHERE comment_deadline >= ?1 AND comment_deadline <= ?2",
-		       &fam, c->err, c->errlen)) ||
-	    (rc = prep(c->a, "SELECT id, comment_deadline FROM notifications WHERE root_symbol = ?1 AND comment_deadline IS NOT NULL "
-			     "ORDER BY distributed DESC, seq DESC LIMIT 1",
-		       &eff, c->err, c->errlen)) ||
-	    (rc = prep(c->a, "UPDATE outbox SET state = 'cancelled', last_error = 'the comment deadline moved to ' || ?2 "
-			     "WHERE kind = 'reminder' AND state IN ('pending', 'held') AND deadline <> ?2 AND notification_id IN "
-			     "(SELECT id FROM notifications WHERE root_symbol = ?1)",
-		       &cancel, c->err, c->errlen)) ||
-	    (rc = prep(c->a, "SELECT o.subscription_id, MIN(o.day) FROM outbox o JOIN notifications n ON n.id = o.notification_id "
-			     "WHERE n.root_symbol = ?1 AND o.kind = 'alert' AND o.state IN ('sent', 'pending', 'held', 'digested') "
-			     "GROUP BY o.subscription_id",
-		       &who, c->err, c->errlen)))
-		goto out;
-	db_bind_text(fam, 1, c->today);
-	db_bind_text(fam, 2, until);
-	while (!rc && db_step(fam) == DB_ROW) {
-		char *root = xstrdup(text_col(fam, 0)), deadline[11] = "", opens[11];
-		int64_t eid = 0;
-		db_reset(eff);
-		db_bind_text(eff, 1, root);
-		if (db_step(eff) == DB_ROW) {
-			eid = db_col_int64(eff, 0);
-			snprintf(deadline, sizeof(deadline), "%s", text_col(eff, 1));
-		}
-		db_reset(cancel);
-		db_bind_text(cancel, 1, root);
-		db_bind_text(cancel, 2, deadline);
-		if (db_step(cancel) != DB_DONE) {
-			errf(c->err, c->errlen, "cancel reminders: %s", db_errmsg(db(c->a)));
-			rc = -TBT_EDB;
-		}
-		c->st->cancelled += (unsigned)db_changes(db(c->a));
-		iso_add_days(deadline, -c->o->reminder_days, opens);
-		if (!rc && eid && strcmp(deadline, c->today) >= 0 && strcmp(deadline, until) <= 0) {
-			db_reset(who);
-			db_bind_text(who, 1, root);
-			while (!rc && db_step(who) == DB_ROW) {
-				const struct sub_info *si = sub_find(c, db_col_int64(who, 0));
-				const char *day = text_col(who, 1);
-				/* Alerted inside the window: that alert already said how little time is left. */
-				if (!si || !day || strcmp(day, opens) >= 0)
-					continue;
-				char mid[256];
-				snprintf(mid, sizeof(mid), "<tbtwarn.reminder.%lld.%s.%s@tbtwarn>", (long long)si->id, root, deadline);
-				int added = queue(c, si, "reminder", eid, root, deadline, mid);
-				if (added < 0)
-					rc = added;
-				else
-					c->st->reminders += (unsigned)added;
-			}
-		}
-		free(root);
-	}
-out:
-	db_finalize(fam);
-	db_finalize(eff);
-	db_finalize(cancel);
-	db_finalize(who);
-	return rc;
-}
-
-/* Whether collect has anything to do: changes after the cursor, or today's reminders not planned yet. A daemon ticks
- * often; loading every subscription for nothing would be its main cost. */
-static int collect_needed(struct archive *a, const char *today)
-{
-	struct db_stmt *q;
-	int need = 1;
-	if (db_prepare(db(a), "SELECT (SELECT coalesce(max(seq), 0) FROM notifications) > "
-				      "coalesce((SELECT CAST(value AS INTEGER) FROM alert_state WHERE key = 'seq'), 0) OR "
-				      "coalesce((SELECT value FROM alert_state WHERE key = 'reminders_day'), '') <> ?1", &q) == DB_OK) {
-		db_bind_text(q, 1, today);
-		if (db_step(q) == DB_ROW)
-			need = db_col_int(q, 0);
-		db_finalize(q);
-	}
-	return need;
-}
-
-int alert_collect(struct archive *a, const struct alert_opts *o, struct alert_stats *st, char *err, size_t errlen)
-{
-	char today[11];
-	today_iso(today);
-	if (!collect_needed(a, today))
-		return 0;
-	struct matcher *m = matcher_new(err, errlen);
-	int rc;
-	if (!m)
-		return -TBT_EIDX;
-	struct collect_ctx c;
-	memset(&c, 0, sizeof(c));
-	c.a = a;
-	c.o = o;
-	c.m = m;
-	c.st = st;
-	c.err = err;
-	c.errlen = errlen;
-	c.now = now_epoch();
-	today_iso(c.today);
-	now_iso(c.nowiso);
-	if ((rc = subs_each(archive_store(a), add_sub, &c, err, errlen)))
-		goto out;
-	if ((rc = exec_sql(a, "BEGIN IMMEDIATE", err, errlen)))
-		goto out;
-	if ((rc = prep(a, "INSERT OR IGNORE INTO outbox (kind, subscriber_id, subscription_id, notification_id, symbol, deadline, "
-			  "day, message_id, state, next_attempt, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-		       &c.ins, err, errlen))) {
-		exec_sql(a, "ROLLBACK", NULL, 0);
-		goto out;
-	}
-	int64_t from = cursor_get(a);
-	c.last_seq = from;
-	rc = store_changes_since(archive_store(a), from, collect_one, &c, err, errlen);
-	if (!rc && c.rc)
-		rc = c.rc;
-	if (!rc && c.last_seq != from) {
-		char sql[192];
-		snprintf(sql, sizeof(sql), "INSERT INTO alert_state (key, value) VALUES ('seq', '%lld') "
-					   "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-			 (long long)c.last_seq);
-		rc = exec_sql(a, sql, err, errlen);
-	}
-	if (!rc && o->reminder_days > 0)
-		rc = plan_reminders(&c);
-	if (!rc) {
-		char sql[192];
-		snprintf(sql, sizeof(sql), "INSERT INTO alert_state (key, value) VALUES ('reminders_day', '%s') "
-					   "ON CONFLICT (key) DO UPDATE SET value = excluded.value", c.today);
-		rc = exec_sql(a, sql, err, errlen);
-	}
-	db_finalize(c.ins);
-	/* The decisions and the cursor become durable together, or not at all. */
-	if (rc)
-		exec_sql(a, "ROLLBACK", NULL, 0);
-	else
-		rc = exec_sql(a, "COMMIT", err, errlen);
-	if (!rc && o->collect_budget && c.done >= o->collect_budget)
-		rc = 1; /* more changes wait for the next slice */
-out:
-	free(c.subs);
-	matcher_free(m);
-	return rc;
-}
-
-/* ---- digests ---- */
-
-/* Every subscription whose held rows are due gets one digest row carrying them, in one transaction each. */
-static int fold_digests(struct archive *a, struct alert_stats *st, char *err, size_t errlen)
-{
-	struct db_stmt *groups, *ins = NULL, *upd = NULL;
-	double now = now_epoch();
-	char today[11], nowiso[21];
-	int rc = 0;
-	today_iso(today);
-	now_iso(nowiso);
-	if (prep(a, "SELECT subscription_id, MIN(subscriber_id), MAX(next_attempt) FROM outbox WHERE state = 'held' AND "
-		    "next_attempt <= ?1 GROUP BY subscription_id",
-		 &groups, err, errlen))
-		return -TBT_EDB;
-	db_bind_double(groups, 1, now);
-	struct group {
-		int64_t sub, who;
-		long due;
-	} *g = NULL;
-	size_t ng = 0;
-	while (db_step(groups) == DB_ROW) {
-		g = xrealloc(g, (ng + 1) * sizeof(*g));
-		g[ng].sub = db_col_int64(groups, 0);
-		g[ng].who = db_col_int64(groups, 1);
-		g[ng].due = (long)db_col_double(groups, 2);
-		ng++;
-	}
-	db_finalize(groups);
-	if (!ng)
-		return 0;
-	if ((rc = prep(a, "INSERT INTO outbox (kind, subscriber_id, subscription_id, day, message_id, created_at) "
-			  "VALUES ('digest', ?1, ?2, ?3, ?4, ?5)",
-		       &ins, err, errlen)) ||
-	    (rc = prep(a, "UPDATE outbox SET state = 'digested', digest_id = ?1 WHERE subscription_id = ?2 AND state = 'held' "
-			  "AND next_attempt <= ?3",
-		       &upd, err, errlen)))
-		goto out;
-	for (size_t i = 0; i < ng && !rc; i++) {
-		char mid[128];
-		snprintf(mid, sizeof(mid), "<tbtwarn.digest.%lld.%ld@tbtwarn>", (long long)g[i].sub, g[i].due);
-		if ((rc = exec_sql(a, "BEGIN IMMEDIATE", err, errlen)))
-			break;
-		db_reset(ins);
-		db_bind_int64(ins, 1, g[i].who);
-		db_bind_int64(ins, 2, g[i].sub);
-		db_bind_text(ins, 3, today);
-		db_bind_text(ins, 4, mid);
-		db_bind_text(ins, 5, nowiso);
-		if (db_step(ins) != DB_DONE) {
-			errf(err, errlen, "make digest: %s", db_errmsg(db(a)));
-			rc = -TBT_EDB;
-		} else {
-			db_reset(upd);
-			db_bind_int64(upd, 1, db_last_id(db(a)));
-			db_bind_int64(upd, 2, g[i].sub);
-			db_bind_double(upd, 3, now);
-			if (db_step(upd) != DB_DONE) {
-				errf(err, errlen, "make digest: %s", db_errmsg(db(a)));
-				rc = -TBT_EDB;
-			}
-		}
-		if (rc)
-			exec_sql(a, "ROLLBACK", NULL, 0);
-		else if (!(rc = exec_sql(a, "COMMIT", err, errlen)))
-			st->digests++;
-	}
-out:
-	db_finalize(ins);
-	db_finalize(upd);
-	free(g);
-	return rc;
-}
-
-/* ---- delivery ---- */
-
-/* One delivery run: what every delivery in it shares. Outcomes are written with one prepared statement, and those
- * of one loop iteration are committed together just before the loop waits again (an ev_prepare watcher): the window
- * between a peer's acceptance and our record stays within one iteration. */
 #define NOTIF_CACHE 32
 struct cached_notif {
 	int64_t id;
@@ -668,7 +255,6 @@ struct run {
 	FILE *report;
 	struct ev_loop *loop;
 	struct db_stmt *upd;
-	struct db_stmt *target_ok; /* resets a target's failures after a success: once per webhook, so prepared once */
 	int in_txn;
 	unsigned commit_failures; /* COMMITs of outcomes that failed while the transaction stayed open */
 	ev_prepare commit_w;
@@ -737,17 +323,17 @@ static void run_commit(struct run *r)
 {
 	if (!r->in_txn)
 		return;
-	if (db_exec(db(r->a), "COMMIT") == DB_OK) {
+	if (db_exec(al_db(r->a), "COMMIT") == DB_OK) {
 		r->in_txn = 0;
 		return;
 	}
-	if (!db_in_txn(db(r->a))) {
+	if (!db_in_txn(al_db(r->a))) {
 		r->in_txn = 0;
 		fprintf(stderr, "tbtwarn: alert: the outcomes of the last deliveries could not be saved (%s): they will be "
-				"sent again under the same ids\n", db_errmsg(db(r->a)));
+				"sent again under the same ids\n", db_errmsg(al_db(r->a)));
 	} else if (!r->commit_failures++) {
 		fprintf(stderr, "tbtwarn: alert: cannot save the outcomes of deliveries yet (%s): trying again\n",
-			db_errmsg(db(r->a)));
+			db_errmsg(al_db(r->a)));
 	}
 }
 
@@ -783,7 +369,7 @@ static void run_release(struct run *r)
 	run_commit(r);
 	if (r->in_txn) {
 		/* Still not saved: rolled back, so that no transaction stays open; those rows stay due. */
-		db_exec(db(r->a), "ROLLBACK");
+		db_exec(al_db(r->a), "ROLLBACK");
 		r->in_txn = 0;
 		fprintf(stderr, "tbtwarn: alert: the outcomes of the last deliveries could not be saved: they will be sent "
 				"again under the same ids\n");
@@ -792,7 +378,6 @@ static void run_release(struct run *r)
 	ev_prepare_stop(r->loop, &r->commit_w);
 	smtp_free(r->smtp);
 	db_finalize(r->upd);
-	db_finalize(r->target_ok);
 	for (unsigned i = 0; i < NOTIF_CACHE; i++)
 		notif_free(r->cache[i].n);
 	free(r->flying);
@@ -803,11 +388,11 @@ static void record(struct delivery *d, const char *state, double next, const cha
 	struct run *r = d->run;
 	char now[21];
 	now_iso(now);
-	if (!r->upd && db_prepare(db(r->a), "UPDATE outbox SET state = ?2, attempts = attempts + ?6, next_attempt = ?3, "
+	if (!r->upd && db_prepare(al_db(r->a), "UPDATE outbox SET state = ?2, attempts = attempts + ?6, next_attempt = ?3, "
 						      "last_error = ?4, sent_at = CASE WHEN ?2 = 'sent' THEN ?5 ELSE sent_at END, "
 						      "claimed_until = 0 WHERE id = ?1", &r->upd) != DB_OK)
 		return;
-	if (!r->in_txn && db_exec(db(r->a), "BEGIN IMMEDIATE") == DB_OK)
+	if (!r->in_txn && db_exec(al_db(r->a), "BEGIN IMMEDIATE") == DB_OK)
 		r->in_txn = 1;
 	struct db_stmt *q = r->upd;
 	db_reset(q);
@@ -818,7 +403,7 @@ static void record(struct delivery *d, const char *state, double next, const cha
 	db_bind_text(q, 5, now);
 	db_bind_int64(q, 6, strcmp(state, "cancelled") != 0);
 	if (db_step(q) != DB_DONE)
-		fprintf(stderr, "tbtwarn: alert: cannot record the outcome of %s: %s\n", d->message_id, db_errmsg(db(r->a)));
+		fprintf(stderr, "tbtwarn: alert: cannot record the outcome of %s: %s\n", d->message_id, db_errmsg(al_db(r->a)));
 }
 
 static void delivery_free(struct delivery *d)
@@ -842,37 +427,6 @@ static void stop_now(struct delivery *d, const char *state, const char *why)
 		fprintf(d->run->report, "%s %s: %s\n", state, d->message_id, why);
 }
 
-/* Robots answer 200 with their own status in the body: {"errcode": 0} (WeCom, DingTalk) or {"code": 0} (Feishu). */
-static int robot_outcome(struct fetch_result *r, int *temporary)
-{
-	json_error_t jerr;
-	json_t *j = json_loadb(r->body.s ? r->body.s : "", r->body.len, 0, &jerr);
-	json_t *code = j ? json_object_get(j, "errcode") : NULL;
-	json_t *msg = j ? json_object_get(j, "errmsg") : NULL;
-	if (!code) {
-		code = j ? json_object_get(j, "code") : NULL;
-		msg = j ? json_object_get(j, "msg") : NULL;
-	}
-	if (!code) {
-		code = j ? json_object_get(j, "StatusCode") : NULL;
-		msg = j ? json_object_get(j, "StatusMessage") : NULL;
-	}
-	if (!j || !json_is_integer(code)) {
-		snprintf(r->error, sizeof(r->error), "the robot's answer is not its JSON status");
-		json_decref(j);
-		*temporary = 1;
-		return -1;
-	}
-	long long c = json_integer_value(code);
-	if (c) {
-		/* Rate limits: WeCom 45009, DingTalk 130101 and 410100, Feishu 9499 and 11232. */
-		*temporary = c == 45009 || c == 130101 || c == 410100 || c == 9499 || c == 11232;
-		snprintf(r->error, sizeof(r->error), "robot error %lld: %s", c, json_is_string(msg) ? json_string_value(msg) : "");
-	}
-	json_decref(j);
-	return c ? -1 : 0;
-}
-
 /* Keeps count of a webhook's or robot's failed attempts in a row. At o->pause_after the subscription is paused (it
  * stops being matched and its waiting rows are cancelled at their turn) and its owner is told by e-mail, once: a
  * target that keeps failing is not hammered for days. A success resets the count. In the run's transaction. */
@@ -883,32 +437,17 @@ static void target_outcome(struct delivery *d, int ok, const char *error)
 	if (d->channel == CH_EMAIL || !d->subscription)
 		return;
 	if (ok) {
-		if (!r->target_ok && db_prepare(db(r->a), "UPDATE subscriptions SET failures = 0 WHERE id = ?1 AND failures <> 0", &r->target_ok) != DB_OK)
-			return;
-		db_reset(r->target_ok);
-		db_bind_int64(r->target_ok, 1, d->subscription);
-		db_step(r->target_ok);
+		subs_target_ok(archive_store(r->a), d->subscription);
 		return;
 	}
-	int paused = 0;
-	if (db_prepare(db(r->a), "UPDATE subscriptions SET failures = failures + 1, "
-					 "active = CASE WHEN failures + 1 >= ?2 THEN 0 ELSE active END, "
-					 "paused_reason = CASE WHEN failures + 1 >= ?2 THEN ?3 ELSE paused_reason END "
-					 "WHERE id = ?1 AND active = 1 RETURNING active", &q) == DB_OK) {
-		db_bind_int64(q, 1, d->subscription);
-		db_bind_int64(q, 2, r->o->pause_after);
-		db_bind_text(q, 3, error);
-		paused = db_step(q) == DB_ROW && db_col_int(q, 0) == 0;
-		db_finalize(q);
-	}
-	if (!paused)
+	if (subs_target_failed(archive_store(r->a), d->subscription, r->o->pause_after, error) != 1)
 		return;
 	if (r->report)
 		fprintf(r->report, "paused subscription %lld after %d failed attempts in a row: %s\n", (long long)d->subscription,
 			r->o->pause_after, error);
 	/* The owner's notice: an e-mail in their language, once per pause (the Message-ID names the subscription and
 	 * the time of the pause). */
-	if (db_prepare(db(r->a), "INSERT OR IGNORE INTO outbox (kind, subscriber_id, day, message_id, note, created_at) "
+	if (db_prepare(al_db(r->a), "INSERT OR IGNORE INTO outbox (kind, subscriber_id, day, message_id, note, created_at) "
 					 "SELECT 'operator', p.id, ?2, ?3, CASE WHEN p.lang = 'en' THEN ?5 ELSE ?4 END, ?6 "
 					 "FROM subscriptions s JOIN subscribers p ON p.id = s.subscriber_id WHERE s.id = ?1", &q) == DB_OK) {
 		char mid[128], today[11], now[21];
@@ -938,7 +477,7 @@ static void target_outcome(struct delivery *d, int ok, const char *error)
 		db_bind_text(q, 6, now);
 		if (db_step(q) != DB_DONE)
 			fprintf(stderr, "tbtwarn: alert: cannot queue the notice of the pause of subscription %lld: %s\n",
-				(long long)d->subscription, db_errmsg(db(r->a)));
+				(long long)d->subscription, db_errmsg(al_db(r->a)));
 		db_finalize(q);
 		buf_release(&zh);
 		buf_release(&en);
@@ -948,18 +487,18 @@ static void target_outcome(struct delivery *d, int ok, const char *error)
 static void on_sent(void *arg, struct fetch_result *r)
 {
 	struct delivery *d = arg;
-	int failed = r->failed, temporary = 0, robot = d->channel >= CH_WECOM;
-	if (!failed && robot && robot_outcome(r, &temporary))
+	const struct transport *t = transport_for(d->channel);
+	int failed = r->failed, temporary = 0, answered = !failed && t->answer;
+	if (answered && t->answer(r, &temporary))
 		failed = 1;
 	if (!failed) {
-		static const char *const names[] = {"e-mail", "webhook", "WeCom", "DingTalk", "Feishu"};
 		record(d, "sent", 0, NULL);
 		target_outcome(d, 1, NULL);
 		if (d->channel == CH_EMAIL && d->run->relay_down) {
 			/* The relay is back: what waited for it is due now, and goes in order of urgency rather than in the
 			 * order of its backoff timers. */
 			d->run->relay_down = 0;
-			db_exec(db(d->run->a), "UPDATE outbox SET next_attempt = 0 WHERE state = 'pending' AND attempts > 0 AND "
+			db_exec(al_db(d->run->a), "UPDATE outbox SET next_attempt = 0 WHERE state = 'pending' AND attempts > 0 AND "
 						    "(subscription_id IS NULL OR subscription_id IN (SELECT id FROM subscriptions "
 						    "WHERE channel = 'email'))");
 			if (d->run->report)
@@ -967,15 +506,11 @@ static void on_sent(void *arg, struct fetch_result *r)
 		}
 		d->run->st->sent++;
 		if (d->run->report)
-			fprintf(d->run->report, "delivered %s (%s)\n", d->message_id, names[d->channel]);
+			fprintf(d->run->report, "delivered %s (%s)\n", d->message_id, t->name);
 	} else {
-		/* Permanent: SMTP 5xx, HTTP 4xx except 408 and 429, a robot's error other than a rate limit. Everything else
-		 * is retried with exponential backoff and jitter until give_up_after. */
-		int permanent = d->channel == CH_EMAIL ? r->status >= 500 && r->status < 600
-				: r->status	       ? r->status >= 400 && r->status < 500 && r->status != 408 && r->status != 429
-							 : 0;
-		if (robot && !r->failed)
-			permanent = !temporary;
+		/* Permanent: what the transport says is final (SMTP 5xx, HTTP 4xx except 408 and 429, a robot's error other
+		 * than a rate limit). Everything else is retried with exponential backoff and jitter until give_up_after. */
+		int permanent = answered ? !temporary : t->permanent(r);
 		if (r->refused)
 			permanent = 1; /* the target's address is not allowed: asking again will not change that */
 		if (d->channel == CH_EMAIL && !permanent)
@@ -998,13 +533,7 @@ static void on_sent(void *arg, struct fetch_result *r)
 				fprintf(d->run->report, "failed %s: %s\n", d->message_id, r->error);
 			/* 410 Gone: the endpoint is no more; stop sending to it. */
 			if (d->channel != CH_EMAIL && r->status == 410) {
-				struct db_stmt *q;
-				if (db_prepare(db(d->run->a), "UPDATE subscriptions SET active = 0 WHERE id = ?1", &q) ==
-				    DB_OK) {
-					db_bind_int64(q, 1, d->subscription);
-					db_step(q);
-					db_finalize(q);
-				}
+				subs_disable(archive_store(d->run->a), d->subscription, "its endpoint answered 410 Gone");
 				if (d->run->report)
 					fprintf(d->run->report, "disabled subscription %lld: its endpoint answered 410 Gone\n",
 						(long long)d->subscription);
@@ -1093,7 +622,7 @@ static size_t load_items(struct run *r, int64_t row, const char *kind, int64_t n
 	size_t n = 0;
 	struct db_stmt *q = NULL;
 	int digest = !strcmp(kind, "digest");
-	if (digest && db_prepare(db(r->a), "SELECT notification_id, kind, deadline FROM outbox WHERE digest_id = ?1 ORDER BY id", &q) != DB_OK)
+	if (digest && db_prepare(al_db(r->a), "SELECT notification_id, kind, deadline FROM outbox WHERE digest_id = ?1 ORDER BY id", &q) != DB_OK)
 		return 0;
 	if (q)
 		db_bind_int64(q, 1, row);
@@ -1104,8 +633,8 @@ static size_t load_items(struct run *r, int64_t row, const char *kind, int64_t n
 			if (db_step(q) != DB_ROW)
 				break;
 			id = db_col_int64(q, 0);
-			k = text_col(q, 1);
-			dl = text_col(q, 2);
+			k = db_col_text(q, 1);
+			dl = db_col_text(q, 2);
 		}
 		const struct cached_notif *c = cached(r, id);
 		if (c) {
@@ -1167,52 +696,112 @@ static void hold(struct delivery *d, double next, const char *why)
 {
 	struct run *r = d->run;
 	struct db_stmt *q;
-	if (!r->in_txn && db_exec(db(r->a), "BEGIN IMMEDIATE") == DB_OK)
+	if (!r->in_txn && db_exec(al_db(r->a), "BEGIN IMMEDIATE") == DB_OK)
 		r->in_txn = 1;
-	if (db_prepare(db(r->a), "UPDATE outbox SET next_attempt = ?2, last_error = ?3 WHERE id = ?1", &q) !=
+	if (db_prepare(al_db(r->a), "UPDATE outbox SET next_attempt = ?2, last_error = ?3 WHERE id = ?1", &q) !=
 	    DB_OK)
 		return;
 	db_bind_int64(q, 1, d->id);
 	db_bind_double(q, 2, next);
 	db_bind_text(q, 3, why);
 	if (db_step(q) != DB_DONE)
-		fprintf(stderr, "tbtwarn: alert: cannot put %s off: %s\n", d->message_id, db_errmsg(db(r->a)));
+		fprintf(stderr, "tbtwarn: alert: cannot put %s off: %s\n", d->message_id, db_errmsg(al_db(r->a)));
 	db_finalize(q);
 }
+
+/* The rows due now: pending, their time come, most urgent first (confirmations, then the nearest comment deadline,
+ * read in that order from the partial index outbox_urgency; SQLite would rather take outbox_due and sort every due
+ * row at each refill). ?1 now, ?2 one row only (0: all), ?3 e-mail can go, ?4 how many, ?5 account messages only,
+ * ?6 this instance. */
+#define DUE_FROM                                                                                                         \
+	"FROM outbox o INDEXED BY outbox_urgency JOIN subscribers p ON p.id = o.subscriber_id "                          \
+	"LEFT JOIN subscriptions s ON s.id = o.subscription_id "                                                          \
+	"WHERE o.state = 'pending' AND o.next_attempt <= ?1 AND (?2 = 0 OR o.id = ?2) "                                  \
+	"AND (?3 = 1 OR (o.kind NOT IN ('confirm', 'manage', 'operator') AND s.channel <> 'email')) "                    \
+	"AND (?5 = 0 OR o.kind IN ('confirm', 'manage')) "
+#define DUE_ORDER "ORDER BY o.kind NOT IN ('confirm', 'manage', 'operator'), o.deadline IS NULL, o.deadline, o.id LIMIT ?4"
+
+/* Several instances on one database: the due rows are first claimed, in one statement of their own (rows another
+ * instance is claiming at that moment are skipped, not waited for; a claim that outlives its instance expires after
+ * claim_ttl), then read; each instance sends only what it claimed. */
+static const char claim_sql[] = "UPDATE outbox SET claimed_by = ?6, claimed_until = ?7 WHERE id IN (SELECT o.id " DUE_FROM
+				"AND (o.claimed_until < ?1 OR o.claimed_by = ?6) " DUE_ORDER " FOR UPDATE OF o SKIP LOCKED)";
+
+/* The claimed rows, each with its subscription and subscriber, read by name through struct due_row (due_read). */
+static const char due_sql[] =
+	"SELECT o.id, o.kind, o.subscriber_id, o.subscription_id, o.notification_id, o.deadline, o.message_id, o.attempts, "
+	"strftime('%s', o.created_at), s.channel, s.url, s.secret, s.frequency, s.active, p.status, p.email, p.name, p.org, p.lang, "
+	"o.note " DUE_FROM "AND o.claimed_by = ?6 AND o.claimed_until >= ?1 " DUE_ORDER;
+
+/* due_sql's columns, in its order. */
+enum due_col {
+	DUE_ID, DUE_KIND, DUE_SUBSCRIBER, DUE_SUBSCRIPTION, DUE_NOTIFICATION, DUE_DEADLINE, DUE_MESSAGE_ID, DUE_ATTEMPTS,
+	DUE_CREATED, DUE_CHANNEL, DUE_URL, DUE_SECRET, DUE_FREQUENCY, DUE_ACTIVE, DUE_STATUS, DUE_EMAIL, DUE_NAME,
+	DUE_ORG, DUE_LANG, DUE_NOTE
+};
+
+/* One due row by name; its strings are the statement's (valid until the next step). */
+struct due_row {
+	int64_t id, subscriber, subscription, notification;
+	const char *kind, *deadline, *message_id, *channel, *url, *secret, *frequency, *status, *email, *name, *org,
+		*lang, *note;
+	int attempts, active;
+	double created;
+};
+
+static void due_read(struct db_stmt *q, struct due_row *w)
+{
+	w->id = db_col_int64(q, DUE_ID);
+	w->kind = db_col_text(q, DUE_KIND);
+	w->subscriber = db_col_int64(q, DUE_SUBSCRIBER);
+	w->subscription = db_col_int64(q, DUE_SUBSCRIPTION);
+	w->notification = db_col_int64(q, DUE_NOTIFICATION);
+	w->deadline = db_col_text(q, DUE_DEADLINE);
+	w->message_id = db_col_text(q, DUE_MESSAGE_ID);
+	w->attempts = db_col_int(q, DUE_ATTEMPTS);
+	w->created = db_col_double(q, DUE_CREATED);
+	w->channel = db_col_text(q, DUE_CHANNEL);
+	w->url = db_col_text(q, DUE_URL);
+	w->secret = db_col_text(q, DUE_SECRET);
+	w->frequency = db_col_text(q, DUE_FREQUENCY);
+	w->active = db_col_null(q, DUE_ACTIVE) || db_col_int(q, DUE_ACTIVE); /* no subscription (account mails): active */
+	w->status = db_col_text(q, DUE_STATUS);
+	w->email = db_col_text(q, DUE_EMAIL);
+	w->name = db_col_text(q, DUE_NAME);
+	w->org = db_col_text(q, DUE_ORG);
+	w->lang = db_col_text(q, DUE_LANG);
+	w->note = db_col_text(q, DUE_NOTE);
+}
+
 
 static int start_row(struct run *r, struct fetcher *f, struct db_stmt *q)
 {
 	const struct alert_opts *o = r->o;
-	if (flying(r, db_col_int64(q, 0)))
+	struct due_row w;
+	due_read(q, &w);
+	if (flying(r, w.id))
 		return 0;
 	struct delivery *d = xcalloc(1, sizeof(*d));
 	d->run = r;
-	d->id = db_col_int64(q, 0);
+	d->id = w.id;
 	fly(r, d->id);
-	const char *kind = text_col(q, 1);
-	int64_t who_id = db_col_int64(q, 2);
-	d->subscription = db_col_int64(q, 3);
-	int64_t nid = db_col_int64(q, 4);
-	const char *deadline = text_col(q, 5);
-	d->message_id = xstrdup(text_col(q, 6));
-	d->attempts = db_col_int(q, 7);
-	d->created = db_col_double(q, 8);
-	const char *channel = text_col(q, 9), *url = text_col(q, 10), *secret = text_col(q, 11),
-		   *frequency = text_col(q, 12);
-	int active = db_col_null(q, 13) || db_col_int(q, 13);
-	const char *status = text_col(q, 14);
+	const char *kind = w.kind, *status = w.status;
+	d->subscription = w.subscription;
+	d->message_id = xstrdup(w.message_id);
+	d->attempts = w.attempts;
+	d->created = w.created;
 	/* A request to confirm, or a link to manage (for a known address that used the subscribe form): e-mails about
 	 * the subscription itself. */
 	int confirm = !strcmp(kind, "confirm") || !strcmp(kind, "manage") || !strcmp(kind, "operator");
-	int ch = confirm ? CH_EMAIL : channel ? channel_from_name(channel) : -1;
+	int ch = confirm ? CH_EMAIL : w.channel ? channel_from_name(w.channel) : -1;
 	if (ch < 0) {
 		stop_now(d, "failed", "the subscription is gone");
 		delivery_free(d);
 		return 0;
 	}
 	d->channel = (enum channel)ch;
-	if (!strcmp(status, "unsubscribed") || !active) {
-		stop_now(d, "cancelled", !active ? "the subscription is disabled" : "unsubscribed");
+	if (!strcmp(status, "unsubscribed") || !w.active) {
+		stop_now(d, "cancelled", !w.active ? "the subscription is disabled" : "unsubscribed");
 		delivery_free(d);
 		return 0;
 	}
@@ -1238,8 +827,8 @@ static int start_row(struct run *r, struct fetcher *f, struct db_stmt *q)
 		return 0;
 	}
 	/* The subscriber came with the row (no query per delivery); borrowed for the call. */
-	struct subscriber who = {who_id, (char *)text_col(q, 15), (char *)text_col(q, 16), (char *)text_col(q, 17),
-				 (char *)text_col(q, 18), NULL, (char *)status};
+	struct subscriber who = {w.subscriber, (char *)w.email, (char *)w.name, (char *)w.org, (char *)w.lang, NULL,
+				 (char *)status};
 	struct message m;
 	memset(&m, 0, sizeof(m));
 	m.kind = !strcmp(kind, "digest") ? MSG_DIGEST : !strcmp(kind, "reminder") ? MSG_REMINDER : !strcmp(kind, "test") ? MSG_TEST : MSG_ALERT;
@@ -1249,11 +838,11 @@ static int start_row(struct run *r, struct fetcher *f, struct db_stmt *q)
 	m.base_url = o->base_url;
 	m.secret = o->secret;
 	m.mail_from = o->mail_from;
-	int fq = frequency ? frequency_from_name(frequency) : 0;
+	int fq = w.frequency ? frequency_from_name(w.frequency) : 0;
 	m.frequency = fq < 0 ? FREQ_DAILY : (enum frequency)fq;
 	today_iso(m.today);
 	if (!confirm) {
-		m.n = load_items(r, d->id, kind, nid, deadline, &m.items);
+		m.n = load_items(r, d->id, kind, w.notification, w.deadline, &m.items);
 		if (!m.n) {
 			stop_now(d, "failed", "its notification is no longer in the archive");
 			delivery_free(d);
@@ -1272,69 +861,24 @@ static int start_row(struct run *r, struct fetcher *f, struct db_stmt *q)
 			return 0;
 		}
 	}
-	struct fetch_req req;
-	struct buf h1, h2, h3, sig, robot_url;
-	const char *headers[5] = {NULL};
-	char *body = NULL;
-	memset(&req, 0, sizeof(req));
-	buf_init(&h1, 256);
-	buf_init(&h2, 64);
-	buf_init(&h3, 512);
-	buf_init(&sig, 256);
-	buf_init(&robot_url, 512);
-	/* Signatures carry the real time (receivers check it), whatever clock the schedules run on. */
-	long ts = (long)time(NULL);
-	if (d->channel == CH_EMAIL) {
-		if (!strcmp(kind, "operator"))
-			body = render_note_mail(&who, d->message_id, o->mail_from, text_col(q, 19) ? text_col(q, 19) : "tbtwarn");
-		else if (confirm)
-			body = render_confirm_mail(&who, d->message_id, o->base_url, o->secret, o->mail_from, !strcmp(kind, "manage"));
-		else
-			body = render_mail(&m);
-	} else if (d->channel == CH_WEBHOOK) {
-		json_t *j = render_webhook(&m);
-		body = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
-		json_decref(j);
-		/* Standard Webhooks v1: the message id, the time, and the signature over both and the body. */
-		buf_addf(&h1, "webhook-id: %s", d->message_id);
-		buf_addf(&h2, "webhook-timestamp: %ld", ts);
-		if (secret) {
-			sign_standard_webhook(secret, d->message_id, ts, body, &sig);
-			buf_addf(&h3, "webhook-signature: %s", sig.s);
-		}
-		headers[0] = "Content-Type: application/json";
-		headers[1] = h1.s;
-		headers[2] = h2.s;
-		headers[3] = secret ? h3.s : NULL;
-		req.url = url;
-		req.headers = headers;
-		req.guard = &o->targets;
-	} else {
-		body = render_robot(&m, d->channel, secret, ts);
-		buf_addstr(&robot_url, url);
-		if (d->channel == CH_DINGTALK && secret) {
-			struct timespec now;
-			clock_gettime(CLOCK_REALTIME, &now);
-			long long ms = (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
-			buf_addf(&robot_url, "%ctimestamp=%lld&sign=", strchr(url, '?') ? '&' : '?', ms);
-			sign_dingtalk(secret, ms, &robot_url);
-		}
-		headers[0] = "Content-Type: application/json; charset=utf-8";
-		req.url = robot_url.s;
-		req.headers = headers;
-		req.guard = &o->targets;
-	}
-	req.body = body;
-	req.body_len = strlen(body);
+	/* The transport writes the body and the request. */
+	const struct transport *t = transport_for(d->channel);
+	struct outgoing out;
+	outgoing_init(&out);
+	struct outgoing_in in = {kind, &m, &who, d->message_id, w.url, w.secret, w.note, o, (long)time(NULL)};
+	t->write(&in, &out);
+	out.req.guard = &o->targets;
+	out.req.body = out.body;
+	out.req.body_len = strlen(out.body);
 	int ok = 1;
-	if (d->channel == CH_EMAIL && starts_with(o->smtp_url, "maildir:")) {
+	if (t->smtp && starts_with(o->smtp_url, "maildir:")) {
 		/* A local capture instead of a relay (the offline demo, tests): the message is a file, delivered at once. */
 		struct fetch_result res;
 		memset(&res, 0, sizeof(res));
 		const char *dir = o->smtp_url + 8;
 		if (starts_with(dir, "//"))
 			dir += 2; /* maildir:///abs/path or maildir://relative/path or maildir:relative/path */
-		if (maildir_put(dir, d->message_id, body, res.error, sizeof(res.error))) {
+		if (maildir_put(dir, d->message_id, out.body, res.error, sizeof(res.error))) {
 			res.failed = 1;
 			res.status = 451;
 		}
@@ -1342,19 +886,19 @@ static int start_row(struct run *r, struct fetcher *f, struct db_stmt *q)
 		ok = 0;
 	} else {
 		/* Counted in the relay's window while it runs (delivery_free takes it off). */
-		d->counted = d->channel == CH_EMAIL;
+		d->counted = t->smtp;
 		r->mail_flying += d->counted;
 		const char *why = NULL;
-		if (d->channel == CH_EMAIL) {
+		if (t->smtp) {
 			if (!r->smtp)
 				r->smtp = smtp_new(r->loop, f, o->smtp_url, o->smtp_ca_file, MAIL_SESSIONS, 60);
 			if (!r->smtp)
 				why = "the mail relay is not an smtp:// or smtps:// URL";
-			else if (smtp_send(r->smtp, o->mail_from, who.email, body, req.body_len, on_sent, d))
+			else if (smtp_send(r->smtp, o->mail_from, who.email, out.body, out.req.body_len, on_sent, d))
 				why = "the sender or the recipient address cannot be written in SMTP";
 			if (r->smtp)
-				body = NULL; /* the sender's now, sent or not */
-		} else if (fetch_start(f, &req, on_sent, d)) {
+				out.body = NULL; /* the sender's now, sent or not */
+		} else if (fetch_start(f, &out.req, on_sent, d)) {
 			why = "the target URL is not http or https";
 		}
 		if (why) {
@@ -1363,38 +907,10 @@ static int start_row(struct run *r, struct fetcher *f, struct db_stmt *q)
 			ok = 0;
 		}
 	}
-	free(body);
-	buf_release(&h1);
-	buf_release(&h2);
-	buf_release(&h3);
-	buf_release(&sig);
-	buf_release(&robot_url);
+	outgoing_release(&out);
 	free(m.items); /* the notifications belong to the cache */
 	return ok;
 }
-
-/* The rows due now: pending, their time come, most urgent first (confirmations, then the nearest comment deadline,
- * read in that order from the partial index outbox_urgency; SQLite would rather take outbox_due and sort every due
- * row at each refill). ?1 now, ?2 one row only (0: all), ?3 e-mail can go, ?4 how many, ?5 account messages only,
- * ?6 this instance. */
-#define DUE_FROM                                                                                                         \
-	"FROM outbox o INDEXED BY outbox_urgency JOIN subscribers p ON p.id = o.subscriber_id "                          \
-	"LEFT JOIN subscriptions s ON s.id = o.subscription_id "                                                          \
-	"WHERE o.state = 'pending' AND o.next_attempt <= ?1 AND (?2 = 0 OR o.id = ?2) "                                  \
-	"AND (?3 = 1 OR (o.kind NOT IN ('confirm', 'manage', 'operator') AND s.channel <> 'email')) "                    \
-	"AND (?5 = 0 OR o.kind IN ('confirm', 'manage')) "
-#define DUE_ORDER "ORDER BY o.kind NOT IN ('confirm', 'manage', 'operator'), o.deadline IS NULL, o.deadline, o.id LIMIT ?4"
-
-/* Several instances on one database: the due rows are first claimed, in one statement of their own (rows another
- * instance is claiming at that moment are skipped, not waited for; a claim that outlives its instance expires after
- * claim_ttl), then read; each instance sends only what it claimed. */
-static const char claim_sql[] = "UPDATE outbox SET claimed_by = ?6, claimed_until = ?7 WHERE id IN (SELECT o.id " DUE_FROM
-				"AND (o.claimed_until < ?1 OR o.claimed_by = ?6) " DUE_ORDER " FOR UPDATE OF o SKIP LOCKED)";
-
-static const char due_sql[] =
-	"SELECT o.id, o.kind, o.subscriber_id, o.subscription_id, o.notification_id, o.deadline, o.message_id, o.attempts, "
-	"strftime('%s', o.created_at), s.channel, s.url, s.secret, s.frequency, s.active, p.status, p.email, p.name, p.org, p.lang, "
-	"o.note " DUE_FROM "AND o.claimed_by = ?6 AND o.claimed_until >= ?1 " DUE_ORDER;
 
 /* Delivers due rows in batches, so that memory stays bounded however long the outbox: each batch is started, then
  * the loop runs until every transfer of it has ended. Rows that cannot go now (e-mail without a relay) are left out
@@ -1415,7 +931,7 @@ static int start_due(struct run *r, int64_t only, size_t *got, size_t *limit, ch
 	 * instances never wait on each other's rows). */
 	run_commit(r);
 	for (int pass = 0; pass < 2; pass++) {
-		if (prep(r->a, pass ? due_sql : claim_sql, &q, err, errlen))
+		if (al_prep(r->a, pass ? due_sql : claim_sql, &q, err, errlen))
 			return -TBT_EDB;
 		db_bind_double(q, 1, now);
 		db_bind_int64(q, 2, only);
@@ -1428,7 +944,7 @@ static int start_due(struct run *r, int64_t only, size_t *got, size_t *limit, ch
 			int rc = db_step(q);
 			db_finalize(q);
 			if (rc != DB_DONE) {
-				errf(err, errlen, "claim the due deliveries: %s", db_errmsg(db(r->a)));
+				errf(err, errlen, "claim the due deliveries: %s", db_errmsg(al_db(r->a)));
 				return -TBT_EDB;
 			}
 		}
@@ -1475,7 +991,7 @@ int alert_deliver(struct archive *a, struct ev_loop *loop, struct fetcher *f, co
 		  struct alert_stats *st, FILE *report, char *err, size_t errlen)
 {
 	struct run r;
-	int rc = fold_digests(a, st, err, errlen);
+	int rc = alert_fold_digests(a, st, err, errlen);
 	if (rc)
 		return rc;
 	run_init(&r, a, loop, o, st, report);
@@ -1529,7 +1045,7 @@ int alert_queue_manage(struct archive *a, int64_t subscriber, char *err, size_t 
 	struct db_stmt *q;
 	double t = now_epoch();
 	int rc;
-	if ((rc = prep(a, "SELECT coalesce(sum(CASE WHEN created_at >= ?2 THEN 1 ELSE 0 END), 0), count(*) "
+	if ((rc = al_prep(a, "SELECT coalesce(sum(CASE WHEN created_at >= ?2 THEN 1 ELSE 0 END), 0), count(*) "
 			  "FROM outbox WHERE subscriber_id = ?1 AND kind IN ('confirm', 'manage') "
 			  "AND created_at >= ?3 "
 			  /* Once the owner confirmed, what came before was theirs to ask for, not a flood. */
@@ -1553,7 +1069,7 @@ int alert_queue_manage(struct archive *a, int64_t subscriber, char *err, size_t 
 	char mid[128], now[21];
 	snprintf(mid, sizeof(mid), "<tbtwarn.manage.%lld.%lld@tbtwarn>", (long long)subscriber, (long long)(t * 1000));
 	now_iso(now);
-	if ((rc = prep(a, "INSERT INTO outbox (kind, subscriber_id, message_id, created_at) VALUES ('manage', ?1, ?2, ?3)", &q,
+	if ((rc = al_prep(a, "INSERT INTO outbox (kind, subscriber_id, message_id, created_at) VALUES ('manage', ?1, ?2, ?3)", &q,
 		       err, errlen)))
 		return rc;
 	db_bind_int64(q, 1, subscriber);
@@ -1561,7 +1077,7 @@ int alert_queue_manage(struct archive *a, int64_t subscriber, char *err, size_t 
 	db_bind_text(q, 3, now);
 	rc = db_step(q) == DB_DONE ? 1 : -TBT_EDB;
 	if (rc < 0)
-		errf(err, errlen, "queue a manage message: %s", db_errmsg(db(a)));
+		errf(err, errlen, "queue a manage message: %s", db_errmsg(al_db(a)));
 	db_finalize(q);
 	return rc;
 }
@@ -1578,32 +1094,19 @@ int alert_operator_notice(struct archive *a, const char *email, const char *key,
 	int rc;
 	snprintf(skey, sizeof(skey), "operator:%s", key);
 	/* Told already, and not long enough ago to tell again. */
-	if (!prep(a, "SELECT CAST(value AS REAL) FROM alert_state WHERE key = ?1", &q, err, errlen)) {
+	if (!al_prep(a, "SELECT CAST(value AS REAL) FROM alert_state WHERE key = ?1", &q, err, errlen)) {
 		db_bind_text(q, 1, skey);
 		double last = db_step(q) == DB_ROW ? db_col_double(q, 0) : 0;
 		db_finalize(q);
 		if (last > 0 && t - last < renotify)
 			return 0;
 	}
-	if ((rc = exec_sql(a, "BEGIN IMMEDIATE", err, errlen)))
+	if ((rc = al_exec(a, "BEGIN IMMEDIATE", err, errlen)))
 		return rc;
 	now_iso(now);
 	today_iso(today);
-	if (!prep(a, "SELECT id FROM subscribers WHERE email = ?1", &q, err, errlen)) {
-		db_bind_text(q, 1, email);
-		if (db_step(q) == DB_ROW)
-			who = db_col_int64(q, 0);
-		db_finalize(q);
-	}
-	if (!who && !prep(a, "INSERT INTO subscribers (email, org, lang, status, created_at, confirmed_at) "
-			     "VALUES (?1, 'tbtwarn operator', 'en', 'confirmed', ?2, ?2)",
-			  &q, err, errlen)) {
-		db_bind_text(q, 1, email);
-		db_bind_text(q, 2, now);
-		if (db_step(q) == DB_DONE)
-			who = db_last_id(db(a));
-		db_finalize(q);
-	}
+	if (subs_operator(archive_store(a), email, &who, err, errlen))
+		who = 0;
 	size_t k = 0;
 	char clean[96];
 	for (const char *p = key; *p && k + 1 < sizeof(clean); p++)
@@ -1614,7 +1117,7 @@ int alert_operator_notice(struct archive *a, const char *email, const char *key,
 	buf_init(&note, BUF_NOMAX);
 	buf_addf(&note, "%s\n%s", subject, text);
 	rc = -TBT_EDB;
-	if (who && !prep(a, "INSERT OR IGNORE INTO outbox (kind, subscriber_id, day, message_id, note, created_at) "
+	if (who && !al_prep(a, "INSERT OR IGNORE INTO outbox (kind, subscriber_id, day, message_id, note, created_at) "
 			    "VALUES ('operator', ?1, ?2, ?3, ?4, ?5)",
 			 &q, err, errlen)) {
 		db_bind_int64(q, 1, who);
@@ -1626,7 +1129,7 @@ int alert_operator_notice(struct archive *a, const char *email, const char *key,
 		db_finalize(q);
 	}
 	buf_release(&note);
-	if (!rc && !prep(a, "INSERT INTO alert_state (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value", &q, err, errlen)) {
+	if (!rc && !al_prep(a, "INSERT INTO alert_state (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value", &q, err, errlen)) {
 		char v[32];
 		snprintf(v, sizeof(v), "%.0f", t);
 		db_bind_text(q, 1, skey);
@@ -1635,18 +1138,18 @@ int alert_operator_notice(struct archive *a, const char *email, const char *key,
 		db_finalize(q);
 	}
 	if (rc) {
-		errf(err, errlen, "operator notice: %s", db_errmsg(db(a)));
-		exec_sql(a, "ROLLBACK", NULL, 0);
+		errf(err, errlen, "operator notice: %s", db_errmsg(al_db(a)));
+		al_exec(a, "ROLLBACK", NULL, 0);
 		return rc;
 	}
-	return exec_sql(a, "COMMIT", err, errlen) ? -TBT_EDB : 1;
+	return al_exec(a, "COMMIT", err, errlen) ? -TBT_EDB : 1;
 }
 
 long alert_failed_count(struct archive *a)
 {
 	struct db_stmt *q;
 	long n = 0;
-	if (db_prepare(db(a), "SELECT count(*) FROM outbox WHERE state = 'failed' AND kind <> 'operator'", &q) ==
+	if (db_prepare(al_db(a), "SELECT count(*) FROM outbox WHERE state = 'failed' AND kind <> 'operator'", &q) ==
 	    DB_OK) {
 		if (db_step(q) == DB_ROW)
 			n = (long)db_col_int64(q, 0);
@@ -1660,7 +1163,7 @@ void alert_operator_clear(struct archive *a, const char *key)
 	struct db_stmt *q;
 	char skey[160];
 	snprintf(skey, sizeof(skey), "operator:%s", key);
-	if (db_prepare(db(a), "DELETE FROM alert_state WHERE key = ?1", &q) == DB_OK) {
+	if (db_prepare(al_db(a), "DELETE FROM alert_state WHERE key = ?1", &q) == DB_OK) {
 		db_bind_text(q, 1, skey);
 		db_step(q);
 		db_finalize(q);
@@ -1692,7 +1195,7 @@ int alerter_tick(struct alerter *al, int collect, char *err, size_t errlen)
 	int rc;
 	int more = 0;
 	if (collect) {
-		if ((rc = alert_collect(r->a, r->o, &al->st, err, errlen)) < 0 || (more = rc, rc = fold_digests(r->a, &al->st, err, errlen)))
+		if ((rc = alert_collect(r->a, r->o, &al->st, err, errlen)) < 0 || (more = rc, rc = alert_fold_digests(r->a, &al->st, err, errlen)))
 			return rc;
 	}
 	/* Start what is due and not already on its way; the outcomes arrive on the loop. */
@@ -1746,7 +1249,7 @@ int alert_test(struct archive *a, struct ev_loop *loop, struct fetcher *f, const
 	}
 	struct db_stmt *q;
 	int64_t pick = 0, newest = 0;
-	if ((rc = prep(a, "SELECT id FROM notifications ORDER BY distributed DESC, id DESC LIMIT 1000", &q, err, errlen))) {
+	if ((rc = al_prep(a, "SELECT id FROM notifications ORDER BY distributed DESC, id DESC LIMIT 1000", &q, err, errlen))) {
 		matcher_free(m);
 		subscription_release(&s);
 		return rc;
@@ -1784,7 +1287,7 @@ int alert_test(struct archive *a, struct ev_loop *loop, struct fetcher *f, const
 	snprintf(mid, sizeof(mid), "<tbtwarn.test.%lld.%lld@tbtwarn>", (long long)subscription, (long long)(now_epoch() * 1000));
 	now_iso(nowiso);
 	today_iso(today);
-	if ((rc = prep(a, "INSERT INTO outbox (kind, subscriber_id, subscription_id, notification_id, symbol, day, message_id, "
+	if ((rc = al_prep(a, "INSERT INTO outbox (kind, subscriber_id, subscription_id, notification_id, symbol, day, message_id, "
 			  "created_at) SELECT 'test', ?1, ?2, id, symbol, ?3, ?4, ?5 FROM notifications WHERE id = ?6",
 		       &q, err, errlen))) {
 		subscription_release(&s);
@@ -1798,12 +1301,12 @@ int alert_test(struct archive *a, struct ev_loop *loop, struct fetcher *f, const
 	db_bind_int64(q, 6, pick);
 	rc = db_step(q) == DB_DONE ? 0 : -TBT_EDB;
 	if (rc)
-		errf(err, errlen, "queue the test: %s", db_errmsg(db(a)));
+		errf(err, errlen, "queue the test: %s", db_errmsg(al_db(a)));
 	db_finalize(q);
 	subscription_release(&s);
 	if (rc)
 		return rc;
-	int64_t row = db_last_id(db(a));
+	int64_t row = db_last_id(al_db(a));
 	/* Deliver that row alone, once: a test is not retried (the row stays in the outbox with its outcome). */
 	struct alert_opts once = *o;
 	once.give_up_after = 0;
@@ -1818,10 +1321,10 @@ int alert_test(struct archive *a, struct ev_loop *loop, struct fetcher *f, const
 
 json_t *alert_metrics_json(struct archive *a)
 {
-	struct db *d = db(a);
+	struct db *d = al_db(a);
 	struct db_stmt *q;
 	json_t *o = json_object(), *rows = json_array();
-	json_object_set_new(o, "subscriptions", json_integer(db_scalar(d, "SELECT count(*) FROM subscriptions WHERE active = 1", 0)));
+	json_object_set_new(o, "subscriptions", json_integer(subs_count_active(archive_store(a))));
 	json_object_set_new(o, "alerts", json_integer(db_scalar(d, "SELECT count(*) FROM outbox WHERE kind = 'alert'", 0)));
 	json_object_set_new(o, "oldest_pending",
 			    json_integer(db_scalar(d, "SELECT min(strftime('%s', created_at)) FROM outbox WHERE state = 'pending'", 0)));
@@ -1843,18 +1346,18 @@ json_t *alert_outbox_json(struct archive *a)
 {
 	struct db_stmt *q;
 	json_t *arr = json_array();
-	if (db_prepare(db(a), "SELECT id, subscription_id, symbol, message_id, state, attempts, next_attempt, last_error, "
+	if (db_prepare(al_db(a), "SELECT id, subscription_id, symbol, message_id, state, attempts, next_attempt, last_error, "
 				      "sent_at, kind, subscriber_id, deadline, digest_id FROM outbox ORDER BY id", &q) != DB_OK)
 		return arr;
 	while (db_step(q) == DB_ROW) {
 		json_t *o = json_object();
 		json_object_set_new(o, "id", json_integer(db_col_int64(q, 0)));
-		json_object_set_new(o, "kind", json_string(text_col(q, 9)));
+		json_object_set_new(o, "kind", json_string(db_col_text(q, 9)));
 		json_object_set_new(o, "subscriber", json_integer(db_col_int64(q, 10)));
 		json_object_set_new(o, "subscription",
 				    db_col_null(q, 1) ? json_null() : json_integer(db_col_int64(q, 1)));
-		json_object_set_new(o, "symbol", text_col(q, 2) ? json_string(text_col(q, 2)) : json_null());
-		json_object_set_new(o, "deadline", text_col(q, 11) ? json_string(text_col(q, 11)) : json_null());
+		json_object_set_new(o, "symbol", db_col_text(q, 2) ? json_string(db_col_text(q, 2)) : json_null());
+		json_object_set_new(o, "deadline", db_col_text(q, 11) ? json_string(db_col_text(q, 11)) : json_null());
 		json_object_set_new(o, "digest",
 				    db_col_null(q, 12) ? json_null() : json_integer(db_col_int64(q, 12)));
 		json_object_set_new(o, "message_id", json_string(db_col_text(q, 3)));
@@ -1876,14 +1379,14 @@ json_t *alert_outbox_json(struct archive *a)
 int alert_outbox_retry(struct archive *a, int64_t id, char *err, size_t errlen)
 {
 	struct db_stmt *q;
-	if (db_prepare(db(a), "UPDATE outbox SET state = 'pending', next_attempt = 0 WHERE id = ?1 AND state IN ('pending', 'failed')", &q) != DB_OK) {
-		errf(err, errlen, "%s", db_errmsg(db(a)));
+	if (db_prepare(al_db(a), "UPDATE outbox SET state = 'pending', next_attempt = 0 WHERE id = ?1 AND state IN ('pending', 'failed')", &q) != DB_OK) {
+		errf(err, errlen, "%s", db_errmsg(al_db(a)));
 		return -TBT_EDB;
 	}
 	db_bind_int64(q, 1, id);
 	db_step(q);
 	db_finalize(q);
-	if (!db_changes(db(a))) {
+	if (!db_changes(al_db(a))) {
 		errf(err, errlen, "no undelivered outbox row %lld", (long long)id);
 		return -ENOENT;
 	}

@@ -434,6 +434,85 @@ int subs_remove_subscription(struct store *st, int64_t id, char *err, size_t err
 	return delete_by_id(st, "DELETE FROM subscriptions WHERE id = ?1", id, "subscription", err, errlen);
 }
 
+/* ---- a webhook's or robot's delivery record (written by the alerter through these, never by its own SQL) ---- */
+
+static const char target_ok_sql[] = "UPDATE subscriptions SET failures = 0 WHERE id = ?1 AND failures <> 0";
+static const char target_failed_sql[] =
+	"UPDATE subscriptions SET failures = failures + 1, "
+	"active = CASE WHEN failures + 1 >= ?2 THEN 0 ELSE active END, "
+	"paused_reason = CASE WHEN failures + 1 >= ?2 THEN ?3 ELSE paused_reason END "
+	"WHERE id = ?1 AND active = 1 RETURNING active";
+static const char disable_sql[] = "UPDATE subscriptions SET active = 0, paused_reason = ?2 WHERE id = ?1";
+
+int subs_operator(struct store *st, const char *email, int64_t *id, char *err, size_t errlen)
+{
+	struct db *db = store_db(st);
+	struct db_stmt *q;
+	char now[21];
+	*id = 0;
+	if (prep(st, "SELECT id FROM subscribers WHERE email = ?1", &q, err, errlen))
+		return -TBT_EDB;
+	db_bind_text(q, 1, email);
+	if (db_step(q) == DB_ROW)
+		*id = db_col_int64(q, 0);
+	db_finalize(q);
+	if (*id)
+		return 0;
+	if (prep(st, "INSERT INTO subscribers (email, org, lang, status, created_at, confirmed_at) "
+		     "VALUES (?1, 'tbtwarn operator', 'en', 'confirmed', ?2, ?2)",
+		 &q, err, errlen))
+		return -TBT_EDB;
+	now_iso(now);
+	db_bind_text(q, 1, email);
+	db_bind_text(q, 2, now);
+	if (db_step(q) != DB_DONE)
+		return db_fail(st, q, err, errlen, "add the operator's address");
+	*id = db_last_id(db);
+	db_finalize(q);
+	return 0;
+}
+
+int64_t subs_count_active(struct store *st)
+{
+	return db_scalar(store_db(st), "SELECT count(*) FROM subscriptions WHERE active = 1", 0);
+}
+
+int subs_target_ok(struct store *st, int64_t id)
+{
+	struct db_stmt *q = db_cached(store_db(st), target_ok_sql);
+	if (!q)
+		return -TBT_EDB;
+	db_bind_int64(q, 1, id);
+	int rc = db_step(q);
+	db_reset(q);
+	return rc == DB_DONE ? 0 : -TBT_EDB;
+}
+
+int subs_target_failed(struct store *st, int64_t id, int pause_after, const char *why)
+{
+	struct db_stmt *q = db_cached(store_db(st), target_failed_sql);
+	if (!q)
+		return -TBT_EDB;
+	db_bind_int64(q, 1, id);
+	db_bind_int64(q, 2, pause_after);
+	db_bind_text(q, 3, why);
+	int rc = db_step(q), paused = rc == DB_ROW && db_col_int(q, 0) == 0;
+	db_reset(q);
+	return rc == DB_ERROR ? -TBT_EDB : paused;
+}
+
+int subs_disable(struct store *st, int64_t id, const char *why)
+{
+	struct db_stmt *q = db_cached(store_db(st), disable_sql);
+	if (!q)
+		return -TBT_EDB;
+	db_bind_int64(q, 1, id);
+	db_bind_text(q, 2, why);
+	int rc = db_step(q);
+	db_reset(q);
+	return rc == DB_DONE ? 0 : -TBT_EDB;
+}
+
 json_t *subs_list_subscribers(struct store *st)
 {
 	struct db_stmt *q;

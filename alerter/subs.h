@@ -77,6 +77,20 @@ json_t *subs_list_subscribers(struct store *st);
 /* Adds a subscription for a known subscriber; *id receives its id. */
 int subs_add_subscription(struct store *st, const struct subscription *s, int64_t *id, char *err, size_t errlen);
 int subs_remove_subscription(struct store *st, int64_t id, char *err, size_t errlen);
+
+/*
+ * A webhook's or robot's delivery record, kept with its subscription (the alerter reports through these):
+ * subs_target_ok: a delivery went, the count of failures in a row goes back to 0. subs_target_failed: one more
+ * failure; at pause_after in a row the subscription is paused (inactive, why kept): returns 1 when this call paused
+ * it, 0 when not, -TBT_EDB. subs_disable: stop it for good (its endpoint answered 410 Gone).
+ */
+int subs_target_ok(struct store *st, int64_t id);
+/* The operator's own row (notices about the service go to it): found by e-mail, else added, confirmed. */
+int subs_operator(struct store *st, const char *email, int64_t *id, char *err, size_t errlen);
+/* How many subscriptions are active (for /metrics). */
+int64_t subs_count_active(struct store *st);
+int subs_target_failed(struct store *st, int64_t id, int pause_after, const char *why);
+int subs_disable(struct store *st, int64_t id, const char *why);
 /* Subscriptions as JSON (of one subscriber, or all when subscriber is 0). */
 json_t *subs_list_subscriptions(struct store *st, int64_t subscriber);
 /* Calls fn for every active subscription (with its filter parsed); stops when fn returns non-zero. */

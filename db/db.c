@@ -38,6 +38,8 @@ void db_close(struct db *db)
 {
 	if (!db)
 		return;
+	for (int i = 0; i < db->ncache; i++)
+		db_finalize(db->cache[i].st);
 	if (db->kind == DB_POSTGRES)
 		pg_close(db);
 	else
@@ -191,6 +193,22 @@ int db_prepare(struct db *db, const char *sql, struct db_stmt **out)
 int db_prepare_persistent(struct db *db, const char *sql, struct db_stmt **out)
 {
 	return prepare(db, sql, 1, out);
+}
+
+struct db_stmt *db_cached(struct db *db, const char *sql)
+{
+	for (int i = 0; i < db->ncache; i++)
+		if (db->cache[i].sql == sql) {
+			db_reset(db->cache[i].st);
+			db_clear(db->cache[i].st);
+			return db->cache[i].st;
+		}
+	struct db_stmt *st;
+	if (db->ncache == DB_CACHE_MAX || prepare(db, sql, 1, &st))
+		return NULL;
+	db->cache[db->ncache].sql = sql;
+	db->cache[db->ncache++].st = st;
+	return st;
 }
 
 void db_finalize(struct db_stmt *st)

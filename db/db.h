@@ -63,6 +63,12 @@ int db_release(struct db *db, const char *name, int commit);
 int db_prepare(struct db *db, const char *sql, struct db_stmt **out);
 int db_prepare_persistent(struct db *db, const char *sql, struct db_stmt **out);
 void db_finalize(struct db_stmt *st);
+/*
+ * A statement kept by the connection for its life, found by the address of its SQL text (a string constant of the
+ * caller's, so that one prepare serves every call): reset, its bindings cleared. Owned by the connection (never
+ * finalized by the caller). NULL on a preparation error (db_errmsg says why) or when the cache (32) is full.
+ */
+struct db_stmt *db_cached(struct db *db, const char *sql);
 /* Ready to step again from the start; the bindings stay. */
 void db_reset(struct db_stmt *st);
 void db_clear(struct db_stmt *st);

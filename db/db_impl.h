@@ -9,6 +9,8 @@ struct sqlite3_stmt;
 struct pg_conn;
 struct pg_result;
 
+#define DB_CACHE_MAX 32
+
 struct db {
 	enum db_backend kind;
 	struct sqlite3 *lite;
@@ -17,6 +19,12 @@ struct db {
 	int64_t changes;   /* PostgreSQL: rows the last statement changed */
 	unsigned next_name; /* PostgreSQL: prepared statements' names */
 	char outer_sp[64];  /* PostgreSQL: the savepoint that began the transaction (SQLite's semantics) */
+	/* db_cached: statements prepared once per connection, found by the address of their SQL text. */
+	struct {
+		const char *sql;
+		struct db_stmt *st;
+	} cache[DB_CACHE_MAX];
+	int ncache;
 };
 
 struct db_stmt {

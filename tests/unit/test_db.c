@@ -135,6 +135,23 @@ static void exercise(struct db *db)
 	assert_int_equal(db_exec(db, "DELETE FROM t_db"), 0);
 	db_rollback(db);
 	assert_int_equal(db_scalar(db, "SELECT count(*) FROM t_db", -1), 3);
+	/* A cached statement: one prepare per connection for one SQL text, handed back reset with its bindings cleared;
+	 * the connection finalizes it. */
+	static const char count_sql[] = "SELECT count(*) FROM t_db WHERE name = ?1 OR ?1 IS NULL";
+	struct db_stmt *c1 = db_cached(db, count_sql);
+	assert_non_null(c1);
+	db_bind_text(c1, 1, "in-txn");
+	assert_int_equal(db_step(c1), DB_ROW);
+	assert_int_equal(db_col_int64(c1, 0), 1);
+	struct db_stmt *c2 = db_cached(db, count_sql);
+	assert_ptr_equal(c1, c2);
+	assert_int_equal(db_step(c2), DB_ROW); /* the binding is gone: NULL matches every row */
+	assert_int_equal(db_col_int64(c2, 0), 3);
+	db_reset(c2);
+	/* A writers' lock inside a transaction (PostgreSQL: an advisory lock; SQLite: nothing to do). */
+	assert_int_equal(db_begin(db, 1), 0);
+	assert_int_equal(db_writer_lock(db), 0);
+	assert_int_equal(db_commit(db), 0);
 	/* Bad SQL is an error with the database's reason, not a crash. */
 	assert_int_equal(db_prepare(db, "SELEC nonsense", &st), DB_ERROR);
 	assert_null(st);
