@@ -11,21 +11,14 @@
 
 #include "buf.h"
 #include "idx.h"
+#include "intern.h"
+#include "qprog.h"
 #include "query.h"
 #include "terms.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* One node of a compiled query: op is an enum idx_qop; arg the term's number or the number of subqueries; size the
- * nodes of its subtree, itself included, so that evaluation can step over a subquery it does not need. */
-struct qnode {
-	uint8_t op;
-	uint32_t arg, size;
-};
-
-#define NO_PROG UINT32_MAX
 
 struct sub {
 	int64_t id;
@@ -36,13 +29,6 @@ struct sub {
 	uint16_t *members, *cats;
 	size_t nmembers, ncats;
 	unsigned kinds;
-};
-
-/* Strings to small dense numbers (category ids, market codes, query terms). */
-struct intern {
-	char **names;    /* by number */
-	uint32_t *slots; /* open addressing: number + 1, 0 empty */
-	size_t n, cap, limit;
 };
 
 /* A subscription that matches when found: its index, and its id (low 32 bits), so that answers are read out from
@@ -101,8 +87,7 @@ struct matcher {
 	size_t *wild; /* subscriptions without an anchor */
 	size_t nwild, capwild;
 	size_t nprogs; /* subscriptions with a query */
-	struct qnode *code; /* the compiled queries, one after the other */
-	size_t ncode, capcode;
+	struct qprog prog; /* the compiled queries, one after the other */
 	uint64_t *dead; /* one bit per subscription removed */
 	/* Sorted HS and ICS anchor keys, for the subscriptions whose prefix is longer than a notified code. */
 	struct strv hs_keys, ics_keys;
@@ -126,7 +111,6 @@ struct matcher {
 	uint32_t *anchored;
 	size_t nanchored, capanchored;
 	int doc_state, unsure;
-	int title_terms; /* some query asks for words of the title alone */
 	const char *text_prefix;
 	/* Answers and subscriptions already checked, one bit per subscription. */
 	uint64_t *hit, *seen;
@@ -165,62 +149,6 @@ static void copy_strv(struct strv *dst, const struct strv *src)
 {
 	for (size_t i = 0; i < src->n; i++)
 		strv_push(dst, src->items[i]);
-}
-
-/* A hash of len bytes. */
-static uint64_t hash_mem(const char *s, size_t len)
-{
-	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-	for (size_t i = 0; i < len; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
-static uint64_t hash_str(const char *s)
-{
-	return hash_mem(s, strlen(s));
-}
-
-/* The number of name, or -1; with create, a new number for a new name (up to the table's limit). */
-static int intern_id(struct intern *t, const char *name, int create)
-{
-	if (create && (t->n + 1) * 2 > t->cap) {
-		size_t ncap = t->cap ? t->cap * 2 : 256;
-		uint32_t *ns = xcalloc(ncap, sizeof(*ns));
-		for (size_t i = 0; i < t->n; i++) {
-			size_t j = hash_str(t->names[i]) & (ncap - 1);
-			while (ns[j])
-				j = (j + 1) & (ncap - 1);
-			ns[j] = (uint32_t)i + 1;
-		}
-		free(t->slots);
-		t->slots = ns;
-		t->cap = ncap;
-		t->names = xrealloc(t->names, ncap / 2 * sizeof(*t->names));
-	}
-	if (!t->cap)
-		return -1;
-	size_t j = hash_str(name) & (t->cap - 1);
-	while (t->slots[j]) {
-		if (!strcmp(t->names[t->slots[j] - 1], name))
-			return (int)t->slots[j] - 1;
-		j = (j + 1) & (t->cap - 1);
-	}
-	if (!create || t->n >= t->limit)
-		return -1;
-	t->names[t->n] = xstrdup(name);
-	t->slots[j] = (uint32_t)++t->n;
-	return (int)t->n - 1;
-}
-
-static void intern_release(struct intern *t)
-{
-	for (size_t i = 0; i < t->n; i++)
-		free(t->names[i]);
-	free(t->names);
-	free(t->slots);
 }
 
 static uint16_t *intern_all(struct intern *t, const struct strv *v)
@@ -321,7 +249,7 @@ static void slot_release(struct slot *s)
 /* The terms of a program that is one term or two joined by AND, in terms[0..1]; NO_PROG where there is none. */
 static void inline_terms(const struct matcher *m, uint32_t prog, uint32_t *terms)
 {
-	const struct qnode *q = prog != NO_PROG ? m->code + prog : NULL;
+	const struct qnode *q = prog != NO_PROG ? m->prog.code + prog : NULL;
 	terms[0] = terms[1] = NO_PROG;
 	if (q && q->op == IDX_Q_TERM) {
 		terms[0] = q->arg;
@@ -387,7 +315,7 @@ void matcher_free(struct matcher *m)
 	intern_release(&m->vocab);
 	free(m->cur_cats);
 	free(m->subs);
-	free(m->code);
+	qprog_release(&m->prog);
 	free(m->dead);
 	for (size_t i = 0; i < m->tcap; i++)
 		if (m->table[i].key)
@@ -468,175 +396,6 @@ static void remember_id(struct matcher *m, int64_t id, size_t index)
 	m->id_used++;
 }
 
-/* Compiling a query: the nodes as idx_query_walk gives them, terms numbered, appended to the matcher's code. */
-struct compiler {
-	struct matcher *m;
-	size_t start;
-};
-
-static void compile_node(void *arg, enum idx_qop op, const char *term, size_t nsub)
-{
-	struct compiler *c = arg;
-	struct matcher *m = c->m;
-	if (m->ncode == m->capcode) {
-		m->capcode = m->capcode ? m->capcode * 2 : 1024;
-		m->code = xrealloc(m->code, m->capcode * sizeof(*m->code));
-	}
-	struct qnode *q = &m->code[m->ncode++];
-	q->op = (uint8_t)op;
-	q->size = 1;
-	if (op == IDX_Q_TERM) {
-		if (term[0] == 'S' || (term[0] == 'Z' && term[1] == 'S'))
-			m->title_terms = 1; /* title:... */
-		int t = intern_id(&c->m->vocab, term, 1);
-		if (t < 0) {
-			q->op = IDX_Q_UNKNOWN; /* a vocabulary of a billion terms: let Xapian decide */
-			t = 0;
-		}
-		q->arg = (uint32_t)t;
-	} else {
-		q->arg = (uint32_t)nsub;
-	}
-}
-
-/* Sets the subtree sizes from the node at i on; returns the size of its subtree. */
-static uint32_t compile_sizes(struct qnode *q, size_t i)
-{
-	uint32_t size = 1;
-	if (q[i].op != IDX_Q_TERM)
-		for (uint32_t k = 0; k < q[i].arg; k++)
-			size += compile_sizes(q, i + size);
-	q[i].size = size;
-	return size;
-}
-
-/* The query as a program (its offset in m->code), or one IDX_Q_UNKNOWN node when only a search can decide it
- * (wildcards). */
-static uint32_t compile(struct matcher *m, const struct idx_query *q)
-{
-	struct compiler c = {m, m->ncode};
-	if (idx_query_walk(m->mem, q, compile_node, &c) || m->ncode == c.start) {
-		m->ncode = c.start;
-		compile_node(&c, IDX_Q_UNKNOWN, NULL, 0);
-	}
-	compile_sizes(m->code, c.start);
-	return (uint32_t)c.start;
-}
-
-/* 1 or 0, or -1 when positions or values decide: the document's terms are those with term_seen[t] == stamp. */
-static int run(const struct qnode *q, const uint32_t *seen, uint32_t stamp)
-{
-	const struct qnode *c = q + 1;
-	int unknown = 0;
-	switch ((enum idx_qop)q->op) {
-	case IDX_Q_TERM:
-		return seen[q->arg] == stamp;
-	case IDX_Q_ALL:
-		return 1;
-	case IDX_Q_NONE:
-		return 0;
-	case IDX_Q_AND:
-	case IDX_Q_PHRASE:
-		for (uint32_t k = 0; k < q->arg; k++, c += c->size) {
-			int r = run(c, seen, stamp);
-			if (!r)
-				return 0;
-			unknown |= r < 0;
-		}
-		return unknown || q->op == IDX_Q_PHRASE ? -1 : 1;
-	case IDX_Q_OR:
-		for (uint32_t k = 0; k < q->arg; k++, c += c->size) {
-			int r = run(c, seen, stamp);
-			if (r == 1)
-				return 1;
-			unknown |= r < 0;
-		}
-		return unknown ? -1 : 0;
-	case IDX_Q_AND_NOT: {
-		int a = q->arg ? run(c, seen, stamp) : 1, b = 0;
-		if (!a)
-			return 0;
-		c += q->arg ? c->size : 0;
-		for (uint32_t k = 1; k < q->arg && b != 1; k++, c += c->size) {
-			int r = run(c, seen, stamp);
-			b = r == 1 ? 1 : r < 0 ? -1 : b;
-		}
-		if (b == 1)
-			return 0;
-		return a == 1 && !b ? 1 : -1;
-	}
-	case IDX_Q_UNKNOWN:
-	default:
-		return -1;
-	}
-}
-
-/* Terms of which every document that q matches has one (at most max), in out; returns how many, or -1 when there is
- * no such set (the query matches documents by their absence of terms, or only Xapian can tell). */
-#define ANCHOR_MAX 16
-static int anchor_terms(const struct matcher *m, const struct qnode *q, uint32_t *out)
-{
-	const struct qnode *c = q + 1;
-	switch ((enum idx_qop)q->op) {
-	case IDX_Q_TERM:
-		out[0] = q->arg;
-		return 1;
-	case IDX_Q_NONE:
-		return 0;
-	case IDX_Q_AND:
-	case IDX_Q_PHRASE: {
-		/* The fewest terms, then the longest (the rarer, as a rule). */
-		int best = -1;
-		size_t best_len = 0;
-		uint32_t tmp[ANCHOR_MAX];
-		for (uint32_t k = 0; k < q->arg; k++, c += c->size) {
-			int n = anchor_terms(m, c, tmp);
-			if (n < 0)
-				continue;
-			size_t len = n ? strlen(m->vocab.names[tmp[0]]) : 0;
-			if (best < 0 || n < best || (n == best && len > best_len)) {
-				best = n;
-				best_len = len;
-				memcpy(out, tmp, (size_t)n * sizeof(*out));
-			}
-		}
-		return best;
-	}
-	case IDX_Q_OR: {
-		int total = 0;
-		uint32_t tmp[ANCHOR_MAX];
-		for (uint32_t k = 0; k < q->arg; k++, c += c->size) {
-			int n = anchor_terms(m, c, tmp);
-			if (n < 0 || total + n > ANCHOR_MAX)
-				return -1;
-			memcpy(out + total, tmp, (size_t)n * sizeof(*out));
-			total += n;
-		}
-		return total;
-	}
-	case IDX_Q_AND_NOT:
-		return q->arg ? anchor_terms(m, c, out) : -1;
-	case IDX_Q_ALL:
-	case IDX_Q_UNKNOWN:
-	default:
-		return -1;
-	}
-}
-
-/* Whether having one of its anchor terms is all that q asks: a term, or terms joined by OR. */
-static int anchor_decides(const struct qnode *q)
-{
-	if (q->op == IDX_Q_TERM)
-		return 1;
-	if (q->op != IDX_Q_OR)
-		return 0;
-	const struct qnode *c = q + 1;
-	for (uint32_t k = 0; k < q->arg; k++, c += c->size)
-		if (c->op != IDX_Q_TERM)
-			return 0;
-	return 1;
-}
-
 static struct slot *term_slot(struct matcher *m, uint32_t t)
 {
 	if (t >= m->term_slots_cap) {
@@ -700,7 +459,7 @@ int matcher_add(struct matcher *m, int64_t id, const struct sub_filter *f, char 
 	if (s->f.kinds.n && !s->kinds)
 		s->kinds = 1u << 31; /* kinds that no notification has: matches nothing, as the strings did */
 	if (q) {
-		s->prog = compile(m, q);
+		s->prog = qprog_compile(&m->prog, &m->vocab, m->mem, q);
 		m->nprogs++;
 	}
 	m->alive++;
@@ -708,8 +467,8 @@ int matcher_add(struct matcher *m, int64_t id, const struct sub_filter *f, char 
 	/* One anchor field: the most selective that the subscription has. Found under it, the subscription matches
 	 * without a check when it asks for nothing else than what the slot and group say. */
 	uint32_t terms[ANCHOR_MAX];
-	const struct qnode *prog = s->prog != NO_PROG ? m->code + s->prog : NULL;
-	int nterms = prog ? anchor_terms(m, prog, terms) : -1;
+	const struct qnode *prog = s->prog != NO_PROG ? m->prog.code + s->prog : NULL;
+	int nterms = prog ? qprog_anchors(&m->vocab, prog, terms) : -1;
 	/* What is left to check once the anchor field, market, risk and type are known to match: nothing (exact), the
 	 * program alone, or everything. */
 	int others = s->kinds || (s->f.categories.n && (s->f.hs.n || s->f.ics.n)) || (s->f.hs.n && s->f.ics.n);
@@ -732,7 +491,7 @@ int matcher_add(struct matcher *m, int64_t id, const struct sub_filter *f, char 
 		m->keys_dirty = 1;
 	} else if (nterms >= 0) {
 		for (int k = 0; k < nterms; k++)
-			file_under(m, term_slot(m, terms[k]), 0, !others && anchor_decides(prog), left, i);
+			file_under(m, term_slot(m, terms[k]), 0, !others && qprog_anchor_decides(prog), left, i);
 	} else if (s->f.members.n) {
 		for (size_t k = 0; k < s->f.members.n; k++)
 			anchor(m, "M:", s->f.members.items[k], exact, left, i);
@@ -827,7 +586,7 @@ static int check(struct matcher *m, const struct sub *s)
 	}
 	if (s->prog != NO_PROG) {
 		/* Most queries are words and operators, decided from the terms; the rest take a search. */
-		int quick = run(m->code + s->prog, m->term_seen, m->stamp);
+		int quick = qprog_run(m->prog.code + s->prog, m->term_seen, m->stamp);
 		if (quick >= 0)
 			return quick;
 		struct idx_results *r = NULL;
@@ -866,7 +625,7 @@ static void check_once(struct matcher *m, size_t x, const struct check_ref *c)
 	else if (c->t1 != NO_PROG)
 		r = m->term_seen[c->t1] == m->stamp && (c->t2 == NO_PROG || m->term_seen[c->t2] == m->stamp);
 	else
-		r = run(m->code + c->prog, m->term_seen, m->stamp);
+		r = qprog_run(m->prog.code + c->prog, m->term_seen, m->stamp);
 	if (r < 0)
 		r = check(m, &m->subs[x]);
 	if (r) {
@@ -1080,7 +839,7 @@ static void on_text(void *arg, const char *text, unsigned weight, const char *pr
 	if (m->unsure)
 		return;
 	m->text_prefix = prefix ? prefix : "";
-	if (!strcmp(m->text_prefix, "S") && !m->title_terms)
+	if (!strcmp(m->text_prefix, "S") && !m->prog.title_terms)
 		return; /* the title as title:... terms, and no query has any */
 	if (terms_of_text(text, strlen(text), on_word, m))
 		m->unsure = 1;
