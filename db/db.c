@@ -107,6 +107,43 @@ void db_rollback(struct db *db)
 		db_exec(db, "ROLLBACK");
 }
 
+/* The schema's steps by module: written by constructors before main, only read after. */
+static struct {
+	const struct db_migration *steps;
+	size_t n;
+} schema[16];
+static int nschema;
+
+void db_schema_register(const struct db_migration *steps, size_t n)
+{
+	if (nschema == (int)(sizeof(schema) / sizeof(schema[0]))) {
+		fputs("tbtwarn: too many modules register schema steps (16)\n", stderr);
+		abort();
+	}
+	schema[nschema].steps = steps;
+	schema[nschema++].n = n;
+}
+
+int db_schema_latest(void)
+{
+	int latest = 0;
+	for (int i = 0; i < nschema; i++)
+		for (size_t k = 0; k < schema[i].n; k++)
+			if (schema[i].steps[k].version > latest)
+				latest = schema[i].steps[k].version;
+	return latest;
+}
+
+int db_schema_steps(int v, const struct db_migration **out, int max)
+{
+	int got = 0;
+	for (int i = 0; i < nschema; i++)
+		for (size_t k = 0; k < schema[i].n; k++)
+			if (schema[i].steps[k].version == v && got < max)
+				out[got++] = &schema[i].steps[k];
+	return got;
+}
+
 int db_writer_lock(struct db *db)
 {
 	if (db->kind != DB_POSTGRES)

@@ -41,6 +41,24 @@ int db_exec(struct db *db, const char *sql);
 int64_t db_changes(struct db *db);
 /* The id the last INSERT gave its row (an INTEGER PRIMARY KEY / identity column). */
 int64_t db_last_id(struct db *db);
+/*
+ * The schema, in steps registered by the modules that own the tables (the archive's store, the alerter, the
+ * service): one sequence of versions across owners, each version applied once, its steps in the order registered
+ * (several owners may share a version). A module registers from a constructor, before main and before any thread;
+ * the store applies what its database lacks when it opens (indexer/store.c).
+ */
+struct db_migration {
+	int version;       /* the schema version this step makes */
+	const char *owner; /* the module that owns its tables, in messages */
+	const char *sql;   /* SQLite's dialect (db_exec translates for PostgreSQL) */
+};
+/* Registers n steps (a static array: kept, not copied). At most 16 modules. */
+void db_schema_register(const struct db_migration *steps, size_t n);
+/* The highest version registered. */
+int db_schema_latest(void);
+/* The steps that make version v (at most max, into out): how many (0: no module registers it). */
+int db_schema_steps(int v, const struct db_migration **out, int max);
+
 /* Whether a transaction is open. */
 int db_in_txn(struct db *db);
 

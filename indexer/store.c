@@ -152,229 +152,160 @@ static const char *const stmt_sql[S_N] = {
 		     "updated_at FROM translator_state WHERE CAST(?1 AS TEXT) IS NULL OR provider = ?1 ORDER BY provider",
 };
 
-/* Migrations: entry k takes the schema from version k to k + 1. Only ever append. */
-static const char *const migrations[] = {
-	"CREATE TABLE notifications ("
-	"  id INTEGER PRIMARY KEY,"
-	"  symbol TEXT NOT NULL UNIQUE,"
-	"  root_symbol TEXT NOT NULL,"
-	"  parent_symbol TEXT,"
-	"  kind TEXT NOT NULL,"
-	"  type TEXT NOT NULL,"
-	"  member TEXT NOT NULL,"
-	"  distributed TEXT,"
-	"  comment_deadline TEXT,"
-	"  content_hash TEXT NOT NULL,"
-	"  version INTEGER NOT NULL,"
-	"  seq INTEGER NOT NULL,"
-	"  created_at TEXT NOT NULL,"
-	"  updated_at TEXT NOT NULL,"
-	"  doc TEXT NOT NULL," /* the canonical JSON without provenance; content_hash is its SHA-256 */
-	"  source TEXT, source_url TEXT, fetched_at TEXT, raw_sha256 TEXT);"
-	"CREATE INDEX notifications_root ON notifications (root_symbol);"
-	"CREATE INDEX notifications_seq ON notifications (seq);"
-	"CREATE INDEX notifications_deadline ON notifications (comment_deadline);"
-	"CREATE TABLE notification_history ("
-	"  id INTEGER PRIMARY KEY,"
-	"  notification_id INTEGER NOT NULL REFERENCES notifications (id),"
-	"  symbol TEXT NOT NULL,"
-	"  version INTEGER NOT NULL,"
-	"  replaced_at TEXT NOT NULL,"
-	"  changed_fields TEXT NOT NULL,"
-	"  doc TEXT NOT NULL,"
-	"  source TEXT, source_url TEXT, fetched_at TEXT, raw_sha256 TEXT);"
-	"CREATE INDEX notification_history_symbol ON notification_history (symbol, version);"
-	"CREATE TABLE raw_documents ("
-	"  sha256 TEXT PRIMARY KEY,"
-	"  source TEXT,"
-	"  url TEXT,"
-	"  format TEXT,"
-	"  fetched_at TEXT NOT NULL,"
-	"  size INTEGER NOT NULL,"
-	"  body BLOB NOT NULL);",
+/*
+ * The archive's steps of the schema (db_schema_register: each owner registers its own; the versions are one sequence
+ * across owners, each step applied once, in order). Only ever append, with the next version.
+ */
+static const struct db_migration store_schema[] = {
+	{1, "archive",
+		"CREATE TABLE notifications ("
+		"  id INTEGER PRIMARY KEY,"
+		"  symbol TEXT NOT NULL UNIQUE,"
+		"  root_symbol TEXT NOT NULL,"
+		"  parent_symbol TEXT,"
+		"  kind TEXT NOT NULL,"
+		"  type TEXT NOT NULL,"
+		"  member TEXT NOT NULL,"
+		"  distributed TEXT,"
+		"  comment_deadline TEXT,"
+		"  content_hash TEXT NOT NULL,"
+		"  version INTEGER NOT NULL,"
+		"  seq INTEGER NOT NULL,"
+		"  created_at TEXT NOT NULL,"
+		"  updated_at TEXT NOT NULL,"
+		"  doc TEXT NOT NULL," /* the canonical JSON without provenance; content_hash is its SHA-256 */
+		"  source TEXT, source_url TEXT, fetched_at TEXT, raw_sha256 TEXT);"
+		"CREATE INDEX notifications_root ON notifications (root_symbol);"
+		"CREATE INDEX notifications_seq ON notifications (seq);"
+		"CREATE INDEX notifications_deadline ON notifications (comment_deadline);"
+		"CREATE TABLE notification_history ("
+		"  id INTEGER PRIMARY KEY,"
+		"  notification_id INTEGER NOT NULL REFERENCES notifications (id),"
+		"  symbol TEXT NOT NULL,"
+		"  version INTEGER NOT NULL,"
+		"  replaced_at TEXT NOT NULL,"
+		"  changed_fields TEXT NOT NULL,"
+		"  doc TEXT NOT NULL,"
+		"  source TEXT, source_url TEXT, fetched_at TEXT, raw_sha256 TEXT);"
+		"CREATE INDEX notification_history_symbol ON notification_history (symbol, version);"
+		"CREATE TABLE raw_documents ("
+		"  sha256 TEXT PRIMARY KEY,"
+		"  source TEXT,"
+		"  url TEXT,"
+		"  format TEXT,"
+		"  fetched_at TEXT NOT NULL,"
+		"  size INTEGER NOT NULL,"
+		"  body BLOB NOT NULL);"},
 	/* 2: the crawler's state, so that a restart resumes where it stopped. */
-	"CREATE TABLE source_state ("
-	"  name TEXT PRIMARY KEY,"
-	"  cursor TEXT,"
-	"  etag TEXT,"
-	"  last_modified TEXT,"
-	"  last_attempt TEXT,"
-	"  last_success TEXT,"
-	"  last_new TEXT,"
-	"  last_error TEXT,"
-	"  failures INTEGER NOT NULL DEFAULT 0,"
-	"  next_run REAL NOT NULL DEFAULT 0,"
-	"  fetches INTEGER NOT NULL DEFAULT 0,"
-	"  records INTEGER NOT NULL DEFAULT 0);"
-	"CREATE TABLE url_state ("
-	"  url TEXT PRIMARY KEY,"
-	"  source TEXT NOT NULL,"
-	"  etag TEXT,"
-	"  last_modified TEXT,"
-	"  sha256 TEXT,"
-	"  fetched_at TEXT NOT NULL);",
-	/* 3: subscribers and their subscriptions (the alerter). */
-	"CREATE TABLE subscribers ("
-	"  id INTEGER PRIMARY KEY,"
-	"  email TEXT NOT NULL UNIQUE,"
-	"  name TEXT,"
-	"  org TEXT,"
-	"  lang TEXT NOT NULL DEFAULT 'zh',"
-	"  tz TEXT NOT NULL DEFAULT 'Asia/Shanghai',"
-	"  status TEXT NOT NULL DEFAULT 'pending'," /* pending, confirmed, unsubscribed */
-	"  created_at TEXT NOT NULL,"
-	"  confirmed_at TEXT);"
-	"CREATE TABLE subscriptions ("
-	"  id INTEGER PRIMARY KEY,"
-	"  subscriber_id INTEGER NOT NULL REFERENCES subscribers (id) ON DELETE CASCADE,"
-	"  channel TEXT NOT NULL,"
-	"  url TEXT,"
-	"  secret TEXT,"
-	"  filter TEXT NOT NULL," /* JSON: categories, hs, ics, members, kinds, type, query, min_risk */
-	"  frequency TEXT NOT NULL DEFAULT 'immediate',"
-	"  hour INTEGER NOT NULL DEFAULT 9,"
-	"  active INTEGER NOT NULL DEFAULT 1,"
-	"  created_at TEXT NOT NULL);"
-	"CREATE INDEX subscriptions_subscriber ON subscriptions (subscriber_id);",
-	/* 4: the alerter's durable outbox and its cursor over the store's changes. */
-	"CREATE TABLE outbox ("
-	"  id INTEGER PRIMARY KEY,"
-	"  subscription_id INTEGER NOT NULL REFERENCES subscriptions (id) ON DELETE CASCADE,"
-	"  notification_id INTEGER NOT NULL,"
-	"  symbol TEXT NOT NULL,"
-	"  message_id TEXT NOT NULL UNIQUE," /* the Message-ID or webhook-id: one delivery per change per subscription */
-	"  state TEXT NOT NULL DEFAULT 'pending'," /* pending, sent, failed */
-	"  attempts INTEGER NOT NULL DEFAULT 0,"
-	"  next_attempt REAL NOT NULL DEFAULT 0,"
-	"  last_error TEXT,"
-	"  created_at TEXT NOT NULL,"
-	"  sent_at TEXT);"
-	"CREATE INDEX outbox_due ON outbox (state, next_attempt);"
-	"CREATE TABLE alert_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
-	/* 5: the outbox holds every kind of message to a subscriber: alerts, reminders before comment deadlines,
-	 * digests (which fold held alerts), confirmation requests and tests. */
-	"CREATE TABLE outbox_v5 ("
-	"  id INTEGER PRIMARY KEY,"
-	"  kind TEXT NOT NULL DEFAULT 'alert'," /* alert, reminder, digest, confirm, test */
-	"  subscriber_id INTEGER NOT NULL REFERENCES subscribers (id) ON DELETE CASCADE,"
-	"  subscription_id INTEGER REFERENCES subscriptions (id) ON DELETE CASCADE,"
-	"  notification_id INTEGER,"
-	"  symbol TEXT,"
-	"  deadline TEXT,"   /* the comment deadline an alert or reminder was about */
-	"  day TEXT,"        /* the date on which the decision was taken */
-	"  digest_id INTEGER," /* the digest row that carried this one */
-	"  message_id TEXT NOT NULL UNIQUE,"
-	"  state TEXT NOT NULL DEFAULT 'pending'," /* held, pending, sent, failed, digested, cancelled */
-	"  attempts INTEGER NOT NULL DEFAULT 0,"
-	"  next_attempt REAL NOT NULL DEFAULT 0,"
-	"  last_error TEXT,"
-	"  created_at TEXT NOT NULL,"
-	"  sent_at TEXT);"
-	"INSERT INTO outbox_v5 (id, kind, subscriber_id, subscription_id, notification_id, symbol, message_id, state, "
-	"  attempts, next_attempt, last_error, created_at, sent_at) "
-	"  SELECT o.id, 'alert', s.subscriber_id, o.subscription_id, o.notification_id, o.symbol, o.message_id, o.state, "
-	"  o.attempts, o.next_attempt, o.last_error, o.created_at, o.sent_at "
-	"  FROM outbox o JOIN subscriptions s ON s.id = o.subscription_id;"
-	"DROP TABLE outbox;"
-	"ALTER TABLE outbox_v5 RENAME TO outbox;"
-	"CREATE INDEX outbox_due ON outbox (state, next_attempt);"
-	"CREATE INDEX outbox_digest ON outbox (digest_id);"
-	"CREATE INDEX outbox_subscription ON outbox (subscription_id, kind);"
-	"CREATE INDEX outbox_notification ON outbox (notification_id);",
-	/* 6: notices to the operator carry their own text. */
-	"ALTER TABLE outbox ADD COLUMN note TEXT;",
-	/* 7: the pending rows in order of urgency, without a sort (the alerter reads a window of them at every refill);
-	 * partial, so that a row that is sent leaves it instead of moving within it. */
-	"CREATE INDEX outbox_urgency ON outbox ((kind NOT IN ('confirm', 'manage', 'operator')), (deadline IS NULL), deadline) "
-	"WHERE state = 'pending';",
-	/* 8: a webhook or robot whose target keeps failing is paused (active = 0) with the reason, not hammered. */
-	"ALTER TABLE subscriptions ADD COLUMN failures INTEGER NOT NULL DEFAULT 0;"
-	"ALTER TABLE subscriptions ADD COLUMN paused_reason TEXT;",
+	{2, "archive",
+		"CREATE TABLE source_state ("
+		"  name TEXT PRIMARY KEY,"
+		"  cursor TEXT,"
+		"  etag TEXT,"
+		"  last_modified TEXT,"
+		"  last_attempt TEXT,"
+		"  last_success TEXT,"
+		"  last_new TEXT,"
+		"  last_error TEXT,"
+		"  failures INTEGER NOT NULL DEFAULT 0,"
+		"  next_run REAL NOT NULL DEFAULT 0,"
+		"  fetches INTEGER NOT NULL DEFAULT 0,"
+		"  records INTEGER NOT NULL DEFAULT 0);"
+		"CREATE TABLE url_state ("
+		"  url TEXT PRIMARY KEY,"
+		"  source TEXT NOT NULL,"
+		"  etag TEXT,"
+		"  last_modified TEXT,"
+		"  sha256 TEXT,"
+		"  fetched_at TEXT NOT NULL);"},
 	/* 9: the draft texts notifications link to (document_urls), fetched at low priority, their text indexed with
 	 * the notification. The links of the notifications already stored are queued too. */
-	"CREATE TABLE draft_texts ("
-	"  url TEXT PRIMARY KEY,"
-	"  symbol TEXT NOT NULL," /* the notification that first linked it */
-	"  state TEXT NOT NULL DEFAULT 'pending'," /* pending, done, failed, skipped */
-	"  attempts INTEGER NOT NULL DEFAULT 0,"
-	"  next_try REAL NOT NULL DEFAULT 0,"
-	"  error TEXT,"
-	"  format TEXT,"
-	"  size INTEGER,"
-	"  sha256 TEXT,"
-	"  created_at TEXT NOT NULL,"
-	"  fetched_at TEXT,"
-	"  text TEXT,"
-	"  indexed INTEGER NOT NULL DEFAULT 0);" /* 1 once the index has committed the text */
-	"CREATE INDEX draft_texts_due ON draft_texts (next_try) WHERE state = 'pending';"
-	"INSERT OR IGNORE INTO draft_texts (url, symbol, created_at) "
-	"  SELECT j.value, n.symbol, n.updated_at FROM notifications n, json_each(n.doc, '$.document_urls') j "
-	"  WHERE j.value LIKE 'http://%' OR j.value LIKE 'https://%' ORDER BY n.id;",
+	{9, "archive",
+		"CREATE TABLE draft_texts ("
+		"  url TEXT PRIMARY KEY,"
+		"  symbol TEXT NOT NULL," /* the notification that first linked it */
+		"  state TEXT NOT NULL DEFAULT 'pending'," /* pending, done, failed, skipped */
+		"  attempts INTEGER NOT NULL DEFAULT 0,"
+		"  next_try REAL NOT NULL DEFAULT 0,"
+		"  error TEXT,"
+		"  format TEXT,"
+		"  size INTEGER,"
+		"  sha256 TEXT,"
+		"  created_at TEXT NOT NULL,"
+		"  fetched_at TEXT,"
+		"  text TEXT,"
+		"  indexed INTEGER NOT NULL DEFAULT 0);" /* 1 once the index has committed the text */
+		"CREATE INDEX draft_texts_due ON draft_texts (next_try) WHERE state = 'pending';"
+		"INSERT OR IGNORE INTO draft_texts (url, symbol, created_at) "
+		"  SELECT j.value, n.symbol, n.updated_at FROM notifications n, json_each(n.doc, '$.document_urls') j "
+		"  WHERE j.value LIKE 'http://%' OR j.value LIKE 'https://%' ORDER BY n.id;"},
 	/* 10: Chinese for every notification: translations per field with their provenance (machine, human) and
 	 * history, the memory of translated segments, and the queue of notifications waiting for a translation (those
 	 * already stored without Chinese title, description or products join it). */
-	"CREATE TABLE translations ("
-	"  symbol TEXT NOT NULL,"
-	"  field TEXT NOT NULL," /* title, description, products */
-	"  zh TEXT NOT NULL,"
-	"  by TEXT NOT NULL," /* machine, human */
-	"  provider TEXT, model TEXT, who TEXT,"
-	"  at TEXT NOT NULL,"
-	"  reviewed INTEGER NOT NULL DEFAULT 0,"
-	"  flags TEXT," /* why a person should look: a glossary term missed */
-	"  src_sha TEXT," /* SHA-256 of the English it translates: a changed English is translated again */
-	"  PRIMARY KEY (symbol, field));"
-	"CREATE TABLE translation_history ("
-	"  id INTEGER PRIMARY KEY, symbol TEXT NOT NULL, field TEXT NOT NULL, zh TEXT, by TEXT, provider TEXT,"
-	"  model TEXT, who TEXT, at TEXT, reviewed INTEGER, flags TEXT, replaced_at TEXT NOT NULL);"
-	"CREATE INDEX translation_history_symbol ON translation_history (symbol, id);"
-	"CREATE TABLE translation_memory ("
-	"  src_sha TEXT PRIMARY KEY," /* SHA-256 of the normalised English segment */
-	"  src TEXT NOT NULL, zh TEXT NOT NULL, provider TEXT, model TEXT, at TEXT NOT NULL, flags TEXT);"
-	"CREATE TABLE translate_queue ("
-	"  symbol TEXT PRIMARY KEY,"
-	"  state TEXT NOT NULL DEFAULT 'pending'," /* pending, done, failed (left for a person) */
-	"  attempts INTEGER NOT NULL DEFAULT 0,"
-	"  next_try REAL NOT NULL DEFAULT 0,"
-	"  error TEXT, updated_at TEXT);"
-	"CREATE INDEX translate_queue_due ON translate_queue (next_try) WHERE state = 'pending';"
-	"INSERT OR IGNORE INTO translate_queue (symbol, updated_at) SELECT symbol, updated_at FROM notifications WHERE "
-	"  (json_extract(doc, '$.text.en.title') IS NOT NULL AND json_extract(doc, '$.text.zh.title') IS NULL) OR "
-	"  (json_extract(doc, '$.text.en.description') IS NOT NULL AND json_extract(doc, '$.text.zh.description') IS NULL) OR "
-	"  (json_extract(doc, '$.text.en.products') IS NOT NULL AND json_extract(doc, '$.text.zh.products') IS NULL) "
-	"  ORDER BY id;",
+	{10, "archive",
+		"CREATE TABLE translations ("
+		"  symbol TEXT NOT NULL,"
+		"  field TEXT NOT NULL," /* title, description, products */
+		"  zh TEXT NOT NULL,"
+		"  by TEXT NOT NULL," /* machine, human */
+		"  provider TEXT, model TEXT, who TEXT,"
+		"  at TEXT NOT NULL,"
+		"  reviewed INTEGER NOT NULL DEFAULT 0,"
+		"  flags TEXT," /* why a person should look: a glossary term missed */
+		"  src_sha TEXT," /* SHA-256 of the English it translates: a changed English is translated again */
+		"  PRIMARY KEY (symbol, field));"
+		"CREATE TABLE translation_history ("
+		"  id INTEGER PRIMARY KEY, symbol TEXT NOT NULL, field TEXT NOT NULL, zh TEXT, by TEXT, provider TEXT,"
+		"  model TEXT, who TEXT, at TEXT, reviewed INTEGER, flags TEXT, replaced_at TEXT NOT NULL);"
+		"CREATE INDEX translation_history_symbol ON translation_history (symbol, id);"
+		"CREATE TABLE translation_memory ("
+		"  src_sha TEXT PRIMARY KEY," /* SHA-256 of the normalised English segment */
+		"  src TEXT NOT NULL, zh TEXT NOT NULL, provider TEXT, model TEXT, at TEXT NOT NULL, flags TEXT);"
+		"CREATE TABLE translate_queue ("
+		"  symbol TEXT PRIMARY KEY,"
+		"  state TEXT NOT NULL DEFAULT 'pending'," /* pending, done, failed (left for a person) */
+		"  attempts INTEGER NOT NULL DEFAULT 0,"
+		"  next_try REAL NOT NULL DEFAULT 0,"
+		"  error TEXT, updated_at TEXT);"
+		"CREATE INDEX translate_queue_due ON translate_queue (next_try) WHERE state = 'pending';"
+		"INSERT OR IGNORE INTO translate_queue (symbol, updated_at) SELECT symbol, updated_at FROM notifications WHERE "
+		"  (json_extract(doc, '$.text.en.title') IS NOT NULL AND json_extract(doc, '$.text.zh.title') IS NULL) OR "
+		"  (json_extract(doc, '$.text.en.description') IS NOT NULL AND json_extract(doc, '$.text.zh.description') IS NULL) OR "
+		"  (json_extract(doc, '$.text.en.products') IS NOT NULL AND json_extract(doc, '$.text.zh.products') IS NULL) "
+		"  ORDER BY id;"},
 	/* 11: a translation is indexed after its store commit: a flag, so that a crash in between is caught up at the
 	 * next open (the notification's seq is not bumped: that would alert its subscribers again). The translation
 	 * provider's health and the day's budget outlive a restart, and other processes (sources, /metrics) read them. */
-	"ALTER TABLE translations ADD COLUMN indexed INTEGER NOT NULL DEFAULT 1;"
-	"CREATE INDEX translations_unindexed ON translations (symbol) WHERE indexed = 0;"
-	"CREATE TABLE translator_state ("
-	"  provider TEXT PRIMARY KEY," /* libretranslate, openai */
-	"  url TEXT, model TEXT,"
-	"  health TEXT NOT NULL," /* new, ok, failing, unhealthy, refused */
-	"  last_success TEXT, last_error TEXT,"
-	"  failures INTEGER NOT NULL DEFAULT 0,"
-	"  paused_until REAL NOT NULL DEFAULT 0,"
-	"  day TEXT," /* the UTC day of chars_day */
-	"  chars_day INTEGER NOT NULL DEFAULT 0,"
-	"  updated_at TEXT NOT NULL);",
-	/* 12: several instances on one database (PostgreSQL): leases for the work one instance does at a time (the
-	 * crawler, the alerter's collector), and claims on deliveries, so that two alerters never send the same row at
-	 * once (a claim that outlives its instance expires). */
-	"CREATE TABLE leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires REAL NOT NULL);"
-	"ALTER TABLE outbox ADD COLUMN claimed_by TEXT;"
-	"ALTER TABLE outbox ADD COLUMN claimed_until REAL NOT NULL DEFAULT 0;",
+	{11, "archive",
+		"ALTER TABLE translations ADD COLUMN indexed INTEGER NOT NULL DEFAULT 1;"
+		"CREATE INDEX translations_unindexed ON translations (symbol) WHERE indexed = 0;"
+		"CREATE TABLE translator_state ("
+		"  provider TEXT PRIMARY KEY," /* libretranslate, openai */
+		"  url TEXT, model TEXT,"
+		"  health TEXT NOT NULL," /* new, ok, failing, unhealthy, refused */
+		"  last_success TEXT, last_error TEXT,"
+		"  failures INTEGER NOT NULL DEFAULT 0,"
+		"  paused_until REAL NOT NULL DEFAULT 0,"
+		"  day TEXT," /* the UTC day of chars_day */
+		"  chars_day INTEGER NOT NULL DEFAULT 0,"
+		"  updated_at TEXT NOT NULL);"},
 	/* 13: the index feed: a notification to index again without a new version (a translation, a fetched draft
 	 * text), so that every instance's index follows what any instance wrote. Each index keeps its own position in
 	 * the feed (the flags of migrations 9 and 11 said "indexed" for one index only; they are no longer read). What
 	 * those flags left unindexed joins the feed. */
-	"CREATE TABLE index_feed (fseq INTEGER PRIMARY KEY, symbol TEXT NOT NULL, why TEXT NOT NULL, at TEXT NOT NULL);"
-	"INSERT INTO index_feed (symbol, why, at) SELECT DISTINCT symbol, 'translation', '' FROM translations "
-	"  WHERE indexed = 0;"
-	"INSERT INTO index_feed (symbol, why, at) SELECT DISTINCT n.symbol, 'draft', '' "
-	"  FROM notifications n, json_each(n.doc, '$.document_urls') j, draft_texts d "
-	"  WHERE d.url = j.value AND d.state = 'done' AND d.indexed = 0;",
+	{13, "archive",
+		"CREATE TABLE index_feed (fseq INTEGER PRIMARY KEY, symbol TEXT NOT NULL, why TEXT NOT NULL, at TEXT NOT NULL);"
+		"INSERT INTO index_feed (symbol, why, at) SELECT DISTINCT symbol, 'translation', '' FROM translations "
+		"  WHERE indexed = 0;"
+		"INSERT INTO index_feed (symbol, why, at) SELECT DISTINCT n.symbol, 'draft', '' "
+		"  FROM notifications n, json_each(n.doc, '$.document_urls') j, draft_texts d "
+		"  WHERE d.url = j.value AND d.state = 'done' AND d.indexed = 0;"},
 };
+
+__attribute__((constructor)) static void store_schema_register(void)
+{
+	db_schema_register(store_schema, sizeof(store_schema) / sizeof(store_schema[0]));
+}
 
 struct store {
 	struct db *db;
@@ -416,7 +347,7 @@ static int exec(struct store *s, const char *sql, char *err, size_t errlen)
 static int migrate(struct store *s, const char *path, char *err, size_t errlen)
 {
 	struct db_stmt *st;
-	int version = 0, n = (int)(sizeof(migrations) / sizeof(migrations[0]));
+	int version = 0, n = db_schema_latest();
 	int pg = db_backend(s->db) == DB_POSTGRES;
 	char sub[ERRBUF_SIZE];
 	/* SQLite keeps the schema's version in the file's header; PostgreSQL in a table of its own. Two instances
@@ -450,8 +381,19 @@ static int migrate(struct store *s, const char *path, char *err, size_t errlen)
 		goto fail;
 	for (int v = version; v < n; v++) {
 		char pragma[96];
-		if (exec(s, migrations[v], sub, sizeof(sub)))
+		const struct db_migration *steps[8];
+		int k = db_schema_steps(v + 1, steps, 8);
+		if (!k) {
+			snprintf(sub, sizeof(sub), "no module registers version %d (a module's steps not linked in)", v + 1);
 			goto fail_rollback;
+		}
+		for (int i = 0; i < k; i++)
+			if (exec(s, steps[i]->sql, sub, sizeof(sub))) {
+				exec(s, "ROLLBACK", NULL, 0);
+				errf(err, errlen, "migrate '%s' to schema version %d (the %s's step): %s", path, v + 1,
+				     steps[i]->owner, sub);
+				return -TBT_EDB;
+			}
 		if (pg)
 			snprintf(pragma, sizeof(pragma), "DELETE FROM tbtwarn_schema; INSERT INTO tbtwarn_schema VALUES (%d)", v + 1);
 		else

@@ -6,6 +6,18 @@
 
 #include <stdio.h>
 
+/* The service's table, its step of the schema (db_schema_register): 12, several instances on one database (leases for
+ * the work one instance does at a time: the crawler, the alerter's collector). The alerter's claims on deliveries are
+ * the other half of version 12. */
+static const struct db_migration lease_schema[] = {
+	{12, "service", "CREATE TABLE leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires REAL NOT NULL);"},
+};
+
+__attribute__((constructor)) static void lease_schema_register(void)
+{
+	db_schema_register(lease_schema, sizeof(lease_schema) / sizeof(lease_schema[0]));
+}
+
 int lease_hold(struct archive *a, const char *name, const char *holder, double ttl, char *other, size_t otherlen,
 	       char *err, size_t errlen)
 {

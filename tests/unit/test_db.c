@@ -159,6 +159,29 @@ static void exercise(struct db *db)
 	assert_int_equal(db_exec(db, "DROP TABLE t_db"), 0);
 }
 
+/* Every version of the schema is registered by some owner, and version 12 by two (the service's leases, the
+ * alerter's claims). */
+static void the_owners_register_every_step(void **state)
+{
+	const struct db_migration *steps[8];
+	(void)state;
+	int latest = db_schema_latest();
+	if (latest < 13)
+		fail_msg("the schema's latest version is %d, want at least 13", latest);
+	for (int v = 1; v <= latest; v++)
+		if (db_schema_steps(v, steps, 8) < 1)
+			fail_msg("no owner registers version %d", v);
+	assert_int_equal(db_schema_steps(12, steps, 8), 2);
+	const char *a = steps[0]->owner, *b = steps[1]->owner;
+	if (!((!strcmp(a, "service") && !strcmp(b, "alerter")) || (!strcmp(a, "alerter") && !strcmp(b, "service"))))
+		fail_msg("version 12's owners: %s and %s, want service and alerter", a, b);
+	assert_int_equal(db_schema_steps(1, steps, 8), 1);
+	assert_string_equal(steps[0]->owner, "archive");
+	assert_int_equal(db_schema_steps(4, steps, 8), 1);
+	assert_string_equal(steps[0]->owner, "alerter");
+	assert_int_equal(db_schema_steps(latest + 1, steps, 8), 0);
+}
+
 static void the_layer_on_sqlite(void **state)
 {
 	char path[64], err[ERRBUF_SIZE];
@@ -203,6 +226,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(sqlite_sql_is_written_for_postgres),
+	    cmocka_unit_test(the_owners_register_every_step),
 	    cmocka_unit_test(the_layer_on_sqlite),
 	    cmocka_unit_test(the_layer_on_postgres),
 	};
