@@ -190,6 +190,8 @@ check-banned:
 		|| (echo "banned function used (see docs/design.md)"; exit 1)
 	$(Q)! grep -nE '\b(setenv|unsetenv|putenv|tzset|setlocale)\(' lib/*.[ch] db/*.[ch] net/*.[ch] indexer/*.[ch] crawler/*.[ch] alerter/*.[ch] translator/*.[ch] web/*.[ch] \
 		service/*.[ch] cli/*.[ch] || (echo "process-wide state changed while threads may run (see docs/design.md)"; exit 1)
+	$(Q)! grep -nE '\bdie\(' lib/*.[ch] db/*.[ch] net/*.[ch] indexer/*.[ch] indexer/*.cc crawler/*.[ch] alerter/*.[ch] translator/*.[ch] \
+		web/*.[ch] service/*.[ch] | grep -v '^lib/util\.[ch]:' || (echo "die() outside cli/: library code returns errors (see docs/design.md)"; exit 1)
 	$(Q)! grep -nE 'sqlite3|libpq-fe|PGconn' lib/*.[ch] net/*.[ch] indexer/*.[ch] indexer/*.cc crawler/*.[ch] alerter/*.[ch] translator/*.[ch] \
 		web/*.[ch] service/*.[ch] cli/*.[ch] || (echo "a database handle outside the storage layer db/ (see docs/design.md, Storage)"; exit 1)
 

@@ -4,6 +4,7 @@
 #include <xapian.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -29,6 +30,27 @@ struct idx {
 	// Every document carries IDX_SLOT_FACETS (an index made since it was introduced): facets read one value.
 	bool facet_slot = false;
 };
+
+/* The benchmarks' switches (docs/performance.md): read from the environment once, at the first search (whichever
+ * thread), unless idx_set_switch said first. */
+static std::atomic<int> switches[3] = {{-1}, {-1}, {-1}};
+static const char *const switch_env[3] = {"TBTWARN_NO_FACET_SLOT", "TBTWARN_NO_MONTH_SORT", "TBTWARN_NO_MONTH_PLAN"};
+
+static bool switch_on(enum idx_switch s)
+{
+	int v = switches[s].load(std::memory_order_relaxed);
+	if (v < 0) {
+		int expected = -1;
+		switches[s].compare_exchange_strong(expected, std::getenv(switch_env[s]) != nullptr ? 1 : 0);
+		v = switches[s].load(std::memory_order_relaxed);
+	}
+	return v == 1;
+}
+
+extern "C" void idx_set_switch(enum idx_switch s, int on)
+{
+	switches[s].store(on ? 1 : 0, std::memory_order_relaxed);
+}
 
 static const char MONTH_FLAG[] = "tbtwarn.month_terms";
 static const char FACET_FLAG[] = "tbtwarn.facet_slot";
@@ -586,7 +608,7 @@ extern "C" int idx_search(struct idx *x, const struct idx_query *q, unsigned off
 			Xapian::ValueCountMatchSpy(IDX_SLOT_RISK)};
 		MultiValueCountSpy cats(IDX_SLOT_CATEGORY);
 		FacetSpy facets;
-		const bool one_spy = x->facet_slot && !getenv("TBTWARN_NO_FACET_SLOT");
+		const bool one_spy = x->facet_slot && !switch_on(IDX_NO_FACET_SLOT);
 		if (q->facets && one_spy) {
 			enq.add_matchspy(&facets);
 		} else if (q->facets) {
@@ -604,7 +626,7 @@ extern "C" int idx_search(struct idx *x, const struct idx_query *q, unsigned off
 		// page from the newest months first (windows of 1, 2, 4... months), so that a broad search does not sort
 		// every match. The order is the same: months partition the documents, and within a window Xapian sorts by
 		// date then relevance as it would overall.
-		const bool by_month = q->by_date && x->month_terms && !getenv("TBTWARN_NO_MONTH_SORT");
+		const bool by_month = q->by_date && x->month_terms && !switch_on(IDX_NO_MONTH_SORT);
 		// In a date-sorted count pass that sees every match, the dates' counts say which months hold the page.
 		Xapian::ValueCountMatchSpy dates(IDX_SLOT_DISTRIBUTED);
 		if (by_month) {
@@ -635,7 +657,7 @@ extern "C" int idx_search(struct idx *x, const struct idx_query *q, unsigned off
 		};
 		if (!by_month) {
 			take(mset);
-		} else if (dates.get_total() == r->total && !getenv("TBTWARN_NO_MONTH_PLAN") && dates_are_iso(dates)) {
+		} else if (dates.get_total() == r->total && !switch_on(IDX_NO_MONTH_PLAN) && dates_are_iso(dates)) {
 			// Every match was counted: skip the months before the page and read only the months it spans, in
 			// one query.
 			std::map<std::string, Xapian::doccount, std::greater<std::string>> per;

@@ -123,4 +123,15 @@ size_t idx_results_facet(const struct idx_results *r, enum idx_slot slot, const 
 }
 #endif
 
+/* The benchmarks' switches, to measure a plan against the one it replaced (docs/performance.md): off, or on when the
+ * environment names them (TBTWARN_NO_FACET_SLOT, ..._NO_MONTH_SORT, ..._NO_MONTH_PLAN), read once; tests set them. */
+#ifdef __cplusplus
+extern "C" {
+#endif
+enum idx_switch { IDX_NO_FACET_SLOT, IDX_NO_MONTH_SORT, IDX_NO_MONTH_PLAN };
+void idx_set_switch(enum idx_switch s, int on);
+#ifdef __cplusplus
+}
+#endif
+
 #endif

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <pthread.h>
 #include <string.h>
 
 enum stmt_id {
@@ -411,6 +412,17 @@ fail:
 	return -TBT_EDB;
 }
 
+/* TBTWARN_DB_CACHE_MIB, read once (the web's reader threads open stores too). */
+static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
+static long cache_mib = 64;
+
+static void cache_env(void)
+{
+	const char *cm = getenv("TBTWARN_DB_CACHE_MIB");
+	if (cm && *cm && parse_long(cm, 1, 65536, &cache_mib))
+		cache_mib = 64;
+}
+
 int store_open(const char *path, struct store **out, char *err, size_t errlen)
 {
 	struct store *s = xcalloc(1, sizeof(*s));
@@ -423,10 +435,7 @@ int store_open(const char *path, struct store **out, char *err, size_t errlen)
 	/* WAL with synchronous=NORMAL: a crash of the process loses no committed transaction. */
 	/* A 64 MiB page cache by default: the indexes of a large archive stay in memory while an import updates them.
 	 * TBTWARN_DB_CACHE_MIB sets another size; the service sets its own ([service] db_cache). */
-	long cache_mib = 64;
-	const char *cm = getenv("TBTWARN_DB_CACHE_MIB");
-	if (cm && *cm && parse_long(cm, 1, 65536, &cache_mib))
-		cache_mib = 64;
+	pthread_once(&cache_once, cache_env);
 	if (db_backend(s->db) == DB_SQLITE &&
 	    exec(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;", sub, sizeof(sub))) {
 		errf(err, errlen, "open database '%s': %s", path, sub);

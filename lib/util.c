@@ -5,12 +5,19 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <pthread.h>
 #include <string.h>
 #include <time.h>
 
 static void oom(size_t n)
 {
 	fprintf(stderr, "tbtwarn: out of memory allocating %zu bytes\n", n);
+	abort();
+}
+
+void out_of_memory(const char *what)
+{
+	fprintf(stderr, "tbtwarn: out of memory: %s\n", what);
 	abort();
 }
 
@@ -217,14 +224,28 @@ void today_pin(const char *day)
 	snprintf(pinned_today, sizeof(pinned_today), "%s", day && strlen(day) == 10 ? day : "");
 }
 
+/* The clock's switches for tests and demos, read from the environment once (the first call, whichever thread):
+ * TBTWARN_TODAY pins the date, TBTWARN_CLOCK_OFFSET moves the clock by that many seconds. */
+static pthread_once_t clock_once = PTHREAD_ONCE_INIT;
+static char env_today[11];
+static double clock_shift;
+
+static void clock_env(void)
+{
+	const char *fixed = getenv("TBTWARN_TODAY"), *shift = getenv("TBTWARN_CLOCK_OFFSET");
+	if (fixed && strlen(fixed) == 10)
+		memcpy(env_today, fixed, 11);
+	if (shift && *shift)
+		clock_shift = strtod(shift, NULL);
+}
+
 void today_iso(char out[11])
 {
-	const char *fixed = getenv("TBTWARN_TODAY");
 	time_t t = time(NULL);
 	struct tm tm;
-	if (!(fixed && strlen(fixed) == 10) && pinned_today[0])
-		fixed = pinned_today;
-	if (fixed && strlen(fixed) == 10) {
+	pthread_once(&clock_once, clock_env);
+	const char *fixed = env_today[0] ? env_today : pinned_today[0] ? pinned_today : NULL;
+	if (fixed) {
 		memcpy(out, fixed, 11);
 		return;
 	}
@@ -235,9 +256,9 @@ void today_iso(char out[11])
 double now_epoch(void)
 {
 	struct timespec ts;
-	const char *shift = getenv("TBTWARN_CLOCK_OFFSET");
+	pthread_once(&clock_once, clock_env);
 	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9 + (shift ? strtod(shift, NULL) : 0);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9 + clock_shift;
 }
 
 long iso_days_between(const char *from, const char *to)

@@ -20,7 +20,10 @@ void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 
-/* Prints "tbtwarn: MESSAGE" to stderr and exits with status 2; only for main and configuration loading. */
+/* The one abort of library code, as x*alloc's: a library that could only fail for lack of memory did (what: which). */
+void out_of_memory(const char *what) __attribute__((noreturn));
+
+/* Prints "tbtwarn: MESSAGE" to stderr and exits with status 2; only for cli/ (make check-banned keeps it there). */
 void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
 /* Formats into a fixed buffer, always NUL-terminated (truncation is fine for messages). */

@@ -182,7 +182,7 @@ static void multi_init(struct multi *m, struct fetcher *f)
 	m->f = f;
 	m->h = curl_multi_init();
 	if (!m->h)
-		die("curl_multi_init failed");
+		out_of_memory("curl_multi_init"); /* libcurl fails it only for lack of memory */
 	curl_multi_setopt(m->h, CURLMOPT_SOCKETFUNCTION, on_socket);
 	curl_multi_setopt(m->h, CURLMOPT_SOCKETDATA, m);
 	curl_multi_setopt(m->h, CURLMOPT_TIMERFUNCTION, on_curl_timer);
@@ -509,7 +509,7 @@ static void begin(struct fetcher *f, struct transfer *t)
 {
 	CURL *e = curl_easy_init();
 	if (!e)
-		die("curl_easy_init failed");
+		out_of_memory("curl_easy_init"); /* libcurl fails it only for lack of memory */
 	t->easy = e;
 	t->started = ev_now(f->loop);
 	t->host->active++;

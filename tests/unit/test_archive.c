@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include "archive.h"
+#include "idx.h"
 #include "buf.h"
 #include "db.h"
 
@@ -231,7 +232,7 @@ static void fields_filter_the_search(void **state)
 {
 	struct archive *a = open_w();
 	(void)state;
-	setenv("TBTWARN_TODAY", "2025-05-20", 1);
+	today_pin("2025-05-20");
 	import_samples(a);
 	expect_search(a, "member:USA", "G/TBT/N/USA/2201/Add.1 G/TBT/N/USA/1364/Add.5 G/TBT/N/USA/2201");
 	expect_search(a, "member:美国 kind:notification", "G/TBT/N/USA/2201");
@@ -258,7 +259,7 @@ static void fields_filter_the_search(void **state)
 	expect_search(a, "open:yes member:USA", "G/TBT/N/USA/2201/Add.1 G/TBT/N/USA/2201");
 	expect_search(a, "open:yes hs:8507", "G/TBT/N/MEX/560 G/TBT/N/USA/2201");
 	expect_search(a, "-member:USA hs:8507", "G/TBT/N/MEX/560");
-	unsetenv("TBTWARN_TODAY");
+	today_pin(NULL);
 	archive_free(a);
 }
 
@@ -489,19 +490,19 @@ static void date_order_by_months_is_the_full_sort(void **state)
 			for (unsigned limit = 1; limit <= 9; limit += 4) {
 				struct search_opts o = {offset, limit, 1, 0, 0};
 				json_t *slow;
-				setenv("TBTWARN_NO_MONTH_SORT", "1", 1);
+				idx_set_switch(IDX_NO_MONTH_SORT, 1);
 				if (archive_search(a, queries[k], &o, &slow, err, sizeof(err)))
 					fail_msg("%s", err);
-				unsetenv("TBTWARN_NO_MONTH_SORT");
+				idx_set_switch(IDX_NO_MONTH_SORT, 0);
 				char *sl = json_dumps(json_object_get(slow, "hits"), JSON_COMPACT);
 				/* Both ways: the months planned from the counted dates, and windows of months. */
 				for (int windows = 0; windows < 2; windows++) {
 					json_t *fast;
 					if (windows)
-						setenv("TBTWARN_NO_MONTH_PLAN", "1", 1);
+						idx_set_switch(IDX_NO_MONTH_PLAN, 1);
 					if (archive_search(a, queries[k], &o, &fast, err, sizeof(err)))
 						fail_msg("%s", err);
-					unsetenv("TBTWARN_NO_MONTH_PLAN");
+					idx_set_switch(IDX_NO_MONTH_PLAN, 0);
 					char *f = json_dumps(json_object_get(fast, "hits"), JSON_COMPACT);
 					if (strcmp(f, sl))
 						fail_msg("query '%s' offset %u limit %u:\n months (%s) %s\n full sort %s", queries[k],
@@ -534,10 +535,10 @@ static void facets_from_one_value_are_the_six_slots(void **state)
 			json_t *one, *six;
 			if (archive_search(a, queries[k], &o, &one, err, sizeof(err)))
 				fail_msg("%s", err);
-			setenv("TBTWARN_NO_FACET_SLOT", "1", 1);
+			idx_set_switch(IDX_NO_FACET_SLOT, 1);
 			if (archive_search(a, queries[k], &o, &six, err, sizeof(err)))
 				fail_msg("%s", err);
-			unsetenv("TBTWARN_NO_FACET_SLOT");
+			idx_set_switch(IDX_NO_FACET_SLOT, 0);
 			if (!json_object_size(json_object_get(one, "facets")))
 				fail_msg("query '%s': no facets", queries[k]);
 			char *x = json_dumps(one, JSON_COMPACT), *y = json_dumps(six, JSON_COMPACT);

@@ -180,7 +180,7 @@ static void risk_weighs_market_categories_measure_and_time(void **state)
 	struct risk r;
 	struct cat_result cats;
 	(void)state;
-	setenv("TBTWARN_TODAY", "2025-05-01", 1);
+	today_pin("2025-05-01");
 	risk_config_default(&rc);
 	struct notif *n = mk("G/TBT/N/USA/2201", "Safety of lithium-ion batteries", "Lithium-ion batteries", "850760", NULL);
 	strv_push(&n->articles, "2.9.2");
@@ -198,7 +198,7 @@ static void risk_weighs_market_categories_measure_and_time(void **state)
 	assert_string_equal(r.level, "low");
 	notif_free(n);
 	risk_config_release(&rc);
-	unsetenv("TBTWARN_TODAY");
+	today_pin(NULL);
 }
 
 int main(void)
