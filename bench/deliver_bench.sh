@@ -5,10 +5,14 @@
 #             number of parallel sessions (8) reused between messages (-d)
 #   webhooks: BENCH_MAILS signed webhook deliveries to nginx answering 204: rate and peak memory
 # Prints "mail OURS_PER_S SOURCE_PER_S OURS_RSS_MIB SIZE" and "webhook PER_S RSS_MIB".
+# BENCH_INSTANCES=2 (with the store on PostgreSQL): two tbtwarn instances (two data directories, one secret) deliver
+# the same outbox at once, each what it claimed; the rates are then of both together (wall time until both are done)
+# and the memory is the larger of the two.
 set -eu
 B=$1
 W=$2
 N=${BENCH_MAILS:-10000}
+INST=${BENCH_INSTANCES:-1}
 BIN=${BENCH_BIN:-$PWD/tbtwarn}
 D=$(mkdir -p "$W" && cd "$W" && pwd)/deliver # absolute: nginx reads -c relative to its -p prefix
 rm -rf "$D"
@@ -35,6 +39,29 @@ trap 'kill $sink 2>/dev/null; nginx -c "$D/nginx/nginx.conf" -p "$D/nginx" -s st
 
 # N subscribers, each with one e-mail and one webhook subscription to the same notification: N alerts of each kind.
 export TBTWARN_DATA=$D/var
+# Instances that share a store share the secret their links are signed with.
+export TBTWARN_SECRET=${TBTWARN_SECRET:-bench-secret-0123456789abcdef0123456789abcdef}
+# deliver OUT MEM: tbtwarn alert --once as INST instances at once (the second in a data directory of its own); the
+# first's measure.py output in MEM, the others' beside it (MEM.2); returns when all are done.
+deliver() {
+	if [ "$INST" -eq 1 ]; then
+		python3 bench/measure.py "$BIN" alert --once > "$1" 2> "$2"
+		return
+	fi
+	i=1
+	pids=""
+	while [ $i -le "$INST" ]; do
+		data=$D/var
+		[ $i -gt 1 ] && data=$D/var$i
+		mkdir -p "$data"
+		sfx=""
+		[ $i -gt 1 ] && sfx=.$i
+		TBTWARN_DATA=$data python3 bench/measure.py "$BIN" alert --once > "$1$sfx" 2> "$2$sfx" &
+		pids="$pids $!"
+		i=$((i + 1))
+	done
+	for p in $pids; do wait "$p"; done
+}
 # The store: SQLite in the data directory, or PostgreSQL when TBTWARN_DATABASE_URL names it (bench/pg_bench.sh).
 q() {
 	if [ -n "${TBTWARN_DATABASE_URL:-}" ]; then psql -qAtX "$TBTWARN_DATABASE_URL" -c "$1"; else sqlite3 "$D/var/tbtwarn.db" "$1"; fi
@@ -68,7 +95,7 @@ kill $one
 size=$(cat "$D"/one/* | wc -c)
 
 t0=$(date +%s.%N)
-TBTWARN_SMTP_URL=smtp://127.0.0.1:$P python3 bench/measure.py "$BIN" alert --once > "$D/ours.out" 2> "$D/ours.mem"
+TBTWARN_SMTP_URL=smtp://127.0.0.1:$P deliver "$D/ours.out" "$D/ours.mem"
 t1=$(date +%s.%N)
 sent=$(q "SELECT count(*) FROM outbox WHERE kind = 'alert' AND state = 'sent'")
 [ "$sent" -eq "$N" ] || { echo "deliver_bench: only $sent of $N e-mails sent" >&2; tail -3 "$D/ours.out" >&2; exit 1; }
@@ -83,16 +110,18 @@ sed 's/"commentDeadlineDate": "2025-05-23T00:00:00+02:00"/"commentDeadlineDate":
 TBTWARN_SMTP_URL= "$BIN" alert --once > /dev/null 2>&1 || true
 q "UPDATE outbox SET state = 'pending', next_attempt = 0 WHERE kind = 'alert' AND state = 'failed' AND last_error LIKE '%refused to connect%'"
 t4=$(date +%s.%N)
-TBTWARN_ALLOW_TARGETS=127.0.0.0/8 python3 bench/measure.py "$BIN" alert --once > "$D/hooks.out" 2> "$D/hooks.mem"
+TBTWARN_ALLOW_TARGETS=127.0.0.0/8 deliver "$D/hooks.out" "$D/hooks.mem"
 t5=$(date +%s.%N)
-hooks=$(grep -c '(webhook)$' "$D/hooks.out" || true)
+hooks=$(cat "$D"/hooks.out* | grep -c '(webhook)$' || true)
 [ "$hooks" -eq "$N" ] || { echo "deliver_bench: only $hooks of $N webhooks delivered" >&2; tail -3 "$D/hooks.out" >&2; exit 1; }
-python3 - "$N" "$t0" "$t1" "$t2" "$t3" "$t4" "$t5" "$D" "$size" <<'PY'
-import sys
-n = int(sys.argv[1]); t = [float(x) for x in sys.argv[2:8]]; d = sys.argv[8]; size = sys.argv[9]
-mem = lambda f: int(open(d + "/" + f).read().split("peak_rss_kib=")[1].split()[0]) // 1024
-# Ours: the wall time of the tbtwarn process as measure.py saw it (start to exit), not Python's own start-up around it.
-wall = lambda f: float(open(d + "/" + f).read().split("wall_s=")[1].split()[0])
+python3 - "$N" "$t0" "$t1" "$t2" "$t3" "$t4" "$t5" "$D" "$size" "$INST" <<'PY'
+import glob, sys
+n = int(sys.argv[1]); t = [float(x) for x in sys.argv[2:8]]; d = sys.argv[8]; size = sys.argv[9]; inst = int(sys.argv[10])
+val = lambda path, key: float(open(path).read().split(key + "=")[1].split()[0])
+mem = lambda f: int(max(val(p, "peak_rss_kib") for p in glob.glob(d + "/" + f + "*"))) // 1024
+# Ours: the wall time of the tbtwarn process as measure.py saw it (start to exit), not Python's own start-up around it;
+# with several instances (started together), the longest of them.
+wall = lambda f: max(val(p, "wall_s") for p in glob.glob(d + "/" + f + "*"))
 print("mail %.0f %.0f %d %s" % (n / wall("ours.mem"), n / (t[3] - t[2]), mem("ours.mem"), size))
 print("webhook %.0f %d" % (n / wall("hooks.mem"), mem("hooks.mem")))
 PY

@@ -5,8 +5,9 @@
 #   delivery: bench/deliver_bench.sh's BENCH_MAILS e-mails and webhooks, outbox on SQLite  vs  on PostgreSQL
 # PostgreSQL: a cluster of our own (tests/pg.sh) with synchronous_commit off, the durability SQLite's WAL with
 # synchronous=NORMAL gives (a crash of the process loses nothing, a crash of the machine the last commits).
+#   two instances: the same delivery on PostgreSQL by two tbtwarn instances at once (BENCH_INSTANCES=2)
 # Prints "pgimport LITE_S PG_S LITE_RSS PG_RSS", "pgsearch LITE_P99_US PG_P99_US", "pgdeliver LITE_MAIL_S PG_MAIL_S
-# LITE_HOOK_S PG_HOOK_S" (rates per second).
+# LITE_HOOK_S PG_HOOK_S", "pgdeliver2 MAIL_S HOOK_S" (rates per second).
 set -eu
 B=$1
 W=$2
@@ -39,3 +40,7 @@ pm=$(echo "$pd" | awk '/^mail/ {print $2}')
 lh=$(echo "$ld" | awk '/^webhook/ {print $2}')
 ph=$(echo "$pd" | awk '/^webhook/ {print $2}')
 echo "pgdeliver $lm $pm $lh $ph"
+# Two instances on the same PostgreSQL, delivering one outbox at once (each what it claimed).
+psql -qAtX "$URL" -c "CREATE SCHEMA dlv2" > /dev/null
+p2=$(BENCH_INSTANCES=2 TBTWARN_DATABASE_URL="$URL&options=-c%20search_path%3Ddlv2" sh bench/deliver_bench.sh "$B" "$W/pg-dl-pg2")
+echo "pgdeliver2 $(echo "$p2" | awk '/^mail/ {print $2}') $(echo "$p2" | awk '/^webhook/ {print $2}')"

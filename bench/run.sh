@@ -43,10 +43,12 @@ echo "web: wrk against tbtwarn serve"
 web=$(sh bench/web_bench.sh "$B" "$W" | tr '\n' ' ')
 echo "translation: the archive through a stand-in provider"
 trb=$(sh bench/translate_bench.sh "$B" "$W")
+echo "PostgreSQL beside SQLite: import, search, delivery; two instances"
+pgb=$(sh bench/pg_bench.sh "$B" "$W" | tr '\n' ' ')
 
-python3 - "$N" "$bare" "$t0" "$t1" "$ours_s" "$bare_s" "$W" "$cls" "$mat" "$dlv" "$web" "$trb" <<'PY'
+python3 - "$N" "$bare" "$t0" "$t1" "$ours_s" "$bare_s" "$W" "$cls" "$mat" "$dlv" "$web" "$trb" "$pgb" <<'PY'
 import sys
-n, bare, t0, t1, ours_s, bare_s, w, cls, mat, dlv, web, trb = sys.argv[1:]
+n, bare, t0, t1, ours_s, bare_s, w, cls, mat, dlv, web, trb, pgb = sys.argv[1:]
 n = int(n)
 bd, bsec, brate = bare.split()
 osec = float(t1) - float(t0)
@@ -87,4 +89,18 @@ print("| translation of %d notifications (%d segments): tbtwarn CPU per segment,
     tn, tseg, 1e6 * float(tcpu) / max(tseg, 1), 1e6 * float(icpu) / n, 100 * (float(tcpu) / max(tn, 1)) / (float(icpu) / n)))
 print("| translation: segments the memory answered | %.0f %% | | | |" % (100 * tmem / max(tseg, 1)))
 print("| translation: requests to the provider, wall time s, peak memory MiB | %s, %s, %d | | | |" % (treq, twall, int(trss) // 1024))
+pg = {}
+for line in pgb.replace(" pg", "\npg").splitlines():
+    f = line.split()
+    if f:
+        pg[f[0]] = f[1:]
+li, pi = float(pg["pgimport"][0]), float(pg["pgimport"][1])
+print("| import of %d on PostgreSQL, docs/s | %.0f | %.0f (SQLite) | %.2fx the time | |" % (n, n / pi, n / li, pi / li))
+print("| search p99 on PostgreSQL, us | %s | %s (SQLite) | %.2fx | |" % (pg["pgsearch"][1], pg["pgsearch"][0], float(pg["pgsearch"][1]) / float(pg["pgsearch"][0])))
+lm, pm, lh, ph = pg["pgdeliver"]
+print("| e-mails on PostgreSQL, messages/s | %s | %s (SQLite) | %.0f %% | |" % (pm, lm, 100 * float(pm) / float(lm)))
+print("| webhooks on PostgreSQL, deliveries/s | %s | %s (SQLite) | %.0f %% | |" % (ph, lh, 100 * float(ph) / float(lh)))
+m2, h2 = pg["pgdeliver2"]
+print("| two instances on one PostgreSQL: e-mails, messages/s | %s | %s (one instance) | %.2fx | |" % (m2, pm, float(m2) / float(pm)))
+print("| two instances on one PostgreSQL: webhooks, deliveries/s | %s | %s (one instance) | %.2fx | |" % (h2, ph, float(h2) / float(ph)))
 PY
