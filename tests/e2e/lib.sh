@@ -8,10 +8,14 @@ trap 'rm -rf "$TMP"' EXIT
 export TBTWARN_DATA="$TMP/var"
 n=0
 
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "#   $l"; done; }
+STEP=""
+# step NAME: the checks that follow belong to the step NAME: said once as a TAP comment, and before each check's
+# name, so that a failure says in which step of the script it happened.
+step() { STEP=$*; echo "# step: $STEP"; }
+ok() { n=$((n + 1)); echo "ok $n - ${STEP:+$STEP: }$1"; }
+not_ok() { n=$((n + 1)); echo "not ok $n - ${STEP:+$STEP: }$1"; shift; for l in "$@"; do echo "#   $l"; done; }
 # skip WHAT WHY: a check that does not apply to this run (TAP's SKIP directive), said with the reason.
-skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
+skip() { n=$((n + 1)); echo "ok $n - ${STEP:+$STEP: }$1 # SKIP $2"; }
 
 # The store's backend: tests/run.sh runs the suite a second time on PostgreSQL (PG_URL set, TBTWARN the wrapper
 # tests/pg-tbtwarn). on_postgres is true then.
@@ -60,7 +64,7 @@ wait_for() {
 	i=0
 	while ! "$@" > /dev/null 2>&1; do
 		i=$((i + 1))
-		[ $i -gt 400 ] && { not_ok "$what (timed out)"; return 1; }
+		[ $i -gt 400 ] && { not_ok "$what (timed out)" "waited 20 s for this to succeed: $*"; return 1; }
 		sleep 0.05
 	done
 	ok "$what"

@@ -3,6 +3,7 @@
 . "$(dirname "$0")/lib.sh"
 S=$ROOT/tests/data/samples
 
+step "import"
 run "$TBTWARN" import "$S"/*
 expect_eq "import of the samples exits 0" "$rc" 0
 expect_eq "import summary counts every record" "$out" "added 23, updated 1, unchanged 0, rejected 0"
@@ -12,8 +13,9 @@ expect_eq "a second import changes nothing" "$out" "added 0, updated 0, unchange
 
 run "$TBTWARN" --data "$TMP/other" import --format eping "$S/eping-2025-03-a.json"
 expect_eq "--data overrides TBTWARN_DATA" "$out" "added 14, updated 0, unchanged 0, rejected 0"
-[ -d "$TMP/other/index" ] && ok "the archive (its index) is in the --data directory" || not_ok "the archive (its index) is in the --data directory"
+[ -d "$TMP/other/index" ] && ok "the archive (its index) is in the --data directory" || not_ok "the archive (its index) is in the --data directory" "$TMP/other holds: $(ls "$TMP/other" 2>&1 | tr '\n' ' ')"
 
+step "search"
 run "$TBTWARN" search --json lithium battery
 expect_eq "search --json exits 0" "$rc" 0
 got=$(printf '%s' "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["total"], " ".join(h["symbol"] for h in d["hits"]), sorted(d["hits"][0].keys()), sorted(d["facets"].keys()))')
@@ -31,6 +33,7 @@ expect_eq "offset pages on" "$got" "['2025-04-14', '2025-04-11']"
 run "$TBTWARN" search 锂电池 member:MEX
 expect_match "Chinese search prints a table with the symbol" "$out" "^G/TBT/N/MEX/560 +MEX +2025-04-15 +2025-06-14 +墨西哥"
 
+step "CSV export"
 run "$TBTWARN" search --csv hs:9503
 first=$(printf '%s' "$out" | head -n 1 | tr -d '\r')
 expect_eq "CSV header after a UTF-8 BOM (Excel and WPS show the Chinese), the web export's columns" "$first" \
@@ -49,6 +52,7 @@ r = list(csv.DictReader(sys.stdin.read().lstrip("\ufeff").splitlines(True)))[0]
 print(r["category_names"], "|", r["objectives"])')
 expect_eq "--lang en names them in English" "$got" "Toys, games and festive articles | Protection of human health or safety"
 
+step "bad and hostile queries"
 run "$TBTWARN" search 'date:2025-03' 'deadline:..2025-05-16' 'open:no'
 expect_match "date ranges combine (the USA measure's deadline moved to June by its addendum)" "$out" "^1-1 of 1$"
 
@@ -62,6 +66,7 @@ run "$TBTWARN" search --json ''
 got=$(printf '%s' "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])')
 expect_eq "the archive is intact after it" "$got" 23
 
+step "show"
 run "$TBTWARN" show G/TBT/N/USA/2201
 expect_match "show prints the title" "$out" "^Title +Safety Standard for Lithium-Ion Batteries"
 expect_match "show lists related documents" "$out" "G/TBT/N/USA/2201/Add.1 +addendum +2025-04-09"
@@ -75,6 +80,7 @@ run "$TBTWARN" show G/TBT/N/USA/1
 expect_eq "show of a missing symbol exits 1" "$rc" 1
 expect_eq "and says so" "$err" "tbtwarn: show: no notification 'G/TBT/N/USA/1' in the archive"
 
+step "reindex"
 run "$TBTWARN" reindex
 expect_eq "reindex reports the count" "$out" "reindexed 23 notifications"
 run "$TBTWARN" search --json hs:8507

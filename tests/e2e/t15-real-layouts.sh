@@ -6,6 +6,7 @@
 L=$ROOT/tests/data/layouts
 
 # Step 1: each fixture alone, as many records as its expectation lists.
+step "1: each fixture alone"
 for f in "$L"/*; do
 	case $f in *.expect.json) continue ;; esac
 	base=${f%.*}
@@ -16,6 +17,7 @@ for f in "$L"/*; do
 done
 
 # Step 2: all of them again: nothing changes.
+step "2: all of them again"
 total=$(python3 -c 'import json,sys; print(sum(len(json.load(open(f))["records"]) for f in sys.argv[1:]))' "$L"/*.expect.json)
 set --
 for f in "$L"/*; do case $f in *.expect.json) ;; *) set -- "$@" "$f" ;; esac; done
@@ -23,6 +25,7 @@ run "$TBTWARN" import "$@"
 expect_match "a second import of every layout is unchanged" "$out" "^added 0, updated 0, unchanged $total, rejected [0-9]+$"
 
 # Step 3: the joint notification's records keep their own ids and have no history versions.
+step "3: the joint notification's records keep their own ids and have no"
 run "$TBTWARN" show --json G/TBT/N/BHR/712
 got=$(printf '%s' "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["eping_id"], d["text"]["en"]["member_name"], len(d["history"]), d["also_symbols"])')
 expect_eq "BHR's record has BHR's ePing id and no history" "$got" "130211 Bahrain 0 ['G/TBT/N/KWT/690', 'G/TBT/N/YEM/301']"
@@ -31,6 +34,7 @@ got=$(printf '%s' "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); 
 expect_eq "Yemen's record has Yemen's id" "$got" "130212 Yemen 0"
 
 # Step 4: in a fresh archive with a subscriber for the Gulf, the page alerts once; re-importing it alerts nobody.
+step "4: in a fresh archive with a subscriber for the Gulf"
 export TBTWARN_DATA="$TMP/gulf"
 run "$TBTWARN" subscriber add --email gulf@seats.example.cn --confirmed
 "$TBTWARN" subscription add "$out" --channel email --member BHR > /dev/null

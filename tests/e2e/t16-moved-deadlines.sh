@@ -13,6 +13,7 @@ export TBTWARN_SMTP_URL=smtp://127.0.0.1:$P TBTWARN_TODAY=2025-04-03 TBTWARN_WRI
 mails() { python3 "$ROOT/tests/maildir.py" "$TMP/mail"; }
 
 # Step 1: the base, and a subscriber who reads Chinese, alerted to it.
+step "1: the base"
 "$TBTWARN" import "$M/base.txt" > /dev/null
 run "$TBTWARN" subscriber add --email wu@toys.example.cn --name 吴 --confirmed
 SUB=$out
@@ -21,6 +22,7 @@ run "$TBTWARN" alert --once
 expect_match "the base is alerted" "$out" "^alert: 1 notifications matched, 1 deliveries queued, 1 sent"
 
 # Step 2: the addendum moves the deadline from 10 May to 20 June.
+step "2: the addendum moves the deadline from 10 May to 20 June"
 run "$TBTWARN" import "$M/addendum.txt"
 expect_eq "the addendum is added" "$out" "added 1, updated 0, unchanged 0, rejected 0"
 run "$TBTWARN" show --json G/TBT/N/CAN/745
@@ -31,6 +33,7 @@ run "$TBTWARN" show G/TBT/N/CAN/745
 expect_match "show prints the current deadline and where it comes from" "$out" "^Current deadline +2025-06-20 \(by G/TBT/N/CAN/745/Add.1\)$"
 
 # Step 3: after the old deadline, the measure is still open.
+step "3: after the old deadline"
 run env TBTWARN_TODAY=2025-05-15 "$TBTWARN" search --json open:yes
 got=$(printf '%s' "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(sorted((h["symbol"], h["comment_deadline"]) for h in d["hits"]))')
 expect_eq "open:yes on 15 May finds the measure at its new deadline" "$got" \
@@ -39,6 +42,7 @@ run env TBTWARN_TODAY=2025-05-15 "$TBTWARN" search --json 'deadline:2025-05-01..
 expect_match "and no longer at the old one" "$out" '"total": 0'
 
 # Step 4: the addendum's alert says what changed, in Chinese.
+step "4: the addendum's alert says what changed"
 run env TBTWARN_TODAY=2025-05-06 "$TBTWARN" alert --once
 expect_match "the addendum is alerted" "$out" "^alert: 1 notifications matched, 1 deliveries queued, 1 sent"
 got=$(mails | python3 -c "
@@ -49,6 +53,7 @@ for l in sys.stdin:
 expect_eq "its mail says 评议截止日期延长至 2025-06-20（原为 2025-05-10）" "$got" "True True True"
 
 # Step 5: the reminder comes before the new deadline, not the old one.
+step "5: the reminder comes before the new deadline"
 run env TBTWARN_TODAY=2025-05-08 "$TBTWARN" alert --once
 got=$(mails | grep -c 'reminder' || true)
 expect_eq "no reminder before the old deadline" "$got" 0
@@ -59,6 +64,7 @@ print([m['message_id'] for l in sys.stdin for m in [json.loads(l)] if 'reminder'
 expect_eq "one reminder, for 20 June" "$got" "['<tbtwarn.reminder.$SUB.G/TBT/N/CAN/745.2025-06-20@tbtwarn>']"
 
 # Step 6: the web: the dashboard's closing list and the calendar, one entry per measure at the new date.
+step "6: the web"
 TBTWARN_TODAY=2025-06-10 "$TBTWARN" serve --listen 127.0.0.1:0 > "$TMP/serve.out" 2> "$TMP/serve.err" &
 srv=$!
 wait_for "the service listens" grep -q "serving http" "$TMP/serve.out"

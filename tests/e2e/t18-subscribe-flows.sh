@@ -12,6 +12,7 @@ U=$(sed -n "s/.*serving \(http[^ ]*\).*/\1/p" "$TMP/serve.out" | head -n 1); U=$
 tok() { curl -s "$U/api/csrf" | python3 -c 'import json,sys; print(json.load(sys.stdin)["csrf"])'; }
 
 # Step 1: the preview: a count and the three newest of the last 90 days.
+step "1: the preview"
 got=$(curl -s -G "$U/api/preview" --data-urlencode 'keywords=锂电池，power banks' | python3 -c '
 import json, sys
 d = json.load(sys.stdin)
@@ -27,6 +28,7 @@ got=$(curl -s -G "$U/api/preview" --data-urlencode 'keywords=toys, OR (' | pytho
 expect_eq "operators and brackets in keywords are only words, never a syntax error" "$got" True
 
 # Step 2: subscribe with a list of keywords; the stored query says OR.
+step "2: subscribe with a list of keywords"
 T=$(tok)
 code=$(curl -s -o "$TMP/sub.json" -w '%{http_code}' -H "X-CSRF-Token: $T" --data-urlencode 'email=lin@chargers.example.cn' \
 	--data-urlencode 'keywords=锂电池, power bank; 充电器' "$U/api/subscribe")
@@ -41,6 +43,7 @@ expect_match "the subscription fires (锂电池 finds the Mexican lithium batter
 
 # Step 3: unsubscribe, then (a quarter of an hour later) subscribe again: a new request to confirm, only the new
 # subscription.
+step "3: unsubscribe, then (a quarter of an hour later) subscribe again"
 "$TBTWARN" subscriber unsubscribe "$SID" > /dev/null
 TBTWARN_CLOCK_OFFSET=900 "$TBTWARN" serve --listen 127.0.0.1:0 > "$TMP/serve.out" 2> "$TMP/serve.err" &
 srv=$!
@@ -51,6 +54,7 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -H "X-CSRF-Token: $T" --data-urlen
 	--data-urlencode 'category=toys_games' "$U/api/subscribe")
 expect_eq "subscribing again answers 202" "$code" 202
 # (Once in CI this server did not answer at all: say what it said, and whether it still runs.)
+step "(Once in CI this server did not answer at all"
 [ "$code" = 202 ] || { echo "# serve: $(kill -0 $srv 2>/dev/null && echo running || echo gone); its stderr:"; sed 's/^/#   /' "$TMP/serve.err" | tail -n 20; }
 got=$("$TBTWARN" outbox --json | python3 -c "import json,sys; print(sorted(r['message_id'] for r in json.load(sys.stdin) if r['kind'] == 'confirm' and r['subscriber'] == $SID))")
 expect_eq "a second request to confirm, under its own Message-ID" "$got" "['<tbtwarn.confirm.$SID.2@tbtwarn>', '<tbtwarn.confirm.$SID@tbtwarn>']"

@@ -1,6 +1,7 @@
 #!/bin/sh
 # t20: broken and hostile input: clear errors naming file and record, good records kept, exit status 1.
 . "$(dirname "$0")/lib.sh"
+step "refused input"
 B=$ROOT/tests/data/bad
 S=$ROOT/tests/data/samples
 
@@ -44,6 +45,7 @@ expect_eq "nothing partial was stored" "$count" 5
 
 # A joint notification naming thousands of symbols is refused whole, at once, without touching the rest of the file;
 # a real joint one (the seven Gulf states) becomes seven records, each naming the six others.
+step "A joint notification naming thousands of symbols is refused whole"
 export TBTWARN_DATA="$TMP/var-joint"
 python3 - "$S/eping-2025-03-a.json" "$TMP/joint.json" "$S/wto-tbt-vnm-245.txt" "$TMP/joint.txt" <<'PY'
 import json, sys

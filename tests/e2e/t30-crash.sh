@@ -1,6 +1,7 @@
 #!/bin/sh
 # t30: kill -9 during an import, then again, then finish: every record is stored once, the index matches the store.
 . "$(dirname "$0")/lib.sh"
+step "a crash during an import"
 python3 "$ROOT/bench/gen.py" 6000 "$TMP/pages" 500 11
 
 for round in 1 2 3; do

@@ -1,6 +1,7 @@
 #!/bin/sh
 # t40: the crawler against a real HTTP server on loopback: every kind of source, and every way a source can fail.
 . "$(dirname "$0")/lib.sh"
+step "the first round"
 python3 "$ROOT/tests/fixture_server.py" "$ROOT/tests/data" > "$TMP/port" 2>"$TMP/server.err" &
 server=$!
 trap 'kill $server 2>/dev/null; rm -rf "$TMP"' EXIT
@@ -140,6 +141,7 @@ got=$(python3 -c 'import json,sys; d={s["name"]: s for s in json.load(open(sys.a
 expect_eq "sources report health, cursor and the last error" "$got" "ok True failing 1 fetch '$U/500' failed: HTTP 500"
 
 # The second round: conditional requests, nothing new, and the flaky source recovers.
+step "The second round"
 run "$TBTWARN" --config "$TMP/crawl.ini" crawl --once --source docs
 expect_match "unchanged documents cost a 304 each" "$out" "^docs: ok, 2 fetched \(2 not modified\): added 0, updated 0, unchanged 0"
 run "$TBTWARN" --config "$TMP/crawl.ini" crawl --once --source flaky

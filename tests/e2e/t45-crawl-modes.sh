@@ -1,6 +1,7 @@
 #!/bin/sh
 # t45: plain crawl runs what is due; --watch polls until SIGTERM and stops cleanly.
 . "$(dirname "$0")/lib.sh"
+step "crawl modes"
 CFG=$ROOT/config/demo.ini
 
 run "$TBTWARN" --config "$CFG" crawl

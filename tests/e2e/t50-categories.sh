@@ -1,6 +1,7 @@
 #!/bin/sh
 # t50: Guangdong categories: measured quality (the tests fail if it drops), code look-ups, search, show, reclassify.
 . "$(dirname "$0")/lib.sh"
+step "classification and codes"
 E=$ROOT/tests/data/eval
 
 run "$TBTWARN" eval-categories --min-precision 0.95 --min-recall 0.95 "$E/labels.tsv" "$E/eval-eping.json" "$E/eval-zh.txt" "$E/eval-real-titles.json"
@@ -31,6 +32,7 @@ got=$(printf '%s' "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); 
 expect_eq "show --json: an addendum inherits its base's categories, with evidence and risk" "$got" "['lithium_batteries', 'two_wheelers'] ['confidence', 'evidence', 'evidence_zh', 'id', 'name_en', 'name_zh'] True True True"
 
 # An operator adds a category and reclassifies, without a rebuild.
+step "An operator adds a category and reclassifies"
 cp "$ROOT/config/categories.tsv" "$TMP/cats.tsv"
 printf 'micromobility\tMicromobility\t微出行\t871160\t\tmicromobility;e-scooter\t微出行\t\tproposal\n' >> "$TMP/cats.tsv"
 run "$TBTWARN" --categories "$TMP/cats.tsv" reclassify

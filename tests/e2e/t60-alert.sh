@@ -3,6 +3,7 @@
 # checks Standard Webhooks signatures with the npm standardwebhooks package; every alert delivered once, failures
 # retried or stopped as they should.
 . "$(dirname "$0")/lib.sh"
+step "alerts by e-mail and webhook"
 command -v smtp-sink >/dev/null || { not_ok "smtp-sink is installed (postfix)"; exit 1; }
 SECRET=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
 mkdir -p "$TMP/mail" "$TMP/mail4" && chmod 755 "$TMP" && chmod 777 "$TMP/mail" "$TMP/mail4"
@@ -81,6 +82,7 @@ expect_match "a second run sends nothing again" "$out" "^alert: 0 notifications 
 expect_eq "and the sink got nothing more" "$(ls "$TMP/mail" | wc -l)" 5
 
 # A changed notification is a new alert; a relay that answers 4xx is retried, 5xx is a permanent failure.
+step "A changed notification is a new alert"
 sed 's/"commentDeadlineDate": "2025-05-13T00:00:00+02:00"/"commentDeadlineDate": "2025-06-30T00:00:00+02:00"/' "$ROOT/tests/data/samples/eping-2025-03-a.json" > "$TMP/changed.json"
 "$TBTWARN" import "$TMP/changed.json" > /dev/null
 run env TBTWARN_SMTP_URL=smtp://127.0.0.1:$P4 TBTWARN_ALLOW_TARGETS=127.0.0.0/8 "$TBTWARN" alert --once

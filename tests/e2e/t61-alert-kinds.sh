@@ -25,6 +25,7 @@ count_mail() { mails | python3 -c "import json,sys; print(sum(1 for l in sys.std
 export TBTWARN_TODAY=2025-04-01
 
 # Double opt-in: the request goes out at once, its link confirms, a forged token does not.
+step "Double opt-in"
 run "$TBTWARN" subscriber add --email chen@lamps.example.cn --name 陈静 --org 中山灯饰
 D=$out
 expect_eq "subscriber add sends the confirmation request at once" "$(count_mail "m['message_id'] == '<tbtwarn.confirm.$D@tbtwarn>'")" 1
@@ -65,6 +66,7 @@ run env TBTWARN_RETRY_BASE=1s "$TBTWARN" alert --once; printf "%s\n" "$err" >&2
 expect_match "the first run sends the immediate alerts" "$out" "^alert: 14 notifications matched, 10 deliveries queued, 4 sent, 3 to retry, 1 failed$"
 
 # Robots: each in its own format, DingTalk and Feishu signed; a robot's rate limit is retried.
+step "Robots"
 got=$(curl -s "$W/log" | python3 -c '
 import json, sys
 log = json.load(sys.stdin)
@@ -81,6 +83,7 @@ active=$("$TBTWARN" subscription list "$A" | python3 -c "import json,sys; print(
 expect_eq "410 Gone disables the webhook subscription" "$active" "[False]"
 
 # Digest: nothing for the daily subscription until its hour, then one message with everything, high risk first.
+step "Digest"
 expect_eq "the daily subscription's alerts are held" "$(count_mail "m['to'] == '<li@gd-battery.example.cn>'")" 0
 held=$("$TBTWARN" outbox --json | python3 -c "import json,sys; print(sum(1 for r in json.load(sys.stdin) if r['subscription'] == $AD and r['state'] == 'held'))")
 [ "$held" -ge 2 ] && ok "several alerts held for the digest ($held)" || not_ok "several alerts held for the digest" "got: $held"
@@ -104,6 +107,7 @@ expect_eq "a webhook that failed once got the same webhook-id again, and took it
 
 # Reminders: 5 days before the deadline, once; the addendum that moves the deadline cancels the one still held and
 # brings a new one before the new date.
+step "Reminders"
 run env TBTWARN_TODAY=2025-05-08 TBTWARN_CLOCK_OFFSET=90000 "$TBTWARN" alert --once
 expect_eq "a reminder 5 days before the deadline" "$(count_mail "m['message_id'] == '<tbtwarn.reminder.$BI.G/TBT/N/USA/2201.2025-05-13@tbtwarn>'")" 1
 got=$(mails | python3 -c "
@@ -124,6 +128,7 @@ run env TBTWARN_TODAY=2025-06-07 TBTWARN_CLOCK_OFFSET=90000 "$TBTWARN" alert --o
 expect_eq "and a new reminder comes before the new deadline" "$(count_mail "m['message_id'] == '<tbtwarn.reminder.$BI.G/TBT/N/USA/2201.2025-06-12@tbtwarn>'")" 1
 
 # Unsubscribe with the token from the mail's List-Unsubscribe header: nothing more goes out, waiting rows cancelled.
+step "Unsubscribe with the token from the mail's List-Unsubscribe header"
 url=$(mails | python3 -c "
 import json, sys
 for l in sys.stdin:
@@ -141,6 +146,7 @@ run "$TBTWARN" alert --once
 expect_eq "an unsubscribed subscriber gets nothing more" "$(count_mail "m['to'] == '<buyer@eu-import.example.com>'")" "$before"
 
 # subscription test: one sample now, marked as a test; refused for an address not yet confirmed.
+step "subscription test"
 run "$TBTWARN" subscription test "$AD"
 expect_eq "subscription test delivers one sample" "$rc:$(count_mail "m['message_id'].startswith('<tbtwarn.test.$AD.') and m['subject'].startswith('[测试] ')")" "0:1"
 run "$TBTWARN" subscriber add --email new@example.cn
@@ -150,6 +156,7 @@ run "$TBTWARN" subscription test "$out"
 expect_match "and refused before the address is confirmed" "$rc:$err" "^1:.*has not confirmed|^2:.*has not confirmed"
 
 # CSV import: a spreadsheet's export with a BOM; good rows in, bad rows named by line, known addresses skipped.
+step "CSV import"
 printf '\357\273\277email,name,org,lang,confirmed\r\nzhou@furniture.example.cn,周伟,"佛山家具, 有限公司",zh,yes\r\nnot-an-address,x,y,zh,no\r\nli@gd-battery.example.cn,李,z,zh,yes\r\nhu@ceramics.example.cn,胡,陶瓷,fr,no\r\n"kim@toys.example.kr",Kim,"Toys ""Seoul""",en,no\r\nbad\377@example.cn,x,y,zh,no\r\n' > "$TMP/subs.csv"
 run "$TBTWARN" subscriber import "$TMP/subs.csv"
 expect_eq "import reports what it did and fails on bad rows" "$rc:$out" "1:import: 2 added (1 to confirm), 1 already known, 3 bad rows"

@@ -28,12 +28,14 @@ for s in $(seq 1 120); do
 done
 
 # Match first (one transaction), then deliver under fire.
+step "Match first (one transaction)"
 "$TBTWARN" alert --once > /dev/null 2>&1 &
 pid=$!
 kill -9 $pid 2>/dev/null
 wait $pid 2>/dev/null
 kills=0
 # Each round kills the alerter as soon as the sink has taken another 30 messages: always in mid-batch.
+step "Each round kills the alerter as soon as the sink has taken another 30"
 for round in 1 2 3 4 5 6 7 8; do
 	before=$(ls "$TMP/mail" | wc -l)
 	"$TBTWARN" alert --once > /dev/null 2>&1 &
@@ -67,5 +69,6 @@ expect_eq "every alert arrived, under its own id, and the outbox says sent for a
 # 250 was read but not yet committed and the next one, whose body goes out on the 354 that came in the same read
 # (net/smtp.c pipelines a message's envelope behind the previous one's data); and 8 webhooks. (Seen: 130 raw
 # duplicates in 8 kills under ASan, over the 16 per kill this test once assumed.)
+step "At most the deliveries in flight at each kill can arrive twice"
 [ "${4:-999}" -le $((kills * 24)) ] && ok "raw duplicates only from deliveries in flight at a kill (${4})" ||
 	not_ok "raw duplicates bounded" "got ${4:-none}, bound $((kills * 24))"

@@ -25,6 +25,7 @@ ids() { for f in "$TMP/$1"/*; do [ -f "$f" ] && sed -n 's/^Message-ID: //p' "$f"
 retry_all() { for id in $("$TBTWARN" outbox --json | python3 -c 'import json,sys; print(" ".join(str(r["id"]) for r in json.load(sys.stdin) if r["state"] == "retrying"))'); do "$TBTWARN" outbox retry "$id" > /dev/null; done; }
 
 # A relay without PIPELINING.
+step "A relay without PIPELINING"
 mail_archive plain 40
 sink plain -p
 run env TBTWARN_SMTP_URL=smtp://127.0.0.1:$P "$TBTWARN" alert --once
@@ -34,6 +35,7 @@ expect_eq "each once, under the outbox's Message-IDs" "$(ids plain | uniq -d | w
 
 # International addresses go as libcurl's own transfers, on the fetcher's multi handle, while the sessions run: a
 # session's connection must survive the other transfers (libcurl prunes or reuses what sits in a shared cache).
+step "International addresses go as libcurl's own transfers"
 mail_archive idn 30
 printf 'email,confirmed\n采购@例子.中国,yes\nsales@bücher.example,yes\n' > "$TMP/idn.csv"
 "$TBTWARN" subscriber import "$TMP/idn.csv" > /dev/null
@@ -45,6 +47,7 @@ expect_eq "with international addresses among them, every alert sent, none to re
 expect_eq "each once" "$(ids idn | uniq -d | wc -l) $(ids idn | wc -l)" "0 $total"
 
 # A relay that hangs up at DATA: nothing arrives, nothing is marked sent, every alert waits for a retry.
+step "A relay that hangs up at DATA"
 mail_archive cut 40
 sink cut -q DATA
 run env TBTWARN_SMTP_URL=smtp://127.0.0.1:$P "$TBTWARN" alert --once
@@ -59,6 +62,7 @@ expect_eq "a good relay then takes each of them once" "$(outbox_count sent) $(id
 
 # A relay that takes the message and hangs up instead of answering: the message may have arrived; it goes again under
 # the same Message-ID, so a receiver that dedupes sees it once.
+step "A relay that takes the message and hangs up instead of answering"
 mail_archive dot 40
 sink dot -q .
 run env TBTWARN_SMTP_URL=smtp://127.0.0.1:$P "$TBTWARN" alert --once

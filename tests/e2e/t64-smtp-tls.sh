@@ -4,6 +4,7 @@
 # alert arrives once, over TLS, authenticated, its commands pipelined; a wrong password fails for good with the
 # relay's reason; an unverifiable certificate sends nothing; `tbtwarn doctor` tells the two apart.
 . "$(dirname "$0")/lib.sh"
+step "relays over TLS"
 command -v openssl >/dev/null || { not_ok "openssl is installed"; exit 1; }
 srvs=
 trap 'kill $srvs 2>/dev/null; rm -rf "$TMP"' EXIT

@@ -3,6 +3,7 @@
 # archive, checked by an independent client (tests/node/api.test.mjs: Ajv against docs/openapi.json, feedparser,
 # ical.js), with postfix's smtp-sink receiving the confirmation mails.
 . "$(dirname "$0")/lib.sh"
+step "the API, checked by an independent client"
 command -v smtp-sink >/dev/null || { not_ok "smtp-sink is installed (postfix)"; exit 1; }
 [ -d "$ROOT/tests/node/node_modules/ajv" ] || { not_ok "npm packages installed (scripts/deps.sh test)"; exit 1; }
 mkdir -p "$TMP/mail" && chmod 755 "$TMP" && chmod 777 "$TMP/mail"
@@ -20,6 +21,7 @@ expect_match "serve says where it listens" "$BASE" "^http://127\.0\.0\.1:[0-9]+$
 node "$ROOT/tests/node/api.test.mjs" "$BASE" "$ROOT/docs/openapi.json" "$TMP/mail" "$TBTWARN_ADMIN_TOKEN" "$TBTWARN_SECRET" > "$TMP/api.out" 2>&1
 rc=$?
 # The client's own checks, renumbered into this script's count.
+step "The client's own checks"
 while IFS= read -r line; do
 	case "$line" in
 	"ok "*) ok "${line#ok [0-9]* - }" ;;
@@ -30,6 +32,7 @@ done < "$TMP/api.out"
 expect_eq "the API client finished cleanly" "$rc:$(grep -c '^ok ' "$TMP/api.out")" "0:$(grep -c '^ok ' "$TMP/api.out")"
 expect_match "every request is in the access log (logfmt)" "$(cat "$TMP/serve.log")" 'method=GET path="/api/notifications" status=200 bytes=[0-9]+ ms=[0-9.]+'
 # Searches run on the server's search threads: forty at once, each answer is its own request's.
+step "Searches run on the server's search threads"
 pids=
 for i in $(seq 1 40); do
 	curl -s -o "$TMP/par.$i" "$BASE/api/notifications?q=lithium+OR+toys+OR+q$i&per_page=$((i % 5 + 1))" &
@@ -47,6 +50,7 @@ kill -TERM $srv
 wait $srv
 expect_eq "SIGTERM stops the server cleanly" "$?" 0
 # The same search on the loop (search_threads = 0) answers the same.
+step "The same search on the loop"
 printf '[web]\nsearch_threads = 0\n' > "$TMP/loop.ini"
 "$TBTWARN" --config "$TMP/loop.ini" serve --listen 127.0.0.1:0 > "$TMP/serve2.out" 2> "$TMP/serve2.log" &
 srv=$!

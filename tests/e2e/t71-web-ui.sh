@@ -7,6 +7,7 @@ command -v chromium >/dev/null || { not_ok "chromium is installed (scripts/deps.
 "$TBTWARN" import "$ROOT"/tests/data/samples/* > /dev/null
 export TBTWARN_TODAY=2025-04-20
 # A subscriber who reads English, with one subscription that matches and one that never can: the manage page.
+step "A subscriber who reads English"
 SID=$("$TBTWARN" subscriber add --email lin@cells.example.cn --lang en --confirmed)
 "$TBTWARN" subscription add "$SID" --channel email --category lithium_batteries > /dev/null
 "$TBTWARN" subscription add "$SID" --channel email --query zzqxjv > /dev/null
@@ -28,4 +29,4 @@ while IFS= read -r line; do
 	esac
 done < "$TMP/ui.out"
 expect_eq "the browser test finished cleanly" "$rc" 0
-[ -s "$ART/search.png" ] && [ -s "$ART/notification.png" ] && [ -s "$ART/phone.png" ] && ok "screenshots saved in $ART" || not_ok "screenshots saved"
+[ -s "$ART/search.png" ] && [ -s "$ART/notification.png" ] && [ -s "$ART/phone.png" ] && ok "screenshots saved in $ART" || not_ok "screenshots saved" "in $ART: $(ls "$ART" 2>&1 | tr '\n' ' ')"

@@ -30,6 +30,7 @@ BASE=http://127.0.0.1:$W
 wait_for "the service answers" sh -c "curl -s '$BASE/api/notifications?q=lithium' | grep -q G/TBT/N/USA/2201"
 
 # Ten bursts of twenty concurrent searches and the statistics (also on the search threads); between bursts a new file brings new notifications.
+step "Ten bursts of twenty concurrent searches and the statistics"
 queries='lithium -toys batter* "technical+regulation" member:USA+-energy category:lithium_batteries date:2025-01-01..2025-12-31 hs:85 type:xyz toys+OR+lithium'
 crossed=0
 bad=0
@@ -73,6 +74,7 @@ expect_eq "200 concurrent searches and 10 statistics: each answered (a bad query
 expect_eq "and each with its own request's answer" "$crossed" 0
 wait_for "notifications crawled meanwhile are found by the search threads" sh -c "curl -s '$BASE/api/notifications?q=symbol:G/TBT/N/USA/7210' | grep -q '\"total\":1,'"
 # Clients that hang up while their search is on a thread (the connection suspended): the answer finds no one.
+step "Clients that hang up while their search is on a thread"
 python3 - "$W" <<'PY'
 import socket, sys
 for i in range(30):

@@ -3,6 +3,7 @@
 # data directory, configuration errors named by file and line, SIGHUP reload (a bad file keeps the running one),
 # /metrics and /healthz, operator notices told once, SIGTERM stops cleanly, backup while running, doctor.
 . "$(dirname "$0")/lib.sh"
+step "start"
 W=$(free_port)
 mkdir -p "$TMP/fix" "$TMP/more"
 cp "$ROOT"/tests/data/samples/eping-2025-03-a.json "$TMP/fix/"
@@ -35,6 +36,7 @@ export TBTWARN_TODAY=2025-04-01 TBTWARN_SECRET=svc-test
 "$TBTWARN" subscription add 1 --channel email --category lithium_batteries > /dev/null
 
 # A bad configuration is refused before anything starts, naming file, line and key.
+step "A bad configuration is refused before anything starts"
 printf '[crawler]\npolite_delay = 0s\n[sourse typo]\nkind = dir\n' > "$TMP/bad.ini"
 run "$TBTWARN" --config "$TMP/bad.ini" run
 expect_match "an unknown section stops the start, with file and line" "$rc:$err" "^2:.*bad.ini:3: unknown section \[sourse typo\]"
@@ -59,11 +61,13 @@ expect_match "/metrics: an unhealthy source" "$m" '^tbtwarn_source_healthy\{sour
 expect_match "logs are logfmt with levels and components" "$(head -n 3 "$TMP/log")" '^ts=[0-9T:-]+Z level=info component=service msg="tbtwarn running'
 
 # The broken source is told to the operator once, however many checks see it.
+step "The broken source is told to the operator once"
 wait_for "the operator is told about the broken source" sh -c "grep -l 'To: <ops@tbtwarn.example.cn>' $TMP/mail/new/* | grep -q ."
 wait_for "several more checks see it" sh -c "[ \$(grep -c 'operator already told: .tbtwarn. source broken' $TMP/log) -ge 3 ]"
 expect_eq "only once" "$(grep -l 'To: <ops@tbtwarn.example.cn>' "$TMP"/mail/new/* | wc -l)" 1
 
 # SIGHUP: a bad file is refused and the service keeps running; a good one adds a source.
+step "SIGHUP"
 cp "$TMP/run.ini" "$TMP/run.ini.good"
 sed -i 's/^collect_interval = 0.2s$/collect_interval = often/' "$TMP/run.ini"
 kill -HUP $pid
@@ -75,6 +79,7 @@ kill -HUP $pid
 wait_for "a good reload adds the new source, whose notifications arrive" sh -c "curl -s 'http://127.0.0.1:$W/api/notifications/G/TBT/N/CHL/712' | grep -q '\"symbol\"'"
 
 # Backup while running, and restore from it.
+step "Backup while running"
 if on_postgres; then
 	run "$TBTWARN" backup "$TMP/backup"
 	expect_match "backup on PostgreSQL says to use PostgreSQL's tools" "$rc:$err" "^2:tbtwarn: backup: the store is on PostgreSQL: back it up with pg_dump"

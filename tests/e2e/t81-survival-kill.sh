@@ -41,6 +41,7 @@ done
 export TBTWARN_TODAY=2025-04-01
 
 # Each life ends by kill -9 as soon as the sink has taken 40 more messages (or the crawl was seen, for the first).
+step "Each life ends by kill -9 as soon as the sink has taken 40 more"
 kills=0
 for life in 1 2 3 4 5 6 7 8 9 10; do
 	before=$(ls "$TMP/mail" | wc -l)
@@ -58,6 +59,7 @@ done
 [ $kills -ge 8 ] && ok "the service was killed -9 $kills times mid-work" || not_ok "killed mid-work" "only $kills kills landed"
 
 # The last life runs until the outbox is empty.
+step "The last life runs until the outbox is empty"
 "$TBTWARN" --config "$TMP/run.ini" run > /dev/null 2>> "$TMP/log" &
 srv=$!
 i=0

@@ -30,6 +30,7 @@ export TBTWARN_TODAY=2025-04-01
 srv=$!
 sink=
 trap 'kill $srv $sink 2>/dev/null; rm -rf "$TMP"' EXIT
+step "The relay is down"
 # The relay is down: every delivery fails and is retried; after the first burst, one probe at a time.
 rows() { curl -s "http://127.0.0.1:$W/metrics" | awk '/^tbtwarn_deliveries\{/ {s += $2} END {print s + 0}'; }
 i=0
@@ -40,6 +41,7 @@ done
 cnt=$(grep -c 'retrying <tbtwarn' "$TMP/log")
 [ "$cnt" -ge $((total + 10)) ] && ok "with the relay down, deliveries are retried, one probe at a time ($cnt retries so far)" || not_ok "retries while down" "$cnt"
 # Back.
+step "Back"
 smtp-sink -u nobody -d "$TMP/mail/%M." 127.0.0.1:$P 100 & sink=$!
 i=0
 until [ -z "$(curl -s "http://127.0.0.1:$W/metrics" | grep -E '^tbtwarn_deliveries\{state="(pending|retrying)"')" ] || [ $i -gt 600 ]; do i=$((i + 1)); sleep 0.05; done

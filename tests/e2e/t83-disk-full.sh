@@ -30,15 +30,18 @@ srv=$!
 trap 'kill $srv 2>/dev/null; wait $srv 2>/dev/null; umount "$TMP/small" 2>/dev/null; rm -rf "$TMP"' EXIT
 wait_for "the first fixture is in" sh -c "curl -s http://127.0.0.1:$W/metrics | grep -q '^tbtwarn_notifications 14$'"
 # Fill the disk to under min_free.
+step "Fill the disk to under min_free"
 avail=$(df -k "$TMP/small" | awk 'NR == 2 {print $4}')
 dd if=/dev/zero of="$TMP/small/filler" bs=1k count=$((avail - 8 * 1024)) 2> /dev/null
 wait_for "a nearly full disk is reported by /healthz" sh -c "curl -s http://127.0.0.1:$W/healthz | grep -q 'almost full'"
 expect_eq "with 503" "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$W/healthz")" 503
 expect_match "and an error in the log" "$(cat "$TMP/log")" 'level=error component=service msg="the disk of .* is almost full .*paused'
 # New work is not taken: a new fixture waits.
+step "New work is not taken"
 cp "$ROOT"/tests/data/samples/wto-tbt-chl-712.txt "$TMP/fix/"
 # Truly full: what little is left goes too; the service keeps running and answers (Xapian may refuse a search on a
 # full disk: then the answer says so).
+step "Truly full"
 dd if=/dev/zero of="$TMP/small/filler2" bs=1k 2> /dev/null
 code=$(curl -s -o "$TMP/body" -w "%{http_code}" "http://127.0.0.1:$W/api/notifications?q=lithium")
 expect_match "a full disk: a search is answered, or refused with a JSON error that says why" "$code $(head -c 300 "$TMP/body")" '^(200 \{"total"|500 \{"status":500,"code":"search_failed","message":".*No space left on device)' 

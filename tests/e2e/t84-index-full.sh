@@ -26,6 +26,7 @@ srv=$!
 trap 'kill $srv 2>/dev/null; wait $srv 2>/dev/null; umount "$TMP/var/index" 2>/dev/null; rm -rf "$TMP"' EXIT
 wait_for "the service is up" sh -c "curl -sf http://127.0.0.1:$W/healthz"
 # The index's file system is filled; the database's is not.
+step "The index's file system is filled"
 dd if=/dev/zero of="$TMP/var/index/filler" bs=4k 2> /dev/null
 cp "$ROOT"/tests/data/samples/eping-2025-03-a.json "$TMP/fix/"
 wait_for "the store takes the notifications" sh -c "curl -s http://127.0.0.1:$W/metrics | grep -q '^tbtwarn_notifications 14$'"
@@ -34,6 +35,7 @@ wait_for "/healthz says the index is behind, and why" sh -c \
 expect_eq "with 503" "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$W/healthz")" 503
 expect_match "/metrics shows the lag" "$(curl -s http://127.0.0.1:$W/metrics)" '^tbtwarn_index_lag 14$'
 # Space returns: the next crawl round catches up without a reindex.
+step "Space returns"
 rm -f "$TMP/var/index/filler"
 wait_for "when space returns the index catches up by itself" sh -c "curl -s http://127.0.0.1:$W/metrics | grep -q '^tbtwarn_index_lag 0$'"
 expect_match "/healthz is ok again" "$(curl -s http://127.0.0.1:$W/healthz)" '"status": ?"ok"'

@@ -22,12 +22,13 @@ fresh() {
 imp() { "$TBTWARN" import "$ROOT"/tests/data/samples/* > /dev/null; }
 fresh spellings
 # Every spelling of loopback that the old check (on the URL's text) let through, and names that resolve to it.
+step "Every spelling of loopback that the old check"
 for u in "http://0:$P/a" "http://127.1:$P/b" "http://2130706433:$P/c" "http://0x7f000001:$P/d" \
 	"http://0177.0.0.1:$P/e" "http://user@127.0.0.1:$P/f" "http://localhost:$P/g" "http://LocalHost:$P/h" \
 	"http://[::1]:$P/i" "http://[::ffff:127.0.0.1]:$P/j" "http://[::ffff:7f00:1]:$P/k" "http://127.0.0.2:$P/l" \
 	"http://169.254.169.254/latest/meta-data/" "http://0xa9fea9fe/m" "http://10.1.2.3/n" "http://100.64.0.1/o" \
 	"http://192.168.1.1/p" "http://[fe80::1]/q" "http://[fc00::1]/r" "http://224.0.0.1/s" "http://[2002:7f00:1::]/t"; do
-	"$TBTWARN" subscription add "$S" --channel webhook --url "$u" --member USA > /dev/null || not_ok "subscription add $u"
+	"$TBTWARN" subscription add "$S" --channel webhook --url "$u" --member USA > /dev/null || not_ok "subscription add $u" "it exited non-zero (want: accepted, refused only at delivery)"
 done
 "$TBTWARN" subscription add "$S" --channel wecom --url "http://localhost:$P/wecom?key=x" --member USA > /dev/null
 imp
@@ -48,6 +49,7 @@ expect_match "mapped IPv6 forms are judged by their IPv4 address" "$out" "refuse
 expect_match "a name that resolves to loopback is refused" "$(printf '%s' "$out" | grep -c 'refused to connect to \(127\.0\.0\.1\|::1\)')" "^[1-9]"
 
 # The operator may allow named ranges (an intranet receiver): 127.0.0.2/32 alone here.
+step "The operator may allow named ranges (an intranet receiver)"
 fresh allowed
 "$TBTWARN" subscription add "$S" --channel webhook --url "http://127.0.0.2:$P/allowed" --member KOR > /dev/null
 "$TBTWARN" subscription add "$S" --channel webhook --url "http://127.0.0.1:$P/not-allowed" --member KOR > /dev/null
@@ -59,6 +61,7 @@ run env TBTWARN_ALLOW_TARGETS=10.0.0.0/33 "$TBTWARN" alert --once
 expect_match "a bad range is named" "$err" "TBTWARN_ALLOW_TARGETS: '10\.0\.0\.0/33': an IPv4 prefix is at most 32 bits"
 
 # A subscription nobody confirmed delivers nothing, whatever its channel, even to an allowed target.
+step "A subscription nobody confirmed delivers nothing"
 fresh unconfirmed
 run "$TBTWARN" subscriber add --email stranger@elsewhere.example.com
 S2=$out
@@ -70,6 +73,7 @@ expect_eq "an unconfirmed subscriber's webhook and robot reach nobody" "$(count)
 expect_match "they are cancelled, saying why" "$out" "cancelled <tbtwarn[^>]*>: the subscriber has not confirmed the address"
 
 # A target that keeps failing is paused after pause_after attempts in a row, and its owner told once.
+step "A target that keeps failing is paused after pause_after attempts in a"
 cat > "$TMP/pause.ini" <<INI
 [alert]
 allow_targets = 127.0.0.2

@@ -7,6 +7,7 @@
 export TBTWARN_TODAY=2025-04-20
 
 # ---- the secret ----
+step "the secret"
 run "$TBTWARN" subscriber add --email owner@firm.example.cn --confirmed
 SID=$out
 run "$TBTWARN" doctor
@@ -42,6 +43,7 @@ else
 fi
 
 # ---- bad settings are named, with file and line ----
+step "bad settings are named"
 printf '[web]\nwrite_rate = lots\n' > "$TMP/bad1.ini"
 run "$TBTWARN" --config "$TMP/bad1.ini" serve --listen 127.0.0.1:0
 expect_match "a bad write_rate" "$rc:$err" "^2:.*bad1.ini:2: write_rate wants requests per duration such as 20/1m, got 'lots'"
@@ -56,6 +58,7 @@ run "$TBTWARN" --config "$TMP/bad4.ini" alert --once
 expect_match "a bad pause_after" "$rc:$err" "bad4.ini:2: pause_after wants 1 to 1000 failed attempts in a row, got '0'"
 
 # ---- a server with generous rate limits: links, CSRF, messages per address ----
+step "a server with generous rate limits"
 export TBTWARN_WRITE_RATE=1000/1m
 cat > "$TMP/web2.ini" <<INI
 [web]
@@ -69,6 +72,7 @@ while ! grep -q serving "$TMP/serve2.out" 2>/dev/null && [ $i -lt 500 ]; do i=$(
 BASE=$(sed -n 's|^tbtwarn: serving \(http://[0-9.:]*\)/$|\1|p' "$TMP/serve2.out")
 BASE2=$BASE
 # Links signed with the constant older versions used are worthless now.
+step "Links signed with the constant older versions used are worthless now"
 forged=$(python3 -c 'import hmac,hashlib,sys; print(hmac.new(b"tbtwarn-unsubscribe", ("manage:%s" % sys.argv[1]).encode(), hashlib.sha256).hexdigest())' "$SID")
 expect_eq "a manage link forged with the old constant is refused" "$(curl -s -o /dev/null -w '%{http_code}' "$BASE/api/manage?s=$SID&t=$forged")" 403
 good=$(python3 -c 'import hmac,hashlib,sys; print(hmac.new(sys.argv[2].encode(), ("manage:%s" % sys.argv[1]).encode(), hashlib.sha256).hexdigest())' "$SID" "$first")
@@ -95,6 +99,7 @@ page=$(curl -s "$BASE/unsubscribe?s=$SID&t=$(python3 -c 'import hmac,hashlib,sys
 expect_match "the unsubscribe page's form carries a token" "$page" 'name="csrf" value="[0-9]+\.[0-9a-f]{32}"'
 
 # At most one confirm or manage message per address in 10 minutes, whoever asks: 30 requests, 1 message.
+step "At most one confirm or manage message per address in 10 minutes"
 T=$(curl -s "$BASE2/api/csrf" | python3 -c 'import json,sys; print(json.load(sys.stdin)["csrf"])')
 for victim in victim@elsewhere.example.com owner@firm.example.cn; do
 	answers=""
@@ -102,7 +107,7 @@ for victim in victim@elsewhere.example.com owner@firm.example.cn; do
 		answers="$answers$(curl -s -H "X-CSRF-Token: $T" --data-urlencode "email=$victim" -d category=toys_games "$BASE2/api/subscribe" | md5sum)"
 	done
 	expect_eq "30 requests for $victim: one answer for all" "$(printf '%s' "$answers" | tr ' -' '\n\n' | grep -c . )" 30
-	[ "$(printf '%s' "$answers" | tr ' -' '\n\n' | grep . | sort -u | wc -l)" = 1 ] || not_ok "the answers differ for $victim"
+	[ "$(printf '%s' "$answers" | tr ' -' '\n\n' | grep . | sort -u | wc -l)" = 1 ] || not_ok "the answers differ for $victim" "answers: $answers"
 	msgs=$("$TBTWARN" outbox --json | python3 -c '
 import json, sys
 print(sum(1 for r in json.load(sys.stdin) if r["kind"] in ("confirm", "manage") and r["subscriber"] == int(sys.argv[1])))' \
@@ -113,6 +118,7 @@ kill $srv2
 unset TBTWARN_WRITE_RATE
 
 # ---- a server with strict limits: rates, slow clients ----
+step "a server with strict limits"
 cat > "$TMP/web.ini" <<INI
 [web]
 write_rate = 5/1m
@@ -128,9 +134,11 @@ while ! grep -q serving "$TMP/serve.out" 2>/dev/null && [ $i -lt 500 ]; do i=$((
 BASE=$(sed -n 's|^tbtwarn: serving \(http://[0-9.:]*\)/$|\1|p' "$TMP/serve.out")
 
 # Rate limits: 5 writes a minute per client, 8 in all; the rest 429 with Retry-After.
+step "Rate limits"
 codes=""
 T13=$(tok 127.0.0.13)
 # Each with another X-Forwarded-For: from a client that is no trusted proxy, the header changes nothing.
+step "Each with another X-Forwarded-For"
 for k in 1 2 3 4 5 6; do codes="$codes $(post 127.0.0.13 "$T13" -H "X-Forwarded-For: 10.9.8.$k")"; done
 expect_eq "a client's writes past its limit get 429, whatever X-Forwarded-For says" "$codes" " 202 202 202 202 202 429"
 expect_match "with Retry-After" "$(cat "$TMP/hdrs")" "^Retry-After: [0-9]+"
@@ -143,6 +151,7 @@ expect_eq "reading is never limited" "$(curl -s -o /dev/null -w '%{http_code}' -
 
 # Slow clients: 1,000 connections from 127.0.0.1 trickling header lines. The server holds at most
 # max_client_connections of them, cuts those after head_timeout, and answers others all along.
+step "Slow clients"
 python3 "$ROOT/tests/e2e/slowclient.py" 127.0.0.1 "${BASE##*:}" 1000 8 > "$TMP/slow.json" &
 slow=$!
 sleep 0.5

@@ -24,6 +24,7 @@ PY
 "$TBTWARN" import "$TMP/hostile.json" > /dev/null
 
 # CSV: a cell that starts like a formula is text.
+step "CSV"
 run "$TBTWARN" search --csv 'symbol:G/TBT/N/USA/9901'
 expect_match "search --csv neutralises a formula" "$out" "^G/TBT/N/USA/9901,.*,\"'=HYPERLINK\(\"\"http"
 "$TBTWARN" serve --listen 127.0.0.1:0 > "$TMP/serve.out" 2> "$TMP/serve.log" &
@@ -39,6 +40,7 @@ print(sorted(set(c[0] for c in rows[1] if c and c[0] in "=+-@'"'"'" and not re.f
 expect_eq "export.csv: no cell starts with = + - @ unless it is a plain number (each is quoted text)" "$got" "[\"'\"]"
 
 # Links: only plain web addresses are kept.
+step "Links"
 got=$("$TBTWARN" show --json G/TBT/N/USA/9901 | python3 -c 'import json,sys; n=json.load(sys.stdin); print(n.get("notification_url"), n.get("document_urls"))')
 expect_eq "javascript: and data: links are not stored; the https one is" "$got" "None ['https://docs.example.org/ok.pdf']"
 page=$(curl -s "$BASE/api/notifications/G/TBT/N/USA/9901")
@@ -46,6 +48,7 @@ expect_eq "nor served" "$(printf '%s' "$page" | grep -ci 'javascript:\|data:text
 kill $srv
 
 # Robots and mail: the title cannot forge a link.
+step "Robots and mail"
 run "$TBTWARN" subscriber add --email li@gd-battery.example.cn --confirmed
 A=$out
 "$TBTWARN" subscription add "$A" --channel wecom --url "$W/wecom" --member USA > /dev/null
@@ -66,22 +69,24 @@ expect_eq "WeCom and Feishu messages link to tbtwarn alone" "$got" "2 ['http://1
 expect_eq "the HTML mail has no javascript: link" "$(grep -rli 'href="javascript' "$TMP/mail/new" | wc -l)" 0
 
 # Addresses and URLs that are not what they seem.
+step "Addresses and URLs that are not what they seem"
 for bad in "$(printf 'li\377@firm.example.cn')" "li@[127.0.0.1]" "li@127.0.0.1" "li%evil.example@firm.example.cn" \
 	"li..wang@firm.example.cn" ".li@firm.example.cn" "li@firm..example.cn" "li@-firm.example.cn" "li@firm.example.123"; do
 	run "$TBTWARN" subscriber add --email "$bad"
-	[ "$rc" -ne 0 ] || not_ok "subscriber add refuses '$bad'"
+	[ "$rc" -ne 0 ] || not_ok "subscriber add refuses '$bad'" "exit status: $rc (want non-zero)" "said: $out"
 done
 ok "subscriber add refuses invalid UTF-8, IP literals, '%', '..' and numeric top-level domains"
 run "$TBTWARN" subscriber add --email 李明@例子.中国
 expect_eq "an internationalised address is accepted" "$rc" 0
 for u in "$(printf 'https://hook.example/x\r\nX-Injected: 1')" "https://hook.example/a b" "https://hook.example/\"><script>" "javascript:alert(1)" "https://[::1]x]/" "https://hook.example/[x](http://evil)" "https:///nohost"; do
 	run "$TBTWARN" subscription add "$A" --channel webhook --url "$u" --member USA
-	[ "$rc" -ne 0 ] || not_ok "subscription add refuses the URL '$u'"
+	[ "$rc" -ne 0 ] || not_ok "subscription add refuses the URL '$u'" "exit status: $rc (want non-zero)" "said: $out"
 done
 ok "subscription add refuses URLs with CR/LF, spaces, quotes, other schemes or no host"
 expect_match "saying why, on one line" "$err" "needs an http or https address without spaces or control characters, got 'https:///nohost'"
 
 # doctor notices a record changed behind tbtwarn's back.
+step "doctor notices a record changed behind tbtwarn's back"
 db_query "$TBTWARN_DATA" "UPDATE notifications SET doc = replace(doc, 'lithium', 'lithiun') WHERE symbol = 'G/TBT/N/USA/9901'"
 run "$TBTWARN" doctor
 expect_match "doctor checks every record's content hash" "$out" "^FAIL every record matches its content hash \(2 checked\): 1 do not \(G/TBT/N/USA/9901\)"
