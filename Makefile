@@ -22,7 +22,7 @@ V ?= 0
 Q := $(if $(filter 1,$(V)),,@)
 msg = $(if $(filter 1,$(V)),,@printf '  %-6s %s\n' $(1) $(2);)
 
-PKGS := sqlite3 xapian-core jansson libcrypto libcurl libxml-2.0 zlib libmicrohttpd poppler-glib libzip libpq
+PKGS := sqlite3 xapian-core jansson libcrypto libcurl libxml-2.0 zlib libmicrohttpd poppler-glib libzip libpq libsodium
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lev -lm -pthread
 CMOCKA_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null)

@@ -18,7 +18,8 @@ struct cli {
 	const char *data, *config;
 };
 
-/* The commands, one file per family: cmd_archive.c, cmd_crawl.c, cmd_translate.c, cmd_alert.c, cmd_service.c. */
+/* The commands, one file per family: cmd_archive.c, cmd_crawl.c, cmd_translate.c, cmd_alert.c, cmd_service.c,
+ * cmd_user.c. */
 int cmd_import(const struct cli *cl, int argc, char **argv);
 int cmd_search(const struct cli *cl, int argc, char **argv);
 int cmd_show(const struct cli *cl, int argc, char **argv);
@@ -39,6 +40,7 @@ int cmd_serve(const struct cli *cl, int argc, char **argv);
 int cmd_run(const struct cli *cl, int argc, char **argv);
 int cmd_doctor(const struct cli *cl, int argc, char **argv);
 int cmd_backup(const struct cli *cl, int argc, char **argv);
+int cmd_user(const struct cli *cl, int argc, char **argv);
 
 /* The usage convention: why NULL prints the command's usage lines on stdout and returns 0 (--help); otherwise
  * "tbtwarn: CMD: WHY" (unless why is "") and the lines on stderr, and returns 2, the exit status of a usage error. */

@@ -41,6 +41,8 @@ static const char usage[] =
 	"  reclassify                                       classify the archive again with the current categories\n"
 	"  eval-categories [--text-only] [--min-precision P] [--min-recall R] LABELS FILE...\n"
 	"                                                   measure the classifier against labelled notifications\n"
+	"  user add NAME --role admin|analyst|translator|expert --password-stdin [--categories ID,...]\n"
+	"  user list [--json] | remove NAME | passwd NAME --password-stdin   the people who work the service\n"
 	"  version                                          print the version\n"
 	"  help [COMMAND]                                   this text, or one command's lines of it\n"
 	"\n"
@@ -224,6 +226,7 @@ static const struct command {
 	{"codes", cmd_codes},
 	{"reclassify", cmd_reclassify},
 	{"eval-categories", cmd_eval},
+	{"user", cmd_user},
 	{"version", cmd_version},
 	{"help", cmd_help},
 };

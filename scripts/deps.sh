@@ -1,7 +1,7 @@
 #!/bin/sh
 # deps.sh [build|test|bench|all]: installs the Debian packages tbtwarn needs that are missing (as root, with apt-get).
 set -eu
-build="gcc g++ make pkg-config libsqlite3-dev libxapian-dev libjansson-dev libssl-dev libcmocka-dev libcurl4-openssl-dev libev-dev libxml2-dev zlib1g-dev libmicrohttpd-dev libpoppler-glib-dev libzip-dev libpq-dev"
+build="gcc g++ make pkg-config libsqlite3-dev libxapian-dev libjansson-dev libssl-dev libcmocka-dev libcurl4-openssl-dev libev-dev libxml2-dev zlib1g-dev libmicrohttpd-dev libpoppler-glib-dev libzip-dev libpq-dev libsodium-dev"
 test="sqlite3 python3 curl postfix openssl fonts-wqy-microhei postgresql"
 bench="nginx-light clang hyperfine wrk"
 case "${1:-build}" in

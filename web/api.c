@@ -1,6 +1,7 @@
 /* api.c: the JSON API (docs/openapi.json): search with filters and facets, one notification, statistics, categories,
  * sources, exports, subscription endpoints and the administration endpoints. */
 #include "http.h"
+#include "accounts.h"
 
 #include "csv.h"
 #include "export.h"
@@ -888,26 +889,154 @@ static enum MHD_Result api_manage(struct req *r)
 
 /* ---- administration ---- */
 
-static int admin_ok(struct req *r, enum MHD_Result *answered)
+/* The session cookie's token (64 hex digits), or 0 when the request has none. */
+static int cookie_token(struct req *r, char out[ACCOUNTS_TOKEN_LEN])
+{
+	const char *c = req_header(r, "Cookie");
+	for (const char *p = c; p && (p = strstr(p, "tbtwarn_session=")); p++) {
+		if (p != c && p[-1] != ' ' && p[-1] != ';')
+			continue;
+		p += 16;
+		size_t n = strspn(p, "0123456789abcdef");
+		if (n != ACCOUNTS_TOKEN_LEN - 1)
+			return 0;
+		memcpy(out, p, n);
+		out[n] = '\0';
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * Whether the request comes from staff with one of roles: the admin bearer token (scripts; the role admin), or a
+ * session cookie whose user has the role, and which, for anything but GET and HEAD, carries the session's CSRF token
+ * in X-CSRF-Token (or the form field csrf). Otherwise answers 401 (nobody), 403 (a role that may not, or no CSRF
+ * token) and returns 0. *s: who.
+ */
+static int staff_ok(struct req *r, int roles, struct session *s, enum MHD_Result *answered)
 {
 	const char *auth = req_header(r, "Authorization");
 	const char *tok = r->w->o.admin_token;
-	if (!tok || !*tok) {
-		*answered = respond_error(r, 403, "admin_disabled", "administration is disabled: no admin_token is configured");
+	char cookie[ACCOUNTS_TOKEN_LEN];
+	memset(s, 0, sizeof(*s));
+	if (auth) {
+		size_t n = tok ? strlen(tok) : 0;
+		if (!n) {
+			*answered = respond_error(r, 403, "admin_disabled", "administration by token is disabled: no admin_token is configured");
+			return 0;
+		}
+		if (!starts_with(auth, "Bearer ") || strlen(auth + 7) != n || CRYPTO_memcmp(auth + 7, tok, n)) {
+			*answered = respond_error(r, 401, "unauthorized", "the bearer token is wrong");
+			return 0;
+		}
+		snprintf(s->user, sizeof(s->user), "admin-token");
+		s->role = ROLE_ADMIN;
+		return 1;
+	}
+	if (!cookie_token(r, cookie) || accounts_session(archive_store(r->w->a), cookie, s)) {
+		*answered = respond_error(r, 401, "unauthorized", "请先登录 (log in first: POST /api/session, or Authorization: Bearer <admin_token>)");
 		return 0;
 	}
-	size_t n = strlen(tok);
-	if (!auth || !starts_with(auth, "Bearer ") || strlen(auth + 7) != n || CRYPTO_memcmp(auth + 7, tok, n)) {
-		*answered = respond_error(r, 401, "unauthorized", "administration needs Authorization: Bearer <admin_token>");
+	if (!(s->role & roles)) {
+		*answered = respond_error(r, 403, "forbidden", "%s 的角色（%s）无权执行此操作 (the role %s may not do this)", s->user,
+					  role_name(s->role), role_name(s->role));
 		return 0;
+	}
+	if (strcmp(r->method, "GET") && !r->head) {
+		const char *csrf = req_header(r, "X-CSRF-Token");
+		if (!csrf)
+			csrf = req_param(r, "csrf");
+		if (!csrf || strlen(csrf) != strlen(s->csrf) || CRYPTO_memcmp(csrf, s->csrf, strlen(s->csrf))) {
+			r->w->csrf_refused++;
+			*answered = respond_error(r, 403, "csrf", "缺少或错误的 CSRF 令牌 (X-CSRF-Token: the token POST /api/session gave)");
+			return 0;
+		}
 	}
 	return 1;
+}
+
+/* A JSON answer with a Set-Cookie header. */
+static enum MHD_Result respond_json_cookie(struct req *r, unsigned status, json_t *j, const char *cookie)
+{
+	char *body = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	const char *h[] = {"Cache-Control", "no-store", "Set-Cookie", cookie, NULL};
+	enum MHD_Result rc = respond(r, status, "application/json; charset=utf-8", body, strlen(body), h);
+	free(body);
+	return rc;
+}
+
+/* POST /api/session {"user", "password"}: logs in (the cookie, and the CSRF token to send back); GET: who is logged
+ * in; DELETE: logs out. */
+static enum MHD_Result api_session(struct req *r)
+{
+	struct store *st = archive_store(r->w->a);
+	struct session s;
+	char err[ERRBUF_SIZE], client[64], cookie[256], token[ACCOUNTS_TOKEN_LEN];
+	int secure = r->w->ao && r->w->ao->base_url && starts_with(r->w->ao->base_url, "https:");
+	if (!strcmp(r->method, "GET") || r->head) {
+		if (!cookie_token(r, token) || accounts_session(st, token, &s))
+			return respond_error(r, 401, "unauthorized", "未登录 (not logged in)");
+		return respond_json(r, 200, json_pack("{s:s, s:s, s:s}", "user", s.user, "role", role_name(s.role), "csrf", s.csrf));
+	}
+	if (!strcmp(r->method, "DELETE")) {
+		enum MHD_Result answered;
+		if (!staff_ok(r, ROLE_ANY, &s, &answered))
+			return answered;
+		accounts_logout(st, s.token);
+		accounts_audit(st, s.user, "logout", s.user, NULL);
+		snprintf(cookie, sizeof(cookie), "tbtwarn_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0%s",
+			 secure ? "; Secure" : "");
+		return respond_json_cookie(r, 200, json_pack("{s:s}", "status", "logged out"), cookie);
+	}
+	if (strcmp(r->method, "POST"))
+		return respond_error(r, 405, "method_not_allowed", "%s is not allowed on /api/session", r->method);
+	if (r->w->o.read_only)
+		return respond_error(r, 503, "read_only", "this server is a read-only mirror");
+	/* JSON only: a form on another site cannot send it without asking (CORS), so it cannot log a visitor in as
+	 * someone else. */
+	const char *ct = req_header(r, "Content-Type");
+	if (!ct || !starts_with_ci(ct, "application/json"))
+		return respond_error(r, 415, "unsupported_media_type", "POST /api/session takes application/json");
+	json_error_t jerr;
+	json_t *body = json_loadb(r->body.s, r->body.len, JSON_REJECT_DUPLICATES, &jerr);
+	const char *user = json_string_value(json_object_get(body, "user"));
+	const char *password = json_string_value(json_object_get(body, "password"));
+	if (!user || !password) {
+		json_decref(body);
+		return respond_error(r, 400, "bad_parameter", "give user and password in a JSON object");
+	}
+	long retry = 0;
+	guard_client(r, client, sizeof(client));
+	int rc = accounts_login(st, user, password, client, &s, &retry, err, sizeof(err));
+	json_decref(body);
+	if (rc == -EAGAIN) {
+		char ra[32];
+		snprintf(ra, sizeof(ra), "%ld", retry);
+		json_t *e = json_pack("{s:i, s:s, s:s}", "status", 429, "code", "too_many_logins", "message", "登录失败次数过多，请稍后再试 (too many failed logins: try later)");
+		char *b = json_dumps(e, JSON_COMPACT);
+		json_decref(e);
+		const char *h[] = {"Retry-After", ra, NULL};
+		enum MHD_Result x = respond(r, 429, "application/json; charset=utf-8", b, strlen(b), h);
+		free(b);
+		return x;
+	}
+	if (rc == -EACCES)
+		return respond_error(r, 401, "unauthorized", "用户名或密码错误 (wrong user name or password)");
+	if (rc)
+		return respond_error(r, 500, "store_failed", "%s", err);
+	snprintf(cookie, sizeof(cookie), "tbtwarn_session=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=43200%s", s.token,
+		 secure ? "; Secure" : "");
+	return respond_json_cookie(r, 200,
+				   json_pack("{s:s, s:s, s:s, s:i}", "user", s.user, "role", role_name(s.role), "csrf", s.csrf,
+					     "expires_in", 43200),
+				   cookie);
 }
 
 /* A translator's text for one field ({"field": "title", "zh": "..."}: a person's text, kept over any machine's and any
  * later crawl), or the review of the text there ({"field": "title", "reviewed": true}). Answers the record's
  * translations with their provenance. The admin token guards it until accounts with roles exist. */
-static enum MHD_Result api_translation_put(struct req *r, const char *symbol)
+static enum MHD_Result api_translation_put(struct req *r, const char *symbol, const struct session *by)
 {
 	char err[ERRBUF_SIZE];
 	json_error_t jerr;
@@ -922,7 +1051,9 @@ static enum MHD_Result api_translation_put(struct req *r, const char *symbol)
 	const char *field = json_string_value(json_object_get(body, "field"));
 	const char *zh = json_string_value(json_object_get(body, "zh"));
 	int reviewed = json_is_true(json_object_get(body, "reviewed"));
-	const char *who = json_string_value(json_object_get(body, "who"));
+	/* A person's text is signed by the account that wrote it (the admin token's scripts may name someone). */
+	const char *who = by->role == ROLE_ADMIN && !strcmp(by->user, "admin-token") ?
+				  json_string_value(json_object_get(body, "who")) : by->user;
 	struct tr_row t = {symbol, field ? field : "", zh, "human", NULL, NULL, who ? who : "admin", NULL, NULL, 1};
 	json_t *cur = NULL;
 	if (!zh && reviewed) {
@@ -945,6 +1076,8 @@ static enum MHD_Result api_translation_put(struct req *r, const char *symbol)
 		return respond_error(r, 400, "bad_parameter", "give zh (a person's text) or reviewed: true");
 	}
 	int rc = archive_translation_put(r->w->a, &t, err, sizeof(err));
+	if (!rc)
+		accounts_audit(archive_store(r->w->a), by->user, zh ? "translation" : "translation reviewed", symbol, t.field);
 	json_decref(cur);
 	json_decref(body);
 	if (rc == -ENOENT)
@@ -965,8 +1098,13 @@ static enum MHD_Result api_admin(struct req *r, const char *rest)
 {
 	enum MHD_Result answered;
 	char err[ERRBUF_SIZE];
-	if (!admin_ok(r, &answered))
+	struct session by;
+	/* Who may: the translation desk is the translators' (and the admin's); everything else the admin's. */
+	int desk = starts_with(rest, "translations");
+	if (!staff_ok(r, desk ? ROLE_ADMIN | ROLE_TRANSLATOR : ROLE_ADMIN, &by, &answered))
 		return answered;
+	if (!strcmp(rest, "audit") && !strcmp(r->method, "GET"))
+		return respond_json(r, 200, accounts_audit_json(archive_store(r->w->a), 500));
 	struct store *st = archive_store(r->w->a);
 	if (!strcmp(rest, "subscribers") && !strcmp(r->method, "GET"))
 		return respond_json(r, 200, subs_list_subscribers(st));
@@ -991,7 +1129,7 @@ static enum MHD_Result api_admin(struct req *r, const char *rest)
 	if (!strcmp(rest, "sources") && !strcmp(r->method, "GET"))
 		return respond_json(r, 200, sources_json(r->w));
 	if (starts_with(rest, "translations/") && rest[13] && !strcmp(r->method, "PUT"))
-		return api_translation_put(r, rest + 13);
+		return api_translation_put(r, rest + 13, &by);
 	if (!strcmp(rest, "translations") && !strcmp(r->method, "GET")) {
 		/* The review list, each with its English original beside the machine's Chinese. */
 		json_t *list = store_tr_review(st, 100), *it;
@@ -1048,6 +1186,8 @@ int api_handle(struct req *r)
 	}
 	if (!strcmp(p, "manage") && (get || !strcmp(r->method, "POST")))
 		return api_manage(r);
+	if (!strcmp(p, "session"))
+		return api_session(r);
 	if (starts_with(p, "admin/"))
 		return api_admin(r, p + 6);
 	static const char *const known[] = {"notifications", "preview", "stats", "categories", "sources", "export.csv", "export.jsonl",
