@@ -926,7 +926,7 @@ static int staff_ok(struct req *r, int roles, struct session *s, enum MHD_Result
 			return 0;
 		}
 		if (!starts_with(auth, "Bearer ") || strlen(auth + 7) != n || CRYPTO_memcmp(auth + 7, tok, n)) {
-			*answered = respond_error(r, 401, "unauthorized", "the bearer token is wrong");
+			*answered = respond_error(r, 401, "unauthorized", "the admin token is wrong (Authorization: Bearer <admin_token>)");
 			return 0;
 		}
 		snprintf(s->user, sizeof(s->user), "admin-token");

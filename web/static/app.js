@@ -18,7 +18,7 @@ const T = {
     sub_title: "订阅预警", sub_intro: "选择您关心的产品、市场和关键词。新通报和评议截止前的提醒将发送给您。", email: "电子邮箱", name: "联系人", org: "单位", lang: "预警语言",
     markets: "目标市场（不选则为全部）", keywords: "关键词（可选；用逗号分隔，命中任意一个即可）", preview_n: (n, d) => `按这些条件，自 ${d} 以来的 90 天内共有 ${n} 条通报会提醒您。最新三条：`, preview_none: (d) => `注意：按这些条件，自 ${d} 以来的 90 天内没有任何通报会提醒您。请放宽类别、市场或关键词。`, channel: "接收方式", frequency: "频率", immediate: "即时", daily: "每日摘要", weekly: "每周摘要", hour: "发送时间（北京时间）",
     url: "机器人或接口地址", secret: "签名密钥（可选）", submit: "订阅", sub_done: "请查收邮件并点击确认链接。确认之前我们不会发送任何预警。", min_risk: "最低风险",
-    tr_title: "译文校对", tr_intro: "以下为尚未校对的机器译文（漏用术语的排在前面）。可直接修改后保存为人工译文（今后不会被机器或重新抓取覆盖），或确认无误后标记为已校对。", tr_token: "管理口令", tr_load: "载入", tr_count: (n) => `待校对 ${n} 条`, tr_flags: "术语：", tr_save: "保存为人工译文", tr_ok: "译文无误，标记已校对", manage_title: "管理订阅", manage_lang: "预警邮件与本页的语言", lang_saved: "已保存：今后的预警将使用中文。", sub_matched: (n, d) => `自 ${d} 以来 90 天内，这项订阅会提醒您 ${n} 条通报。最新：`, your_subs: "您的订阅", remove: "删除", add_sub: "添加订阅", status: "状态", bad_link: "链接无效或已过期。", loading: "加载中……", error: "出错了：",
+    tr_title: "译文校对", tr_intro: "以下为尚未校对的机器译文（漏用术语的排在前面）。可直接修改后保存为人工译文（今后不会被机器或重新抓取覆盖），或确认无误后标记为已校对。", tr_token: "或使用管理口令", tr_load: "载入", tr_user: "用户名", tr_pass: "密码", tr_login: "登录", tr_as: (u, r) => `已登录：${u}（${r === "translator" ? "译员" : r === "admin" ? "管理员" : r}）`, tr_count: (n) => `待校对 ${n} 条`, tr_flags: "术语：", tr_save: "保存为人工译文", tr_ok: "译文无误，标记已校对", manage_title: "管理订阅", manage_lang: "预警邮件与本页的语言", lang_saved: "已保存：今后的预警将使用中文。", sub_matched: (n, d) => `自 ${d} 以来 90 天内，这项订阅会提醒您 ${n} 条通报。最新：`, your_subs: "您的订阅", remove: "删除", add_sub: "添加订阅", status: "状态", bad_link: "链接无效或已过期。", loading: "加载中……", error: "出错了：",
     open_yes: "可评议", channel_email: "电子邮件", webhook: "Webhook", wecom: "企业微信机器人", dingtalk: "钉钉机器人", feishu: "飞书机器人", calendar_sub: "订阅日历",
   },
   en: {
@@ -36,7 +36,7 @@ const T = {
     sub_title: "Subscribe to alerts", sub_intro: "Choose the products, markets and words you care about. New notifications and reminders before comment deadlines will reach you.", email: "E-mail", name: "Contact name", org: "Organisation", lang: "Language of alerts",
     markets: "Markets (none: all)", keywords: "Keywords (optional; separate with commas: any of them matches)", preview_n: (n, d) => `With these filters, ${n} notifications since ${d} (90 days) would have alerted you. The three newest:`, preview_none: (d) => `Note: with these filters, no notification since ${d} (90 days) would have alerted you. Widen the categories, markets or keywords.`, channel: "Delivery", frequency: "Frequency", immediate: "Immediate", daily: "Daily digest", weekly: "Weekly digest", hour: "Hour (Beijing time)",
     url: "Robot or endpoint URL", secret: "Signing secret (optional)", submit: "Subscribe", sub_done: "Check your mailbox: a message asks you to confirm. Nothing is sent before that.", min_risk: "Minimum risk",
-    tr_title: "Translation review", tr_intro: "Machine translations not reviewed yet (those that missed a glossary term first). Correct one and save it as a person's text (never replaced by a machine or a later crawl), or mark it reviewed.", tr_token: "Admin token", tr_load: "Load", tr_count: (n) => `${n} to review`, tr_flags: "Glossary: ", tr_save: "Save as a person's text", tr_ok: "Correct: mark reviewed", manage_title: "Manage subscriptions", manage_lang: "Language of your alerts and of this page", lang_saved: "Saved: alerts will now be in English.", sub_matched: (n, d) => `Since ${d} (90 days), this subscription would have alerted you to ${n} notifications. Newest:`, your_subs: "Your subscriptions", remove: "Remove", add_sub: "Add a subscription", status: "Status", bad_link: "This link is not valid.", loading: "Loading…", error: "Error: ",
+    tr_title: "Translation review", tr_intro: "Machine translations not reviewed yet (those that missed a glossary term first). Correct one and save it as a person's text (never replaced by a machine or a later crawl), or mark it reviewed.", tr_token: "Or the admin token", tr_load: "Load", tr_user: "User", tr_pass: "Password", tr_login: "Log in", tr_as: (u, r) => `Logged in: ${u} (${r})`, tr_count: (n) => `${n} to review`, tr_flags: "Glossary: ", tr_save: "Save as a person's text", tr_ok: "Correct: mark reviewed", manage_title: "Manage subscriptions", manage_lang: "Language of your alerts and of this page", lang_saved: "Saved: alerts will now be in English.", sub_matched: (n, d) => `Since ${d} (90 days), this subscription would have alerted you to ${n} notifications. Newest:`, your_subs: "Your subscriptions", remove: "Remove", add_sub: "Add a subscription", status: "Status", bad_link: "This link is not valid.", loading: "Loading…", error: "Error: ",
     open_yes: "open", channel_email: "E-mail", webhook: "Webhook", wecom: "WeCom robot", dingtalk: "DingTalk robot", feishu: "Feishu robot", calendar_sub: "Calendar",
   },
 };
@@ -88,7 +88,8 @@ async function csrfToken() {
 async function api(path, opts) {
   opts = Object.assign({}, opts || {});
   const headers = Object.assign({ Accept: "application/json" }, opts.headers || {});
-  if (opts.method && opts.method !== "GET") headers["X-CSRF-Token"] = await csrfToken();
+  // A staff session's own token (the desk) is kept; the public forms' token otherwise.
+  if (opts.method && opts.method !== "GET" && !headers["X-CSRF-Token"]) headers["X-CSRF-Token"] = await csrfToken();
   opts.headers = headers;
   const r = await fetch(path, opts);
   const body = await r.json().catch(() => ({ message: r.statusText }));
@@ -489,18 +490,32 @@ async function pageManage() {
 // ---- the translation desk ----
 
 // Machine texts to review, flagged ones first, each beside its English original: save a corrected text (a person's,
-// never replaced by a machine or a crawl) or mark it reviewed. The admin token guards it until accounts exist; it is
-// kept for this tab only.
+// never replaced by a machine or a crawl) or mark it reviewed. A translator logs in (the session's cookie, and its CSRF
+// token on every change); the admin token (kept for this tab only) still works for admins.
 async function pageTranslate() {
   setTitle(t("tr_title"));
   const m = main();
   const token = sessionStorage.getItem("tbtwarn.admin") || "";
   const tokenIn = el("input", { id: "tr-token", type: "password", value: token, autocomplete: "off" });
+  const userIn = el("input", { id: "tr-user", autocomplete: "username" });
+  const passIn = el("input", { id: "tr-pass", type: "password", autocomplete: "current-password" });
+  const who = el("span", { id: "tr-who", role: "status" });
   const list = el("ol", { class: "results", id: "tr-list" });
   const status = el("p", { id: "tr-status", role: "status" });
+  let staff = null;
+  const authOf = () => tokenIn.value ? { Authorization: "Bearer " + tokenIn.value } : staff ? { "X-CSRF-Token": staff.csrf } : {};
+  const login = async () => {
+    try {
+      staff = await api("/api/session", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ user: userIn.value, password: passIn.value }) });
+      passIn.value = "";
+      tokenIn.value = "";
+      who.textContent = t("tr_as")(staff.user, staff.role);
+      load();
+    } catch (e) { status.textContent = t("error") + e.message; }
+  };
   const load = async () => {
     sessionStorage.setItem("tbtwarn.admin", tokenIn.value);
-    const auth = { Authorization: "Bearer " + tokenIn.value };
+    const auth = authOf();
     let items;
     try { items = await api("/api/admin/translations", { headers: auth }); } catch (e) { status.textContent = t("error") + e.message; return; }
     status.textContent = t("tr_count")(items.length);
@@ -522,9 +537,18 @@ async function pageTranslate() {
     }));
   };
   m.replaceChildren(el("h1", {}, t("tr_title")), el("p", {}, t("tr_intro")),
+    el("form", { id: "tr-login", on: { submit: (e) => { e.preventDefault(); login(); } } },
+      el("label", { for: "tr-user" }, t("tr_user")), " ", userIn, " ", el("label", { for: "tr-pass" }, t("tr_pass")), " ", passIn, " ",
+      el("button", { type: "submit", id: "tr-login-btn" }, t("tr_login")), " ", who),
     el("p", {}, el("label", { for: "tr-token" }, t("tr_token")), " ", tokenIn, " ", el("button", { type: "button", id: "tr-load", on: { click: load } }, t("tr_load"))),
     status, list);
-  if (token) load();
+  if (token) return load();
+  // Already logged in (the cookie): straight to the list.
+  try {
+    staff = await api("/api/session");
+    who.textContent = t("tr_as")(staff.user, staff.role);
+    load();
+  } catch (e) { /* not logged in: the form waits */ }
 }
 
 // ---- routing ----
