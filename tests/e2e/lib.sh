@@ -38,6 +38,18 @@ db_query() {
 	fi
 }
 
+# relay_tap FILE: an independent client's TAP lines ("ok N - what", "not ok N - what" and their "#   " details)
+# as this script's own checks, renumbered into its count.
+relay_tap() {
+	while IFS= read -r line; do
+		case "$line" in
+		"ok "*) ok "${line#ok [0-9]* - }" ;;
+		"not ok "*) not_ok "${line#not ok [0-9]* - }" ;;
+		"#   "*) echo "$line" ;;
+		esac
+	done < "$1"
+}
+
 # expect_eq WHAT GOT WANT
 expect_eq() {
 	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "got:  $2" "want: $3"; fi

@@ -22,13 +22,7 @@ node "$ROOT/tests/node/api.test.mjs" "$BASE" "$ROOT/docs/openapi.json" "$TMP/mai
 rc=$?
 # The client's own checks, renumbered into this script's count.
 step "The client's own checks"
-while IFS= read -r line; do
-	case "$line" in
-	"ok "*) ok "${line#ok [0-9]* - }" ;;
-	"not ok "*) not_ok "${line#not ok [0-9]* - }" ;;
-	"#   "*) echo "$line" ;;
-	esac
-done < "$TMP/api.out"
+relay_tap "$TMP/api.out"
 expect_eq "the API client finished cleanly" "$rc:$(grep -c '^ok ' "$TMP/api.out")" "0:$(grep -c '^ok ' "$TMP/api.out")"
 expect_match "every request is in the access log (logfmt)" "$(cat "$TMP/serve.log")" 'method=GET path="/api/notifications" status=200 bytes=[0-9]+ ms=[0-9.]+'
 # Searches run on the server's search threads: forty at once, each answer is its own request's.

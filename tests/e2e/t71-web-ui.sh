@@ -21,12 +21,6 @@ BASE=$(sed -n 's|^tbtwarn: serving \(http://[0-9.:]*\)/$|\1|p' "$TMP/serve.out")
 ART="$ROOT/build/artefacts/ui$(case "$TBTWARN" in */san/*) echo -san ;; esac)"
 timeout 120 node "$ROOT/tests/node/ui.test.mjs" "$BASE" "$ART" "$MANAGE" > "$TMP/ui.out" 2>&1
 rc=$?
-while IFS= read -r line; do
-	case "$line" in
-	"ok "*) ok "${line#ok [0-9]* - }" ;;
-	"not ok "*) not_ok "${line#not ok [0-9]* - }" ;;
-	"#   "*) echo "$line" ;;
-	esac
-done < "$TMP/ui.out"
+relay_tap "$TMP/ui.out"
 expect_eq "the browser test finished cleanly" "$rc" 0
 [ -s "$ART/search.png" ] && [ -s "$ART/notification.png" ] && [ -s "$ART/phone.png" ] && ok "screenshots saved in $ART" || not_ok "screenshots saved" "in $ART: $(ls "$ART" 2>&1 | tr '\n' ' ')"

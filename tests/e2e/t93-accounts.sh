@@ -53,13 +53,7 @@ expect_eq "GET /api/session says who is logged in" "$who" "li.wei translator"
 step "login in the browser"
 if command -v chromium >/dev/null && [ -d "$ROOT/tests/node/node_modules/playwright-core" ]; then
 	timeout 120 node "$ROOT/tests/node/login.test.mjs" "$B" li.wei 'correct horse battery' > "$TMP/login.out" 2>&1
-	while IFS= read -r line; do
-		case "$line" in
-		"ok "*) ok "${line#ok [0-9]* - }" ;;
-		"not ok "*) not_ok "${line#not ok [0-9]* - }" ;;
-		"#   "*) echo "$line" ;;
-		esac
-	done < "$TMP/login.out"
+	relay_tap "$TMP/login.out"
 	grep -q '^ok ' "$TMP/login.out" || not_ok "the browser test ran" "$(tail -5 "$TMP/login.out")"
 else
 	not_ok "the translation desk's login in Chromium (chromium and playwright-core are not installed)"
