@@ -830,8 +830,13 @@ static int start_row(struct run *r, struct fetcher *f, struct db_stmt *q)
 	struct subscriber who = {w.subscriber, (char *)w.email, (char *)w.name, (char *)w.org, (char *)w.lang, NULL,
 				 (char *)status};
 	struct message m;
+	json_t *analysis = NULL;
 	memset(&m, 0, sizeof(m));
-	m.kind = !strcmp(kind, "digest") ? MSG_DIGEST : !strcmp(kind, "reminder") ? MSG_REMINDER : !strcmp(kind, "test") ? MSG_TEST : MSG_ALERT;
+	m.kind = !strcmp(kind, "digest")     ? MSG_DIGEST
+		 : !strcmp(kind, "reminder") ? MSG_REMINDER
+		 : !strcmp(kind, "test")     ? MSG_TEST
+		 : !strcmp(kind, "analysis") ? MSG_ANALYSIS
+					     : MSG_ALERT;
 	m.message_id = d->message_id;
 	m.subscription = d->subscription;
 	m.who = &who;
@@ -849,6 +854,16 @@ static int start_row(struct run *r, struct fetcher *f, struct db_stmt *q)
 			return 0;
 		}
 		message_sort(&m);
+		/* A follow-up is about the published analysis; a later alert carries it. */
+		if (m.kind == MSG_ANALYSIS || (m.kind == MSG_ALERT && m.n == 1))
+			analysis = store_analysis_get(archive_store(r->a), m.items[0].n->symbol, 1);
+		m.analysis = analysis;
+		if (m.kind == MSG_ANALYSIS && !analysis) {
+			stop_now(d, "cancelled", "its analysis is no longer published");
+			free(m.items);
+			delivery_free(d);
+			return 0;
+		}
 		/* A Chinese reader's alert waits a while for its notification's Chinese, when a translation is coming. */
 		double left = m.kind == MSG_ALERT && !strcmp(who.lang ? who.lang : "zh", "zh") ? translation_wait(r, &m, d->created) : 0;
 		if (left > 0) {
@@ -856,6 +871,7 @@ static int start_row(struct run *r, struct fetcher *f, struct db_stmt *q)
 			hold(d, now_epoch() + (left < 10 ? left : 10), "waiting for its Chinese translation");
 			for (size_t i = 0; i < m.n; i++)
 				uncache(r, m.items[i].n);
+			json_decref(analysis);
 			free(m.items);
 			delivery_free(d);
 			return 0;
@@ -909,6 +925,7 @@ static int start_row(struct run *r, struct fetcher *f, struct db_stmt *q)
 	}
 	outgoing_release(&out);
 	free(m.items); /* the notifications belong to the cache */
+	json_decref(analysis);
 	return ok;
 }
 
@@ -1010,6 +1027,36 @@ int alert_deliver_row(struct archive *a, struct ev_loop *loop, struct fetcher *f
 	int rc = deliver_due(&r, row, err, errlen);
 	run_release(&r);
 	return rc;
+}
+
+int alert_queue_analysis(struct archive *a, const char *symbol, char *err, size_t errlen)
+{
+	/* Every subscription alerted to the notification (an alert sent, or folded into a digest) gets one follow-up; its
+	 * Message-ID names the subscription and the notification, so that a second publication adds nothing. */
+	static const char sql[] =
+		"INSERT OR IGNORE INTO outbox (kind, subscriber_id, subscription_id, notification_id, symbol, day, message_id, "
+		"state, next_attempt, created_at) "
+		"SELECT 'analysis', o.subscriber_id, o.subscription_id, max(o.notification_id), o.symbol, CAST(?2 AS TEXT), "
+		"'<tbtwarn.analysis.' || o.subscription_id || '.' || o.symbol || '@tbtwarn>', 'pending', 0, CAST(?3 AS TEXT) "
+		"FROM outbox o WHERE o.symbol = ?1 AND o.kind = 'alert' AND o.state IN ('sent', 'digested') "
+		"AND o.subscription_id IS NOT NULL GROUP BY o.subscriber_id, o.subscription_id, o.symbol";
+	struct db_stmt *q;
+	char today[11], now[21];
+	if (al_prep(a, sql, &q, err, errlen))
+		return -TBT_EDB;
+	today_iso(today);
+	now_iso(now);
+	db_bind_text(q, 1, symbol);
+	db_bind_text(q, 2, today);
+	db_bind_text(q, 3, now);
+	int rc = db_step(q);
+	int64_t n = db_changes(al_db(a));
+	db_finalize(q);
+	if (rc != DB_DONE) {
+		errf(err, errlen, "queue the follow-ups of %s: %s", symbol, db_errmsg(al_db(a)));
+		return -TBT_EDB;
+	}
+	return (int)n;
 }
 
 int outbox_add_confirm(struct store *st, int64_t subscriber, long long nth, char *err, size_t errlen)

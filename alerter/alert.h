@@ -122,6 +122,10 @@ double digest_due(double now, const char *tz, int hour, int weekly);
 /* The outbox's only writer is the alerter: a request to confirm for subscriber (the nth, counting from 1), in the
  * caller's transaction. */
 int outbox_add_confirm(struct store *st, int64_t subscriber, long long nth, char *err, size_t errlen);
+/* The follow-up alerts of a published analysis ("专家解读与应对建议"): one per subscription already alerted to symbol,
+ * exactly once whatever the number of calls. In the caller's transaction. Returns how many were queued, or
+ * -TBT_EDB. */
+int alert_queue_analysis(struct archive *a, const char *symbol, char *err, size_t errlen);
 /* For /metrics: {subscriptions (active), alerts (decided), oldest_pending (epoch seconds, 0: none), deliveries:
  * [{state (retrying for a pending row tried before), kind, channel, count}]}. */
 json_t *alert_metrics_json(struct archive *a);

@@ -368,6 +368,17 @@ static void subject(struct buf *out, const struct message *m)
 	}
 	const struct alert_item *it = &m->items[0];
 	int reminder = it->kind == ITEM_REMINDER;
+	if (m->kind == MSG_ANALYSIS) {
+		const char *t = zh ? it->n->text[LANG_ZH].title : NULL;
+		buf_addf(out, "[%s%s] %s · %s · ", type_tag(m), zh ? "解读" : " analysis",
+			 zh ? "专家解读与应对建议" : "What it means and what to do", member_display(it->n, zh));
+		if (t && *t)
+			add_clipped(out, t, 80);
+		else
+			buf_addstr(out, first_category(it, zh));
+		buf_addf(out, " · %s", it->n->symbol);
+		return;
+	}
 	/* Chinese first: a Chinese reader's subject carries the Chinese title when there is one (the source's, a
 	 * person's or a machine's), else our category. */
 	const char *tz = zh ? it->n->text[LANG_ZH].title : NULL;
@@ -403,6 +414,9 @@ static const char *intro(const struct message *m)
 	case MSG_TEST:
 		return zh ? "这是一封测试预警：订阅设置正确时，新通报将以此格式送达。"
 			  : "This is a test alert: new notifications will arrive in this form.";
+	case MSG_ANALYSIS:
+		return zh ? "您此前收到预警的这项通报，现已发布专家解读与应对建议，请据此评估影响并安排应对。"
+			  : "The notification you were alerted to now has an analysis: what it requires, and what to do by when.";
 	default:
 		return zh ? "您订阅的产品类别有新的技术性贸易措施通报。" : "A new notification concerns your products.";
 	}
@@ -472,6 +486,83 @@ static void html_open(struct buf *h, int zh, const char *title)
 	buf_addstr(h, "</title></head><body style=\"font-family:sans-serif;color:#1a1a1a;max-width:760px\">");
 }
 
+/* The analysis (解读与应对建议) as labelled parts: the summary, what the measure requires, what to do (numbered),
+ * links. Plain text into text, HTML into html (either may be NULL). */
+static void analysis_section(const struct message *m, struct buf *text, struct buf *html)
+{
+	const json_t *an = m->analysis;
+	if (!an)
+		return;
+	const char *sum = json_string_value(json_object_get(an, "summary_zh"));
+	const char *req = json_string_value(json_object_get(an, "requirements_zh"));
+	const json_t *acts = json_object_get(an, "actions_zh"), *links = json_object_get(an, "links"), *x;
+	const char *author = json_string_value(json_object_get(an, "author"));
+	size_t i;
+	if (text) {
+		buf_addstr(text, "\n■ 专家解读与应对建议\n");
+		if (sum && *sum)
+			buf_addf(text, "解读：%s\n", sum);
+		if (req && *req)
+			buf_addf(text, "措施要求：%s\n", req);
+		if (json_array_size(acts)) {
+			buf_addstr(text, "应对建议：\n");
+			json_array_foreach(acts, i, x)
+			{
+				if (json_is_string(x))
+					buf_addf(text, "  %zu. %s\n", i + 1, json_string_value(x));
+			}
+		}
+		json_array_foreach(links, i, x)
+		{
+			if (json_is_string(x) && url_is_web(json_string_value(x)))
+				buf_addf(text, "参考：%s\n", json_string_value(x));
+		}
+		if (author)
+			buf_addf(text, "（%s 发布）\n", author);
+	}
+	if (html) {
+		buf_addstr(html, "<h2 style=\"font-size:1.1em;border-top:1px solid #ccc;padding-top:.6em\">专家解读与应对建议</h2>");
+		if (sum && *sum) {
+			buf_addstr(html, "<p><b>解读：</b>");
+			buf_add_html(html, sum);
+			buf_addstr(html, "</p>");
+		}
+		if (req && *req) {
+			buf_addstr(html, "<p><b>措施要求：</b>");
+			buf_add_html(html, req);
+			buf_addstr(html, "</p>");
+		}
+		if (json_array_size(acts)) {
+			buf_addstr(html, "<p><b>应对建议：</b></p><ol>");
+			json_array_foreach(acts, i, x)
+			{
+				if (!json_is_string(x))
+					continue;
+				buf_addstr(html, "<li>");
+				buf_add_html(html, json_string_value(x));
+				buf_addstr(html, "</li>");
+			}
+			buf_addstr(html, "</ol>");
+		}
+		json_array_foreach(links, i, x)
+		{
+			const char *u = json_string_value(x);
+			if (!u || !url_is_web(u))
+				continue;
+			buf_addstr(html, "<p>参考：<a href=\"");
+			buf_add_html(html, u);
+			buf_addstr(html, "\">");
+			buf_add_html(html, u);
+			buf_addstr(html, "</a></p>");
+		}
+		if (author) {
+			buf_addstr(html, "<p style=\"color:#444\">（");
+			buf_add_html(html, author);
+			buf_addstr(html, " 发布）</p>");
+		}
+	}
+}
+
 char *render_mail(const struct message *m)
 {
 	int zh = is_zh(m->who);
@@ -489,6 +580,7 @@ char *render_mail(const struct message *m)
 	buf_addstr(&html, "<p>");
 	buf_add_html(&html, intro(m));
 	buf_addstr(&html, "</p>");
+	analysis_section(m, &text, &html);
 	for (size_t i = 0; i < m->n; i++) {
 		struct fields fs;
 		struct buf head;
@@ -537,7 +629,7 @@ char *render_mail(const struct message *m)
 	buf_addf(&html, "\">%s</a></p></body></html>", zh ? "退订" : "Unsubscribe");
 	mail_headers(&msg, m->who, m->message_id, m->mail_from, subj.s);
 	buf_addf(&msg, "List-Unsubscribe: <%s>\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n", links.s);
-	if (m->kind == MSG_REMINDER || (m->n && m->kind == MSG_ALERT))
+	if (m->kind == MSG_REMINDER || m->kind == MSG_ANALYSIS || (m->n && m->kind == MSG_ALERT))
 		buf_addf(&msg, "X-TBT-Symbol: %s\r\n", m->items[0].n->symbol);
 	mail_parts(&msg, &text, &html);
 	buf_release(&links);
@@ -663,7 +755,8 @@ static json_t *item_json(const struct message *m, const struct alert_item *it)
 
 json_t *render_webhook(const struct message *m)
 {
-	static const char *const types[] = {"notification.matched", "notification.reminder", "digest", "test"};
+	static const char *const types[] = {"notification.matched", "notification.reminder", "digest", "test",
+					    "notification.analysis"};
 	json_t *o;
 	if (m->kind == MSG_DIGEST) {
 		json_t *items = json_array();
@@ -678,6 +771,8 @@ json_t *render_webhook(const struct message *m)
 		json_object_del(o, "kind");
 	}
 	json_object_set_new(o, "type", json_string(types[m->kind]));
+	if (m->analysis)
+		json_object_set(o, "analysis", (json_t *)m->analysis);
 	json_object_set_new(o, "id", json_string(m->message_id));
 	json_object_set_new(o, "subscription", json_integer(m->subscription));
 	json_object_set_new(o, "schema", json_integer(1));
@@ -696,6 +791,15 @@ static char *robot_markdown(const struct message *m, size_t budget, const char *
 	buf_addstr(&md, "### ");
 	add_md(&md, title->s, 400);
 	buf_addf(&md, "\n%s\n", intro(m));
+	if (m->analysis) {
+		struct buf an;
+		buf_init(&an, BUF_NOMAX);
+		analysis_section(m, &an, NULL);
+		buf_addstr(&md, "> ");
+		add_md(&md, an.s, 1200);
+		buf_addch(&md, '\n');
+		buf_release(&an);
+	}
 	size_t shown = 0;
 	for (size_t i = 0; i < m->n; i++) {
 		const struct alert_item *it = &m->items[i];

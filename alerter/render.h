@@ -22,7 +22,7 @@ struct alert_item {
 	unsigned machine_zh; /* bit 0 title, 1 description, 2 products: the Chinese is a machine's (labelled so) */
 };
 
-enum message_kind { MSG_ALERT = 0, MSG_REMINDER, MSG_DIGEST, MSG_TEST };
+enum message_kind { MSG_ALERT = 0, MSG_REMINDER, MSG_DIGEST, MSG_TEST, MSG_ANALYSIS };
 
 struct message {
 	enum message_kind kind;
@@ -34,6 +34,9 @@ struct message {
 	const char *base_url, *secret, *mail_from;
 	enum frequency frequency; /* for a digest: daily or weekly */
 	char today[11];
+	/* The published analysis of the (one) notification: {summary_zh, requirements_zh, actions_zh, links, author},
+	 * or NULL. A follow-up (MSG_ANALYSIS) is about it; a later alert carries it. Borrowed. */
+	const json_t *analysis;
 };
 
 /* Orders a digest's items: risk high first, then the nearest open deadline, then symbol. */

@@ -52,6 +52,9 @@ enum stmt_id {
 	S_FEED_SINCE,
 	S_TS_PUT,
 	S_TS_GET,
+	S_AN_GET,
+	S_AN_PUT,
+	S_AN_HISTORY_ADD,
 	S_N
 };
 
@@ -149,6 +152,15 @@ static const char *const stmt_sql[S_N] = {
 		     "last_success = excluded.last_success, last_error = excluded.last_error, failures = excluded.failures, "
 		     "paused_until = excluded.paused_until, day = excluded.day, chars_day = excluded.chars_day, "
 		     "updated_at = excluded.updated_at",
+	[S_AN_GET] = "SELECT doc, published, author, updated_at, published_at, version FROM analyses WHERE symbol = ?1",
+	[S_AN_PUT] = "INSERT INTO analyses (symbol, doc, published, author, updated_at, published_at, version) "
+		     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1) ON CONFLICT (symbol) DO UPDATE SET "
+		     "doc = excluded.doc, published = excluded.published, author = excluded.author, "
+		     "updated_at = excluded.updated_at, "
+		     "published_at = coalesce(analyses.published_at, excluded.published_at), version = analyses.version + 1 "
+		     "RETURNING version",
+	[S_AN_HISTORY_ADD] = "INSERT INTO analysis_history (symbol, version, doc, published, author, at) "
+			     "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 	[S_TS_GET] = "SELECT provider, url, model, health, last_success, last_error, failures, paused_until, day, chars_day, "
 		     "updated_at FROM translator_state WHERE CAST(?1 AS TEXT) IS NULL OR provider = ?1 ORDER BY provider",
 };
@@ -301,6 +313,21 @@ static const struct db_migration store_schema[] = {
 		"INSERT INTO index_feed (symbol, why, at) SELECT DISTINCT n.symbol, 'draft', '' "
 		"  FROM notifications n, json_each(n.doc, '$.document_urls') j, draft_texts d "
 		"  WHERE d.url = j.value AND d.state = 'done' AND d.indexed = 0;"},
+	/* 15: analyses and advice per notification (解读与应对建议): one current text per notification, published or a
+	 * draft, and every version kept. */
+	{15, "archive",
+		"CREATE TABLE analyses ("
+		"  symbol TEXT PRIMARY KEY,"
+		"  doc TEXT NOT NULL," /* {summary_zh, requirements_zh, actions_zh: [], links: []} */
+		"  published INTEGER NOT NULL DEFAULT 0,"
+		"  author TEXT NOT NULL,"
+		"  updated_at TEXT NOT NULL,"
+		"  published_at TEXT," /* the first publication: the follow-up alerts go then, once */
+		"  version INTEGER NOT NULL);"
+		"CREATE TABLE analysis_history ("
+		"  id INTEGER PRIMARY KEY, symbol TEXT NOT NULL, version INTEGER NOT NULL, doc TEXT NOT NULL,"
+		"  published INTEGER NOT NULL, author TEXT NOT NULL, at TEXT NOT NULL);"
+		"CREATE INDEX analysis_history_symbol ON analysis_history (symbol, version);"},
 };
 
 __attribute__((constructor)) static void store_schema_register(void)
@@ -1433,5 +1460,89 @@ json_t *store_tr_review(struct store *s, int limit)
 		json_array_append_new(a, o);
 	}
 	db_reset(st);
+	return a;
+}
+
+/* ---- analyses (migration 15) ---- */
+
+json_t *store_analysis_get(struct store *s, const char *symbol, int published_only)
+{
+	struct db_stmt *st = stmt(s, S_AN_GET);
+	json_t *o = NULL;
+	db_bind_text(st, 1, symbol);
+	if (db_step(st) == DB_ROW && (!published_only || db_col_int(st, 1))) {
+		json_error_t jerr;
+		o = json_loads(db_col_text(st, 0) ? db_col_text(st, 0) : "{}", 0, &jerr);
+		if (!json_is_object(o)) {
+			json_decref(o);
+			o = json_object();
+		}
+		json_object_set_new(o, "published", json_boolean(db_col_int(st, 1)));
+		put_col(o, st, 2, "author");
+		put_col(o, st, 3, "updated_at");
+		put_col(o, st, 4, "published_at");
+		json_object_set_new(o, "version", json_integer(db_col_int64(st, 5)));
+	}
+	db_reset(st);
+	return o;
+}
+
+int store_analysis_put(struct store *s, const char *symbol, const char *doc, int published, const char *author,
+		       int *first_publication, char *err, size_t errlen)
+{
+	char now[21];
+	json_t *before = store_analysis_get(s, symbol, 0);
+	int was = before && json_object_get(before, "published_at") != NULL;
+	json_decref(before);
+	now_iso(now);
+	struct db_stmt *st = stmt(s, S_AN_PUT);
+	db_bind_text(st, 1, symbol);
+	db_bind_text(st, 2, doc);
+	db_bind_int64(st, 3, published ? 1 : 0);
+	db_bind_text(st, 4, author);
+	db_bind_text(st, 5, now);
+	if (published)
+		db_bind_text(st, 6, now);
+	else
+		db_bind_null(st, 6);
+	int64_t version = 0;
+	int rc = db_step(st);
+	if (rc == DB_ROW)
+		version = db_col_int64(st, 0);
+	while (rc == DB_ROW)
+		rc = db_step(st);
+	db_reset(st);
+	if (rc != DB_DONE)
+		return db_err(s, err, errlen, "save an analysis");
+	st = stmt(s, S_AN_HISTORY_ADD);
+	db_bind_text(st, 1, symbol);
+	db_bind_int64(st, 2, version);
+	db_bind_text(st, 3, doc);
+	db_bind_int64(st, 4, published ? 1 : 0);
+	db_bind_text(st, 5, author);
+	db_bind_text(st, 6, now);
+	if (step_done(s, st, err, errlen, "keep an analysis's history"))
+		return -TBT_EDB;
+	*first_publication = published && !was;
+	return 0;
+}
+
+json_t *store_analysis_history(struct store *s, const char *symbol)
+{
+	struct db_stmt *q;
+	json_t *a = json_array();
+	if (db_prepare(s->db, "SELECT version, doc, published, author, at FROM analysis_history WHERE symbol = ?1 "
+			      "ORDER BY version",
+		       &q))
+		return a;
+	db_bind_text(q, 1, symbol);
+	while (db_step(q) == DB_ROW) {
+		json_error_t jerr;
+		json_t *doc = json_loads(db_col_text(q, 1) ? db_col_text(q, 1) : "{}", 0, &jerr);
+		json_array_append_new(a, json_pack("{s:I, s:o, s:b, s:s?, s:s?}", "version", (json_int_t)db_col_int64(q, 0),
+						   "text", doc ? doc : json_object(), "published", db_col_int(q, 2),
+						   "author", db_col_text(q, 3), "at", db_col_text(q, 4)));
+	}
+	db_finalize(q);
 	return a;
 }

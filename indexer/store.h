@@ -186,4 +186,15 @@ json_t *store_tq_counts(struct store *s);
 /* One notification's place in the queue: {state, attempts, error}, or NULL. */
 json_t *store_tq_row(struct store *s, const char *symbol);
 
+/*
+ * Analyses and advice per notification (migration 15): the current text (doc: a JSON object {summary_zh,
+ * requirements_zh, actions_zh, links}), published or a draft, every version kept. store_analysis_put says in
+ * *first_publication whether this call published it for the first time (the follow-up alerts go then, once).
+ */
+json_t *store_analysis_get(struct store *s, const char *symbol, int published_only);
+int store_analysis_put(struct store *s, const char *symbol, const char *doc, int published, const char *author,
+		       int *first_publication, char *err, size_t errlen);
+/* [{version, text, published, author, at}], oldest first. */
+json_t *store_analysis_history(struct store *s, const char *symbol);
+
 #endif

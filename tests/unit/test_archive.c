@@ -568,7 +568,7 @@ static void a_newer_schema_is_refused(void **state)
 		assert_int_equal(system(cmd), 0);
 	}
 	assert_int_equal(store_open(the_store(), &s, err, sizeof(err)), -TBT_EDB);
-	assert_non_null(strstr(err, "has schema version 99, newer than this tbtwarn knows (14)"));
+	assert_non_null(strstr(err, "has schema version 99, newer than this tbtwarn knows (15)"));
 }
 
 int main(void)
