@@ -199,6 +199,20 @@ static char *item_summary(const struct message *m, const struct alert_item *it)
 	return buf_detach(&b);
 }
 
+/* The signed link of "这项措施影响我们吗？": the firm's report on this notification (web /impact), or NULL when the
+ * message has no subscriber to sign for. Caller frees. */
+static char *impact_url(const struct message *m, const struct notif *n)
+{
+	if (!m->who || m->who->id <= 0 || !m->secret || !m->base_url)
+		return NULL;
+	char tok[SUBS_TOKEN_LEN + 1];
+	struct buf b;
+	subs_impact_token(m->secret, m->who->id, n->symbol, tok);
+	buf_init(&b, BUF_NOMAX);
+	buf_addf(&b, "%s/impact?s=%lld&n=%s&t=%s", m->base_url, (long long)m->who->id, n->symbol, tok);
+	return buf_detach(&b);
+}
+
 static void item_fields(const struct message *m, const struct alert_item *it, struct fields *fs)
 {
 	int zh = is_zh(m->who);
@@ -274,6 +288,9 @@ static void item_fields(const struct message *m, const struct alert_item *it, st
 	buf_init(&b, BUF_NOMAX);
 	buf_addf(&b, "%s/n/%s", m->base_url, n->symbol);
 	put(fs, zh ? "详情" : "Details", buf_detach(&b), 1);
+	char *imp = impact_url(m, n);
+	if (imp)
+		put(fs, zh ? "这项措施影响我们吗？" : "Does this affect you?", imp, 1);
 	if (n->notification_url)
 		put(fs, zh ? "通报原文" : "Notification", xstrdup(n->notification_url), 1);
 	for (size_t i = 0; i < n->document_urls.n && i < 5; i++)
@@ -734,6 +751,9 @@ static json_t *item_json(const struct message *m, const struct alert_item *it)
 	}
 	snprintf(url, sizeof(url), "%s/n/%s", m->base_url, n->symbol);
 	json_object_set_new(links, "details", json_string(url));
+	char *imp = impact_url(m, n);
+	json_object_set_new(links, "impact", imp ? json_string(imp) : json_null());
+	free(imp);
 	json_object_set_new(links, "notification", n->notification_url ? json_string(n->notification_url) : json_null());
 	for (size_t i = 0; i < n->document_urls.n; i++)
 		json_array_append_new(docs, json_string(n->document_urls.items[i]));
@@ -846,7 +866,12 @@ static char *robot_markdown(const struct message *m, size_t budget, const char *
 			add_md(&one, zh ? ev : it->cats.m[0].evidence, 200);
 			buf_addch(&one, '\n');
 		}
-		buf_addf(&one, "[%s](%s/n/%s)\n", zh ? "查看详情" : "Details", m->base_url, it->n->symbol);
+		buf_addf(&one, "[%s](%s/n/%s)", zh ? "查看详情" : "Details", m->base_url, it->n->symbol);
+		char *imp = impact_url(m, it->n);
+		if (imp)
+			buf_addf(&one, " · [%s](%s)", zh ? "这项措施影响我们吗？" : "Does this affect you?", imp);
+		free(imp);
+		buf_addch(&one, '\n');
 		/* Robots cap a message's size (WeCom 4096 bytes): what does not fit is counted, not cut in half. */
 		if (md.len + one.len + 200 > budget && shown) {
 			buf_release(&one);

@@ -215,15 +215,31 @@ void subs_token(const char *secret, const char *purpose, int64_t subscriber, cha
 {
 	unsigned char mac[EVP_MAX_MD_SIZE];
 	unsigned maclen = 0;
-	char msg[96];
+	char msg[256];
 	static const char hex[] = "0123456789abcdef";
 	int n = snprintf(msg, sizeof(msg), "%s:%lld", purpose, (long long)subscriber);
+	if (n < 0 || (size_t)n >= sizeof(msg))
+		n = (int)sizeof(msg) - 1; /* a purpose that long (none is) signs its first bytes */
 	token_mac(secret, msg, (size_t)n, mac, &maclen);
 	for (unsigned i = 0; i < SUBS_TOKEN_LEN / 2 && i < maclen; i++) {
 		out[2 * i] = hex[mac[i] >> 4];
 		out[2 * i + 1] = hex[mac[i] & 15];
 	}
 	out[SUBS_TOKEN_LEN] = '\0';
+}
+
+void subs_impact_token(const char *secret, int64_t subscriber, const char *symbol, char out[SUBS_TOKEN_LEN + 1])
+{
+	char purpose[160];
+	snprintf(purpose, sizeof(purpose), "impact:%s", symbol);
+	subs_token(secret, purpose, subscriber, out);
+}
+
+int subs_impact_token_ok(const char *secret, int64_t subscriber, const char *symbol, const char *token)
+{
+	char purpose[160];
+	snprintf(purpose, sizeof(purpose), "impact:%s", symbol);
+	return subs_token_ok(secret, purpose, subscriber, token);
 }
 
 int subs_token_ok(const char *secret, const char *purpose, int64_t subscriber, const char *token)

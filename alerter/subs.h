@@ -52,6 +52,9 @@ int subs_add_subscriber(struct store *st, const struct subscriber *s, int confir
 #define SUBS_TOKEN_LEN 64
 void subs_token(const char *secret, const char *purpose, int64_t subscriber, char out[SUBS_TOKEN_LEN + 1]);
 int subs_token_ok(const char *secret, const char *purpose, int64_t subscriber, const char *token);
+/* The token of an alert's link "这项措施影响我们吗？": one subscriber, one notification. */
+void subs_impact_token(const char *secret, int64_t subscriber, const char *symbol, char out[SUBS_TOKEN_LEN + 1]);
+int subs_impact_token_ok(const char *secret, int64_t subscriber, const char *symbol, const char *token);
 /* Confirms a subscriber (double opt-in done). */
 /* Sets the language of a subscriber's messages and pages: zh or en (else -EINVAL with err). */
 int subs_set_lang(struct store *st, int64_t id, const char *lang, char *err, size_t errlen);

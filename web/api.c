@@ -2,6 +2,7 @@
  * sources, exports, subscription endpoints and the administration endpoints. */
 #include "http.h"
 #include "accounts.h"
+#include "impact.h"
 
 #include "csv.h"
 #include "export.h"
@@ -1191,6 +1192,126 @@ static enum MHD_Result api_analysis(struct req *r, const char *symbol, int histo
 	return respond_json(r, 200, o);
 }
 
+/* ---- impact reports from firms (这项措施影响我们吗？) ---- */
+
+/* The link's subscriber and notification (s, n, t), checked; the notification's JSON in *show. Answers and returns 0
+ * when they are wrong. */
+static int impact_link(struct req *r, int64_t *sub, json_t **show, enum MHD_Result *answered)
+{
+	const char *s = req_param(r, "s"), *n = req_param(r, "n"), *t = req_param(r, "t");
+	long id;
+	char err[ERRBUF_SIZE];
+	*show = NULL;
+	if (!s || !n || !t || parse_long(s, 1, LONG_MAX, &id) || !subs_impact_token_ok(r->w->ao->secret, id, n, t)) {
+		*answered = respond_error(r, 403, "bad_token", "链接无效或已过期 (this link is not valid)");
+		return 0;
+	}
+	int rc = archive_show(r->w->a, n, show, err, sizeof(err));
+	if (rc) {
+		*answered = respond_error(r, 404, "not_found", "no notification %s in the archive", n);
+		return 0;
+	}
+	*sub = id;
+	return 1;
+}
+
+/* Whether reports are still taken: until the measure's comment deadline (inclusive), or always when it has none. */
+static int impact_open(const json_t *show)
+{
+	const char *dl = json_string_value(json_object_get(json_object_get(json_object_get(show, "effective_dates"),
+									   "comment_deadline"),
+							   "date"));
+	char today[11];
+	today_iso(today);
+	return !dl || strlen(dl) < 10 || strncmp(today, dl, 10) <= 0;
+}
+
+/* GET /api/impact?s&n&t: the notification in short and the firm's report so far; POST (a form: those, csrf, and
+ * affected, hs, markets, export_value, concern, join, consent): saves it, until the deadline. */
+static enum MHD_Result api_impact(struct req *r)
+{
+	struct store *st = archive_store(r->w->a);
+	enum MHD_Result answered;
+	int64_t sub;
+	json_t *show;
+	char err[ERRBUF_SIZE];
+	int post = !strcmp(r->method, "POST");
+	if (post) {
+		const char *why = guard_csrf_check(r);
+		if (why) {
+			r->w->csrf_refused++;
+			return respond_error(r, 403, "csrf", "%s", why);
+		}
+	}
+	if (!impact_link(r, &sub, &show, &answered))
+		return answered;
+	const char *sym = json_string_value(json_object_get(show, "symbol"));
+	int open = impact_open(show);
+	if (post) {
+		if (r->w->o.read_only) {
+			json_decref(show);
+			return respond_error(r, 503, "read_only", "this server is a read-only mirror");
+		}
+		if (!open) {
+			json_decref(show);
+			return respond_error(r, 403, "closed", "评议期已结束，报告不再修改 (the comment period has ended)");
+		}
+		const char *consent = req_param(r, "consent");
+		struct impact_report rep = {req_param(r, "affected"), req_param(r, "hs"), req_param(r, "markets"),
+					    req_param(r, "export_value"), req_param(r, "concern"), req_param(r, "join"),
+					    consent && (!strcmp(consent, "yes") || !strcmp(consent, "on") || !strcmp(consent, "1") ||
+							!strcmp(consent, "true"))};
+		int rc = impact_put(st, sub, sym, &rep, err, sizeof(err));
+		if (rc) {
+			json_decref(show);
+			return respond_error(r, rc == -EINVAL ? 400 : 500, rc == -EINVAL ? "bad_parameter" : "store_failed", "%s", err);
+		}
+	}
+	json_t *o = json_object(), *text = json_object_get(show, "text");
+	json_object_set_new(o, "notification",
+			    json_pack("{s:s, s:s?, s:s?, s:s?, s:O?}", "symbol", sym, "member", json_string_value(json_object_get(show, "member")),
+				      "title", json_string_value(json_object_get(json_object_get(text, "en"), "title")),
+				      "title_zh", json_string_value(json_object_get(json_object_get(text, "zh"), "title")),
+				      "comment_deadline", json_object_get(json_object_get(json_object_get(show, "effective_dates"), "comment_deadline"), "date")));
+	json_t *rep = impact_get(st, sub, sym);
+	json_object_set_new(o, "report", rep ? rep : json_null());
+	json_object_set_new(o, "open", json_boolean(open));
+	if (post)
+		json_object_set_new(o, "status", json_string("saved"));
+	json_decref(show);
+	return respond_json(r, 200, o);
+}
+
+/* GET /api/notifications/{symbol}/impact (analyst, admin): the reports aggregated; ?format=csv: the reports. */
+static enum MHD_Result api_impact_officials(struct req *r, const char *symbol)
+{
+	struct session by;
+	enum MHD_Result answered;
+	char err[ERRBUF_SIZE];
+	json_t *show;
+	if (strcmp(r->method, "GET") && !r->head)
+		return respond_error(r, 405, "method_not_allowed", "%s is not allowed here", r->method);
+	if (!staff_ok(r, ROLE_ADMIN | ROLE_ANALYST, &by, &answered))
+		return answered;
+	int rc = archive_show(r->w->a, symbol, &show, err, sizeof(err));
+	if (rc)
+		return respond_error(r, 404, "not_found", "no notification %s in the archive", symbol);
+	char sym[128];
+	snprintf(sym, sizeof(sym), "%s", json_string_value(json_object_get(show, "symbol")));
+	json_decref(show);
+	const char *fmt = req_param(r, "format");
+	if (fmt && !strcmp(fmt, "csv")) {
+		struct buf b;
+		buf_init(&b, BUF_NOMAX);
+		impact_csv(archive_store(r->w->a), sym, &b);
+		const char *h[] = {"Content-Disposition", "attachment; filename=\"tbtwarn-impact.csv\"", "Cache-Control", "no-store", NULL};
+		enum MHD_Result x = respond(r, 200, "text/csv; charset=utf-8", b.s, b.len, h);
+		buf_release(&b);
+		return x;
+	}
+	return respond_json(r, 200, impact_aggregate(archive_store(r->w->a), sym));
+}
+
 /* A translator's text for one field ({"field": "title", "zh": "..."}: a person's text, kept over any machine's and any
  * later crawl), or the review of the text there ({"field": "title", "reviewed": true}). Answers the record's
  * translations with their provenance. The admin token guards it until accounts with roles exist. */
@@ -1321,7 +1442,13 @@ int api_handle(struct req *r)
 	if (starts_with(p, "notifications/") && p[14]) {
 		/* .../analysis and .../analysis/history: a symbol never ends so. */
 		size_t n = strlen(p);
-		static const char an[] = "/analysis", hist[] = "/analysis/history";
+		static const char an[] = "/analysis", hist[] = "/analysis/history", imp[] = "/impact";
+		if (n > 14 + sizeof(imp) - 1 && !strcmp(p + n - (sizeof(imp) - 1), imp)) {
+			char *sym = xstrndup(p + 14, n - 14 - (sizeof(imp) - 1));
+			enum MHD_Result x = api_impact_officials(r, sym);
+			free(sym);
+			return x;
+		}
 		if (n > 14 + sizeof(hist) - 1 && !strcmp(p + n - (sizeof(hist) - 1), hist)) {
 			char *sym = xstrndup(p + 14, n - 14 - (sizeof(hist) - 1));
 			enum MHD_Result x = api_analysis(r, sym, 1);
@@ -1363,6 +1490,8 @@ int api_handle(struct req *r)
 		return api_manage(r);
 	if (!strcmp(p, "session"))
 		return api_session(r);
+	if (!strcmp(p, "impact") && (get || !strcmp(r->method, "POST")))
+		return api_impact(r);
 	if (starts_with(p, "admin/"))
 		return api_admin(r, p + 6);
 	static const char *const known[] = {"notifications", "preview", "stats", "categories", "sources", "export.csv", "export.jsonl",

@@ -58,13 +58,14 @@ sed 's/G\/TBT\/N\/USA\/9901/G\/TBT\/N\/USA\/9902/' "$TMP/hostile.json" > "$TMP/h
 "$TBTWARN" import "$TMP/hostile2.json" > /dev/null
 run env TBTWARN_SMTP_URL=maildir:$TMP/mail TBTWARN_ALLOW_TARGETS=127.0.0.0/8 "$TBTWARN" alert --once
 got=$(curl -s "$W/log" | python3 -c '
-import json, re, sys
+import json, re, sys, urllib.parse
 log = json.load(sys.stdin)
 w = [r["body"]["markdown"]["content"] for r in log if r["path"] == "/wecom"]
 links = [m for c in w for m in re.findall(r"\[[^\]]*\]\(([^)]*)\)", c)]
 f = [r["body"] for r in log if r["path"] == "/feishu"]
 hrefs = [e.get("href") for b in f for p in b["content"]["post"]["zh_cn"]["content"] for e in p if e.get("tag") == "a"]
-print(len(w), sorted(set(l.split("/n/")[0] for l in links)), len(f), sorted(set(h.split("/n/")[0] for h in hrefs)))')
+origin = lambda u: "%s://%s" % urllib.parse.urlsplit(u)[:2]
+print(len(w), sorted(set(origin(l) for l in links)), len(f), sorted(set(origin(h) for h in hrefs)))')
 expect_eq "WeCom and Feishu messages link to tbtwarn alone" "$got" "2 ['http://127.0.0.1:8080'] 2 ['http://127.0.0.1:8080']"
 expect_eq "the HTML mail has no javascript: link" "$(grep -rli 'href="javascript' "$TMP/mail/new" | wc -l)" 0
 

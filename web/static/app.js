@@ -487,6 +487,62 @@ async function pageManage() {
   } catch (e) { m.replaceChildren(el("h1", {}, t("manage_title")), el("p", { class: "error", role: "alert" }, t("bad_link"))); }
 }
 
+// ---- a firm's impact report (这项措施影响我们吗？) ----
+
+// Reached from the signed link in an alert (s, n, t): no account. Saved as a form (the names scripts use: affected,
+// hs, markets, export_value, concern, join, consent, csrf); editable until the comment deadline.
+async function pageImpact() {
+  const zh = lang !== "en";
+  setTitle(zh ? "这项措施影响我们吗？" : "Does this affect you?");
+  const m = main();
+  const q = new URLSearchParams(location.search);
+  const link = { s: q.get("s") || "", n: q.get("n") || "", t: q.get("t") || "" };
+  let d;
+  try { d = await api("/api/impact?" + new URLSearchParams(link)); } catch (e) {
+    m.replaceChildren(el("h1", {}, zh ? "这项措施影响我们吗？" : "Does this affect you?"), el("p", { class: "error", role: "alert" }, t("bad_link")));
+    return;
+  }
+  const r = d.report || {};
+  const radio = (name, value, label) => el("label", { class: "choice" },
+    el("input", { type: "radio", name, value, checked: r[name] === value || (!r[name] && name === "join" && value === "none") }), " ", label);
+  const opt = (value, label) => el("option", { value, selected: r.export_value === value }, label);
+  const status = el("p", { id: "impact-status", role: "status" });
+  const f = el("form", { id: "impact-form", class: "impact" },
+    el("fieldset", {}, el("legend", {}, zh ? "是否影响贵企业？" : "Does it affect your firm?"),
+      radio("affected", "yes", zh ? "是" : "Yes"), radio("affected", "no", zh ? "否" : "No"), radio("affected", "unsure", zh ? "不确定" : "Not sure")),
+    el("label", { for: "impact-hs" }, zh ? "涉及的产品（HS 编码，逗号分隔）" : "Products (HS codes, commas)"),
+    el("input", { id: "impact-hs", name: "hs", inputmode: "numeric", value: r.hs || "" }),
+    el("label", { for: "impact-markets" }, zh ? "涉及的市场（如 KOR, USA）" : "Markets (e.g. KOR, USA)"),
+    el("input", { id: "impact-markets", name: "markets", value: r.markets || d.notification.member || "" }),
+    el("label", { for: "impact-value" }, zh ? "受影响的年出口额（人民币）" : "Exports at stake a year (CNY)"),
+    el("select", { id: "impact-value", name: "export_value" }, opt("", zh ? "不便提供" : "Rather not say"),
+      opt("lt1m", zh ? "100 万元以下" : "under 1 M"), opt("1m-10m", zh ? "100 万–1000 万元" : "1–10 M"),
+      opt("10m-100m", zh ? "1000 万–1 亿元" : "10–100 M"), opt("gt100m", zh ? "1 亿元以上" : "over 100 M")),
+    el("label", { for: "impact-concern" }, zh ? "主要关切（几句话即可）" : "Your concern, in a few lines"),
+    el("textarea", { id: "impact-concern", name: "concern", rows: 4, maxlength: 600 }, r.concern || ""),
+    el("fieldset", {}, el("legend", {}, zh ? "是否愿意参与" : "Would you join"),
+      radio("join", "comment", zh ? "评议意见" : "a comment"), radio("join", "stc", zh ? "特别贸易关注" : "a trade concern"), radio("join", "none", zh ? "暂不参与" : "not now")),
+    el("label", { class: "choice" }, el("input", { type: "checkbox", name: "consent", value: "yes", checked: !!r.consent }), " ",
+      zh ? "同意省商务主管部门与我们联系，并可在材料中注明企业名称" : "The province may contact us and name our firm"),
+    el("button", { type: "submit", disabled: !d.open }, zh ? (d.report ? "更新报告" : "提交") : (d.report ? "Update" : "Send")), status);
+  f.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const body = new URLSearchParams(new FormData(f));
+    for (const k of ["s", "n", "t"]) body.set(k, link[k]);
+    body.set("csrf", await csrfToken());
+    const res = await fetch("/api/impact", { method: "POST", headers: { Accept: "application/json", "Content-Type": "application/x-www-form-urlencoded" }, body });
+    const j = await res.json().catch(() => ({}));
+    status.textContent = res.ok ? (zh ? "已提交，评议截止前可随时修改。谢谢！" : "Saved: you may change it until the deadline. Thank you!") : t("error") + (j.message || res.statusText);
+  });
+  const n = d.notification;
+  m.replaceChildren(el("h1", {}, zh ? "这项措施影响我们吗？" : "Does this affect you?"),
+    el("p", {}, el("a", { href: "/n/" + n.symbol, class: "sym" }, n.symbol), " · ", (zh && n.title_zh) || n.title || "",
+      n.comment_deadline ? el("span", { class: "meta" }, " · " + (zh ? "评议截止 " : "comments until ") + n.comment_deadline) : null),
+    el("p", { class: "meta" }, d.open ? (zh ? "您的回答只报送省商务主管部门，不公开。" : "Your answers go to the province only, never published.")
+      : (zh ? "评议期已结束，报告不再修改。" : "The comment period has ended: the report can no longer change.")),
+    f);
+}
+
 // ---- the translation desk ----
 
 // Machine texts to review, flagged ones first, each beside its English original: save a corrected text (a person's,
@@ -561,6 +617,7 @@ async function route() {
   if (p === "/subscribe") return pageSubscribe();
   if (p === "/manage") return pageManage();
   if (p === "/translate") return pageTranslate();
+  if (p === "/impact") return pageImpact();
   return pageSearch();
 }
 

@@ -1,0 +1,112 @@
+#!/bin/sh
+# t95: firms' impact reports (issue 18, third part) through the real binary and smtp-sink: the link "这项措施影响我们
+# 吗？" in each alert opens a form (tried at phone width in Chromium) that needs no account, takes the form's fields
+# (affected, hs, markets, export_value, concern, join, consent, csrf), refuses bad values, forged links and a missing
+# CSRF token, and closes at the comment deadline; analysts see the reports aggregated (JSON with reports, affected,
+# export_value_cny {min, max}, concerns) and as CSV, firms named only with their consent; others see nothing.
+. "$(dirname "$0")/lib.sh"
+command -v smtp-sink >/dev/null || { not_ok "smtp-sink is installed (postfix)"; exit 1; }
+SYM=G/TBT/N/KOR/1210
+mkdir -p "$TMP/mail" && chmod 755 "$TMP" && chmod 777 "$TMP/mail"
+P=$(free_port)
+smtp-sink -u nobody -d "$TMP/mail/%M." 127.0.0.1:$P 100 & sink=$!
+srv=
+trap 'kill $sink $srv 2>/dev/null; rm -rf "$TMP"' EXIT
+WP=$(free_port)
+B=http://127.0.0.1:$WP
+export TBTWARN_SMTP_URL=smtp://127.0.0.1:$P TBTWARN_TODAY=2025-04-01 TBTWARN_BASE_URL=$B
+mails() { python3 "$ROOT/tests/maildir.py" "$TMP/mail"; }
+
+step "alerts carry the link"
+"$TBTWARN" import "$ROOT"/tests/data/samples/* > /dev/null
+run "$TBTWARN" subscriber add --email chen@chargers.example.cn --org 东莞充电器 --confirmed
+A=$out
+run "$TBTWARN" subscriber add --email zhao@power.example.cn --org 深圳电源 --confirmed
+Z=$out
+run "$TBTWARN" subscriber add --email wu@cases.example.cn --confirmed
+U=$out
+"$TBTWARN" subscription add "$A" --channel email --member KOR > /dev/null
+"$TBTWARN" subscription add "$Z" --channel email --member KOR > /dev/null
+"$TBTWARN" subscription add "$U" --channel email --member KOR > /dev/null
+"$TBTWARN" alert --once > /dev/null
+link_of() { mails | python3 -c "
+import json, re, sys
+for l in sys.stdin:
+    m = json.loads(l)
+    if m['to'] == '<$1>' and '$SYM' in (m['subject'] or ''):
+        print(re.search(r'这项措施影响我们吗？：(\S+)', m['text']).group(1)); break"; }
+LA=$(link_of chen@chargers.example.cn)
+LZ=$(link_of zhao@power.example.cn)
+expect_match "the alert mail carries its signed link" "$LA" "^$B/impact\?s=$A&n=$SYM&t=[0-9a-f]{64}$"
+html=$(mails | python3 -c "import json,sys; print(sum(1 for l in sys.stdin for m in [json.loads(l)] if '这项措施影响我们吗？' in (m['html'] or '') and '/impact?s=' in m['html']))")
+[ "$html" -ge 2 ] && ok "and its HTML part as a link ($html mails)" || not_ok "and its HTML part as a link" "mails with it: $html"
+
+step "the form"
+printf '[web]\nlisten = 127.0.0.1:%s\n' "$WP" > "$TMP/web.ini"
+"$TBTWARN" --config "$TMP/web.ini" serve > "$TMP/serve.out" 2> "$TMP/serve.err" &
+srv=$!
+wait_for "the web server listens" curl -sf "$B/healthz"
+Q=${LA#*\?}
+got=$(curl -s "$B/api/impact?$Q" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["notification"]["symbol"], d["report"], d["open"])')
+expect_eq "the link opens the notification, no report yet, open" "$got" "$SYM None True"
+expect_eq "the page itself is served" "$(curl -s -o /dev/null -w '%{http_code}' "$LA")" 200
+code=$(curl -s -o /dev/null -w '%{http_code}' "$B/api/impact?$(printf '%s' "$Q" | sed 's/t=\(.\)/t=0/')")
+expect_eq "a forged token: 403" "$code" 403
+code=$(curl -s -o /dev/null -w '%{http_code}' "$B/api/impact?$(printf '%s' "$Q" | sed 's|KOR/1210|USA/2201|')")
+expect_eq "the token of one notification opens no other: 403" "$code" 403
+csrf=$(curl -s "$B/api/csrf" | python3 -c 'import json,sys; print(json.load(sys.stdin)["csrf"])')
+post() { curl -s -o "$TMP/post" -w '%{http_code}' -X POST "$B/api/impact?$1" --data-urlencode "csrf=$2" $3; }
+expect_eq "a report without the CSRF token: 403" "$(post "$Q" "" "-d affected=yes")" 403
+expect_eq "affected must be yes, no or unsure: 400" "$(post "$Q" "$csrf" "-d affected=maybe")" 400
+expect_match "saying so in Chinese" "$(cat "$TMP/post")" "affected：请选择 yes、no 或 unsure"
+expect_eq "an export value out of the ranges: 400" "$(post "$Q" "$csrf" "-d affected=yes -d export_value=999")" 400
+long=$(python3 -c 'print("长" * 800)')
+expect_eq "a concern over 2,000 bytes: 400" "$(post "$Q" "$csrf" "-d affected=yes --data-urlencode concern=$long")" 400
+expect_eq "the firm's report" "$(post "$Q" "$csrf" "-d affected=yes -d hs=850440,850760 -d markets=KOR -d export_value=1m-10m --data-urlencode concern=需重新测试 -d join=comment -d consent=yes")" 200
+expect_eq "an edit replaces it" "$(post "$Q" "$csrf" "-d affected=yes -d hs=850440 -d markets=KOR -d export_value=10m-100m --data-urlencode concern=需重新做电磁兼容测试 -d join=stc -d consent=yes")" 200
+expect_eq "another firm's report, without consent" "$(post "${LZ#*\?}" "$csrf" "-d affected=yes -d export_value=gt100m --data-urlencode concern=认证费用高 -d join=comment")" 200
+expect_eq "one report per firm and notification" "$(db_query "$TBTWARN_DATA" "SELECT count(*) FROM impact_reports")" 2
+
+step "in the browser at phone width"
+if command -v chromium >/dev/null && [ -d "$ROOT/tests/node/node_modules/playwright-core" ]; then
+	timeout 120 node "$ROOT/tests/node/impact.test.mjs" "$(link_of wu@cases.example.cn)" > "$TMP/impact.out" 2>&1
+	relay_tap "$TMP/impact.out"
+	grep -q '^ok ' "$TMP/impact.out" || not_ok "the browser test ran" "$(tail -5 "$TMP/impact.out")"
+else
+	not_ok "the impact form in Chromium (chromium and playwright-core are not installed)"
+fi
+
+step "what officials see"
+printf 'a good long password\n' | "$TBTWARN" user add li.na --role analyst --password-stdin > /dev/null
+printf 'a good long password\n' | "$TBTWARN" user add zhou --role translator --password-stdin > /dev/null
+cookie() {
+	curl -s -D "$TMP/h" -o /dev/null -H 'Content-Type: application/json' -d "{\"user\": \"$1\", \"password\": \"a good long password\"}" "$B/api/session"
+	sed -n 's/^Set-Cookie: \(tbtwarn_session=[0-9a-f]*\);.*/\1/ip' "$TMP/h" | tr -d '\r'
+}
+AN=$(cookie li.na)
+agg=$(curl -s -H "Cookie: $AN" "$B/api/notifications/$SYM/impact" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+named = [(x["org"], x["concern"]) for x in d["concerns"] if x.get("org")]
+print(d["reports"], d["affected"], d["export_value_cny"]["min"] >= 1e7 + 1e8, d["export_value_cny"]["max"], d["join"]["stc"], len(d["concerns"]), named)')
+expect_eq "the analyst sees the reports aggregated, firms named only with consent" "$agg" \
+	"3 3 True None 2 3 [('东莞充电器', '需重新做电磁兼容测试')]"
+csv=$(curl -s -H "Cookie: $AN" "$B/api/notifications/$SYM/impact?format=csv" | python3 -c '
+import csv, sys
+rows = list(csv.DictReader(sys.stdin.read().lstrip("\ufeff").splitlines()))
+print(len(rows), [r["org"] for r in rows if r["org"]], rows[0]["symbol"])')
+expect_eq "and as CSV (a BOM, the firm named with consent only)" "$csv" "3 ['东莞充电器'] $SYM"
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: $(cookie zhou)" "$B/api/notifications/$SYM/impact")
+expect_eq "a translator may not see them: 403" "$code" 403
+expect_eq "nor an anonymous client: 401" "$(curl -s -o /dev/null -w '%{http_code}' "$B/api/notifications/$SYM/impact")" 401
+
+step "after the deadline"
+kill $srv; wait $srv 2>/dev/null
+TBTWARN_TODAY=2025-06-01 "$TBTWARN" --config "$TMP/web.ini" serve >> "$TMP/serve.out" 2>> "$TMP/serve.err" &
+srv=$!
+wait_for "the web server listens after the deadline" curl -sf "$B/healthz"
+got=$(curl -s "$B/api/impact?$Q" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["open"], d["report"]["export_value"])')
+expect_eq "the report is shown, closed" "$got" "False 10m-100m"
+csrf=$(curl -s "$B/api/csrf" | python3 -c 'import json,sys; print(json.load(sys.stdin)["csrf"])')
+expect_eq "and no longer changes: 403" "$(post "$Q" "$csrf" "-d affected=no")" 403
+echo "1..$n"
