@@ -1059,6 +1059,19 @@ int alert_queue_analysis(struct archive *a, const char *symbol, char *err, size_
 	return (int)n;
 }
 
+int alert_first_sent(struct archive *a, const char *symbol, char out[21])
+{
+	struct db_stmt *q;
+	out[0] = '\0';
+	if (db_prepare(al_db(a), "SELECT min(sent_at) FROM outbox WHERE symbol = ?1 AND kind = 'alert' AND state = 'sent'", &q))
+		return -TBT_EDB;
+	db_bind_text(q, 1, symbol);
+	if (db_step(q) == DB_ROW && db_col_text(q, 0))
+		snprintf(out, 21, "%s", db_col_text(q, 0));
+	db_finalize(q);
+	return out[0] ? 0 : -ENOENT;
+}
+
 int outbox_add_confirm(struct store *st, int64_t subscriber, long long nth, char *err, size_t errlen)
 {
 	struct db *d = store_db(st);

@@ -3,6 +3,7 @@
 #include "http.h"
 #include "accounts.h"
 #include "impact.h"
+#include "comments.h"
 
 #include "csv.h"
 #include "export.h"
@@ -959,12 +960,17 @@ static int staff_ok(struct req *r, int roles, struct session *s, enum MHD_Result
 	return 1;
 }
 
-/* A JSON answer with a Set-Cookie header. */
+/* A JSON answer that sets the session cookie, and beside it tbtwarn_staff=1, a hint without a secret that pages may
+ * read (the session's cookie is HttpOnly) to ask for what only staff see. */
 static enum MHD_Result respond_json_cookie(struct req *r, unsigned status, json_t *j, const char *cookie)
 {
 	char *body = json_dumps(j, JSON_COMPACT);
 	json_decref(j);
-	const char *h[] = {"Cache-Control", "no-store", "Set-Cookie", cookie, NULL};
+	int gone = strstr(cookie, "Max-Age=0") != NULL;
+	char hint[160];
+	snprintf(hint, sizeof(hint), "tbtwarn_staff=%s; Path=/; SameSite=Strict; Max-Age=%s%s", gone ? "" : "1", gone ? "0" : "43200",
+		 strstr(cookie, "; Secure") ? "; Secure" : "");
+	const char *h[] = {"Cache-Control", "no-store", "Set-Cookie", cookie, "Set-Cookie", hint, NULL};
 	enum MHD_Result rc = respond(r, status, "application/json; charset=utf-8", body, strlen(body), h);
 	free(body);
 	return rc;
@@ -1312,6 +1318,218 @@ static enum MHD_Result api_impact_officials(struct req *r, const char *symbol)
 	return respond_json(r, 200, impact_aggregate(archive_store(r->w->a), sym));
 }
 
+/* ---- comments, trade concerns, the response-time record ---- */
+
+/* The days from one ISO date to another (their first 10 characters), or null when either is missing. */
+static json_t *days_between(const char *from, const char *to)
+{
+	char a[11], b[11];
+	if (!from || !to || strlen(from) < 10 || strlen(to) < 10)
+		return json_null();
+	snprintf(a, sizeof(a), "%s", from);
+	snprintf(b, sizeof(b), "%s", to);
+	return json_integer(iso_days_between(a, b));
+}
+
+/* The service's own record for one notification: from its distribution to the first alert, to the published
+ * analysis and to the comment sent. */
+static json_t *response_times(struct req *r, const json_t *show)
+{
+	struct store *st = archive_store(r->w->a);
+	const char *sym = json_string_value(json_object_get(show, "symbol"));
+	const char *dist = json_string_value(json_object_get(json_object_get(json_object_get(show, "dates"), "distributed"), "date"));
+	char first[21];
+	int alerted = !alert_first_sent(r->w->a, sym, first);
+	json_t *an = store_analysis_get(st, sym, 1), *cs = comment_status(st, sym);
+	const char *pub = json_string_value(json_object_get(an, "published_at"));
+	const char *sent = json_string_value(json_object_get(cs, "sent_on"));
+	json_t *o = json_pack("{s:s, s:s?, s:s?, s:s?, s:s?, s:o, s:o, s:o}", "symbol", sym, "distributed", dist, "first_alert",
+			      alerted ? first : NULL, "analysis_published", pub, "comment_sent", sent, "days_to_first_alert",
+			      days_between(dist, alerted ? first : NULL), "days_to_analysis", days_between(dist, pub),
+			      "days_to_comment", days_between(dist, sent));
+	json_decref(an);
+	json_decref(cs);
+	return o;
+}
+
+/* GET /api/notifications/{symbol}/comment (analyst, admin): the draft (?format=doc: as a Word-compatible file);
+ * PUT {status, sent_on, answered_on, text}: its status. .../response-times: the service's record. */
+static enum MHD_Result api_comment(struct req *r, const char *symbol, int times)
+{
+	struct session by;
+	enum MHD_Result answered;
+	char err[ERRBUF_SIZE];
+	json_t *show;
+	if (!staff_ok(r, ROLE_ADMIN | ROLE_ANALYST, &by, &answered))
+		return answered;
+	if (archive_show(r->w->a, symbol, &show, err, sizeof(err)))
+		return respond_error(r, 404, "not_found", "no notification %s in the archive", symbol);
+	struct store *st = archive_store(r->w->a);
+	char sym[128]; /* a copy: show goes before the answer */
+	snprintf(sym, sizeof(sym), "%s", json_string_value(json_object_get(show, "symbol")));
+	if (times) {
+		json_t *o = response_times(r, show);
+		json_decref(show);
+		return respond_json(r, 200, o);
+	}
+	if (!strcmp(r->method, "PUT")) {
+		json_error_t jerr;
+		json_t *body = json_loadb(r->body.s, r->body.len, JSON_REJECT_DUPLICATES, &jerr);
+		if (!json_is_object(body)) {
+			json_decref(body);
+			json_decref(show);
+			return respond_error(r, 400, "bad_json", "the body is not a JSON object");
+		}
+		int rc = comment_put(st, sym, json_string_value(json_object_get(body, "status")),
+				     json_string_value(json_object_get(body, "sent_on")),
+				     json_string_value(json_object_get(body, "answered_on")), json_string_value(json_object_get(body, "text")),
+				     by.user, err, sizeof(err));
+		if (!rc)
+			accounts_audit(st, by.user, "comment", sym, json_string_value(json_object_get(body, "status")));
+		json_decref(body);
+		if (rc) {
+			json_decref(show);
+			return respond_error(r, rc == -EINVAL ? 400 : 500, rc == -EINVAL ? "bad_parameter" : "store_failed", "%s", err);
+		}
+	} else if (strcmp(r->method, "GET") && !r->head) {
+		json_decref(show);
+		return respond_error(r, 405, "method_not_allowed", "%s is not allowed here", r->method);
+	}
+	json_t *impact = impact_aggregate(st, sym), *draft = comment_get(st, show, impact);
+	json_decref(impact);
+	json_decref(show);
+	const char *fmt = req_param(r, "format");
+	if (fmt && !strcmp(fmt, "doc")) {
+		struct buf b;
+		char disp[256];
+		buf_init(&b, BUF_NOMAX);
+		comment_doc(draft, &b);
+		snprintf(disp, sizeof(disp), "attachment; filename=\"comment-%s.doc\"", sym);
+		for (char *p = disp; *p; p++)
+			if (*p == '/')
+				*p = '-';
+		const char *h[] = {"Content-Disposition", disp, "Cache-Control", "no-store", NULL};
+		enum MHD_Result x = respond(r, 200, "application/msword", b.s, b.len, h);
+		buf_release(&b);
+		json_decref(draft);
+		return x;
+	}
+	return respond_json(r, 200, draft);
+}
+
+/* GET /api/staff/ranking (analyst, admin): the notifications firms reported on, most affected first, then the
+ * soonest deadline, with the comment's status: the dashboard's list. GET /api/staff/stc (?format=csv): the
+ * candidates for specific trade concerns: reported impact, and the deadline passed or the comment unanswered. */
+static enum MHD_Result api_staff(struct req *r, const char *what)
+{
+	struct session by;
+	enum MHD_Result answered;
+	char err[ERRBUF_SIZE], today[11];
+	if (!staff_ok(r, ROLE_ADMIN | ROLE_ANALYST, &by, &answered))
+		return answered;
+	int stc = !strcmp(what, "stc");
+	if (!stc && strcmp(what, "ranking"))
+		return respond_error(r, 404, "not_found", "no /api/staff/%s (ranking, stc)", what);
+	struct store *st = archive_store(r->w->a);
+	json_t *ranked = impact_ranking(st), *out = json_array(), *it;
+	size_t i;
+	today_iso(today);
+	json_array_foreach(ranked, i, it)
+	{
+		json_t *show;
+		const char *sym = json_string_value(json_object_get(it, "symbol"));
+		if (archive_show(r->w->a, sym, &show, err, sizeof(err)))
+			continue;
+		const char *dl = json_string_value(json_object_get(json_object_get(json_object_get(show, "effective_dates"), "comment_deadline"), "date"));
+		json_t *cs = comment_status(st, sym);
+		const char *status = cs ? json_string_value(json_object_get(cs, "status")) : "none";
+		long affected = (long)json_integer_value(json_object_get(it, "affected"));
+		int passed = dl && strncmp(dl, today, 10) < 0;
+		if (!stc || (affected > 0 && (passed || !strcmp(status, "sent")))) {
+			json_t *agg = impact_aggregate(st, sym);
+			json_t *o = json_pack("{s:s, s:s?, s:s?, s:s?, s:o, s:O, s:O, s:O, s:s, s:O?}", "symbol", sym, "member",
+					      json_string_value(json_object_get(show, "member")), "title_zh",
+					      json_string_value(json_object_get(json_object_get(json_object_get(show, "text"), "zh"), "title")),
+					      "comment_deadline", dl, "days_left", dl ? json_integer(iso_days_between(today, dl)) : json_null(),
+					      "reports", json_object_get(it, "reports"), "affected", json_object_get(it, "affected"),
+					      "export_value_cny", json_object_get(agg, "export_value_cny"), "comment", status, "comment_sent_on",
+					      cs ? json_object_get(cs, "sent_on") : NULL);
+			if (stc)
+				json_object_set(o, "concerns", json_object_get(agg, "concerns"));
+			json_array_append_new(out, o);
+			json_decref(agg);
+		}
+		json_decref(cs);
+		json_decref(show);
+	}
+	json_decref(ranked);
+	/* Most affected first; among equals, the soonest open deadline (passed ones last). */
+	size_t n = json_array_size(out);
+	for (size_t a = 1; a < n; a++)
+		for (size_t b = a; b > 0; b--) {
+			json_t *x = json_array_get(out, b - 1), *y = json_array_get(out, b);
+			long ax = (long)json_integer_value(json_object_get(x, "affected")), ay = (long)json_integer_value(json_object_get(y, "affected"));
+			json_t *dx = json_object_get(x, "days_left"), *dy = json_object_get(y, "days_left");
+			long kx = json_is_integer(dx) && json_integer_value(dx) >= 0 ? (long)json_integer_value(dx) : 100000;
+			long ky = json_is_integer(dy) && json_integer_value(dy) >= 0 ? (long)json_integer_value(dy) : 100000;
+			if (ay > ax || (ay == ax && ky < kx)) {
+				json_incref(x);
+				json_array_set(out, b - 1, y);
+				json_array_set_new(out, b, x);
+			} else {
+				break;
+			}
+		}
+	const char *fmt = req_param(r, "format");
+	if (stc && fmt && !strcmp(fmt, "csv")) {
+		/* The dossier the national enquiry point asks provinces for: one row per measure. */
+		static const char *const head[] = {"symbol", "member", "title_zh", "comment_deadline", "reports", "affected",
+						   "export_value_min_cny", "comment", "comment_sent_on", "concerns"};
+		struct buf b;
+		buf_init(&b, BUF_NOMAX);
+		buf_addstr(&b, "\xef\xbb\xbf");
+		for (size_t k = 0; k < 10; k++) {
+			if (k)
+				buf_addch(&b, ',');
+			csv_put(&b, head[k]);
+		}
+		buf_addstr(&b, "\r\n");
+		json_array_foreach(out, i, it)
+		{
+			char num[3][32];
+			struct buf cc;
+			buf_init(&cc, BUF_NOMAX);
+			json_t *c;
+			size_t k;
+			json_array_foreach(json_object_get(it, "concerns"), k, c)
+			{
+				const char *org = json_string_value(json_object_get(c, "org"));
+				buf_addf(&cc, "%s%s%s%s", k ? "；" : "", org ? org : "", org ? "：" : "", json_string_value(json_object_get(c, "concern")));
+			}
+			snprintf(num[0], sizeof(num[0]), "%lld", (long long)json_integer_value(json_object_get(it, "reports")));
+			snprintf(num[1], sizeof(num[1]), "%lld", (long long)json_integer_value(json_object_get(it, "affected")));
+			snprintf(num[2], sizeof(num[2]), "%.0f", json_number_value(json_object_get(json_object_get(it, "export_value_cny"), "min")));
+			const char *cells[] = {json_string_value(json_object_get(it, "symbol")), json_string_value(json_object_get(it, "member")),
+					       json_string_value(json_object_get(it, "title_zh")), json_string_value(json_object_get(it, "comment_deadline")),
+					       num[0], num[1], num[2], json_string_value(json_object_get(it, "comment")),
+					       json_string_value(json_object_get(it, "comment_sent_on")), cc.s};
+			for (size_t x = 0; x < 10; x++) {
+				if (x)
+					buf_addch(&b, ',');
+				csv_put(&b, cells[x] ? cells[x] : "");
+			}
+			buf_addstr(&b, "\r\n");
+			buf_release(&cc);
+		}
+		json_decref(out);
+		const char *h[] = {"Content-Disposition", "attachment; filename=\"tbtwarn-stc-candidates.csv\"", "Cache-Control", "no-store", NULL};
+		enum MHD_Result x = respond(r, 200, "text/csv; charset=utf-8", b.s, b.len, h);
+		buf_release(&b);
+		return x;
+	}
+	return respond_json(r, 200, out);
+}
+
 /* A translator's text for one field ({"field": "title", "zh": "..."}: a person's text, kept over any machine's and any
  * later crawl), or the review of the text there ({"field": "title", "reviewed": true}). Answers the record's
  * translations with their provenance. The admin token guards it until accounts with roles exist. */
@@ -1440,24 +1658,17 @@ int api_handle(struct req *r)
 	if (!strcmp(p, "notifications") && get)
 		return api_notifications(r);
 	if (starts_with(p, "notifications/") && p[14]) {
-		/* .../analysis and .../analysis/history: a symbol never ends so. */
+		/* What hangs off a notification: a symbol never ends with one of these. */
+		static const char *const tails[] = {"/analysis/history", "/analysis", "/impact", "/comment", "/response-times"};
 		size_t n = strlen(p);
-		static const char an[] = "/analysis", hist[] = "/analysis/history", imp[] = "/impact";
-		if (n > 14 + sizeof(imp) - 1 && !strcmp(p + n - (sizeof(imp) - 1), imp)) {
-			char *sym = xstrndup(p + 14, n - 14 - (sizeof(imp) - 1));
-			enum MHD_Result x = api_impact_officials(r, sym);
-			free(sym);
-			return x;
-		}
-		if (n > 14 + sizeof(hist) - 1 && !strcmp(p + n - (sizeof(hist) - 1), hist)) {
-			char *sym = xstrndup(p + 14, n - 14 - (sizeof(hist) - 1));
-			enum MHD_Result x = api_analysis(r, sym, 1);
-			free(sym);
-			return x;
-		}
-		if (n > 14 + sizeof(an) - 1 && !strcmp(p + n - (sizeof(an) - 1), an)) {
-			char *sym = xstrndup(p + 14, n - 14 - (sizeof(an) - 1));
-			enum MHD_Result x = api_analysis(r, sym, 0);
+		for (int k = 0; k < 5; k++) {
+			size_t tl = strlen(tails[k]);
+			if (n <= 14 + tl || strcmp(p + n - tl, tails[k]))
+				continue;
+			char *sym = xstrndup(p + 14, n - 14 - tl);
+			enum MHD_Result x = k <= 1 ? api_analysis(r, sym, k == 0)
+					    : k == 2 ? api_impact_officials(r, sym)
+						     : api_comment(r, sym, k == 4);
 			free(sym);
 			return x;
 		}
@@ -1492,6 +1703,8 @@ int api_handle(struct req *r)
 		return api_session(r);
 	if (!strcmp(p, "impact") && (get || !strcmp(r->method, "POST")))
 		return api_impact(r);
+	if (starts_with(p, "staff/") && get)
+		return api_staff(r, p + 6);
 	if (starts_with(p, "admin/"))
 		return api_admin(r, p + 6);
 	static const char *const known[] = {"notifications", "preview", "stats", "categories", "sources", "export.csv", "export.jsonl",

@@ -237,3 +237,18 @@ void impact_csv(struct store *st, const char *symbol, struct buf *out)
 	}
 	db_finalize(q);
 }
+
+json_t *impact_ranking(struct store *st)
+{
+	struct db_stmt *q;
+	json_t *a = json_array();
+	if (db_prepare(store_db(st), "SELECT symbol, count(*), sum(CASE WHEN affected = 'yes' THEN 1 ELSE 0 END) AS hit "
+				     "FROM impact_reports GROUP BY symbol ORDER BY hit DESC, symbol LIMIT 500",
+		       &q))
+		return a;
+	while (db_step(q) == DB_ROW)
+		json_array_append_new(a, json_pack("{s:s, s:I, s:I}", "symbol", db_col_text(q, 0), "reports",
+						   (json_int_t)db_col_int64(q, 1), "affected", (json_int_t)db_col_int64(q, 2)));
+	db_finalize(q);
+	return a;
+}

@@ -32,6 +32,8 @@ json_t *impact_get(struct store *st, int64_t subscriber, const char *symbol);
 /* Officials' view: {reports, affected, unsure, not_affected, export_value_cny: {min, max}, join: {comment, stc},
  * concerns: [{org (when consented), concern, affected, export_value}], by_market: {code: n}}. */
 json_t *impact_aggregate(struct store *st, const char *symbol);
+/* Every notification firms reported on: [{symbol, reports, affected}], most affected first. */
+json_t *impact_ranking(struct store *st);
 /* The reports as CSV (UTF-8 with a BOM; firms named only when they consented). */
 void impact_csv(struct store *st, const char *symbol, struct buf *out);
 

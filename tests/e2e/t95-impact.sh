@@ -70,6 +70,11 @@ expect_eq "one report per firm and notification" "$(db_query "$TBTWARN_DATA" "SE
 step "in the browser at phone width"
 if command -v chromium >/dev/null && [ -d "$ROOT/tests/node/node_modules/playwright-core" ]; then
 	timeout 120 node "$ROOT/tests/node/impact.test.mjs" "$(link_of wu@cases.example.cn)" > "$TMP/impact.out" 2>&1
+	# The analyst's dashboard in the browser, once reports are in (the firm sends the same report again).
+	printf 'a good long password\n' | "$TBTWARN" user add dash.an --role analyst --password-stdin > /dev/null
+	timeout 120 node "$ROOT/tests/node/impact.test.mjs" "$(link_of wu@cases.example.cn)" '{"user": "dash.an", "password": "a good long password"}' > "$TMP/dash.out" 2>&1
+	grep -q '^ok .*dashboard ranks' "$TMP/dash.out" && ok "an analyst's dashboard ranks the measures by reported impact (Chromium)" ||
+		not_ok "an analyst's dashboard ranks the measures by reported impact (Chromium)" "$(grep -A3 'not ok' "$TMP/dash.out" | head -8)"
 	relay_tap "$TMP/impact.out"
 	grep -q '^ok ' "$TMP/impact.out" || not_ok "the browser test ran" "$(tail -5 "$TMP/impact.out")"
 else
@@ -100,6 +105,52 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: $(cookie zhou)" "$B/ap
 expect_eq "a translator may not see them: 403" "$code" 403
 expect_eq "nor an anonymous client: 401" "$(curl -s -o /dev/null -w '%{http_code}' "$B/api/notifications/$SYM/impact")" 401
 
+step "the dashboard's ranking"
+rank=$(curl -s -H "Cookie: $AN" "$B/api/staff/ranking" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+print(d[0]["symbol"], d[0]["affected"], d[0]["days_left"], d[0]["comment"])')
+expect_eq "most reported impact first, with the days left and the comment's status" "$rank" "$SYM 3 52 none"
+
+step "the comment"
+draft=$(curl -s -H "Cookie: $AN" "$B/api/notifications/$SYM/comment" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+t = d["text"]
+print(d["to"].startswith("WTO TBT Enquiry Point of Korea"), d["subject"].startswith("Comments on G/TBT/N/KOR/1210: "),
+      t.index("1. General comments") < t.index("2. Specific comments") < t.index("3. Requests"), "东莞充电器: 需重新做电磁兼容测试" in t,
+      "A producer: 认证费用高" in t, "深圳电源" in t, "3 firms reported" in t, d["status"])')
+expect_eq "the draft: to the enquiry point, general then specific comments, firms named only with consent" "$draft" \
+	"True True True True True False True draft"
+curl -s -D "$TMP/dh" -o "$TMP/doc" -H "Cookie: $AN" "$B/api/notifications/$SYM/comment?format=doc"
+got=$(tr -d '\r' < "$TMP/dh" | grep -ai '^Content-Type:\|^Content-Disposition:' | sort | tr '\n' '|')
+expect_eq "as a Word-compatible file" "$got" 'Content-Disposition: attachment; filename="comment-G-TBT-N-KOR-1210.doc"|Content-Type: application/msword|'
+grep -q 'urn:schemas-microsoft-com:office:word' "$TMP/doc" && grep -q '2. Specific comments' "$TMP/doc" && ok "which Word and WPS open, with the text" ||
+	not_ok "which Word and WPS open, with the text" "$(head -c 300 "$TMP/doc")"
+cput() { curl -s -o "$TMP/cput" -w '%{http_code}' -X PUT -H "Cookie: $AN" -H "X-CSRF-Token: $ANCSRF" -d "$1" "$B/api/notifications/$SYM/comment"; }
+ANCSRF=$(curl -s -H "Cookie: $AN" "$B/api/session" | python3 -c 'import json,sys; print(json.load(sys.stdin)["csrf"])')
+expect_eq "sent without its date: 400" "$(cput '{"status": "sent"}')" 400
+expect_eq "sent on 2025-05-10" "$(cput '{"status": "sent", "sent_on": "2025-05-10"}')" 200
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: $(cookie zhou)" "$B/api/notifications/$SYM/comment")
+expect_eq "a translator may not see the comment: 403" "$code" 403
+times=$(curl -s -H "Cookie: $AN" "$B/api/notifications/$SYM/response-times" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+print(d["distributed"], d["first_alert"] is not None, d["comment_sent"], d["days_to_comment"])')
+expect_eq "the response-time record: distributed, first alert, comment sent" "$times" "2025-03-24 True 2025-05-10 47"
+
+step "trade concerns"
+stc=$(curl -s -H "Cookie: $AN" "$B/api/staff/stc" | python3 -c 'import json,sys; print([(x["symbol"], x["comment"]) for x in json.load(sys.stdin)])')
+expect_eq "a sent comment not answered makes a candidate for a specific trade concern" "$stc" "[('$SYM', 'sent')]"
+rows=$(curl -s -H "Cookie: $AN" "$B/api/staff/stc?format=csv" | python3 -c '
+import csv, sys
+rows = list(csv.DictReader(sys.stdin.read().lstrip("\ufeff").splitlines()))
+print(len(rows), rows[0]["symbol"], rows[0]["affected"], "东莞充电器：需重新做电磁兼容测试" in rows[0]["concerns"], "深圳电源" in rows[0]["concerns"])')
+expect_eq "the dossier as CSV" "$rows" "1 $SYM 3 True False"
+expect_eq "answered" "$(cput '{"status": "answered", "sent_on": "2025-05-10", "answered_on": "2025-05-20"}')" 200
+stc=$(curl -s -H "Cookie: $AN" "$B/api/staff/stc" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+expect_eq "an answered comment before the deadline is no candidate" "$stc" 0
+
 step "after the deadline"
 kill $srv; wait $srv 2>/dev/null
 TBTWARN_TODAY=2025-06-01 "$TBTWARN" --config "$TMP/web.ini" serve >> "$TMP/serve.out" 2>> "$TMP/serve.err" &
@@ -109,4 +160,7 @@ got=$(curl -s "$B/api/impact?$Q" | python3 -c 'import json,sys; d=json.load(sys.
 expect_eq "the report is shown, closed" "$got" "False 10m-100m"
 csrf=$(curl -s "$B/api/csrf" | python3 -c 'import json,sys; print(json.load(sys.stdin)["csrf"])')
 expect_eq "and no longer changes: 403" "$(post "$Q" "$csrf" "-d affected=no")" 403
+AN=$(cookie li.na)
+stc=$(curl -s -H "Cookie: $AN" "$B/api/staff/stc" | python3 -c 'import json,sys; print([(x["symbol"], x["days_left"]) for x in json.load(sys.stdin)])')
+expect_eq "once the deadline passed, reported impact makes a candidate" "$stc" "[('$SYM', -9)]"
 echo "1..$n"

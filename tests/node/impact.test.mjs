@@ -3,7 +3,7 @@
 // shows it again when opened anew. Prints "ok N - what" lines.
 import { launch, tap } from "./tap.mjs";
 
-const [url] = process.argv.slice(2);
+const [url] = process.argv.slice(2); // and, optionally, an analyst's credentials as JSON
 const t = tap(), ok = t.ok;
 const browser = await launch();
 const errors = [];
@@ -32,6 +32,19 @@ try {
   const again = await page.evaluate(() => [document.querySelector("input[name=affected]:checked")?.value, document.querySelector("#impact-value").value,
     document.querySelector("#impact-concern").value, document.querySelector("input[name=join]:checked")?.value]);
   ok("opened anew, the page shows the report to edit", again[0] === "yes" && again[1] === "10m-100m" && again[2].includes("电磁兼容") && again[3] === "stc", again);
+  // An analyst's dashboard ranks the measures firms reported on.
+  if (process.argv[3]) {
+    const staff = await browser.newContext({ locale: "zh-CN" });
+    const sp = await staff.newPage();
+    sp.on("pageerror", (e) => errors.push(String(e)));
+    await sp.goto(new URL(url).origin + "/translate");
+    const who = await sp.evaluate(async (cred) => (await fetch("/api/session", { method: "POST", headers: { "Content-Type": "application/json" }, body: cred })).status, process.argv[3]);
+    await sp.goto(new URL(url).origin + "/dashboard");
+    await sp.waitForSelector("#ranking tbody tr");
+    const first = await sp.textContent("#ranking tbody tr");
+    ok("an analyst's dashboard ranks the measures by reported impact", who === 200 && first.includes("G/TBT/N/KOR/1210"), [who, first]);
+    await staff.close();
+  }
   ok("no script error", errors.length === 0, errors);
 } catch (e) {
   ok("the impact test ran to the end", false, String(e));

@@ -335,6 +335,21 @@ async function pageDashboard() {
       el("div", { class: "card" }, el("div", {}, t("new_week")), el("div", { class: "big", id: "new-week" }, String((s.new_this_week || { total: 0 }).total))),
       ["7", "14", "30"].map((k) => el("div", { class: "card" }, el("div", {}, t("closing") + " · " + t("within", k)), el("div", { class: "big" }, String((closing[k] || { count: 0 }).count)))),
       el("div", { class: "card" }, el("div", {}, t("total")), el("div", { class: "big" }, String(s.total)))));
+  // For staff (an analyst's or admin's session): the measures firms reported on, most affected first, then the
+  // soonest deadline, with the comment's status.
+  if (document.cookie.split("; ").includes("tbtwarn_staff=1")) try {
+    const ranked = await api("/api/staff/ranking");
+    const zh = lang !== "en";
+    const status = { none: zh ? "未起草" : "none", draft: zh ? "草稿" : "draft", sent: zh ? "已提交" : "sent", answered: zh ? "已答复" : "answered" };
+    m.append(el("h2", { id: "ranking-title" }, zh ? "企业反映影响最多的措施（截止日期最近优先）" : "Most reported impact, deadline soonest"),
+      el("table", { id: "ranking" }, el("thead", {}, el("tr", {}, el("th", {}, t("symbol")), el("th", {}, zh ? "受影响企业" : "Firms affected"),
+        el("th", {}, zh ? "涉及年出口额（人民币）" : "Exports at stake (CNY)"), el("th", {}, t("deadline")), el("th", {}, zh ? "评议意见" : "Comment"))),
+        el("tbody", {}, ranked.map((x) => el("tr", {}, el("td", {}, el("a", { href: "/n/" + x.symbol }, x.symbol), " ", x.title_zh || ""),
+          el("td", {}, `${x.affected} / ${x.reports}`),
+          el("td", {}, (x.export_value_cny.min / 1e6).toFixed(0) + (x.export_value_cny.max === null ? "+" : "–" + (x.export_value_cny.max / 1e6).toFixed(0)) + (zh ? " 百万" : " M")),
+          el("td", {}, x.comment_deadline ? x.comment_deadline + " (" + daysLeft(x.comment_deadline, s.today, x.days_left) + ")" : "—"),
+          el("td", {}, status[x.comment] || x.comment))))));
+  } catch (e) { /* not staff: the public dashboard only */ }
   const soon = (closing["30"] || { items: [] }).items;
   m.append(el("h2", {}, t("closing") + " · " + t("within", 30)));
   m.append(soon.length ? el("table", {}, el("thead", {}, el("tr", {}, el("th", {}, t("deadline")), el("th", {}, t("symbol")), el("th", {}, t("category")), el("th", {}, t("title")))),
