@@ -50,6 +50,20 @@ relay_tap() {
 	done < "$1"
 }
 
+# kill_while_sending DIR N ROUNDS: ROUNDS times, runs tbtwarn alert --once and kills it -9 as soon as DIR (where a
+# relay keeps each message) holds N more messages; sets kills to how many kills landed in mid-run.
+kill_while_sending() {
+	kills=0
+	for round in $(seq 1 "$3"); do
+		before=$(ls "$1" | wc -l)
+		"$TBTWARN" alert --once > /dev/null 2>&1 &
+		pid=$!
+		while kill -0 $pid 2>/dev/null && [ "$(ls "$1" | wc -l)" -lt $((before + $2)) ]; do sleep 0.002; done
+		if kill -9 $pid 2>/dev/null; then kills=$((kills + 1)); fi
+		wait $pid 2>/dev/null
+	done
+}
+
 # expect_eq WHAT GOT WANT
 expect_eq() {
 	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "got:  $2" "want: $3"; fi

@@ -33,17 +33,9 @@ step "Match first (one transaction)"
 pid=$!
 kill -9 $pid 2>/dev/null
 wait $pid 2>/dev/null
-kills=0
 # Each round kills the alerter as soon as the sink has taken another 30 messages: always in mid-batch.
 step "Each round kills the alerter as soon as the sink has taken another 30"
-for round in 1 2 3 4 5 6 7 8; do
-	before=$(ls "$TMP/mail" | wc -l)
-	"$TBTWARN" alert --once > /dev/null 2>&1 &
-	pid=$!
-	while kill -0 $pid 2>/dev/null && [ "$(ls "$TMP/mail" | wc -l)" -lt $((before + 30)) ]; do sleep 0.005; done
-	if kill -9 $pid 2>/dev/null; then kills=$((kills + 1)); fi
-	wait $pid 2>/dev/null
-done
+kill_while_sending "$TMP/mail" 30 8
 run "$TBTWARN" alert --once
 expect_eq "the last run ends cleanly" "$rc" 0
 [ "$kills" -ge 3 ] && ok "the alerter was killed mid-batch $kills times" || not_ok "the alerter was killed mid-batch" "only $kills kills landed"

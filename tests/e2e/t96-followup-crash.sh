@@ -44,15 +44,7 @@ kill $srv; wait $srv 2>/dev/null; srv=
 
 step "kill -9 while they go out"
 export TBTWARN_SMTP_URL=smtp://127.0.0.1:$P2
-kills=0
-for round in 1 2 3 4 5 6 7 8; do
-	before=$(ls "$TMP/mail" | wc -l)
-	"$TBTWARN" alert --once > /dev/null 2>&1 &
-	pid=$!
-	while kill -0 $pid 2>/dev/null && [ "$(ls "$TMP/mail" | wc -l)" -lt $((before + 8)) ]; do sleep 0.002; done
-	if kill -9 $pid 2>/dev/null; then kills=$((kills + 1)); fi
-	wait $pid 2>/dev/null
-done
+kill_while_sending "$TMP/mail" 8 8
 run "$TBTWARN" alert --once
 expect_eq "the last run ends cleanly" "$rc" 0
 [ "$kills" -ge 4 ] && ok "the alerter was killed mid-batch $kills times" || not_ok "the alerter was killed mid-batch" "only $kills kills landed"
