@@ -128,6 +128,15 @@ expect_eq "and one to the webhook" "$(hooks)" 1
 hist=$(curl -s -H "Cookie: ${ANALYST%% *}" "$B_URL/api/notifications/$SYM/analysis/history" | python3 -c 'import json,sys; print([(h["version"], h["published"], h["author"]) for h in json.load(sys.stdin)])')
 expect_eq "every version is kept, with its author" "$hist" "[(1, False, 'li.na'), (2, True, 'wu.lab'), (3, True, 'li.na')]"
 
+step "the editor in the browser"
+if command -v chromium >/dev/null && [ -d "$ROOT/tests/node/node_modules/playwright-core" ]; then
+	timeout 120 node "$ROOT/tests/node/analysis.test.mjs" "$B_URL" G/TBT/N/USA/2201 '{"user": "li.na", "password": "a good long password"}' > "$TMP/an.out" 2>&1
+	relay_tap "$TMP/an.out"
+	grep -q '^ok ' "$TMP/an.out" || not_ok "the browser test ran" "$(tail -5 "$TMP/an.out")"
+else
+	not_ok "the analysis editor in Chromium (chromium and playwright-core are not installed)"
+fi
+
 step "later alerts carry it"
 sed 's/"commentDeadlineDate": "2025-05-23T00:00:00+02:00"/"commentDeadlineDate": "2025-06-23T00:00:00+02:00"/' "$S/eping-2025-03-a.json" > "$TMP/changed.json"
 serve_stop

@@ -292,12 +292,58 @@ async function pageNotification(symbol) {
   const related = el("ul", {}, (n.related || []).map((r) => el("li", {}, el("a", { href: "/n/" + r.symbol }, r.symbol), " · ", r.relation, " · ", r.distributed || "", " · ", r.title || "")));
   m.replaceChildren(el("p", {}, el("a", { href: "/" }, "← " + t("back"))),
     el("h1", {}, n.symbol, " ", riskBadge(n.risk && n.risk.level)), el("p", {}, title),
-    lang === "zh" && n.summary_zh ? el("p", { class: "summary", id: "summary-zh" }, n.summary_zh) : null, dl,
+    lang === "zh" && n.summary_zh ? el("p", { class: "summary", id: "summary-zh" }, n.summary_zh) : null,
+    analysisView(n.analysis, link), dl,
     el("h2", {}, t("categories")), cats.childNodes.length ? cats : el("p", {}, "—"),
     el("h2", {}, t("risk_reasons")), risk,
     el("h2", {}, t("related")), related.childNodes.length ? related : el("p", {}, "—"),
     (n.history || []).length ? el("h2", {}, t("history")) : null,
     (n.history || []).length ? el("ul", {}, n.history.map((h) => el("li", {}, "v" + h.version + " · " + h.replaced_at + " · " + (h.changed_fields || []).join(", ")))) : null);
+  // Staff (an analyst's, admin's or expert's session) write the analysis here.
+  if (document.cookie.split("; ").includes("tbtwarn_staff=1")) m.append(await analysisEditor(n.symbol));
+}
+
+// The province's published analysis and advice, for everyone.
+function analysisView(a, link) {
+  if (!a) return null;
+  const zh = lang !== "en";
+  return el("section", { class: "analysis", id: "analysis" }, el("h2", {}, zh ? "专家解读与应对建议" : "Analysis and advice"),
+    a.summary_zh ? el("p", {}, a.summary_zh) : null,
+    a.requirements_zh ? el("p", {}, el("strong", {}, zh ? "措施要求：" : "What it requires: "), a.requirements_zh) : null,
+    (a.actions_zh || []).length ? el("ol", {}, a.actions_zh.map((x) => el("li", {}, x))) : null,
+    (a.links || []).length ? el("ul", {}, a.links.map((u) => el("li", {}, link(u)))) : null,
+    el("p", { class: "meta" }, (a.expert || a.author || "") + (a.published_at ? " · " + a.published_at.slice(0, 10) : "")));
+}
+
+// The analysis editor: the current text (a draft or the published one), saved as a draft or published.
+async function analysisEditor(symbol) {
+  const zh = lang !== "en";
+  const path = "/api/notifications/" + symbol.split("/").map(encodeURIComponent).join("/") + "/analysis";
+  let cur = {}, staff;
+  try { staff = await api("/api/session"); } catch (e) { return null; }
+  try { cur = await api(path + "?draft=1"); } catch (e) { /* none yet */ }
+  const field = (id, label, value, rows) => [el("label", { for: id }, label), el("textarea", { id, rows: rows || 3 }, value || "")];
+  const status = el("p", { id: "an-status", role: "status" });
+  const pub = el("input", { type: "checkbox", id: "an-published", checked: !!cur.published });
+  const f = el("form", { id: "analysis-editor", class: "impact" },
+    el("h2", {}, zh ? "编辑解读与应对建议" : "Edit the analysis"),
+    field("an-summary", zh ? "解读（必填，发布前）" : "Summary", cur.summary_zh),
+    field("an-req", zh ? "措施要求" : "What it requires", cur.requirements_zh),
+    field("an-actions", zh ? "应对建议（每行一条）" : "Actions, one a line", (cur.actions_zh || []).join("\n"), 4),
+    field("an-links", zh ? "参考链接（每行一个）" : "Links, one a line", (cur.links || []).join("\n"), 2),
+    el("label", { class: "choice" }, pub, " ", zh ? "发布（已收到预警的企业将收到一次跟进通知）" : "Publish (firms already alerted get one follow-up)"),
+    el("button", { type: "submit", id: "an-save" }, zh ? "保存" : "Save"), status);
+  f.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const lines = (id) => document.getElementById(id).value.split("\n").map((x) => x.trim()).filter((x) => x);
+    const body = { summary_zh: document.getElementById("an-summary").value, requirements_zh: document.getElementById("an-req").value,
+      actions_zh: lines("an-actions"), links: lines("an-links"), published: pub.checked };
+    try {
+      const r = await api(path, { method: "PUT", headers: { "Content-Type": "application/json", "X-CSRF-Token": staff.csrf }, body: JSON.stringify(body) });
+      status.textContent = (zh ? "已保存" : "Saved") + (r.followups_queued ? (zh ? `，已安排 ${r.followups_queued} 条跟进通知` : `, ${r.followups_queued} follow-ups queued`) : "");
+    } catch (err) { status.textContent = t("error") + err.message; }
+  });
+  return f;
 }
 
 // ---- dashboard ----
