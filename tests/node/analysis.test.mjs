@@ -1,13 +1,10 @@
 // analysis.test.mjs BASE SYMBOL CREDENTIALS: an analyst logs in (the session's cookie), opens the notification's page
 // in headless Chromium, writes the analysis in the editor and publishes it; a visitor without a session then reads it
 // on the same page. Prints "ok N - what" lines.
-import { launch, tap } from "./tap.mjs";
+import { browserTest } from "./tap.mjs";
 
 const [base, symbol, cred] = process.argv.slice(2);
-const t = tap(), ok = t.ok;
-const browser = await launch();
-const errors = [];
-try {
+await browserTest("the analysis test", async ({ ok, browser, errors }) => {
   const ctx = await browser.newContext({ locale: "zh-CN" });
   const page = await ctx.newPage();
   page.on("pageerror", (e) => errors.push(String(e)));
@@ -34,8 +31,4 @@ try {
   ok("a visitor reads it on the page, with the actions", text.includes("专家解读与应对建议") && text.includes("浏览器中撰写的解读") && text.includes("联系认证机构"), text);
   ok("and no editor for a visitor", (await p2.$("#analysis-editor")) === null);
   ok("no script error", errors.length === 0, errors);
-} catch (e) {
-  ok("the analysis test ran to the end", false, String(e));
-}
-await browser.close();
-process.exit(t.failed ? 1 : 0);
+});

@@ -1,13 +1,10 @@
 // desk.test.mjs BASE TOKEN SYMBOL TEXT: the translation desk (/translate) in headless Chromium: the admin token
 // loads the machine texts to review beside their English; the title of SYMBOL is corrected to TEXT and saved as a
 // person's text. Prints "ok N - what" lines.
-import { launch, tap } from "./tap.mjs";
+import { browserTest } from "./tap.mjs";
 
 const [base, token, symbol, text] = process.argv.slice(2);
-const t = tap(), ok = t.ok;
-const browser = await launch();
-const errors = [];
-try {
+await browserTest("the desk test", async ({ ok, browser, errors }) => {
   const ctx = await browser.newContext({ locale: "zh-CN" });
   const page = await ctx.newPage();
   page.on("pageerror", (e) => errors.push(String(e)));
@@ -29,8 +26,4 @@ try {
   const rec = await page.evaluate(async (s) => (await fetch("/api/notifications/" + s)).json(), symbol);
   ok("the corrected title is saved as a person's text", rec.text.zh.title === text && rec.translations.zh.title.by === "human", rec.translations);
   ok("no script error", errors.length === 0, errors);
-} catch (e) {
-  ok("the desk test ran to the end", false, String(e));
-}
-await browser.close();
-process.exit(t.failed ? 1 : 0);
+});

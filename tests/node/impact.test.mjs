@@ -1,13 +1,10 @@
 // impact.test.mjs URL: a firm follows its alert's link "这项措施影响我们吗？" on a phone (390 px wide, touch) in headless
 // Chromium: the page names the notification, the form fits the screen, a report is sent and said saved, and the page
 // shows it again when opened anew. Prints "ok N - what" lines.
-import { launch, tap } from "./tap.mjs";
+import { browserTest } from "./tap.mjs";
 
 const [url] = process.argv.slice(2); // and, optionally, an analyst's credentials as JSON
-const t = tap(), ok = t.ok;
-const browser = await launch();
-const errors = [];
-try {
+await browserTest("the impact test", async ({ ok, browser, errors }) => {
   const ctx = await browser.newContext({ locale: "zh-CN", viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
   const page = await ctx.newPage();
   page.on("pageerror", (e) => errors.push(String(e)));
@@ -46,8 +43,4 @@ try {
     await staff.close();
   }
   ok("no script error", errors.length === 0, errors);
-} catch (e) {
-  ok("the impact test ran to the end", false, String(e));
-}
-await browser.close();
-process.exit(t.failed ? 1 : 0);
+});

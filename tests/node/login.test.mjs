@@ -1,13 +1,10 @@
 // login.test.mjs BASE USER PASSWORD: a translator logs in at the translation desk (/translate) in headless Chromium:
 // a wrong password is refused with the reason, the right one shows who is logged in and loads the list; the session
 // cookie is invisible to scripts (HttpOnly), and a reload finds the session again. Prints "ok N - what" lines.
-import { launch, tap } from "./tap.mjs";
+import { browserTest } from "./tap.mjs";
 
 const [base, user, password] = process.argv.slice(2);
-const t = tap(), ok = t.ok;
-const browser = await launch();
-const errors = [];
-try {
+await browserTest("the login test", async ({ ok, browser, errors }) => {
   const ctx = await browser.newContext({ locale: "zh-CN" });
   const page = await ctx.newPage();
   page.on("pageerror", (e) => errors.push(String(e)));
@@ -32,8 +29,4 @@ try {
   await page.waitForFunction(() => document.querySelector("#tr-who").textContent.includes("已登录"));
   ok("a reload finds the session again", true);
   ok("no script error", errors.length === 0, errors);
-} catch (e) {
-  ok("the login test ran to the end", false, String(e));
-}
-await browser.close();
-process.exit(t.failed ? 1 : 0);
+});
