@@ -77,15 +77,6 @@ static void send_confirmation(struct archive *a, const char *data, const char *c
 	alert_env_close(&e);
 }
 
-/* Whether s is one of the words of list (NULL-terminated). */
-static int one_of(const char *s, const char *const *list)
-{
-	for (; *list; list++)
-		if (!strcmp(s, *list))
-			return 1;
-	return 0;
-}
-
 int cmd_subscriber(const struct cli *cl, int argc, char **argv)
 {
 	const char *data = cl->data, *config = cl->config;
@@ -93,7 +84,7 @@ int cmd_subscriber(const struct cli *cl, int argc, char **argv)
 	char err[ERRBUF_SIZE];
 	int rc = 0;
 	static const char *const actions[] = {"add", "import", "list", "show", "remove", "confirm", "unsubscribe", "link", NULL};
-	if (argc < 2 || !one_of(argv[1], actions))
+	if (argc < 2 || !str_one_of(argv[1], actions))
 		return cli_usage(argv[0], argc < 2 ? "say what to do: add, import, list, show, remove, confirm, unsubscribe or link"
 					     : "unknown action (add, import, list, show, remove, confirm, unsubscribe, link)");
 	if (open_archive_shared(data, &a, err, sizeof(err))) {
@@ -287,7 +278,7 @@ int cmd_subscription(const struct cli *cl, int argc, char **argv)
 	char err[ERRBUF_SIZE];
 	int rc = 0;
 	static const char *const actions[] = {"add", "list", "remove", "test", NULL};
-	if (argc < 2 || !one_of(argv[1], actions))
+	if (argc < 2 || !str_one_of(argv[1], actions))
 		return cli_usage(argv[0], argc < 2 ? "say what to do: add, list, remove or test"
 					     : "unknown action (add, list, remove, test)");
 	if (open_archive_shared(data, &a, err, sizeof(err))) {

@@ -33,7 +33,6 @@ enum stmt_id {
 	S_DRAFT_TEXT,
 	S_DRAFT_INFO,
 	S_DRAFT_COUNTS,
-	S_DRAFT_CITERS,
 	S_TR_PUT,
 	S_TR_HISTORY_ADD,
 	S_TR_GET,
@@ -109,8 +108,6 @@ static const char *const stmt_sql[S_N] = {
 	[S_DRAFT_INFO] = "SELECT state, attempts, error, format, size, length(text), fetched_at, symbol "
 			 "FROM draft_texts WHERE url = ?1",
 	[S_DRAFT_COUNTS] = "SELECT state, count(*) FROM draft_texts GROUP BY state",
-	[S_DRAFT_CITERS] = "SELECT DISTINCT n.symbol FROM notifications n, json_each(n.doc, '$.document_urls') j "
-			   "WHERE j.value = ?1",
 	/* A machine text never replaces a human one; a human one replaces anything. */
 	[S_TR_PUT] = "INSERT INTO translations (symbol, field, zh, by, provider, model, who, at, reviewed, flags, src_sha) "
 		     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT (symbol, field) DO UPDATE SET "
@@ -1085,26 +1082,7 @@ json_t *store_draft_counts(struct store *s)
 						       "skipped", 0));
 }
 
-/* Runs a one-text-parameter statement whose rows are one text column each, appended to out. */
-static int strings_of(struct store *s, enum stmt_id id, const char *param, struct strv *out, char *err, size_t errlen,
-		      const char *what)
-{
-	struct db_stmt *st = stmt(s, id);
-	int rc;
-	if (param)
-		db_bind_text(st, 1, param);
-	while ((rc = db_step(st)) == DB_ROW)
-		strv_push(out, db_col_text(st, 0));
-	db_reset(st);
-	return rc == DB_DONE ? 0 : db_err(s, err, errlen, what);
-}
-
 /* Runs a one-text-parameter statement that returns no rows. */
-int store_draft_citers(struct store *s, const char *url, struct strv *symbols, char *err, size_t errlen)
-{
-	return strings_of(s, S_DRAFT_CITERS, url, symbols, err, errlen, "find the notifications linking a draft");
-}
-
 /* The feed of notifications to index again (migration 13): called with the writers' lock held. */
 static int feed_add(struct store *s, const char *symbol, const char *why, char *err, size_t errlen)
 {

@@ -110,8 +110,6 @@ char *store_draft_text(struct store *s, const char *url);
 /* One draft text's state as JSON {url, state, attempts, error, format, bytes, text_chars, fetched_at, symbol}, or
  * NULL when the URL was never queued. */
 json_t *store_draft_json(struct store *s, const char *url);
-/* The notifications whose document_urls hold url. */
-int store_draft_citers(struct store *s, const char *url, struct strv *symbols, char *err, size_t errlen);
 /* How many draft texts are in each state: {pending, done, failed, skipped}. */
 json_t *store_draft_counts(struct store *s);
 

@@ -15,6 +15,14 @@ static void oom(size_t n)
 	abort();
 }
 
+int str_one_of(const char *s, const char *const *list)
+{
+	for (; s && *list; list++)
+		if (!strcmp(s, *list))
+			return 1;
+	return 0;
+}
+
 void out_of_memory(const char *what)
 {
 	fprintf(stderr, "tbtwarn: out of memory: %s\n", what);

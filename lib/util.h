@@ -26,6 +26,9 @@ void out_of_memory(const char *what) __attribute__((noreturn));
 /* Prints "tbtwarn: MESSAGE" to stderr and exits with status 2; only for cli/ (make check-banned keeps it there). */
 void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
+/* Whether s (may be NULL) is one of the words of list (NULL-terminated). */
+int str_one_of(const char *s, const char *const *list);
+
 /* Formats into a fixed buffer, always NUL-terminated (truncation is fine for messages). */
 void errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 

@@ -128,11 +128,8 @@ static int date_ok(const char *d)
 int comment_put(struct store *st, const char *symbol, const char *status, const char *sent_on, const char *answered_on,
 		const char *text, const char *author, char *err, size_t errlen)
 {
-	static const char *const states[] = {"draft", "sent", "answered"};
-	int known = 0;
-	for (int i = 0; i < 3; i++)
-		known |= status && !strcmp(status, states[i]);
-	const char *why = !known ? "status: draft, sent or answered"
+	static const char *const states[] = {"draft", "sent", "answered", NULL};
+	const char *why = !str_one_of(status, states) ? "status: draft, sent or answered"
 		: !date_ok(sent_on) || !date_ok(answered_on) ? "sent_on and answered_on are dates (YYYY-MM-DD)"
 		: !strcmp(status, "sent") && !(sent_on && *sent_on) ? "a sent comment has its sent_on date"
 		: !strcmp(status, "answered") && !(answered_on && *answered_on) ? "an answered comment has its answered_on date"

@@ -39,14 +39,6 @@ static const struct {
 	double min, max;
 } ranges[] = {{"lt1m", 0, 1e6}, {"1m-10m", 1e6, 1e7}, {"10m-100m", 1e7, 1e8}, {"gt100m", 1e8, 0}};
 
-static int one_of(const char *v, const char *const *list)
-{
-	for (; *list; list++)
-		if (v && !strcmp(v, *list))
-			return 1;
-	return 0;
-}
-
 /* Digits, commas, dots and spaces (HS codes); letters, commas and spaces (markets): at most max bytes. */
 static int codes_ok(const char *v, size_t max, int letters)
 {
@@ -69,10 +61,10 @@ int impact_put(struct store *st, int64_t subscriber, const char *symbol, const s
 	static const char *const affected[] = {"yes", "no", "unsure", NULL};
 	static const char *const values[] = {"lt1m", "1m-10m", "10m-100m", "gt100m", NULL};
 	static const char *const joins[] = {"comment", "stc", "none", NULL};
-	const char *why = !one_of(r->affected, affected) ? "affected：请选择 yes、no 或 unsure (affected: yes, no or unsure)"
-		: r->export_value && *r->export_value && !one_of(r->export_value, values)
+	const char *why = !str_one_of(r->affected, affected) ? "affected：请选择 yes、no 或 unsure (affected: yes, no or unsure)"
+		: r->export_value && *r->export_value && !str_one_of(r->export_value, values)
 			? "export_value：lt1m、1m-10m、10m-100m 或 gt100m (a range of CNY a year)"
-		: r->join && *r->join && !one_of(r->join, joins) ? "join：comment、stc 或 none"
+		: r->join && *r->join && !str_one_of(r->join, joins) ? "join：comment、stc 或 none"
 		: !codes_ok(r->hs, 200, 0)                        ? "hs：以逗号分隔的 HS 编码 (HS codes, digits and commas)"
 		: !codes_ok(r->markets, 200, 1)                   ? "markets：以逗号分隔的市场代码 (member codes, letters and commas)"
 		: r->concern && (strlen(r->concern) > 2000 || !utf8_valid(r->concern, strlen(r->concern), NULL))
