@@ -888,6 +888,28 @@ static char *robot_markdown(const struct message *m, size_t budget, const char *
 	return buf_detach(&md);
 }
 
+/* One line of robot markdown as a Feishu paragraph: text, and each "[text](href)" as an "a" element (the line may hold
+ * several: details and the impact report's link). Markdown characters of source text were replaced by full-width
+ * forms (add_md), so every "[" here is one of ours. */
+static json_t *feishu_paragraph(const char *line)
+{
+	json_t *para = json_array();
+	const char *p = line;
+	while (*p) {
+		const char *lb = strchr(p, '['), *mid = lb ? strstr(lb, "](") : NULL, *end = mid ? strchr(mid + 2, ')') : NULL;
+		if (!end) {
+			json_array_append_new(para, json_pack("{s:s, s:s}", "tag", "text", "text", p));
+			break;
+		}
+		if (lb > p)
+			json_array_append_new(para, json_pack("{s:s, s:s%}", "tag", "text", "text", p, (size_t)(lb - p)));
+		json_array_append_new(para, json_pack("{s:s, s:s%, s:s%}", "tag", "a", "text", lb + 1, (size_t)(mid - lb - 1),
+						      "href", mid + 2, (size_t)(end - mid - 2)));
+		p = end + 1;
+	}
+	return para;
+}
+
 char *render_robot(const struct message *m, enum channel ch, const char *secret, long ts)
 {
 	struct buf title;
@@ -911,18 +933,7 @@ char *render_robot(const struct message *m, enum channel ch, const char *secret,
 		for (char *line = strtok_r(md, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 			if (starts_with(line, "### "))
 				continue; /* the title says it */
-			json_t *para = json_array(), *el = json_object();
-			char *lb = line[0] == '[' ? strstr(line, "](") : NULL;
-			if (lb && line[strlen(line) - 1] == ')') {
-				json_object_set_new(el, "tag", json_string("a"));
-				json_object_set_new(el, "text", json_stringn(line + 1, (size_t)(lb - line - 1)));
-				json_object_set_new(el, "href", json_stringn(lb + 2, strlen(lb + 2) - 1));
-			} else {
-				json_object_set_new(el, "tag", json_string("text"));
-				json_object_set_new(el, "text", json_string(line));
-			}
-			json_array_append_new(para, el);
-			json_array_append_new(content, para);
+			json_array_append_new(content, feishu_paragraph(line));
 		}
 		json_object_set_new(lang, "title", json_string(t));
 		json_object_set_new(lang, "content", content);

@@ -26,11 +26,14 @@ int cmd_user(const struct cli *cl, int argc, char **argv)
 					     {"password-stdin", no_argument, NULL, 'p'},
 					     {"categories", required_argument, NULL, 'c'},
 					     {"json", no_argument, NULL, 'j'},
+					     {"display-name", required_argument, NULL, 'n'},
+					     {"email", required_argument, NULL, 'e'},
 					     {0}};
-	const char *action = argc > 1 ? argv[1] : NULL, *role = NULL, *cats = NULL;
+	const char *action = argc > 1 ? argv[1] : NULL, *role = NULL, *cats = NULL, *display = NULL, *email = NULL;
 	int c, pw_stdin = 0, as_json = 0;
-	if (!action || (strcmp(action, "add") && strcmp(action, "list") && strcmp(action, "remove") && strcmp(action, "passwd")))
-		return cli_usage(argv[0], action ? "unknown action (add, list, remove, passwd)" : "say what to do: add, list, remove or passwd");
+	if (!action || !str_one_of(action, (const char *const[]){"add", "list", "remove", "passwd", "set", NULL}))
+		return cli_usage(argv[0], action ? "unknown action (add, set, list, remove, passwd)"
+						 : "say what to do: add, set, list, remove or passwd");
 	/* The action's arguments, as a command's own (options anywhere among the words). */
 	int sargc = argc - 1;
 	char **sargv = argv + 1;
@@ -44,6 +47,10 @@ int cmd_user(const struct cli *cl, int argc, char **argv)
 			cats = optarg;
 		else if (c == 'j')
 			as_json = 1;
+		else if (c == 'n')
+			display = optarg;
+		else if (c == 'e')
+			email = optarg;
 		else
 			return cli_usage(argv[0], "");
 	}
@@ -53,6 +60,10 @@ int cmd_user(const struct cli *cl, int argc, char **argv)
 		return cli_usage(argv[0], named ? "give one user NAME" : "list takes no NAME");
 	if (!strcmp(action, "add") && !role_from_name(role))
 		return cli_usage(argv[0], "--role admin, analyst, translator or expert");
+	if ((display || email) && strcmp(action, "add") && strcmp(action, "set"))
+		return cli_usage(argv[0], "--display-name and --email go with add or set");
+	if (!strcmp(action, "set") && !display && !email)
+		return cli_usage(argv[0], "set what: --display-name TEXT and/or --email ADDRESS");
 	if ((!strcmp(action, "add") || !strcmp(action, "passwd")) && !pw_stdin)
 		return cli_usage(argv[0], "the password comes on standard input: --password-stdin");
 	char password[1100] = "", err[ERRBUF_SIZE];
@@ -84,14 +95,21 @@ int cmd_user(const struct cli *cl, int argc, char **argv)
 		}
 		json_decref(l);
 	} else {
-		int r = !strcmp(action, "add")      ? accounts_user_add(st, name, role_from_name(role), password, cats, "cli", err, sizeof(err))
+		int r = accounts_profile_check(display, email, err, sizeof(err));
+		r = r                               ? r
+			: !strcmp(action, "add")    ? accounts_user_add(st, name, role_from_name(role), password, cats, "cli", err, sizeof(err))
 			: !strcmp(action, "passwd") ? accounts_user_passwd(st, name, password, "cli", err, sizeof(err))
+			: !strcmp(action, "set")    ? 0
 						    : accounts_user_remove(st, name, "cli", err, sizeof(err));
+		/* (The profile is checked first: a bad address adds nobody.) */
+		if (!r && (display || email))
+			r = accounts_user_set(st, name, display, email, "cli", err, sizeof(err));
 		if (r) {
 			fprintf(stderr, "tbtwarn: user %s: %s\n", action, err);
 			rc = r == -EINVAL || r == -EEXIST || r == -ENOENT ? 1 : 2;
 		} else {
-			printf("%s %s\n", !strcmp(action, "add") ? "added" : !strcmp(action, "passwd") ? "password changed for" : "removed",
+			printf("%s %s\n", !strcmp(action, "add") ? "added" : !strcmp(action, "passwd") ? "password changed for"
+					  : !strcmp(action, "set") ? "changed" : "removed",
 			       name);
 		}
 	}

@@ -42,6 +42,8 @@ static const char usage[] =
 	"  eval-categories [--text-only] [--min-precision P] [--min-recall R] LABELS FILE...\n"
 	"                                                   measure the classifier against labelled notifications\n"
 	"  user add NAME --role admin|analyst|translator|expert --password-stdin [--categories ID,...]\n"
+	"       [--display-name TEXT] [--email ADDRESS]\n"
+	"  user set NAME [--display-name TEXT] [--email ADDRESS]   the name shown with advice, where reminders go\n"
 	"  user list [--json] | remove NAME | passwd NAME --password-stdin   the people who work the service\n"
 	"  version                                          print the version\n"
 	"  help [COMMAND]                                   this text, or one command's lines of it\n"

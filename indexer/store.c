@@ -149,11 +149,14 @@ static const char *const stmt_sql[S_N] = {
 		     "last_success = excluded.last_success, last_error = excluded.last_error, failures = excluded.failures, "
 		     "paused_until = excluded.paused_until, day = excluded.day, chars_day = excluded.chars_day, "
 		     "updated_at = excluded.updated_at",
-	[S_AN_GET] = "SELECT doc, published, author, updated_at, published_at, version FROM analyses WHERE symbol = ?1",
-	[S_AN_PUT] = "INSERT INTO analyses (symbol, doc, published, author, updated_at, published_at, version) "
-		     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1) ON CONFLICT (symbol) DO UPDATE SET "
+	[S_AN_GET] = "SELECT doc, published, author, updated_at, published_at, version, public_doc, public_at, "
+		     "public_by FROM analyses WHERE symbol = ?1",
+	[S_AN_PUT] = "INSERT INTO analyses (symbol, doc, published, author, updated_at, published_at, version, public_doc, "
+		     "public_at, public_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7, ?6, ?8) ON CONFLICT (symbol) DO UPDATE SET "
 		     "doc = excluded.doc, published = excluded.published, author = excluded.author, "
-		     "updated_at = excluded.updated_at, "
+		     "updated_at = excluded.updated_at, public_doc = coalesce(excluded.public_doc, analyses.public_doc), "
+		     "public_at = coalesce(excluded.public_at, analyses.public_at), "
+		     "public_by = coalesce(excluded.public_by, analyses.public_by), "
 		     "published_at = coalesce(analyses.published_at, excluded.published_at), version = analyses.version + 1 "
 		     "RETURNING version",
 	[S_AN_HISTORY_ADD] = "INSERT INTO analysis_history (symbol, version, doc, published, author, at) "
@@ -325,6 +328,13 @@ static const struct db_migration store_schema[] = {
 		"  id INTEGER PRIMARY KEY, symbol TEXT NOT NULL, version INTEGER NOT NULL, doc TEXT NOT NULL,"
 		"  published INTEGER NOT NULL, author TEXT NOT NULL, at TEXT NOT NULL);"
 		"CREATE INDEX analysis_history_symbol ON analysis_history (symbol, version);"},
+	/* 18: the text the public sees is the last one published (a draft of a revision no longer hides it), and who
+	 * published it (a machine draft is never published by the machine). */
+	{18, "archive",
+		"ALTER TABLE analyses ADD COLUMN public_doc TEXT;"
+		"ALTER TABLE analyses ADD COLUMN public_at TEXT;"
+		"ALTER TABLE analyses ADD COLUMN public_by TEXT;"
+		"UPDATE analyses SET public_doc = doc, public_at = updated_at, public_by = author WHERE published = 1;"},
 };
 
 __attribute__((constructor)) static void store_schema_register(void)
@@ -1448,18 +1458,23 @@ json_t *store_analysis_get(struct store *s, const char *symbol, int published_on
 	struct db_stmt *st = stmt(s, S_AN_GET);
 	json_t *o = NULL;
 	db_bind_text(st, 1, symbol);
-	if (db_step(st) == DB_ROW && (!published_only || db_col_int(st, 1))) {
+	/* The public sees the last text published; staff the current one, published or a draft. */
+	int col = published_only ? 6 : 0;
+	if (db_step(st) == DB_ROW && db_col_text(st, col)) {
 		json_error_t jerr;
-		o = json_loads(db_col_text(st, 0) ? db_col_text(st, 0) : "{}", 0, &jerr);
+		o = json_loads(db_col_text(st, col), 0, &jerr);
 		if (!json_is_object(o)) {
 			json_decref(o);
 			o = json_object();
 		}
-		json_object_set_new(o, "published", json_boolean(db_col_int(st, 1)));
-		put_col(o, st, 2, "author");
-		put_col(o, st, 3, "updated_at");
+		json_object_set_new(o, "published", json_boolean(published_only || db_col_int(st, 1)));
+		put_col(o, st, published_only ? 8 : 2, "author");
+		put_col(o, st, published_only ? 7 : 3, "updated_at");
 		put_col(o, st, 4, "published_at");
-		json_object_set_new(o, "version", json_integer(db_col_int64(st, 5)));
+		if (!published_only) {
+			json_object_set_new(o, "version", json_integer(db_col_int64(st, 5)));
+			json_object_set_new(o, "public", json_boolean(db_col_text(st, 6) != NULL));
+		}
 	}
 	db_reset(st);
 	return o;
@@ -1479,10 +1494,15 @@ int store_analysis_put(struct store *s, const char *symbol, const char *doc, int
 	db_bind_int64(st, 3, published ? 1 : 0);
 	db_bind_text(st, 4, author);
 	db_bind_text(st, 5, now);
-	if (published)
+	if (published) {
 		db_bind_text(st, 6, now);
-	else
+		db_bind_text(st, 7, doc);
+		db_bind_text(st, 8, author);
+	} else {
 		db_bind_null(st, 6);
+		db_bind_null(st, 7);
+		db_bind_null(st, 8);
+	}
 	int64_t version = 0;
 	int rc = db_step(st);
 	if (rc == DB_ROW)

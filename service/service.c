@@ -450,6 +450,7 @@ static void on_hup(struct ev_loop *loop, ev_signal *w, int revents)
 	if (strcmp(wo.listen, s->wo.listen))
 		log_msg("warn", "service", "SIGHUP: listen changed to %s: that takes a restart", wo.listen);
 	wo.access_log = s->wo.access_log;
+	wo.draft_model = s->wo.draft_model; /* the translator is not reloaded */
 	char *old_token = s->wo.owned_token;
 	s->wo = wo;
 	if (s->web)
@@ -541,6 +542,11 @@ int service_run(const char *data, const char *config, const struct catalog *cats
 		s.translate_log = log_stream("translator");
 		translator_set_report(s.tr, s.translate_log);
 		translator_start(s.tr);
+		/* An OpenAI-compatible provider also writes machine drafts of analyses, on an analyst's request. */
+		if (to.provider == TP_OPENAI) {
+			s.wo.draft_model = to.model;
+			web_set_opts(s.web, &s.wo);
+		}
 	}
 	ev_timer_init(&s.tick, on_tick, 0.5, s.so.collect_interval);
 	ev_timer_init(&s.more, on_tick, 0., 0.);

@@ -8,7 +8,11 @@ Prints its port on the first line of stdout, then serves until killed.
                                {choices: [{message: {role, content}}]}, the content a JSON {translations: [...]}
   POST /mode                   {mode}: ok, 500, 429 (Retry-After: 1), 400, slow (answers after 5 s), badjson, html,
                                echo (the English back), dropnum (numbers dropped), short (one translation too few)
-  GET  /requests               what was asked: [{path, segments, model, system, auth}]
+                               When the user message is a notification's facts ({symbol, title, hs, dates, ...})
+                               rather than {segments}, the content is a draft of an analysis {summary_zh,
+                               requirements_zh, actions_zh} made from those facts (mode draftbad: English only)
+  GET  /requests               what was asked: [{path, segments, model, system, auth}] ({path, draft: symbol, facts,
+                               model, system, auth} for drafts)
 
 The "translation" is mechanical but Chinese: each English word becomes two characters chosen by its letters, numbers
 and codes stay as they are, and the glossary's Chinese terms for the English terms present are put first.
@@ -119,7 +123,10 @@ class Handler(BaseHTTPRequestHandler):
             msgs = body.get("messages")
             if not body.get("model") or not isinstance(msgs, list) or len(msgs) != 2:
                 return self.send(400, {"error": {"message": "model and messages are required"}})
-            segments = json.loads(msgs[1]["content"])["segments"]
+            user = json.loads(msgs[1]["content"])
+            if "segments" not in user and "symbol" in user:
+                return self.draft(body, msgs, user)
+            segments = user["segments"]
             with LOCK:
                 LOG.append({"path": self.path, "segments": segments, "model": body["model"], "system": msgs[0]["content"],
                             "auth": self.headers.get("Authorization")})
@@ -130,6 +137,29 @@ class Handler(BaseHTTPRequestHandler):
                         "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}]}
             return self.answer(segments, shape)
         self.send(404, {"error": "not found"})
+
+
+    def draft(self, body, msgs, facts):
+        with LOCK:
+            LOG.append({"path": self.path, "draft": facts["symbol"], "facts": facts, "model": body["model"],
+                        "system": msgs[0]["content"], "auth": self.headers.get("Authorization")})
+        mode = STATE["mode"]
+        if mode in ("500", "429"):
+            return self.send(int(mode), {"error": "unavailable"}, headers={"Retry-After": "1"} if mode == "429" else None)
+        dates = facts.get("dates") or {}
+        deadline = ((dates.get("comment_deadline") or {}).get("date")) or "待核实"
+        hs = "、".join(facts.get("hs") or []) or "待核实"
+        if mode == "draftbad":
+            d = {"summary_zh": "A summary in English only", "requirements_zh": "", "actions_zh": ["Comment"]}
+        else:
+            d = {"summary_zh": "%s（%s）拟实施新的技术要求，涉及 HS %s 产品，评议截止日 %s。" % (
+                     facts.get("member_name") or facts.get("member"), facts["symbol"], hs, deadline),
+                 "requirements_zh": "产品须符合通报所列要求：%s" % (facts.get("title") or "待核实"),
+                 "actions_zh": ["在 %s 前提交评议意见" % deadline, "按通报所引标准安排检测", "关注最终文本的采纳日期"]}
+        content = json.dumps(d, ensure_ascii=False)
+        return self.send(200, {"id": "chatcmpl-2", "object": "chat.completion", "model": body["model"],
+                               "choices": [{"index": 0, "message": {"role": "assistant", "content": content},
+                                            "finish_reason": "stop"}]})
 
 
 server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

@@ -3,6 +3,7 @@
  * it is kept. The queue, the memory and the translations are in the store: a crash or a restart loses nothing and
  * asks nothing twice (a segment answered is in the memory before the notification is marked done). */
 #include "translate.h"
+#include "draft.h"
 
 #include "buf.h"
 #include "hash.h"
@@ -166,7 +167,7 @@ static size_t code_points(const char *s)
 	return n;
 }
 
-static int has_cjk(const char *s)
+int translate_has_cjk(const char *s)
 {
 	for (const char *p = s; *p;) {
 		unsigned cp;
@@ -205,7 +206,7 @@ const char *translate_check(const char *src, const char *zh)
 		return "the answer is not UTF-8";
 	if (strcasestr_ascii(zh, "<html") || strcasestr_ascii(zh, "<!doctype") || strcasestr_ascii(zh, "<body"))
 		return "the answer is an HTML page, not a translation";
-	if (letters_words(src) >= 2 && !has_cjk(zh))
+	if (letters_words(src) >= 2 && !translate_has_cjk(zh))
 		return "the answer is not Chinese (the English echoed back?)";
 	/* Every number and code of the source: 60, 2.4, 8507.60, 62133-2, 2025/1234. */
 	for (const char *p = src; *p;) {
@@ -318,6 +319,7 @@ struct translator {
 	long chars_today;
 	int dirty; /* health or budget changed since the store last heard */
 	unsigned done, refused;
+	struct drafter *drafter; /* machine drafts of analyses (an OpenAI-compatible provider only) */
 };
 
 static const char *health_of(const struct translator *t)
@@ -382,6 +384,7 @@ struct translator *translator_new(struct ev_loop *loop, struct archive *a, const
 	fo.max_host_connections = o->concurrency;
 	fo.max_body = 8u << 20;
 	t->f = fetcher_new(loop, &fo);
+	t->drafter = drafter_new(a, t->f, &t->o);
 	ev_timer_init(&t->tick, NULL, 0., 0.);
 	ev_idle_init(&t->kick, on_kick);
 	t->kick.data = t;
@@ -400,7 +403,8 @@ void translator_free(struct translator *t)
 	if (archive_commit(t->a, err, sizeof(err)) && t->report)
 		fprintf(t->report, "%s\n", err);
 	save_state(t);
-	fetcher_free(t->f);
+	fetcher_free(t->f); /* (a draft in flight is abandoned: its request stays pending for the next start) */
+	drafter_free(t->drafter);
 	strv_release(&t->only);
 	strv_release(&t->busy);
 	free(t);
@@ -409,6 +413,7 @@ void translator_free(struct translator *t)
 void translator_set_report(struct translator *t, FILE *out)
 {
 	t->report = out;
+	drafter_set_report(t->drafter, out);
 }
 
 static void job_free(struct job *j)
@@ -837,6 +842,15 @@ static void fill(struct translator *t)
 			job_start(t, due.items[i], attempts);
 		}
 		strv_release(&due);
+	}
+	/* A machine draft an analyst asked for, beside the translations, on the same budget (the service only). */
+	if (!t->once && !t->fatal) {
+		long left = t->o.max_chars_per_day ? t->o.max_chars_per_day - t->chars_today : -1;
+		long spent = drafter_fill(t->drafter, left < 0 && t->o.max_chars_per_day ? 0 : left);
+		if (spent) {
+			t->chars_today += spent;
+			t->dirty = 1;
+		}
 	}
 	if (rounds > 64 && !ev_is_active(&t->kick))
 		ev_idle_start(t->loop, &t->kick);

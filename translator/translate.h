@@ -44,6 +44,8 @@ const char *translate_check(const char *src, const char *zh);
 /* Glossary terms of src whose Chinese zh does not use, as "conformity assessment→合格评定; ..." in out ("" when
  * none). */
 void translate_glossary_missed(const struct glossary *g, const char *src, const char *zh, char *out, size_t outlen);
+/* Whether s holds a CJK ideograph. */
+int translate_has_cjk(const char *s);
 /* Splits text into segments (sentences; a title is one segment): appends each, white space folded, to out. */
 void translate_segments(const char *text, int whole, struct strv *out);
 

@@ -1,5 +1,6 @@
 /* accounts.c: users, sessions, login throttling and the audit log (accounts.h). */
 #include "accounts.h"
+#include "text.h"
 #include "db.h"
 #include "hash.h"
 #include "util.h"
@@ -24,6 +25,10 @@ static const struct db_migration accounts_schema[] = {
 	 "CREATE TABLE login_failures (key TEXT PRIMARY KEY, failures INTEGER NOT NULL, since REAL NOT NULL);"
 	 "CREATE TABLE audit_log ("
 	 "  id INTEGER PRIMARY KEY, at TEXT NOT NULL, who TEXT NOT NULL, action TEXT NOT NULL, target TEXT, detail TEXT);"},
+	/* 18: the name shown with an expert's advice (an organisation's, in Chinese) and where reminders go. */
+	{18, "accounts",
+	 "ALTER TABLE users ADD COLUMN display_name TEXT;"
+	 "ALTER TABLE users ADD COLUMN email TEXT;"},
 };
 
 __attribute__((constructor)) static void accounts_schema_register(void)
@@ -258,10 +263,71 @@ int accounts_user_remove(struct store *st, const char *name, const char *who, ch
 	return 0;
 }
 
+int accounts_profile_check(const char *display_name, const char *email, char *err, size_t errlen)
+{
+	if (display_name && (strlen(display_name) > 200 || !utf8_valid(display_name, strlen(display_name), NULL) ||
+			     strpbrk(display_name, "<>\r\n\t"))) {
+		errf(err, errlen, "--display-name: at most 200 bytes of text, without <, > or line breaks");
+		return -EINVAL;
+	}
+	if (email && *email && (strlen(email) > 254 || !strchr(email, '@') || strpbrk(email, " <>\r\n\t,;\"'"))) {
+		errf(err, errlen, "--email '%s': one address, like name@example.org", email);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int accounts_user_set(struct store *st, const char *name, const char *display_name, const char *email,
+		      const char *who, char *err, size_t errlen)
+{
+	struct db *db = store_db(st);
+	struct db_stmt *q;
+	char now[21];
+	int rc = accounts_profile_check(display_name, email, err, errlen);
+	if (rc)
+		return rc;
+	if (db_prepare(db, "UPDATE users SET display_name = coalesce(CAST(?2 AS TEXT), display_name), "
+			   "email = CASE WHEN CAST(?3 AS TEXT) IS NULL THEN email WHEN CAST(?3 AS TEXT) = '' THEN NULL "
+			   "ELSE CAST(?3 AS TEXT) END, updated_at = ?4 "
+			   "WHERE name = ?1",
+		       &q))
+		return fail_db(db, NULL, err, errlen, "change a user");
+	now_iso(now);
+	db_bind_text(q, 1, name);
+	db_bind_text(q, 2, display_name);
+	db_bind_text(q, 3, email);
+	db_bind_text(q, 4, now);
+	rc = db_step(q);
+	db_finalize(q);
+	if (rc != DB_DONE)
+		return fail_db(db, NULL, err, errlen, "change a user");
+	if (db_changes(db) != 1) {
+		errf(err, errlen, "there is no user '%s'", name);
+		return -ENOENT;
+	}
+	accounts_audit(st, who, "user set", name, NULL);
+	return 0;
+}
+
 json_t *accounts_user_list(struct store *st)
 {
-	static const char *const keys[] = {"name", "role", "categories", "created_at", "updated_at"};
-	return rows_json(st, "SELECT name, role, categories, created_at, updated_at FROM users ORDER BY name", keys, 5, 0);
+	static const char *const keys[] = {"name", "role", "categories", "created_at", "updated_at", "display_name", "email"};
+	return rows_json(st, "SELECT name, role, categories, created_at, updated_at, display_name, email FROM users "
+			     "ORDER BY name", keys, 7, 0);
+}
+
+json_t *accounts_emails(struct store *st, int roles)
+{
+	json_t *all = accounts_user_list(st), *out = json_array(), *u;
+	size_t i;
+	json_array_foreach(all, i, u)
+	{
+		const char *e = json_string_value(json_object_get(u, "email"));
+		if (e && (role_from_name(json_string_value(json_object_get(u, "role"))) & roles))
+			json_array_append_new(out, json_pack("{s:O, s:s}", "name", json_object_get(u, "name"), "email", e));
+	}
+	json_decref(all);
+	return out;
 }
 
 /* ---- throttling: failures per name and per client, in a window ---- */
@@ -395,7 +461,7 @@ int accounts_login(struct store *st, const char *name, const char *password, con
 
 int accounts_session(struct store *st, const char *token, struct session *s)
 {
-	static const char sql[] = "SELECT u.name, u.role, s.csrf, u.categories FROM sessions s JOIN users u ON "
+	static const char sql[] = "SELECT u.name, u.role, s.csrf, u.categories, u.display_name FROM sessions s JOIN users u ON "
 				  "u.id = s.user_id WHERE s.token_sha = ?1 AND s.expires > ?2";
 	char sha[65];
 	memset(s, 0, sizeof(*s));
@@ -414,6 +480,7 @@ int accounts_session(struct store *st, const char *token, struct session *s)
 		s->role = role_from_name(db_col_text(q, 1));
 		snprintf(s->csrf, sizeof(s->csrf), "%s", db_col_text(q, 2) ? db_col_text(q, 2) : "");
 		snprintf(s->categories, sizeof(s->categories), "%s", db_col_text(q, 3) ? db_col_text(q, 3) : "");
+		snprintf(s->display, sizeof(s->display), "%s", db_col_text(q, 4) ? db_col_text(q, 4) : s->user);
 		rc = 0;
 	}
 	db_reset(q);

@@ -26,8 +26,15 @@ int accounts_user_add(struct store *st, const char *name, int role, const char *
 int accounts_user_passwd(struct store *st, const char *name, const char *password, const char *who, char *err,
 			 size_t errlen);
 int accounts_user_remove(struct store *st, const char *name, const char *who, char *err, size_t errlen);
-/* [{name, role, categories, created_at, updated_at}], by name. */
+/* Sets the name shown with a user's advice (display_name, NULL: unchanged) and the address reminders go to (email,
+ * NULL: unchanged, "": none). 0, -ENOENT, or -EINVAL with why. */
+int accounts_profile_check(const char *display_name, const char *email, char *err, size_t errlen);
+int accounts_user_set(struct store *st, const char *name, const char *display_name, const char *email,
+		      const char *who, char *err, size_t errlen);
+/* [{name, role, categories, created_at, updated_at, display_name, email}], by name. */
 json_t *accounts_user_list(struct store *st);
+/* The users with one of roles (enum role's bits) and an address: [{name, email}]. */
+json_t *accounts_emails(struct store *st, int roles);
 
 /* A session: its token (sent as the cookie), the CSRF token every state-changing request must carry. */
 #define ACCOUNTS_TOKEN_LEN 65
@@ -36,6 +43,7 @@ struct session {
 	char user[65];
 	int role;
 	char categories[256];
+	char display[201]; /* the name shown with what they write (their user name when none was given) */
 };
 
 /*

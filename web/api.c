@@ -2,6 +2,7 @@
  * sources, exports, subscription endpoints and the administration endpoints. */
 #include "http.h"
 #include "accounts.h"
+#include "advice.h"
 #include "impact.h"
 #include "comments.h"
 
@@ -274,6 +275,8 @@ static enum MHD_Result api_notification(struct req *r, const char *symbol)
 	/* The province's analysis and advice, once published. */
 	json_t *an = store_analysis_get(archive_store(r->w->a), json_string_value(json_object_get(j, "symbol")), 1);
 	json_object_set_new(j, "analysis", an ? an : json_null());
+	/* Experts' advice an analyst accepted, each with its author's name. */
+	json_object_set_new(j, "advice", advice_list(archive_store(r->w->a), json_string_value(json_object_get(j, "symbol")), 1));
 	return respond_json(r, 200, j);
 }
 
@@ -912,13 +915,24 @@ static int cookie_token(struct req *r, char out[ACCOUNTS_TOKEN_LEN])
 	return 0;
 }
 
+int staff_authenticated(struct req *r)
+{
+	const char *auth = req_header(r, "Authorization"), *tok = r->w->o.admin_token;
+	char cookie[ACCOUNTS_TOKEN_LEN];
+	struct session s;
+	if (auth)
+		return tok && *tok && starts_with(auth, "Bearer ") && strlen(auth + 7) == strlen(tok) &&
+		       !CRYPTO_memcmp(auth + 7, tok, strlen(tok));
+	return cookie_token(r, cookie) && !accounts_session(archive_store(r->w->a), cookie, &s);
+}
+
 /*
  * Whether the request comes from staff with one of roles: the admin bearer token (scripts; the role admin), or a
  * session cookie whose user has the role, and which, for anything but GET and HEAD, carries the session's CSRF token
  * in X-CSRF-Token (or the form field csrf). Otherwise answers 401 (nobody), 403 (a role that may not, or no CSRF
  * token) and returns 0. *s: who.
  */
-static int staff_ok(struct req *r, int roles, struct session *s, enum MHD_Result *answered)
+int staff_ok(struct req *r, int roles, struct session *s, enum MHD_Result *answered)
 {
 	const char *auth = req_header(r, "Authorization");
 	const char *tok = r->w->o.admin_token;
@@ -1041,161 +1055,6 @@ static enum MHD_Result api_session(struct req *r)
 				   json_pack("{s:s, s:s, s:s, s:i}", "user", s.user, "role", role_name(s.role), "csrf", s.csrf,
 					     "expires_in", 43200),
 				   cookie);
-}
-
-/* A text field of the analysis: absent, or a UTF-8 string of at most max bytes. */
-static const char *an_text(json_t *body, const char *key, size_t max, int *bad)
-{
-	json_t *v = json_object_get(body, key);
-	if (!v)
-		return NULL;
-	const char *t = json_string_value(v);
-	if (!t || strlen(t) > max || !utf8_valid(t, strlen(t), NULL))
-		*bad = 1;
-	return t;
-}
-
-/* A list of at most max strings of at most each bytes (links: http or https URLs without spaces). */
-static int an_list(json_t *body, const char *key, size_t max, size_t each, int links)
-{
-	json_t *v = json_object_get(body, key), *x;
-	size_t i;
-	if (!v)
-		return 1;
-	if (!json_is_array(v) || json_array_size(v) > max)
-		return 0;
-	json_array_foreach(v, i, x)
-	{
-		const char *t = json_string_value(x);
-		if (!t || !*t || strlen(t) > each || !utf8_valid(t, strlen(t), NULL))
-			return 0;
-		if (links && ((!starts_with(t, "https://") && !starts_with(t, "http://")) || strpbrk(t, " \t\r\n<>\"")))
-			return 0;
-	}
-	return 1;
-}
-
-/* Whether an expert's categories (comma-separated) meet the notification's. */
-static int expert_may(const struct session *s, const json_t *show)
-{
-	const json_t *c;
-	size_t i;
-	json_array_foreach(json_object_get(show, "categories"), i, c)
-	{
-		const char *id = json_string_value(json_object_get(c, "id"));
-		size_t n = id ? strlen(id) : 0;
-		for (const char *p = s->categories; n && (p = strstr(p, id)); p += n)
-			if ((p == s->categories || p[-1] == ',') && (p[n] == ',' || !p[n]))
-				return 1;
-	}
-	return 0;
-}
-
-/*
- * GET /api/notifications/{symbol}/analysis: the published analysis (?draft=1, staff: the current text, published or
- * not); .../analysis/history: every version (staff). PUT (analyst or admin; an expert on the notification's
- * categories): {summary_zh, requirements_zh, actions_zh: [...], links: [...], published}. The first publication
- * queues one follow-up alert to every subscriber already alerted to the notification, in the same transaction.
- */
-static enum MHD_Result api_analysis(struct req *r, const char *symbol, int history)
-{
-	struct store *st = archive_store(r->w->a);
-	struct session by;
-	enum MHD_Result answered;
-	char err[ERRBUF_SIZE];
-	json_t *show;
-	const int staff = ROLE_ADMIN | ROLE_ANALYST | ROLE_EXPERT;
-	int rc = archive_show(r->w->a, symbol, &show, err, sizeof(err));
-	if (rc == -ENOENT || rc == -EINVAL)
-		return respond_error(r, 404, "not_found", "no notification %s in the archive", symbol);
-	if (rc)
-		return respond_error(r, 500, "store_failed", "%s", err);
-	char sym[128];
-	snprintf(sym, sizeof(sym), "%s", json_string_value(json_object_get(show, "symbol")));
-	if (!strcmp(r->method, "GET") || r->head) {
-		json_decref(show);
-		if (history) {
-			if (!staff_ok(r, staff, &by, &answered))
-				return answered;
-			return respond_json(r, 200, store_analysis_history(st, sym));
-		}
-		int draft = req_param(r, "draft") != NULL;
-		if (draft && !staff_ok(r, staff, &by, &answered))
-			return answered;
-		json_t *an = store_analysis_get(st, sym, !draft);
-		if (!an)
-			return respond_error(r, 404, "not_found", "%s 尚无已发布的解读 (no published analysis of %s yet)", sym, sym);
-		return respond_json(r, 200, an);
-	}
-	if (strcmp(r->method, "PUT") || history) {
-		json_decref(show);
-		return respond_error(r, 405, "method_not_allowed", "%s is not allowed here", r->method);
-	}
-	if (!staff_ok(r, staff, &by, &answered)) {
-		json_decref(show);
-		return answered;
-	}
-	if (by.role == ROLE_EXPERT && !expert_may(&by, show)) {
-		json_decref(show);
-		return respond_error(r, 403, "forbidden", "专家只能就其领域（%s）的通报提出建议 (an expert advises on their categories only)",
-				     by.categories[0] ? by.categories : "无");
-	}
-	json_decref(show);
-	if (r->w->o.read_only)
-		return respond_error(r, 503, "read_only", "this server is a read-only mirror");
-	json_error_t jerr;
-	json_t *body = json_loadb(r->body.s, r->body.len, JSON_REJECT_DUPLICATES, &jerr);
-	if (!json_is_object(body)) {
-		json_decref(body);
-		return respond_error(r, 400, "bad_json", "the body is not a JSON object (%s at line %d, column %d)", jerr.text,
-				     jerr.line, jerr.column);
-	}
-	int bad = 0, published = json_is_true(json_object_get(body, "published"));
-	const char *sum = an_text(body, "summary_zh", 4000, &bad), *req = an_text(body, "requirements_zh", 8000, &bad);
-	const char *why = bad ? "summary_zh (at most 4,000 bytes) and requirements_zh (8,000) are UTF-8 strings"
-		: !an_list(body, "actions_zh", 20, 1000, 0) ? "actions_zh is a list of at most 20 texts of at most 1,000 bytes"
-		: !an_list(body, "links", 10, 2000, 1)      ? "links is a list of at most 10 http or https addresses"
-		: published && !(sum && *sum)               ? "a published analysis needs its summary_zh"
-		: json_object_get(body, "published") && !json_is_boolean(json_object_get(body, "published")) ? "published is true or false"
-													       : NULL;
-	if (why) {
-		json_decref(body);
-		return respond_error(r, 400, "bad_parameter", "%s", why);
-	}
-	json_t *doc = json_object();
-	json_object_set_new(doc, "summary_zh", json_string(sum ? sum : ""));
-	json_object_set_new(doc, "requirements_zh", json_string(req ? req : ""));
-	json_object_set(doc, "actions_zh", json_object_get(body, "actions_zh") ? json_object_get(body, "actions_zh") : json_array());
-	json_object_set(doc, "links", json_object_get(body, "links") ? json_object_get(body, "links") : json_array());
-	if (by.role == ROLE_EXPERT)
-		json_object_set_new(doc, "expert", json_string(by.user));
-	char *text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
-	json_decref(doc);
-	json_decref(body);
-	/* The text, its history and the follow-ups in one transaction: a crash leaves all or none. */
-	int first = 0, queued = 0;
-	/* (A savepoint: in the service the alerter may hold the connection's transaction open; then its commit makes
-	 * this durable, with its own outcomes.) */
-	rc = store_savepoint(st, "analysis", err, sizeof(err));
-	if (!rc) {
-		rc = store_analysis_put(st, sym, text, published, by.user, &first, err, sizeof(err));
-		if (!rc && first && (queued = alert_queue_analysis(r->w->a, sym, err, sizeof(err))) < 0)
-			rc = queued;
-		char sub[ERRBUF_SIZE];
-		if (store_release(st, "analysis", rc == 0, sub, sizeof(sub)) && !rc) {
-			snprintf(err, sizeof(err), "%s", sub);
-			rc = -TBT_EDB;
-		}
-	}
-	free(text);
-	if (rc)
-		return respond_error(r, 500, "store_failed", "%s", err);
-	accounts_audit(st, by.user, published ? (first ? "analysis published" : "analysis edited") : "analysis draft", sym,
-		       first ? "follow-ups queued" : NULL);
-	json_t *o = json_object();
-	json_object_set_new(o, "analysis", store_analysis_get(st, sym, 0));
-	json_object_set_new(o, "followups_queued", json_integer(first ? queued : 0));
-	return respond_json(r, 200, o);
 }
 
 /* ---- impact reports from firms (这项措施影响我们吗？) ---- */
@@ -1659,18 +1518,19 @@ int api_handle(struct req *r)
 		return api_notifications(r);
 	if (starts_with(p, "notifications/") && p[14]) {
 		/* What hangs off a notification: a symbol never ends with one of these. */
-		static const char *const tails[] = {"/analysis/history", "/analysis", "/impact", "/comment", "/response-times"};
+		static const char *const tails[] = {"/impact", "/comment", "/response-times"};
 		size_t n = strlen(p);
-		for (int k = 0; k < 5; k++) {
+		int x = analysis_handle(r, p + 14);
+		if (x >= 0)
+			return x;
+		for (int k = 0; k < 3; k++) {
 			size_t tl = strlen(tails[k]);
 			if (n <= 14 + tl || strcmp(p + n - tl, tails[k]))
 				continue;
 			char *sym = xstrndup(p + 14, n - 14 - tl);
-			enum MHD_Result x = k <= 1 ? api_analysis(r, sym, k == 0)
-					    : k == 2 ? api_impact_officials(r, sym)
-						     : api_comment(r, sym, k == 4);
+			enum MHD_Result y = k == 0 ? api_impact_officials(r, sym) : api_comment(r, sym, k == 2);
 			free(sym);
-			return x;
+			return y;
 		}
 		if (get)
 			return api_notification(r, p + 14);

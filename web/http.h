@@ -121,6 +121,18 @@ void guard_stage(struct req *r, enum guard_stage stage);
 void guard_start(struct web *w);
 void guard_stop(struct web *w);
 
+/* api.c: whether the request comes from staff with one of roles (enum role's bits): the admin bearer token, or a
+ * session cookie (*s filled) with the CSRF token on anything but GET. Else answers 401 or 403 (*answered) and
+ * returns 0. */
+struct session;
+/* Whether the request carries the admin token or a live session (staff: not counted against the public rate). */
+int staff_authenticated(struct req *r);
+int staff_ok(struct req *r, int roles, struct session *s, enum MHD_Result *answered);
+
+/* analysis.c: what hangs off /api/notifications/{symbol}/analysis... and /advice...; rest is the path after
+ * "/api/notifications/". -1 when the path is not one of them. */
+int analysis_handle(struct req *r, const char *rest);
+
 /* Handlers: each returns the result of a respond_* call, or -1 when the path is not theirs. */
 int api_handle(struct req *r);
 int feeds_handle(struct req *r);

@@ -29,6 +29,7 @@ struct web_opts {
 	struct web_rate write_rate, write_rate_global; /* state-changing requests per client, and in all */
 	const char *trusted_proxies; /* addresses whose X-Forwarded-For names the client (a netguard list), or NULL */
 	char *owned_token;       /* read from admin_token_file (freed by the process at exit) */
+	const char *draft_model; /* the OpenAI-compatible model that writes machine drafts of analyses, or NULL: none */
 };
 
 void web_opts_default(struct web_opts *o);

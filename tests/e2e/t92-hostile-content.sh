@@ -65,8 +65,11 @@ links = [m for c in w for m in re.findall(r"\[[^\]]*\]\(([^)]*)\)", c)]
 f = [r["body"] for r in log if r["path"] == "/feishu"]
 hrefs = [e.get("href") for b in f for p in b["content"]["post"]["zh_cn"]["content"] for e in p if e.get("tag") == "a"]
 origin = lambda u: "%s://%s" % urllib.parse.urlsplit(u)[:2]
-print(len(w), sorted(set(origin(l) for l in links)), len(f), sorted(set(origin(h) for h in hrefs)))')
-expect_eq "WeCom and Feishu messages link to tbtwarn alone" "$got" "2 ['http://127.0.0.1:8080'] 2 ['http://127.0.0.1:8080']"
+pages = sorted(set(urllib.parse.urlsplit(h).path.split("/")[1] for h in hrefs))
+wellformed = all(re.fullmatch(r"https?://[^\s()\[\]]+", h) for h in hrefs)
+print(len(w), sorted(set(origin(l) for l in links)), len(f), sorted(set(origin(h) for h in hrefs)), pages, wellformed)')
+expect_eq "WeCom and Feishu messages link to tbtwarn alone; Feishu's links, details and the impact report, each whole" "$got" \
+	"2 ['http://127.0.0.1:8080'] 2 ['http://127.0.0.1:8080'] ['impact', 'n'] True"
 expect_eq "the HTML mail has no javascript: link" "$(grep -rli 'href="javascript' "$TMP/mail/new" | wc -l)" 0
 
 # Addresses and URLs that are not what they seem.

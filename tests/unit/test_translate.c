@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include "translate.h"
+#include "draft.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -68,12 +69,48 @@ static void glossary_terms_missed_are_named(void **state)
 	assert_string_equal(out, "");
 }
 
+/* A model's draft of an analysis: stored only when it is the object asked for, in Chinese, within bounds; its
+ * links are dropped (a model's links are not trusted) and it is marked as the machine's. */
+static void machine_drafts_are_checked_before_they_are_kept(void **state)
+{
+	static const struct {
+		const char *content, *why; /* why NULL: accepted */
+	} cases[] = {
+	    {"{\"summary_zh\": \"韩国拟实施新要求。\", \"requirements_zh\": \"符合 KN 301 489。\", \"actions_zh\": [\"提交评议\"]}", NULL},
+	    {"```json\n{\"summary_zh\": \"韩国拟实施新要求。\", \"actions_zh\": [\"提交评议\"], \"links\": [\"https://evil.example\"]}\n```", NULL},
+	    {"{\"summary_zh\": \"Korea plans new rules.\", \"actions_zh\": [\"Comment\"]}", "summary_zh is not Chinese"},
+	    {"{\"summary_zh\": \"韩国拟实施新要求。\"}", "actions_zh is not a list of 1 to 20 steps"},
+	    {"{\"summary_zh\": \"韩国拟实施新要求。\", \"actions_zh\": []}", "actions_zh is not a list of 1 to 20 steps"},
+	    {"{\"summary_zh\": \"韩国拟实施新要求。\", \"actions_zh\": [\"a\",\"a\",\"a\",\"a\",\"a\",\"a\",\"a\",\"a\",\"a\",\"a\",\"a\",\"a\",\"a\",\"a\",\"a\",\"a\",\"a\",\"a\",\"a\",\"a\",\"a\"]}",
+	     "actions_zh is not a list of 1 to 20 steps"},
+	    {"{\"summary_zh\": \"韩国拟实施新要求。\", \"actions_zh\": [3]}", "a step of actions_zh is not a text of 1 to 1,000 bytes"},
+	    {"{\"summary_zh\": \"韩国拟实施新要求。\", \"requirements_zh\": 7, \"actions_zh\": [\"x\"]}", "requirements_zh is not a text of at most 8,000 bytes"},
+	    {"I cannot help with that.", "the answer is not a JSON object"},
+	    {"{\"summary_zh\": \"\", \"actions_zh\": [\"x\"]}", "summary_zh is missing or over 4,000 bytes"},
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char why[256] = "";
+		json_t *d = draft_check(cases[i].content, "qwen-test", why, sizeof(why));
+		if (!cases[i].why) {
+			if (!d)
+				fail_msg("case %zu: refused (%s), want it kept: %s", i, why, cases[i].content);
+			assert_string_equal(json_string_value(json_object_get(d, "machine")), "qwen-test");
+			assert_int_equal(json_array_size(json_object_get(d, "links")), 0);
+		} else if (d || strcmp(why, cases[i].why)) {
+			fail_msg("case %zu: got %s (%s), want refused: %s", i, d ? "kept" : "refused", why, cases[i].why);
+		}
+		json_decref(d);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(answers_are_checked_before_they_are_kept),
 	    cmocka_unit_test(texts_are_cut_into_sentences),
 	    cmocka_unit_test(glossary_terms_missed_are_named),
+	    cmocka_unit_test(machine_drafts_are_checked_before_they_are_kept),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

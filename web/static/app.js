@@ -293,14 +293,122 @@ async function pageNotification(symbol) {
   m.replaceChildren(el("p", {}, el("a", { href: "/" }, "← " + t("back"))),
     el("h1", {}, n.symbol, " ", riskBadge(n.risk && n.risk.level)), el("p", {}, title),
     lang === "zh" && n.summary_zh ? el("p", { class: "summary", id: "summary-zh" }, n.summary_zh) : null,
-    analysisView(n.analysis, link), dl,
+    analysisView(n.analysis, link), adviceView(n.advice, link), dl,
     el("h2", {}, t("categories")), cats.childNodes.length ? cats : el("p", {}, "—"),
     el("h2", {}, t("risk_reasons")), risk,
     el("h2", {}, t("related")), related.childNodes.length ? related : el("p", {}, "—"),
     (n.history || []).length ? el("h2", {}, t("history")) : null,
     (n.history || []).length ? el("ul", {}, n.history.map((h) => el("li", {}, "v" + h.version + " · " + h.replaced_at + " · " + (h.changed_fields || []).join(", ")))) : null);
-  // Staff (an analyst's, admin's or expert's session) write the analysis here.
-  if (document.cookie.split("; ").includes("tbtwarn_staff=1")) m.append(await analysisEditor(n.symbol));
+  // Staff work here: analysts and admins on the analysis, experts' advice, the firms' reports and the comment; experts
+  // on their advice.
+  if (document.cookie.split("; ").includes("tbtwarn_staff=1")) m.append(...await staffPanel(n.symbol, link));
+}
+
+// Experts' advice an analyst accepted, each with its author's name.
+function adviceView(list, link) {
+  if (!(list || []).length) return null;
+  const zh = lang !== "en";
+  return el("section", { class: "analysis", id: "advice" }, el("h2", {}, zh ? "专业机构建议" : "Advice from experts"),
+    list.map((a) => el("div", { class: "advice" }, el("p", {}, a.text_zh),
+      (a.links || []).length ? el("ul", {}, a.links.map((u) => el("li", {}, link(u)))) : null,
+      el("p", { class: "meta" }, "— " + a.name + " · " + (a.updated_at || "").slice(0, 10)))));
+}
+
+const notifPath = (symbol) => "/api/notifications/" + symbol.split("/").map(encodeURIComponent).join("/");
+
+async function staffPanel(symbol, link) {
+  let staff;
+  try { staff = await api("/api/session"); } catch (e) { return []; }
+  const out = [];
+  if (staff.role === "analyst" || staff.role === "admin") {
+    out.push(await analysisEditor(symbol, staff));
+    out.push(await adviceDesk(symbol, staff, link));
+    out.push(await impactDesk(symbol));
+    out.push(await commentDesk(symbol, staff));
+  } else if (staff.role === "expert") {
+    out.push(await adviceDesk(symbol, staff, link));
+  }
+  return out.filter((x) => x);
+}
+
+// Advice: an expert writes theirs (it waits for an analyst); an analyst accepts or withdraws each entry.
+async function adviceDesk(symbol, staff, link) {
+  const zh = lang !== "en", path = notifPath(symbol) + "/advice";
+  const status = el("p", { id: "adv-status", role: "status" });
+  const list = el("ul", { id: "adv-list" });
+  const hdr = { "Content-Type": "application/json", "X-CSRF-Token": staff.csrf };
+  const load = async () => {
+    let all = [];
+    try { all = await api(path + "?all=1"); } catch (e) { status.textContent = t("error") + e.message; }
+    list.replaceChildren(...all.map((a) => el("li", {}, a.text_zh, " — ", a.name, " · ",
+      el("strong", {}, a.published ? (zh ? "已发布" : "published") : (zh ? "待审核" : "waiting")),
+      staff.role !== "expert" ? el("button", { type: "button", class: "adv-accept", on: { click: async () => {
+        try { await api(path + "/" + a.id, { method: "PUT", headers: hdr, body: JSON.stringify({ published: !a.published }) }); await load(); }
+        catch (e) { status.textContent = t("error") + e.message; }
+      } } }, a.published ? (zh ? "撤回" : "Withdraw") : (zh ? "采纳并发布" : "Accept")) : null)));
+  };
+  await load();
+  const text = el("textarea", { id: "adv-text", rows: 3 });
+  const f = el("form", { id: "advice-editor", class: "impact" }, el("h2", {}, zh ? "专业机构建议" : "Experts' advice"), list,
+    el("label", { for: "adv-text" }, zh ? "新增建议（专家提交后由分析员审核发布）" : "New advice (an analyst accepts it)"), text,
+    el("button", { type: "submit" }, zh ? "提交建议" : "Add"), status);
+  f.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    try {
+      await api(path, { method: "POST", headers: hdr, body: JSON.stringify({ text_zh: text.value }) });
+      text.value = "";
+      status.textContent = zh ? "已提交" : "Added";
+      await load();
+    } catch (err) { status.textContent = t("error") + err.message; }
+  });
+  return f;
+}
+
+// What firms reported on this notification, aggregated, with the CSV of the reports.
+async function impactDesk(symbol) {
+  const zh = lang !== "en";
+  let a;
+  try { a = await api(notifPath(symbol) + "/impact"); } catch (e) { return null; }
+  const v = a.export_value_cny || {};
+  const money = (x) => x === null || x === undefined ? (zh ? "以上" : "+") : (x / 1e6).toLocaleString() + (zh ? " 百万元" : " M CNY");
+  return el("section", { id: "impact-desk", class: "analysis" }, el("h2", {}, zh ? "企业影响反馈" : "Firms' impact reports"),
+    el("p", {}, zh ? `共 ${a.reports} 家企业反馈，${a.affected} 家受影响，${a.unsure} 家不确定；涉及年出口额 ${money(v.min)} 至 ${money(v.max)}。`
+      : `${a.reports} reports, ${a.affected} affected, ${a.unsure} unsure; exports at stake ${money(v.min)} to ${money(v.max)}.`),
+    (a.concerns || []).length ? el("ul", {}, a.concerns.map((c) => el("li", {}, c.concern, c.org ? " — " + c.org : "", c.city ? " · " + c.city : ""))) : null,
+    el("p", {}, el("a", { href: notifPath(symbol) + "/impact?format=csv", download: "" }, zh ? "下载全部反馈（CSV）" : "Download the reports (CSV)")));
+}
+
+// The comment to the notifying member: its text, its status and the dates.
+async function commentDesk(symbol, staff) {
+  const zh = lang !== "en", path = notifPath(symbol) + "/comment";
+  let c;
+  try { c = await api(path); } catch (e) { return null; }
+  const status = el("p", { id: "cm-status", role: "status" });
+  const text = el("textarea", { id: "cm-text", rows: 12 }, c.text || "");
+  const sel = el("select", { id: "cm-state" }, ["draft", "sent", "answered"].map((x) =>
+    el("option", { value: x, selected: c.status === x }, { draft: zh ? "草稿" : "draft", sent: zh ? "已提交" : "sent", answered: zh ? "已答复" : "answered" }[x])));
+  const sent = el("input", { type: "date", id: "cm-sent", value: c.sent_on || "" });
+  const answered = el("input", { type: "date", id: "cm-answered", value: c.answered_on || "" });
+  const f = el("form", { id: "comment-editor", class: "impact" }, el("h2", {}, zh ? "评议意见" : "Comment"),
+    el("p", { class: "meta" }, (zh ? "致：" : "To: ") + (c.to || ""), el("br"), (zh ? "主题：" : "Subject: ") + (c.subject || ""),
+      c.comment_deadline ? [el("br"), (zh ? "评议截止日：" : "Deadline: ") + c.comment_deadline] : null),
+    el("label", { for: "cm-text" }, zh ? "正文（英文）" : "Text"), text,
+    el("label", { for: "cm-state" }, zh ? "状态" : "Status"), sel,
+    el("label", { for: "cm-sent" }, zh ? "提交日期" : "Sent on"), sent,
+    el("label", { for: "cm-answered" }, zh ? "答复日期" : "Answered on"), answered,
+    el("button", { type: "submit" }, zh ? "保存" : "Save"), " ",
+    el("a", { href: path + "?format=doc", download: "" }, zh ? "下载 Word 文件" : "Download as Word"), status);
+  f.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const body = { status: sel.value, text: text.value };
+    if (sent.value) body.sent_on = sent.value;
+    if (answered.value) body.answered_on = answered.value;
+    try {
+      await api(path, { method: "PUT", headers: { "Content-Type": "application/json", "X-CSRF-Token": staff.csrf }, body: JSON.stringify(body) });
+      status.textContent = zh ? "已保存" : "Saved";
+    } catch (err) { status.textContent = t("error") + err.message; }
+  });
+  return f;
 }
 
 // The province's published analysis and advice, for everyone.
@@ -312,34 +420,61 @@ function analysisView(a, link) {
     a.requirements_zh ? el("p", {}, el("strong", {}, zh ? "措施要求：" : "What it requires: "), a.requirements_zh) : null,
     (a.actions_zh || []).length ? el("ol", {}, a.actions_zh.map((x) => el("li", {}, x))) : null,
     (a.links || []).length ? el("ul", {}, a.links.map((u) => el("li", {}, link(u)))) : null,
-    el("p", { class: "meta" }, (a.expert || a.author || "") + (a.published_at ? " · " + a.published_at.slice(0, 10) : "")));
+    el("p", { class: "meta" }, (a.expert || a.author || "") + (a.published_at ? " · " + a.published_at.slice(0, 10) : "") +
+      (a.machine_model ? (zh ? " · 初稿由机器生成，经分析员审核" : " · drafted by a machine, reviewed by an analyst") : "")));
 }
 
-// The analysis editor: the current text (a draft or the published one), saved as a draft or published.
-async function analysisEditor(symbol) {
+// The analysis editor: the current text (a draft or the published one), saved as a draft or published; a machine
+// draft asked of the provider fills it, and is published only once the analyst ticks that they reviewed it.
+async function analysisEditor(symbol, staff) {
   const zh = lang !== "en";
-  const path = "/api/notifications/" + symbol.split("/").map(encodeURIComponent).join("/") + "/analysis";
-  let cur = {}, staff;
-  try { staff = await api("/api/session"); } catch (e) { return null; }
+  const path = notifPath(symbol) + "/analysis";
+  let cur = {};
   try { cur = await api(path + "?draft=1"); } catch (e) { /* none yet */ }
   const field = (id, label, value, rows) => [el("label", { for: id }, label), el("textarea", { id, rows: rows || 3 }, value || "")];
   const status = el("p", { id: "an-status", role: "status" });
   const pub = el("input", { type: "checkbox", id: "an-published", checked: !!cur.published });
+  const reviewed = el("input", { type: "checkbox", id: "an-reviewed" });
+  const banner = el("p", { id: "an-machine", class: "warn", hidden: !cur.machine },
+    zh ? "这是机器生成的草稿：请逐句核对事实、日期和标准编号，修改后再发布。" : "A machine draft: check every fact, date and standard before publishing.",
+    el("label", { class: "choice" }, reviewed, " ", zh ? "我已审核机器草稿" : "I reviewed the machine draft"));
+  const fill = (a) => {
+    document.getElementById("an-summary").value = a.summary_zh || "";
+    document.getElementById("an-req").value = a.requirements_zh || "";
+    document.getElementById("an-actions").value = (a.actions_zh || []).join("\n");
+    document.getElementById("an-links").value = (a.links || []).join("\n");
+    banner.hidden = !a.machine;
+  };
+  const hdr = { "Content-Type": "application/json", "X-CSRF-Token": staff.csrf };
+  const ask = el("button", { type: "button", id: "an-draft", hidden: !!(cur.summary_zh && !cur.machine), on: { click: async () => {
+    try {
+      await api(path + "/draft", { method: "POST", headers: hdr });
+      status.textContent = zh ? "正在生成机器草稿…" : "Drafting…";
+      for (let i = 0; i < 60; i++) {
+        await new Promise((ok) => setTimeout(ok, 2000));
+        const q = await api(path + "/draft");
+        if (q.state === "done") { fill(await api(path + "?draft=1")); status.textContent = zh ? "机器草稿已生成，请审核" : "Drafted: review it"; return; }
+        if (q.state !== "pending") { status.textContent = t("error") + (q.error || q.state); return; }
+      }
+    } catch (err) { status.textContent = t("error") + err.message; }
+  } } }, zh ? "生成机器草稿" : "Ask for a machine draft");
   const f = el("form", { id: "analysis-editor", class: "impact" },
-    el("h2", {}, zh ? "编辑解读与应对建议" : "Edit the analysis"),
+    el("h2", {}, zh ? "编辑解读与应对建议" : "Edit the analysis"), banner,
     field("an-summary", zh ? "解读（必填，发布前）" : "Summary", cur.summary_zh),
     field("an-req", zh ? "措施要求" : "What it requires", cur.requirements_zh),
     field("an-actions", zh ? "应对建议（每行一条）" : "Actions, one a line", (cur.actions_zh || []).join("\n"), 4),
     field("an-links", zh ? "参考链接（每行一个）" : "Links, one a line", (cur.links || []).join("\n"), 2),
     el("label", { class: "choice" }, pub, " ", zh ? "发布（已收到预警的企业将收到一次跟进通知）" : "Publish (firms already alerted get one follow-up)"),
-    el("button", { type: "submit", id: "an-save" }, zh ? "保存" : "Save"), status);
+    el("button", { type: "submit", id: "an-save" }, zh ? "保存" : "Save"), " ", ask, status);
   f.addEventListener("submit", async (e) => {
     e.preventDefault();
     const lines = (id) => document.getElementById(id).value.split("\n").map((x) => x.trim()).filter((x) => x);
     const body = { summary_zh: document.getElementById("an-summary").value, requirements_zh: document.getElementById("an-req").value,
       actions_zh: lines("an-actions"), links: lines("an-links"), published: pub.checked };
+    if (!banner.hidden) body.reviewed = reviewed.checked;
     try {
-      const r = await api(path, { method: "PUT", headers: { "Content-Type": "application/json", "X-CSRF-Token": staff.csrf }, body: JSON.stringify(body) });
+      const r = await api(path, { method: "PUT", headers: hdr, body: JSON.stringify(body) });
+      banner.hidden = true;
       status.textContent = (zh ? "已保存" : "Saved") + (r.followups_queued ? (zh ? `，已安排 ${r.followups_queued} 条跟进通知` : `, ${r.followups_queued} follow-ups queued`) : "");
     } catch (err) { status.textContent = t("error") + err.message; }
   });
