@@ -1125,7 +1125,8 @@ static enum MHD_Result api_impact(struct req *r)
 		struct impact_report rep = {req_param(r, "affected"), req_param(r, "hs"), req_param(r, "markets"),
 					    req_param(r, "export_value"), req_param(r, "concern"), req_param(r, "join"),
 					    consent && (!strcmp(consent, "yes") || !strcmp(consent, "on") || !strcmp(consent, "1") ||
-							!strcmp(consent, "true"))};
+							!strcmp(consent, "true")),
+					    req_param(r, "city")};
 		int rc = impact_put(st, sub, sym, &rep, err, sizeof(err));
 		if (rc) {
 			json_decref(show);
@@ -1174,7 +1175,7 @@ static enum MHD_Result api_impact_officials(struct req *r, const char *symbol)
 		buf_release(&b);
 		return x;
 	}
-	return respond_json(r, 200, impact_aggregate(archive_store(r->w->a), sym));
+	return respond_json(r, 200, impact_aggregate(archive_store(r->w->a), sym, archive_catalog(r->w->a)));
 }
 
 /* ---- comments, trade concerns, the response-time record ---- */
@@ -1254,7 +1255,7 @@ static enum MHD_Result api_comment(struct req *r, const char *symbol, int times)
 		json_decref(show);
 		return respond_error(r, 405, "method_not_allowed", "%s is not allowed here", r->method);
 	}
-	json_t *impact = impact_aggregate(st, sym), *draft = comment_get(st, show, impact);
+	json_t *impact = impact_aggregate(st, sym, archive_catalog(r->w->a)), *draft = comment_get(st, show, impact);
 	json_decref(impact);
 	json_decref(show);
 	const char *fmt = req_param(r, "format");
@@ -1305,7 +1306,7 @@ static enum MHD_Result api_staff(struct req *r, const char *what)
 		long affected = (long)json_integer_value(json_object_get(it, "affected"));
 		int passed = dl && strncmp(dl, today, 10) < 0;
 		if (!stc || (affected > 0 && (passed || !strcmp(status, "sent")))) {
-			json_t *agg = impact_aggregate(st, sym);
+			json_t *agg = impact_aggregate(st, sym, archive_catalog(r->w->a));
 			json_t *o = json_pack("{s:s, s:s?, s:s?, s:s?, s:o, s:O, s:O, s:O, s:s, s:O?}", "symbol", sym, "member",
 					      json_string_value(json_object_get(show, "member")), "title_zh",
 					      json_string_value(json_object_get(json_object_get(json_object_get(show, "text"), "zh"), "title")),

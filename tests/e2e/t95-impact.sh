@@ -63,9 +63,11 @@ expect_match "saying so in Chinese" "$(cat "$TMP/post")" "affected：请选择 y
 expect_eq "an export value out of the ranges: 400" "$(post "$Q" "$csrf" "-d affected=yes -d export_value=999")" 400
 long=$(python3 -c 'print("长" * 800)')
 expect_eq "a concern over 2,000 bytes: 400" "$(post "$Q" "$csrf" "-d affected=yes --data-urlencode concern=$long")" 400
-expect_eq "the firm's report" "$(post "$Q" "$csrf" "-d affected=yes -d hs=850440,850760 -d markets=KOR -d export_value=1m-10m --data-urlencode concern=需重新测试 -d join=comment -d consent=yes")" 200
-expect_eq "an edit replaces it" "$(post "$Q" "$csrf" "-d affected=yes -d hs=850440 -d markets=KOR -d export_value=10m-100m --data-urlencode concern=需重新做电磁兼容测试 -d join=stc -d consent=yes")" 200
-expect_eq "another firm's report, without consent" "$(post "${LZ#*\?}" "$csrf" "-d affected=yes -d export_value=gt100m --data-urlencode concern=认证费用高 -d join=comment")" 200
+expect_eq "a city outside Guangdong's list: 400" "$(post "$Q" "$csrf" "-d affected=yes --data-urlencode city=北京")" 400
+expect_match "saying so in Chinese" "$(cat "$TMP/post")" "city：请选择广东省的地级市"
+expect_eq "the firm's report" "$(post "$Q" "$csrf" "-d affected=yes -d hs=850440,850760 -d markets=KOR -d export_value=1m-10m --data-urlencode concern=需重新测试 -d join=comment -d consent=yes --data-urlencode city=东莞")" 200
+expect_eq "an edit replaces it" "$(post "$Q" "$csrf" "-d affected=yes -d hs=850440 -d markets=KOR -d export_value=10m-100m --data-urlencode concern=需重新做电磁兼容测试 -d join=stc -d consent=yes --data-urlencode city=东莞")" 200
+expect_eq "another firm's report, without consent" "$(post "${LZ#*\?}" "$csrf" "-d affected=yes -d export_value=gt100m --data-urlencode concern=认证费用高 -d join=comment --data-urlencode city=深圳")" 200
 expect_eq "one report per firm and notification" "$(db_query "$TBTWARN_DATA" "SELECT count(*) FROM impact_reports")" 2
 
 step "in the browser at phone width"
@@ -97,11 +99,19 @@ named = [(x["org"], x["concern"]) for x in d["concerns"] if x.get("org")]
 print(d["reports"], d["affected"], d["export_value_cny"]["min"] >= 1e7 + 1e8, d["export_value_cny"]["max"], d["join"]["stc"], len(d["concerns"]), named)')
 expect_eq "the analyst sees the reports aggregated, firms named only with consent" "$agg" \
 	"3 3 True None 2 3 [('东莞充电器', '需重新做电磁兼容测试')]"
+groups=$(curl -s -H "Cookie: $AN" "$B/api/notifications/$SYM/impact" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+print(sorted((k, g["reports"], g["concerns"]) for k, g in d["by_city"].items()),
+      sorted((k, g["name_zh"], g["reports"]) for k, g in d["by_category"].items()),
+      sorted(tuple(c["categories"]) for c in d["concerns"]))')
+expect_eq "concerns grouped by city and by the categories of the products reported" "$groups" \
+	"[('东莞', 1, 1), ('佛山', 1, 1), ('深圳', 1, 1)] [('chargers_power_supplies', '充电器、电源适配器及静止式变流器', 2), ('unspecified', '未注明产品', 1)] [('chargers_power_supplies',), ('chargers_power_supplies',), ('unspecified',)]"
 csv=$(curl -s -H "Cookie: $AN" "$B/api/notifications/$SYM/impact?format=csv" | python3 -c '
 import csv, sys
 rows = list(csv.DictReader(sys.stdin.read().lstrip("\ufeff").splitlines()))
-print(len(rows), [r["org"] for r in rows if r["org"]], rows[0]["symbol"])')
-expect_eq "and as CSV (a BOM, the firm named with consent only)" "$csv" "3 ['东莞充电器'] $SYM"
+print(len(rows), [r["org"] for r in rows if r["org"]], rows[0]["symbol"], sorted(r["city"] for r in rows))')
+expect_eq "and as CSV (a BOM, the firm named with consent only, its city)" "$csv" "3 ['东莞充电器'] $SYM ['东莞', '佛山', '深圳']"
 code=$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: $(cookie zhou)" "$B/api/notifications/$SYM/impact")
 expect_eq "a translator may not see them: 403" "$code" 403
 expect_eq "nor an anonymous client: 401" "$(curl -s -o /dev/null -w '%{http_code}' "$B/api/notifications/$SYM/impact")" 401

@@ -18,6 +18,7 @@ await browserTest("the impact test", async ({ ok, browser, errors }) => {
   await page.check("input[name=affected][value=yes]");
   await page.fill("#impact-hs", "850440");
   await page.selectOption("#impact-value", "10m-100m");
+  await page.selectOption("#impact-city", "佛山");
   await page.fill("#impact-concern", "无线充电器需重新做电磁兼容测试，周期约两个月。");
   await page.check("input[name=join][value=stc]");
   await page.tap("#impact-form button[type=submit]");
@@ -27,8 +28,8 @@ await browserTest("the impact test", async ({ ok, browser, errors }) => {
   await page.reload();
   await page.waitForSelector("#impact-form");
   const again = await page.evaluate(() => [document.querySelector("input[name=affected]:checked")?.value, document.querySelector("#impact-value").value,
-    document.querySelector("#impact-concern").value, document.querySelector("input[name=join]:checked")?.value]);
-  ok("opened anew, the page shows the report to edit", again[0] === "yes" && again[1] === "10m-100m" && again[2].includes("电磁兼容") && again[3] === "stc", again);
+    document.querySelector("#impact-concern").value, document.querySelector("input[name=join]:checked")?.value, document.querySelector("#impact-city").value]);
+  ok("opened anew, the page shows the report to edit", again[0] === "yes" && again[1] === "10m-100m" && again[2].includes("电磁兼容") && again[3] === "stc" && again[4] === "佛山", again);
   // An analyst's dashboard ranks the measures firms reported on.
   if (process.argv[3]) {
     const staff = await browser.newContext({ locale: "zh-CN" });

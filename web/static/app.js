@@ -375,7 +375,19 @@ async function impactDesk(symbol) {
     el("p", {}, zh ? `共 ${a.reports} 家企业反馈，${a.affected} 家受影响，${a.unsure} 家不确定；涉及年出口额 ${money(v.min)} 至 ${money(v.max)}。`
       : `${a.reports} reports, ${a.affected} affected, ${a.unsure} unsure; exports at stake ${money(v.min)} to ${money(v.max)}.`),
     (a.concerns || []).length ? el("ul", {}, a.concerns.map((c) => el("li", {}, c.concern, c.org ? " — " + c.org : "", c.city ? " · " + c.city : ""))) : null,
+    groupTable(zh ? "按产品类别" : "By category", a.by_category, (k, g) => g.name_zh || k),
+    groupTable(zh ? "按城市" : "By city", a.by_city, (k) => k),
     el("p", {}, el("a", { href: notifPath(symbol) + "/impact?format=csv", download: "" }, zh ? "下载全部反馈（CSV）" : "Download the reports (CSV)")));
+}
+
+// Reports grouped (by category, by city): a small table, most affected first.
+function groupTable(caption, groups, name) {
+  const zh = lang !== "en";
+  const rows = Object.entries(groups || {}).sort((x, y) => y[1].affected - x[1].affected || y[1].reports - x[1].reports);
+  if (!rows.length) return null;
+  return el("table", { class: "groups" }, el("caption", {}, caption),
+    el("tr", {}, el("th", {}, ""), el("th", {}, zh ? "反馈" : "Reports"), el("th", {}, zh ? "受影响" : "Affected"), el("th", {}, zh ? "关切" : "Concerns")),
+    rows.map(([k, g]) => el("tr", {}, el("td", {}, name(k, g)), el("td", {}, String(g.reports)), el("td", {}, String(g.affected)), el("td", {}, String(g.concerns)))));
 }
 
 // The comment to the notifying member: its text, its status and the dates.
@@ -685,6 +697,10 @@ async function pageManage() {
 
 // ---- a firm's impact report (这项措施影响我们吗？) ----
 
+// Guangdong's prefecture-level cities, as the server accepts them (web/impact.c).
+const GD_CITIES = ["广州", "深圳", "珠海", "汕头", "佛山", "韶关", "湛江", "肇庆", "江门", "茂名", "惠州", "梅州", "汕尾", "河源",
+  "阳江", "清远", "东莞", "中山", "潮州", "揭阳", "云浮", "其他"];
+
 // Reached from the signed link in an alert (s, n, t): no account. Saved as a form (the names scripts use: affected,
 // hs, markets, export_value, concern, join, consent, csrf); editable until the comment deadline.
 async function pageImpact() {
@@ -710,6 +726,9 @@ async function pageImpact() {
     el("input", { id: "impact-hs", name: "hs", inputmode: "numeric", value: r.hs || "" }),
     el("label", { for: "impact-markets" }, zh ? "涉及的市场（如 KOR, USA）" : "Markets (e.g. KOR, USA)"),
     el("input", { id: "impact-markets", name: "markets", value: r.markets || d.notification.member || "" }),
+    el("label", { for: "impact-city" }, zh ? "企业所在城市" : "Your city"),
+    el("select", { id: "impact-city", name: "city" }, el("option", { value: "" }, zh ? "不便提供" : "Rather not say"),
+      GD_CITIES.map((c) => el("option", { value: c, selected: r.city === c }, c))),
     el("label", { for: "impact-value" }, zh ? "受影响的年出口额（人民币）" : "Exports at stake a year (CNY)"),
     el("select", { id: "impact-value", name: "export_value" }, opt("", zh ? "不便提供" : "Rather not say"),
       opt("lt1m", zh ? "100 万元以下" : "under 1 M"), opt("1m-10m", zh ? "100 万–1000 万元" : "1–10 M"),
