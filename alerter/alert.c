@@ -647,6 +647,7 @@ static size_t load_items(struct run *r, int64_t row, const char *kind, int64_t n
 			it->kind = !strcmp(k, "reminder") ? ITEM_REMINDER : ITEM_ALERT;
 			it->change_zh = it->kind == ITEM_ALERT ? c->change_zh : NULL;
 			it->machine_zh = c->machine_zh;
+			it->relevant = 0;
 			it->change_en = it->kind == ITEM_ALERT ? c->change_en : NULL;
 			snprintf(it->deadline, sizeof(it->deadline), "%s", dl ? dl : c->n->dates[D_COMMENTS].iso);
 		}
@@ -731,20 +732,20 @@ static const char claim_sql[] = "UPDATE outbox SET claimed_by = ?6, claimed_unti
 static const char due_sql[] =
 	"SELECT o.id, o.kind, o.subscriber_id, o.subscription_id, o.notification_id, o.deadline, o.message_id, o.attempts, "
 	"strftime('%s', o.created_at), s.channel, s.url, s.secret, s.frequency, s.active, p.status, p.email, p.name, p.org, p.lang, "
-	"o.note " DUE_FROM "AND o.claimed_by = ?6 AND o.claimed_until >= ?1 " DUE_ORDER;
+	"o.note, p.interests " DUE_FROM "AND o.claimed_by = ?6 AND o.claimed_until >= ?1 " DUE_ORDER;
 
 /* due_sql's columns, in its order. */
 enum due_col {
 	DUE_ID, DUE_KIND, DUE_SUBSCRIBER, DUE_SUBSCRIPTION, DUE_NOTIFICATION, DUE_DEADLINE, DUE_MESSAGE_ID, DUE_ATTEMPTS,
 	DUE_CREATED, DUE_CHANNEL, DUE_URL, DUE_SECRET, DUE_FREQUENCY, DUE_ACTIVE, DUE_STATUS, DUE_EMAIL, DUE_NAME,
-	DUE_ORG, DUE_LANG, DUE_NOTE
+	DUE_ORG, DUE_LANG, DUE_NOTE, DUE_INTERESTS
 };
 
 /* One due row by name; its strings are the statement's (valid until the next step). */
 struct due_row {
 	int64_t id, subscriber, subscription, notification;
 	const char *kind, *deadline, *message_id, *channel, *url, *secret, *frequency, *status, *email, *name, *org,
-		*lang, *note;
+		*lang, *note, *interests;
 	int attempts, active;
 	double created;
 };
@@ -771,6 +772,7 @@ static void due_read(struct db_stmt *q, struct due_row *w)
 	w->org = db_col_text(q, DUE_ORG);
 	w->lang = db_col_text(q, DUE_LANG);
 	w->note = db_col_text(q, DUE_NOTE);
+	w->interests = db_col_text(q, DUE_INTERESTS);
 }
 
 
@@ -853,6 +855,8 @@ static int start_row(struct run *r, struct fetcher *f, struct db_stmt *q)
 			delivery_free(d);
 			return 0;
 		}
+		/* What the firm said matters to it (its impact reports) comes first, and says so. */
+		message_mark_interests(&m, w.interests);
 		message_sort(&m);
 		/* A follow-up is about the published analysis; a later alert carries it. */
 		if (m.kind == MSG_ANALYSIS || (m.kind == MSG_ALERT && m.n == 1))
@@ -1203,6 +1207,43 @@ int alert_operator_notice(struct archive *a, const char *email, const char *key,
 		return rc;
 	}
 	return al_exec(a, "COMMIT", err, errlen) ? -TBT_EDB : 1;
+}
+
+int alert_staff_notice(struct archive *a, const char *email, const char *key, const char *subject, const char *text,
+		       char *err, size_t errlen)
+{
+	struct db_stmt *q;
+	char now[21], mid[256], today[11], clean[160];
+	int64_t who = 0;
+	size_t k = 0;
+	if (subs_internal(archive_store(a), email, "tbtwarn staff", "zh", &who, err, errlen))
+		return -TBT_EDB;
+	for (const char *p = key; *p && k + 1 < sizeof(clean); p++)
+		clean[k++] = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '.' ? *p : '-';
+	clean[k] = '\0';
+	/* The key names the occasion: its Message-ID makes the notice once-only, whoever asks and however often. */
+	snprintf(mid, sizeof(mid), "<tbtwarn.staff.%s.%lld@tbtwarn>", clean, (long long)who);
+	now_iso(now);
+	today_iso(today);
+	struct buf note;
+	buf_init(&note, BUF_NOMAX);
+	buf_addf(&note, "%s\n%s", subject, text);
+	int rc = al_prep(a, "INSERT OR IGNORE INTO outbox (kind, subscriber_id, day, message_id, note, created_at) "
+			    "VALUES ('operator', ?1, ?2, ?3, ?4, ?5)",
+			 &q, err, errlen);
+	if (!rc) {
+		db_bind_int64(q, 1, who);
+		db_bind_text(q, 2, today);
+		db_bind_text(q, 3, mid);
+		db_bind_text(q, 4, note.s);
+		db_bind_text(q, 5, now);
+		rc = db_step(q) == DB_DONE ? (db_changes(al_db(a)) ? 1 : 0) : -TBT_EDB;
+		if (rc < 0)
+			errf(err, errlen, "staff notice: %s", db_errmsg(al_db(a)));
+		db_finalize(q);
+	}
+	buf_release(&note);
+	return rc;
 }
 
 long alert_failed_count(struct archive *a)

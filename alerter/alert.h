@@ -110,6 +110,11 @@ void alerter_free(struct alerter *al);
 int alert_operator_notice(struct archive *a, const char *email, const char *key, const char *subject, const char *text,
 			  double renotify, char *err, size_t errlen);
 void alert_operator_clear(struct archive *a, const char *key);
+/* A notice to a member of staff at email (a reminder before a comment deadline), once for key: 1 when queued, 0 when
+ * it was queued before (its Message-ID comes from key and the address), or a negative code. Sent by e-mail like the
+ * operator's notices, in Chinese. */
+int alert_staff_notice(struct archive *a, const char *email, const char *key, const char *subject, const char *text,
+		       char *err, size_t errlen);
 /* Deliveries (other than operator notices) that failed for good. */
 long alert_failed_count(struct archive *a);
 

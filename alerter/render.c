@@ -308,6 +308,10 @@ static void fields_release(struct fields *fs)
 static void item_heading(struct buf *out, const struct message *m, const struct alert_item *it)
 {
 	int zh = is_zh(m->who);
+	if (it->relevant == RELEVANT_PRODUCTS)
+		buf_addstr(out, zh ? "【涉及贵企业所报产品】" : "[Your products] ");
+	else if (it->relevant == RELEVANT_MARKET)
+		buf_addstr(out, zh ? "【贵企业所报市场】" : "[Your market] ");
 	if (it->kind == ITEM_REMINDER && m->kind == MSG_DIGEST)
 		buf_addstr(out, zh ? "【截止提醒】" : "[Deadline reminder] ");
 	buf_addf(out, "%s · %s · %s", member_display(it->n, zh), first_category(it, zh), it->n->symbol);
@@ -323,6 +327,8 @@ static int risk_rank(const char *level)
 static int item_cmp(const void *pa, const void *pb)
 {
 	const struct alert_item *a = pa, *b = pb;
+	if (a->relevant != b->relevant)
+		return b->relevant - a->relevant;
 	int ra = risk_rank(a->risk.level), rb = risk_rank(b->risk.level);
 	if (ra != rb)
 		return ra - rb;
@@ -331,6 +337,38 @@ static int item_cmp(const void *pa, const void *pb)
 		return a->deadline[0] ? -1 : 1;
 	int c = strcmp(a->deadline, b->deadline);
 	return c ? c : strcmp(a->n->symbol, b->n->symbol);
+}
+
+/* Whether two HS codes share their first four digits or more (one may be longer than the other). */
+static int hs_near(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), k = la < lb ? la : lb;
+	return k >= 4 && !strncmp(a, b, k);
+}
+
+void message_mark_interests(struct message *m, const char *interests)
+{
+	json_error_t jerr;
+	json_t *j = interests ? json_loads(interests, 0, &jerr) : NULL, *x;
+	const json_t *hs = json_object_get(j, "hs"), *mk = json_object_get(j, "markets");
+	size_t k;
+	for (size_t i = 0; j && i < m->n; i++) {
+		const struct notif *n = m->items[i].n;
+		int hit = 0;
+		json_array_foreach(mk, k, x)
+		{
+			if (json_is_string(x) && !strcmp(json_string_value(x), n->member))
+				hit = RELEVANT_MARKET;
+		}
+		for (size_t h = 0; hit < RELEVANT_PRODUCTS && h < n->hs.n; h++)
+			json_array_foreach(hs, k, x)
+			{
+				if (json_is_string(x) && hs_near(json_string_value(x), n->hs.items[h]))
+					hit = RELEVANT_PRODUCTS;
+			}
+		m->items[i].relevant = hit;
+	}
+	json_decref(j);
 }
 
 void message_sort(struct message *m)
@@ -760,6 +798,9 @@ static json_t *item_json(const struct message *m, const struct alert_item *it)
 	json_object_set_new(links, "documents", docs);
 	json_object_set_new(nj, "links", links);
 	json_object_set_new(o, "kind", json_string(it->kind == ITEM_REMINDER ? "reminder" : "alert"));
+	/* What the firm's impact reports named that this concerns: "products", "market", or null. */
+	json_object_set_new(o, "matches_your_reports", it->relevant == RELEVANT_PRODUCTS ? json_string("products")
+					 : it->relevant == RELEVANT_MARKET ? json_string("market") : json_null());
 	json_t *ch = json_null();
 	if ((it->change_zh && *it->change_zh) || (it->change_en && *it->change_en)) {
 		ch = json_object();

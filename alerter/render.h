@@ -20,7 +20,9 @@ struct alert_item {
 	/* What the document changed in its measure's dates ("评议截止日期延长至 ..."), or NULL; borrowed. */
 	const char *change_zh, *change_en;
 	unsigned machine_zh; /* bit 0 title, 1 description, 2 products: the Chinese is a machine's (labelled so) */
+	int relevant;        /* what the firm named in an impact report: RELEVANT_PRODUCTS, RELEVANT_MARKET, or 0 */
 };
+enum { RELEVANT_MARKET = 1, RELEVANT_PRODUCTS = 2 };
 
 enum message_kind { MSG_ALERT = 0, MSG_REMINDER, MSG_DIGEST, MSG_TEST, MSG_ANALYSIS };
 
@@ -39,7 +41,13 @@ struct message {
 	const json_t *analysis;
 };
 
-/* Orders a digest's items: risk high first, then the nearest open deadline, then symbol. */
+/* Marks the items that concern what the subscriber said matters to it (interests: the JSON {"hs": [...],
+ * "markets": [...]} its impact reports made, or NULL): RELEVANT_PRODUCTS when one of its HS codes and one of the
+ * notification's share their first four digits or more, else RELEVANT_MARKET when the notifying member is one of its
+ * markets. */
+void message_mark_interests(struct message *m, const char *interests);
+/* Orders a digest's items: what the firm said matters first (its products, then its markets), then risk high first, then the nearest open deadline,
+ * then symbol. */
 void message_sort(struct message *m);
 
 /* A complete RFC 5322 message (CRLF line ends). Caller frees. */

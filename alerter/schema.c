@@ -93,6 +93,10 @@ static const struct db_migration alert_schema[] = {
 	{12, "alerter",
 		"ALTER TABLE outbox ADD COLUMN claimed_by TEXT;"
 		"ALTER TABLE outbox ADD COLUMN claimed_until REAL NOT NULL DEFAULT 0;"},
+	/* 18: what a firm said matters to it (the HS codes and markets of its impact reports): its later alerts and
+	 * digests put those first. JSON {"hs": [...], "markets": [...]}. */
+	{18, "alerter",
+		"ALTER TABLE subscribers ADD COLUMN interests TEXT;"},
 };
 
 __attribute__((constructor)) static void alert_schema_register(void)

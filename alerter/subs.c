@@ -460,7 +460,92 @@ static const char target_failed_sql[] =
 	"WHERE id = ?1 AND active = 1 RETURNING active";
 static const char disable_sql[] = "UPDATE subscriptions SET active = 0, paused_reason = ?2 WHERE id = ?1";
 
+/* Adds the tokens of list (HS codes: 4 to 10 digits, cut to 6; markets: 2 to 7 letters, upper-cased) to set,
+ * newest last, at most 40. */
+static void add_tokens(json_t *set, const char *list, int digits)
+{
+	char *dup = list ? xstrdup(list) : NULL;
+	for (char *tok = dup, *save = NULL; dup && (tok = strtok_r(tok, ", ;", &save)); tok = NULL) {
+		char v[16];
+		size_t k = 0, bad = 0;
+		for (const char *p = tok; *p; p++) {
+			if (digits && *p == '.')
+				continue;
+			int ok = digits ? (*p >= '0' && *p <= '9') : ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z'));
+			if (!ok || k >= sizeof(v) - 1) {
+				bad = 1;
+				break;
+			}
+			v[k++] = (char)(digits ? *p : (*p >= 'a' ? *p - 32 : *p));
+		}
+		if (bad || k < (digits ? 4u : 2u) || k > (digits ? 10u : 7u))
+			continue;
+		v[digits && k > 6 ? 6 : k] = '\0';
+		size_t i;
+		json_t *x;
+		json_array_foreach(set, i, x)
+		{
+			if (!strcmp(json_string_value(x), v)) {
+				json_array_remove(set, i);
+				break;
+			}
+		}
+		json_array_append_new(set, json_string(v));
+		while (json_array_size(set) > 40)
+			json_array_remove(set, 0);
+	}
+	free(dup);
+}
+
+int subs_add_interests(struct store *st, int64_t id, const char *hs, const char *markets, char *err, size_t errlen)
+{
+	struct db_stmt *q;
+	json_t *cur = NULL;
+	if (prep(st, "SELECT interests FROM subscribers WHERE id = ?1", &q, err, errlen))
+		return -TBT_EDB;
+	db_bind_int64(q, 1, id);
+	int rc = db_step(q);
+	if (rc == DB_ROW && db_col_text(q, 0)) {
+		json_error_t jerr;
+		cur = json_loads(db_col_text(q, 0), 0, &jerr);
+	}
+	db_finalize(q);
+	if (rc != DB_ROW) {
+		json_decref(cur);
+		return -ENOENT;
+	}
+	if (!json_is_object(cur)) {
+		json_decref(cur);
+		cur = json_pack("{s:[], s:[]}", "hs", "markets");
+	}
+	if (!json_is_array(json_object_get(cur, "hs")))
+		json_object_set_new(cur, "hs", json_array());
+	if (!json_is_array(json_object_get(cur, "markets")))
+		json_object_set_new(cur, "markets", json_array());
+	add_tokens(json_object_get(cur, "hs"), hs, 1);
+	add_tokens(json_object_get(cur, "markets"), markets, 0);
+	char *text = json_dumps(cur, JSON_COMPACT);
+	json_decref(cur);
+	if (prep(st, "UPDATE subscribers SET interests = ?2 WHERE id = ?1", &q, err, errlen)) {
+		free(text);
+		return -TBT_EDB;
+	}
+	db_bind_int64(q, 1, id);
+	db_bind_text(q, 2, text);
+	free(text);
+	if (db_step(q) != DB_DONE)
+		return db_fail(st, q, err, errlen, "save a subscriber's interests");
+	db_finalize(q);
+	return 0;
+}
+
 int subs_operator(struct store *st, const char *email, int64_t *id, char *err, size_t errlen)
+{
+	return subs_internal(st, email, "tbtwarn operator", "en", id, err, errlen);
+}
+
+int subs_internal(struct store *st, const char *email, const char *org, const char *lang, int64_t *id, char *err,
+		  size_t errlen)
 {
 	struct db *db = store_db(st);
 	struct db_stmt *q;
@@ -475,12 +560,14 @@ int subs_operator(struct store *st, const char *email, int64_t *id, char *err, s
 	if (*id)
 		return 0;
 	if (prep(st, "INSERT INTO subscribers (email, org, lang, status, created_at, confirmed_at) "
-		     "VALUES (?1, 'tbtwarn operator', 'en', 'confirmed', ?2, ?2)",
+		     "VALUES (?1, ?3, ?4, 'confirmed', ?2, ?2)",
 		 &q, err, errlen))
 		return -TBT_EDB;
 	now_iso(now);
 	db_bind_text(q, 1, email);
 	db_bind_text(q, 2, now);
+	db_bind_text(q, 3, org);
+	db_bind_text(q, 4, lang);
 	if (db_step(q) != DB_DONE)
 		return db_fail(st, q, err, errlen, "add the operator's address");
 	*id = db_last_id(db);

@@ -90,6 +90,14 @@ int subs_remove_subscription(struct store *st, int64_t id, char *err, size_t err
 int subs_target_ok(struct store *st, int64_t id);
 /* The operator's own row (notices about the service go to it): found by e-mail, else added, confirmed. */
 int subs_operator(struct store *st, const char *email, int64_t *id, char *err, size_t errlen);
+/* Adds to what subscriber id said matters to it (the HS codes and markets of an impact report: digits, and member
+ * codes, separated by commas or spaces; other tokens are ignored): kept as a set of at most 40 of each, the newest
+ * kept. 0, -ENOENT, or -TBT_EDB. */
+int subs_add_interests(struct store *st, int64_t id, const char *hs, const char *markets, char *err, size_t errlen);
+/* The same for any address the service itself writes to (the operator's, staff's): found, else added, confirmed,
+ * with org and lang (zh, en). */
+int subs_internal(struct store *st, const char *email, const char *org, const char *lang, int64_t *id, char *err,
+		  size_t errlen);
 /* How many subscriptions are active (for /metrics). */
 int64_t subs_count_active(struct store *st);
 int subs_target_failed(struct store *st, int64_t id, int pause_after, const char *why);

@@ -10,6 +10,8 @@
 #include "log.h"
 #include "translate.h"
 #include "web.h"
+#include "accounts.h"
+#include "comments.h"
 
 #include <errno.h>
 #include <ev.h>
@@ -34,6 +36,7 @@ struct svc_opts {
 	double operator_after;   /* a source unhealthy this long, or deliveries failing, is told */
 	double operator_renotify;
 	double operator_check; /* how often problems are looked for */
+	int staff_days[4];     /* remind analysts this many days before a comment deadline (descending; 0 ends) */
 };
 
 static void svc_opts_default(struct svc_opts *o)
@@ -45,16 +48,38 @@ static void svc_opts_default(struct svc_opts *o)
 	o->operator_after = 3600;
 	o->operator_renotify = 86400;
 	o->operator_check = 60;
+	o->staff_days[0] = 14;
+	o->staff_days[1] = 3;
 }
 
 static int svc_opts_load(struct svc_opts *o, const struct ini *cfg, char *err, size_t errlen)
 {
-	static const char *const skeys[] = {"collect_interval", "min_free", "db_cache"};
+	static const char *const skeys[] = {"collect_interval", "min_free", "db_cache", "staff_reminders"};
 	static const char *const okeys[] = {"email", "after", "renotify", "check"};
 	const struct ini_section *s = ini_section(cfg, "service"), *op = ini_section(cfg, "operator");
 	const char *v;
-	if (ini_check_keys(cfg, s, skeys, 3, err, errlen) || ini_check_keys(cfg, op, okeys, 4, err, errlen))
+	if (ini_check_keys(cfg, s, skeys, 4, err, errlen) || ini_check_keys(cfg, op, okeys, 4, err, errlen))
 		return -EINVAL;
+	if (s && (v = ini_get(s, "staff_reminders"))) {
+		/* "14,3": days before a comment deadline, at most four, each 1 to 90, in descending order; "none": never. */
+		int k = 0, prev = 91, bad = 0;
+		memset(o->staff_days, 0, sizeof(o->staff_days));
+		for (const char *p = v; !bad && strcmp(v, "none") && *p;) {
+			char *end;
+			long d = strtol(p, &end, 10);
+			bad = end == p || d < 1 || d >= prev || k == 4 || (*end && *end != ',');
+			if (!bad) {
+				o->staff_days[k++] = (int)d;
+				prev = (int)d;
+			}
+			p = *end ? end + 1 : end;
+		}
+		if (bad) {
+			errf(err, errlen, "%s:%d: staff_reminders wants days before a deadline, descending, such as 14,3 (or none), got '%s'",
+			     cfg->path, ini_line(s, "staff_reminders"), v);
+			return -EINVAL;
+		}
+	}
 	if (s && (v = ini_get(s, "collect_interval")) && (ini_duration(v, &o->collect_interval) || o->collect_interval < 0.1)) {
 		errf(err, errlen, "%s:%d: collect_interval wants a duration such as 5s, got '%s'", cfg->path,
 		     ini_line(s, "collect_interval"), v);
@@ -303,6 +328,74 @@ static void on_follow(struct ev_loop *loop, ev_timer *t, int revents)
 		log_msg("error", "indexer", "%s", err);
 }
 
+/*
+ * Analysts (and admins) with an address are reminded before the comment deadline of each notification firms said
+ * hurts them while its comment is not sent: once per person, notification and reminder day (the nearest of
+ * staff_days at or above the days left), whatever restarts and however many instances run (the Message-ID is the
+ * occasion's).
+ */
+static void remind_staff(struct service *s)
+{
+	char err[ERRBUF_SIZE], key[256], subj[512];
+	if (!s->so.staff_days[0])
+		return;
+	json_t *staff = accounts_emails(archive_store(s->a), ROLE_ANALYST | ROLE_ADMIN);
+	if (!json_array_size(staff)) {
+		json_decref(staff);
+		return;
+	}
+	json_t *list = staff_list(s->a, 0), *it, *u;
+	size_t i, j;
+	int due = 0, queued = 0;
+	json_array_foreach(list, i, it)
+	{
+		const char *sym = json_string_value(json_object_get(it, "symbol"));
+		const char *dl = json_string_value(json_object_get(it, "comment_deadline"));
+		const char *cs = json_string_value(json_object_get(it, "comment"));
+		json_t *left = json_object_get(it, "days_left");
+		long hit = (long)json_integer_value(json_object_get(it, "affected"));
+		if (!dl || !json_is_integer(left) || json_integer_value(left) < 0 || hit < 1 || !cs ||
+		    !strcmp(cs, "sent") || !strcmp(cs, "answered"))
+			continue;
+		long days = (long)json_integer_value(left);
+		int at = 0;
+		for (int k = 0; k < 4 && s->so.staff_days[k]; k++)
+			if (days <= s->so.staff_days[k])
+				at = s->so.staff_days[k];
+		if (!at)
+			continue;
+		due++;
+		json_t *v = json_object_get(it, "export_value_cny");
+		const char *title = json_string_value(json_object_get(it, "title_zh"));
+		struct buf text;
+		buf_init(&text, BUF_NOMAX);
+		buf_addf(&text, "%s 的通报 %s%s%s%s 评议截止日为 %s，还剩 %ld 天。\n\n", json_string_value(json_object_get(it, "member")),
+			 sym, title ? "（" : "", title ? title : "", title ? "）" : "", dl, days);
+		buf_addf(&text, "%lld 家企业反馈，其中 %ld 家表示受影响", (long long)json_integer_value(json_object_get(it, "reports")), hit);
+		if (json_number_value(json_object_get(v, "min")) > 0)
+			buf_addf(&text, "，涉及年出口额至少 %.0f 万元", json_number_value(json_object_get(v, "min")) / 1e4);
+		buf_addf(&text, "。\n评议意见：%s。\n\n", !strcmp(cs, "draft") ? "草稿，尚未提交" : "尚未起草");
+		buf_addf(&text, "查看企业反馈、起草评议意见：%s/n/%s\n评议意见草稿（Word）：%s/api/notifications/%s/comment?format=doc\n\n"
+				"提交后请在页面上把状态改为“已提交”，不再提醒。\n",
+			 s->ao.base_url, sym, s->ao.base_url, sym);
+		snprintf(subj, sizeof(subj), "[TBT评议提醒] %s 评议截止 %s（还剩 %ld 天），%ld 家企业受影响", sym, dl, days, hit);
+		json_array_foreach(staff, j, u)
+		{
+			const char *email = json_string_value(json_object_get(u, "email"));
+			snprintf(key, sizeof(key), "comment.%s.%s.%d", sym, dl, at);
+			int r = alert_staff_notice(s->a, email, key, subj, text.s, err, sizeof(err));
+			if (r < 0)
+				log_msg("error", "service", "%s", err);
+			else if (r && ++queued)
+				log_msg("info", "service", "reminded %s: %s", json_string_value(json_object_get(u, "name")), subj);
+		}
+		buf_release(&text);
+	}
+	log_msg("debug", "service", "staff reminders: %d due, %d new", due, queued);
+	json_decref(list);
+	json_decref(staff);
+}
+
 /* Problems that persist are told to the operator once (and again after renotify), and forgotten when they end. */
 static void on_ops(struct ev_loop *loop, ev_timer *t, int revents)
 {
@@ -310,6 +403,7 @@ static void on_ops(struct ev_loop *loop, ev_timer *t, int revents)
 	char err[ERRBUF_SIZE], key[160], subj[256], text[1024];
 	(void)loop;
 	(void)revents;
+	remind_staff(s);
 	if (!s->so.operator_email)
 		return;
 	json_t *src = crawler_sources_json(s->cr);

@@ -7,6 +7,7 @@
 #include "comments.h"
 
 #include "csv.h"
+#include "log.h"
 #include "export.h"
 #include "norm.h"
 #include "query.h"
@@ -1128,6 +1129,9 @@ static enum MHD_Result api_impact(struct req *r)
 							!strcmp(consent, "true")),
 					    req_param(r, "city")};
 		int rc = impact_put(st, sub, sym, &rep, err, sizeof(err));
+		/* What the firm says matters to it ranks its later alerts (unless it is not affected). */
+		if (!rc && strcmp(rep.affected, "no") && subs_add_interests(st, sub, rep.hs, rep.markets, err, sizeof(err)))
+			log_msg("warn", "web", "impact report on %s: %s", sym, err);
 		if (rc) {
 			json_decref(show);
 			return respond_error(r, rc == -EINVAL ? 400 : 500, rc == -EINVAL ? "bad_parameter" : "store_failed", "%s", err);
@@ -1284,62 +1288,13 @@ static enum MHD_Result api_staff(struct req *r, const char *what)
 {
 	struct session by;
 	enum MHD_Result answered;
-	char err[ERRBUF_SIZE], today[11];
 	if (!staff_ok(r, ROLE_ADMIN | ROLE_ANALYST, &by, &answered))
 		return answered;
 	int stc = !strcmp(what, "stc");
 	if (!stc && strcmp(what, "ranking"))
 		return respond_error(r, 404, "not_found", "no /api/staff/%s (ranking, stc)", what);
-	struct store *st = archive_store(r->w->a);
-	json_t *ranked = impact_ranking(st), *out = json_array(), *it;
+	json_t *out = staff_list(r->w->a, stc), *it;
 	size_t i;
-	today_iso(today);
-	json_array_foreach(ranked, i, it)
-	{
-		json_t *show;
-		const char *sym = json_string_value(json_object_get(it, "symbol"));
-		if (archive_show(r->w->a, sym, &show, err, sizeof(err)))
-			continue;
-		const char *dl = json_string_value(json_object_get(json_object_get(json_object_get(show, "effective_dates"), "comment_deadline"), "date"));
-		json_t *cs = comment_status(st, sym);
-		const char *status = cs ? json_string_value(json_object_get(cs, "status")) : "none";
-		long affected = (long)json_integer_value(json_object_get(it, "affected"));
-		int passed = dl && strncmp(dl, today, 10) < 0;
-		if (!stc || (affected > 0 && (passed || !strcmp(status, "sent")))) {
-			json_t *agg = impact_aggregate(st, sym, archive_catalog(r->w->a));
-			json_t *o = json_pack("{s:s, s:s?, s:s?, s:s?, s:o, s:O, s:O, s:O, s:s, s:O?}", "symbol", sym, "member",
-					      json_string_value(json_object_get(show, "member")), "title_zh",
-					      json_string_value(json_object_get(json_object_get(json_object_get(show, "text"), "zh"), "title")),
-					      "comment_deadline", dl, "days_left", dl ? json_integer(iso_days_between(today, dl)) : json_null(),
-					      "reports", json_object_get(it, "reports"), "affected", json_object_get(it, "affected"),
-					      "export_value_cny", json_object_get(agg, "export_value_cny"), "comment", status, "comment_sent_on",
-					      cs ? json_object_get(cs, "sent_on") : NULL);
-			if (stc)
-				json_object_set(o, "concerns", json_object_get(agg, "concerns"));
-			json_array_append_new(out, o);
-			json_decref(agg);
-		}
-		json_decref(cs);
-		json_decref(show);
-	}
-	json_decref(ranked);
-	/* Most affected first; among equals, the soonest open deadline (passed ones last). */
-	size_t n = json_array_size(out);
-	for (size_t a = 1; a < n; a++)
-		for (size_t b = a; b > 0; b--) {
-			json_t *x = json_array_get(out, b - 1), *y = json_array_get(out, b);
-			long ax = (long)json_integer_value(json_object_get(x, "affected")), ay = (long)json_integer_value(json_object_get(y, "affected"));
-			json_t *dx = json_object_get(x, "days_left"), *dy = json_object_get(y, "days_left");
-			long kx = json_is_integer(dx) && json_integer_value(dx) >= 0 ? (long)json_integer_value(dx) : 100000;
-			long ky = json_is_integer(dy) && json_integer_value(dy) >= 0 ? (long)json_integer_value(dy) : 100000;
-			if (ay > ax || (ay == ax && ky < kx)) {
-				json_incref(x);
-				json_array_set(out, b - 1, y);
-				json_array_set_new(out, b, x);
-			} else {
-				break;
-			}
-		}
 	const char *fmt = req_param(r, "format");
 	if (stc && fmt && !strcmp(fmt, "csv")) {
 		/* The dossier the national enquiry point asks provinces for: one row per measure. */

@@ -5,6 +5,7 @@
 #ifndef TBTWARN_COMMENTS_H
 #define TBTWARN_COMMENTS_H
 
+#include "archive.h"
 #include "store.h"
 #include "buf.h"
 
@@ -19,6 +20,12 @@ int comment_put(struct store *st, const char *symbol, const char *status, const 
 		const char *text, const char *author, char *err, size_t errlen);
 /* The status row alone: {status, sent_on, answered_on} or NULL. */
 json_t *comment_status(struct store *st, const char *symbol);
+/* The notifications firms reported on, for officials: [{symbol, member, title_zh, comment_deadline, days_left,
+ * reports, affected, export_value_cny, comment (none, draft, sent, answered), comment_sent_on}], most affected first,
+ * then the soonest open deadline (the dashboard's list, and what staff reminders are about). stc: only the candidates
+ * for a specific trade concern (affected firms, and the deadline passed or the comment sent without an answer), each
+ * with its concerns. */
+json_t *staff_list(struct archive *a, int stc);
 /* A Word-compatible document (HTML that Word and WPS open as a .doc) of the draft. */
 void comment_doc(const json_t *draft, struct buf *out);
 
