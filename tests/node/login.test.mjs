@@ -1,6 +1,8 @@
 // login.test.mjs BASE USER PASSWORD: a translator logs in at the translation desk (/translate) in headless Chromium:
 // a wrong password is refused with the reason, the right one shows who is logged in and loads the list; the session
-// cookie is invisible to scripts (HttpOnly), and a reload finds the session again. Prints "ok N - what" lines.
+// cookie is invisible to scripts (HttpOnly), and a reload finds the session again. Then the general staff login page
+// (/login, linked from every page's footer): it says who is logged in, logs out, logs in again and goes on to the
+// page ?next names (never to another site). Prints "ok N - what" lines.
 import { browserTest } from "./tap.mjs";
 
 const [base, user, password] = process.argv.slice(2);
@@ -28,5 +30,28 @@ await browserTest("the login test", async ({ ok, browser, errors }) => {
   await page.reload();
   await page.waitForFunction(() => document.querySelector("#tr-who").textContent.includes("已登录"));
   ok("a reload finds the session again", true);
+
+  await page.goto(base + "/");
+  await page.click("footer a[href='/login']");
+  await page.waitForSelector("#login-who");
+  ok("every page's footer leads staff to /login, which says who is logged in", (await page.textContent("#login-who")).includes(user), await page.textContent("#login-who"));
+  await page.click("#logout");
+  await page.waitForSelector("#login-form");
+  ok("logging out there ends the session", !(await ctx.cookies()).some((x) => x.name === "tbtwarn_session" && x.value), await ctx.cookies());
+  await page.goto(base + "/login?next=//evil.example/x");
+  await page.fill("#login-user", user);
+  await page.fill("#login-pass", password);
+  await page.click("#login-btn");
+  await page.waitForFunction(() => location.pathname !== "/login");
+  ok("after logging in, a ?next naming another site is ignored: a translator goes to the desk", new URL(page.url()).host === new URL(base).host && new URL(page.url()).pathname === "/translate", page.url());
+  await page.goto(base + "/login?next=/n/G/TBT/N/KOR/1210");
+  await page.waitForSelector("#login-who");
+  await page.click("#logout");
+  await page.waitForSelector("#login-form");
+  await page.fill("#login-user", user);
+  await page.fill("#login-pass", password);
+  await page.click("#login-btn");
+  await page.waitForFunction(() => location.pathname.startsWith("/n/"));
+  ok("and a ?next on this site is followed", new URL(page.url()).pathname === "/n/G/TBT/N/KOR/1210", page.url());
   ok("no script error", errors.length === 0, errors);
 });

@@ -4,7 +4,7 @@
 
 const T = {
   zh: {
-    skip: "跳到正文", nav_search: "检索", nav_dashboard: "态势", nav_subscribe: "订阅预警", footer: "数据来源：WTO ePing 及各成员通报。tbtwarn 为广东出口企业提供预警。", calendar: "日历",
+    skip: "跳到正文", nav_search: "检索", nav_dashboard: "态势", nav_subscribe: "订阅预警", footer: "数据来源：WTO ePing 及各成员通报。tbtwarn 为广东出口企业提供预警。", calendar: "日历", staff_login: "工作人员登录",
     search_title: "检索 TBT/SPS 通报", search_label: "检索词（支持 member:USA、hs:8507、category:toys_games、\"短语\"、OR、NOT；text:词语 检索法规正文）", search_button: "检索",
     filters: "筛选", member: "通报成员", category: "产品类别", type: "类型", risk: "风险", year: "年份", kind: "文件类型",
     from: "通报日期自", to: "至", open: "仅看仍可评议", any: "不限", sort: "排序", relevance: "相关度", date: "最新", results: "条结果",
@@ -22,7 +22,7 @@ const T = {
     open_yes: "可评议", channel_email: "电子邮件", webhook: "Webhook", wecom: "企业微信机器人", dingtalk: "钉钉机器人", feishu: "飞书机器人", calendar_sub: "订阅日历",
   },
   en: {
-    skip: "Skip to content", nav_search: "Search", nav_dashboard: "Dashboard", nav_subscribe: "Subscribe", footer: "Sources: WTO ePing and members' notifications. tbtwarn warns Guangdong's exporters.", calendar: "Calendar",
+    skip: "Skip to content", nav_search: "Search", nav_dashboard: "Dashboard", nav_subscribe: "Subscribe", footer: "Sources: WTO ePing and members' notifications. tbtwarn warns Guangdong's exporters.", calendar: "Calendar", staff_login: "Staff login",
     search_title: "Search TBT/SPS notifications", search_label: "Search (member:USA, hs:8507, category:toys_games, \"phrases\", OR, NOT work; text:words searches the draft texts)", search_button: "Search",
     filters: "Filters", member: "Member", category: "Category", type: "Type", risk: "Risk", year: "Year", kind: "Document",
     from: "Distributed from", to: "to", open: "Open for comment only", any: "Any", sort: "Sort", relevance: "Relevance", date: "Newest", results: "results",
@@ -822,6 +822,55 @@ async function pageTranslate() {
   } catch (e) { /* not logged in: the form waits */ }
 }
 
+// ---- staff login (工作人员登录) ----
+
+// Where to go after logging in: a path of this site given as ?next (never another site), else by role.
+function nextPath(role) {
+  const n = new URLSearchParams(location.search).get("next") || "";
+  if (/^\/(?![\/\\])[^\s]*$/.test(n) && !n.includes("\\")) return n;
+  return role === "translator" ? "/translate" : "/dashboard";
+}
+
+async function pageLogin() {
+  const zh = lang !== "en";
+  setTitle(zh ? "工作人员登录" : "Staff login");
+  const m = main();
+  const status = el("p", { id: "login-status", role: "status" });
+  let me = null;
+  try { me = await api("/api/session"); } catch (e) { /* not logged in */ }
+  const roleZh = { admin: "管理员", analyst: "分析员", translator: "译员", expert: "专家" };
+  if (me) {
+    const out = el("button", { type: "button", id: "logout", on: { click: async () => {
+      try {
+        await api("/api/session", { method: "DELETE", headers: { "X-CSRF-Token": me.csrf } });
+        pageLogin();
+      } catch (err) { status.textContent = t("error") + err.message; }
+    } } }, zh ? "退出登录" : "Log out");
+    m.replaceChildren(el("h1", {}, zh ? "工作人员登录" : "Staff login"),
+      el("p", { id: "login-who" }, zh ? `已登录：${me.user}（${roleZh[me.role] || me.role}）` : `Logged in: ${me.user} (${me.role})`),
+      el("p", {}, el("a", { href: nextPath(me.role) }, zh ? "继续" : "Continue"), " ", out), status);
+    return;
+  }
+  const user = el("input", { id: "login-user", autocomplete: "username", required: true });
+  const pass = el("input", { id: "login-pass", type: "password", autocomplete: "current-password", required: true });
+  const f = el("form", { id: "login-form", class: "impact" },
+    el("label", { for: "login-user" }, zh ? "用户名" : "User"), user,
+    el("label", { for: "login-pass" }, zh ? "密码" : "Password"), pass,
+    el("button", { type: "submit", id: "login-btn" }, zh ? "登录" : "Log in"), status);
+  f.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    try {
+      const s2 = await api("/api/session", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ user: user.value, password: pass.value }) });
+      pass.value = "";
+      history.pushState(null, "", nextPath(s2.role));
+      route();
+    } catch (err) { status.textContent = t("error") + err.message; }
+  });
+  m.replaceChildren(el("h1", {}, zh ? "工作人员登录" : "Staff login"),
+    el("p", { class: "meta" }, zh ? "供省商务主管部门的分析员、译员、管理员和受邀专家使用。订阅预警的企业无需登录。"
+      : "For the province's analysts, translators, administrators and invited experts. Subscribers need no account."), f);
+}
+
 // ---- routing ----
 
 async function route() {
@@ -833,6 +882,7 @@ async function route() {
   if (p === "/manage") return pageManage();
   if (p === "/translate") return pageTranslate();
   if (p === "/impact") return pageImpact();
+  if (p === "/login") return pageLogin();
   return pageSearch();
 }
 
@@ -847,7 +897,7 @@ document.addEventListener("DOMContentLoaded", () => {
     const a = e.target.closest("a");
     if (!a || a.target || a.hasAttribute("download") || e.ctrlKey || e.metaKey || e.shiftKey) return;
     const u = new URL(a.href, location.href);
-    if (u.origin !== location.origin || !(u.pathname === "/" || u.pathname.startsWith("/n/") || ["/dashboard", "/subscribe", "/manage", "/translate"].includes(u.pathname))) return;
+    if (u.origin !== location.origin || !(u.pathname === "/" || u.pathname.startsWith("/n/") || ["/dashboard", "/subscribe", "/manage", "/translate", "/login"].includes(u.pathname))) return;
     e.preventDefault();
     history.pushState(null, "", u.pathname + u.search);
     route();
