@@ -3,6 +3,7 @@
  * digests) are in collect.c; the transports in transport.c. */
 #include "alert.h"
 #include "alert_impl.h"
+#include "advice.h"
 #include "net/smtp.h"
 #include "subs.h"
 #include "translate.h"
@@ -861,6 +862,13 @@ static int start_row(struct run *r, struct fetcher *f, struct db_stmt *q)
 		/* A follow-up is about the published analysis; a later alert carries it. */
 		if (m.kind == MSG_ANALYSIS || (m.kind == MSG_ALERT && m.n == 1))
 			analysis = store_analysis_get(archive_store(r->a), m.items[0].n->symbol, 1);
+		if (analysis) {
+			/* With the experts' advice an analyst accepted, each under its organisation's name. */
+			json_t *adv = advice_list(archive_store(r->a), m.items[0].n->symbol, 1);
+			if (json_array_size(adv))
+				json_object_set(analysis, "advice", adv);
+			json_decref(adv);
+		}
 		m.analysis = analysis;
 		if (m.kind == MSG_ANALYSIS && !analysis) {
 			stop_now(d, "cancelled", "its analysis is no longer published");

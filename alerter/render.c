@@ -541,6 +541,13 @@ static void html_open(struct buf *h, int zh, const char *title)
 	buf_addstr(h, "</title></head><body style=\"font-family:sans-serif;color:#1a1a1a;max-width:760px\">");
 }
 
+/* A string member of o, or "". */
+static const char *jstr_or(const json_t *o, const char *key)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+	return v ? v : "";
+}
+
 /* The analysis (解读与应对建议) as labelled parts: the summary, what the measure requires, what to do (numbered),
  * links. Plain text into text, HTML into html (either may be NULL). */
 static void analysis_section(const struct message *m, struct buf *text, struct buf *html)
@@ -551,6 +558,7 @@ static void analysis_section(const struct message *m, struct buf *text, struct b
 	const char *sum = json_string_value(json_object_get(an, "summary_zh"));
 	const char *req = json_string_value(json_object_get(an, "requirements_zh"));
 	const json_t *acts = json_object_get(an, "actions_zh"), *links = json_object_get(an, "links"), *x;
+	const json_t *advice = json_object_get(an, "advice"); /* experts' advice an analyst accepted */
 	const char *author = json_string_value(json_object_get(an, "author"));
 	size_t i;
 	if (text) {
@@ -571,6 +579,12 @@ static void analysis_section(const struct message *m, struct buf *text, struct b
 		{
 			if (json_is_string(x) && url_is_web(json_string_value(x)))
 				buf_addf(text, "参考：%s\n", json_string_value(x));
+		}
+		json_array_foreach(advice, i, x)
+		{
+			if (!i)
+				buf_addstr(text, "专业机构建议：\n");
+			buf_addf(text, "  · %s —— %s\n", jstr_or(x, "text_zh"), jstr_or(x, "name"));
 		}
 		if (author)
 			buf_addf(text, "（%s 发布）\n", author);
@@ -609,6 +623,14 @@ static void analysis_section(const struct message *m, struct buf *text, struct b
 			buf_addstr(html, "\">");
 			buf_add_html(html, u);
 			buf_addstr(html, "</a></p>");
+		}
+		json_array_foreach(advice, i, x)
+		{
+			buf_addstr(html, i ? "<li>" : "<p><b>专业机构建议：</b></p><ul><li>");
+			buf_add_html(html, jstr_or(x, "text_zh"));
+			buf_addstr(html, " —— ");
+			buf_add_html(html, jstr_or(x, "name"));
+			buf_addstr(html, i + 1 == json_array_size(advice) ? "</li></ul>" : "</li>");
 		}
 		if (author) {
 			buf_addstr(html, "<p style=\"color:#444\">（");

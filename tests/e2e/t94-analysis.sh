@@ -46,6 +46,7 @@ for u in "li.na analyst" "zhou translator" "he.lab expert --categories toys_game
 	shift
 	printf 'a good long password\n' | "$TBTWARN" user add "$name" --role "$@" --password-stdin > /dev/null || not_ok "user add $name"
 done
+"$TBTWARN" user set wu.lab --display-name 东莞电子产品检测中心 > /dev/null
 WP=$(free_port)
 printf '[web]\nlisten = 127.0.0.1:%s\n' "$WP" > "$TMP/web.ini"
 # The web server holds the index; the alerter runs between its lives (sessions live in the store and outlast them).
@@ -93,6 +94,15 @@ expect_eq "a draft is not public" "$code" 404
 alert_once
 expect_eq "nothing goes out for a draft" "$(followups)" 0
 
+step "an expert's advice, accepted"
+set -- $EXPERT
+code=$(curl -s -o "$TMP/adv" -w '%{http_code}' -X POST -H "Cookie: $1" -H "X-CSRF-Token: $2" -d '{"text_zh": "建议先按 KN 301 489 做预测试，再申请认证。"}' "$B_URL/api/notifications/$SYM/advice")
+expect_eq "the expert on the notification's categories adds advice" "$code" 201
+id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$TMP/adv")
+set -- $ANALYST
+code=$(curl -s -o /dev/null -w '%{http_code}' -X PUT -H "Cookie: $1" -H "X-CSRF-Token: $2" -d '{"published": true}' "$B_URL/api/notifications/$SYM/advice/$id")
+expect_eq "the analyst accepts it" "$code" 200
+
 step "publication"
 PUB='{"summary_zh": "韩国拟对无线充电器实施新的电磁兼容要求，适用于广东出口的无线充电产品。",
  "requirements_zh": "按 KN 301 489 进行电磁兼容测试，并在产品上标注认证标志。",
@@ -115,8 +125,9 @@ for l in sys.stdin:
     m = json.loads(l)
     if '专家解读与应对建议' in (m['subject'] or ''):
         t = m['text']
-        print(m['to'], '$SYM' in m['subject'], '按 KN 301 489' in t, '1. 在评议截止日' in t, 'https://www.example.org/kr-emc-guide' in t, 'li.na' in t)")
-expect_eq "to the firm alerted before, saying what the measure requires and what to do" "$got" "<chen@chargers.example.cn> True True True True True"
+        print(m['to'], '$SYM' in m['subject'], '按 KN 301 489' in t, '1. 在评议截止日' in t, 'https://www.example.org/kr-emc-guide' in t, 'li.na' in t,
+              '专业机构建议：' in t and '建议先按 KN 301 489 做预测试' in t and '东莞电子产品检测中心' in t, '专业机构建议' in m['html'])")
+expect_eq "to the firm alerted before, saying what the measure requires and what to do, with the expert's advice under its name" "$got" "<chen@chargers.example.cn> True True True True True True True"
 toys=$(mails | python3 -c "import json,sys; print(sum(1 for l in sys.stdin for m in [json.loads(l)] if m['to'] == '<li@toys.example.cn>' and '专家解读' in (m['subject'] or '')))")
 expect_eq "nobody who was not alerted to it gets one" "$toys" 0
 
