@@ -38,6 +38,8 @@ await browserTest("the advice test", async ({ ok, browser, errors }) => {
   ok("the analyst accepts it", true);
   const imp = await an.page.textContent("#impact-desk");
   ok("the analyst sees the firms' reports summarised, with the CSV", imp.includes("企业影响反馈") && imp.includes("CSV"), imp);
+  const rt = await an.page.textContent("#response-times");
+  ok("and the service's response-time record for the notification", rt.includes("响应时间") && rt.includes("通报分发") && rt.includes("发布解读"), rt);
 
   const anon = await browser.newContext({ locale: "zh-CN" });
   const v = await anon.newPage();

@@ -325,6 +325,7 @@ async function staffPanel(symbol, link) {
     out.push(await adviceDesk(symbol, staff, link));
     out.push(await impactDesk(symbol));
     out.push(await commentDesk(symbol, staff));
+    out.push(await responseTimes(symbol));
   } else if (staff.role === "expert") {
     out.push(await adviceDesk(symbol, staff, link));
   }
@@ -378,6 +379,22 @@ async function impactDesk(symbol) {
     groupTable(zh ? "按产品类别" : "By category", a.by_category, (k, g) => g.name_zh || k),
     groupTable(zh ? "按城市" : "By city", a.by_city, (k) => k),
     el("p", {}, el("a", { href: notifPath(symbol) + "/impact?format=csv", download: "" }, zh ? "下载全部反馈（CSV）" : "Download the reports (CSV)")));
+}
+
+// The service's own response-time record for this notification: from distribution to the first alert, the
+// published analysis and the comment sent.
+async function responseTimes(symbol) {
+  const zh = lang !== "en";
+  let d;
+  try { d = await api(notifPath(symbol) + "/response-times"); } catch (e) { return null; }
+  const row = (label, date, days) => el("tr", {}, el("th", {}, label), el("td", {}, date ? date.slice(0, 10) : "—"),
+    el("td", {}, days === null || days === undefined ? "" : (zh ? `${days} 天` : `${days} days`)));
+  return el("section", { id: "response-times", class: "analysis" }, el("h2", {}, zh ? "响应时间" : "Response times"),
+    el("table", { class: "groups" },
+      row(zh ? "通报分发" : "Distributed", d.distributed, null),
+      row(zh ? "首次预警" : "First alert", d.first_alert, d.days_to_first_alert),
+      row(zh ? "发布解读" : "Analysis published", d.analysis_published, d.days_to_analysis),
+      row(zh ? "提交评议" : "Comment sent", d.comment_sent, d.days_to_comment)));
 }
 
 // Reports grouped (by category, by city): a small table, most affected first.
