@@ -1084,6 +1084,15 @@ int alert_first_sent(struct archive *a, const char *symbol, char out[21])
 	return out[0] ? 0 : -ENOENT;
 }
 
+json_t *alert_first_sent_since(struct archive *a, const char *since)
+{
+	static const char *const keys[] = {"symbol", "distributed", "at"};
+	return store_rows_json(archive_store(a), "SELECT n.symbol, n.distributed, min(o.sent_at) FROM outbox o JOIN "
+						 "notifications n ON n.symbol = o.symbol WHERE o.kind = 'alert' AND "
+						 "o.state = 'sent' AND n.distributed >= ?1 GROUP BY n.symbol, n.distributed",
+			       since, keys, 3);
+}
+
 int outbox_add_confirm(struct store *st, int64_t subscriber, long long nth, char *err, size_t errlen)
 {
 	struct db *d = store_db(st);

@@ -133,6 +133,9 @@ int outbox_add_confirm(struct store *st, int64_t subscriber, long long nth, char
 int alert_queue_analysis(struct archive *a, const char *symbol, char *err, size_t errlen);
 /* When the first alert about symbol was sent (ISO 8601 UTC in out): 0, or -ENOENT when none was. */
 int alert_first_sent(struct archive *a, const char *symbol, char out[21]);
+/* Every notification distributed on or after since (YYYY-MM-DD) that an alert went out for: [{symbol, distributed,
+ * at}] (at: the first alert sent). */
+json_t *alert_first_sent_since(struct archive *a, const char *since);
 /* For /metrics: {subscriptions (active), alerts (decided), oldest_pending (epoch seconds, 0: none), deliveries:
  * [{state (retrying for a pending row tried before), kind, channel, count}]}. */
 json_t *alert_metrics_json(struct archive *a);

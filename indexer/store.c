@@ -1544,3 +1544,30 @@ json_t *store_analysis_history(struct store *s, const char *symbol)
 	db_finalize(q);
 	return a;
 }
+
+json_t *store_rows_json(struct store *s, const char *sql, const char *param, const char *const *keys, int nkeys)
+{
+	struct db_stmt *q;
+	json_t *a = json_array();
+	if (db_prepare(s->db, sql, &q))
+		return a;
+	if (param)
+		db_bind_text(q, 1, param);
+	while (db_step(q) == DB_ROW) {
+		json_t *o = json_object();
+		for (int i = 0; i < nkeys; i++)
+			json_object_set_new(o, keys[i], db_col_text(q, i) ? json_string(db_col_text(q, i)) : json_null());
+		json_array_append_new(a, o);
+	}
+	db_finalize(q);
+	return a;
+}
+
+json_t *store_analysis_times(struct store *s, const char *since)
+{
+	static const char *const keys[] = {"symbol", "distributed", "at"};
+	return store_rows_json(s, "SELECT a.symbol, n.distributed, a.published_at FROM analyses a JOIN notifications n "
+				  "ON n.symbol = a.symbol WHERE a.published_at IS NOT NULL AND n.distributed >= ?1",
+			       since, keys, 3);
+}
+

@@ -194,5 +194,11 @@ int store_analysis_put(struct store *s, const char *symbol, const char *doc, int
 		       int *first_publication, char *err, size_t errlen);
 /* [{version, text, published, author, at}], oldest first. */
 json_t *store_analysis_history(struct store *s, const char *symbol);
+/* The analyses first published of notifications distributed on or after since: [{symbol, distributed, at}]. */
+json_t *store_analysis_times(struct store *s, const char *since);
+
+/* The rows of sql (its ?1 bound to param when not NULL) as [{keys[0]: text or null, ...}], nkeys columns. For the
+ * owners' small read-only reports; an error gives what was read. */
+json_t *store_rows_json(struct store *s, const char *sql, const char *param, const char *const *keys, int nkeys);
 
 #endif

@@ -1290,9 +1290,22 @@ static enum MHD_Result api_staff(struct req *r, const char *what)
 	enum MHD_Result answered;
 	if (!staff_ok(r, ROLE_ADMIN | ROLE_ANALYST, &by, &answered))
 		return answered;
+	if (!strcmp(what, "response-times")) {
+		/* The record over notifications distributed since ?since (YYYY-MM-DD), by default the last 180 days. */
+		char since[11], today[11];
+		const char *p = req_param(r, "since");
+		today_iso(today);
+		if (p && !date_ok(p))
+			return respond_error(r, 400, "bad_parameter", "since：日期格式为 YYYY-MM-DD (since: a date, YYYY-MM-DD)");
+		if (p)
+			snprintf(since, sizeof(since), "%s", p);
+		else
+			iso_add_days(today, -180, since);
+		return respond_json(r, 200, response_summary(r->w->a, since));
+	}
 	int stc = !strcmp(what, "stc");
 	if (!stc && strcmp(what, "ranking"))
-		return respond_error(r, 404, "not_found", "no /api/staff/%s (ranking, stc)", what);
+		return respond_error(r, 404, "not_found", "no /api/staff/%s (ranking, stc, response-times)", what);
 	json_t *out = staff_list(r->w->a, stc), *it;
 	size_t i;
 	const char *fmt = req_param(r, "format");

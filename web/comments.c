@@ -1,5 +1,6 @@
 /* comments.c: comment drafts and their status (comments.h). */
 #include "comments.h"
+#include "alert.h"
 #include "impact.h"
 #include "db.h"
 #include "norm.h"
@@ -246,3 +247,50 @@ json_t *staff_list(struct archive *a, int stc)
 		}
 	return out;
 }
+
+static int cmp_long(const void *a, const void *b)
+{
+	long x = *(const long *)a, y = *(const long *)b;
+	return (x > y) - (x < y);
+}
+
+/* {count, median_days, p90_days, max_days} of the days from each row's distributed to its at. */
+static json_t *day_stats(const json_t *rows)
+{
+	size_t n = 0, i;
+	const json_t *r;
+	long *d = xcalloc(json_array_size(rows) + 1, sizeof(*d));
+	json_array_foreach(rows, i, r)
+	{
+		const char *from = json_string_value(json_object_get(r, "distributed")), *to = json_string_value(json_object_get(r, "at"));
+		char a[11], b[11];
+		if (!from || !to || strlen(from) < 10 || strlen(to) < 10)
+			continue;
+		snprintf(a, sizeof(a), "%s", from);
+		snprintf(b, sizeof(b), "%s", to);
+		d[n++] = iso_days_between(a, b);
+	}
+	qsort(d, n, sizeof(*d), cmp_long);
+	json_t *o = n ? json_pack("{s:I, s:I, s:I, s:I}", "count", (json_int_t)n, "median_days", (json_int_t)d[(n - 1) / 2],
+				  "p90_days", (json_int_t)d[(n * 9 + 9) / 10 - 1], "max_days", (json_int_t)d[n - 1])
+		      : json_pack("{s:i, s:n, s:n, s:n}", "count", 0, "median_days", "p90_days", "max_days");
+	free(d);
+	return o;
+}
+
+json_t *response_summary(struct archive *a, const char *since)
+{
+	static const char *const keys[] = {"symbol", "distributed", "at"};
+	struct store *st = archive_store(a);
+	json_t *alerts = alert_first_sent_since(a, since), *an = store_analysis_times(st, since);
+	json_t *cm = store_rows_json(st, "SELECT c.symbol, n.distributed, c.sent_on FROM comment_drafts c JOIN notifications n "
+					 "ON n.symbol = c.symbol WHERE c.sent_on IS NOT NULL AND n.distributed >= ?1",
+				     since, keys, 3);
+	json_t *o = json_pack("{s:s, s:o, s:o, s:o}", "since", since, "first_alert", day_stats(alerts), "analysis",
+			      day_stats(an), "comment", day_stats(cm));
+	json_decref(alerts);
+	json_decref(an);
+	json_decref(cm);
+	return o;
+}
+

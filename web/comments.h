@@ -26,6 +26,10 @@ json_t *comment_status(struct store *st, const char *symbol);
  * for a specific trade concern (affected firms, and the deadline passed or the comment sent without an answer), each
  * with its concerns. */
 json_t *staff_list(struct archive *a, int stc);
+/* The service's response-time record over the notifications distributed on or after since (YYYY-MM-DD): {since,
+ * first_alert, analysis, comment}, each {count, median_days, p90_days, max_days} (null days when count is 0): from
+ * distribution to the first alert sent, to the analysis first published, to the comment sent. */
+json_t *response_summary(struct archive *a, const char *since);
 /* A Word-compatible document (HTML that Word and WPS open as a .doc) of the draft. */
 void comment_doc(const json_t *draft, struct buf *out);
 

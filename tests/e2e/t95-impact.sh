@@ -149,6 +149,13 @@ import json, sys
 d = json.load(sys.stdin)
 print(d["distributed"], d["first_alert"] is not None, d["comment_sent"], d["days_to_comment"])')
 expect_eq "the response-time record: distributed, first alert, comment sent" "$times" "2025-03-24 True 2025-05-10 47"
+summary=$(curl -s -H "Cookie: $AN" "$B/api/staff/response-times" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+print(d["since"], d["first_alert"]["count"] >= 1, d["analysis"]["count"], d["analysis"]["median_days"], d["comment"]["count"], d["comment"]["median_days"])')
+expect_eq "over the last 180 days: alerts, no analysis yet, one comment sent in 47 days" "$summary" "2024-10-03 True 0 None 1 47"
+expect_eq "a since that is not a date: 400" "$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: $AN" "$B/api/staff/response-times?since=yesterday")" 400
+expect_eq "a translator may not see the record: 403" "$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: $(cookie zhou)" "$B/api/staff/response-times")" 403
 
 step "trade concerns"
 stc=$(curl -s -H "Cookie: $AN" "$B/api/staff/stc" | python3 -c 'import json,sys; print([(x["symbol"], x["comment"]) for x in json.load(sys.stdin)])')

@@ -41,6 +41,9 @@ await browserTest("the impact test", async ({ ok, browser, errors }) => {
     await sp.waitForSelector("#ranking tbody tr");
     const first = await sp.textContent("#ranking tbody tr");
     ok("an analyst's dashboard ranks the measures by reported impact", who === 200 && first.includes("G/TBT/N/KOR/1210"), [who, first]);
+    await sp.waitForSelector("#response-summary tbody tr");
+    const rt = await sp.textContent("#response-summary");
+    ok("and shows the service's response times", rt.includes("首次预警") && rt.includes("发布解读") && rt.includes("提交评议"), rt);
     await staff.close();
   }
   ok("no script error", errors.length === 0, errors);

@@ -559,6 +559,15 @@ async function pageDashboard() {
           el("td", {}, (x.export_value_cny.min / 1e6).toFixed(0) + (x.export_value_cny.max === null ? "+" : "–" + (x.export_value_cny.max / 1e6).toFixed(0)) + (zh ? " 百万" : " M")),
           el("td", {}, x.comment_deadline ? x.comment_deadline + " (" + daysLeft(x.comment_deadline, s.today, x.days_left) + ")" : "—"),
           el("td", {}, status[x.comment] || x.comment))))));
+    // The service's own response-time record, over the last 180 days.
+    const rt = await api("/api/staff/response-times");
+    const cell = (v) => el("td", {}, v === null || v === undefined ? "—" : String(v));
+    const line = (label, x) => el("tr", {}, el("th", {}, label), cell(x.count), cell(x.median_days), cell(x.p90_days), cell(x.max_days));
+    m.append(el("h2", { id: "response-title" }, zh ? `本服务的响应时间（${rt.since} 以来分发的通报，单位：天）` : `Our response times (notifications distributed since ${rt.since}, days)`),
+      el("table", { id: "response-summary" }, el("thead", {}, el("tr", {}, el("th", {}, ""), el("th", {}, zh ? "项数" : "Count"),
+        el("th", {}, zh ? "中位数" : "Median"), el("th", {}, zh ? "90% 在" : "90th pct"), el("th", {}, zh ? "最长" : "Max"))),
+      el("tbody", {}, line(zh ? "分发 → 首次预警" : "to the first alert", rt.first_alert), line(zh ? "分发 → 发布解读" : "to the analysis", rt.analysis),
+        line(zh ? "分发 → 提交评议" : "to the comment", rt.comment))));
   } catch (e) { /* not staff: the public dashboard only */ }
   const soon = (closing["30"] || { items: [] }).items;
   m.append(el("h2", {}, t("closing") + " · " + t("within", 30)));
