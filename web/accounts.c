@@ -132,29 +132,13 @@ void accounts_audit(struct store *st, const char *who, const char *action, const
 }
 
 /* The rows of sql (its one parameter: limit, when > 0) as objects with keys, NULL columns as null. */
-static json_t *rows_json(struct store *st, const char *sql, const char *const *keys, int nkeys, int64_t limit)
-{
-	struct db_stmt *q;
-	json_t *a = json_array();
-	if (db_prepare(store_db(st), sql, &q))
-		return a;
-	if (limit > 0)
-		db_bind_int64(q, 1, limit);
-	while (db_step(q) == DB_ROW) {
-		json_t *o = json_object();
-		for (int i = 0; i < nkeys; i++)
-			json_object_set_new(o, keys[i], db_col_text(q, i) ? json_string(db_col_text(q, i)) : json_null());
-		json_array_append_new(a, o);
-	}
-	db_finalize(q);
-	return a;
-}
-
 json_t *accounts_audit_json(struct store *st, int limit)
 {
 	static const char *const keys[] = {"at", "who", "action", "target", "detail"};
-	return rows_json(st, "SELECT at, who, action, target, detail FROM audit_log ORDER BY id DESC LIMIT ?1", keys, 5,
-			 limit > 0 ? limit : 500);
+	char sql[160];
+	snprintf(sql, sizeof(sql), "SELECT at, who, action, target, detail FROM audit_log ORDER BY id DESC LIMIT %d",
+		 limit > 0 ? limit : 500);
+	return store_rows_json(st, sql, NULL, keys, 5);
 }
 
 int accounts_user_add(struct store *st, const char *name, int role, const char *password, const char *categories,
@@ -312,8 +296,8 @@ int accounts_user_set(struct store *st, const char *name, const char *display_na
 json_t *accounts_user_list(struct store *st)
 {
 	static const char *const keys[] = {"name", "role", "categories", "created_at", "updated_at", "display_name", "email"};
-	return rows_json(st, "SELECT name, role, categories, created_at, updated_at, display_name, email FROM users "
-			     "ORDER BY name", keys, 7, 0);
+	return store_rows_json(st, "SELECT name, role, categories, created_at, updated_at, display_name, email FROM users "
+				   "ORDER BY name", NULL, keys, 7);
 }
 
 json_t *accounts_emails(struct store *st, int roles)

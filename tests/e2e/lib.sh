@@ -110,3 +110,30 @@ for i in range(int(sys.argv[1])): print("buyer%03d@firm%03d.example.cn,yes" % (i
 }
 # outbox_count STATE: how many outbox rows are in that state.
 outbox_count() { "$TBTWARN" outbox --json | python3 -c 'import json,sys; print(sum(1 for r in json.load(sys.stdin) if r["state"] == sys.argv[1]))' "$1"; }
+
+# mail_sink: postfix's smtp-sink on a free loopback port keeping each message in $TMP/mail (its pid in $sink), and
+# TBTWARN_SMTP_URL pointing at it. The caller's trap kills $sink.
+mail_sink() {
+	command -v smtp-sink >/dev/null || { not_ok "smtp-sink is installed (postfix)"; exit 1; }
+	mkdir -p "$TMP/mail" && chmod 755 "$TMP" && chmod 777 "$TMP/mail"
+	sink_port=$(free_port)
+	smtp-sink -u nobody -d "$TMP/mail/%M." 127.0.0.1:$sink_port 100 &
+	sink=$!
+	export TBTWARN_SMTP_URL=smtp://127.0.0.1:$sink_port
+}
+
+# staff_login BASE USER [PASSWORD]: logs USER in (POST BASE/api/session; the password the scripts give staff by
+# default) and prints "COOKIE CSRF": the session cookie and the token every change made with it must carry.
+staff_login() {
+	curl -s -D "$TMP/login.h" -H 'Content-Type: application/json' \
+		-d "{\"user\": \"$2\", \"password\": \"${3:-a good long password}\"}" "$1/api/session" |
+		python3 -c 'import json,sys; print(json.load(sys.stdin).get("csrf", ""))' > "$TMP/login.csrf"
+	printf '%s %s' "$(sed -n 's/^Set-Cookie: \(tbtwarn_session=[0-9a-f]*\);.*/\1/ip' "$TMP/login.h" | tr -d '\r')" "$(cat "$TMP/login.csrf")"
+}
+
+# staff_call "COOKIE CSRF" METHOD URL [BODY]: the request with the session and its CSRF token; prints the status,
+# the answer is in $TMP/ans.
+staff_call() {
+	set -- $1 "$2" "$3" "${4-}"
+	curl -s -o "$TMP/ans" -w '%{http_code}' -X "$3" -H "Cookie: $1" -H "X-CSRF-Token: $2" ${5:+-d "$5"} "$4"
+}

@@ -6,16 +6,14 @@
 # concern. A translator may not publish, an expert only on their categories, an anonymous client nothing, a change
 # without the CSRF token is refused.
 . "$(dirname "$0")/lib.sh"
-command -v smtp-sink >/dev/null || { not_ok "smtp-sink is installed (postfix)"; exit 1; }
 SYM=G/TBT/N/KOR/1210
-mkdir -p "$TMP/mail" "$TMP/in" && chmod 755 "$TMP" && chmod 777 "$TMP/mail"
-P=$(free_port)
-smtp-sink -u nobody -d "$TMP/mail/%M." 127.0.0.1:$P 100 & sink=$!
+mail_sink
+mkdir -p "$TMP/in"
 srv=
 trap 'kill $sink $srv 2>/dev/null; rm -rf "$TMP"' EXIT
 WP=$(free_port)
 B=http://127.0.0.1:$WP
-export TBTWARN_SMTP_URL=smtp://127.0.0.1:$P TBTWARN_TODAY=2025-04-01 TBTWARN_BASE_URL=$B
+export TBTWARN_TODAY=2025-04-01 TBTWARN_BASE_URL=$B
 mails() { python3 "$ROOT/tests/maildir.py" "$TMP/mail"; }
 count() { mails | python3 -c "import json,sys; print(sum(1 for l in sys.stdin for m in [json.loads(l)] if $1))"; }
 followups() { count "m['to'] == '<chen@chargers.example.cn>' and '专家解读与应对建议' in (m['subject'] or '')"; }
@@ -54,15 +52,8 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -d affected=yes -d hs=850440 -d ma
 expect_eq "the firm files its impact report" "$code" 200
 
 step "roles and CSRF"
-login() { # USER -> "COOKIE CSRF"
-	curl -s -D "$TMP/h" -H 'Content-Type: application/json' -d "{\"user\": \"$1\", \"password\": \"a good long password\"}" "$B/api/session" |
-		python3 -c 'import json,sys; print(json.load(sys.stdin)["csrf"])' > "$TMP/csrf"
-	printf '%s %s' "$(sed -n 's/^Set-Cookie: \(tbtwarn_session=[0-9a-f]*\);.*/\1/ip' "$TMP/h" | tr -d '\r')" "$(cat "$TMP/csrf")"
-}
-call() { # "COOKIE CSRF" METHOD PATH [BODY] -> status; answer in $TMP/ans
-	set -- $1 "$2" "$3" "${4-}"
-	curl -s -o "$TMP/ans" -w '%{http_code}' -X "$3" -H "Cookie: $1" -H "X-CSRF-Token: $2" ${5:+-d "$5"} "$B/api/notifications/$4"
-}
+login() { staff_login "$B" "$1"; }
+call() { staff_call "$1" "$2" "$B/api/notifications/$3" "${4-}"; }
 AN=$(login li.na)
 TR=$(login zhou)
 EX=$(login he.lab)

@@ -36,15 +36,8 @@ expect_eq "user list shows them" "$got" "[('li.na', None, 'li.na@dofcom.example.
 
 WP=$(free_port)
 B=http://127.0.0.1:$WP
-login() { # USER -> "COOKIE CSRF"
-	curl -s -D "$TMP/h" -H 'Content-Type: application/json' -d "{\"user\": \"$1\", \"password\": \"a good long password\"}" "$B/api/session" |
-		python3 -c 'import json,sys; print(json.load(sys.stdin)["csrf"])' > "$TMP/csrf"
-	printf '%s %s' "$(sed -n 's/^Set-Cookie: \(tbtwarn_session=[0-9a-f]*\);.*/\1/ip' "$TMP/h" | tr -d '\r')" "$(cat "$TMP/csrf")"
-}
-call() { # "COOKIE CSRF" METHOD PATH [BODY] -> status; answer in $TMP/ans
-	set -- $1 "$2" "$3" "${4-}"
-	curl -s -o "$TMP/ans" -w '%{http_code}' -X "$3" -H "Cookie: $1" -H "X-CSRF-Token: $2" ${5:+-d "$5"} "$B/api/notifications/$4"
-}
+login() { staff_login "$B" "$1"; }
+call() { staff_call "$1" "$2" "$B/api/notifications/$3" "${4-}"; }
 ans() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($1)" "$TMP/ans"; }
 
 step "without a provider"

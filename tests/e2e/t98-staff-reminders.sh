@@ -5,15 +5,13 @@
 # the comment is not sent: once per person, notification and day, through kill -9 and restarts; a comment marked
 # sent is no longer reminded of; a bad staff_reminders is refused with where and why.
 . "$(dirname "$0")/lib.sh"
-command -v smtp-sink >/dev/null || { not_ok "smtp-sink is installed (postfix)"; exit 1; }
-mkdir -p "$TMP/mail" "$TMP/in" && chmod 755 "$TMP" && chmod 777 "$TMP/mail"
-P=$(free_port)
-smtp-sink -u nobody -d "$TMP/mail/%M." 127.0.0.1:$P 100 & sink=$!
+mail_sink
+mkdir -p "$TMP/in"
 srv=
 trap 'kill $sink $srv 2>/dev/null; rm -rf "$TMP"' EXIT
 WP=$(free_port)
 B=http://127.0.0.1:$WP
-export TBTWARN_SMTP_URL=smtp://127.0.0.1:$P TBTWARN_BASE_URL=$B
+export TBTWARN_BASE_URL=$B
 mails() { python3 "$ROOT/tests/maildir.py" "$TMP/mail"; }
 reminders() { mails | python3 -c "
 import json, sys
@@ -82,9 +80,7 @@ wait_for "after kill -9 the reminders are looked for again" checked 1
 expect_eq "and none goes twice" "$(nrem)" 2
 
 step "a comment sent is no longer reminded of"
-cookie=$(curl -s -D "$TMP/h" -o "$TMP/login" -H 'Content-Type: application/json' -d '{"user": "li.na", "password": "a good long password"}' "$B/api/session"; sed -n 's/^Set-Cookie: \(tbtwarn_session=[0-9a-f]*\);.*/\1/ip' "$TMP/h" | tr -d '\r')
-scsrf=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["csrf"])' "$TMP/login")
-code=$(curl -s -o /dev/null -w '%{http_code}' -X PUT -H "Cookie: $cookie" -H "X-CSRF-Token: $scsrf" -d '{"status": "sent", "sent_on": "2025-05-13"}' "$B/api/notifications/G/TBT/N/KOR/1210/comment")
+code=$(staff_call "$(staff_login "$B" li.na)" PUT "$B/api/notifications/G/TBT/N/KOR/1210/comment" '{"status": "sent", "sent_on": "2025-05-13"}')
 expect_eq "the analyst marks the comment sent" "$code" 200
 kill $srv; wait $srv 2>/dev/null
 : > "$TMP/run.err"
