@@ -190,6 +190,7 @@ int service_lock(const char *data, char *err, size_t errlen)
 
 struct service {
 	const char *data, *config_path;
+	double staff_next; /* when staff reminders are next looked for */
 	const struct catalog *cats;
 	struct risk_config *risk;
 	struct ev_loop *loop;
@@ -337,8 +338,11 @@ static void on_follow(struct ev_loop *loop, ev_timer *t, int revents)
 static void remind_staff(struct service *s)
 {
 	char err[ERRBUF_SIZE], key[256], subj[512];
-	if (!s->so.staff_days[0])
+	/* Reminders are a matter of days: looked for at start, then every ten minutes (each look reads every
+	 * notification firms reported on). */
+	if (!s->so.staff_days[0] || now_epoch() < s->staff_next)
 		return;
+	s->staff_next = now_epoch() + 600;
 	json_t *staff = accounts_emails(archive_store(s->a), ROLE_ANALYST | ROLE_ADMIN);
 	if (!json_array_size(staff)) {
 		json_decref(staff);
