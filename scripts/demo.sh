@@ -21,6 +21,16 @@ if [ "$($BIN subscriber list --json | grep -c '"email"')" = 0 ]; then
 	$BIN subscription add 4 --channel email --category lighting_led --min-risk medium > /dev/null
 	$BIN subscription add 5 --channel email --member EU --query 'energy efficiency OR ecodesign' > /dev/null
 fi
+# Demo staff (docs/workflow.md): an analyst and an expert of a testing lab, with a password made for this data
+# directory (never a fixed one), kept in $TBTWARN_DATA/demo-staff.txt, readable by its owner alone.
+STAFF=$TBTWARN_DATA/demo-staff.txt
+if [ ! -s "$STAFF" ]; then
+	pw=$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
+	printf '%s\n' "$pw" | $BIN user add analyst --role analyst --password-stdin > /dev/null
+	printf '%s\n' "$pw" | $BIN user add expert --role expert --categories lithium_batteries,chargers_power_supplies \
+		--display-name 示例电池检测中心 --password-stdin > /dev/null
+	(umask 077 && printf 'users: analyst, expert\npassword: %s\n' "$pw" > "$STAFF")
+fi
 # The demo's configuration, with the data directory's paths: its mail goes to $TBTWARN_DATA/mail.
 CONFIG=$TBTWARN_DATA/demo.ini
 sed -e "s|^dir = \.\./|dir = $PWD/|" -e "s|maildir:var/mail|maildir:$TBTWARN_DATA/mail|" config/demo.ini > "$CONFIG"
@@ -52,6 +62,7 @@ cat <<MSG
    "today" is $TBTWARN_TODAY for the demo's sample notifications, on the web and for ./tbtwarn
                   alike ($TBTWARN_DATA/today pins it; delete that file for the real date)
    translation    ${TRANSLATE:-none (make run TRANSLATE=URL of a LibreTranslate, or TRANSLATE=stand-in; see README)}
+   staff login    http://127.0.0.1:8080/login   as analyst or expert, password in $STAFF
 
 MSG
 exec $BIN --config "$CONFIG" run

@@ -44,4 +44,12 @@ wait_for "step 3: no alert waits for its translation any more" all_sent
 got=$(zh_mails)
 expect_match "step 3: Chinese readers' alerts were sent ($(printf '%s' "$got" | wc -l))" "$(printf '%s' "$got" | wc -l)" "^[4-9]$|^[1-9][0-9]+$"
 expect_eq "step 3: every one with a Chinese title (symbol, has a Chinese title)" "$(printf '%s\n' "$got" | grep -c ' False$')" 0
+
+step "4: demo staff"
+expect_match "the demo says where staff log in and where their password is" "$(cat "$TMP/demo.out")" "staff login +http://127\.0\.0\.1:8080/login +as analyst or expert, password in .*/demo-staff\.txt"
+expect_eq "the password file is its owner's alone" "$(stat -c %a "$TBTWARN_DATA/demo-staff.txt")" 600
+pw=$(sed -n 's/^password: //p' "$TBTWARN_DATA/demo-staff.txt")
+expect_match "a password made for this data directory" "$pw" "^[0-9a-f]{24}$"
+got=$(curl -s -H 'Content-Type: application/json' -d "{\"user\": \"analyst\", \"password\": \"$pw\"}" "$W/api/session" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d.get("user"), d.get("role"))')
+expect_eq "the demo analyst logs in with it" "$got" "analyst analyst"
 echo "1..$n"
