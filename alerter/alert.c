@@ -272,6 +272,9 @@ struct run {
 	ev_timer refill;  /* a long-lived alerter starts the next rows as soon as transfers end */
 	struct fetcher *f;
 	struct smtp *smtp; /* the relay's sessions, made at the first e-mail */
+	/* The published analyses (with the accepted advice) read in this batch, by symbol (null: none): read once per
+	 * batch, not once per alert; a publication is seen by the next batch. */
+	json_t *analyses;
 };
 
 /* E-mails handed to the relay at once: many times its connections, so that it is never idle, yet bounded, so that
@@ -382,6 +385,26 @@ static void run_release(struct run *r)
 	for (unsigned i = 0; i < NOTIF_CACHE; i++)
 		notif_free(r->cache[i].n);
 	free(r->flying);
+	json_decref(r->analyses);
+}
+
+/* The published analysis of symbol, with the experts' advice an analyst accepted, or NULL: a new reference. */
+static json_t *batch_analysis(struct run *r, const char *symbol)
+{
+	if (!r->analyses)
+		r->analyses = json_object();
+	json_t *an = json_object_get(r->analyses, symbol);
+	if (!an) {
+		an = store_analysis_get(archive_store(r->a), symbol, 1);
+		if (an) {
+			json_t *adv = advice_list(archive_store(r->a), symbol, 1);
+			if (json_array_size(adv))
+				json_object_set(an, "advice", adv);
+			json_decref(adv);
+		}
+		json_object_set_new(r->analyses, symbol, an ? an : json_null());
+	}
+	return json_is_null(an) ? NULL : json_incref(an);
 }
 
 static void record(struct delivery *d, const char *state, double next, const char *error)
@@ -861,14 +884,7 @@ static int start_row(struct run *r, struct fetcher *f, struct db_stmt *q)
 		message_sort(&m);
 		/* A follow-up is about the published analysis; a later alert carries it. */
 		if (m.kind == MSG_ANALYSIS || (m.kind == MSG_ALERT && m.n == 1))
-			analysis = store_analysis_get(archive_store(r->a), m.items[0].n->symbol, 1);
-		if (analysis) {
-			/* With the experts' advice an analyst accepted, each under its organisation's name. */
-			json_t *adv = advice_list(archive_store(r->a), m.items[0].n->symbol, 1);
-			if (json_array_size(adv))
-				json_object_set(analysis, "advice", adv);
-			json_decref(adv);
-		}
+			analysis = batch_analysis(r, m.items[0].n->symbol);
 		m.analysis = analysis;
 		if (m.kind == MSG_ANALYSIS && !analysis) {
 			stop_now(d, "cancelled", "its analysis is no longer published");
@@ -979,6 +995,8 @@ static int start_due(struct run *r, int64_t only, size_t *got, size_t *limit, ch
 		}
 	}
 	r->skipped = 0;
+	if (r->analyses)
+		json_object_clear(r->analyses); /* this batch reads them afresh */
 	while (db_step(q) == DB_ROW) {
 		start_row(r, r->f, q);
 		(*got)++;
