@@ -142,16 +142,22 @@ static enum MHD_Result api_analysis(struct req *r, const char *symbol, int histo
 	const int staff = ROLE_ADMIN | ROLE_ANALYST | ROLE_EXPERT;
 	if (!find_notification(r, symbol, sym, &show, &answered))
 		return answered;
+	/* Drafts and history are the staff's; an expert's, on their own categories only. */
+	int staffed = 0, outside = 0;
+	if (history || req_param(r, "draft")) {
+		staffed = staff_ok(r, staff, &by, &answered);
+		outside = staffed && by.role == ROLE_EXPERT && !expert_may(&by, show);
+	}
 	json_decref(show);
 	if (!strcmp(r->method, "GET") || r->head) {
-		if (history) {
-			if (!staff_ok(r, staff, &by, &answered))
-				return answered;
-			return respond_json(r, 200, store_analysis_history(st, sym));
-		}
 		int draft = req_param(r, "draft") != NULL;
-		if (draft && !staff_ok(r, staff, &by, &answered))
+		if ((history || draft) && !staffed)
 			return answered;
+		if (outside)
+			return respond_error(r, 403, "forbidden", "专家只能查看其领域（%s）的解读草稿 (an expert reads drafts on their categories only)",
+					     by.categories[0] ? by.categories : "无");
+		if (history)
+			return respond_json(r, 200, store_analysis_history(st, sym));
 		json_t *an = store_analysis_get(st, sym, !draft);
 		if (!an)
 			return respond_error(r, 404, "not_found", "%s 尚无已发布的解读 (no published analysis of %s yet)", sym, sym);
@@ -302,15 +308,25 @@ static enum MHD_Result api_advice(struct req *r, const char *symbol, int64_t id)
 		int all = req_param(r, "all") != NULL;
 		if (all && !staff_ok(r, writers, &by, &answered))
 			return answered;
-		if (id) {
-			json_t *e = advice_get(st, sym, id);
-			if (!e || (!all && !json_is_true(json_object_get(e, "published")))) {
-				json_decref(e);
-				return respond_error(r, 404, "not_found", "没有这条建议 (no advice %lld on %s)", (long long)id, sym);
-			}
-			return respond_json(r, 200, e);
+		/* What waits for acceptance is the staff's to read; an expert's own entries only, not another's. */
+		const char *mine = all && by.role == ROLE_EXPERT ? by.user : NULL;
+		json_t *list = id ? json_array() : advice_list(st, sym, !all), *e;
+		if (id && (e = advice_get(st, sym, id)))
+			json_array_append_new(list, e);
+		for (size_t i = json_array_size(list); i-- > 0;) {
+			e = json_array_get(list, i);
+			int shown = json_is_true(json_object_get(e, "published")) ||
+				    (all && (!mine || !strcmp(json_string_value(json_object_get(e, "author")), mine)));
+			if (!shown)
+				json_array_remove(list, i);
 		}
-		return respond_json(r, 200, advice_list(st, sym, !all));
+		if (!id)
+			return respond_json(r, 200, list);
+		e = json_incref(json_array_get(list, 0));
+		json_decref(list);
+		if (!e)
+			return respond_error(r, 404, "not_found", "没有这条建议 (no advice %lld on %s)", (long long)id, sym);
+		return respond_json(r, 200, e);
 	}
 	int post = !strcmp(r->method, "POST");
 	if ((id && strcmp(r->method, "PUT") && strcmp(r->method, "DELETE")) || (!id && !post)) {

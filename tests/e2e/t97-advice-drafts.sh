@@ -139,6 +139,13 @@ expect_eq "the expert on the notification's categories adds advice: 201" "$(call
 ID=$(ans 'd["id"]')
 expect_eq "it waits for an analyst" "$(ans 'd["published"], d["name"], d["author"]')" "False 东莞电子产品检测中心 wu.lab"
 expect_eq "not public yet" "$(curl -s "$B/api/notifications/$SYM/advice")" "[]"
+expect_eq "another expert asking for every entry: 200" "$(call "$EXPERT_OTHER" GET "$SYM/advice?all=1")" 200
+expect_eq "sees not what waits for acceptance" "$(cat "$TMP/ans")" "[]"
+expect_eq "nor that entry by its id: 404" "$(call "$EXPERT_OTHER" GET "$SYM/advice/$ID?all=1")" 404
+expect_eq "its author sees it by its id" "$(call "$EXPERT" GET "$SYM/advice/$ID?all=1")" 200
+expect_eq "an expert reads the analysis's draft on their categories" "$(call "$EXPERT" GET "$SYM/analysis?draft=1")" 200
+expect_eq "not on others': 403" "$(call "$EXPERT_OTHER" GET "$SYM/analysis?draft=1")" 403
+expect_eq "nor their history: 403" "$(call "$EXPERT_OTHER" GET "$SYM/analysis/history")" 403
 expect_eq "another expert may not accept or change it: 403" "$(call "$EXPERT_OTHER" PUT "$SYM/advice/$ID" '{"published": true}')" 403
 expect_eq "the analyst accepts it" "$(call "$ANALYST" PUT "$SYM/advice/$ID" '{"published": true}')" 200
 got=$(curl -s "$B/api/notifications/$SYM" | python3 -c 'import json,sys; a=json.load(sys.stdin)["advice"]; print(len(a), a[0]["name"], a[0]["text_zh"][:5], a[0]["reviewed_by"])')
