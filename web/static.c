@@ -1,5 +1,5 @@
 /* static.c: the web UI's files, built into the binary (scripts/embed_web.sh): exact paths only, so no request can
- * reach the file system; the UI's routes (/, /n/..., /dashboard, /subscribe, /manage, /translate, /impact, /login) all get index.html. */
+ * reach the file system; the UI's routes (/, /n/..., /dashboard, /subscribe, /manage, /translate, /impact (or /impact/), /login) all get index.html. */
 #include "http.h"
 
 #include "hash.h"
@@ -54,7 +54,7 @@ int static_handle(struct req *r)
 	if (strcmp(r->method, "GET") && !r->head)
 		return -1;
 	if (!strcmp(p, "/") || starts_with(p, "/n/") || !strcmp(p, "/dashboard") || !strcmp(p, "/subscribe") ||
-	    !strcmp(p, "/manage") || !strcmp(p, "/translate") || !strcmp(p, "/impact") || !strcmp(p, "/login")) {
+	    !strcmp(p, "/manage") || !strcmp(p, "/translate") || !strcmp(p, "/impact") || !strcmp(p, "/impact/") || !strcmp(p, "/login")) {
 		const struct web_file *f = find("/index.html");
 		return f ? (int)serve_file(r, f, 0) : -1;
 	}

@@ -50,6 +50,7 @@ Q=${LA#*\?}
 got=$(curl -s "$B/api/impact?$Q" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["notification"]["symbol"], d["report"], d["open"])')
 expect_eq "the link opens the notification, no report yet, open" "$got" "$SYM None True"
 expect_eq "the page itself is served" "$(curl -s -o /dev/null -w '%{http_code}' "$LA")" 200
+expect_eq "under /impact/ too" "$(curl -s -o /dev/null -w '%{http_code}' "$B/impact/?$Q")" 200
 forged=$(printf '%s' "$Q" | python3 -c 'import sys; q = sys.stdin.read(); i = q.index("t=") + 2; print(q[:i] + ("1" if q[i] == "0" else "0") + q[i + 1:])')
 code=$(curl -s -o /dev/null -w '%{http_code}' "$B/api/impact?$forged")
 expect_eq "a forged token: 403" "$code" 403

@@ -907,7 +907,7 @@ async function route() {
   if (p === "/subscribe") return pageSubscribe();
   if (p === "/manage") return pageManage();
   if (p === "/translate") return pageTranslate();
-  if (p === "/impact") return pageImpact();
+  if (p === "/impact" || p === "/impact/") return pageImpact();
   if (p === "/login") return pageLogin();
   return pageSearch();
 }
