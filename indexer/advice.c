@@ -177,7 +177,8 @@ int draft_request_due(struct store *st, double now, int limit, struct strv *symb
 {
 	struct db *db = store_db(st);
 	struct db_stmt *q;
-	if (db_prepare(db, "SELECT symbol FROM analysis_requests WHERE state = 'pending' AND next_try <= ?1 "
+	/* (A request another instance took, and did not finish by its deadline, is due again.) */
+	if (db_prepare(db, "SELECT symbol FROM analysis_requests WHERE state IN ('pending', 'working') AND next_try <= ?1 "
 			   "ORDER BY requested_at, symbol LIMIT ?2",
 		       &q))
 		return failed(db, NULL, err, errlen, "read the machine drafts due");
@@ -190,6 +191,23 @@ int draft_request_due(struct store *st, double now, int limit, struct strv *symb
 		return failed(db, q, err, errlen, "read the machine drafts due");
 	db_finalize(q);
 	return 0;
+}
+
+int draft_request_claim(struct store *st, const char *symbol, double now, double until, char *err, size_t errlen)
+{
+	struct db *db = store_db(st);
+	struct db_stmt *q;
+	if (db_prepare(db, "UPDATE analysis_requests SET state = 'working', next_try = ?3 WHERE symbol = ?1 "
+			   "AND state IN ('pending', 'working') AND next_try <= ?2",
+		       &q))
+		return failed(db, NULL, err, errlen, "take a machine draft");
+	db_bind_text(q, 1, symbol);
+	db_bind_double(q, 2, now);
+	db_bind_double(q, 3, until);
+	if (db_step(q) != DB_DONE)
+		return failed(db, q, err, errlen, "take a machine draft");
+	db_finalize(q);
+	return db_changes(db) == 1;
 }
 
 int draft_request_set(struct store *st, const char *symbol, const char *state, const char *error, double next_try,

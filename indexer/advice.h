@@ -25,10 +25,14 @@ json_t *advice_get(struct store *st, const char *symbol, int64_t id);
 /* The entries on symbol, oldest first; published ones only when published_only. */
 json_t *advice_list(struct store *st, const char *symbol, int published_only);
 
-/* Machine drafts of an analysis: queued (again) for symbol by a user. 0 or -TBT_EDB. */
+/* Machine drafts of an analysis: queued (again) for symbol by a user. 0 or -TBT_EDB. States: pending, working (taken
+ * by an instance), done, failed, superseded. */
 int draft_request_add(struct store *st, const char *symbol, const char *by, char *err, size_t errlen);
 /* The symbols due at now (pending, next_try passed), at most limit, oldest request first. */
 int draft_request_due(struct store *st, double now, int limit, struct strv *symbols, char *err, size_t errlen);
+/* Takes a due request for this instance until `until` (then it is due again, should the instance die): 1 when taken,
+ * 0 when another instance took it first, or -TBT_EDB. */
+int draft_request_claim(struct store *st, const char *symbol, double now, double until, char *err, size_t errlen);
 /* Ends or postpones a request: state pending (with next_try), done, failed or superseded; error or NULL. */
 int draft_request_set(struct store *st, const char *symbol, const char *state, const char *error, double next_try,
 		      char *err, size_t errlen);

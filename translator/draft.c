@@ -210,6 +210,14 @@ long drafter_fill(struct drafter *d, long budget)
 		strv_release(&due);
 		return 0;
 	}
+	/* Taken in one statement, so that two instances never draft the same request. */
+	int taken = draft_request_claim(archive_store(d->a), due.items[0], now, now + 2 * d->o->timeout + 60, err, sizeof(err));
+	if (taken <= 0) {
+		if (taken < 0)
+			say(d, due.items[0], "not taken", err);
+		strv_release(&due);
+		return 0;
+	}
 	d->symbol = xstrdup(due.items[0]);
 	strv_release(&due);
 	json_t *f = facts(d->a, d->symbol);

@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include "archive.h"
+#include "advice.h"
 #include "idx.h"
 #include "buf.h"
 #include "db.h"
@@ -575,6 +576,45 @@ static void a_newer_schema_is_refused(void **state)
 		fail_msg("the refusal should say '%s', it said '%s'", want, err);
 }
 
+/* A machine draft's request is taken by one instance at a time: a second claim finds it taken; once the first
+ * instance's time has passed (it died), it is due and taken again; a finished one is not due. */
+static void a_machine_draft_is_taken_once(void **state)
+{
+	char err[ERRBUF_SIZE];
+	struct store *s, *t;
+	struct strv due;
+	(void)state;
+	assert_int_equal(store_open(the_store(), &s, err, sizeof(err)), 0);
+	assert_int_equal(store_open(the_store(), &t, err, sizeof(err)), 0);
+	assert_int_equal(draft_request_add(s, "G/TBT/N/KOR/1210", "li.na", err, sizeof(err)), 0);
+	strv_init(&due);
+	assert_int_equal(draft_request_due(t, 1000, 5, &due, err, sizeof(err)), 0);
+	assert_int_equal(due.n, 1);
+	strv_release(&due);
+	if (draft_request_claim(s, "G/TBT/N/KOR/1210", 1000, 1100, err, sizeof(err)) != 1)
+		fail_msg("the first instance should take the request: %s", err);
+	if (draft_request_claim(t, "G/TBT/N/KOR/1210", 1000, 1100, err, sizeof(err)) != 0)
+		fail_msg("the second instance should find it taken");
+	strv_init(&due);
+	assert_int_equal(draft_request_due(t, 1050, 5, &due, err, sizeof(err)), 0);
+	assert_int_equal(due.n, 0);
+	assert_int_equal(draft_request_due(t, 1200, 5, &due, err, sizeof(err)), 0);
+	assert_int_equal(due.n, 1); /* the first instance's time passed: due again */
+	strv_release(&due);
+	if (draft_request_claim(t, "G/TBT/N/KOR/1210", 1200, 1300, err, sizeof(err)) != 1)
+		fail_msg("after the first instance's time, the second should take it");
+	assert_int_equal(draft_request_set(t, "G/TBT/N/KOR/1210", "done", NULL, 0, err, sizeof(err)), 0);
+	strv_init(&due);
+	assert_int_equal(draft_request_due(s, 5000, 5, &due, err, sizeof(err)), 0);
+	assert_int_equal(due.n, 0);
+	strv_release(&due);
+	json_t *row = draft_request_get(s, "G/TBT/N/KOR/1210");
+	assert_string_equal(json_string_value(json_object_get(row, "state")), "done");
+	json_decref(row);
+	store_free(t);
+	store_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -590,6 +630,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(a_second_index_follows_what_the_first_wrote, setup, teardown),
 		cmocka_unit_test_setup_teardown(reindex_rebuilds_the_same_index, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_machine_draft_is_taken_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(date_order_by_months_is_the_full_sort, setup, teardown),
 		cmocka_unit_test_setup_teardown(facets_from_one_value_are_the_six_slots, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_newer_schema_is_refused, setup, teardown),

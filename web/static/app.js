@@ -483,7 +483,7 @@ async function analysisEditor(symbol, staff) {
         await new Promise((ok) => setTimeout(ok, 2000));
         const q = await api(path + "/draft");
         if (q.state === "done") { fill(await api(path + "?draft=1")); status.textContent = zh ? "机器草稿已生成，请审核" : "Drafted: review it"; return; }
-        if (q.state !== "pending") { status.textContent = t("error") + (q.error || q.state); return; }
+        if (q.state !== "pending" && q.state !== "working") { status.textContent = t("error") + (q.error || q.state); return; }
       }
     } catch (err) { status.textContent = t("error") + err.message; }
   } } }, zh ? "生成机器草稿" : "Ask for a machine draft");
