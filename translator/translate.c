@@ -717,6 +717,17 @@ static int provider_request(struct translator *t, const char *body, struct buf *
 	return fetch_start(t->f, &req, done, arg);
 }
 
+/* A new UTC day opens a new budget. */
+static void roll_day(struct translator *t)
+{
+	char today[11];
+	today_iso(today);
+	if (strcmp(today, t->day)) {
+		memcpy(t->day, today, sizeof(t->day));
+		t->chars_today = 0;
+	}
+}
+
 static void job_start(struct translator *t, const char *symbol, int attempts)
 {
 	struct store *st = archive_store(t->a);
@@ -774,12 +785,7 @@ static void job_start(struct translator *t, const char *symbol, int attempts)
 		return;
 	}
 	/* The day's budget. */
-	char today[11];
-	today_iso(today);
-	if (strcmp(today, t->day)) {
-		memcpy(t->day, today, sizeof(t->day));
-		t->chars_today = 0;
-	}
+	roll_day(t);
 	long chars = 0;
 	for (size_t i = 0; i < j->req_src.n; i++)
 		chars += (long)strlen(j->req_src.items[i]);
@@ -845,6 +851,7 @@ static void fill(struct translator *t)
 	}
 	/* A machine draft an analyst asked for, beside the translations, on the same budget (the service only). */
 	if (!t->once && !t->fatal) {
+		roll_day(t);
 		long left = t->o.max_chars_per_day ? t->o.max_chars_per_day - t->chars_today : -1;
 		long spent = drafter_fill(t->drafter, left < 0 && t->o.max_chars_per_day ? 0 : left);
 		if (spent) {
