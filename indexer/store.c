@@ -522,6 +522,21 @@ int store_release(struct store *s, const char *name, int keep, char *err, size_t
 	return db_release(s->db, name, keep) ? db_err(s, err, errlen, "release a savepoint") : 0;
 }
 
+int store_in_savepoint(struct store *s, const char *name, int (*save)(struct store *, void *, char *, size_t), void *arg,
+		       char *err, size_t errlen)
+{
+	int rc = store_savepoint(s, name, err, errlen);
+	if (rc)
+		return rc;
+	rc = save(s, arg, err, errlen);
+	char sub[ERRBUF_SIZE];
+	if (store_release(s, name, rc == 0, sub, sizeof(sub)) && !rc) {
+		snprintf(err, errlen, "%s", sub);
+		rc = -TBT_EDB;
+	}
+	return rc;
+}
+
 int store_begin(struct store *s, char *err, size_t errlen)
 {
 	char sub[ERRBUF_SIZE];

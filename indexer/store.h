@@ -29,6 +29,10 @@ int store_begin(struct store *s, char *err, size_t errlen);
  * connection may have open (the alerter's). store_release keeps (keep = 1) or undoes them. */
 int store_savepoint(struct store *s, const char *name, char *err, size_t errlen);
 int store_release(struct store *s, const char *name, int keep, char *err, size_t errlen);
+/* Runs save(s, arg, err, errlen) in a savepoint named name, kept when it returns 0, undone otherwise: its code, or
+ * the savepoint's failure. */
+int store_in_savepoint(struct store *s, const char *name, int (*save)(struct store *, void *, char *, size_t), void *arg,
+		       char *err, size_t errlen);
 int store_commit(struct store *s, char *err, size_t errlen);
 void store_rollback(struct store *s);
 

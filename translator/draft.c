@@ -135,6 +135,29 @@ static void finish(struct drafter *d, const char *state, const char *why, double
 	d->symbol = NULL;
 }
 
+struct keep {
+	const char *symbol;
+	const json_t *doc;
+	const char *state; /* done, or superseded when a person's text is there */
+};
+
+/* Stores the draft as the analysis's unpublished text, unless a person's text is there. */
+static int keep_draft(struct store *st, void *arg, char *err, size_t errlen)
+{
+	struct keep *k = arg;
+	int rc = 0, first = 0;
+	json_t *cur = store_analysis_get(st, k->symbol, 0);
+	if (cur && !json_object_get(cur, "machine")) {
+		k->state = "superseded";
+	} else {
+		char *text = json_dumps(k->doc, JSON_COMPACT | JSON_SORT_KEYS);
+		rc = store_analysis_put(st, k->symbol, text, 0, "machine", &first, err, errlen);
+		free(text);
+	}
+	json_decref(cur);
+	return rc;
+}
+
 static void on_draft(void *arg, struct fetch_result *r)
 {
 	struct drafter *d = arg;
@@ -170,24 +193,9 @@ static void on_draft(void *arg, struct fetch_result *r)
 		return;
 	}
 	/* A person may have written meanwhile: their text stays. The check and the write in one savepoint. */
-	int rc = store_savepoint(st, "machine_draft", err, sizeof(err)), first = 0;
-	const char *state = "done";
-	if (!rc) {
-		json_t *cur = store_analysis_get(st, d->symbol, 0);
-		if (cur && !json_object_get(cur, "machine")) {
-			state = "superseded";
-		} else {
-			char *text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
-			rc = store_analysis_put(st, d->symbol, text, 0, "machine", &first, err, sizeof(err));
-			free(text);
-		}
-		json_decref(cur);
-		char sub[ERRBUF_SIZE];
-		if (store_release(st, "machine_draft", rc == 0, sub, sizeof(sub)) && !rc) {
-			snprintf(err, sizeof(err), "%s", sub);
-			rc = -TBT_EDB;
-		}
-	}
+	struct keep k = {d->symbol, doc, "done"};
+	int rc = store_in_savepoint(st, "machine_draft", keep_draft, &k, err, sizeof(err));
+	const char *state = k.state;
 	json_decref(doc);
 	if (rc)
 		finish(d, "pending", err, now + 60);
@@ -240,25 +248,10 @@ long drafter_fill(struct drafter *d, long budget)
 	free(user);
 	char *bs = json_dumps(body, JSON_COMPACT);
 	json_decref(body);
-	struct buf url, auth;
-	buf_init(&url, BUF_NOMAX);
-	buf_init(&auth, BUF_NOMAX);
-	size_t ul = strlen(d->o->url);
-	buf_addf(&url, "%.*s/chat/completions", (int)(ul && d->o->url[ul - 1] == '/' ? ul - 1 : ul), d->o->url);
-	const char *headers[3] = {"Content-Type: application/json", NULL, NULL};
-	if (d->o->key) {
-		buf_addf(&auth, "Authorization: Bearer %s", d->o->key);
-		headers[1] = auth.s;
-	}
-	struct fetch_req rq = {url.s, NULL, NULL, headers, headers[1]};
-	rq.body = bs;
-	rq.body_len = strlen(bs);
-	if (fetch_start(d->f, &rq, on_draft, d)) {
+	if (translate_post(d->f, d->o, bs, on_draft, d)) {
 		finish(d, "failed", "the provider's URL is not http or https", 0);
 		spent = 0;
 	}
 	free(bs);
-	buf_release(&url);
-	buf_release(&auth);
 	return spent;
 }

@@ -699,22 +699,26 @@ static double tomorrow(void)
 	return (double)(now - now % 86400 + 86400);
 }
 
-/* POSTs body to the provider's endpoint, with its key; url and auth hold strings for the request. */
-static int provider_request(struct translator *t, const char *body, struct buf *url, struct buf *auth, fetch_done_fn done,
-			    void *arg)
+int translate_post(struct fetcher *f, const struct translate_opts *o, const char *body, fetch_done_fn done, void *arg)
 {
-	size_t ul = strlen(t->o.url);
-	buf_addf(url, "%.*s%s", (int)(ul && t->o.url[ul - 1] == '/' ? ul - 1 : ul), t->o.url,
-		 t->o.provider == TP_LIBRE ? "/translate" : "/chat/completions");
+	struct buf url, auth;
+	buf_init(&url, BUF_NOMAX);
+	buf_init(&auth, BUF_NOMAX);
+	size_t ul = strlen(o->url);
+	buf_addf(&url, "%.*s%s", (int)(ul && o->url[ul - 1] == '/' ? ul - 1 : ul), o->url,
+		 o->provider == TP_LIBRE ? "/translate" : "/chat/completions");
 	const char *headers[3] = {"Content-Type: application/json", NULL, NULL};
-	if (t->o.provider == TP_OPENAI && t->o.key) {
-		buf_addf(auth, "Authorization: Bearer %s", t->o.key);
-		headers[1] = auth->s;
+	if (o->provider == TP_OPENAI && o->key) {
+		buf_addf(&auth, "Authorization: Bearer %s", o->key);
+		headers[1] = auth.s;
 	}
-	struct fetch_req req = {url->s, NULL, NULL, headers, headers[1]};
+	struct fetch_req req = {url.s, NULL, NULL, headers, headers[1]};
 	req.body = body;
 	req.body_len = strlen(body);
-	return fetch_start(t->f, &req, done, arg);
+	int rc = fetch_start(f, &req, done, arg); /* (the request's strings are copied) */
+	buf_release(&url);
+	buf_release(&auth);
+	return rc;
 }
 
 /* A new UTC day opens a new budget. */
@@ -801,16 +805,11 @@ static void job_start(struct translator *t, const char *symbol, int attempts)
 	t->chars_today += chars;
 	t->dirty = 1;
 	char *body = request_body(t, j);
-	struct buf url, auth;
-	buf_init(&url, BUF_NOMAX);
-	buf_init(&auth, BUF_NOMAX);
-	if (provider_request(t, body, &url, &auth, on_answer, j)) {
+	if (translate_post(t->f, &t->o, body, on_answer, j)) {
 		note_failure(t, "the provider's URL is not http or https");
 		job_end(j, "pending", t->last_error, now_epoch() + 3600, 0);
 	}
 	free(body);
-	buf_release(&url);
-	buf_release(&auth);
 }
 
 static void fill(struct translator *t)
@@ -999,14 +998,9 @@ int translator_probe(struct translator *t, char *why, size_t whylen)
 	strv_init(&j.req_src);
 	strv_push(&j.req_src, PROBE_TEXT);
 	char *body = request_body(t, &j);
-	struct buf url, auth;
-	buf_init(&url, BUF_NOMAX);
-	buf_init(&auth, BUF_NOMAX);
-	provider_request(t, body, &url, &auth, on_probe, &p);
+	translate_post(t->f, &t->o, body, on_probe, &p);
 	ev_run(t->loop, 0);
 	free(body);
-	buf_release(&url);
-	buf_release(&auth);
 	strv_release(&j.req_src);
 	return p.ok ? 0 : -EIO;
 }

@@ -49,6 +49,10 @@ int translate_has_cjk(const char *s);
 /* Splits text into segments (sentences; a title is one segment): appends each, white space folded, to out. */
 void translate_segments(const char *text, int whole, struct strv *out);
 
+/* POSTs body (JSON) to o's provider: {url}/translate or {url}/chat/completions, with the key as a bearer token for an
+ * OpenAI-compatible one (never logged); done(arg, result) when it ends. 0, or fetch_start's refusal. */
+int translate_post(struct fetcher *f, const struct translate_opts *o, const char *body, fetch_done_fn done, void *arg);
+
 struct translator;
 /* loop, a and fetcher are borrowed and must outlive it. NULL with err when the options cannot work. */
 struct translator *translator_new(struct ev_loop *loop, struct archive *a, const struct translate_opts *o, char *err,

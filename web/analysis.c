@@ -92,23 +92,6 @@ static json_t *body_object(struct req *r, enum MHD_Result *answered)
 	return body;
 }
 
-/* Runs save(st, arg) in a savepoint (in the service the alerter may hold the connection's transaction open; then
- * its commit makes this durable, with its own outcomes). */
-static int in_savepoint(struct store *st, const char *name, int (*save)(struct store *, void *, char *, size_t),
-			void *arg, char *err, size_t errlen)
-{
-	int rc = store_savepoint(st, name, err, errlen);
-	if (rc)
-		return rc;
-	rc = save(st, arg, err, errlen);
-	char sub[ERRBUF_SIZE];
-	if (store_release(st, name, rc == 0, sub, sizeof(sub)) && !rc) {
-		snprintf(err, errlen, "%s", sub);
-		rc = -TBT_EDB;
-	}
-	return rc;
-}
-
 struct publish {
 	const char *sym, *text, *user;
 	int published, first, queued;
@@ -211,7 +194,9 @@ static enum MHD_Result api_analysis(struct req *r, const char *symbol, int histo
 	json_decref(body);
 	json_decref(current);
 	struct publish p = {sym, text, by.user, published, 0, 0, r->w->a};
-	int rc = in_savepoint(st, "analysis", save_analysis, &p, err, sizeof(err));
+	/* (A savepoint: in the service the alerter may hold the connection's transaction open; then its commit makes this
+	 * durable, with its own outcomes.) */
+	int rc = store_in_savepoint(st, "analysis", save_analysis, &p, err, sizeof(err));
 	free(text);
 	if (rc)
 		return respond_error(r, 500, "store_failed", "%s", err);
